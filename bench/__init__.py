@@ -1,0 +1,1 @@
+"""Reproducible benchmarks of the roster and routing cores and the geodata layer."""

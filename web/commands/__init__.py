@@ -1,0 +1,10 @@
+"""Sub-commands of the `patrol` command, one module per command group.
+
+Each module defines click commands; add them to ``COMMANDS`` so `patrol` offers them.
+"""
+
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []
