@@ -10,6 +10,7 @@ from flask.cli import FlaskGroup
 
 from geodata.errors import InputError
 from web import create_app
+from web.commands import COMMANDS
 
 
 class PatrolGroup(FlaskGroup):
@@ -29,8 +30,6 @@ class PatrolGroup(FlaskGroup):
 
 def _register(group: click.Group) -> None:
     """Add every sub-command module's commands to ``group``."""
-    from web.commands import COMMANDS  # noqa: PLC0415
-
     for command in COMMANDS:
         group.add_command(command)
 

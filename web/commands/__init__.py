@@ -5,6 +5,9 @@ Each module defines click commands; add them to ``COMMANDS`` so `patrol` offers 
 
 from __future__ import annotations
 
-import click
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import click
 
 COMMANDS: list[click.Command] = []
