@@ -1,0 +1,712 @@
+"""Street network of a district: graphs per travel mode, snapping, travel-time matrices, paths."""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, overload
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import CRS, Transformer
+from scipy.sparse import csr_matrix
+from scipy.sparse.csgraph import connected_components, dijkstra
+from scipy.spatial import cKDTree
+
+from geodata import settings
+from geodata.errors import InputError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from numpy.typing import ArrayLike, NDArray
+
+__all__ = ["REQUIRED_STREET_COLUMNS", "StreetNetwork", "travel_time_matrix"]
+
+logger = logging.getLogger("geodata")
+
+REQUIRED_STREET_COLUMNS: tuple[str, ...] = ("id", "u", "v", "highway", "length", "oneway")
+"""Columns (besides the geometry) that a streets layer needs to become a network."""
+
+_MS = 1000  # shortest paths run on integer milliseconds; results are rounded up to seconds
+_ENDPOINT_TOLERANCE_M = 1.0
+_TRUE = frozenset({"true", "yes", "1", "y", "t"})
+_FALSE = frozenset({"false", "no", "0", "n", "f", ""})
+
+
+def _check_mode(mode: str) -> str:
+    if mode not in settings.MODES:
+        msg = f"Unknown travel mode {mode!r}; expected one of {', '.join(settings.MODES)}."
+        raise InputError(msg)
+    return mode
+
+
+def _highway_classes(value: Any) -> list[str]:
+    """Split a highway value such as ``"residential"``, ``"a;b"`` or ``"['a', 'b']"``."""
+    if isinstance(value, (list, tuple)):
+        parts = [str(v) for v in value]
+    else:
+        text = "" if value is None or (isinstance(value, float) and math.isnan(value)) else value
+        parts = str(text).strip("[]").replace(";", ",").split(",")
+    return [p.strip().strip("'\"").strip() for p in parts if p.strip().strip("'\"").strip()]
+
+
+def _as_bool(values: pd.Series, ids: pd.Series, column: str) -> NDArray[np.bool_]:
+    if pd.api.types.is_bool_dtype(values):
+        return values.to_numpy(dtype=bool)
+    out = np.zeros(len(values), dtype=bool)
+    for k, value in enumerate(values.tolist()):
+        text = str(value).strip().lower()
+        if isinstance(value, (bool, np.bool_)):
+            out[k] = bool(value)
+        elif text in _TRUE:
+            out[k] = True
+        elif text not in _FALSE and not (isinstance(value, float) and math.isnan(value)):
+            msg = f"Street {ids.iloc[k]!r} has {column} = {value!r}; expected true or false."
+            raise InputError(msg)
+    return out
+
+
+@dataclass(eq=False)
+class _ModeGraph:
+    """Directed graph of one mode, with its caches."""
+
+    mode: str
+    csr: csr_matrix  # arc weights in integer milliseconds (stored as float64, exact)
+    arc_keys: NDArray[np.int64]  # sorted source * n + target of every arc
+    arc_street: NDArray[np.int64]  # street row realising each arc (the fastest one)
+    arc_forward: NDArray[np.bool_]  # whether the arc runs from the street's u to its v
+    street_ms: NDArray[np.int64]  # traversal time of each street row, -1 if not usable
+    street_backward: NDArray[np.bool_]  # whether the street may be travelled from v to u
+    in_component: NDArray[np.bool_]  # nodes of the largest strongly connected component
+    component: NDArray[np.int64]  # their indices
+    tree: cKDTree | None  # over the component's metric coordinates
+    rows: NDArray[np.int64] | None = None  # cached shortest-path rows in ms (-1 unreachable)
+    have_row: NDArray[np.bool_] | None = None
+    predecessors: dict[int, NDArray[np.int32]] = field(default_factory=dict)
+
+
+class StreetNetwork:
+    """Street network of a district that serves every travel mode.
+
+    Nodes are the street ends (``u``/``v`` of the streets layer, OSM node ids); each mode gets
+    its own directed graph over them (see `geodata.settings` for speeds, street classes and
+    one-way rules), built on first use. Travel times are computed on integer milliseconds and
+    rounded up to whole seconds once, at the end, so every matrix is an exact shortest-path
+    metric rounded up: it obeys the triangle inequality, and it is symmetric for modes that
+    are not bound by one-way streets.
+
+    Build it with `StreetNetwork.from_streets`.
+    """
+
+    def __init__(
+        self,
+        streets: gpd.GeoDataFrame,
+        node_ids: NDArray[np.int64],
+        node_lonlat: NDArray[np.float64],
+        node_xy: NDArray[np.float64],
+        street_u: NDArray[np.int64],
+        street_v: NDArray[np.int64],
+        geometry_reversed: NDArray[np.bool_],
+        work_crs: CRS,
+    ) -> None:
+        self._streets = streets
+        self._node_ids = node_ids
+        self._node_lonlat = node_lonlat
+        self._node_xy = node_xy
+        self._u = street_u
+        self._v = street_v
+        self._geometry_reversed = geometry_reversed
+        self._work_crs = work_crs
+        self._to_metric = Transformer.from_crs(settings.STORAGE_CRS, work_crs, always_xy=True)
+        self._street_ids = streets["id"].astype(str).to_numpy()
+        self._street_row = {sid: k for k, sid in enumerate(self._street_ids)}
+        self._node_index = {int(n): k for k, n in enumerate(node_ids)}
+        self._lengths = streets["length"].to_numpy(dtype=float)
+        self._oneway = streets["oneway"].to_numpy(dtype=bool)
+        self._classes = [_highway_classes(h) for h in streets["highway"].tolist()]
+        coords, which = shapely.get_coordinates(streets.geometry.to_numpy(), return_index=True)
+        bounds = np.searchsorted(which, np.arange(len(streets) + 1))
+        self._coords = coords
+        self._coord_bounds = bounds
+        self._graphs: dict[str, _ModeGraph] = {}
+
+    # ------------------------------------------------------------------ construction
+
+    @classmethod
+    def from_streets(
+        cls, streets: gpd.GeoDataFrame, *, work_crs: str | CRS | None = None
+    ) -> StreetNetwork:
+        """Build the network from a streets layer.
+
+        Parameters
+        ----------
+        streets
+            Streets with columns id, u, v, highway, length (metres) and oneway, and LineString
+            geometries that run from node ``u`` to node ``v`` (the district bundle's ``streets``
+            layer). Geometries in another CRS than EPSG:4326 are converted.
+        work_crs
+            Metric CRS for snapping distances; by default the UTM zone of the streets.
+
+        Returns
+        -------
+        StreetNetwork
+            The network; per-mode graphs are built on first use.
+
+        Raises
+        ------
+        InputError
+            If the streets are empty, lack a column, have no CRS, duplicate ids or invalid
+            values or geometries.
+        """
+        import geopandas as gpd
+
+        if not isinstance(streets, gpd.GeoDataFrame):
+            msg = f"Streets must be a GeoDataFrame, not {type(streets).__name__}."
+            raise InputError(msg)
+        missing = [c for c in REQUIRED_STREET_COLUMNS if c not in streets.columns]
+        if missing:
+            msg = f"The streets layer lacks the column(s) {', '.join(missing)}."
+            raise InputError(msg)
+        if len(streets) == 0:
+            msg = "The streets layer is empty; a street network needs at least one street."
+            raise InputError(msg)
+        if streets.crs is None:
+            msg = "The streets layer has no CRS; expected EPSG:4326 longitude/latitude."
+            raise InputError(msg)
+        streets = streets.reset_index(drop=True)
+        if not CRS.from_user_input(streets.crs).equals(CRS.from_user_input(settings.STORAGE_CRS)):
+            streets = streets.to_crs(settings.STORAGE_CRS)
+        ids = streets["id"].astype(str)
+        duplicated = ids[ids.duplicated()]
+        if len(duplicated):
+            msg = f"The streets layer has the duplicate id {duplicated.iloc[0]!r}."
+            raise InputError(msg)
+        geoms = streets.geometry.to_numpy()
+        bad = ~(shapely.get_type_id(geoms) == shapely.GeometryType.LINESTRING)
+        bad |= shapely.is_empty(geoms) | (shapely.get_num_points(geoms) < 2)
+        if bad.any():
+            msg = f"Street {ids[bad].iloc[0]!r} has no LineString geometry of 2 or more points."
+            raise InputError(msg)
+        lengths = pd.to_numeric(streets["length"], errors="coerce").to_numpy(dtype=float)
+        bad = ~np.isfinite(lengths) | (lengths < 0)
+        if bad.any():
+            msg = f"Street {ids[bad].iloc[0]!r} has length {streets['length'][bad].iloc[0]!r}."
+            raise InputError(msg + " Expected a finite, non-negative number of metres.")
+        for column in ("u", "v"):
+            nodes = pd.to_numeric(streets[column], errors="coerce")
+            integral = nodes.notna() & (nodes == np.floor(nodes))
+            if not integral.all():
+                msg = (
+                    f"Street {ids[~integral].iloc[0]!r} has {column} = "
+                    f"{streets[column][~integral].iloc[0]!r}; expected an integer node id."
+                )
+                raise InputError(msg)
+        streets = streets.assign(
+            id=ids,
+            length=lengths,
+            oneway=_as_bool(streets["oneway"], ids, "oneway"),
+            u=streets["u"].astype(np.int64),
+            v=streets["v"].astype(np.int64),
+        )
+
+        u_ids = streets["u"].to_numpy(dtype=np.int64)
+        v_ids = streets["v"].to_numpy(dtype=np.int64)
+        node_ids = np.unique(np.concatenate([u_ids, v_ids]))
+        u = np.searchsorted(node_ids, u_ids).astype(np.int64)
+        v = np.searchsorted(node_ids, v_ids).astype(np.int64)
+
+        start = shapely.get_coordinates(shapely.get_point(geoms, 0))
+        end = shapely.get_coordinates(shapely.get_point(geoms, -1))
+        lonlat = np.empty((len(node_ids), 2))
+        lonlat[v] = end
+        lonlat[u] = start  # a geometry starts at its u node
+
+        if work_crs is None:
+            work_crs = streets.estimate_utm_crs()
+        crs = CRS.from_user_input(work_crs)
+        if not crs.is_projected:
+            msg = f"The work CRS {crs.to_string()} is not a projected (metric) CRS."
+            raise InputError(msg)
+        to_metric = Transformer.from_crs(settings.STORAGE_CRS, crs, always_xy=True)
+        x, y = to_metric.transform(lonlat[:, 0], lonlat[:, 1])
+        xy = np.column_stack([x, y])
+
+        # Geometries are expected to run u -> v; detect any stored the other way round.
+        sx, sy = to_metric.transform(start[:, 0], start[:, 1])
+        ex, ey = to_metric.transform(end[:, 0], end[:, 1])
+        s_xy, e_xy = np.column_stack([sx, sy]), np.column_stack([ex, ey])
+        along = np.hypot(*(s_xy - xy[u]).T) + np.hypot(*(e_xy - xy[v]).T)
+        against = np.hypot(*(s_xy - xy[v]).T) + np.hypot(*(e_xy - xy[u]).T)
+        reversed_ = against + 1e-9 < along
+        off = np.minimum(along, against) > 2 * _ENDPOINT_TOLERANCE_M
+        if off.any():
+            logger.warning(
+                "%d street(s) do not end at their u/v nodes (first: %s); paths may have gaps",
+                int(off.sum()),
+                ids[off].iloc[0],
+            )
+        if reversed_.any():
+            logger.info("%d street geometries run from v to u", int(reversed_.sum()))
+        return cls(streets, node_ids, lonlat, xy, u, v, reversed_, crs)
+
+    # ------------------------------------------------------------------ nodes and streets
+
+    @property
+    def node_ids(self) -> NDArray[np.int64]:
+        """OSM node id of every node, indexed by node index (sorted ascending)."""
+        return self._node_ids
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self._node_ids)
+
+    @property
+    def street_ids(self) -> NDArray[np.str_]:
+        """Id of every street, in the order of the streets layer."""
+        return self._street_ids
+
+    @property
+    def work_crs(self) -> CRS:
+        """Metric CRS used for snapping distances."""
+        return self._work_crs
+
+    def node_index(self, node_id: int) -> int:
+        """Return the node index of an OSM node id.
+
+        Raises
+        ------
+        InputError
+            If no street ends at that node.
+        """
+        try:
+            return self._node_index[int(node_id)]
+        except (KeyError, TypeError, ValueError):
+            msg = f"Node {node_id!r} is not a node of the street network."
+            raise InputError(msg) from None
+
+    def node_lonlat(self, idx: int | ArrayLike) -> NDArray[np.float64]:
+        """Return the (lon, lat) of a node index, or an (n, 2) array for an array of indices."""
+        nodes = self._check_nodes(idx, "node index")
+        return self._node_lonlat[nodes].copy()
+
+    def edge_nodes(self, street_id: str) -> tuple[int, int]:
+        """Return the node indices ``(u, v)`` at the two ends of a street (its geometry order)."""
+        row = self._street(street_id)
+        return int(self._u[row]), int(self._v[row])
+
+    def edge_length(self, street_id: str) -> float:
+        """Return the length of a street in metres."""
+        return float(self._lengths[self._street(street_id)])
+
+    def can_traverse(self, street_id: str, mode: str, *, reverse: bool = False) -> bool:
+        """Return whether a mode may travel a street from u to v (or v to u with ``reverse``).
+
+        A street is traversable when its class is open to the mode, one-way rules allow the
+        direction, and both of its ends lie on the mode's connected part (see `reachable`).
+        """
+        row = self._street(street_id)
+        g = self._graph(mode)
+        if g.street_ms[row] < 0 or (reverse and not g.street_backward[row]):
+            return False
+        return bool(g.in_component[self._u[row]] and g.in_component[self._v[row]])
+
+    def edge_time(self, street_id: str, mode: str, *, reverse: bool = False) -> int:
+        """Return the whole seconds a mode needs to travel a street end to end.
+
+        This is the time to cover a back alley: ride or walk it from ``u`` to ``v`` (or from
+        ``v`` to ``u`` with ``reverse``), rounded up.
+
+        Raises
+        ------
+        InputError
+            If the mode may not travel the street in that direction (see `can_traverse`).
+        """
+        if not self.can_traverse(street_id, mode, reverse=reverse):
+            way = "from v to u" if reverse else "from u to v"
+            msg = f"Street {street_id!r} cannot be travelled {way} by {mode}."
+            raise InputError(msg)
+        ms = int(self._graph(mode).street_ms[self._street(street_id)])
+        return -(-ms // _MS)
+
+    def edge_times(self, mode: str) -> pd.Series:
+        """Return the seconds each street takes a mode (u to v), -1 where the mode cannot go.
+
+        Returns
+        -------
+        pandas.Series
+            Integer seconds indexed by street id.
+        """
+        g = self._graph(mode)
+        ms = g.street_ms
+        secs = np.where(ms >= 0, -(-ms // _MS), -1)
+        usable = g.in_component[self._u] & g.in_component[self._v]
+        secs = np.where(usable, secs, -1)
+        return pd.Series(secs.astype(np.int64), index=pd.Index(self._street_ids, name="id"))
+
+    def reachable(self, mode: str) -> NDArray[np.int64]:
+        """Return the node indices of the mode's largest strongly connected part.
+
+        Every pair of these nodes is connected both ways; `snap` only returns such nodes.
+        """
+        return self._graph(mode).component.copy()
+
+    # ------------------------------------------------------------------ snapping
+
+    @overload
+    def snap(
+        self, lonlat: ArrayLike, mode: str, *, return_distance: Literal[False] = ...
+    ) -> NDArray[np.int64]: ...
+
+    @overload
+    def snap(
+        self, lonlat: ArrayLike, mode: str, *, return_distance: Literal[True]
+    ) -> tuple[NDArray[np.int64], NDArray[np.float64]]: ...
+
+    def snap(
+        self, lonlat: ArrayLike, mode: str, *, return_distance: bool = False
+    ) -> NDArray[np.int64] | tuple[NDArray[np.int64], NDArray[np.float64]]:
+        """Snap points to the nearest node the mode can reach from every other snapped node.
+
+        Parameters
+        ----------
+        lonlat
+            An (n, 2) array of longitude, latitude in EPSG:4326.
+        mode
+            Travel mode, one of `geodata.settings.MODES`.
+        return_distance
+            Also return the straight-line distance from each point to its node, in metres.
+
+        Returns
+        -------
+        numpy.ndarray or tuple of numpy.ndarray
+            Node indices (int64), and with ``return_distance`` the distances (float64).
+
+        Raises
+        ------
+        InputError
+            If the points are not an (n, 2) array of finite longitudes and latitudes, the mode
+            is unknown, or no street is open to the mode.
+        """
+        points = _check_lonlat(lonlat)
+        g = self._graph(mode)
+        if g.tree is None:
+            msg = f"No street of the network is open to {mode}, so points cannot be snapped."
+            raise InputError(msg)
+        if len(points) == 0:
+            empty = np.empty(0, dtype=np.int64)
+            return (empty, np.empty(0)) if return_distance else empty
+        x, y = self._to_metric.transform(points[:, 0], points[:, 1])
+        dist, k = g.tree.query(np.column_stack([x, y]), k=1)
+        nodes = g.component[k]
+        if return_distance:
+            return nodes, np.asarray(dist, dtype=float)
+        return nodes
+
+    def snap_distance(self, lonlat: ArrayLike, mode: str) -> NDArray[np.float64]:
+        """Return the straight-line metres from each point to the node `snap` picks for it."""
+        return self.snap(lonlat, mode, return_distance=True)[1]
+
+    # ------------------------------------------------------------------ travel times
+
+    def matrix(self, sources: ArrayLike, targets: ArrayLike, mode: str) -> NDArray[np.int64]:
+        """Return the travel times in whole seconds from each source node to each target node.
+
+        One multi-source Dijkstra runs over the distinct sources not computed before; rows are
+        kept for later calls on networks of up to `settings.MATRIX_CACHE_MAX_NODES` nodes.
+
+        Parameters
+        ----------
+        sources, targets
+            Node indices on the mode's connected part (as returned by `snap`).
+        mode
+            Travel mode.
+
+        Returns
+        -------
+        numpy.ndarray
+            An int64 array of shape (len(sources), len(targets)); shortest travel times in
+            milliseconds rounded up to seconds.
+
+        Raises
+        ------
+        InputError
+            If the mode is unknown or a node index is out of range or off the mode's
+            connected part.
+        """
+        ms = self.matrix_ms(sources, targets, mode)
+        return -(-ms // _MS)
+
+    def matrix_ms(self, sources: ArrayLike, targets: ArrayLike, mode: str) -> NDArray[np.int64]:
+        """Return the exact shortest travel times in integer milliseconds (see `matrix`)."""
+        g = self._graph(mode)
+        src = self._check_nodes(sources, "source node index", g=g).reshape(-1)
+        tgt = self._check_nodes(targets, "target node index", g=g).reshape(-1)
+        if len(src) == 0 or len(tgt) == 0:
+            return np.zeros((len(src), len(tgt)), dtype=np.int64)
+        unique, inverse = np.unique(src, return_inverse=True)
+        rows = self._rows(g, unique)
+        return rows[np.ix_(inverse.reshape(-1), tgt)]
+
+    def _rows(self, g: _ModeGraph, sources: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Shortest-path rows (ms, -1 where unreachable) of distinct sources, cached if small."""
+        n = self.n_nodes
+        if n > settings.MATRIX_CACHE_MAX_NODES:
+            return _to_ms(dijkstra(g.csr, directed=True, indices=sources))
+        if g.rows is None or g.have_row is None:
+            g.rows = np.full((n, n), -1, dtype=np.int64)
+            g.have_row = np.zeros(n, dtype=bool)
+        missing = sources[~g.have_row[sources]]
+        if len(missing):
+            g.rows[missing] = _to_ms(dijkstra(g.csr, directed=True, indices=missing))
+            g.have_row[missing] = True
+        return g.rows[sources]
+
+    # ------------------------------------------------------------------ paths
+
+    def path_streets(self, a: int, b: int, mode: str) -> tuple[list[str], list[bool]]:
+        """Return the streets of the shortest path from node a to node b and their direction.
+
+        Returns
+        -------
+        tuple of list
+            Street ids in travel order, and for each whether it is travelled from u to v.
+        """
+        rows, forward = self._path_arcs(a, b, mode)
+        return [str(s) for s in self._street_ids[rows]], [bool(f) for f in forward]
+
+    def path(self, a: int, b: int, mode: str) -> shapely.LineString:
+        """Return the geometry of the shortest path from node a to node b (EPSG:4326).
+
+        The line follows the street geometries of the path's edges, each oriented in the
+        direction of travel; it starts at node a and ends at node b. For ``a == b`` it is a
+        zero-length line at the node.
+        """
+        rows, forward = self._path_arcs(a, b, mode)
+        if len(rows) == 0:
+            point = self._node_lonlat[int(a)]
+            return shapely.LineString([point, point])
+        pieces = []
+        for k, (row, fwd) in enumerate(zip(rows.tolist(), forward.tolist(), strict=True)):
+            lo, hi = self._coord_bounds[row], self._coord_bounds[row + 1]
+            coords = self._coords[lo:hi]
+            if fwd == bool(self._geometry_reversed[row]):
+                coords = coords[::-1]
+            pieces.append(coords if k == 0 else coords[1:])
+        return shapely.LineString(np.concatenate(pieces))
+
+    def path_length(self, a: int, b: int, mode: str) -> float:
+        """Return the length in metres of the shortest path from node a to node b."""
+        rows, _ = self._path_arcs(a, b, mode)
+        return float(self._lengths[rows].sum())
+
+    def _path_arcs(self, a: int, b: int, mode: str) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+        g = self._graph(mode)
+        a = int(self._check_nodes(a, "path start node index", g=g))
+        b = int(self._check_nodes(b, "path end node index", g=g))
+        pred = g.predecessors.get(a)
+        if pred is None:
+            _dist, pred = dijkstra(g.csr, directed=True, indices=a, return_predecessors=True)
+            if len(g.predecessors) >= 1024:
+                g.predecessors.pop(next(iter(g.predecessors)))
+            g.predecessors[a] = pred
+        nodes = [b]
+        while nodes[-1] != a:
+            nodes.append(int(pred[nodes[-1]]))
+        order = np.asarray(nodes[::-1], dtype=np.int64)
+        keys = order[:-1] * self.n_nodes + order[1:]
+        pos = np.searchsorted(g.arc_keys, keys)
+        return g.arc_street[pos], g.arc_forward[pos]
+
+    # ------------------------------------------------------------------ internals
+
+    def _street(self, street_id: str) -> int:
+        try:
+            return self._street_row[str(street_id)]
+        except KeyError:
+            msg = f"Street {street_id!r} is not in the street network."
+            raise InputError(msg) from None
+
+    def _check_nodes(
+        self, idx: int | ArrayLike, what: str, *, g: _ModeGraph | None = None
+    ) -> NDArray[np.int64]:
+        arr = np.asarray(idx)
+        if arr.dtype == bool or not (
+            np.issubdtype(arr.dtype, np.integer) or (arr.size == 0 and arr.dtype == float)
+        ):
+            msg = f"The {what} must be integers, not {arr.dtype} values."
+            raise InputError(msg)
+        arr = arr.astype(np.int64)
+        bad = (arr < 0) | (arr >= self.n_nodes)
+        if bad.any():
+            msg = f"The {what} {int(arr[bad].flat[0])} is out of range 0..{self.n_nodes - 1}."
+            raise InputError(msg)
+        if g is not None and arr.size:
+            off = ~g.in_component[arr]
+            if off.any():
+                msg = (
+                    f"The {what} {int(arr[off].flat[0])} is not on the connected part of the "
+                    f"{g.mode} network; snap points with StreetNetwork.snap(..., {g.mode!r})."
+                )
+                raise InputError(msg)
+        return arr
+
+    def _graph(self, mode: str) -> _ModeGraph:
+        g = self._graphs.get(mode)
+        if g is None:
+            g = self._build_graph(_check_mode(mode))
+            self._graphs[mode] = g
+        return g
+
+    def _build_graph(self, mode: str) -> _ModeGraph:
+        allowed = settings.MODE_HIGHWAYS[mode]
+        dismounted = settings.DISMOUNTED_HIGHWAYS[mode]
+        speed = settings.SPEEDS_MPS[mode]
+        usable = np.zeros(len(self._classes), dtype=bool)
+        speeds = np.full(len(self._classes), speed)
+        for k, classes in enumerate(self._classes):
+            open_ = [c for c in classes if c in allowed]
+            usable[k] = bool(open_)
+            # A street tagged with several classes is ridden if any of them allows riding.
+            if open_ and all(c in dismounted for c in open_):
+                speeds[k] = settings.WALK_SPEED_MPS
+        street_ms = np.where(
+            usable, np.maximum(1, np.ceil(self._lengths / speeds * _MS)), -1
+        ).astype(np.int64)
+        backward = ~(self._oneway & (mode in settings.ONEWAY_MODES))
+
+        rows = np.flatnonzero(usable & (self._u != self._v))
+        back = rows[backward[rows]]
+        src = np.concatenate([self._u[rows], self._v[back]])
+        dst = np.concatenate([self._v[rows], self._u[back]])
+        street = np.concatenate([rows, back])
+        fwd = np.concatenate([np.ones(len(rows), bool), np.zeros(len(back), bool)])
+        weight = street_ms[street]
+        n = self.n_nodes
+        keys = src * n + dst
+        order = np.lexsort((weight, keys))
+        keys, street, fwd, weight = keys[order], street[order], fwd[order], weight[order]
+        first = np.ones(len(keys), dtype=bool)
+        first[1:] = keys[1:] != keys[:-1]
+        keys, street, fwd, weight = keys[first], street[first], fwd[first], weight[first]
+        csr = csr_matrix((weight.astype(np.float64), (keys // n, keys % n)), shape=(n, n))
+        csr.sort_indices()
+
+        in_component = np.zeros(n, dtype=bool)
+        if len(keys):
+            _, labels = connected_components(csr, directed=True, connection="strong")
+            touched = np.zeros(n, dtype=bool)
+            touched[keys // n] = True
+            touched[keys % n] = True
+            sizes = np.bincount(labels[touched], minlength=labels.max() + 1)
+            largest = int(np.argmax(sizes))
+            if sizes[largest] >= 2:
+                in_component = labels == largest
+        component = np.flatnonzero(in_component).astype(np.int64)
+        tree = cKDTree(self._node_xy[component]) if len(component) else None
+        if len(component) < n:
+            logger.info(
+                "%s network: %d of %d nodes on the largest strongly connected part",
+                mode,
+                len(component),
+                n,
+            )
+        return _ModeGraph(
+            mode=mode,
+            csr=csr,
+            arc_keys=keys,
+            arc_street=street,
+            arc_forward=fwd,
+            street_ms=street_ms,
+            street_backward=backward,
+            in_component=in_component,
+            component=component,
+            tree=tree,
+        )
+
+
+def _to_ms(dist: NDArray[np.float64]) -> NDArray[np.int64]:
+    dist = np.atleast_2d(dist)
+    out = np.full(dist.shape, -1, dtype=np.int64)
+    finite = np.isfinite(dist)
+    out[finite] = np.rint(dist[finite]).astype(np.int64)
+    return out
+
+
+def _check_lonlat(lonlat: ArrayLike) -> NDArray[np.float64]:
+    try:
+        points = np.asarray(lonlat, dtype=float)
+    except (TypeError, ValueError):
+        msg = "Points must be numbers: an (n, 2) array of longitude, latitude."
+        raise InputError(msg) from None
+    if points.ndim != 2 or points.shape[1] != 2:
+        msg = f"Points must be an (n, 2) array of longitude, latitude, not shape {points.shape}."
+        raise InputError(msg)
+    finite = np.isfinite(points).all(axis=1)
+    if not finite.all():
+        msg = f"Point {int(np.flatnonzero(~finite)[0])} has a coordinate that is not finite."
+        raise InputError(msg)
+    out = (np.abs(points[:, 0]) > 180) | (np.abs(points[:, 1]) > 90)
+    if out.any():
+        k = int(np.flatnonzero(out)[0])
+        msg = (
+            f"Point {k} ({points[k, 0]}, {points[k, 1]}) is not a longitude, latitude pair "
+            "in EPSG:4326."
+        )
+        raise InputError(msg)
+    return points
+
+
+def travel_time_matrix(
+    network: StreetNetwork,
+    lonlat: ArrayLike,
+    mode: str,
+    *,
+    targets: ArrayLike | None = None,
+) -> NDArray[np.int64]:
+    """Return whole-second travel times between points, snapped to the street network.
+
+    Each point is snapped to its nearest node on the mode's connected part; a trip is the
+    access leg from the point to its node (straight line at the mode's speed), the shortest
+    path between the nodes, and the access leg from the target's node to the target. The sum
+    is taken in milliseconds and rounded up once, so the matrix obeys the triangle inequality,
+    is symmetric for modes not bound by one-way streets, and has a zero diagonal.
+
+    Parameters
+    ----------
+    network
+        The street network.
+    lonlat
+        An (n, 2) array of longitude, latitude (EPSG:4326): the sources, and the targets too
+        unless ``targets`` is given.
+    mode
+        Travel mode, one of `geodata.settings.MODES`.
+    targets
+        Optional (m, 2) array of target points; the result is then (n, m) and has no forced
+        zero diagonal.
+
+    Returns
+    -------
+    numpy.ndarray
+        int64 seconds of shape (n, n), or (n, m) with ``targets``.
+
+    Raises
+    ------
+    InputError
+        If the points or the mode are not valid (see `StreetNetwork.snap`).
+    """
+    speed = settings.SPEEDS_MPS[_check_mode(mode)]
+    nodes, dist = network.snap(lonlat, mode, return_distance=True)
+    access = np.ceil(dist / speed * _MS).astype(np.int64)
+    if targets is None:
+        t_nodes, t_access = nodes, access
+    else:
+        t_nodes, t_dist = network.snap(targets, mode, return_distance=True)
+        t_access = np.ceil(t_dist / speed * _MS).astype(np.int64)
+    total = access[:, None] + network.matrix_ms(nodes, t_nodes, mode) + t_access[None, :]
+    seconds = -(-total // _MS)
+    if targets is None:
+        np.fill_diagonal(seconds, 0)
+    return seconds
