@@ -1,0 +1,1309 @@
+"""Folium maps of a district drawn from its own streets, needing no tile server."""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import folium
+import numpy as np
+import pandas as pd
+import shapely
+from branca.element import MacroElement
+from jinja2 import Template
+from shapely.geometry import LineString, MultiLineString, Point, Polygon, mapping
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+    from shapely.geometry.base import BaseGeometry
+
+logger = logging.getLogger("web")
+
+LANGS = ("zh", "en")
+"""Languages of the map's labels."""
+
+DEFAULT_ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
+"""Attribution shown on every map; the district manifest's own text is used when it has one."""
+
+PRECISION = 6
+"""Decimal places kept in the map's coordinates (about 0.1 m)."""
+
+BACKGROUND = "#f2efe9"
+"""Land colour behind the streets (the map has no tiles)."""
+
+TEXT: dict[str, tuple[str, str]] = {
+    "boundary": ("辖区边界", "District boundary"),
+    "streets": ("街道", "Streets"),
+    "major": ("主干道", "Major street"),
+    "secondary": ("次干道", "Secondary street"),
+    "minor": ("支路", "Minor street"),
+    "alleys": ("背街小巷", "Back alleys"),
+    "alley": ("背街小巷", "Back alley"),
+    "grids": ("网格", "Grids"),
+    "grid": ("网格", "Grid"),
+    "posts": ("巡逻基点", "Patrol posts"),
+    "post": ("巡逻基点", "Patrol post"),
+    "cameras": ("视频监控", "Cameras"),
+    "camera": ("监控点位", "Camera"),
+    "camera_view": ("监控视域", "Camera view"),
+    "key_areas": ("重点部位", "Key areas"),
+    "legend": ("图例", "Legend"),
+    "map": ("巡逻辖区图", "patrol district map"),
+    "name": ("名称", "Name"),
+    "category": ("类别", "Category"),
+    "priority": ("重要度", "Priority"),
+    "id": ("编号", "ID"),
+    "kind": ("类型", "Kind"),
+    "heading": ("朝向 (°)", "Heading (°)"),
+    "fov": ("视角 (°)", "Field of view (°)"),
+    "range": ("距离 (m)", "Range (m)"),
+    "highway": ("道路等级", "Class"),
+    "length": ("长度 (m)", "Length (m)"),
+    "route": ("路线", "Route"),
+    "stop": ("站点", "Stop"),
+    "arrival": ("计划到达", "Planned arrival"),
+    "window": ("时间窗", "Time window"),
+    "dwell": ("停留 (分钟)", "Dwell (min)"),
+    "note": ("检查内容", "What to check"),
+    "risk": ("风险", "Risk"),
+    "low": ("低", "low"),
+    "high": ("高", "high"),
+    "all_round": ("全向", "all-round"),
+}
+"""Bilingual labels: key -> (Chinese, English)."""
+
+
+def label(key: str, lang: str = "zh") -> str:
+    """Return the label of ``key`` in ``lang`` ("zh" or "en")."""
+    zh, en = TEXT[key]
+    return zh if lang == "zh" else en
+
+
+def _check_lang(lang: str) -> None:
+    if lang not in LANGS:
+        raise ValueError(f"Map language must be one of {', '.join(LANGS)}, not {lang!r}.")
+
+
+# --------------------------------------------------------------------------------------------
+# Street and category styles
+# --------------------------------------------------------------------------------------------
+
+STREET_STYLES: dict[str, tuple[str, float, str]] = {
+    "major": ("#d9822b", 6.0, "major"),
+    "secondary": ("#e6a94f", 4.5, "secondary"),
+    "minor": ("#9c9a94", 2.2, "minor"),
+    "alley": ("#8e44ad", 2.0, "alley"),
+}
+"""Street drawing classes: key -> (colour, line weight in px, label key)."""
+
+_MAJOR = {"motorway", "trunk", "primary", "motorway_link", "trunk_link", "primary_link"}
+_SECONDARY = {"secondary", "secondary_link", "tertiary", "tertiary_link"}
+
+
+def street_class(highway: str, alley: bool) -> str:
+    """Return the drawing class of a street: "alley", "major", "secondary" or "minor"."""
+    if alley:
+        return "alley"
+    if highway in _MAJOR:
+        return "major"
+    if highway in _SECONDARY:
+        return "secondary"
+    return "minor"
+
+
+_FALLBACK_CATEGORY_STYLES: dict[str, tuple[str, str, str, str, str]] = {
+    # category: (colour, zh glyph, en glyph, zh name, en name); geodata.categories' names and
+    # colours take precedence, the glyphs are this module's own.
+    "school": ("#d62728", "校", "Sc", "学校", "School"),
+    "kindergarten": ("#ff7f0e", "幼", "Kg", "幼儿园", "Kindergarten"),
+    "market": ("#8c564b", "市", "Mk", "农贸市场", "Market"),
+    "supermarket": ("#e377c2", "超", "Sm", "商超", "Supermarket / mall"),
+    "internet_cafe": ("#9467bd", "网", "Ic", "网吧", "Internet cafe"),
+    "bank": ("#bcbd22", "银", "Bk", "银行网点", "Bank / ATM"),
+    "entertainment": ("#7f007f", "娱", "En", "娱乐场所", "Entertainment venue"),
+    "station": ("#1f77b4", "站", "St", "车站", "Station / stop"),
+    "hotel": ("#17becf", "宿", "Ht", "旅馆", "Hotel"),
+    "hospital": ("#e41a1c", "医", "Hp", "医院", "Hospital / clinic"),
+    "government": ("#444444", "政", "Gv", "党政机关", "Government office"),
+    "square": ("#2ca02c", "场", "Sq", "广场", "Square / plaza"),
+    "park": ("#98df8a", "园", "Pk", "公园", "Park"),
+    "tourist_site": ("#aec7e8", "景", "Ts", "景点场馆", "Tourist site"),
+    "pharmacy": ("#ff9896", "药", "Ph", "药店", "Pharmacy"),
+    "restaurant": ("#ffbb78", "餐", "Rt", "餐饮", "Restaurant / cafe"),
+    "retail": ("#c49c94", "店", "Sh", "商铺", "Shop"),
+    "residential": ("#607d8b", "居", "Rs", "居民小区", "Residential"),
+}
+_PALETTE = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class CategoryStyle:
+    """How a key-area category is drawn.
+
+    Attributes
+    ----------
+    category
+        The category key, e.g. ``"school"``.
+    colour
+        Fill colour of its markers and polygons (CSS hex).
+    glyph_zh, glyph_en
+        The short text inside its marker (one Chinese character, two Latin letters).
+    name_zh, name_en
+        Its name in the legend and popups.
+    """
+
+    category: str
+    colour: str
+    glyph_zh: str
+    glyph_en: str
+    name_zh: str
+    name_en: str
+
+    def glyph(self, lang: str) -> str:
+        """Return the marker text in ``lang``."""
+        return self.glyph_zh if lang == "zh" else self.glyph_en
+
+    def name(self, lang: str) -> str:
+        """Return the category's name in ``lang``."""
+        return self.name_zh if lang == "zh" else self.name_en
+
+
+def _categories_table() -> dict[str, Any]:
+    """Return geodata.categories.CATEGORIES when that module is there, else an empty dict."""
+    try:
+        from geodata import categories
+    except ImportError:
+        return {}
+    table = getattr(categories, "CATEGORIES", {})
+    return table if isinstance(table, Mapping) else {key: None for key in table}
+
+
+def _attr(entry: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(entry, Mapping) and entry.get(name):
+            return entry[name]
+        if getattr(entry, name, None):
+            return getattr(entry, name)
+    return None
+
+
+def category_style(category: str) -> CategoryStyle:
+    """Return how ``category`` is drawn.
+
+    Names, colours and glyphs come from ``geodata.categories`` where it defines them; a colour
+    and glyph of this module's own table (or a palette colour and the name's first letter) fill
+    what it does not define.
+
+    Parameters
+    ----------
+    category
+        A key-area category, e.g. ``"market"``.
+
+    Returns
+    -------
+    CategoryStyle
+        Colour, glyphs and names.
+    """
+    entry = _categories_table().get(category)
+    fallback = _FALLBACK_CATEGORY_STYLES.get(category)
+    if fallback is None:
+        words = category.replace("_", " ").strip() or "?"
+        colour = _PALETTE[sum(map(ord, category)) % len(_PALETTE)]
+        fallback = (colour, words[0].upper(), words[:2].title(), words, words.capitalize())
+    colour, glyph_zh, glyph_en, name_zh, name_en = fallback
+    return CategoryStyle(
+        category=category,
+        colour=_attr(entry, "colour", "color") or colour,
+        glyph_zh=_attr(entry, "glyph_zh", "icon_zh", "short_zh") or glyph_zh,
+        glyph_en=_attr(entry, "glyph_en", "icon_en", "short_en") or glyph_en,
+        name_zh=_attr(entry, "name_zh", "zh", "label_zh") or name_zh,
+        name_en=_attr(entry, "name_en", "en", "label_en", "label") or name_en,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# GeoJSON helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _round(geom: BaseGeometry) -> BaseGeometry:
+    return shapely.transform(geom, lambda xy: np.round(xy, PRECISION))
+
+
+def _json_value(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, str):
+        return html.escape(value)
+    if isinstance(value, bool | int | float):
+        return value
+    return html.escape(str(value))
+
+
+def feature_collection(
+    geometries: Iterable[BaseGeometry], properties: Iterable[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """Return a GeoJSON FeatureCollection with coordinates rounded to :data:`PRECISION`.
+
+    String properties are HTML-escaped, since popups and tooltips show them as HTML; NaN
+    becomes ``null``.
+
+    Parameters
+    ----------
+    geometries
+        Shapely geometries in EPSG:4326 (lon, lat).
+    properties
+        One mapping of properties per geometry.
+
+    Returns
+    -------
+    dict
+        The FeatureCollection.
+    """
+    features = []
+    for geom, props in zip(geometries, properties, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": mapping(_round(geom)),
+                "properties": {k: _json_value(v) for k, v in props.items()},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _rows(gdf: gpd.GeoDataFrame) -> list[dict[str, Any]]:
+    return gdf.drop(columns=gdf.geometry.name).to_dict("records")
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    return str(value)
+
+
+def _is_empty(gdf: gpd.GeoDataFrame | None) -> bool:
+    return gdf is None or len(gdf) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Page furniture: CSS, attribution, legend, title
+# --------------------------------------------------------------------------------------------
+
+_CSS = """
+.folium-map.leaflet-container { background: %(bg)s; }
+.pm-glyph { display: flex; align-items: center; justify-content: center; box-sizing: border-box;
+  width: 100%%; height: 100%%; border-radius: 50%%; border: 1.5px solid #fff; color: #fff;
+  font: bold 11px/1 "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", sans-serif;
+  box-shadow: 0 0 0 1px rgba(0,0,0,.35); }
+.pm-post { border-radius: 3px; background: #0d3b8c; }
+.pm-grid-label { color: #5f6b7a; font: 600 11px/1.1 "Noto Sans CJK SC", sans-serif;
+  text-shadow: 0 0 2px #fff, 0 0 2px #fff, 0 0 3px #fff; white-space: nowrap;
+  text-align: center; pointer-events: none; }
+.pm-stop { display: flex; align-items: center; justify-content: center; box-sizing: border-box;
+  width: 22px; height: 22px; border-radius: 50%%; border: 2px solid #fff; color: #fff;
+  font: bold 12px/1 sans-serif; box-shadow: 0 0 0 1px rgba(0,0,0,.5); }
+.pm-stop-time { position: absolute; left: 24px; top: 3px; padding: 0 3px; border-radius: 3px;
+  background: rgba(255,255,255,.85); color: #222; font: 600 11px/16px sans-serif;
+  white-space: nowrap; }
+.pm-box { background: rgba(255,255,255,.93); padding: 8px 10px; border-radius: 6px;
+  box-shadow: 0 1px 5px rgba(0,0,0,.35); color: #222;
+  font: 12px/1.45 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
+.pm-legend { max-height: 60vh; overflow-y: auto; }
+.pm-legend h4 { margin: 0 0 4px; font-size: 13px; }
+.pm-legend .row { display: flex; align-items: center; gap: 6px; white-space: nowrap; }
+.pm-legend .sym { width: 26px; display: flex; align-items: center; justify-content: center; }
+.pm-title { font-size: 15px; font-weight: 700; }
+.foliumpopup th { padding-right: 8px; text-align: left; color: #555; font-weight: 600; }
+"""
+
+
+class PageStyle(MacroElement):
+    """The stylesheet of the map's markers, labels, legend and background colour."""
+
+    _template = Template(
+        "{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}"
+    )
+
+    def __init__(self, background: str = BACKGROUND) -> None:
+        super().__init__()
+        self._name = "PageStyle"
+        self.css = _CSS % {"bg": background}
+
+
+class Attribution(MacroElement):
+    """Adds a plain-text attribution (data source and licence) to the map's corner."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "{{ this._parent.get_name() }}.attributionControl.addAttribution({{ this.text_js }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._name = "Attribution"
+        self.text_js = json.dumps(html.escape(text))
+
+
+class MetricScale(MacroElement):
+    """A scale bar in metres only."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "L.control.scale({imperial: false, maxWidth: 150}).addTo({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "MetricScale"
+
+
+class Corner(MacroElement):
+    """A fixed box of HTML in one corner of the map (legend, title), as a Leaflet control."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(){ var c = L.control({position: {{ this.position_js }}});"
+        "c.onAdd = function(){ var d = L.DomUtil.create('div', {{ this.css_class_js }});"
+        "d.innerHTML = {{ this.html_js }}; L.DomEvent.disableClickPropagation(d);"
+        "L.DomEvent.disableScrollPropagation(d); return d; };"
+        "c.addTo({{ this._parent.get_name() }}); })();"
+        "{% endmacro %}"
+    )
+
+    def __init__(
+        self, html_text: str, *, position: str = "bottomleft", css_class: str = ""
+    ) -> None:
+        super().__init__()
+        self._name = "Corner"
+        self.position_js = json.dumps(position)
+        self.css_class_js = json.dumps(f"pm-box {css_class}".strip())
+        self.html_js = json.dumps(html_text).replace("</", "<\\/")
+
+
+def _line_symbol(colour: str, weight: float, dash: str = "") -> str:
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        f'<svg width="26" height="10"><line x1="1" y1="5" x2="25" y2="5" stroke="{colour}"'
+        f' stroke-width="{weight}"{dash_attr} stroke-linecap="round"/></svg>'
+    )
+
+
+def _area_symbol(colour: str, fill: str, dash: str = "", opacity: float = 0.25) -> str:
+    dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
+    return (
+        f'<svg width="22" height="14"><rect x="1" y="1" width="20" height="12" fill="{fill}"'
+        f' fill-opacity="{opacity}" stroke="{colour}" stroke-width="1.5"{dash_attr}/></svg>'
+    )
+
+
+def text_colour(background: str) -> str:
+    """Return black or white, whichever reads better on the hex colour ``background``."""
+    value = background.lstrip("#")
+    if len(value) == 3:
+        value = "".join(ch * 2 for ch in value)
+    try:
+        r, g, b = (int(value[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    except ValueError:
+        return "#ffffff"
+
+    def linear(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * linear(r) + 0.7152 * linear(g) + 0.0722 * linear(b)
+    # Contrast with white (1.05 / (L + 0.05)) against contrast with black ((L + 0.05) / 0.05).
+    return "#ffffff" if 1.05 / (luminance + 0.05) >= (luminance + 0.05) / 0.05 else "#1a1a1a"
+
+
+def _glyph_html(text: str, colour: str, size: int = 20, css_class: str = "pm-glyph") -> str:
+    return (
+        f'<div class="{css_class}" style="width:{size}px;height:{size}px;background:{colour};'
+        f'color:{text_colour(colour)}">{html.escape(text)}</div>'
+    )
+
+
+def _legend_row(symbol: str, text: str) -> str:
+    return (
+        f'<div class="row"><span class="sym">{symbol}</span><span>{html.escape(text)}</span></div>'
+    )
+
+
+def legend(rows: Sequence[tuple[str, str]], *, title: str, position: str = "bottomleft") -> Corner:
+    """Return a legend box: ``rows`` of (symbol HTML, text) under ``title``.
+
+    Parameters
+    ----------
+    rows
+        ``(symbol_html, text)`` pairs; text is escaped, the symbol is trusted HTML.
+    title
+        The heading of the box.
+    position
+        A Leaflet control position.
+
+    Returns
+    -------
+    Corner
+        Add it to the map with ``.add_to(m)``.
+    """
+    body = "".join(_legend_row(sym, text) for sym, text in rows)
+    return Corner(f"<h4>{html.escape(title)}</h4>{body}", position=position, css_class="pm-legend")
+
+
+def base_map(
+    bounds: tuple[float, float, float, float],
+    *,
+    title: str = "",
+    attribution: str = DEFAULT_ATTRIBUTION,
+    online_tiles: bool = False,
+) -> folium.Map:
+    """Return an empty map with no tiles, fitted to ``bounds``, with style and attribution.
+
+    Parameters
+    ----------
+    bounds
+        ``(min_lon, min_lat, max_lon, max_lat)``.
+    title
+        Text of a title box at the top, or "" for none.
+    attribution
+        Data source and licence shown in the corner.
+    online_tiles
+        Add OpenStreetMap's public tiles as an optional base layer (needs the network; hidden
+        until chosen in the layer control).
+
+    Returns
+    -------
+    folium.Map
+    """
+    min_lon, min_lat, max_lon, max_lat = bounds
+    m = folium.Map(
+        location=[(min_lat + max_lat) / 2, (min_lon + max_lon) / 2],
+        zoom_start=15,
+        tiles=None,
+        control_scale=False,
+        max_zoom=20,
+    )
+    if online_tiles:
+        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", show=False).add_to(m)
+    PageStyle().add_to(m)
+    MetricScale().add_to(m)
+    Attribution(attribution).add_to(m)
+    if title:
+        Corner(f'<div class="pm-title">{html.escape(title)}</div>', position="topleft").add_to(m)
+    m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+    return m
+
+
+# --------------------------------------------------------------------------------------------
+# Layers
+# --------------------------------------------------------------------------------------------
+
+
+def _popup(fields: Sequence[str], lang: str) -> folium.GeoJsonPopup:
+    return folium.GeoJsonPopup(
+        fields=list(fields), aliases=[label(f, lang) for f in fields], localize=False
+    )
+
+
+def _geometry_union(shape: Any) -> BaseGeometry:
+    if hasattr(shape, "geometry"):
+        return shapely.union_all(np.asarray(shape.geometry.values))
+    if hasattr(shape, "union_all"):
+        return shape.union_all()
+    return shape
+
+
+def boundary_layer(boundary: Any, *, lang: str = "zh") -> folium.FeatureGroup:
+    """Return the district boundary as a dashed outline.
+
+    Parameters
+    ----------
+    boundary
+        A GeoDataFrame/GeoSeries of the boundary, or a shapely (Multi)Polygon, in EPSG:4326.
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    geom = _geometry_union(boundary)
+    group = folium.FeatureGroup(name=label("boundary", lang))
+    folium.GeoJson(
+        feature_collection([geom], [{}]),
+        style_function=lambda _f: {
+            "color": "#2b2b2b",
+            "weight": 2.5,
+            "dashArray": "8 6",
+            "fill": False,
+        },
+        interactive=False,
+    ).add_to(group)
+    return group
+
+
+def streets_layers(streets: gpd.GeoDataFrame, *, lang: str = "zh") -> list[folium.FeatureGroup]:
+    """Return the streets: one layer of ordinary streets (thicker by class) and one of alleys.
+
+    Parameters
+    ----------
+    streets
+        The district's streets layer (id, highway, name, length, alley, geometry).
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    list of folium.FeatureGroup
+        ``[streets, alleys]``.
+    """
+    if _is_empty(streets):
+        return []
+    highway = streets["highway"].fillna("").astype(str)
+    if "alley" in streets:
+        alley = streets["alley"].astype("boolean").fillna(False).astype(bool)
+    else:
+        alley = pd.Series(False, index=streets.index)
+    classes = [street_class(h, a) for h, a in zip(highway, alley, strict=True)]
+    props = [
+        {
+            "id": _text(row.get("id")),
+            "name": _text(row.get("name")) or "—",
+            "highway": _text(row.get("highway")),
+            "length": round(float(row.get("length") or 0.0)),
+            "cls": cls,
+        }
+        for row, cls in zip(_rows(streets), classes, strict=True)
+    ]
+    geoms = list(streets.geometry)
+    order = {"minor": 0, "secondary": 1, "major": 2, "alley": 3}
+
+    def style(feature: dict[str, Any]) -> dict[str, Any]:
+        colour, weight, _ = STREET_STYLES[feature["properties"]["cls"]]
+        out: dict[str, Any] = {"color": colour, "weight": weight, "opacity": 0.95}
+        if feature["properties"]["cls"] == "alley":
+            out["dashArray"] = "5 3"
+        return out
+
+    groups = []
+    for key, wanted in (("streets", ("minor", "secondary", "major")), ("alleys", ("alley",))):
+        chosen = sorted(
+            (i for i, c in enumerate(classes) if c in wanted), key=lambda i: order[classes[i]]
+        )
+        group = folium.FeatureGroup(name=label(key, lang))
+        if chosen:
+            folium.GeoJson(
+                feature_collection([geoms[i] for i in chosen], [props[i] for i in chosen]),
+                style_function=style,
+                tooltip=folium.GeoJsonTooltip(
+                    fields=["name", "highway"],
+                    aliases=[label("name", lang), label("highway", lang)],
+                ),
+                popup=_popup(["name", "highway", "length", "id"], lang),
+            ).add_to(group)
+        groups.append(group)
+    return groups
+
+
+def _representative_points(gdf: gpd.GeoDataFrame) -> list[Point]:
+    return [g if isinstance(g, Point) else g.representative_point() for g in gdf.geometry]
+
+
+def key_area_layers(
+    key_areas: gpd.GeoDataFrame, *, lang: str = "zh"
+) -> list[tuple[folium.FeatureGroup, CategoryStyle, int]]:
+    """Return one layer per key-area category, with coloured glyph markers and outlines.
+
+    Parameters
+    ----------
+    key_areas
+        The key_areas layer (id, name, name_en?, category, priority, geometry).
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    list of (folium.FeatureGroup, CategoryStyle, int)
+        Each category's layer, its style and how many places it holds, most places first.
+    """
+    if _is_empty(key_areas):
+        return []
+    out = []
+    counts = key_areas["category"].astype(str).value_counts()
+    for category in sorted(counts.index, key=lambda c: (-counts[c], c)):
+        style = category_style(category)
+        subset = key_areas[key_areas["category"].astype(str) == category]
+        rows = _rows(subset)
+        props = []
+        for row in rows:
+            name = _text(row.get("name"))
+            name_en = _text(row.get("name_en"))
+            if lang == "en" and name_en:
+                name = f"{name_en} ({name})" if name else name_en
+            props.append(
+                {
+                    "name": name or "—",
+                    "category": style.name(lang),
+                    "priority": int(row["priority"]) if pd.notna(row.get("priority")) else None,
+                    "id": _text(row.get("id")),
+                }
+            )
+        group = folium.FeatureGroup(
+            name=f'<span style="color:{style.colour}">●</span> {html.escape(style.name(lang))}'
+            f" ({len(subset)})"
+        )
+        areas = [i for i, g in enumerate(subset.geometry) if not isinstance(g, Point)]
+        if areas:
+            folium.GeoJson(
+                feature_collection(
+                    [subset.geometry.iloc[i] for i in areas], [props[i] for i in areas]
+                ),
+                style_function=lambda _f, c=style.colour: {
+                    "color": c,
+                    "weight": 1.2,
+                    "fillColor": c,
+                    "fillOpacity": 0.18,
+                },
+                popup=_popup(["name", "category", "priority", "id"], lang),
+            ).add_to(group)
+        size = 20
+        folium.GeoJson(
+            feature_collection(_representative_points(subset), props),
+            marker=folium.Marker(
+                icon=folium.DivIcon(
+                    html=_glyph_html(style.glyph(lang), style.colour, size),
+                    icon_size=(size, size),
+                    icon_anchor=(size // 2, size // 2),
+                    class_name="pm-icon",
+                )
+            ),
+            tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+            popup=_popup(["name", "category", "priority", "id"], lang),
+        ).add_to(group)
+        out.append((group, style, len(subset)))
+    return out
+
+
+def posts_layer(posts: gpd.GeoDataFrame, *, lang: str = "zh") -> folium.FeatureGroup:
+    """Return the patrol posts (bases) as dark-blue square markers.
+
+    Parameters
+    ----------
+    posts
+        The posts layer (id, name, kind, geometry Point).
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    group = folium.FeatureGroup(name=label("posts", lang))
+    if _is_empty(posts):
+        return group
+    props = [
+        {
+            "name": _text(row.get("name")) or "—",
+            "kind": _text(row.get("kind")),
+            "id": _text(row.get("id")),
+        }
+        for row in _rows(posts)
+    ]
+    size = 22
+    folium.GeoJson(
+        feature_collection(_representative_points(posts), props),
+        marker=folium.Marker(
+            icon=folium.DivIcon(
+                html=_glyph_html(
+                    "警" if lang == "zh" else "P", "#0d3b8c", size, "pm-glyph pm-post"
+                ),
+                icon_size=(size, size),
+                icon_anchor=(size // 2, size // 2),
+                class_name="pm-icon",
+            )
+        ),
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        popup=_popup(["name", "kind", "id"], lang),
+    ).add_to(group)
+    return group
+
+
+def _sector_fallback(lon: float, lat: float, heading: float, fov: float, range_m: float) -> Polygon:
+    """Return a camera's view area: a circular sector on a local flat projection."""
+    m_per_deg_lat = 110_540.0
+    m_per_deg_lon = 111_320.0 * math.cos(math.radians(lat))
+    if heading is None or math.isnan(heading) or fov is None or math.isnan(fov) or fov >= 360:
+        angles = np.linspace(0.0, 360.0, 49)
+        ring = []
+    else:
+        angles = np.linspace(heading - fov / 2, heading + fov / 2, max(4, int(fov / 5) + 1))
+        ring = [(lon, lat)]
+    for a in np.radians(angles):
+        ring.append(
+            (
+                lon + range_m * math.sin(a) / m_per_deg_lon,
+                lat + range_m * math.cos(a) / m_per_deg_lat,
+            )
+        )
+    return Polygon(ring)
+
+
+def camera_view_areas(cameras: gpd.GeoDataFrame) -> list[BaseGeometry]:
+    """Return each camera's view area (EPSG:4326), from geodata.cameras when it offers one.
+
+    Parameters
+    ----------
+    cameras
+        The cameras layer (heading, fov, range, geometry Point).
+
+    Returns
+    -------
+    list of shapely geometry
+        One polygon per camera, in the layer's order.
+    """
+    try:
+        from geodata import cameras as geo_cameras
+
+        view_areas = getattr(geo_cameras, "view_areas", None)
+    except ImportError:
+        view_areas = None
+    if view_areas is not None:
+        try:
+            areas = view_areas(cameras)
+            return list(getattr(areas, "geometry", areas))
+        except Exception:  # a different signature: fall back to the flat sector
+            logger.debug("geodata.cameras.view_areas did not accept a layer; drawing sectors")
+    out = []
+    for row in _rows(cameras.assign(_pt=_representative_points(cameras))):
+        pt = row["_pt"]
+        out.append(
+            _sector_fallback(
+                pt.x,
+                pt.y,
+                float(row.get("heading", float("nan"))),
+                float(row.get("fov", 360.0)),
+                float(row.get("range", 30.0)),
+            )
+        )
+    return out
+
+
+CAMERA_COLOUR = "#3949ab"
+
+
+def cameras_layer(cameras: gpd.GeoDataFrame, *, lang: str = "zh") -> folium.FeatureGroup:
+    """Return the cameras: small points with their view areas as translucent sectors.
+
+    Parameters
+    ----------
+    cameras
+        The cameras layer (id, name, heading, fov, range, geometry Point).
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    group = folium.FeatureGroup(name=label("cameras", lang))
+    if _is_empty(cameras):
+        return group
+    props = []
+    for row in _rows(cameras):
+        heading = row.get("heading")
+        all_round = heading is None or (isinstance(heading, float) and math.isnan(heading))
+        props.append(
+            {
+                "name": _text(row.get("name")) or "—",
+                "heading": label("all_round", lang) if all_round else round(float(heading)),
+                "fov": None if pd.isna(row.get("fov")) else round(float(row["fov"])),
+                "range": None if pd.isna(row.get("range")) else round(float(row["range"])),
+                "id": _text(row.get("id")),
+            }
+        )
+    folium.GeoJson(
+        feature_collection(camera_view_areas(cameras), props),
+        style_function=lambda _f: {
+            "color": CAMERA_COLOUR,
+            "weight": 0.8,
+            "fillColor": CAMERA_COLOUR,
+            "fillOpacity": 0.14,
+        },
+        interactive=False,
+    ).add_to(group)
+    folium.GeoJson(
+        feature_collection(_representative_points(cameras), props),
+        marker=folium.CircleMarker(
+            radius=4,
+            color="#ffffff",
+            weight=1.2,
+            fill=True,
+            fill_color=CAMERA_COLOUR,
+            fill_opacity=1.0,
+        ),
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        popup=_popup(["name", "heading", "fov", "range", "id"], lang),
+    ).add_to(group)
+    return group
+
+
+GRID_COLOUR = "#5f6b7a"
+
+
+def grids_layer(grids: gpd.GeoDataFrame, *, lang: str = "zh") -> folium.FeatureGroup:
+    """Return the grids (网格) as thin outlines with their names as labels.
+
+    Parameters
+    ----------
+    grids
+        The grids layer (id, name, geometry Polygon).
+    lang
+        "zh" or "en".
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    group = folium.FeatureGroup(name=label("grids", lang))
+    if _is_empty(grids):
+        return group
+    props = [
+        {"name": _text(row.get("name")) or _text(row.get("id")), "id": _text(row.get("id"))}
+        for row in _rows(grids)
+    ]
+    folium.GeoJson(
+        feature_collection(list(grids.geometry), props),
+        style_function=lambda _f: {
+            "color": GRID_COLOUR,
+            "weight": 1.2,
+            "dashArray": "2 4",
+            "fillColor": GRID_COLOUR,
+            "fillOpacity": 0.03,
+        },
+        popup=_popup(["name", "id"], lang),
+    ).add_to(group)
+    for geom, prop in zip(grids.geometry, props, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        pt = geom.representative_point()
+        text = prop["name"]
+        folium.Marker(
+            [round(pt.y, PRECISION), round(pt.x, PRECISION)],
+            icon=folium.DivIcon(
+                html=f'<div class="pm-grid-label">{text}</div>',
+                icon_size=(120, 14),
+                icon_anchor=(60, 7),
+                class_name="pm-icon",
+            ),
+            interactive=False,
+        ).add_to(group)
+    return group
+
+
+# --------------------------------------------------------------------------------------------
+# Routes and risk (for plans)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MapStop:
+    """A stop of a route as drawn on a map.
+
+    Attributes
+    ----------
+    lon, lat
+        Where it is (EPSG:4326).
+    name
+        What it is (a key area's name, a post).
+    arrival
+        Planned arrival as text, e.g. ``"08:40"``; shown beside the number.
+    window
+        Time window as text, e.g. ``"07:30–08:10"``, or "".
+    dwell_min
+        Minutes spent there, or None.
+    note
+        What to check there.
+    id
+        The place's id.
+    """
+
+    lon: float
+    lat: float
+    name: str
+    arrival: str = ""
+    window: str = ""
+    dwell_min: int | None = None
+    note: str = ""
+    id: str = ""
+
+
+def _lines(path: BaseGeometry | Sequence[BaseGeometry] | None) -> list[LineString]:
+    if path is None:
+        return []
+    items = [path] if not isinstance(path, Sequence) else list(path)
+    out: list[LineString] = []
+    for item in items:
+        if item is None or item.is_empty:
+            continue
+        if isinstance(item, MultiLineString):
+            out.extend(item.geoms)
+        elif isinstance(item, LineString):
+            out.append(item)
+    return out
+
+
+def route_layer(
+    stops: Sequence[MapStop],
+    path: BaseGeometry | Sequence[BaseGeometry] | None = None,
+    *,
+    name: str,
+    colour: str = "#d32f2f",
+    lang: str = "zh",
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Return a route: its path along the streets and numbered stops with planned times.
+
+    Parameters
+    ----------
+    stops
+        The stops in visiting order; they are numbered 1, 2, ...
+    path
+        The route's geometry (a LineString, MultiLineString or one LineString per leg, in
+        EPSG:4326), or None to join the stops by straight lines.
+    name
+        The layer's name (e.g. "A组 白班 11-26").
+    colour
+        Line and marker colour.
+    lang
+        "zh" or "en".
+    show
+        Whether the layer is shown when the map opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    _check_lang(lang)
+    group = folium.FeatureGroup(name=html.escape(name), show=show)
+    lines = _lines(path)
+    if not lines and len(stops) >= 2:
+        lines = [LineString([(s.lon, s.lat) for s in stops])]
+    if lines:
+        folium.GeoJson(
+            feature_collection(lines, [{} for _ in lines]),
+            style_function=lambda _f: {"color": colour, "weight": 5, "opacity": 0.8},
+            interactive=False,
+        ).add_to(group)
+    fields = ["stop", "name", "arrival", "window", "dwell", "note", "id"]
+    for number, stop in enumerate(stops, start=1):
+        time_html = (
+            f'<div class="pm-stop-time">{html.escape(stop.arrival)}</div>' if stop.arrival else ""
+        )
+        values = {
+            "stop": str(number),
+            "name": stop.name,
+            "arrival": stop.arrival,
+            "window": stop.window,
+            "dwell": "" if stop.dwell_min is None else str(stop.dwell_min),
+            "note": stop.note,
+            "id": stop.id,
+        }
+        rows = "".join(
+            f"<tr><th>{html.escape(label(f, lang))}</th><td>{html.escape(values[f])}</td></tr>"
+            for f in fields
+            if values[f]
+        )
+        popup_html = f'<table class="foliumpopup">{rows}</table>'
+        popup_html = popup_html.replace("`", "&#96;").replace("$", "&#36;")
+        folium.Marker(
+            [round(stop.lat, PRECISION), round(stop.lon, PRECISION)],
+            icon=folium.DivIcon(
+                html=f'<div class="pm-stop" style="background:{colour}">{number}</div>{time_html}',
+                icon_size=(22, 22),
+                icon_anchor=(11, 11),
+                class_name="pm-icon",
+            ),
+            popup=folium.Popup(popup_html, max_width=320),
+            tooltip=f"{number}. {html.escape(stop.name)}",
+        ).add_to(group)
+    return group
+
+
+RISK_COLOURS = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+"""Five classes of risk, low to high (ColorBrewer YlOrRd)."""
+
+
+def risk_colour(value: float, top: float) -> str | None:
+    """Return the colour class of ``value`` on a scale from 0 to ``top``, or None for 0/NaN."""
+    if top <= 0 or value is None or math.isnan(value) or value <= 0:
+        return None
+    k = min(len(RISK_COLOURS) - 1, int(value / top * len(RISK_COLOURS)))
+    return RISK_COLOURS[k]
+
+
+def _risk_values(values: Mapping[str, float] | pd.Series) -> dict[str, float]:
+    return {str(k): float(v) for k, v in dict(values).items()}
+
+
+def risk_streets_layer(
+    streets: gpd.GeoDataFrame,
+    risk: Mapping[str, float] | pd.Series,
+    *,
+    name: str | None = None,
+    lang: str = "zh",
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Return street segments coloured by risk (streets with no risk are not drawn).
+
+    Parameters
+    ----------
+    streets
+        The streets layer (id, name, geometry).
+    risk
+        Risk per street id (any non-negative scale; the largest value is the top class).
+    name
+        The layer's name; defaults to "Risk".
+    lang
+        "zh" or "en".
+    show
+        Whether the layer is shown when the map opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    values = _risk_values(risk)
+    top = max(values.values(), default=0.0)
+    group = folium.FeatureGroup(name=name or label("risk", lang), show=show)
+    geoms, props = [], []
+    for row, geom in zip(_rows(streets), streets.geometry, strict=True):
+        sid = _text(row.get("id"))
+        colour = risk_colour(values.get(sid, 0.0), top)
+        if colour is None:
+            continue
+        geoms.append(geom)
+        props.append(
+            {
+                "id": sid,
+                "name": _text(row.get("name")) or "—",
+                "risk": round(values[sid], 3),
+                "colour": colour,
+            }
+        )
+    if geoms:
+        folium.GeoJson(
+            feature_collection(geoms, props),
+            style_function=lambda f: {
+                "color": f["properties"]["colour"],
+                "weight": 6,
+                "opacity": 0.9,
+            },
+            tooltip=folium.GeoJsonTooltip(
+                fields=["name", "risk"], aliases=[label("name", lang), label("risk", lang)]
+            ),
+        ).add_to(group)
+    return group
+
+
+def risk_grids_layer(
+    grids: gpd.GeoDataFrame,
+    risk: Mapping[str, float] | pd.Series,
+    *,
+    name: str | None = None,
+    lang: str = "zh",
+    show: bool = True,
+) -> folium.FeatureGroup:
+    """Return grid polygons filled by risk class.
+
+    Parameters
+    ----------
+    grids
+        The grids layer (id, name, geometry).
+    risk
+        Risk per grid id.
+    name
+        The layer's name; defaults to "Risk".
+    lang
+        "zh" or "en".
+    show
+        Whether the layer is shown when the map opens.
+
+    Returns
+    -------
+    folium.FeatureGroup
+    """
+    values = _risk_values(risk)
+    top = max(values.values(), default=0.0)
+    group = folium.FeatureGroup(name=name or label("risk", lang), show=show)
+    props = []
+    for row in _rows(grids):
+        gid = _text(row.get("id"))
+        value = values.get(gid, 0.0)
+        props.append(
+            {
+                "id": gid,
+                "name": _text(row.get("name")) or gid,
+                "risk": round(value, 3),
+                "colour": risk_colour(value, top) or "#ffffff",
+            }
+        )
+    folium.GeoJson(
+        feature_collection(list(grids.geometry), props),
+        style_function=lambda f: {
+            "color": "#888888",
+            "weight": 0.8,
+            "fillColor": f["properties"]["colour"],
+            "fillOpacity": 0.55,
+        },
+        tooltip=folium.GeoJsonTooltip(
+            fields=["name", "risk"], aliases=[label("name", lang), label("risk", lang)]
+        ),
+    ).add_to(group)
+    return group
+
+
+def risk_legend_rows(lang: str = "zh") -> list[tuple[str, str]]:
+    """Return legend rows for the five risk classes, low to high."""
+    rows = []
+    for i, colour in enumerate(RISK_COLOURS):
+        text = f"{label('risk', lang)} {i + 1}/5"
+        if i == 0:
+            text += f" ({label('low', lang)})"
+        elif i == len(RISK_COLOURS) - 1:
+            text += f" ({label('high', lang)})"
+        rows.append((_line_symbol(colour, 6), text))
+    return rows
+
+
+# --------------------------------------------------------------------------------------------
+# The district map
+# --------------------------------------------------------------------------------------------
+
+
+def district_title(district: Any, lang: str = "zh") -> str:
+    """Return the district's name in ``lang`` from its manifest."""
+    manifest = getattr(district, "manifest", {}) or {}
+    name = manifest.get("name") or ""
+    name_zh = manifest.get("name_zh") or ""
+    return (name_zh or name) if lang == "zh" else (name or name_zh)
+
+
+def district_bounds(district: Any) -> tuple[float, float, float, float]:
+    """Return ``(min_lon, min_lat, max_lon, max_lat)`` of the district (boundary, else streets)."""
+    for layer in ("boundary", "streets", "key_areas"):
+        shape = getattr(district, layer, None)
+        if shape is None:
+            continue
+        geom = _geometry_union(shape)
+        if geom is not None and not geom.is_empty:
+            return tuple(float(v) for v in geom.bounds)  # type: ignore[return-value]
+    raise ValueError("The district has neither a boundary nor streets to draw.")
+
+
+def district_legend_rows(
+    district: Any,
+    *,
+    lang: str = "zh",
+    categories: Iterable[tuple[CategoryStyle, int]] = (),
+) -> list[tuple[str, str]]:
+    """Return the legend rows of a district map: streets, areas, posts, cameras, categories."""
+    rows = [(_line_symbol("#2b2b2b", 2.5, "6 4"), label("boundary", lang))]
+    for key in ("major", "secondary", "minor", "alley"):
+        colour, weight, text_key = STREET_STYLES[key]
+        rows.append(
+            (_line_symbol(colour, weight, "5 3" if key == "alley" else ""), label(text_key, lang))
+        )
+    if not _is_empty(getattr(district, "grids", None)):
+        rows.append((_area_symbol(GRID_COLOUR, GRID_COLOUR, "2 3", 0.05), label("grid", lang)))
+    if not _is_empty(getattr(district, "posts", None)):
+        rows.append(
+            (_glyph_html("警" if lang == "zh" else "P", "#0d3b8c", 18, "pm-glyph pm-post"),
+             label("post", lang))
+        )  # fmt: skip
+    if not _is_empty(getattr(district, "cameras", None)):
+        rows.append(
+            (
+                '<svg width="26" height="16"><path d="M4 8 L24 1 A20 20 0 0 1 24 15 Z" '
+                f'fill="{CAMERA_COLOUR}" fill-opacity=".2" stroke="{CAMERA_COLOUR}" '
+                f'stroke-width=".8"/><circle cx="4" cy="8" r="3.5" fill="{CAMERA_COLOUR}" '
+                'stroke="#fff"/></svg>',
+                f"{label('camera', lang)} / {label('camera_view', lang)}",
+            )
+        )
+    for style, count in categories:
+        rows.append(
+            (_glyph_html(style.glyph(lang), style.colour, 18), f"{style.name(lang)} ({count})")
+        )
+    return rows
+
+
+def district_map(district: Any, *, lang: str = "zh", online_tiles: bool = False) -> folium.Map:
+    """Return a Folium map of a district drawn from its own layers; it needs no tile server.
+
+    Layers: boundary, grids with names, streets (major thicker), back alleys, one layer per
+    key-area category, patrol posts, cameras with view areas; a layer control, a bilingual
+    legend, a title and the data's attribution. Popups show each place's name, category,
+    priority and id.
+
+    Parameters
+    ----------
+    district
+        A ``geodata.District`` (or any object with its layers as attributes: boundary, streets,
+        key_areas, posts, cameras, grids, manifest).
+    lang
+        "zh" (Chinese) or "en" (English) labels.
+    online_tiles
+        Add OpenStreetMap's public tiles as an optional, hidden base layer (needs the network).
+
+    Returns
+    -------
+    folium.Map
+        Write it offline with :func:`web.assets.write_standalone_html`.
+    """
+    _check_lang(lang)
+    manifest = getattr(district, "manifest", {}) or {}
+    attribution = manifest.get("attribution") or DEFAULT_ATTRIBUTION
+    if "OpenStreetMap" not in attribution:
+        attribution = f"{attribution}; {DEFAULT_ATTRIBUTION}"
+    name = district_title(district, lang)
+    title = f"{name} {label('map', lang)}" if lang == "zh" else f"{name} — {label('map', lang)}"
+    m = base_map(
+        district_bounds(district),
+        title=title.strip(" —"),
+        attribution=attribution,
+        online_tiles=online_tiles,
+    )
+    if getattr(district, "boundary", None) is not None:
+        boundary_layer(district.boundary, lang=lang).add_to(m)
+    if not _is_empty(getattr(district, "grids", None)):
+        grids_layer(district.grids, lang=lang).add_to(m)
+    for group in streets_layers(getattr(district, "streets", None), lang=lang):
+        group.add_to(m)
+    if not _is_empty(getattr(district, "cameras", None)):
+        cameras_layer(district.cameras, lang=lang).add_to(m)
+    categories = key_area_layers(getattr(district, "key_areas", None), lang=lang)
+    for group, _style, _count in categories:
+        group.add_to(m)
+    if not _is_empty(getattr(district, "posts", None)):
+        posts_layer(district.posts, lang=lang).add_to(m)
+    legend(
+        district_legend_rows(district, lang=lang, categories=[(s, n) for _g, s, n in categories]),
+        title=label("legend", lang),
+    ).add_to(m)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
