@@ -1,0 +1,634 @@
+"""District bundles: read, write and validate a district's folder of layers and tables."""
+
+from __future__ import annotations
+
+import logging
+import math
+import shutil
+import tempfile
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from geodata.categories import CATEGORIES
+from geodata.errors import BundleError
+
+logger = logging.getLogger("geodata")
+
+DEFAULT_DISTRICT_DIR: Path = Path(__file__).resolve().parent / "districts" / "xinjiekou"
+"""Folder of the default district, Xinjiekou (Nanjing)."""
+
+MANIFEST = "manifest.toml"
+GPKG = "district.gpkg"
+INCIDENTS = "incidents.csv"
+TEAMS = "teams.toml"
+STORAGE_CRS = "EPSG:4326"
+OUTSIDE_TOLERANCE_M = 50.0
+"""How far (metres) a point may lie outside the boundary and still count as inside."""
+
+INCIDENT_CATEGORIES: tuple[str, ...] = (
+    "theft",
+    "burglary",
+    "robbery",
+    "dispute",
+    "traffic",
+    "other",
+)
+"""Categories allowed in ``incidents.csv``."""
+
+REQUIRED_MANIFEST_KEYS: tuple[str, ...] = ("name", "time_zone", "crs", "work_crs", "attribution")
+
+# Layer name -> (required columns besides geometry, allowed geometry types).
+LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "boundary": ((), ("Polygon", "MultiPolygon")),
+    "streets": (
+        ("id", "u", "v", "highway", "name", "length", "alley", "oneway"),
+        ("LineString",),
+    ),
+    "key_areas": (("id", "name", "category", "priority"), ("Point", "Polygon", "MultiPolygon")),
+    "posts": (("id", "name", "kind"), ("Point",)),
+    "cameras": (("id", "name", "heading", "fov", "range"), ("Point",)),
+    "grids": (("id", "name"), ("Polygon", "MultiPolygon")),
+}
+"""Every layer of ``district.gpkg``: required columns and allowed geometry types."""
+
+POINT_LAYERS: tuple[str, ...] = ("key_areas", "posts", "cameras")
+INCIDENT_COLUMNS: tuple[str, ...] = ("id", "time", "category", "lon", "lat")
+
+
+@dataclass
+class District:
+    """A district: its manifest, layers (EPSG:4326) and incident history.
+
+    Attributes
+    ----------
+    path
+        Folder the district was loaded from (or will be written to); None for a new one.
+    manifest
+        The parsed ``manifest.toml``.
+    boundary, streets, key_areas, posts, cameras, grids
+        The GeoPackage layers, all in EPSG:4326.
+    incidents
+        ``incidents.csv`` with ``time`` as timezone-aware timestamps in the district's zone.
+    teams
+        The parsed ``teams.toml`` (groups, members, vehicles), or an empty dict.
+    """
+
+    path: Path | None
+    manifest: dict[str, Any]
+    boundary: gpd.GeoDataFrame
+    streets: gpd.GeoDataFrame
+    key_areas: gpd.GeoDataFrame
+    posts: gpd.GeoDataFrame
+    cameras: gpd.GeoDataFrame
+    grids: gpd.GeoDataFrame
+    incidents: pd.DataFrame
+    teams: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def work_crs(self) -> CRS:
+        """The metric CRS for distances and areas (``manifest["work_crs"]``)."""
+        return CRS.from_user_input(self.manifest["work_crs"])
+
+    @property
+    def name(self) -> str:
+        """The district's name."""
+        return str(self.manifest.get("name", ""))
+
+    @property
+    def boundary_polygon(self) -> shapely.Geometry:
+        """The boundary as one shapely (Multi)Polygon in EPSG:4326."""
+        return self.boundary.geometry.union_all()
+
+    def layer(self, name: str) -> gpd.GeoDataFrame:
+        """Return the layer called ``name``."""
+        if name not in LAYERS:
+            msg = f"There is no layer called {name!r}; layers are {', '.join(LAYERS)}."
+            raise BundleError(msg)
+        return getattr(self, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# TOML writing (tomllib only reads)
+
+
+def _toml_value(value: Any) -> str:
+    """Return ``value`` as a TOML literal."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, np.integer)):
+        return str(int(value))
+    if isinstance(value, (float, np.floating)):
+        if math.isnan(value):
+            return "nan"
+        return repr(float(value))
+    if isinstance(value, str):
+        escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+        return f'"{escaped}"'
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    msg = f"Cannot write a value of type {type(value).__name__} to TOML."
+    raise BundleError(msg)
+
+
+def _toml_key(key: str) -> str:
+    """Return ``key`` bare when TOML allows it, quoted otherwise."""
+    if key and all((c.isalnum() and c.isascii()) or c in "_-" for c in key):
+        return key
+    return _toml_value(key)
+
+
+def dump_toml(data: dict[str, Any], header: str = "") -> str:
+    """Return ``data`` as TOML text.
+
+    Scalars and inline values come first, then sub-tables (``[name]``) and arrays of tables
+    (``[[name]]``) one level deep, which is all bundles need.
+    """
+    lines = [f"# {line}" if line else "#" for line in header.splitlines()]
+    tables: list[tuple[str, dict[str, Any]]] = []
+    arrays: list[tuple[str, list[dict[str, Any]]]] = []
+    for key, value in data.items():
+        if isinstance(value, dict):
+            tables.append((key, value))
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            arrays.append((key, value))
+        else:
+            lines.append(f"{_toml_key(key)} = {_toml_value(value)}")
+    for key, table in tables:
+        lines += ["", f"[{_toml_key(key)}]"]
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()]
+    for key, items in arrays:
+        for item in items:
+            lines += ["", f"[[{_toml_key(key)}]]"]
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in item.items()]
+    return "\n".join(lines) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+
+
+def _read_toml(file: Path) -> dict[str, Any]:
+    """Parse a TOML file, turning syntax errors into a BundleError."""
+    try:
+        with file.open("rb") as fh:
+            return tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"File {file} is not valid TOML: {exc}."
+        raise BundleError(msg) from exc
+    except OSError as exc:
+        msg = f"File {file} cannot be read: {exc.strerror}."
+        raise BundleError(msg) from exc
+
+
+def _resolve(path: str | Path | None) -> Path:
+    """Return the bundle folder for ``path`` (None = the default district)."""
+    folder = DEFAULT_DISTRICT_DIR if path is None else Path(path)
+    if not folder.exists():
+        msg = f"District folder {folder} does not exist."
+        raise BundleError(msg)
+    if not folder.is_dir():
+        msg = f"District path {folder} is not a folder."
+        raise BundleError(msg)
+    return folder
+
+
+def read_manifest(path: str | Path | None = None) -> dict[str, Any]:
+    """Read and check a bundle's ``manifest.toml``.
+
+    Parameters
+    ----------
+    path
+        The bundle folder; None for the default district.
+
+    Raises
+    ------
+    BundleError
+        When the manifest is missing, unreadable or lacks a required key.
+    """
+    folder = _resolve(path)
+    file = folder / MANIFEST
+    if not file.is_file():
+        msg = f"District folder {folder} has no {MANIFEST}, so it is not a district bundle."
+        raise BundleError(msg)
+    manifest = _read_toml(file)
+    for key in REQUIRED_MANIFEST_KEYS:
+        if key not in manifest:
+            msg = f"File {file} lacks the required key {key!r}."
+            raise BundleError(msg)
+    if _crs_or_none(manifest["crs"]) != CRS.from_user_input(STORAGE_CRS):
+        msg = (
+            f"File {file} says crs = {manifest['crs']!r}, but bundles are stored in {STORAGE_CRS}."
+        )
+        raise BundleError(msg)
+    work = _crs_or_none(manifest["work_crs"])
+    if work is None or not work.is_projected:
+        msg = f"File {file} has work_crs = {manifest['work_crs']!r}, which is not a metric CRS."
+        raise BundleError(msg)
+    return manifest
+
+
+def _crs_or_none(value: Any) -> CRS | None:
+    """Return a CRS for ``value``, or None when it names no CRS."""
+    try:
+        return CRS.from_user_input(value)
+    except Exception:  # pyproj raises CRSError and others for junk
+        return None
+
+
+def _read_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
+    """Read one layer of the GeoPackage, checking that it exists and has EPSG:4326."""
+    try:
+        names = {str(row[0]) for row in pyogrio.list_layers(gpkg)}
+    except Exception as exc:  # pyogrio raises DataSourceError and others
+        msg = f"File {gpkg} is not a readable GeoPackage."
+        raise BundleError(msg) from exc
+    if layer not in names:
+        msg = f"File {gpkg} has no layer {layer!r}."
+        raise BundleError(msg)
+    gdf = gpd.read_file(gpkg, layer=layer, engine="pyogrio")
+    where = f"Layer {layer!r} in {gpkg}"
+    if gdf.crs is None:
+        msg = f"{where} has no CRS; it must be {STORAGE_CRS}."
+        raise BundleError(msg)
+    if not gdf.crs.equals(CRS.from_user_input(STORAGE_CRS)):
+        msg = f"{where} has CRS {gdf.crs.to_string()}; it must be {STORAGE_CRS}."
+        raise BundleError(msg)
+    return gdf
+
+
+def _read_incidents(file: Path, time_zone: str) -> pd.DataFrame:
+    """Read ``incidents.csv`` (an absent file is an empty history)."""
+    if not file.is_file():
+        return pd.DataFrame(
+            {
+                "id": pd.Series(dtype=str),
+                "time": pd.Series(dtype=f"datetime64[ns, {time_zone}]"),
+                "category": pd.Series(dtype=str),
+                "lon": pd.Series(dtype=float),
+                "lat": pd.Series(dtype=float),
+            }
+        )
+    try:
+        df = pd.read_csv(file, dtype=str, keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
+        msg = f"File {file} is not a readable CSV table: {exc}."
+        raise BundleError(msg) from exc
+    for col in INCIDENT_COLUMNS:
+        if col not in df.columns:
+            msg = f"File {file} lacks the column {col!r}."
+            raise BundleError(msg)
+    times = []
+    seen: set[str] = set()
+    lons = np.empty(len(df))
+    lats = np.empty(len(df))
+    for i, row in enumerate(df.itertuples(index=False)):
+        line = i + 2
+        where = f"File {file}, line {line}"
+        if not row.id:
+            msg = f"{where} has an empty id."
+            raise BundleError(msg)
+        if row.id in seen:
+            msg = f"{where} repeats the incident id {row.id!r}."
+            raise BundleError(msg)
+        seen.add(row.id)
+        try:
+            t = datetime.fromisoformat(row.time)
+        except ValueError:
+            msg = f"{where} has time {row.time!r}, which is not an ISO 8601 date and time."
+            raise BundleError(msg) from None
+        if t.tzinfo is None:
+            msg = f"{where} has time {row.time!r} without a UTC offset such as +08:00."
+            raise BundleError(msg)
+        times.append(t)
+        if row.category not in INCIDENT_CATEGORIES:
+            msg = (
+                f"{where} has unknown category {row.category!r}; "
+                f"use one of {', '.join(INCIDENT_CATEGORIES)}."
+            )
+            raise BundleError(msg)
+        try:
+            lons[i] = float(row.lon)
+            lats[i] = float(row.lat)
+        except ValueError:
+            msg = f"{where} has lon/lat {row.lon!r}/{row.lat!r}, which are not numbers."
+            raise BundleError(msg) from None
+        if not (-180 <= lons[i] <= 180 and -90 <= lats[i] <= 90) or np.isnan(lons[i] + lats[i]):
+            msg = f"{where} has lon/lat {row.lon}/{row.lat} outside the valid range."
+            raise BundleError(msg)
+    df["time"] = pd.to_datetime(pd.Series(times, dtype=object), utc=True).dt.tz_convert(time_zone)
+    df["lon"] = lons
+    df["lat"] = lats
+    return df
+
+
+def load_district(path: str | Path | None = None, *, validate: bool = True) -> District:
+    """Load a district bundle.
+
+    Parameters
+    ----------
+    path
+        The bundle folder; None for the default district (:data:`DEFAULT_DISTRICT_DIR`).
+    validate
+        Check every layer (ids, geometries, categories, points inside the boundary).
+
+    Returns
+    -------
+    District
+
+    Raises
+    ------
+    BundleError
+        With one sentence naming the file, layer, row or id that is wrong.
+    """
+    folder = _resolve(path)
+    manifest = read_manifest(folder)
+    gpkg = folder / GPKG
+    if not gpkg.is_file():
+        msg = f"District folder {folder} has no {GPKG}."
+        raise BundleError(msg)
+    layers = {name: _read_layer(gpkg, name) for name in LAYERS}
+    incidents = _read_incidents(folder / INCIDENTS, manifest["time_zone"])
+    teams = _read_toml(folder / TEAMS) if (folder / TEAMS).is_file() else {}
+    district = District(path=folder, manifest=manifest, incidents=incidents, teams=teams, **layers)
+    if validate:
+        check_district(district)
+    return district
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def _row_name(gdf: gpd.GeoDataFrame, i: int) -> str:
+    """Return 'row N (id X)' for messages."""
+    if "id" in gdf.columns:
+        return f"row {i + 1} (id {gdf['id'].iloc[i]!r})"
+    return f"row {i + 1}"
+
+
+def _check_layer(district: District, name: str, where: str) -> None:
+    """Check columns, ids and geometries of one layer."""
+    gdf = district.layer(name)
+    columns, types = LAYERS[name]
+    where = f"Layer {name!r} in {where}"
+    if gdf.crs is None:
+        msg = f"{where} has no CRS; it must be {STORAGE_CRS}."
+        raise BundleError(msg)
+    if not gdf.crs.equals(CRS.from_user_input(STORAGE_CRS)):
+        msg = f"{where} has CRS {gdf.crs.to_string()}; it must be {STORAGE_CRS}."
+        raise BundleError(msg)
+    for col in columns:
+        if col not in gdf.columns:
+            msg = f"{where} lacks the column {col!r}."
+            raise BundleError(msg)
+    geoms = gdf.geometry.array
+    for i, geom in enumerate(geoms):
+        if geom is None or geom.is_empty:
+            msg = f"{where}, {_row_name(gdf, i)}, has an empty geometry."
+            raise BundleError(msg)
+        if geom.geom_type not in types:
+            msg = (
+                f"{where}, {_row_name(gdf, i)}, is a {geom.geom_type}; "
+                f"expected {' or '.join(types)}."
+            )
+            raise BundleError(msg)
+        if not geom.is_valid:
+            reason = shapely.is_valid_reason(geom)
+            msg = f"{where}, {_row_name(gdf, i)}, has an invalid geometry ({reason})."
+            raise BundleError(msg)
+    if "id" in columns:
+        ids = gdf["id"]
+        if ids.isna().any() or (ids.astype(str).str.strip() == "").any():
+            i = int(np.flatnonzero(ids.isna().to_numpy() | (ids.astype(str) == "").to_numpy())[0])
+            msg = f"{where}, row {i + 1}, has an empty id."
+            raise BundleError(msg)
+        dup = ids[ids.duplicated()]
+        if len(dup):
+            msg = f"{where} has the id {dup.iloc[0]!r} more than once."
+            raise BundleError(msg)
+
+
+def _check_values(district: District, where: str) -> None:
+    """Check categories, priorities, street attributes and camera fields."""
+    ka = district.key_areas
+    for i, (cat, prio) in enumerate(zip(ka["category"], ka["priority"], strict=True)):
+        if cat not in CATEGORIES:
+            msg = (
+                f"Layer 'key_areas' in {where}, {_row_name(ka, i)}, has unknown category "
+                f"{cat!r}; see geodata.categories.CATEGORIES."
+            )
+            raise BundleError(msg)
+        if pd.isna(prio) or float(prio) != int(prio) or not 1 <= int(prio) <= 5:
+            msg = (
+                f"Layer 'key_areas' in {where}, {_row_name(ka, i)}, has priority {prio!r}; "
+                "it must be a whole number from 1 to 5."
+            )
+            raise BundleError(msg)
+    st = district.streets
+    for col in ("u", "v"):
+        if not pd.api.types.is_integer_dtype(st[col]):
+            msg = f"Layer 'streets' in {where} has a non-integer column {col!r}."
+            raise BundleError(msg)
+    length = pd.to_numeric(st["length"], errors="coerce")
+    bad = np.flatnonzero(~(length > 0).to_numpy())
+    if len(bad):
+        msg = (
+            f"Layer 'streets' in {where}, {_row_name(st, int(bad[0]))}, has length "
+            f"{st['length'].iloc[bad[0]]!r}; it must be a positive number of metres."
+        )
+        raise BundleError(msg)
+    cams = district.cameras
+    for col, lo, hi in (("fov", 0.0, 360.0), ("range", 0.0, 5000.0)):
+        values = pd.to_numeric(cams[col], errors="coerce")
+        bad = np.flatnonzero(~((values > lo) & (values <= hi)).to_numpy())
+        if len(bad):
+            msg = (
+                f"Layer 'cameras' in {where}, {_row_name(cams, int(bad[0]))}, has {col} "
+                f"{cams[col].iloc[bad[0]]!r}; it must be above {lo:g} and at most {hi:g}."
+            )
+            raise BundleError(msg)
+    if len(district.boundary) != 1:
+        msg = (
+            f"Layer 'boundary' in {where} has {len(district.boundary)} rows; "
+            "it must have exactly one polygon."
+        )
+        raise BundleError(msg)
+
+
+def _check_inside(district: District, where: str) -> None:
+    """Check that posts, cameras, key areas and incidents lie inside the boundary."""
+    work = district.work_crs
+    boundary = district.boundary.to_crs(work).geometry.iloc[0]
+    area = boundary.buffer(OUTSIDE_TOLERANCE_M)
+    shapely.prepare(area)
+    for name in POINT_LAYERS:
+        gdf = district.layer(name)
+        if not len(gdf):
+            continue
+        bad = np.flatnonzero(~shapely.intersects(area, gdf.to_crs(work).geometry.array))
+        if len(bad):
+            msg = (
+                f"Layer {name!r} in {where}, {_row_name(gdf, int(bad[0]))}, lies outside the "
+                f"district boundary (more than {OUTSIDE_TOLERANCE_M:g} m away)."
+            )
+            raise BundleError(msg)
+    inc = district.incidents
+    if len(inc):
+        pts = gpd.GeoSeries(gpd.points_from_xy(inc["lon"], inc["lat"]), crs=STORAGE_CRS).to_crs(
+            work
+        )
+        inside = shapely.intersects(area, pts.array)
+        bad = np.flatnonzero(~inside)
+        if len(bad):
+            i = int(bad[0])
+            msg = (
+                f"File {INCIDENTS} in {where}, line {i + 2} (id {inc['id'].iloc[i]!r}), "
+                "lies outside the district boundary."
+            )
+            raise BundleError(msg)
+
+
+def check_district(district: District) -> None:
+    """Check a loaded or freshly built district in memory.
+
+    Raises
+    ------
+    BundleError
+        With one sentence naming the layer, row or id that is wrong.
+    """
+    where = str(district.path) if district.path is not None else f"district {district.name!r}"
+    for name in LAYERS:
+        _check_layer(district, name, where)
+    _check_values(district, where)
+    _check_inside(district, where)
+
+
+def validate_district(path: str | Path | None = None) -> None:
+    """Validate the bundle in ``path`` (None = the default district).
+
+    Raises
+    ------
+    BundleError
+        With one sentence naming the file, layer, row or id that is wrong.
+    """
+    load_district(path, validate=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing
+
+_WRITTEN = (MANIFEST, GPKG, INCIDENTS, TEAMS)
+
+
+def _incidents_to_csv(incidents: pd.DataFrame, file: Path) -> None:
+    """Write incidents with local ISO 8601 times (with offset)."""
+    df = incidents.copy()
+    if len(df) and pd.api.types.is_datetime64_any_dtype(df["time"]):
+        df["time"] = [t.isoformat() for t in df["time"]]
+    cols = [c for c in INCIDENT_COLUMNS if c in df.columns]
+    cols += [c for c in df.columns if c not in cols]
+    if not len(df):
+        df = pd.DataFrame(columns=list(INCIDENT_COLUMNS))
+        cols = list(INCIDENT_COLUMNS)
+    df[cols].to_csv(file, index=False, float_format="%.7f")
+
+
+def _write_layer(gdf: gpd.GeoDataFrame, gpkg: Path, name: str) -> None:
+    """Write one layer (also an empty one) to the GeoPackage."""
+    gdf = gdf.to_crs(STORAGE_CRS) if gdf.crs is not None else gdf
+    types = LAYERS[name][1]
+    geometry_type = types[0] if len(types) == 1 else "Unknown"
+    if not len(gdf):
+        geometry_type = "Point" if name in POINT_LAYERS[1:] else geometry_type
+    gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geometry_type)
+
+
+def write_district(district: District, path: str | Path) -> Path:
+    """Write ``district`` as a bundle in ``path``, atomically.
+
+    The bundle is first written and validated in a temporary folder beside ``path``, then
+    swapped in, so a failed write never damages a bundle already there. Files in an existing
+    bundle folder that the bundle does not own (``rules.toml``, ``source/``, ``README.md``) are
+    kept.
+
+    Parameters
+    ----------
+    district
+        The district to write; its layers may be in any CRS and are stored in EPSG:4326.
+    path
+        The bundle folder to create or replace.
+
+    Returns
+    -------
+    Path
+        The bundle folder.
+
+    Raises
+    ------
+    BundleError
+        When the district is invalid, or ``path`` exists and is not a bundle or an empty folder.
+    """
+    target = Path(path)
+    if target.exists() and not target.is_dir():
+        msg = f"Cannot write a district to {target}: it is a file, not a folder."
+        raise BundleError(msg)
+    if target.is_dir() and any(target.iterdir()) and not (target / MANIFEST).is_file():
+        msg = (
+            f"Folder {target} is not empty and holds no district bundle; refusing to overwrite it."
+        )
+        raise BundleError(msg)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        manifest = dict(district.manifest)
+        manifest["crs"] = STORAGE_CRS
+        (tmp / MANIFEST).write_text(
+            dump_toml(manifest, "District bundle manifest (see geodata/bundle.py)."),
+            encoding="utf-8",
+        )
+        gpkg = tmp / GPKG
+        for name in LAYERS:
+            _write_layer(district.layer(name), gpkg, name)
+        _incidents_to_csv(district.incidents, tmp / INCIDENTS)
+        if district.teams:
+            (tmp / TEAMS).write_text(
+                dump_toml(district.teams, "Patrol groups, members and vehicles."),
+                encoding="utf-8",
+            )
+        validate_district(tmp)
+        if target.is_dir():
+            for entry in target.iterdir():
+                if entry.name not in _WRITTEN and not (tmp / entry.name).exists():
+                    entry.rename(tmp / entry.name)
+            old = target.with_name(f".{target.name}.old")
+            if old.exists():
+                shutil.rmtree(old)
+            target.rename(old)
+            tmp.rename(target)
+            shutil.rmtree(old)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        if tmp.exists():
+            # Hand back any kept files that were moved into the temporary folder.
+            if target.is_dir():
+                for entry in tmp.iterdir():
+                    if entry.name not in _WRITTEN and not (target / entry.name).exists():
+                        entry.rename(target / entry.name)
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    logger.info("wrote district %r to %s", district.name, target)
+    district.path = target
+    return target
