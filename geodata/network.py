@@ -52,6 +52,11 @@ def _highway_classes(value: Any) -> list[str]:
     return [p.strip().strip("'\"").strip() for p in parts if p.strip().strip("'\"").strip()]
 
 
+def _show(value: Any) -> str:
+    """Repr of a value as a user wrote it (numpy scalars shown as plain numbers)."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
+
+
 def _as_bool(values: pd.Series, ids: pd.Series, column: str) -> NDArray[np.bool_]:
     if pd.api.types.is_bool_dtype(values):
         return values.to_numpy(dtype=bool)
@@ -63,7 +68,7 @@ def _as_bool(values: pd.Series, ids: pd.Series, column: str) -> NDArray[np.bool_
         elif text in _TRUE:
             out[k] = True
         elif text not in _FALSE and not (isinstance(value, float) and math.isnan(value)):
-            msg = f"Street {ids.iloc[k]!r} has {column} = {value!r}; expected true or false."
+            msg = f"Street {ids.iloc[k]!r} has {column} = {_show(value)}; expected true or false."
             raise InputError(msg)
     return out
 
@@ -192,15 +197,18 @@ class StreetNetwork:
         lengths = pd.to_numeric(streets["length"], errors="coerce").to_numpy(dtype=float)
         bad = ~np.isfinite(lengths) | (lengths < 0)
         if bad.any():
-            msg = f"Street {ids[bad].iloc[0]!r} has length {streets['length'][bad].iloc[0]!r}."
-            raise InputError(msg + " Expected a finite, non-negative number of metres.")
+            msg = (
+                f"Street {ids[bad].iloc[0]!r} has length {_show(streets['length'][bad].iloc[0])}, "
+                "not a finite, non-negative number of metres."
+            )
+            raise InputError(msg)
         for column in ("u", "v"):
             nodes = pd.to_numeric(streets[column], errors="coerce")
             integral = nodes.notna() & (nodes == np.floor(nodes))
             if not integral.all():
                 msg = (
                     f"Street {ids[~integral].iloc[0]!r} has {column} = "
-                    f"{streets[column][~integral].iloc[0]!r}; expected an integer node id."
+                    f"{_show(streets[column][~integral].iloc[0])}; expected an integer node id."
                 )
                 raise InputError(msg)
         streets = streets.assign(
@@ -573,7 +581,7 @@ class StreetNetwork:
             if open_ and all(c in dismounted for c in open_):
                 speeds[k] = settings.WALK_SPEED_MPS
         street_ms = np.where(
-            usable, np.maximum(1, np.ceil(self._lengths / speeds * _MS)), -1
+            usable, np.maximum(1, np.rint(self._lengths / speeds * _MS)), -1
         ).astype(np.int64)
         backward = ~(self._oneway & (mode in settings.ONEWAY_MODES))
 
@@ -699,12 +707,12 @@ def travel_time_matrix(
     """
     speed = settings.SPEEDS_MPS[_check_mode(mode)]
     nodes, dist = network.snap(lonlat, mode, return_distance=True)
-    access = np.ceil(dist / speed * _MS).astype(np.int64)
+    access = np.rint(dist / speed * _MS).astype(np.int64)
     if targets is None:
         t_nodes, t_access = nodes, access
     else:
         t_nodes, t_dist = network.snap(targets, mode, return_distance=True)
-        t_access = np.ceil(t_dist / speed * _MS).astype(np.int64)
+        t_access = np.rint(t_dist / speed * _MS).astype(np.int64)
     total = access[:, None] + network.matrix_ms(nodes, t_nodes, mode) + t_access[None, :]
     seconds = -(-total // _MS)
     if targets is None:
