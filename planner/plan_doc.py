@@ -1,0 +1,817 @@
+"""The plan document (plan.json): a whole plan that can be re-validated and re-rendered alone.
+
+Schema (version 1). Every record below is a frozen dataclass; its JSON object has exactly the
+dataclass's field names. Sequences are JSON arrays (tuples in Python; constructors also accept
+lists), ``null`` is Python ``None``. Dates are ISO local dates (``"2026-07-06"``) of the
+district's time zone, datetimes ISO 8601 with the offset (``"2026-07-06T22:00:00+08:00"``).
+Times of day inside a route are integer **seconds from local midnight of the route's date**, so a
+night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 to 108000.
+
+::
+
+    PlanDocument
+      schema_version   int, SCHEMA_VERSION
+      plan_id          str, e.g. "xinjiekou-2026-07-06-s42"
+      district         DistrictInfo: id, name, name_zh, time_zone, attribution
+      start, days      first date of the horizon and its length in days
+      seed             int, the seed every stage was run with
+      created_at       ISO datetime with offset
+      fingerprints     {file name: sha256 hex} of the bundle files and the rules file
+      stages           [StageRun: name, status, objective?, bound?, runtime (s)]
+      roster           Roster
+        shifts         [ShiftTemplate: id, name, name_zh, start_minute, end_minute, night]
+                       (end_minute <= start_minute: the shift ends on the next day)
+        groups         [Group: id, name, name_zh, members [Member: id, name]]
+        schedule       {group id: [shift id or null, one per day of the horizon]}
+        leave          [Leave: group_id, member_id? (null: the whole group), date, reason]
+        holidays       [Holiday: date, name] public holidays inside the horizon
+        fairness       [Fairness: group_id, shifts, nights, weekends, holidays]
+      routes           [Route: group_id, date, shift_id, mode, base_post_id, start, end,
+                        start_s, end_s, distance_m, value, stops]
+        stops          [Stop: site_id, area_id?, name, name_en, category, kind, lon, lat,
+                        end_lon?, end_lat? (alley segments), windows [[open_s, close_s]],
+                        arrival, start, departure, dwell (s), check, check_zh,
+                        leg [[lon, lat]] (the path from the previous stop to this one)]
+      dose             [DoseRow: area_id, date, shift_id, needed_visits, needed_minutes,
+                        planned_visits, planned_minutes]
+      coverage         [CoverageRow: level ("area" | "grid"), id, name, needed_minutes,
+                        planned_minutes, planned_visits, camera_share?]
+      validation       [ValidationCheck: name, ok, violations [str]]
+
+Loading (:func:`PlanDocument.from_json`, :func:`read_plan`) checks the version, every required
+field and every type, then the references between parts (shift and group ids, one schedule entry
+per day, stop times in order), and raises :class:`planner.exceptions.ProblemError` with one
+sentence naming the field path, e.g. ``"plan.json: routes[3].stops[2].arrival is missing."``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, ClassVar
+
+from planner.exceptions import ProblemError
+
+SCHEMA_VERSION = 1
+"""Version of the plan.json schema this module reads and writes."""
+
+STOP_KINDS = ("visit", "fixed_post", "alley", "break", "base")
+"""The kinds of stop a route can make."""
+
+COVERAGE_LEVELS = ("area", "grid")
+"""The levels a coverage row can describe."""
+
+
+def _tuples(obj: object, *names: str) -> None:
+    """Turn the named list fields of a frozen dataclass into tuples (recursively for pairs)."""
+    for name in names:
+        value = getattr(obj, name)
+        if isinstance(value, list | tuple):
+            value = tuple(tuple(v) if isinstance(v, list) else v for v in value)
+            object.__setattr__(obj, name, value)
+
+
+@dataclass(frozen=True, slots=True)
+class DistrictInfo:
+    """The district a plan is for.
+
+    Attributes
+    ----------
+    id
+        Stable district id, e.g. ``"xinjiekou"``.
+    name, name_zh
+        English (or romanised) and Chinese names.
+    time_zone
+        IANA time zone of all local dates and times, e.g. ``"Asia/Shanghai"``.
+    attribution
+        Map data attribution printed on every map and sheet.
+    """
+
+    id: str
+    name: str
+    name_zh: str = ""
+    time_zone: str = "Asia/Shanghai"
+    attribution: str = "© OpenStreetMap contributors, ODbL 1.0"
+
+
+@dataclass(frozen=True, slots=True)
+class StageRun:
+    """How one stage of the pipeline (dose, roster, routes, coverage) ended.
+
+    Attributes
+    ----------
+    name
+        Stage name, e.g. ``"roster"``.
+    status
+        Solver status in words: ``"OPTIMAL"``, ``"FEASIBLE"``, ``"INFEASIBLE"``, ``"UNKNOWN"``.
+    objective, bound
+        Objective value and best bound, or None where the stage has none.
+    runtime
+        Wall time in seconds.
+    """
+
+    name: str
+    status: str
+    objective: float | None = None
+    bound: float | None = None
+    runtime: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftTemplate:
+    """A shift of the roster with its local start and end.
+
+    Attributes
+    ----------
+    id
+        Shift id used in the schedule, e.g. ``"D"`` or ``"N"``.
+    name, name_zh
+        English and Chinese names, e.g. ``"Night"`` and ``"夜班"``.
+    start_minute, end_minute
+        Minutes from local midnight, 0..1440; ``end_minute <= start_minute`` means the shift
+        ends on the next day.
+    night
+        True for a night shift (marked on calendars and counted for fairness).
+    """
+
+    id: str
+    name: str
+    name_zh: str
+    start_minute: int
+    end_minute: int
+    night: bool = False
+
+    @property
+    def crosses_midnight(self) -> bool:
+        """True when the shift ends on the day after it starts."""
+        return self.end_minute <= self.start_minute
+
+    @property
+    def duration_minutes(self) -> int:
+        """Length of the shift in minutes."""
+        return (self.end_minute - self.start_minute) % 1440 or 1440
+
+    def hours_label(self) -> str:
+        """Return the local hours as ``"22:00-06:00"``."""
+        return f"{_hhmm(self.start_minute * 60)}-{_hhmm(self.end_minute * 60)}"
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A member of a patrol group."""
+
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A patrol group with its members.
+
+    Attributes
+    ----------
+    id
+        Stable group id, e.g. ``"g1"``.
+    name, name_zh
+        English and Chinese names, e.g. ``"Group 1"`` and ``"第一组"``.
+    members
+        The members, in roll order.
+    """
+
+    id: str
+    name: str
+    name_zh: str = ""
+    members: tuple[Member, ...] = ()
+
+    def __post_init__(self) -> None:
+        _tuples(self, "members")
+
+    def label(self) -> str:
+        """Return the bilingual name, e.g. ``"第一组 Group 1"``."""
+        return f"{self.name_zh} {self.name}".strip()
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """A day of leave: a member, or with ``member_id=None`` the whole group, is away."""
+
+    group_id: str
+    member_id: str | None
+    date: str
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    """A public holiday inside the horizon."""
+
+    date: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Fairness:
+    """How many shifts, nights, weekend and holiday shifts a group works in the horizon."""
+
+    group_id: str
+    shifts: int
+    nights: int
+    weekends: int
+    holidays: int
+
+
+@dataclass(frozen=True, slots=True)
+class Roster:
+    """Which group works which shift on which day.
+
+    Attributes
+    ----------
+    shifts
+        The shift templates.
+    groups
+        The patrol groups.
+    schedule
+        Per group id, one shift id or None (off) for each day of the horizon.
+    leave
+        Leave taken inside the horizon.
+    holidays
+        Public holidays inside the horizon.
+    fairness
+        The fairness summary, one row per group.
+    """
+
+    shifts: tuple[ShiftTemplate, ...]
+    groups: tuple[Group, ...]
+    schedule: dict[str, tuple[str | None, ...]]
+    leave: tuple[Leave, ...] = ()
+    holidays: tuple[Holiday, ...] = ()
+    fairness: tuple[Fairness, ...] = ()
+
+    def __post_init__(self) -> None:
+        _tuples(self, "shifts", "groups", "leave", "holidays", "fairness")
+        object.__setattr__(self, "schedule", {k: tuple(v) for k, v in self.schedule.items()})
+
+    def shift(self, shift_id: str) -> ShiftTemplate:
+        """Return the shift template with id ``shift_id``."""
+        for s in self.shifts:
+            if s.id == shift_id:
+                return s
+        msg = f"The roster has no shift {shift_id!r}."
+        raise KeyError(msg)
+
+    def group(self, group_id: str) -> Group:
+        """Return the group with id ``group_id``."""
+        for g in self.groups:
+            if g.id == group_id:
+                return g
+        msg = f"The roster has no group {group_id!r}."
+        raise KeyError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class Stop:
+    """One stop of a route, with its planned times and the leg that leads to it.
+
+    Attributes
+    ----------
+    site_id
+        Id of the place: a key area, post, alley segment or ``"base"``.
+    area_id
+        Id of the key area whose dose this stop serves, or None.
+    name, name_en
+        Local (usually Chinese) and English names; ``name_en`` may be empty.
+    category
+        Key-area category (see geodata.categories), or the post kind for bases.
+    kind
+        One of :data:`STOP_KINDS`.
+    lon, lat
+        Position (EPSG:4326); for an alley segment its start.
+    end_lon, end_lat
+        End of an alley segment, None for other stops.
+    windows
+        Time windows ``(open_s, close_s)`` in seconds from local midnight; empty when any
+        time will do.
+    arrival, start, departure
+        Planned arrival, start of service and departure, seconds from local midnight.
+    dwell
+        Planned time spent there, in seconds.
+    check, check_zh
+        What to check there, in English and Chinese.
+    leg
+        The path ``(lon, lat)`` from the previous stop to this one; empty for the first stop.
+    """
+
+    site_id: str
+    area_id: str | None
+    name: str
+    category: str
+    kind: str
+    lon: float
+    lat: float
+    arrival: int
+    start: int
+    departure: int
+    dwell: int
+    name_en: str = ""
+    end_lon: float | None = None
+    end_lat: float | None = None
+    windows: tuple[tuple[int, int], ...] = ()
+    check: str = ""
+    check_zh: str = ""
+    leg: tuple[tuple[float, float], ...] = ()
+
+    def __post_init__(self) -> None:
+        _tuples(self, "windows", "leg")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    """The route of one group in one shift on one day.
+
+    Attributes
+    ----------
+    group_id, date, shift_id
+        Which group-shift this is.
+    mode
+        Travel mode: ``"foot"``, ``"bicycle"``, ``"ebike"`` or ``"motorcycle"``.
+    base_post_id
+        The post (police room) the route starts and ends at.
+    start, end
+        ISO local datetimes (with offset) of the route's start and end.
+    start_s, end_s
+        The same in seconds from local midnight of ``date``.
+    distance_m
+        Travelled distance in metres.
+    value
+        Patrol value collected by the route (the routing objective's prize).
+    stops
+        The stops in order, the base first and last.
+    """
+
+    group_id: str
+    date: str
+    shift_id: str
+    mode: str
+    base_post_id: str
+    start: str
+    end: str
+    start_s: int
+    end_s: int
+    stops: tuple[Stop, ...]
+    distance_m: int = 0
+    value: float = 0.0
+
+    def __post_init__(self) -> None:
+        _tuples(self, "stops")
+
+    @property
+    def id(self) -> str:
+        """Stable id of the group-shift, e.g. ``"g1-2026-07-06-N"``."""
+        return f"{self.group_id}-{self.date}-{self.shift_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class DoseRow:
+    """Patrol dose one key area needs in one shift and what the routes plan for it."""
+
+    area_id: str
+    date: str
+    shift_id: str
+    needed_visits: int
+    needed_minutes: int
+    planned_visits: int
+    planned_minutes: int
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageRow:
+    """Coverage of one key area or grid over the horizon.
+
+    Attributes
+    ----------
+    level
+        ``"area"`` or ``"grid"``.
+    id, name
+        Id and name of the key area or grid.
+    needed_minutes, planned_minutes, planned_visits
+        Dose needed and planned over the horizon.
+    camera_share
+        Share (0..1) of the place watched by cameras, or None when unknown.
+    """
+
+    level: str
+    id: str
+    name: str
+    needed_minutes: int
+    planned_minutes: int
+    planned_visits: int
+    camera_share: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationCheck:
+    """The outcome of one independent validator over the plan."""
+
+    name: str
+    ok: bool
+    violations: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _tuples(self, "violations")
+
+
+@dataclass(frozen=True, slots=True)
+class PlanDocument:
+    """The whole plan: inputs' fingerprints, roster, routes, dose, coverage and validation.
+
+    See the module docstring for the schema. Build it from plain values (lists are turned into
+    tuples), write it with :meth:`to_json` and read it back with :meth:`from_json`.
+    """
+
+    plan_id: str
+    district: DistrictInfo
+    start: str
+    days: int
+    seed: int
+    created_at: str
+    roster: Roster
+    routes: tuple[Route, ...] = ()
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    stages: tuple[StageRun, ...] = ()
+    dose: tuple[DoseRow, ...] = ()
+    coverage: tuple[CoverageRow, ...] = ()
+    validation: tuple[ValidationCheck, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+
+    FILE_NAME: ClassVar[str] = "plan.json"
+
+    def __post_init__(self) -> None:
+        _tuples(self, "routes", "stages", "dose", "coverage", "validation")
+
+    @property
+    def start_date(self) -> date:
+        """First date of the horizon."""
+        return date.fromisoformat(self.start)
+
+    def dates(self) -> list[date]:
+        """Return the dates of the horizon in order."""
+        first = self.start_date
+        return [first + timedelta(days=d) for d in range(self.days)]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the document as plain JSON values (dicts, lists, str, numbers, None)."""
+        return _encode(self)  # type: ignore[no-any-return]
+
+    def to_json(self, *, indent: int | None = 1) -> str:
+        """Return the document as JSON text (UTF-8 characters kept as they are)."""
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
+
+    @classmethod
+    def from_dict(cls, data: Any, *, source: str = "plan.json") -> PlanDocument:
+        """Build and check a document from plain JSON values.
+
+        Parameters
+        ----------
+        data
+            The decoded JSON object.
+        source
+            Name used in error messages.
+
+        Raises
+        ------
+        ProblemError
+            When the version, a required field, a type or a reference is wrong; the message
+            names the field path.
+        """
+        if not isinstance(data, dict):
+            msg = f"{source}: the document must be a JSON object, not {_json_kind(data)}."
+            raise ProblemError(msg)
+        version = data.get("schema_version")
+        if version is None:
+            msg = f"{source}: schema_version is missing."
+            raise ProblemError(msg)
+        if version != SCHEMA_VERSION:
+            msg = (
+                f"{source}: schema_version is {version!r}, but this version of the planner "
+                f"reads version {SCHEMA_VERSION}."
+            )
+            raise ProblemError(msg)
+        doc = _decode(cls, data, source, "")
+        check_document(doc, source=source)
+        return doc  # type: ignore[no-any-return]
+
+    @classmethod
+    def from_json(cls, text: str | bytes, *, source: str = "plan.json") -> PlanDocument:
+        """Parse and check a document from JSON text; see :meth:`from_dict`."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            msg = f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno}."
+            raise ProblemError(msg) from None
+        return cls.from_dict(data, source=source)
+
+
+def write_plan(doc: PlanDocument, path: str | Path) -> Path:
+    """Write ``doc`` as JSON to ``path`` (a file, or a folder that gets plan.json)."""
+    path = Path(path)
+    if path.is_dir():
+        path = path / PlanDocument.FILE_NAME
+    path.write_text(doc.to_json() + "\n", encoding="utf-8")
+    return path
+
+
+def read_plan(path: str | Path) -> PlanDocument:
+    """Read and check a plan document from ``path``.
+
+    Raises
+    ------
+    ProblemError
+        When the file is missing or the document is invalid; the message names the field.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        msg = f"{path}: no such plan file."
+        raise ProblemError(msg) from None
+    except UnicodeDecodeError:
+        msg = f"{path}: the plan file is not UTF-8 text."
+        raise ProblemError(msg) from None
+    return PlanDocument.from_json(text, source=str(path))
+
+
+def fingerprint_files(paths: dict[str, str | Path]) -> dict[str, str]:
+    """Return the sha256 hex digest of each file, keyed like ``paths``.
+
+    Parameters
+    ----------
+    paths
+        Names (as they should appear in the plan, e.g. ``"district.gpkg"``) to file paths.
+    """
+    digests = {}
+    for name, p in paths.items():
+        h = hashlib.sha256()
+        with Path(p).open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        digests[name] = h.hexdigest()
+    return digests
+
+
+# --- encoding and decoding -------------------------------------------------------------------
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, tuple | list):
+        return [_encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _encode(v) for k, v in value.items()}
+    return value
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true or false"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the text {value!r}" if len(value) <= 40 else "a text"
+    if isinstance(value, list):
+        return "a list"
+    return "an object"
+
+
+_HINTS: dict[type, dict[str, Any]] = {}
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+def _fail(source: str, path: str, what: str) -> typing.NoReturn:
+    msg = f"{source}: {path or 'the document'} {what}."
+    raise ProblemError(msg)
+
+
+def _decode(tp: Any, value: Any, source: str, path: str) -> Any:
+    """Check ``value`` against the type ``tp`` and build it; ``path`` names it in errors."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(tp)
+        if value is None and type(None) in args:
+            return None
+        inner = [a for a in args if a is not type(None)]
+        return _decode(inner[0], value, source, path)
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, dict):
+            _fail(source, path, f"must be an object, not {_json_kind(value)}")
+        hints = _hints(tp)
+        kwargs = {}
+        for f in dataclasses.fields(tp):
+            sub = f"{path}.{f.name}" if path else f.name
+            if f.name not in value:
+                has_default = (
+                    f.default is not dataclasses.MISSING
+                    or f.default_factory is not dataclasses.MISSING
+                )
+                if has_default and f.name != "schema_version":
+                    continue
+                _fail(source, sub, "is missing")
+            kwargs[f.name] = _decode(hints[f.name], value[f.name], source, sub)
+        unknown = sorted(set(value) - {f.name for f in dataclasses.fields(tp)})
+        if unknown:
+            sub = f"{path}.{unknown[0]}" if path else unknown[0]
+            _fail(source, sub, "is not a field of the plan schema")
+        return tp(**kwargs)
+    if origin is tuple:
+        args = typing.get_args(tp)
+        if not isinstance(value, list):
+            _fail(source, path, f"must be a list, not {_json_kind(value)}")
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_decode(args[0], v, source, f"{path}[{i}]") for i, v in enumerate(value))
+        if len(value) != len(args):
+            _fail(source, path, f"must be a list of {len(args)} values, not {len(value)}")
+        return tuple(
+            _decode(a, v, source, f"{path}[{i}]")
+            for i, (a, v) in enumerate(zip(args, value, strict=True))
+        )
+    if origin is dict:
+        _, val_tp = typing.get_args(tp)
+        if not isinstance(value, dict):
+            _fail(source, path, f"must be an object, not {_json_kind(value)}")
+        return {k: _decode(val_tp, v, source, f"{path}[{k!r}]") for k, v in value.items()}
+    if tp is bool:
+        if not isinstance(value, bool):
+            _fail(source, path, f"must be true or false, not {_json_kind(value)}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            _fail(source, path, f"must be a whole number, not {_json_kind(value)}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            _fail(source, path, f"must be a number, not {_json_kind(value)}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            _fail(source, path, f"must be a text, not {_json_kind(value)}")
+        return value
+    msg = f"Unsupported type {tp!r} in the plan schema."
+    raise TypeError(msg)
+
+
+# --- checks across fields --------------------------------------------------------------------
+
+
+def _check_date(value: str, source: str, path: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(source, path, f"must be a date like 2026-07-06, not {value!r}")
+
+
+def _check_datetime(value: str, source: str, path: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        _fail(
+            source, path, f"must be a date and time like 2026-07-06T22:00:00+08:00, not {value!r}"
+        )
+    if moment.tzinfo is None:
+        _fail(
+            source, path, f"must carry a UTC offset, like 2026-07-06T22:00:00+08:00, not {value!r}"
+        )
+    return moment
+
+
+def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
+    """Check the references and orders inside ``doc`` that types alone cannot.
+
+    Raises
+    ------
+    ProblemError
+        For the first problem found; the message names the field path.
+    """
+    if doc.days < 1:
+        _fail(source, "days", f"must be at least 1, not {doc.days}")
+    _check_date(doc.start, source, "start")
+    _check_datetime(doc.created_at, source, "created_at")
+    dates = {d.isoformat() for d in doc.dates()}
+    for name, digest in doc.fingerprints.items():
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            _fail(source, f"fingerprints[{name!r}]", "must be a sha256 hex digest")
+
+    roster = doc.roster
+    shift_ids = [s.id for s in roster.shifts]
+    group_ids = [g.id for g in roster.groups]
+    for label, ids, where in (("shift", shift_ids, "shifts"), ("group", group_ids, "groups")):
+        seen: set[str] = set()
+        for i, ident in enumerate(ids):
+            if ident in seen:
+                _fail(source, f"roster.{where}[{i}].id", f"repeats the {label} id {ident!r}")
+            seen.add(ident)
+    for i, s in enumerate(roster.shifts):
+        for attr in ("start_minute", "end_minute"):
+            minute = getattr(s, attr)
+            if not 0 <= minute <= 1440:
+                _fail(source, f"roster.shifts[{i}].{attr}", f"must be 0..1440, not {minute}")
+    for gid, days in roster.schedule.items():
+        where = f"roster.schedule[{gid!r}]"
+        if gid not in group_ids:
+            _fail(source, where, "names a group that is not in roster.groups")
+        if len(days) != doc.days:
+            _fail(source, where, f"must have one entry per day ({doc.days}), not {len(days)}")
+        for d, sid in enumerate(days):
+            if sid is not None and sid not in shift_ids:
+                _fail(source, f"{where}[{d}]", f"names the unknown shift {sid!r}")
+    for i, lv in enumerate(roster.leave):
+        if lv.group_id not in group_ids:
+            _fail(source, f"roster.leave[{i}].group_id", f"names the unknown group {lv.group_id!r}")
+        _check_date(lv.date, source, f"roster.leave[{i}].date")
+    for i, h in enumerate(roster.holidays):
+        _check_date(h.date, source, f"roster.holidays[{i}].date")
+    for i, fr in enumerate(roster.fairness):
+        if fr.group_id not in group_ids:
+            _fail(
+                source, f"roster.fairness[{i}].group_id", f"names the unknown group {fr.group_id!r}"
+            )
+
+    for r, route in enumerate(doc.routes):
+        where = f"routes[{r}]"
+        if route.group_id not in group_ids:
+            _fail(source, f"{where}.group_id", f"names the unknown group {route.group_id!r}")
+        if route.shift_id not in shift_ids:
+            _fail(source, f"{where}.shift_id", f"names the unknown shift {route.shift_id!r}")
+        if route.date not in dates:
+            _check_date(route.date, source, f"{where}.date")
+            _fail(source, f"{where}.date", f"{route.date} is outside the plan's horizon")
+        start = _check_datetime(route.start, source, f"{where}.start")
+        end = _check_datetime(route.end, source, f"{where}.end")
+        if end < start or route.end_s < route.start_s:
+            _fail(source, f"{where}.end", "is before the route's start")
+        if not route.stops:
+            _fail(source, f"{where}.stops", "is empty; a route starts and ends at its base")
+        last = route.start_s
+        for s, stop in enumerate(route.stops):
+            sw = f"{where}.stops[{s}]"
+            if stop.kind not in STOP_KINDS:
+                _fail(
+                    source,
+                    f"{sw}.kind",
+                    f"must be one of {', '.join(STOP_KINDS)}, not {stop.kind!r}",
+                )
+            if not (-180 <= stop.lon <= 180 and -90 <= stop.lat <= 90):
+                _fail(source, f"{sw}.lon", "is not a longitude/latitude pair in degrees")
+            if (stop.end_lon is None) != (stop.end_lat is None):
+                _fail(source, f"{sw}.end_lon", "and end_lat must both be given or both be null")
+            if stop.arrival < last:
+                _fail(source, f"{sw}.arrival", "is earlier than the previous stop's departure")
+            if not stop.arrival <= stop.start <= stop.departure:
+                _fail(source, f"{sw}.start", "must lie between arrival and departure")
+            if stop.dwell < 0 or stop.dwell > stop.departure - stop.start:
+                _fail(source, f"{sw}.dwell", "must be between 0 and departure minus start")
+            for w, (lo, hi) in enumerate(stop.windows):
+                if hi < lo:
+                    _fail(source, f"{sw}.windows[{w}]", "closes before it opens")
+            last = stop.departure
+        if last > route.end_s:
+            _fail(source, f"{where}.end_s", "is earlier than the last stop's departure")
+
+    for i, row in enumerate(doc.dose):
+        if row.shift_id not in shift_ids:
+            _fail(source, f"dose[{i}].shift_id", f"names the unknown shift {row.shift_id!r}")
+        _check_date(row.date, source, f"dose[{i}].date")
+    for i, row in enumerate(doc.coverage):
+        if row.level not in COVERAGE_LEVELS:
+            _fail(source, f"coverage[{i}].level", f"must be 'area' or 'grid', not {row.level!r}")
+
+
+def _hhmm(seconds: int) -> str:
+    """Return local time of day ``HH:MM`` for seconds from midnight (wrapping past 24 h)."""
+    minutes = (seconds // 60) % 1440
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock(seconds: int) -> str:
+    """Return ``"HH:MM"`` for seconds from local midnight, with ``"+1"`` on the next day.
+
+    Examples
+    --------
+    >>> clock(79200), clock(108000)
+    ('22:00', '06:00+1')
+    """
+    day = seconds // 86400
+    text = _hhmm(seconds)
+    return f"{text}+{day}" if day > 0 else text
