@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from planner.exceptions import ProblemError
 
@@ -375,6 +376,17 @@ class Route:
         """Stable id of the group-shift, e.g. ``"g1-2026-07-06-N"``."""
         return f"{self.group_id}-{self.date}-{self.shift_id}"
 
+    def stop_labels(self) -> list[str]:
+        """Return the label of each stop as printed on maps: ``"B"`` for the base, else 1, 2, ..."""
+        labels, n = [], 0
+        for stop in self.stops:
+            if stop.kind == "base":
+                labels.append("B")
+            else:
+                n += 1
+                labels.append(str(n))
+        return labels
+
 
 @dataclass(frozen=True, slots=True)
 class DoseRow:
@@ -463,6 +475,21 @@ class PlanDocument:
         """Return the dates of the horizon in order."""
         first = self.start_date
         return [first + timedelta(days=d) for d in range(self.days)]
+
+    def local_time(self, day: str | date, seconds: int) -> datetime:
+        """Return the aware local datetime ``seconds`` after local midnight of ``day``.
+
+        Parameters
+        ----------
+        day
+            A date of the horizon (ISO text or date).
+        seconds
+            Seconds from local midnight; values past 86400 fall on the next days.
+        """
+        if isinstance(day, str):
+            day = date.fromisoformat(day)
+        midnight = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(self.district.time_zone))
+        return midnight + timedelta(seconds=seconds)
 
     def to_dict(self) -> dict[str, Any]:
         """Return the document as plain JSON values (dicts, lists, str, numbers, None)."""
@@ -707,6 +734,10 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
     if doc.days < 1:
         _fail(source, "days", f"must be at least 1, not {doc.days}")
     _check_date(doc.start, source, "start")
+    try:
+        ZoneInfo(doc.district.time_zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        _fail(source, "district.time_zone", f"names no known time zone: {doc.district.time_zone!r}")
     _check_datetime(doc.created_at, source, "created_at")
     dates = {d.isoformat() for d in doc.dates()}
     for name, digest in doc.fingerprints.items():
