@@ -59,7 +59,8 @@ def _show(value: Any) -> str:
 
 def _as_bool(values: pd.Series, ids: pd.Series, column: str) -> NDArray[np.bool_]:
     if pd.api.types.is_bool_dtype(values):
-        return values.to_numpy(dtype=bool)
+        flags: NDArray[np.bool_] = values.to_numpy(dtype=bool)
+        return flags
     out = np.zeros(len(values), dtype=bool)
     for k, value in enumerate(values.tolist()):
         text = str(value).strip().lower()
@@ -125,7 +126,7 @@ class StreetNetwork:
         self._geometry_reversed = geometry_reversed
         self._work_crs = work_crs
         self._to_metric = Transformer.from_crs(settings.STORAGE_CRS, work_crs, always_xy=True)
-        self._street_ids = streets["id"].astype(str).to_numpy()
+        self._street_ids: NDArray[np.str_] = streets["id"].astype(str).to_numpy(dtype=str)
         self._street_row = {sid: k for k, sid in enumerate(self._street_ids)}
         self._node_index = {int(n): k for k, n in enumerate(node_ids)}
         self._lengths = streets["length"].to_numpy(dtype=float)
@@ -408,7 +409,7 @@ class StreetNetwork:
             return (empty, np.empty(0)) if return_distance else empty
         x, y = self._to_metric.transform(points[:, 0], points[:, 1])
         dist, k = g.tree.query(np.column_stack([x, y]), k=1)
-        nodes = g.component[k]
+        nodes: NDArray[np.int64] = g.component[np.asarray(k, dtype=np.int64)]
         if return_distance:
             return nodes, np.asarray(dist, dtype=float)
         return nodes

@@ -268,3 +268,83 @@ def test_settings_cover_every_mode():
     assert settings.SPEEDS_MPS["ebike"] <= 25 / 3.6  # GB 17761-2018 cap
     assert "foot" not in settings.ONEWAY_MODES
     assert "bicycle" not in settings.ONEWAY_MODES
+
+
+# --------------------------------------------------------------------------- default district
+
+
+@pytest.fixture(scope="module")
+def district():
+    from geodata.bundle import DEFAULT_DISTRICT_DIR, load_district
+
+    if not (DEFAULT_DISTRICT_DIR / "manifest.toml").is_file():
+        pytest.skip(f"the default district bundle is not built at {DEFAULT_DISTRICT_DIR}")
+    return load_district(DEFAULT_DISTRICT_DIR, validate=False)
+
+
+@pytest.fixture(scope="module")
+def district_net(district) -> StreetNetwork:
+    return StreetNetwork.from_streets(district.streets, work_crs=district.work_crs)
+
+
+@pytest.fixture(scope="module")
+def district_points(district) -> np.ndarray:
+    rng = np.random.default_rng(7)
+    boundary = district.boundary_polygon
+    minx, miny, maxx, maxy = boundary.bounds
+    points = rng.uniform((minx, miny), (maxx, maxy), size=(400, 2))
+    inside = points[shapely.contains_xy(boundary, points[:, 0], points[:, 1])]
+    assert len(inside) >= 60
+    return inside[:60]
+
+
+@pytest.mark.parametrize("mode", settings.MODES)
+def test_district_matrix_is_a_metric_on_reachable_points(district_net, district_points, mode):
+    """Tests that district matrices have a zero diagonal, no unreachable pairs, the triangle
+    inequality, and symmetry for the modes not bound by one-way streets."""
+    seconds = travel_time_matrix(district_net, district_points, mode)
+    n = len(district_points)
+    assert seconds.shape == (n, n)
+    assert seconds.dtype == np.int64
+    assert np.all(np.diagonal(seconds) == 0)
+    off = seconds[~np.eye(n, dtype=bool)]
+    assert off.min() > 0
+    assert off.max() < 3 * 3600  # a 5.5 km² district is crossed in well under 3 hours on foot
+    # Triangle inequality over every (i, j, k): seconds[i, k] <= seconds[i, j] + seconds[j, k].
+    via = seconds[:, :, None] + seconds[None, :, :]
+    assert np.all(seconds[:, None, :] <= via)
+    if mode in settings.ONEWAY_MODES:
+        assert not np.array_equal(seconds, seconds.T)  # the district has one-way streets
+    else:
+        assert np.array_equal(seconds, seconds.T)
+    # Every snapped node is on the mode's strongly connected part: all pairs are reachable.
+    nodes = district_net.snap(district_points, mode)
+    assert np.isin(nodes, district_net.reachable(mode)).all()
+    node_seconds = district_net.matrix(nodes, nodes, mode)
+    assert node_seconds.min() >= 0
+    assert np.all(node_seconds[:, None, :] <= node_seconds[:, :, None] + node_seconds[None, :, :])
+
+
+@pytest.mark.parametrize("mode", settings.MODES)
+def test_district_paths_match_their_nodes_and_lengths(
+    district, district_net, district_points, mode
+):
+    """Tests that a path runs from its start node to its end node, is as long as path_length
+    says, and (for single-speed modes) takes the matrix's time."""
+    nodes = district_net.snap(district_points, mode)
+    rng = np.random.default_rng(11)
+    for i, j in rng.integers(0, len(nodes), size=(8, 2)):
+        a, b = int(nodes[i]), int(nodes[j])
+        line = district_net.path(a, b, mode)
+        coords = np.asarray(line.coords)
+        np.testing.assert_allclose(coords[0], district_net.node_lonlat(a), atol=1e-9)
+        np.testing.assert_allclose(coords[-1], district_net.node_lonlat(b), atol=1e-9)
+        metres = gpd.GeoSeries([line], crs="EPSG:4326").to_crs(district.work_crs).length.iloc[0]
+        length = district_net.path_length(a, b, mode)
+        streets, _ = district_net.path_streets(a, b, mode)
+        # Street lengths are stored to 0.1 m.
+        assert metres == pytest.approx(length, abs=0.05 * len(streets) + 1e-6)
+        if not settings.DISMOUNTED_HIGHWAYS[mode]:
+            ms = district_net.matrix_ms([a], [b], mode)[0, 0]
+            expected = length / settings.SPEEDS_MPS[mode] * 1000
+            assert ms == pytest.approx(expected, abs=0.5 * len(streets) + 1e-6)
