@@ -3,5 +3,7 @@
 from __future__ import annotations
 
 from geodata.errors import InputError
+from geodata.network import StreetNetwork, travel_time_matrix
+from geodata.settings import MODES, SPEEDS_MPS
 
-__all__ = ["InputError"]
+__all__ = ["MODES", "SPEEDS_MPS", "InputError", "StreetNetwork", "travel_time_matrix"]
