@@ -555,7 +555,7 @@ def _write_layer(gdf: gpd.GeoDataFrame, gpkg: Path, name: str) -> None:
     gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geometry_type)
 
 
-def write_district(district: District, path: str | Path) -> Path:
+def write_district(district: District, path: str | Path, *, force: bool = False) -> Path:
     """Write ``district`` as a bundle in ``path``, atomically.
 
     The bundle is first written and validated in a temporary folder beside ``path``, then
@@ -569,6 +569,8 @@ def write_district(district: District, path: str | Path) -> Path:
         The district to write; its layers may be in any CRS and are stored in EPSG:4326.
     path
         The bundle folder to create or replace.
+    force
+        Also write into a non-empty folder that holds no bundle yet (its files are kept).
 
     Returns
     -------
@@ -584,13 +586,19 @@ def write_district(district: District, path: str | Path) -> Path:
     if target.exists() and not target.is_dir():
         msg = f"Cannot write a district to {target}: it is a file, not a folder."
         raise BundleError(msg)
-    if target.is_dir() and any(target.iterdir()) and not (target / MANIFEST).is_file():
+    if (
+        not force
+        and target.is_dir()
+        and any(target.iterdir())
+        and not (target / MANIFEST).is_file()
+    ):
         msg = (
             f"Folder {target} is not empty and holds no district bundle; refusing to overwrite it."
         )
         raise BundleError(msg)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    tmp.chmod(0o755)
     try:
         manifest = dict(district.manifest)
         manifest["crs"] = STORAGE_CRS

@@ -1,0 +1,598 @@
+"""Seeded sample data for what OpenStreetMap lacks: teams, police rooms, cameras, grids, incidents.
+
+Everything made here is labelled: the manifest lists the layers in ``sample_layers``, and
+rows carry ``source = "sample"`` (posts mix real OSM police stations with sample police
+rooms). The same district, seed and end date always give the same data.
+
+Teams
+    4 patrol groups A-D (一组…四组) of 4 members (A1…D4) with placeholder phone numbers
+    138-0000-00NN, and the team's vehicles: 8 bicycles, 15 e-bikes, 2 motorcycles.
+Posts
+    Community police rooms (社区警务室) at the busiest street junctions, as many as needed to
+    have :data:`MIN_POLICE_ROOMS`; OSM police stations are kept as they are.
+Cameras
+    At major junctions (all-round domes), and at the entrance of markets, schools,
+    kindergartens, stations, squares, banks and entertainment venues (facing the entrance,
+    90° field of view).
+Grids (网格)
+    The boundary cut along major streets (primary to tertiary) into faces; faces under
+    :data:`GRID_MIN_KM2` are merged into their longest-bordering neighbour, faces over
+    :data:`GRID_MAX_KM2` are split by a seeded k-means Voronoi, so grids cover the boundary
+    without overlaps at about 0.3-0.5 km² each.
+Incidents
+    12 months up to ``end``: theft, burglary, robbery, dispute, traffic and other, with
+    hour-of-day profiles per category, more on weekends and summer nights, placed near the
+    venues each category clusters at (markets, supermarkets, stations, entertainment,
+    internet-cafe-like venues, alleys, junctions), and one theft-prone named alley as a clear
+    hotspot (recorded in the manifest as ``hotspot_alley``).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from scipy.cluster.vq import kmeans2
+from scipy.spatial import Voronoi
+from shapely.geometry import LineString, MultiPolygon, Point, Polygon
+from shapely.ops import nearest_points, polygonize, unary_union
+
+from geodata.bundle import STORAGE_CRS, District
+from geodata.errors import InputError
+
+logger = logging.getLogger("geodata")
+
+DEFAULT_SEED = 20261031
+"""Seed of the default district's sample data."""
+
+MIN_POLICE_ROOMS = 2
+"""Sample police rooms are added until the district has this many posts of kind police_room."""
+
+GRID_MIN_KM2 = 0.25
+GRID_MAX_KM2 = 0.6
+GRID_TARGET_KM2 = 0.4
+
+MAJOR_HIGHWAYS = frozenset(
+    {"trunk", "primary", "secondary", "tertiary", "trunk_link", "primary_link", "secondary_link"}
+)
+
+INCIDENTS_PER_DAY = 4.0
+"""Mean incidents per day before seasonal and weekday factors."""
+
+CATEGORY_SHARE = {
+    "theft": 0.40,
+    "dispute": 0.18,
+    "traffic": 0.15,
+    "burglary": 0.09,
+    "robbery": 0.04,
+    "other": 0.14,
+}
+"""Share of each incident category."""
+
+# Relative hour-of-day weights (0..23) per incident category.
+_HOURS = {
+    "theft": [2, 1, 1, 1, 1, 1, 2, 4, 6, 7, 9, 11, 12, 11, 10, 10, 11, 13, 14, 14, 13, 10, 7, 4],
+    "burglary": [8, 10, 11, 10, 8, 5, 3, 2, 3, 5, 7, 7, 6, 6, 7, 6, 4, 3, 3, 3, 3, 4, 5, 6],
+    "robbery": [10, 9, 7, 5, 3, 2, 1, 1, 1, 2, 2, 3, 3, 3, 3, 3, 3, 4, 5, 6, 8, 10, 11, 11],
+    "dispute": [9, 7, 5, 3, 2, 1, 1, 2, 3, 4, 5, 6, 7, 6, 6, 6, 7, 8, 9, 11, 12, 13, 13, 11],
+    "traffic": [2, 1, 1, 1, 1, 2, 4, 10, 13, 9, 7, 7, 8, 7, 7, 8, 10, 13, 12, 8, 6, 5, 4, 3],
+    "other": [3, 2, 2, 1, 1, 1, 2, 4, 6, 7, 8, 8, 8, 8, 8, 8, 8, 8, 8, 8, 7, 6, 5, 4],
+}
+_NIGHT_HOURS = (20, 21, 22, 23, 0, 1, 2)
+
+# Where each incident category happens: weights of place kinds.
+_PLACES = {
+    "theft": {"hotspot": 0.22, "venue_theft": 0.38, "alley": 0.15, "station": 0.15, "any": 0.10},
+    "burglary": {"alley": 0.55, "residential": 0.35, "any": 0.10},
+    "robbery": {"alley": 0.45, "bank": 0.15, "venue_night": 0.20, "hotspot": 0.10, "any": 0.10},
+    "dispute": {"venue_night": 0.45, "venue_theft": 0.20, "station": 0.10, "any": 0.25},
+    "traffic": {"junction": 0.65, "major": 0.30, "any": 0.05},
+    "other": {"venue_theft": 0.25, "station": 0.15, "alley": 0.20, "any": 0.40},
+}
+_VENUE_THEFT = ("market", "supermarket", "retail", "restaurant", "tourist_site", "square")
+_VENUE_NIGHT = ("entertainment", "internet_cafe", "restaurant", "hotel")
+
+_DESCRIPTIONS = {
+    "theft": ["电动车电瓶被盗 (e-bike battery stolen)", "手机被盗 (phone stolen)",
+              "钱包被扒 (pickpocketing)", "自行车被盗 (bicycle stolen)"],
+    "burglary": ["入室盗窃 (break-in)", "商铺被撬 (shop break-in)"],
+    "robbery": ["抢夺手机 (phone snatched)", "抢劫 (street robbery)"],
+    "dispute": ["酒后纠纷 (drunken quarrel)", "邻里纠纷 (neighbour dispute)",
+                "消费纠纷 (consumer dispute)"],
+    "traffic": ["电动车与行人碰撞 (e-bike hit pedestrian)", "机动车剐蹭 (minor collision)"],
+    "other": ["走失人员 (missing person)", "噪音扰民 (noise complaint)", "求助 (call for help)"],
+}  # fmt: skip
+
+_SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+_GIVEN = ["伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "斌", "鹏", "辉", "华", "刚", "浩",
+          "俊", "丽", "静", "敏", "婷"]  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# Teams
+
+
+def sample_teams(seed: int = DEFAULT_SEED) -> dict[str, Any]:
+    """Return 4 groups of 4 members and the team's 25 vehicles (teams.toml content)."""
+    rng = np.random.default_rng(seed)
+    modes = {"A": "ebike", "B": "ebike", "C": "bicycle", "D": "motorcycle"}
+    zh = {"A": "一组", "B": "二组", "C": "三组", "D": "四组"}
+    groups, members = [], []
+    used: set[str] = set()
+    number = 0
+    for g in "ABCD":
+        ids = [f"{g}{i}" for i in range(1, 5)]
+        groups.append(
+            {
+                "id": g,
+                "name": zh[g],
+                "name_en": f"Group {g}",
+                "default_mode": modes[g],
+                "members": ids,
+                "leader": ids[0],
+            }
+        )
+        for i, mid in enumerate(ids):
+            while True:
+                name = str(rng.choice(list(_SURNAMES))) + "".join(
+                    rng.choice(_GIVEN, size=int(rng.integers(1, 3)))
+                )
+                if name not in used:
+                    used.add(name)
+                    break
+            number += 1
+            members.append(
+                {
+                    "id": mid,
+                    "name": name,
+                    "group": g,
+                    "role": "leader" if i == 0 else "member",
+                    "phone": f"138-0000-{number:04d}",
+                    "licences": ["motorcycle"] if g == "D" or i == 0 else [],
+                }
+            )
+    vehicles = (
+        [{"id": f"BK{i:02d}", "mode": "bicycle", "name": f"自行车 {i}"} for i in range(1, 9)]
+        + [{"id": f"EB{i:02d}", "mode": "ebike", "name": f"电动车 {i}"} for i in range(1, 16)]
+        + [{"id": f"MC{i:02d}", "mode": "motorcycle", "name": f"摩托车 {i}"} for i in range(1, 3)]
+    )
+    return {
+        "sample": True,
+        "note": "Sample team generated by geodata/sample_data.py; names and phones are invented.",
+        "seed": seed,
+        "groups": groups,
+        "members": members,
+        "vehicles": vehicles,
+    }
+
+
+# ---------------------------------------------------------------------------------------------
+# Geometry helpers
+
+
+def _work(gdf: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
+    """Return ``gdf`` in the work CRS."""
+    return gdf.to_crs(crs)
+
+
+def _junctions(streets_w: gpd.GeoDataFrame) -> pd.DataFrame:
+    """Return street nodes with their degree, number of major streets and position."""
+    ends = []
+    for row in streets_w.itertuples(index=False):
+        coords = row.geometry.coords
+        major = row.highway in MAJOR_HIGHWAYS
+        ends.append((row.u, coords[0][0], coords[0][1], major))
+        ends.append((row.v, coords[-1][0], coords[-1][1], major))
+    df = pd.DataFrame(ends, columns=["node", "x", "y", "major"])
+    return (
+        df.groupby("node")
+        .agg(x=("x", "first"), y=("y", "first"), degree=("major", "size"), major=("major", "sum"))
+        .reset_index()
+        .sort_values(["major", "degree", "node"], ascending=[False, False, True])
+        .reset_index(drop=True)
+    )
+
+
+def _entrance(area_geom: Any, streets_union: Any) -> tuple[Point, Point]:
+    """Return (camera position on the nearest street, the area point it faces)."""
+    target = area_geom.representative_point() if area_geom.geom_type != "Point" else area_geom
+    on_street = nearest_points(streets_union, area_geom)[0]
+    return on_street, target
+
+
+def _heading(a: Point, b: Point) -> float:
+    """Return the compass heading (0 = north, clockwise) from ``a`` to ``b`` in degrees."""
+    return (math.degrees(math.atan2(b.x - a.x, b.y - a.y)) + 360.0) % 360.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Posts and cameras
+
+
+def sample_posts(district: District, junctions: pd.DataFrame) -> gpd.GeoDataFrame:
+    """Return the district's posts plus sample police rooms at busy, well-spread junctions."""
+    crs = district.work_crs
+    posts = district.posts.copy()
+    if "source" not in posts.columns:
+        posts["source"] = "osm"
+    have = int((posts["kind"] == "police_room").sum())
+    existing = list(_work(posts, crs).geometry) if len(posts) else []
+    new = []
+    for row in junctions.itertuples(index=False):
+        if have + len(new) >= MIN_POLICE_ROOMS:
+            break
+        p = Point(row.x, row.y)
+        if all(p.distance(q) > 600 for q in existing):
+            k = len(new) + 1
+            new.append(
+                {
+                    "id": f"PR{k:02d}",
+                    "name": f"社区警务室 {k} (sample police room {k})",
+                    "kind": "police_room",
+                    "source": "sample",
+                    "geometry": p,
+                }
+            )
+            existing.append(p)
+    if not new:
+        return posts
+    add = gpd.GeoDataFrame(new, geometry="geometry", crs=crs).to_crs(STORAGE_CRS)
+    return gpd.GeoDataFrame(pd.concat([posts, add], ignore_index=True), crs=STORAGE_CRS)
+
+
+def sample_cameras(
+    district: District, junctions: pd.DataFrame, rng: np.random.Generator
+) -> gpd.GeoDataFrame:
+    """Return cameras at major junctions and at key-area entrances."""
+    crs = district.work_crs
+    streets_w = _work(district.streets, crs)
+    streets_union = streets_w.geometry.union_all()
+    rows: list[dict[str, Any]] = []
+    placed: list[Point] = []
+
+    def add(p: Point, name: str, heading: float, fov: float, rng_m: float) -> None:
+        if any(p.distance(q) < 25 for q in placed):
+            return
+        placed.append(p)
+        rows.append({"name": name, "heading": heading, "fov": fov, "range": rng_m, "geometry": p})
+
+    for row in junctions[junctions["major"] >= 3].head(24).itertuples(index=False):
+        add(Point(row.x, row.y), "路口球机 (junction dome)", float("nan"), 360.0, 60.0)
+    wanted = {"market": 6, "school": 10, "kindergarten": 4, "station": 8, "square": 3,
+              "bank": 6, "entertainment": 4, "internet_cafe": 3, "supermarket": 4}  # fmt: skip
+    areas = _work(district.key_areas, crs)
+    for category, count in wanted.items():
+        sub = areas[areas["category"] == category].sort_values("id")
+        if len(sub) > count:
+            sub = sub.iloc[np.sort(rng.choice(len(sub), size=count, replace=False))]
+        for a in sub.itertuples(index=False):
+            cam, target = _entrance(a.geometry, streets_union)
+            heading = (
+                _heading(cam, target) if cam.distance(target) > 1 else float(rng.integers(0, 360))
+            )
+            label = a.name or category
+            add(cam, f"{label} 入口 (entrance)", round(heading, 1), 90.0, 40.0)
+    gdf = gpd.GeoDataFrame(rows, geometry="geometry", crs=crs).to_crs(STORAGE_CRS)
+    gdf.insert(0, "id", [f"C{i + 1:03d}" for i in range(len(gdf))])
+    gdf["source"] = "sample"
+    return gdf
+
+
+# ---------------------------------------------------------------------------------------------
+# Grids
+
+
+def _polygons(geom: Any) -> list[Polygon]:
+    """Return the polygon parts of ``geom``."""
+    if isinstance(geom, Polygon):
+        return [geom] if not geom.is_empty else []
+    return [g for g in getattr(geom, "geoms", []) if isinstance(g, Polygon) and not g.is_empty]
+
+
+def _split(face: Any, parts: int, points: np.ndarray, seed: int) -> list[Any]:
+    """Split ``face`` into ``parts`` Voronoi cells around k-means centres of ``points``."""
+    inside = (
+        points[shapely.contains_xy(face, points[:, 0], points[:, 1])] if len(points) else points
+    )
+    if len(inside) < parts * 3:
+        minx, miny, maxx, maxy = face.bounds
+        gx, gy = np.meshgrid(np.linspace(minx, maxx, 25), np.linspace(miny, maxy, 25))
+        cand = np.column_stack([gx.ravel(), gy.ravel()])
+        inside = cand[shapely.contains_xy(face, cand[:, 0], cand[:, 1])]
+    if len(inside) < parts:
+        return [face]
+    centres, _ = kmeans2(inside, parts, seed=seed, minit="++")
+    minx, miny, maxx, maxy = face.bounds
+    far = 10 * max(maxx - minx, maxy - miny)
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    extra = np.array([[cx - far, cy - far], [cx + far, cy - far], [cx - far, cy + far],
+                      [cx + far, cy + far]])  # fmt: skip
+    vor = Voronoi(np.vstack([centres, extra]))
+    cells = []
+    for i in range(len(centres)):
+        region = vor.regions[vor.point_region[i]]
+        if -1 in region or not region:
+            continue
+        cell = Polygon(vor.vertices[region]).intersection(face)
+        if not cell.is_empty:
+            cells.append(cell)
+    rest = face.difference(unary_union(cells)) if cells else face
+    if cells and rest.area > 1:
+        cells[0] = cells[0].union(rest)
+    return cells or [face]
+
+
+def sample_grids(district: District, seed: int) -> gpd.GeoDataFrame:
+    """Partition the boundary into grids along major streets (see module docstring)."""
+    crs = district.work_crs
+    boundary = _work(district.boundary, crs).geometry.iloc[0]
+    streets_w = _work(district.streets, crs)
+    major = streets_w[streets_w["highway"].isin(MAJOR_HIGHWAYS)].geometry
+    lines = unary_union([*major, boundary.boundary])
+    faces = [f.intersection(boundary) for f in polygonize(lines)]
+    faces = [g for f in faces for g in _polygons(f) if g.area > 1]
+    covered = unary_union(faces) if faces else Polygon()
+    faces += [g for g in _polygons(boundary.difference(covered)) if g.area > 1]
+    # Merge small faces into the neighbour they share the longest border with.
+    while True:
+        areas = [f.area for f in faces]
+        small = [i for i, a in enumerate(areas) if a < GRID_MIN_KM2 * 1e6]
+        if not small or len(faces) == 1:
+            break
+        i = min(small, key=lambda k: areas[k])
+        best, best_len = None, -1.0
+        for j, other in enumerate(faces):
+            if j == i:
+                continue
+            shared = faces[i].boundary.intersection(other.boundary).length
+            if shared <= 0 and faces[i].distance(other) > 1:
+                continue
+            if shared > best_len:
+                best, best_len = j, shared
+        if best is None:
+            best = min(
+                (j for j in range(len(faces)) if j != i),
+                key=lambda j: faces[i].distance(faces[j]),
+            )
+        faces[best] = unary_union([faces[best], faces[i]])
+        faces.pop(i)
+    # Split large faces.
+    points = np.array([c for g in streets_w.geometry for c in g.coords])
+    result = []
+    for k, face in enumerate(faces):
+        parts = round(face.area / (GRID_TARGET_KM2 * 1e6))
+        if face.area > GRID_MAX_KM2 * 1e6 and parts > 1:
+            result.extend(_split(face, parts, points, seed + k))
+        else:
+            result.append(face)
+    cells = []
+    for g in result:
+        g = shapely.make_valid(g)
+        polys = _polygons(g)
+        if not polys:
+            continue
+        cells.append(polys[0] if len(polys) == 1 else MultiPolygon(polys))
+    # Order grids west to east, north to south, for readable ids.
+    cells.sort(key=lambda g: (-round(g.centroid.y / 500), g.centroid.x))
+    gdf = gpd.GeoDataFrame(
+        {
+            "id": [f"G{i + 1:02d}" for i in range(len(cells))],
+            "name": [f"第{i + 1}网格 (grid {i + 1})" for i in range(len(cells))],
+            "area_km2": [round(g.area / 1e6, 3) for g in cells],
+            "source": "sample",
+        },
+        geometry=cells,
+        crs=crs,
+    )
+    return gdf.to_crs(STORAGE_CRS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Incidents
+
+
+def choose_hotspot_alley(district: District) -> pd.Series:
+    """Return the street row of the theft-prone alley: the named alley with most venues near.
+
+    Candidates are alley segments 60-400 m long with a name; the score counts markets,
+    supermarkets, shops, restaurants, entertainment venues and stations within 150 m.
+    """
+    crs = district.work_crs
+    st = _work(district.streets, crs)
+    cand = st[st["alley"] & (st["name"] != "") & st["length"].between(60, 400)]
+    if not len(cand):
+        cand = st[st["alley"]] if st["alley"].any() else st
+    areas = _work(district.key_areas, crs)
+    venues = areas[areas["category"].isin((*_VENUE_THEFT, *_VENUE_NIGHT, "station"))]
+    vgeom = shapely.points(
+        np.array([(p.x, p.y) for p in venues.geometry.representative_point()])
+    ) if len(venues) else np.array([])  # fmt: skip
+    scores = []
+    for row in cand.itertuples(index=False):
+        near = int(shapely.dwithin(row.geometry, vgeom, 150.0).sum()) if len(vgeom) else 0
+        suffix = 1 if row.name.endswith(("巷", "弄", "胡同", "里")) else 0
+        scores.append((near + 5 * suffix, row.length, row.id))
+    best = max(scores)
+    return district.streets.set_index("id").loc[best[2]]
+
+
+def _season(day: date) -> float:
+    """Return the seasonal factor of a day (summer high, winter low)."""
+    return 1.0 + 0.25 * math.cos(2 * math.pi * (day.timetuple().tm_yday - 200) / 365.25)
+
+
+def sample_incidents(
+    district: District, hotspot_id: str, end: date, seed: int, junctions: pd.DataFrame
+) -> pd.DataFrame:
+    """Return 12 months of incidents ending on ``end`` (see module docstring)."""
+    rng = np.random.default_rng(seed)
+    crs = district.work_crs
+    tz = ZoneInfo(district.manifest.get("time_zone", "Asia/Shanghai"))
+    boundary = _work(district.boundary, crs).geometry.iloc[0]
+    shapely.prepare(boundary)
+    st = _work(district.streets, crs).set_index("id")
+    areas = _work(district.key_areas, crs)
+    alley_ids = st.index[st["alley"].to_numpy()].to_numpy()
+    res_ids = st.index[st["highway"].isin(["residential", "living_street"]).to_numpy()].to_numpy()
+    major_ids = st.index[st["highway"].isin(MAJOR_HIGHWAYS).to_numpy()].to_numpy()
+    all_ids = st.index.to_numpy()
+    hot_line: LineString = st.loc[hotspot_id].geometry
+
+    def venue_points(cats: tuple[str, ...]) -> list[Point]:
+        sub = areas[areas["category"].isin(cats)]
+        return [g.representative_point() for g in sub.geometry]
+
+    pools: dict[str, list[Point]] = {
+        "venue_theft": venue_points(_VENUE_THEFT),
+        "venue_night": venue_points(_VENUE_NIGHT),
+        "station": venue_points(("station",)),
+        "bank": venue_points(("bank",)),
+    }
+    junction_pts = [
+        Point(x, y) for x, y in junctions.loc[junctions["major"] >= 2, ["x", "y"]].to_numpy()
+    ]
+    if not junction_pts:
+        junction_pts = [Point(x, y) for x, y in junctions[["x", "y"]].head(30).to_numpy()]
+
+    def on_street(ids: np.ndarray) -> Point:
+        if not len(ids):
+            ids = all_ids
+        w = st.loc[ids, "length"].to_numpy()
+        sid = ids[rng.choice(len(ids), p=w / w.sum())]
+        return st.loc[sid].geometry.interpolate(rng.random(), normalized=True)
+
+    def place(kind: str) -> Point:
+        if kind == "hotspot":
+            base = hot_line.interpolate(rng.random(), normalized=True)
+            return Point(base.x + rng.normal(0, 6), base.y + rng.normal(0, 6))
+        if kind == "alley":
+            return on_street(alley_ids)
+        if kind == "residential":
+            return on_street(res_ids)
+        if kind == "major":
+            return on_street(major_ids)
+        if kind == "any":
+            return on_street(all_ids)
+        if kind == "junction":
+            p = junction_pts[rng.integers(len(junction_pts))]
+            return Point(p.x + rng.normal(0, 12), p.y + rng.normal(0, 12))
+        pool = pools.get(kind) or []
+        if not pool:
+            return on_street(all_ids)
+        p = pool[rng.integers(len(pool))]
+        return Point(p.x + rng.normal(0, 20), p.y + rng.normal(0, 20))
+
+    cats = list(CATEGORY_SHARE)
+    share = np.array([CATEGORY_SHARE[c] for c in cats])
+    start = end - timedelta(days=364)
+    rows = []
+    day = start
+    while day <= end:
+        factor = _season(day) * (1.15 if day.weekday() >= 5 else 1.0)
+        summer = day.month in (6, 7, 8)
+        for _ in range(rng.poisson(INCIDENTS_PER_DAY * factor)):
+            cat = cats[rng.choice(len(cats), p=share)]
+            hours = np.array(_HOURS[cat], dtype=float)
+            if summer:
+                hours[list(_NIGHT_HOURS)] *= 1.6
+            hour = int(rng.choice(24, p=hours / hours.sum()))
+            kinds = _PLACES[cat]
+            if cat == "theft" and not (7 <= hour <= 23):
+                kinds = {**kinds, "hotspot": kinds["hotspot"] / 2}
+            kk = list(kinds)
+            kw = np.array([kinds[k] for k in kk])
+            for _attempt in range(10):
+                p = place(kk[rng.choice(len(kk), p=kw / kw.sum())])
+                if boundary.contains(p):
+                    break
+            else:
+                p = on_street(all_ids)
+            when = datetime(day.year, day.month, day.day, hour, int(rng.integers(60)),
+                            tzinfo=tz)  # fmt: skip
+            desc = _DESCRIPTIONS[cat][rng.integers(len(_DESCRIPTIONS[cat]))]
+            rows.append((when, cat, p.x, p.y, f"sample: {desc}"))
+        day += timedelta(days=1)
+    df = pd.DataFrame(rows, columns=["time", "category", "x", "y", "description"])
+    df = df.sort_values("time", kind="stable").reset_index(drop=True)
+    lonlat = gpd.GeoSeries(gpd.points_from_xy(df["x"], df["y"]), crs=crs).to_crs(STORAGE_CRS)
+    return pd.DataFrame(
+        {
+            "id": [f"I{i + 1:05d}" for i in range(len(df))],
+            "time": pd.to_datetime(df["time"].map(lambda t: t.isoformat()), utc=True).dt.tz_convert(
+                str(tz)
+            ),
+            "category": df["category"],
+            "lon": lonlat.x.round(7).to_numpy(),
+            "lat": lonlat.y.round(7).to_numpy(),
+            "description": df["description"],
+            "source": "sample",
+        }
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+
+
+def add_sample_data(
+    district: District, *, seed: int = DEFAULT_SEED, end: date = date(2026, 10, 31)
+) -> District:
+    """Return ``district`` with sample teams, police rooms, cameras, grids and incidents.
+
+    Parameters
+    ----------
+    district
+        A district from OSM (see :func:`geodata.osm_import.import_osm`).
+    seed
+        Seed of every random choice; the same seed gives the same data.
+    end
+        Last day of the 12-month incident history.
+
+    Raises
+    ------
+    InputError
+        When the district has no streets to place sample data on.
+    """
+    if not len(district.streets):
+        msg = f"District {district.name!r} has no streets to place sample data on."
+        raise InputError(msg)
+    rng = np.random.default_rng(seed)
+    junctions = _junctions(_work(district.streets, district.work_crs))
+    posts = sample_posts(district, junctions)
+    cameras = sample_cameras(district, junctions, rng)
+    grids = sample_grids(district, seed)
+    hotspot = choose_hotspot_alley(district)
+    incidents = sample_incidents(district, str(hotspot.name), end, seed, junctions)
+    manifest = dict(district.manifest)
+    manifest["sample_layers"] = ["teams", "cameras", "grids", "incidents"]
+    manifest["sample_posts"] = sorted(posts.loc[posts["source"] == "sample", "id"].tolist())
+    manifest["sample_seed"] = seed
+    manifest["sample_note"] = (
+        "Teams, cameras, grids, incidents and posts with source = sample are generated by "
+        "geodata/sample_data.py; they are not real."
+    )
+    manifest["hotspot_alley"] = {"street_id": str(hotspot.name), "name": str(hotspot["name"])}
+    manifest["incidents_period"] = {
+        "start": (end - timedelta(days=364)).isoformat(),
+        "end": end.isoformat(),
+    }
+    logger.info(
+        "sample data: %d posts, %d cameras, %d grids, %d incidents, hotspot %s",
+        len(posts), len(cameras), len(grids), len(incidents), hotspot["name"],
+    )  # fmt: skip
+    return replace(
+        district,
+        manifest=manifest,
+        posts=posts,
+        cameras=cameras,
+        grids=grids,
+        incidents=incidents,
+        teams=sample_teams(seed),
+    )
