@@ -11,3 +11,7 @@ if TYPE_CHECKING:
     import click
 
 COMMANDS: list[click.Command] = []
+
+from web.commands.hotspots import hotspots as _hotspots  # noqa: E402
+
+COMMANDS.append(_hotspots)
