@@ -640,3 +640,61 @@ def write_district(district: District, path: str | Path, *, force: bool = False)
     logger.info("wrote district %r to %s", district.name, target)
     district.path = target
     return target
+
+
+# ---------------------------------------------------------------------------------------------
+# Summary
+
+
+def summarize_district(district: District) -> dict[str, Any]:
+    """Return the district's figures: street network, key areas, posts, cameras, grids, incidents.
+
+    Returns
+    -------
+    dict
+        Plain JSON-ready values: ``street_nodes``, ``street_edges``, ``street_km``,
+        ``alley_segments``, ``alley_km``, ``key_areas``, ``key_areas_by_category``,
+        ``key_area_categories``, ``posts``, ``cameras``, ``grids``, ``incidents`` (and their
+        first and last time), ``area_km2``, ``crs``, ``work_crs``, ``attribution``, ...
+    """
+    st = district.streets
+    alley = st["alley"].astype(bool) if len(st) else pd.Series(dtype=bool)
+    nodes = set(st["u"].tolist()) | set(st["v"].tolist()) if len(st) else set()
+    by_cat = district.key_areas["category"].value_counts().sort_index()
+    area = float(district.boundary.to_crs(district.work_crs).area.sum()) / 1e6
+    inc = district.incidents
+    teams = district.teams or {}
+    vehicles: dict[str, int] = {}
+    for v in teams.get("vehicles", []):
+        vehicles[str(v.get("mode", "?"))] = vehicles.get(str(v.get("mode", "?")), 0) + 1
+    m = district.manifest
+    return {
+        "name": m.get("name", ""),
+        "name_zh": m.get("name_zh", ""),
+        "path": str(district.path) if district.path is not None else None,
+        "crs": m.get("crs", STORAGE_CRS),
+        "work_crs": str(m.get("work_crs", "")),
+        "time_zone": m.get("time_zone", ""),
+        "area_km2": round(area, 3),
+        "street_nodes": len(nodes),
+        "street_edges": len(st),
+        "street_km": round(float(st["length"].sum()) / 1000, 2) if len(st) else 0.0,
+        "alley_segments": int(alley.sum()),
+        "alley_km": round(float(st.loc[alley, "length"].sum()) / 1000, 2) if len(st) else 0.0,
+        "key_areas": len(district.key_areas),
+        "key_area_categories": len(by_cat),
+        "key_areas_by_category": {str(k): int(v) for k, v in by_cat.items()},
+        "posts": len(district.posts),
+        "cameras": len(district.cameras),
+        "grids": len(district.grids),
+        "incidents": len(inc),
+        "incidents_from": inc["time"].min().isoformat() if len(inc) else None,
+        "incidents_to": inc["time"].max().isoformat() if len(inc) else None,
+        "groups": len(teams.get("groups", [])),
+        "members": len(teams.get("members", [])),
+        "vehicles": vehicles,
+        "hotspot_alley": m.get("hotspot_alley"),
+        "sample_layers": list(m.get("sample_layers", [])),
+        "source": m.get("source", {}),
+        "attribution": m.get("attribution", ""),
+    }

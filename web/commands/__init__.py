@@ -12,6 +12,11 @@ if TYPE_CHECKING:
 
 COMMANDS: list[click.Command] = []
 
+from web.commands.district import district as _district  # noqa: E402
+from web.commands.district import import_osm_command as _import_osm  # noqa: E402
+from web.commands.district_map import district_map as _district_map  # noqa: E402
 from web.commands.hotspots import hotspots as _hotspots  # noqa: E402
 
 COMMANDS.append(_hotspots)
+COMMANDS.extend([_district, _import_osm])
+_district.add_command(_district_map, "map")
