@@ -328,6 +328,9 @@ _CSS = """
 .pm-legend .row { display: flex; align-items: center; gap: 6px; white-space: nowrap; }
 .pm-legend .sym { width: 26px; display: flex; align-items: center; justify-content: center; }
 .pm-title { font-size: 15px; font-weight: 700; }
+.pm-z-low .pm-glyph { transform: scale(.75); }
+.pm-z-far .pm-glyph { transform: scale(.6); }
+.pm-z-low .pm-grid-label { font-size: 10px; }
 .foliumpopup th { padding-right: 8px; text-align: left; color: #555; font-weight: 600; }
 """
 
@@ -358,6 +361,22 @@ class Attribution(MacroElement):
         super().__init__()
         self._name = "Attribution"
         self.text_js = json.dumps(html.escape(text))
+
+
+class ZoomClasses(MacroElement):
+    """Tags the map with ``pm-z-low`` below zoom 16 so markers and labels shrink when crowded."""
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(m){ function upd(){ var c = m.getContainer(), z = m.getZoom();"
+        "c.classList.toggle('pm-z-low', z < 16); c.classList.toggle('pm-z-far', z < 14.5); }"
+        "m.on('zoomend', upd); m.whenReady(upd); })({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._name = "ZoomClasses"
 
 
 class MetricScale(MacroElement):
@@ -497,15 +516,23 @@ def base_map(
         tiles=None,
         control_scale=False,
         max_zoom=20,
+        zoom_snap=0.25,
+        zoom_delta=0.5,
     )
     if online_tiles:
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", show=False).add_to(m)
     PageStyle().add_to(m)
+    ZoomClasses().add_to(m)
     MetricScale().add_to(m)
     Attribution(attribution).add_to(m)
     if title:
         Corner(f'<div class="pm-title">{html.escape(title)}</div>', position="topleft").add_to(m)
-    m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+    # Keep the district clear of the legend (bottom left) and the layer control (top right).
+    m.fit_bounds(
+        [[min_lat, min_lon], [max_lat, max_lon]],
+        padding_top_left=(190, 20),
+        padding_bottom_right=(200, 20),
+    )
     return m
 
 
@@ -625,7 +652,7 @@ def _representative_points(gdf: gpd.GeoDataFrame) -> list[Point]:
 
 
 def key_area_layers(
-    key_areas: gpd.GeoDataFrame, *, lang: str = "zh"
+    key_areas: gpd.GeoDataFrame, *, lang: str = "zh", show_from_priority: int = 3
 ) -> list[tuple[folium.FeatureGroup, CategoryStyle, int]]:
     """Return one layer per key-area category, with coloured glyph markers and outlines.
 
@@ -635,6 +662,10 @@ def key_area_layers(
         The key_areas layer (id, name, name_en?, category, priority, geometry).
     lang
         "zh" or "en".
+    show_from_priority
+        A category's layer is shown when the map opens if one of its places has at least this
+        priority; the others (e.g. restaurants and shops) start hidden in the layer control, so
+        the overview is not crowded.
 
     Returns
     -------
@@ -663,9 +694,11 @@ def key_area_layers(
                     "id": _text(row.get("id")),
                 }
             )
+        priorities = pd.to_numeric(subset["priority"], errors="coerce")
         group = folium.FeatureGroup(
             name=f'<span style="color:{style.colour}">●</span> {html.escape(style.name(lang))}'
-            f" ({len(subset)})"
+            f" ({len(subset)})",
+            show=bool((priorities >= show_from_priority).any()),
         )
         areas = [i for i, g in enumerate(subset.geometry) if not isinstance(g, Point)]
         if areas:
@@ -911,6 +944,7 @@ def grids_layer(grids: gpd.GeoDataFrame, *, lang: str = "zh") -> folium.FeatureG
                 class_name="pm-icon",
             ),
             interactive=False,
+            z_index_offset=-1000,
         ).add_to(group)
     return group
 

@@ -19,7 +19,7 @@ def _default_lang(manifest: dict) -> str:
 
 
 @click.command("map")
-@click.argument("district", required=False, type=click.Path(path_type=Path))
+@click.argument("district", metavar="[D]", required=False, type=click.Path(path_type=Path))
 @click.option(
     "--out",
     "out",
@@ -40,7 +40,7 @@ def _default_lang(manifest: dict) -> str:
     "network when chosen).",
 )
 def district_map(district: Path | None, out: Path, lang: str | None, online_tiles: bool) -> None:
-    """Write a map of DISTRICT (default: the default district) as one offline HTML file.
+    """Write a map of district D (default: the default district) as one offline HTML file.
 
     The map draws the district's own streets (no tile server): major streets, back alleys,
     key areas by category, patrol posts, cameras with view areas, grids, a legend and popups.
