@@ -21,7 +21,7 @@ import shapely
 from geodata.bundle import load_district
 from geodata.errors import InputError
 from geodata.network import StreetNetwork, travel_time_matrix
-from geodata.settings import MODES, SPEEDS_MPS
+from geodata.settings import MAX_EDGE_M, MODES, SPEEDS_MPS
 
 if TYPE_CHECKING:
     from geodata.bundle import District
@@ -64,11 +64,15 @@ def _ms(start: float) -> float:
     return (time.perf_counter() - start) * 1000.0
 
 
-def run_one(district: District, points: np.ndarray, mode: str, repeat: int) -> Row:
+def run_one(
+    district: District, points: np.ndarray, mode: str, repeat: int, max_edge_m: float | None
+) -> Row:
     """Time graph build, snapping and matrices for one mode on fresh networks."""
     graph, snap, cold, warm, full = [], [], [], [], []
     for _ in range(repeat):
-        net = StreetNetwork.from_streets(district.streets, work_crs=district.work_crs)
+        net = StreetNetwork.from_streets(
+            district.streets, work_crs=district.work_crs, max_edge_m=max_edge_m
+        )
         t = time.perf_counter()
         reachable = len(net.reachable(mode))  # builds the mode's graph
         graph.append(_ms(t))
@@ -148,8 +152,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--mode", nargs="+", choices=MODES, default=list(MODES))
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--repeat", type=int, default=3, help="fresh networks per figure")
+    parser.add_argument(
+        "--max-edge-m",
+        type=float,
+        default=MAX_EDGE_M or 0.0,
+        help=f"split streets longer than this, 0 = never (default {MAX_EDGE_M})",
+    )
     parser.add_argument("--out", type=Path, default=RESULTS, help="Markdown file to write")
     args = parser.parse_args(argv)
+    max_edge_m = args.max_edge_m if args.max_edge_m > 0 else None
     if any(n < 2 for n in args.points) or args.repeat < 1:
         print("Error: --points must be at least 2 and --repeat at least 1.", file=sys.stderr)
         return 2
@@ -158,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         district = load_district(args.district)
         load_ms = _ms(t)
         t = time.perf_counter()
-        net = StreetNetwork.from_streets(district.streets, work_crs=district.work_crs)
+        net = StreetNetwork.from_streets(
+            district.streets, work_crs=district.work_crs, max_edge_m=max_edge_m
+        )
         build_ms = _ms(t)
     except InputError as exc:
         print(f"Error: {exc}", file=sys.stderr)
@@ -170,7 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     for n in args.points:
         points = random_points(boundary, n, rng)
         for mode in args.mode:
-            rows.append(run_one(district, points, mode, args.repeat))
+            rows.append(run_one(district, points, mode, args.repeat, max_edge_m))
             print(table(rows[-1:]).splitlines()[-1], flush=True)
 
     km = district.streets["length"].sum() / 1000
@@ -184,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             f"networks per figure), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
             f"Machine: {machine()}.",
             f"District: {district.name} ({district.path}), {len(district.streets)} streets, "
-            f"{km:.1f} km, {net.n_nodes} nodes; load {load_ms:.0f} ms, "
+            f"{km:.1f} km; streets split every {max_edge_m or 'never'} m: {net.n_nodes} nodes; "
+            f"load {load_ms:.0f} ms, "
             f"network {build_ms:.0f} ms. Speeds: {speeds}.",
             "",
             "Points are uniform random inside the district boundary. *graph*: first use of the "

@@ -81,23 +81,137 @@ class _ModeGraph:
     mode: str
     csr: csr_matrix  # arc weights in integer milliseconds (stored as float64, exact)
     arc_keys: NDArray[np.int64]  # sorted source * n + target of every arc
-    arc_street: NDArray[np.int64]  # street row realising each arc (the fastest one)
-    arc_forward: NDArray[np.bool_]  # whether the arc runs from the street's u to its v
+    arc_piece: NDArray[np.int64]  # street piece realising each arc (the fastest one)
+    arc_forward: NDArray[np.bool_]  # whether the arc runs towards the street's v
     street_ms: NDArray[np.int64]  # traversal time of each street row, -1 if not usable
     street_backward: NDArray[np.bool_]  # whether the street may be travelled from v to u
     in_component: NDArray[np.bool_]  # nodes of the largest strongly connected component
     component: NDArray[np.int64]  # their indices
     tree: cKDTree | None  # over the component's metric coordinates
-    rows: NDArray[np.int64] | None = None  # cached shortest-path rows in ms (-1 unreachable)
+    rows: NDArray[np.int32] | None = None  # cached shortest-path rows in ms (-1 unreachable)
     have_row: NDArray[np.bool_] | None = None
     predecessors: dict[int, NDArray[np.int32]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, eq=False)
+class _Layout:
+    """Nodes and street pieces: each street is split into ``m`` equal pieces (m >= 1).
+
+    Node indices ``0 .. n_osm - 1`` are the street ends (sorted OSM ids); interior nodes of
+    split streets follow, with negative ids. Geometries run from ``u`` to ``v``.
+    """
+
+    node_ids: NDArray[np.int64]
+    node_lonlat: NDArray[np.float64]
+    node_xy: NDArray[np.float64]
+    street_u: NDArray[np.int64]
+    street_v: NDArray[np.int64]
+    street_pieces: NDArray[np.int64]  # m per street
+    piece_street: NDArray[np.int64]  # street row of each piece
+    piece_index: NDArray[np.int64]  # j = 0 .. m - 1 along the street from u
+    piece_a: NDArray[np.int64]  # node at the u side of the piece
+    piece_b: NDArray[np.int64]  # node at the v side of the piece
+    coords: NDArray[np.float64]  # lon/lat vertices of all street geometries (u -> v)
+    coord_bounds: NDArray[np.int64]  # street k's vertices are coords[bounds[k]:bounds[k + 1]]
+    coord_fraction: NDArray[np.float64]  # metric distance of each vertex from u, normalised
+
+    @classmethod
+    def build(
+        cls,
+        geoms: NDArray[Any],
+        lengths: NDArray[np.float64],
+        u: NDArray[np.int64],
+        v: NDArray[np.int64],
+        node_ids: NDArray[np.int64],
+        lonlat: NDArray[np.float64],
+        xy: NDArray[np.float64],
+        to_metric: Transformer,
+        max_edge_m: float | None,
+    ) -> _Layout:
+        coords, which = shapely.get_coordinates(geoms, return_index=True)
+        n_streets = len(geoms)
+        bounds = np.searchsorted(which, np.arange(n_streets + 1)).astype(np.int64)
+        mx, my = to_metric.transform(coords[:, 0], coords[:, 1])
+        step = np.zeros(len(coords))
+        step[1:] = np.hypot(np.diff(mx), np.diff(my))
+        step[bounds[:-1]] = 0.0  # no step into the first vertex of a street
+        along = np.cumsum(step)
+        along -= np.repeat(along[bounds[:-1]], np.diff(bounds))
+        metric_len = along[bounds[1:] - 1]
+        fraction = np.divide(
+            along,
+            np.repeat(metric_len, np.diff(bounds)),
+            out=np.zeros_like(along),
+            where=np.repeat(metric_len, np.diff(bounds)) > 0,
+        )
+        if max_edge_m is None:
+            pieces = np.ones(n_streets, dtype=np.int64)
+        else:
+            # Tolerate rounding: a 100.0 m street with max_edge_m = 50 gets 2 pieces, not 3.
+            pieces = np.ceil(lengths / max_edge_m * (1 - 1e-9)).astype(np.int64)
+            pieces = np.maximum(1, pieces)
+
+        n_osm = len(node_ids)
+        n_interior = int((pieces - 1).sum())
+        first_interior = n_osm + np.concatenate([[0], np.cumsum(pieces - 1)[:-1]])
+        piece_street = np.repeat(np.arange(n_streets, dtype=np.int64), pieces)
+        piece_start = np.concatenate([[0], np.cumsum(pieces)[:-1]])
+        piece_index = np.arange(len(piece_street)) - np.repeat(piece_start, pieces)
+        m = pieces[piece_street]
+        interior_a = first_interior[piece_street] + piece_index - 1
+        piece_a = np.where(piece_index == 0, u[piece_street], interior_a).astype(np.int64)
+        piece_b = np.where(piece_index == m - 1, v[piece_street], interior_a + 1).astype(np.int64)
+
+        node_lonlat, node_xy = lonlat, xy
+        if n_interior:
+            inner = piece_index > 0  # the u-side node of these pieces is interior
+            rows = piece_street[inner]
+            frac = piece_index[inner] / m[inner]
+            metric = shapely.linestrings(np.column_stack([mx, my]), indices=which)
+            points = shapely.line_interpolate_point(metric[rows], frac, normalized=True)
+            ixy = shapely.get_coordinates(points)
+            to_lonlat = Transformer.from_crs(
+                to_metric.target_crs, to_metric.source_crs, always_xy=True
+            )
+            lon, lat = to_lonlat.transform(ixy[:, 0], ixy[:, 1])
+            node_lonlat = np.vstack([lonlat, np.column_stack([lon, lat])])
+            node_xy = np.vstack([xy, ixy])
+        node_ids = np.concatenate([node_ids, -np.arange(1, n_interior + 1, dtype=np.int64)])
+        return cls(
+            node_ids=node_ids,
+            node_lonlat=node_lonlat,
+            node_xy=node_xy,
+            street_u=u,
+            street_v=v,
+            street_pieces=pieces,
+            piece_street=piece_street,
+            piece_index=piece_index.astype(np.int64),
+            piece_a=piece_a,
+            piece_b=piece_b,
+            coords=coords,
+            coord_bounds=bounds,
+            coord_fraction=fraction,
+        )
+
+    def piece_coords(self, piece: int) -> NDArray[np.float64]:
+        """Lon/lat vertices of a piece from its u-side node to its v-side node."""
+        k = int(self.piece_street[piece])
+        m = int(self.street_pieces[k])
+        j = int(self.piece_index[piece])
+        lo, hi = self.coord_bounds[k], self.coord_bounds[k + 1]
+        frac = self.coord_fraction[lo:hi]
+        inner = self.coords[lo:hi][(frac > j / m + 1e-12) & (frac < (j + 1) / m - 1e-12)]
+        a, b = self.node_lonlat[self.piece_a[piece]], self.node_lonlat[self.piece_b[piece]]
+        return np.vstack([a, inner, b])
 
 
 class StreetNetwork:
     """Street network of a district that serves every travel mode.
 
-    Nodes are the street ends (``u``/``v`` of the streets layer, OSM node ids); each mode gets
-    its own directed graph over them (see `geodata.settings` for speeds, street classes and
+    Nodes are the street ends (``u``/``v`` of the streets layer, OSM node ids, indices
+    ``0 .. k - 1`` in ascending id order) and, when streets are split (``max_edge_m``), interior
+    points of long streets (negative ids, indices from ``k`` on). Each mode gets its own
+    directed graph over them (see `geodata.settings` for speeds, street classes and
     one-way rules), built on first use. Travel times are computed on integer milliseconds and
     rounded up to whole seconds once, at the end, so every matrix is an exact shortest-path
     metric rounded up: it obeys the triangle inequality, and it is symmetric for modes that
@@ -106,43 +220,33 @@ class StreetNetwork:
     Build it with `StreetNetwork.from_streets`.
     """
 
-    def __init__(
-        self,
-        streets: gpd.GeoDataFrame,
-        node_ids: NDArray[np.int64],
-        node_lonlat: NDArray[np.float64],
-        node_xy: NDArray[np.float64],
-        street_u: NDArray[np.int64],
-        street_v: NDArray[np.int64],
-        geometry_reversed: NDArray[np.bool_],
-        work_crs: CRS,
-    ) -> None:
+    def __init__(self, streets: gpd.GeoDataFrame, layout: _Layout, work_crs: CRS) -> None:
         self._streets = streets
-        self._node_ids = node_ids
-        self._node_lonlat = node_lonlat
-        self._node_xy = node_xy
-        self._u = street_u
-        self._v = street_v
-        self._geometry_reversed = geometry_reversed
+        self._layout = layout
+        self._node_ids = layout.node_ids
+        self._node_lonlat = layout.node_lonlat
+        self._node_xy = layout.node_xy
+        self._u = layout.street_u
+        self._v = layout.street_v
         self._work_crs = work_crs
         self._to_metric = Transformer.from_crs(settings.STORAGE_CRS, work_crs, always_xy=True)
         self._street_ids: NDArray[np.str_] = streets["id"].astype(str).to_numpy(dtype=str)
         self._street_row = {sid: k for k, sid in enumerate(self._street_ids)}
-        self._node_index = {int(n): k for k, n in enumerate(node_ids)}
+        self._node_index = {int(n): k for k, n in enumerate(self._node_ids)}
         self._lengths = streets["length"].to_numpy(dtype=float)
         self._oneway = streets["oneway"].to_numpy(dtype=bool)
         self._classes = [_highway_classes(h) for h in streets["highway"].tolist()]
-        coords, which = shapely.get_coordinates(streets.geometry.to_numpy(), return_index=True)
-        bounds = np.searchsorted(which, np.arange(len(streets) + 1))
-        self._coords = coords
-        self._coord_bounds = bounds
         self._graphs: dict[str, _ModeGraph] = {}
 
     # ------------------------------------------------------------------ construction
 
     @classmethod
     def from_streets(
-        cls, streets: gpd.GeoDataFrame, *, work_crs: str | CRS | None = None
+        cls,
+        streets: gpd.GeoDataFrame,
+        *,
+        work_crs: str | CRS | None = None,
+        max_edge_m: float | None = settings.MAX_EDGE_M,
     ) -> StreetNetwork:
         """Build the network from a streets layer.
 
@@ -154,6 +258,10 @@ class StreetNetwork:
             layer). Geometries in another CRS than EPSG:4326 are converted.
         work_crs
             Metric CRS for snapping distances; by default the UTM zone of the streets.
+        max_edge_m
+            Split streets longer than this into equal pieces joined by interior nodes, so that
+            points snap to a node at most about half this far along the street from where
+            they are (see `settings.MAX_EDGE_M`); None keeps only the street ends as nodes.
 
         Returns
         -------
@@ -164,7 +272,7 @@ class StreetNetwork:
         ------
         InputError
             If the streets are empty, lack a column, have no CRS, duplicate ids or invalid
-            values or geometries.
+            values or geometries, or ``max_edge_m`` is not a positive number.
         """
         import geopandas as gpd
 
@@ -238,6 +346,9 @@ class StreetNetwork:
         if not crs.is_projected:
             msg = f"The work CRS {crs.to_string()} is not a projected (metric) CRS."
             raise InputError(msg)
+        if max_edge_m is not None and not (math.isfinite(max_edge_m) and max_edge_m > 0):
+            msg = f"max_edge_m must be a positive number of metres or None, not {max_edge_m!r}."
+            raise InputError(msg)
         to_metric = Transformer.from_crs(settings.STORAGE_CRS, crs, always_xy=True)
         x, y = to_metric.transform(lonlat[:, 0], lonlat[:, 1])
         xy = np.column_stack([x, y])
@@ -257,8 +368,11 @@ class StreetNetwork:
                 ids[off].iloc[0],
             )
         if reversed_.any():
-            logger.info("%d street geometries run from v to u", int(reversed_.sum()))
-        return cls(streets, node_ids, lonlat, xy, u, v, reversed_, crs)
+            logger.info("%d street geometries run from v to u; turned round", int(reversed_.sum()))
+            geoms = geoms.copy()
+            geoms[reversed_] = shapely.reverse(geoms[reversed_])
+        layout = _Layout.build(geoms, lengths, u, v, node_ids, lonlat, xy, to_metric, max_edge_m)
+        return cls(streets, layout, crs)
 
     # ------------------------------------------------------------------ nodes and streets
 
@@ -338,7 +452,7 @@ class StreetNetwork:
             msg = f"Street {street_id!r} cannot be travelled {way} by {mode}."
             raise InputError(msg)
         ms = int(self._graph(mode).street_ms[self._street(street_id)])
-        return -(-ms // _MS)
+        return (ms + _MS - 1) // _MS
 
     def edge_times(self, mode: str) -> pd.Series:
         """Return the seconds each street takes a mode (u to v), -1 where the mode cannot go.
@@ -350,7 +464,7 @@ class StreetNetwork:
         """
         g = self._graph(mode)
         ms = g.street_ms
-        secs = np.where(ms >= 0, -(-ms // _MS), -1)
+        secs = np.where(ms >= 0, (ms + _MS - 1) // _MS, -1)
         usable = g.in_component[self._u] & g.in_component[self._v]
         secs = np.where(usable, secs, -1)
         return pd.Series(secs.astype(np.int64), index=pd.Index(self._street_ids, name="id"))
@@ -446,7 +560,7 @@ class StreetNetwork:
             connected part.
         """
         ms = self.matrix_ms(sources, targets, mode)
-        return -(-ms // _MS)
+        return (ms + _MS - 1) // _MS
 
     def matrix_ms(self, sources: ArrayLike, targets: ArrayLike, mode: str) -> NDArray[np.int64]:
         """Return the exact shortest travel times in integer milliseconds (see `matrix`)."""
@@ -465,26 +579,33 @@ class StreetNetwork:
         if n > settings.MATRIX_CACHE_MAX_NODES:
             return _to_ms(dijkstra(g.csr, directed=True, indices=sources))
         if g.rows is None or g.have_row is None:
-            g.rows = np.full((n, n), -1, dtype=np.int64)
+            g.rows = np.full((n, n), -1, dtype=np.int32)
             g.have_row = np.zeros(n, dtype=bool)
         missing = sources[~g.have_row[sources]]
         if len(missing):
             g.rows[missing] = _to_ms(dijkstra(g.csr, directed=True, indices=missing))
             g.have_row[missing] = True
-        return g.rows[sources]
+        return g.rows[sources].astype(np.int64)
 
     # ------------------------------------------------------------------ paths
 
     def path_streets(self, a: int, b: int, mode: str) -> tuple[list[str], list[bool]]:
         """Return the streets of the shortest path from node a to node b and their direction.
 
+        A path that starts or ends at an interior node of a split street lists that street
+        although it travels only part of it.
+
         Returns
         -------
         tuple of list
             Street ids in travel order, and for each whether it is travelled from u to v.
         """
-        rows, forward = self._path_arcs(a, b, mode)
-        return [str(s) for s in self._street_ids[rows]], [bool(f) for f in forward]
+        pieces, forward = self._path_pieces(a, b, mode)
+        streets = self._layout.piece_street[pieces]
+        keep = np.ones(len(pieces), dtype=bool)
+        keep[1:] = (streets[1:] != streets[:-1]) | (forward[1:] != forward[:-1])
+        ids = [str(s) for s in self._street_ids[streets[keep]]]
+        return ids, [bool(f) for f in forward[keep]]
 
     def path(self, a: int, b: int, mode: str) -> shapely.LineString:
         """Return the geometry of the shortest path from node a to node b (EPSG:4326).
@@ -493,25 +614,27 @@ class StreetNetwork:
         direction of travel; it starts at node a and ends at node b. For ``a == b`` it is a
         zero-length line at the node.
         """
-        rows, forward = self._path_arcs(a, b, mode)
-        if len(rows) == 0:
+        pieces, forward = self._path_pieces(a, b, mode)
+        if len(pieces) == 0:
             point = self._node_lonlat[int(a)]
             return shapely.LineString([point, point])
-        pieces = []
-        for k, (row, fwd) in enumerate(zip(rows.tolist(), forward.tolist(), strict=True)):
-            lo, hi = self._coord_bounds[row], self._coord_bounds[row + 1]
-            coords = self._coords[lo:hi]
-            if fwd == bool(self._geometry_reversed[row]):
+        parts = []
+        for k, (piece, fwd) in enumerate(zip(pieces.tolist(), forward.tolist(), strict=True)):
+            coords = self._layout.piece_coords(piece)
+            if not fwd:
                 coords = coords[::-1]
-            pieces.append(coords if k == 0 else coords[1:])
-        return shapely.LineString(np.concatenate(pieces))
+            parts.append(coords if k == 0 else coords[1:])
+        return shapely.LineString(np.concatenate(parts))
 
     def path_length(self, a: int, b: int, mode: str) -> float:
         """Return the length in metres of the shortest path from node a to node b."""
-        rows, _ = self._path_arcs(a, b, mode)
-        return float(self._lengths[rows].sum())
+        pieces, _ = self._path_pieces(a, b, mode)
+        streets = self._layout.piece_street[pieces]
+        return float((self._lengths[streets] / self._layout.street_pieces[streets]).sum())
 
-    def _path_arcs(self, a: int, b: int, mode: str) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
+    def _path_pieces(
+        self, a: int, b: int, mode: str
+    ) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
         g = self._graph(mode)
         a = int(self._check_nodes(a, "path start node index", g=g))
         b = int(self._check_nodes(b, "path end node index", g=g))
@@ -527,7 +650,7 @@ class StreetNetwork:
         order = np.asarray(nodes[::-1], dtype=np.int64)
         keys = order[:-1] * self.n_nodes + order[1:]
         pos = np.searchsorted(g.arc_keys, keys)
-        return g.arc_street[pos], g.arc_forward[pos]
+        return g.arc_piece[pos], g.arc_forward[pos]
 
     # ------------------------------------------------------------------ internals
 
@@ -581,25 +704,27 @@ class StreetNetwork:
             # A street tagged with several classes is ridden if any of them allows riding.
             if open_ and all(c in dismounted for c in open_):
                 speeds[k] = settings.WALK_SPEED_MPS
-        street_ms = np.where(
-            usable, np.maximum(1, np.rint(self._lengths / speeds * _MS)), -1
-        ).astype(np.int64)
+        lay = self._layout
+        piece_len = self._lengths / lay.street_pieces
+        piece_ms = np.maximum(1, np.rint(piece_len / speeds * _MS)).astype(np.int64)
+        street_ms = np.where(usable, piece_ms * lay.street_pieces, -1).astype(np.int64)
         backward = ~(self._oneway & (mode in settings.ONEWAY_MODES))
 
-        rows = np.flatnonzero(usable & (self._u != self._v))
-        back = rows[backward[rows]]
-        src = np.concatenate([self._u[rows], self._v[back]])
-        dst = np.concatenate([self._v[rows], self._u[back]])
-        street = np.concatenate([rows, back])
-        fwd = np.concatenate([np.ones(len(rows), bool), np.zeros(len(back), bool)])
-        weight = street_ms[street]
+        ok = usable[lay.piece_street] & (lay.piece_a != lay.piece_b)
+        fwd_pieces = np.flatnonzero(ok)
+        back_pieces = fwd_pieces[backward[lay.piece_street[fwd_pieces]]]
+        src = np.concatenate([lay.piece_a[fwd_pieces], lay.piece_b[back_pieces]])
+        dst = np.concatenate([lay.piece_b[fwd_pieces], lay.piece_a[back_pieces]])
+        piece = np.concatenate([fwd_pieces, back_pieces])
+        fwd = np.concatenate([np.ones(len(fwd_pieces), bool), np.zeros(len(back_pieces), bool)])
+        weight = piece_ms[lay.piece_street[piece]]
         n = self.n_nodes
         keys = src * n + dst
         order = np.lexsort((weight, keys))
-        keys, street, fwd, weight = keys[order], street[order], fwd[order], weight[order]
+        keys, piece, fwd, weight = keys[order], piece[order], fwd[order], weight[order]
         first = np.ones(len(keys), dtype=bool)
         first[1:] = keys[1:] != keys[:-1]
-        keys, street, fwd, weight = keys[first], street[first], fwd[first], weight[first]
+        keys, piece, fwd, weight = keys[first], piece[first], fwd[first], weight[first]
         csr = csr_matrix((weight.astype(np.float64), (keys // n, keys % n)), shape=(n, n))
         csr.sort_indices()
 
@@ -626,7 +751,7 @@ class StreetNetwork:
             mode=mode,
             csr=csr,
             arc_keys=keys,
-            arc_street=street,
+            arc_piece=piece,
             arc_forward=fwd,
             street_ms=street_ms,
             street_backward=backward,
@@ -715,7 +840,7 @@ def travel_time_matrix(
         t_nodes, t_dist = network.snap(targets, mode, return_distance=True)
         t_access = np.rint(t_dist / speed * _MS).astype(np.int64)
     total = access[:, None] + network.matrix_ms(nodes, t_nodes, mode) + t_access[None, :]
-    seconds = -(-total // _MS)
+    seconds = (total + _MS - 1) // _MS
     if targets is None:
         np.fill_diagonal(seconds, 0)
     return seconds
