@@ -1,0 +1,206 @@
+"""Search portfolio for routes: PyVRP and the routing solver side by side, then polishing.
+
+The routing solver (planner.routing) holds every patrol rule and checks the final routes.
+PyVRP (MIT) is a second engine for problems it can express (no meal breaks, no minimum gaps
+between repeat visits, no vehicle restrictions): it runs in a child process while the routing
+solver searches in this one; the better routes are then read into the routing model as an
+initial assignment and polished there for the remaining time.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing as mp
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from planner.routing import OrtoolsRun, RouteParams, SolveStatus, run_ortools
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    from planner.routing import Layout
+
+log = logging.getLogger("planner")
+
+
+def pyvrp_can_express(layout: Layout) -> bool:
+    """Whether PyVRP can express the expanded problem exactly."""
+    prob = layout.problem
+    if layout.meal_node:
+        return False
+    return all(not s.vehicles and (s.visits == 1 or s.min_gap == 0) for s in prob.sites)
+
+
+def _pyvrp_data(layout: Layout, prize_scale: int) -> tuple[object, list[int]]:
+    """PyVRP data for the expanded problem, and the routing node of each PyVRP client."""
+    import pyvrp
+
+    prob = layout.problem
+    depot_nodes = sorted(set(layout.depot_of.values()))
+    assert depot_nodes == list(range(len(depot_nodes)))
+    locations = [pyvrp.Location(x=0.0, y=0.0) for _ in range(layout.size)]
+    depots = [pyvrp.Depot(location=n) for n in depot_nodes]
+    clients: list[object] = []
+    client_node: list[int] = []
+    groups: list[object] = []
+    for g, si in zip(layout.groups, layout.group_site, strict=True):
+        site = prob.sites[si]
+        wins = list(site.windows) or [(0, layout.horizon())]
+        options = [(n, w) for n in g for w in wins]
+        first = len(clients)
+        for n, (lo, hi) in options:
+            clients.append(
+                pyvrp.Client(
+                    location=n,
+                    service_duration=layout.dwell[n],
+                    tw_early=lo,
+                    tw_late=hi,
+                    prize=site.value * prize_scale,
+                    required=site.mandatory and len(options) == 1,
+                    group=len(groups) if len(options) > 1 else None,
+                )
+            )
+            client_node.append(n)
+        if len(options) > 1:
+            members = list(range(first, len(clients)))
+            groups.append(pyvrp.ClientGroup(members, required=site.mandatory))
+    modes = sorted({v.mode for v in prob.vehicles})
+    vtypes = []
+    for v in prob.vehicles:
+        vtypes.append(
+            pyvrp.VehicleType(
+                num_available=1,
+                start_depot=depot_nodes.index(layout.depot_of[v.start]),
+                end_depot=depot_nodes.index(layout.depot_of[v.end]),
+                tw_early=v.window[0],
+                tw_late=v.window[1],
+                shift_duration=v.max_duration if v.max_duration is not None else 2**62,
+                profile=modes.index(v.mode),
+            )
+        )
+    mats = [np.ascontiguousarray(layout.travel(m), dtype=np.int64) for m in modes]
+    data = pyvrp.ProblemData(
+        locations=locations,
+        clients=clients,
+        depots=depots,
+        vehicle_types=vtypes,
+        distance_matrices=mats,
+        duration_matrices=mats,
+        groups=groups,
+    )
+    return data, client_node
+
+
+def pyvrp_prize_scale(layout: Layout, params: RouteParams) -> int:
+    """Prize per unit of value for PyVRP: by default, value dominates travel time."""
+    if params.pyvrp_prize_scale is not None:
+        return params.pyvrp_prize_scale
+    prob = layout.problem
+    return sum(max(v.window[1] - v.window[0], 0) + 1 for v in prob.vehicles)
+
+
+def run_pyvrp(
+    layout: Layout, params: RouteParams, seconds: float, *, seed: int = 0
+) -> list[list[int]] | None:
+    """Solve the expanded problem with PyVRP; routes as routing nodes per vehicle.
+
+    ``seconds`` counts from the call, building PyVRP's data included.
+    """
+    import pyvrp
+    from pyvrp.stop import MaxRuntime
+
+    until = time.perf_counter() + seconds
+    data, client_node = _pyvrp_data(layout, pyvrp_prize_scale(layout, params))
+    seconds = until - time.perf_counter()
+    res = pyvrp.solve(data, stop=MaxRuntime(max(seconds, 0.01)), seed=seed, display=False)
+    best = res.best
+    if not best.is_feasible():
+        return None
+    routes: list[list[int]] = [[] for _ in layout.problem.vehicles]
+    for route in best.routes():
+        visits = [a.idx for a in route.schedule() if a.is_client()]
+        routes[route.vehicle_type()] = [client_node[c] for c in visits]
+    return routes
+
+
+def _child(
+    layout: Layout, params: RouteParams, seconds: float, seed: int, conn: Connection
+) -> None:
+    try:
+        conn.send(run_pyvrp(layout, params, seconds, seed=seed))
+    except Exception as exc:  # the parent logs it and carries on with its own routes
+        conn.send(repr(exc))
+    finally:
+        conn.close()
+
+
+def _value(layout: Layout, routes: list[list[int]]) -> int:
+    return sum(layout.value(n) for r in routes for n in r)
+
+
+def portfolio(
+    layout: Layout, params: RouteParams, deadline: float, *, seed: int = 0
+) -> tuple[OrtoolsRun | None, str]:
+    """Run PyVRP (child process) and the routing solver together, then polish the best.
+
+    Parameters
+    ----------
+    layout
+        The expanded problem.
+    params
+        Search settings; ``polish_share`` of the time goes to polishing.
+    deadline
+        ``time.perf_counter()`` value by which everything must be done.
+    seed
+        Seed of PyVRP.
+
+    Returns
+    -------
+    tuple of OrtoolsRun or None, and str
+        The polished run (routes checked by the routing model) and the engines that took part.
+    """
+    import pyvrp  # noqa: F401  (imported before the fork so the child starts at once)
+
+    total = deadline - time.perf_counter()
+    race = total * (1.0 - params.polish_share) - 0.15
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(layout, params, race, seed, child), daemon=True)
+    proc.start()
+    child.close()
+    own = run_ortools(layout, params, max(race - 0.3, 0.05), seed=seed)
+    candidates: list[tuple[int, list[list[int]], str]] = []
+    if own is not None:
+        candidates.append((_value(layout, own.routes), own.routes, "ortools"))
+    wait = max(deadline - time.perf_counter() - total * params.polish_share * 0.5, 0.5)
+    if parent.poll(wait):
+        got = parent.recv()
+        if isinstance(got, list):
+            candidates.append((_value(layout, got), got, "pyvrp"))
+        else:
+            log.warning("PyVRP failed: %s", got)
+    else:
+        log.warning("PyVRP did not answer in time")
+    proc.join(timeout=0.2)
+    if proc.is_alive():
+        proc.kill()
+        proc.join()
+    if not candidates:
+        return None, "ortools"
+    candidates.sort(key=lambda c: c[0], reverse=True)
+    best_value, best_routes, source = candidates[0]
+    left = deadline - time.perf_counter() - 0.1
+    polished = run_ortools(layout, params, max(left, 0.05), initial=best_routes, seed=seed)
+    if polished is not None and _value(layout, polished.routes) >= best_value:
+        return polished, f"{source}+ortools polish"
+    if source == "ortools" and own is not None:
+        return own, "ortools"
+    # PyVRP's routes were not read by the routing model: take no routes it has not checked.
+    log.warning("the routing model could not confirm PyVRP's routes")
+    if own is None:
+        return None, "ortools"
+    own.status = SolveStatus.FEASIBLE
+    return own, "ortools"
