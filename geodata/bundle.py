@@ -607,8 +607,15 @@ def write_district(district: District, path: str | Path, *, force: bool = False)
             encoding="utf-8",
         )
         gpkg = tmp / GPKG
-        for name in LAYERS:
-            _write_layer(district.layer(name), gpkg, name)
+        # The temporary GeoPackage is checked and swapped in below, so SQLite need not sync
+        # each layer to disk (several times faster).
+        sync = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
+        try:
+            for name in LAYERS:
+                _write_layer(district.layer(name), gpkg, name)
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": sync})
         _incidents_to_csv(district.incidents, tmp / INCIDENTS)
         if district.teams:
             (tmp / TEAMS).write_text(
