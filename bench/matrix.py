@@ -111,7 +111,7 @@ def run_one(
 
 
 def machine() -> str:
-    """One line naming the machine: cores, CPU model, Python, NumPy, SciPy."""
+    """One line naming the machine: cores, CPU model, Python, NumPy, SciPy, current load."""
     model = platform.processor() or "unknown CPU"
     try:
         lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
@@ -120,9 +120,10 @@ def machine() -> str:
                 model = line.split(":", 1)[1].strip()
     except OSError:
         pass
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"nproc {len(os.sched_getaffinity(0))}, {model}, Python {platform.python_version()}, "
-        f"NumPy {np.__version__}, SciPy {scipy.__version__}"
+        f"NumPy {np.__version__}, SciPy {scipy.__version__}; load average {load} at the start"
     )
 
 
@@ -177,6 +178,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Error: {exc}", file=sys.stderr)
         return 2
 
+    host = machine()
     rng = np.random.default_rng(args.seed)
     boundary = district.boundary_polygon
     rows = []
@@ -195,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
             "",
             f"Command: `{command.strip()}` (seed {args.seed}, median of {args.repeat} fresh "
             f"networks per figure), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
-            f"Machine: {machine()}.",
+            f"Machine: {host}.",
             f"District: {district.name} ({district.path}), {len(district.streets)} streets, "
             f"{km:.1f} km; streets split every {max_edge_m or 'never'} m: {net.n_nodes} nodes; "
             f"load {load_ms:.0f} ms, "
