@@ -319,3 +319,57 @@ def test_flask_serves_local_assets() -> None:
     assert '<script src="/static/vendor/leaflet/leaflet.js"></script>' in page
     assert '<script src="/static/vendor/jquery/jquery.min.js"></script>' in page
     assert external_urls(page) == []
+
+
+def _browser() -> str | None:
+    import shutil
+
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        if path := shutil.which(name):
+            return path
+    return None
+
+
+@pytest.mark.slow
+def test_page_renders_in_headless_chromium_without_network(html_zh: str, tmp_path: Path) -> None:
+    """Tests in real headless Chromium that the map draws offline and requests nothing outside.
+
+    Every request goes to a dead proxy on loopback, so nothing can leave the machine; the
+    browser's own network log then shows whether the page asked for anything but itself.
+    """
+    import subprocess
+
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium on this machine (Debian: apt-get install chromium)")
+    page = tmp_path / "map.html"
+    page.write_text(html_zh, encoding="utf-8")
+    net_log = tmp_path / "net.json"
+    args = [
+        browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync",
+        f"--user-data-dir={tmp_path / 'profile'}", "--proxy-server=http://127.0.0.1:9",
+        "--host-resolver-rules=MAP * ~NOTFOUND", f"--log-net-log={net_log}",
+        "--enable-logging=stderr", "--v=0", "--virtual-time-budget=3000",
+        "--window-size=1200,900", "--dump-dom", page.as_uri(),
+    ]  # fmt: skip
+    done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    dom = done.stdout
+    assert "leaflet-container" in dom, done.stderr[-2000:]
+    # Streets and areas are SVG paths; key areas, posts and grid names are Leaflet markers.
+    assert dom.count("<path") >= 10
+    assert dom.count("leaflet-marker-icon") >= 6
+    assert "pm-legend" in dom and "图例" in dom
+    assert "Uncaught" not in done.stderr
+    log = json.loads(net_log.read_text(encoding="utf-8"))
+    types = {v: k for k, v in log["constants"]["logEventTypes"].items()}
+    page_requests = {
+        e["params"]["url"]
+        for e in log["events"]
+        if types.get(e["type"]) == "URL_REQUEST_START_JOB"
+        and "url" in e.get("params", {})
+        # The browser's own background requests carry no page origin; a page's do.
+        and e["params"].get("initiator") != "not an origin"
+        and not e["params"]["url"].startswith(("file:", "data:"))
+    }
+    assert page_requests == set()
