@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal, overload
 
@@ -22,6 +23,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from numpy.typing import ArrayLike, NDArray
 
+    from geodata.bundle import District
+
 __all__ = ["REQUIRED_STREET_COLUMNS", "StreetNetwork", "travel_time_matrix"]
 
 logger = logging.getLogger("geodata")
@@ -31,6 +34,7 @@ REQUIRED_STREET_COLUMNS: tuple[str, ...] = ("id", "u", "v", "highway", "length",
 
 _MS = 1000  # shortest paths run on integer milliseconds; results are rounded up to seconds
 _ENDPOINT_TOLERANCE_M = 1.0
+_PREDECESSOR_CACHE = 1024  # shortest-path trees kept for drawing paths, per mode
 _TRUE = frozenset({"true", "yes", "1", "y", "t"})
 _FALSE = frozenset({"false", "no", "0", "n", "f", ""})
 
@@ -237,6 +241,7 @@ class StreetNetwork:
         self._oneway = streets["oneway"].to_numpy(dtype=bool)
         self._classes = [_highway_classes(h) for h in streets["highway"].tolist()]
         self._graphs: dict[str, _ModeGraph] = {}
+        self._lock = threading.RLock()  # graphs and caches are shared by a web app's threads
 
     # ------------------------------------------------------------------ construction
 
@@ -373,6 +378,13 @@ class StreetNetwork:
             geoms[reversed_] = shapely.reverse(geoms[reversed_])
         layout = _Layout.build(geoms, lengths, u, v, node_ids, lonlat, xy, to_metric, max_edge_m)
         return cls(streets, layout, crs)
+
+    @classmethod
+    def from_district(
+        cls, district: District, *, max_edge_m: float | None = settings.MAX_EDGE_M
+    ) -> StreetNetwork:
+        """Build the network of a district bundle's streets, in the district's work CRS."""
+        return cls.from_streets(district.streets, work_crs=district.work_crs, max_edge_m=max_edge_m)
 
     # ------------------------------------------------------------------ nodes and streets
 
@@ -578,14 +590,15 @@ class StreetNetwork:
         n = self.n_nodes
         if n > settings.MATRIX_CACHE_MAX_NODES:
             return _to_ms(dijkstra(g.csr, directed=True, indices=sources))
-        if g.rows is None or g.have_row is None:
-            g.rows = np.full((n, n), -1, dtype=np.int32)
-            g.have_row = np.zeros(n, dtype=bool)
-        missing = sources[~g.have_row[sources]]
-        if len(missing):
-            g.rows[missing] = _to_ms(dijkstra(g.csr, directed=True, indices=missing))
-            g.have_row[missing] = True
-        return g.rows[sources].astype(np.int64)
+        with self._lock:
+            if g.rows is None or g.have_row is None:
+                g.rows = np.full((n, n), -1, dtype=np.int32)
+                g.have_row = np.zeros(n, dtype=bool)
+            missing = sources[~g.have_row[sources]]
+            if len(missing):
+                g.rows[missing] = _to_ms(dijkstra(g.csr, directed=True, indices=missing))
+                g.have_row[missing] = True
+            return g.rows[sources].astype(np.int64)
 
     # ------------------------------------------------------------------ paths
 
@@ -638,12 +651,13 @@ class StreetNetwork:
         g = self._graph(mode)
         a = int(self._check_nodes(a, "path start node index", g=g))
         b = int(self._check_nodes(b, "path end node index", g=g))
-        pred = g.predecessors.get(a)
-        if pred is None:
-            _dist, pred = dijkstra(g.csr, directed=True, indices=a, return_predecessors=True)
-            if len(g.predecessors) >= 1024:
-                g.predecessors.pop(next(iter(g.predecessors)))
-            g.predecessors[a] = pred
+        with self._lock:
+            pred = g.predecessors.get(a)
+            if pred is None:
+                _dist, pred = dijkstra(g.csr, directed=True, indices=a, return_predecessors=True)
+                if len(g.predecessors) >= _PREDECESSOR_CACHE:
+                    g.predecessors.pop(next(iter(g.predecessors)))
+                g.predecessors[a] = pred
         nodes = [b]
         while nodes[-1] != a:
             nodes.append(int(pred[nodes[-1]]))
@@ -688,8 +702,12 @@ class StreetNetwork:
     def _graph(self, mode: str) -> _ModeGraph:
         g = self._graphs.get(mode)
         if g is None:
-            g = self._build_graph(_check_mode(mode))
-            self._graphs[mode] = g
+            _check_mode(mode)
+            with self._lock:
+                g = self._graphs.get(mode)
+                if g is None:
+                    g = self._build_graph(mode)
+                    self._graphs[mode] = g
         return g
 
     def _build_graph(self, mode: str) -> _ModeGraph:
@@ -805,8 +823,9 @@ def travel_time_matrix(
     Each point is snapped to its nearest node on the mode's connected part; a trip is the
     access leg from the point to its node (straight line at the mode's speed), the shortest
     path between the nodes, and the access leg from the target's node to the target. The sum
-    is taken in milliseconds and rounded up once, so the matrix obeys the triangle inequality,
-    is symmetric for modes not bound by one-way streets, and has a zero diagonal.
+    is taken in milliseconds and rounded up once, so the matrix obeys the triangle inequality
+    and is symmetric for modes not bound by one-way streets. Points at the same place
+    (including each point and itself) are 0 s apart.
 
     Parameters
     ----------
@@ -818,8 +837,7 @@ def travel_time_matrix(
     mode
         Travel mode, one of `geodata.settings.MODES`.
     targets
-        Optional (m, 2) array of target points; the result is then (n, m) and has no forced
-        zero diagonal.
+        Optional (m, 2) array of target points; the result is then (n, m).
 
     Returns
     -------
@@ -841,6 +859,12 @@ def travel_time_matrix(
         t_access = np.rint(t_dist / speed * _MS).astype(np.int64)
     total = access[:, None] + network.matrix_ms(nodes, t_nodes, mode) + t_access[None, :]
     seconds = (total + _MS - 1) // _MS
-    if targets is None:
-        np.fill_diagonal(seconds, 0)
+    # Points at the same place are 0 s apart (their rows and columns are equal, so the
+    # triangle inequality still holds); this includes the diagonal.
+    sources = _check_lonlat(lonlat)
+    both = sources if targets is None else np.vstack([sources, _check_lonlat(targets)])
+    _, place = np.unique(both, axis=0, return_inverse=True)
+    place = place.reshape(-1)
+    t_place = place if targets is None else place[len(sources) :]
+    seconds[place[: len(sources), None] == t_place[None, :]] = 0
     return seconds

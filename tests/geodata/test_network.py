@@ -138,6 +138,16 @@ def test_travel_time_matrix_adds_access_at_both_ends(tiny):
     assert rect.tolist() == [[43]]
 
 
+def test_points_at_the_same_place_are_zero_apart(tiny):
+    """Tests that two copies of an off-street point are 0 s apart, not twice the access leg."""
+    off_street = lonlat(668000, 3546011)  # 11 m from node 10
+    node_30 = lonlat(668200, 3546000)
+    seconds = travel_time_matrix(tiny, [off_street, node_30, off_street], "foot")
+    assert seconds.tolist() == [[0, 169, 0], [169, 0, 169], [0, 169, 0]]
+    rect = travel_time_matrix(tiny, [off_street, node_30], "foot", targets=[off_street])
+    assert rect.tolist() == [[0], [169]]
+
+
 def corners(line) -> np.ndarray:
     """Vertices of a line (or list of points) without those on a straight run."""
     line = shapely.LineString(line)
@@ -332,7 +342,7 @@ def district():
 
 @pytest.fixture(scope="module")
 def district_net(district) -> StreetNetwork:
-    return StreetNetwork.from_streets(district.streets, work_crs=district.work_crs)
+    return StreetNetwork.from_district(district)
 
 
 @pytest.fixture(scope="module")
