@@ -56,8 +56,10 @@ MAX_EDGE_M
     Streets longer than this (metres) are split into equal pieces joined by interior nodes, so
     that a point snaps to a node at most ~25 m along the street from the point's nearest
     street position, not to an intersection up to a block away (simplified OSM streets run
-    from junction to junction, ~100 m on average downtown). 50 m keeps the default district
-    at ~1,900 nodes; None keeps only street ends as nodes.
+    from junction to junction, ~107 m on average in the default district). With 50 m the
+    default district has 1,557 nodes instead of 460 street ends, and random points in it lie
+    43 m from their node on average instead of 75 m (see bench/results/matrix.md), while a
+    2,000-point matrix stays well under a second. None keeps only street ends as nodes.
 MATRIX_CACHE_MAX_NODES
     A network keeps every shortest-path row it has computed (one int32 row of milliseconds per
     source node and mode) when it has at most this many nodes (3,000 nodes: at most 36 MB per
