@@ -221,7 +221,20 @@ class StreetNetwork:
     metric rounded up: it obeys the triangle inequality, and it is symmetric for modes that
     are not bound by one-way streets.
 
-    Build it with `StreetNetwork.from_streets`.
+    Build it with `StreetNetwork.from_streets` or `StreetNetwork.from_district`. Only the
+    largest strongly connected part of each mode's graph is used for snapping, so every pair
+    of snapped points is connected both ways; node indices off that part are refused.
+
+    Examples
+    --------
+    >>> from geodata.bundle import load_district
+    >>> net = StreetNetwork.from_district(load_district())
+    >>> stops = net.snap(key_areas_lonlat, "ebike")  # node indices, int64
+    >>> seconds = net.matrix(stops, stops, "ebike")  # int64 seconds, node to node
+    >>> seconds = travel_time_matrix(net, key_areas_lonlat, "ebike")  # with access legs
+    >>> leg = net.path(stops[0], stops[1], "ebike")  # LineString in EPSG:4326 to draw
+    >>> u, v = net.edge_nodes("e123-456")  # ends of an alley, then
+    >>> net.edge_time("e123-456", "foot")  # seconds to walk it from u to v
     """
 
     def __init__(self, streets: gpd.GeoDataFrame, layout: _Layout, work_crs: CRS) -> None:
