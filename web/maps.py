@@ -796,31 +796,38 @@ def _sector_fallback(lon: float, lat: float, heading: float, fov: float, range_m
     return Polygon(ring)
 
 
-def camera_view_areas(cameras: gpd.GeoDataFrame) -> list[BaseGeometry]:
-    """Return each camera's view area (EPSG:4326), from geodata.cameras when it offers one.
+def camera_view_areas(
+    cameras: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame | None = None,
+    *,
+    work_crs: Any = None,
+) -> list[BaseGeometry]:
+    """Return each camera's view area (EPSG:4326).
+
+    With ``geodata.cameras`` this is the same view area that coverage counts: the sector (or
+    disc) clipped to the street corridors when ``streets`` are given. Without that module, the
+    plain sector on a local flat projection.
 
     Parameters
     ----------
     cameras
-        The cameras layer (heading, fov, range, geometry Point).
+        The cameras layer (id, heading, fov, range, geometry Point).
+    streets
+        The streets layer, to clip each view to the streets it can see; None for raw sectors.
+    work_crs
+        Metric CRS for the geometry (the district's ``work_crs``); None picks a UTM zone.
 
     Returns
     -------
     list of shapely geometry
-        One polygon per camera, in the layer's order.
+        One geometry per camera, in the layer's order (empty when it sees no street).
     """
     try:
-        from geodata import cameras as geo_cameras
-
-        view_areas = getattr(geo_cameras, "view_areas", None)
+        from geodata.cameras import view_areas
     except ImportError:
         view_areas = None
     if view_areas is not None:
-        try:
-            areas = view_areas(cameras)
-            return list(getattr(areas, "geometry", areas))
-        except Exception:  # a different signature: fall back to the flat sector
-            logger.debug("geodata.cameras.view_areas did not accept a layer; drawing sectors")
+        return list(view_areas(cameras, streets, work_crs=work_crs).geometry)
     out = []
     for row in _rows(cameras.assign(_pt=_representative_points(cameras))):
         pt = row["_pt"]
@@ -830,7 +837,7 @@ def camera_view_areas(cameras: gpd.GeoDataFrame) -> list[BaseGeometry]:
                 pt.y,
                 float(row.get("heading", float("nan"))),
                 float(row.get("fov", 360.0)),
-                float(row.get("range", 30.0)),
+                float(row.get("range", 40.0)),
             )
         )
     return out
@@ -839,13 +846,24 @@ def camera_view_areas(cameras: gpd.GeoDataFrame) -> list[BaseGeometry]:
 CAMERA_COLOUR = "#3949ab"
 
 
-def cameras_layer(cameras: gpd.GeoDataFrame, *, lang: str = "zh") -> folium.FeatureGroup:
-    """Return the cameras: small points with their view areas as translucent sectors.
+def cameras_layer(
+    cameras: gpd.GeoDataFrame,
+    *,
+    streets: gpd.GeoDataFrame | None = None,
+    work_crs: Any = None,
+    lang: str = "zh",
+) -> folium.FeatureGroup:
+    """Return the cameras: small points with their view areas as translucent shapes.
 
     Parameters
     ----------
     cameras
         The cameras layer (id, name, heading, fov, range, geometry Point).
+    streets
+        The streets layer; when given, each view area is clipped to the streets it watches
+        (see :func:`camera_view_areas`).
+    work_crs
+        The district's metric CRS.
     lang
         "zh" or "en".
 
@@ -870,12 +888,12 @@ def cameras_layer(cameras: gpd.GeoDataFrame, *, lang: str = "zh") -> folium.Feat
             }
         )
     folium.GeoJson(
-        feature_collection(camera_view_areas(cameras), props),
+        feature_collection(camera_view_areas(cameras, streets, work_crs=work_crs), props),
         style_function=lambda _f: {
             "color": CAMERA_COLOUR,
             "weight": 0.8,
             "fillColor": CAMERA_COLOUR,
-            "fillOpacity": 0.14,
+            "fillOpacity": 0.22,
         },
         interactive=False,
     ).add_to(group)
@@ -1329,7 +1347,12 @@ def district_map(district: Any, *, lang: str = "zh", online_tiles: bool = False)
     for group in streets_layers(getattr(district, "streets", None), lang=lang):
         group.add_to(m)
     if not _is_empty(getattr(district, "cameras", None)):
-        cameras_layer(district.cameras, lang=lang).add_to(m)
+        cameras_layer(
+            district.cameras,
+            streets=getattr(district, "streets", None),
+            work_crs=manifest.get("work_crs"),
+            lang=lang,
+        ).add_to(m)
     categories = key_area_layers(getattr(district, "key_areas", None), lang=lang)
     for group, _style, _count in categories:
         group.add_to(m)

@@ -373,3 +373,20 @@ def test_page_renders_in_headless_chromium_without_network(html_zh: str, tmp_pat
         and not e["params"]["url"].startswith(("file:", "data:"))
     }
     assert page_requests == set()
+
+
+def test_camera_view_areas_follow_the_streets(tiny: District) -> None:
+    """Tests that drawn view areas are clipped to the street corridors the camera watches."""
+    pytest.importorskip("geodata.cameras")
+    areas = maps.camera_view_areas(tiny.cameras, tiny.streets, work_crs="EPSG:32650")
+    assert len(areas) == 2
+    metric = gpd.GeoSeries(areas, crs="EPSG:4326").to_crs("EPSG:32650")
+    streets = tiny.streets.to_crs("EPSG:32650").geometry.union_all()
+    for area in metric:
+        assert not area.is_empty
+        assert area.difference(streets.buffer(13.0)).area < 1.0  # within the corridor
+    # The east-facing camera at the west end of 中山路 sees along it, up to its 40 m range.
+    cam = tiny.cameras.to_crs("EPSG:32650").geometry.iloc[0]
+    minx, _, maxx, _ = metric.iloc[0].bounds
+    assert minx >= cam.x - 0.5
+    assert maxx == pytest.approx(cam.x + 40.0, abs=1.0)
