@@ -1,0 +1,150 @@
+"""Tests of the printed route sheets (PDF) and of finding a CJK font for them."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+from typing import TYPE_CHECKING
+
+import pytest
+from fontTools.ttLib import TTFont
+from pypdf import PdfReader
+from shapely.geometry import LineString
+
+from geodata.errors import InputError
+from planner.exceptions import ProblemError
+from planner.plan_doc import PlanDocument, read_plan
+from web.fonts import FONT_ENV, PROBE, FontError, cjk_font_subset, find_cjk_font
+from web.printing import write_route_sheets
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def doc(data_dir: Path) -> PlanDocument:
+    return read_plan(data_dir / "plan" / "plan.json")
+
+
+@pytest.fixture(scope="module")
+def streets(data_dir: Path) -> list[LineString]:
+    data = json.loads((data_dir / "plan" / "streets.geojson").read_text(encoding="utf-8"))
+    return [LineString(f["geometry"]["coordinates"]) for f in data["features"]]
+
+
+@pytest.fixture(scope="module")
+def sheet(doc: PlanDocument, streets: list[LineString], tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("sheets") / "sheets.pdf"
+    assert write_route_sheets(doc, out, streets=streets) == [out]
+    return out
+
+
+@pytest.fixture
+def fresh_font_search(monkeypatch):
+    """Forget the cached font before and after a test that changes the environment."""
+    find_cjk_font.cache_clear()
+    yield monkeypatch
+    find_cjk_font.cache_clear()
+
+
+def test_one_page_per_group_shift(sheet: Path, doc: PlanDocument) -> None:
+    """Tests that the PDF is A4 with exactly one page per route."""
+    reader = PdfReader(sheet)
+    assert len(reader.pages) == len(doc.routes) == 2
+    for page in reader.pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        assert abs(width - 595.28) < 1 and abs(height - 841.89) < 1
+
+
+def test_sheet_text_has_chinese_names_and_attribution(sheet: Path) -> None:
+    """Tests that Chinese names, times, the sign-in column and the footer are real text."""
+    pages = [page.extract_text() for page in PdfReader(sheet).pages]
+    first, second = pages
+    for text in ("第一组", "张伟", "李娜", "长江路小学", "沃尔玛", "羊皮巷", "07:40–08:30", "签到"):
+        assert text in first, text
+    for text in ("第二组", "王强", "招商银行", "盒马鲜生", "夜班", "00:00–01:00"):
+        assert text in second, text
+    assert "OpenStreetMap contributors, ODbL" in first
+    assert "xinjiekou-2026-09-30-s7" in first and "seed 7" in first
+    assert "张伟" not in second
+
+
+def test_cjk_font_is_embedded(sheet: Path) -> None:
+    """Tests that the CJK font is embedded as a TrueType font file, not left to the viewer."""
+    reader = PdfReader(sheet)
+    embedded = []
+    for font in reader.pages[0]["/Resources"]["/Font"].values():
+        font = font.get_object()
+        descriptor = font.get("/FontDescriptor")
+        if descriptor is not None and "/FontFile2" in descriptor.get_object():
+            embedded.append(str(font["/BaseFont"]).lstrip("/"))
+    # Subset fonts are named with a six-letter tag, e.g. AAAAAA+NotoSansSC-Regular.
+    assert embedded and all(name[6] == "+" for name in embedded)
+    assert any(("CJK" in n or "SC" in n or "Hei" in n) for n in embedded), embedded
+
+
+def test_long_route_still_fits_one_page(doc: PlanDocument, tmp_path: Path) -> None:
+    """Tests that a route with many stops is shrunk onto its page instead of spilling over."""
+    route = doc.routes[1]
+    middle = list(route.stops[1:-1]) * 9
+    long_route = dataclasses.replace(route, stops=(route.stops[0], *middle, route.stops[-1]))
+    # Times need not be consistent for printing; the sheet shows what the plan says.
+    plan = dataclasses.replace(doc, routes=(doc.routes[0], long_route))
+    out = tmp_path / "long.pdf"
+    write_route_sheets(plan, out)
+    reader = PdfReader(out)
+    assert len(reader.pages) == 2
+    assert "27" in reader.pages[1].extract_text()
+
+
+def test_no_routes_is_refused(doc: PlanDocument, tmp_path: Path) -> None:
+    """Tests that a plan without routes gives a one-sentence error instead of an empty PDF."""
+    with pytest.raises(ProblemError, match="has no routes to print"):
+        write_route_sheets(dataclasses.replace(doc, routes=()), tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_found_font_covers_chinese(fresh_font_search) -> None:
+    """Tests that a font is found without configuration and its subset is TrueType with CJK."""
+    fresh_font_search.delenv(FONT_ENV, raising=False)
+    source = find_cjk_font()
+    assert source.origin in ("package", "system")
+    data = cjk_font_subset(["新街口 巡逻"], source)
+    assert data[:4] == b"\x00\x01\x00\x00"
+    font = TTFont(io.BytesIO(data))
+    assert "glyf" in font and "CFF " not in font
+    cmap = font.getBestCmap()
+    assert all(ord(c) in cmap for c in "新街口巡逻A1")
+    # Only the characters asked for (and ASCII) are kept.
+    assert ord("警") not in cmap and len(font.getGlyphOrder()) < 120
+
+
+def test_font_from_environment_must_exist(fresh_font_search, tmp_path: Path) -> None:
+    """Tests that a missing font named by PATROL_CJK_FONT is refused in one sentence."""
+    fresh_font_search.setenv(FONT_ENV, str(tmp_path / "none.ttf"))
+    with pytest.raises(FontError, match=r"PATROL_CJK_FONT=.*none\.ttf names no font file\.") as e:
+        find_cjk_font()
+    assert isinstance(e.value, InputError)
+
+
+def test_font_without_chinese_is_refused(fresh_font_search, tmp_path: Path) -> None:
+    """Tests that a font lacking Chinese characters (or no font at all) is refused."""
+    fake = tmp_path / "latin.ttf"
+    fake.write_bytes(b"not a font at all")
+    fresh_font_search.setenv(FONT_ENV, str(fake))
+    with pytest.raises(FontError, match="is not a font with Chinese characters"):
+        find_cjk_font()
+
+
+def test_no_font_anywhere(fresh_font_search, tmp_path: Path) -> None:
+    """Tests the message when neither the package, the system nor fc-list has a CJK font."""
+    import web.fonts as fonts
+
+    fresh_font_search.delenv(FONT_ENV, raising=False)
+    fresh_font_search.setattr(fonts, "_package_fonts", list)
+    fresh_font_search.setattr(fonts, "SYSTEM_FONT_FILES", ())
+    fresh_font_search.setattr(fonts, "_fc_list_files", list)
+    with pytest.raises(FontError, match="No font that can print Chinese was found") as e:
+        find_cjk_font()
+    assert "\n" not in str(e.value) and PROBE not in str(e.value)

@@ -1,0 +1,650 @@
+"""Printed route sheets: one A4 PDF page per group-shift with a map, the stop table and sign-in."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import itertools
+import logging
+import math
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import (
+    Flowable,
+    KeepInFrame,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+from reportlab.platypus.doctemplate import LayoutError
+
+from planner.exceptions import ProblemError
+from planner.plan_doc import clock
+from web.fonts import cjk_font_subset, find_cjk_font
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
+
+    from reportlab.pdfgen.canvas import Canvas
+
+    from planner.plan_doc import PlanDocument, Route, Stop
+    from web.fonts import FontSource
+
+logger = logging.getLogger("web")
+
+PAGE_SIZE = A4
+MARGIN = 12 * mm
+CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
+
+MODE_LABELS = {
+    "foot": "步行 On foot",
+    "bicycle": "自行车 Bicycle",
+    "ebike": "电动车 E-bike",
+    "motorcycle": "摩托车 Motorcycle",
+}
+KIND_LABELS = {
+    "base": "基地 Base",
+    "break": "休息 Break",
+    "fixed_post": "定点 Fixed post",
+    "alley": "小巷 Alley",
+}
+EXTRA_CATEGORY_LABELS = {
+    "alley": ("小巷", "Alley"),
+    "police_room": ("警务室", "Police room"),
+    "police": ("派出所", "Police"),
+    "post": ("岗亭", "Post"),
+}
+WEEKDAYS = ("周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun")
+
+STREET_COLOR = colors.HexColor("#C9C9C9")
+LEG_COLOR = colors.HexColor("#1F5FBF")
+ALLEY_COLOR = colors.HexColor("#E67E22")
+STOP_COLOR = colors.HexColor("#C0392B")
+WINDOW_COLOR = colors.HexColor("#8E44AD")
+BASE_COLOR = colors.HexColor("#2C3E50")
+HEADER_FILL = colors.HexColor("#E8EEF7")
+
+
+def _category_label(key: str) -> tuple[str, str]:
+    """Return the Chinese and English label of a key-area category."""
+    if key in EXTRA_CATEGORY_LABELS:
+        return EXTRA_CATEGORY_LABELS[key]
+    try:
+        from geodata.categories import CATEGORY_TABLE
+    except ImportError:  # pragma: no cover - the table ships with geodata
+        return key, ""
+    for cat in CATEGORY_TABLE:
+        if cat.key == key:
+            return cat.label_zh, cat.label_en
+    return key, ""
+
+
+@dataclass
+class _Text:
+    """Collects every character the sheets print, so the embedded font holds just those."""
+
+    chars: set[str] = field(default_factory=set)
+
+    def __call__(self, text: str) -> str:
+        self.chars.update(text)
+        return text
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _street_lines(streets: Any) -> list[list[tuple[float, float]]]:
+    """Turn streets (GeoDataFrame, GeoSeries, shapely lines or coordinate lists) into lines."""
+    if streets is None:
+        return []
+    if hasattr(streets, "geometry"):
+        streets = streets.geometry
+    lines: list[list[tuple[float, float]]] = []
+    for item in streets:
+        if item is None:
+            continue
+        if hasattr(item, "geoms"):
+            lines.extend([(float(x), float(y)) for x, y, *_ in g.coords] for g in item.geoms)
+        elif hasattr(item, "coords"):
+            lines.append([(float(x), float(y)) for x, y, *_ in item.coords])
+        else:
+            lines.append([(float(p[0]), float(p[1])) for p in item])
+    return [line for line in lines if len(line) >= 2]
+
+
+class RouteMap(Flowable):
+    """A vector map of one route: district streets, the legs, and numbered stops."""
+
+    def __init__(
+        self,
+        route: Route,
+        labels: Sequence[str],
+        streets: list[list[tuple[float, float]]],
+        *,
+        width: float,
+        height: float,
+        font: str,
+        attribution: str,
+    ) -> None:
+        super().__init__()
+        self.route = route
+        self.labels = list(labels)
+        self.streets = streets
+        self.width = width
+        self.height = height
+        self.font = font
+        self.attribution = attribution
+        points = [(s.lon, s.lat) for s in route.stops]
+        points += [p for s in route.stops for p in s.leg]
+        points += [(s.end_lon, s.end_lat) for s in route.stops if s.end_lon is not None]  # type: ignore[misc]
+        lon0 = min(p[0] for p in points)
+        lon1 = max(p[0] for p in points)
+        lat0 = min(p[1] for p in points)
+        lat1 = max(p[1] for p in points)
+        self.kx = math.cos(math.radians((lat0 + lat1) / 2))
+        # Metres per degree of latitude; keep at least 400 m across and a margin around.
+        span_x = max((lon1 - lon0) * self.kx * 111_320, 400.0) * 1.18
+        span_y = max((lat1 - lat0) * 111_320, 300.0) * 1.18
+        self.scale = min(width / span_x, height / span_y)  # points per metre
+        self.cx = (lon0 + lon1) / 2
+        self.cy = (lat0 + lat1) / 2
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        """Return the fixed size of the map."""
+        return self.width, self.height
+
+    def xy(self, lon: float, lat: float) -> tuple[float, float]:
+        """Return page coordinates inside the map box of a lon/lat position."""
+        x = (lon - self.cx) * self.kx * 111_320 * self.scale + self.width / 2
+        y = (lat - self.cy) * 111_320 * self.scale + self.height / 2
+        return x, y
+
+    def _polyline(self, c: Canvas, coords: Iterable[tuple[float, float]]) -> None:
+        path = c.beginPath()
+        for i, (lon, lat) in enumerate(coords):
+            x, y = self.xy(lon, lat)
+            if i == 0:
+                path.moveTo(x, y)
+            else:
+                path.lineTo(x, y)
+        c.drawPath(path, stroke=1, fill=0)
+
+    def _arrow(self, c: Canvas, leg: Sequence[tuple[float, float]]) -> None:
+        """Draw a small arrowhead halfway along a leg to show the direction of travel."""
+        pts = [self.xy(*p) for p in leg]
+        lengths = [math.dist(a, b) for a, b in itertools.pairwise(pts)]
+        total = sum(lengths)
+        if total < 30:
+            return
+        half = total / 2
+        for (a, b), length in zip(itertools.pairwise(pts), lengths, strict=True):
+            if half <= length and length > 0:
+                t = half / length
+                x, y = a[0] + t * (b[0] - a[0]), a[1] + t * (b[1] - a[1])
+                ang = math.atan2(b[1] - a[1], b[0] - a[0])
+                size = 5.0
+                p = c.beginPath()
+                p.moveTo(x + size * math.cos(ang), y + size * math.sin(ang))
+                p.lineTo(x + size * math.cos(ang + 2.5), y + size * math.sin(ang + 2.5))
+                p.lineTo(x + size * math.cos(ang - 2.5), y + size * math.sin(ang - 2.5))
+                p.close()
+                c.drawPath(p, stroke=0, fill=1)
+                return
+            half -= length
+
+    def _scale_bar(self, c: Canvas) -> None:
+        target = self.width / 5 / self.scale
+        metres = max(
+            (m for m in (50, 100, 200, 250, 500, 1000, 2000, 5000) if m <= target), default=50
+        )
+        length = metres * self.scale
+        x, y = 10, 10
+        c.setFillColor(colors.Color(1, 1, 1, alpha=0.8))
+        c.rect(x - 4, y - 4, length + 40, 16, stroke=0, fill=1)
+        c.setStrokeColor(colors.black)
+        c.setLineWidth(1.2)
+        c.line(x, y, x + length, y)
+        c.line(x, y - 2, x, y + 3)
+        c.line(x + length, y - 2, x + length, y + 3)
+        c.setFillColor(colors.black)
+        c.setFont(self.font, 7)
+        label = f"{metres} m" if metres < 1000 else f"{metres // 1000} km"
+        c.drawString(x + length + 4, y - 2, label)
+
+    def draw(self) -> None:
+        """Draw the map on the flowable's canvas."""
+        c = self.canv
+        w, h = self.width, self.height
+        c.saveState()
+        clip = c.beginPath()
+        clip.rect(0, 0, w, h)
+        c.clipPath(clip, stroke=0, fill=0)
+        c.setFillColor(colors.HexColor("#FBFBF8"))
+        c.rect(0, 0, w, h, stroke=0, fill=1)
+        c.setLineCap(1)
+        c.setLineJoin(1)
+        c.setStrokeColor(STREET_COLOR)
+        c.setLineWidth(1.1)
+        margin = 0.01
+        lon_lo, lat_lo = self._lonlat(-w * margin, -h * margin)
+        lon_hi, lat_hi = self._lonlat(w * (1 + margin), h * (1 + margin))
+        for line in self.streets:
+            if _crosses_box(line, lon_lo, lat_lo, lon_hi, lat_hi):
+                self._polyline(c, line)
+        # Alley segments walked, then the legs with their arrows.
+        c.setStrokeColor(ALLEY_COLOR)
+        c.setLineWidth(4.5)
+        for stop in self.route.stops:
+            if stop.end_lon is not None and stop.end_lat is not None:
+                self._polyline(c, [(stop.lon, stop.lat), (stop.end_lon, stop.end_lat)])
+        c.setStrokeColor(LEG_COLOR)
+        c.setFillColor(LEG_COLOR)
+        c.setLineWidth(2.0)
+        for stop in self.route.stops:
+            if len(stop.leg) >= 2:
+                self._polyline(c, stop.leg)
+                self._arrow(c, stop.leg)
+        # Stops: a numbered circle each (purple for stops with a time window), B for the base.
+        drawn: dict[tuple[float, float], int] = {}
+        for label, stop in zip(self.labels, self.route.stops, strict=True):
+            x, y = self.xy(stop.lon, stop.lat)
+            key = (round(x), round(y))
+            if stop.kind == "base":
+                if key in drawn:
+                    continue
+                drawn[key] = 1
+                c.setFillColor(BASE_COLOR)
+                c.setStrokeColor(colors.white)
+                c.setLineWidth(1)
+                c.rect(x - 7, y - 7, 14, 14, stroke=1, fill=1)
+            else:
+                # Stops at the same place are fanned out so each number stays readable.
+                n = drawn.get(key, 0)
+                drawn[key] = n + 1
+                if n:
+                    ring, slot = divmod(n - 1, 8)
+                    angle = math.radians(45 + 45 * slot + 22.5 * ring)
+                    x += (15 + 14 * ring) * math.cos(angle)
+                    y += (15 + 14 * ring) * math.sin(angle)
+                c.setFillColor(WINDOW_COLOR if stop.windows else STOP_COLOR)
+                c.setStrokeColor(colors.white)
+                c.setLineWidth(1.2)
+                c.circle(x, y, 7.5, stroke=1, fill=1)
+            c.setFillColor(colors.white)
+            c.setFont(self.font, 8.5 if len(label) < 3 else 7)
+            c.drawCentredString(x, y - 3, label)
+        # North arrow, scale bar and attribution.
+        c.setFillColor(colors.black)
+        c.setFont(self.font, 9)
+        c.drawCentredString(w - 14, h - 26, "N")
+        p = c.beginPath()
+        p.moveTo(w - 14, h - 6)
+        p.lineTo(w - 19, h - 16)
+        p.lineTo(w - 9, h - 16)
+        p.close()
+        c.drawPath(p, stroke=0, fill=1)
+        self._scale_bar(c)
+        c.setFont(self.font, 6.5)
+        tw = pdfmetrics.stringWidth(self.attribution, self.font, 6.5)
+        c.setFillColor(colors.Color(1, 1, 1, alpha=0.8))
+        c.rect(w - tw - 8, 2, tw + 6, 10, stroke=0, fill=1)
+        c.setFillColor(colors.HexColor("#333333"))
+        c.drawRightString(w - 5, 5, self.attribution)
+        c.restoreState()
+        c.setStrokeColor(colors.HexColor("#888888"))
+        c.setLineWidth(0.6)
+        c.rect(0, 0, w, h, stroke=1, fill=0)
+
+    def _lonlat(self, x: float, y: float) -> tuple[float, float]:
+        lon = (x - self.width / 2) / (self.scale * 111_320 * self.kx) + self.cx
+        lat = (y - self.height / 2) / (self.scale * 111_320) + self.cy
+        return lon, lat
+
+
+def _crosses_box(
+    line: Sequence[tuple[float, float]], x0: float, y0: float, x1: float, y1: float
+) -> bool:
+    """Return True when the bounding box of ``line`` overlaps the box (cheap, conservative)."""
+    xs = [p[0] for p in line]
+    ys = [p[1] for p in line]
+    return min(xs) <= x1 and max(xs) >= x0 and min(ys) <= y1 and max(ys) >= y0
+
+
+def _register_font(text: _Text, source: FontSource) -> str:
+    """Register a subset of the CJK font holding ``text``'s characters; return its name."""
+    data = cjk_font_subset(sorted(text.chars), source)
+    name = "PatrolCJK-" + hashlib.sha256(data).hexdigest()[:12]
+    if name not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(name, io.BytesIO(data)))
+        pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
+    return name
+
+
+def _hhmm(seconds: int) -> str:
+    """Return the local time of day; the sheet's date line says when a shift runs past midnight."""
+    return clock(seconds % 86400)
+
+
+def _window_text(stop: Stop) -> str:
+    return "<br/>".join(f"{_hhmm(lo)}–{_hhmm(hi)}" for lo, hi in stop.windows)
+
+
+def _stop_table(
+    route: Route,
+    labels: Sequence[str],
+    para: Any,
+    styles: dict[str, ParagraphStyle],
+    *,
+    compact: bool,
+) -> Table:
+    """Return the stop table; ``compact`` keeps one short line per stop for long routes."""
+    cell = styles["small"] if compact else styles["cell"]
+    num = styles["small"] if compact else styles["num"]
+    head = [
+        "序号<br/>No.",
+        "地点<br/>Place",
+        "类别<br/>Category",
+        "时间窗<br/>Window",
+        "计划到达<br/>Arrival",
+        "停留 分<br/>Dwell min",
+        "检查要点<br/>What to check",
+        "签到<br/>Sign-in",
+    ]
+    rows: list[list[Any]] = [[para(h, styles["th"]) for h in head]]
+    for label, stop in zip(labels, route.stops, strict=True):
+        zh, en = _category_label(stop.category)
+        place = _escape(stop.name)
+        check = _escape(stop.check_zh or stop.check)
+        category = _escape(zh)
+        if not compact:
+            if en:
+                category += f"<br/>{_escape(en)}"
+            if stop.kind in ("break", "fixed_post"):
+                category += f"<br/>{KIND_LABELS[stop.kind]}"
+            if stop.name_en:
+                place += f"<br/><font size=7 color='#555555'>{_escape(stop.name_en)}</font>"
+            if stop.check and stop.check_zh:
+                check += f"<br/><font size=7 color='#555555'>{_escape(stop.check)}</font>"
+        dwell = str(round(stop.dwell / 60)) if stop.dwell else ""
+        windows = ("<br/>" if not compact else ", ").join(
+            f"{_hhmm(lo)}–{_hhmm(hi)}" for lo, hi in stop.windows
+        )
+        rows.append(
+            [
+                para(label, num),
+                para(place, cell),
+                para(category, cell),
+                para(windows, cell),
+                para(_hhmm(stop.arrival), cell),
+                para(dwell, cell),
+                para(check, cell),
+                "",
+            ]
+        )
+    widths = [w * mm for w in (11, 36, 21, 22, 16, 15, 0, 24)]
+    widths[6] = CONTENT_WIDTH - sum(widths)
+    table = Table(rows, colWidths=widths, repeatRows=1)
+    pad = 1.5 if compact else 3
+    style: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), pad),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), pad),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for i, stop in enumerate(route.stops, start=1):
+        if stop.windows:
+            style.append(("BACKGROUND", (3, i), (3, i), colors.HexColor("#F1E6F7")))
+        if stop.kind == "base":
+            style.append(("BACKGROUND", (0, i), (-2, i), colors.HexColor("#F4F4F4")))
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _sheet_story(
+    doc: PlanDocument,
+    route: Route,
+    streets: list[list[tuple[float, float]]],
+    t: _Text,
+    styles: dict[str, ParagraphStyle],
+    font: str,
+) -> list[Flowable]:
+    roster = doc.roster
+    group = roster.group(route.group_id)
+    shift = roster.shift(route.shift_id)
+    day = date.fromisoformat(route.date)
+    labels = route.stop_labels()
+    p = styles["cell"]
+    ph = styles["head"]
+
+    def para(text: str, style: ParagraphStyle = p) -> Paragraph:
+        return Paragraph(t(text), style)
+
+    title = (
+        f"{_escape(doc.district.name_zh)} 巡逻路线单 · {_escape(doc.district.name)} patrol route "
+        f"sheet — {_escape(group.label())}"
+    )
+    members = "、".join(_escape(m.name) for m in group.members) or "—"
+    visits = sum(1 for s in route.stops if s.kind != "base")
+    base = route.stops[0]
+    overnight = ""
+    if route.end_s >= 86400:
+        nxt = day + timedelta(days=route.end_s // 86400)
+        overnight = f" → {nxt:%m-%d} {WEEKDAYS[nxt.weekday()]}"
+    info = [
+        [
+            para("组别 Group", ph),
+            para(_escape(group.label())),
+            para("日期 Date", ph),
+            para(f"{route.date} {WEEKDAYS[day.weekday()]}{overnight}"),
+        ],
+        [
+            para("成员 Members", ph),
+            para(members),
+            para("班次 Shift", ph),
+            para(f"{shift.name_zh} {shift.name} {shift.hours_label()}"),
+        ],
+        [
+            para("方式 Mode", ph),
+            para(MODE_LABELS.get(route.mode, _escape(route.mode))),
+            para("路线 Route", ph),
+            para(
+                f"{clock(route.start_s)}–{clock(route.end_s)} · {route.distance_m / 1000:.1f} km"
+                f" · {visits} 处 stops"
+            ),
+        ],
+        [
+            para("出发 Base", ph),
+            para(f"B {_escape(base.name)} {_escape(base.name_en)}"),
+            para("签发 Issued", ph),
+            para("队长 Captain: ____________"),
+        ],
+    ]
+    info_table = Table(
+        info,
+        colWidths=[22 * mm, CONTENT_WIDTH / 2 - 22 * mm, 22 * mm, CONTENT_WIDTH / 2 - 22 * mm],
+    )
+    info_table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#AAAAAA")),
+                ("BACKGROUND", (0, 0), (0, -1), HEADER_FILL),
+                ("BACKGROUND", (2, 0), (2, -1), HEADER_FILL),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 2),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+            ]
+        )
+    )
+
+    # The map takes what the title, header and table leave of the page, within limits. Long
+    # routes get a compact table (one line per stop, Chinese only) before anything is shrunk.
+    frame_height = PAGE_SIZE[1] - 2 * MARGIN - 10 * mm
+    _, info_height = info_table.wrap(CONTENT_WIDTH, frame_height)
+    fixed = 14 + 6 + info_height + 6 + 6 + 14
+    table = _stop_table(route, labels, para, styles, compact=False)
+    _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
+    if frame_height - fixed - table_height < 70 * mm:
+        table = _stop_table(route, labels, para, styles, compact=True)
+        _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
+    map_height = min(145 * mm, max(55 * mm, frame_height - fixed - table_height))
+    legend = (
+        f"<font color='#{BASE_COLOR.hexval()[2:]}'>■</font> B 基地 Base　"
+        f"<font color='#{STOP_COLOR.hexval()[2:]}'>●</font> 巡查点 Stop　"
+        f"<font color='#{WINDOW_COLOR.hexval()[2:]}'>●</font> 有时间窗 With time window　"
+        f"<font color='#{ALLEY_COLOR.hexval()[2:]}'>━</font> 小巷 Alley walked　"
+        f"<font color='#{LEG_COLOR.hexval()[2:]}'>━</font> 路线 Route"
+    )
+    route_map = RouteMap(
+        route,
+        labels,
+        streets,
+        width=CONTENT_WIDTH,
+        height=map_height,
+        font=font,
+        attribution=t(doc.district.attribution),
+    )
+    for label in labels:
+        t(label)
+    t("N0123456789 mk")
+    body = [
+        Paragraph(t(title), styles["title"]),
+        Spacer(1, 4),
+        info_table,
+        Spacer(1, 5),
+        route_map,
+        Paragraph(t(legend), styles["legend"]),
+        table,
+    ]
+    available = frame_height
+    return [KeepInFrame(CONTENT_WIDTH, available, body, mode="shrink"), PageBreak()]
+
+
+def _styles(font: str) -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=10.5)
+    return {
+        "title": ParagraphStyle("title", parent=base, fontSize=14, leading=18),
+        "cell": base,
+        "head": ParagraphStyle(
+            "head", parent=base, fontSize=8, textColor=colors.HexColor("#333333")
+        ),
+        "th": ParagraphStyle("th", parent=base, fontSize=8, leading=9.5, alignment=TA_CENTER),
+        "num": ParagraphStyle("num", parent=base, fontSize=11, leading=13, alignment=TA_CENTER),
+        "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9),
+        "legend": ParagraphStyle("legend", parent=base, fontSize=7.5, leading=12, spaceAfter=3),
+    }
+
+
+def write_route_sheets(
+    doc: PlanDocument,
+    path: str | Path,
+    *,
+    streets: Any = None,
+    font: FontSource | None = None,
+) -> list[Path]:
+    """Write the printed route sheets: one PDF, A4, one page per group-shift.
+
+    Each page has the title (district, group), the group's members, the date, shift and mode,
+    a map of the route (district streets in light grey, the legs with arrows, numbered stops),
+    the stop table (no., place, category, time window, planned arrival, dwell, what to check and
+    an empty sign-in column) and a footer with the plan id, seed and map attribution. Chinese
+    text is set in an embedded subset of a CJK font (see :mod:`web.fonts`).
+
+    Parameters
+    ----------
+    doc
+        The plan; its routes are printed in order.
+    path
+        The PDF file to write.
+    streets
+        District streets drawn as the map background: a GeoDataFrame or GeoSeries of
+        (Multi)LineStrings in EPSG:4326, shapely lines, or sequences of (lon, lat); None draws
+        the routes alone.
+    font
+        The CJK font to use; found with :func:`web.fonts.find_cjk_font` when None.
+
+    Returns
+    -------
+    list[Path]
+        The PDF written.
+
+    Raises
+    ------
+    ProblemError
+        When the plan has no routes to print.
+    web.fonts.FontError
+        When no font for Chinese text can be had.
+    """
+    if not doc.routes:
+        msg = f"The plan {doc.plan_id} has no routes to print."
+        raise ProblemError(msg)
+    path = Path(path)
+    source = font or find_cjk_font()
+    lines = _street_lines(streets)
+    footer = (
+        f"计划 Plan {doc.plan_id} · 随机种子 seed {doc.seed} · 生成 created "
+        f"{doc.created_at[:16].replace('T', ' ')} · {doc.district.attribution}"
+    )
+
+    def build_story(font_name: str, t: _Text) -> list[Flowable]:
+        styles = _styles(font_name)
+        story: list[Flowable] = []
+        for route in doc.routes:
+            story += _sheet_story(doc, route, lines, t, styles, font_name)
+        story.pop()  # no page break after the last sheet
+        return story
+
+    # A first pass with a built-in font collects every character the pages print; the second
+    # lays the pages out with a subset of the CJK font that holds exactly those characters.
+    t = _Text()
+    build_story("Helvetica", t)
+    t(footer)
+    t("第 页 / page")
+    font_name = _register_font(t, source)
+    story = build_story(font_name, _Text())
+    total = len(doc.routes)
+
+    def on_page(canvas: Canvas, template: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(font_name, 7)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.drawString(MARGIN, MARGIN - 6 * mm, footer)
+        canvas.drawRightString(
+            PAGE_SIZE[0] - MARGIN, MARGIN - 6 * mm, f"第 {canvas.getPageNumber()}/{total} 页 page"
+        )
+        canvas.restoreState()
+
+    pdf = SimpleDocTemplate(
+        str(path),
+        pagesize=PAGE_SIZE,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=f"{doc.district.name_zh} 巡逻路线单 {doc.plan_id}",
+        author="patrol-planner",
+        subject=f"Patrol route sheets, {doc.start}, {doc.days} days",
+    )
+    try:
+        pdf.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    except LayoutError as exc:  # pragma: no cover - KeepInFrame shrinks instead
+        msg = f"The route sheets of plan {doc.plan_id} do not fit on A4 pages: {exc}."
+        raise ProblemError(msg) from exc
+    logger.info("Wrote %d route sheets to %s.", total, path)
+    return [path]
