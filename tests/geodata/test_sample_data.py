@@ -1,0 +1,90 @@
+"""Tests of the seeded sample data: teams, cameras, grids and incident patterns."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geodata.bundle import District, load_district
+from geodata.sample_data import (
+    DEFAULT_SEED,
+    _junctions,
+    add_sample_data,
+    sample_incidents,
+    sample_teams,
+)
+
+
+@pytest.fixture(scope="module")
+def default() -> District:
+    """The committed default district."""
+    return load_district()
+
+
+def test_teams_shape_and_seed() -> None:
+    """Tests 4 groups of 4 with unique names and ids, 25 vehicles, and seed determinism."""
+    teams = sample_teams(3)
+    assert teams == sample_teams(3)
+    assert teams["sample"] is True
+    members = teams["members"]
+    assert [m["id"] for m in members] == [f"{g}{i}" for g in "ABCD" for i in range(1, 5)]
+    assert len({m["name"] for m in members}) == 16
+    assert members[0]["phone"] == "138-0000-0001"
+    assert [g["name"] for g in teams["groups"]] == ["一组", "二组", "三组", "四组"]
+    assert len(teams["vehicles"]) == 25
+    assert len({v["id"] for v in teams["vehicles"]}) == 25
+
+
+def test_same_seed_rebuilds_the_committed_sample_data(default: District) -> None:
+    """Tests that the default seed regenerates exactly the committed sample layers."""
+    again = add_sample_data(default, seed=DEFAULT_SEED)
+    assert again.manifest["hotspot_alley"] == default.manifest["hotspot_alley"]
+    pd.testing.assert_series_equal(again.incidents["id"], default.incidents["id"])
+    assert (again.incidents["time"] == default.incidents["time"]).all()
+    assert np.allclose(again.incidents["lon"], default.incidents["lon"], atol=2e-7)
+    assert (again.incidents["category"] == default.incidents["category"]).all()
+    assert again.cameras["id"].tolist() == default.cameras["id"].tolist()
+    assert again.cameras.geom_equals_exact(default.cameras.geometry, 1e-7).all()
+    assert again.grids.geom_equals_exact(default.grids.geometry, 1e-6).all()
+    assert again.teams == default.teams
+
+
+def test_another_seed_gives_other_incidents(default: District) -> None:
+    """Tests that a different seed gives a different incident history."""
+    junctions = _junctions(default.streets.to_crs(default.work_crs))
+    hot = default.manifest["hotspot_alley"]["street_id"]
+    end = pd.Timestamp(default.manifest["incidents_period"]["end"]).date()
+    other = sample_incidents(default, hot, end, DEFAULT_SEED + 1, junctions)
+    assert len(other) != len(default.incidents) or not np.allclose(
+        other["lon"], default.incidents["lon"]
+    )
+
+
+def test_incident_patterns(default: District) -> None:
+    """Tests 12 months of all categories, summer nights and theft hours as documented."""
+    inc = default.incidents
+    assert set(inc["category"]) == {"theft", "burglary", "robbery", "dispute", "traffic", "other"}
+    months = (inc["time"].dt.year * 12 + inc["time"].dt.month).nunique()
+    assert months == 12
+    assert (inc["time"].dt.tz is not None) and str(inc["time"].dt.tz) == "Asia/Shanghai"
+    hour = inc["time"].dt.hour
+    night = hour.isin([20, 21, 22, 23, 0, 1, 2])
+    month = inc["time"].dt.month
+    summer = month.isin([6, 7, 8])
+    winter = month.isin([12, 1, 2])
+    assert night[summer].sum() > 1.3 * night[winter].sum()
+    theft_hours = hour[inc["category"] == "theft"].value_counts()
+    assert theft_hours.loc[[18, 19]].sum() > 3 * theft_hours.loc[[3, 4]].sum()
+    assert (inc["source"] == "sample").all()
+
+
+def test_cameras_and_posts_are_labelled(default: District) -> None:
+    """Tests that cameras are sample rows and that sample police rooms are listed."""
+    assert (default.cameras["source"] == "sample").all()
+    sample_posts = default.posts.loc[default.posts["source"] == "sample", "id"]
+    assert sorted(sample_posts) == default.manifest["sample_posts"]
+    assert (default.posts["kind"] == "police_room").sum() >= 1
+    domes = default.cameras["heading"].isna()
+    assert domes.any() and (~domes).any()
+    assert default.cameras.loc[~domes, "heading"].between(0, 360).all()
