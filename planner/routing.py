@@ -373,20 +373,19 @@ def run_ortools(
         routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(vi)))
 
     scale = _prize_scale(layout, params)
-    vindex = {v.id: i for i, v in enumerate(prob.vehicles)}
     for g, opts in zip(layout.groups, layout.group_site, strict=True):
         site = prob.sites[opts]
         penalty = MANDATORY_PENALTY if site.mandatory else site.value * scale
         indices = [manager.NodeToIndex(n) for n in g]
         routing.AddDisjunction(indices, penalty, 1)
         if site.vehicles:
-            allowed = [vindex[x] for x in site.vehicles]
+            banned = [i for i in range(nv) if prob.vehicles[i].id not in site.vehicles]
             for idx in indices:
-                routing.SetAllowedVehiclesForIndex(allowed, idx)
+                routing.VehicleVar(idx).RemoveValues(banned)
     for vi, node in layout.meal_node.items():
         idx = manager.NodeToIndex(node)
         routing.AddDisjunction([idx], MANDATORY_PENALTY, 1)
-        routing.SetAllowedVehiclesForIndex([vi], idx)
+        routing.VehicleVar(idx).RemoveValues([i for i in range(nv) if i != vi])
 
     _add_gaps(layout, routing, manager, tdim, horizon)
 
