@@ -46,7 +46,7 @@ def test_command_line_writes_validated_routes(data_dir, tmp_path):
 def test_validator_rejects_an_overlong_route(data_dir):
     """Tests that a route to the unreachable vertex is reported, not scored silently."""
     inst = read_instance(data_dir / "routing" / "tiny_toptw.txt")
-    score, problems = check_case(inst, 1, [[4]])
+    _score, problems = check_case(inst, 1, [[4]])
     assert problems and "after its shift ends" in problems[0]
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -84,7 +86,7 @@ def test_repeat_visits_keep_the_minimum_gap():
     r = solve(p)
     starts = sorted(s.start for s in r.routes[0].stops if s.site_id == "hot")
     assert len(starts) == 3
-    assert all(b - a >= 600 for a, b in zip(starts, starts[1:], strict=False))
+    assert all(b - a >= 600 for a, b in itertools.pairwise(starts))
 
 
 def test_repeat_visits_can_be_shared_between_vehicles():
