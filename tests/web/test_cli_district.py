@@ -1,0 +1,129 @@
+"""Tests of `patrol district info` and `patrol import-osm`: output, and clean errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from typing import TYPE_CHECKING
+
+import pytest
+from click.testing import CliRunner, Result
+
+from geodata.bundle import DEFAULT_DISTRICT_DIR, GPKG, MANIFEST, load_district
+from web.cli import cli
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def run(*args: str) -> Result:
+    """Run `patrol ARGS` and return the result (exceptions are caught as a user would see)."""
+    return CliRunner().invoke(cli, list(args))
+
+
+def assert_clean_error(result: Result, *words: str) -> None:
+    """Check exit code 2, one `Error:` line naming ``words`` and no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 1, result.output
+    for word in words:
+        assert word in lines[0]
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit)
+
+
+def test_info_json_on_the_default_district() -> None:
+    """Tests that `district info --json` reports the done-when figures of the default district."""
+    result = run("district", "info", "--json")
+    assert result.exit_code == 0, result.output
+    s = json.loads(result.output)
+    assert s["street_nodes"] >= 400
+    assert s["key_areas"] >= 100 and s["key_area_categories"] >= 8
+    assert s["alley_segments"] >= 40
+    assert s["posts"] >= 1 and s["cameras"] > 0 and s["grids"] > 0 and s["incidents"] > 0
+    assert s["crs"] == "EPSG:4326" and s["work_crs"] == "EPSG:32650"
+    assert "OpenStreetMap" in s["attribution"]
+    assert s["area_km2"] > 4
+    assert sum(s["key_areas_by_category"].values()) == s["key_areas"]
+
+
+def test_info_table_names_the_figures() -> None:
+    """Tests that `district info` prints a readable table with labels in both languages."""
+    result = run("district", "info", str(DEFAULT_DISTRICT_DIR))
+    assert result.exit_code == 0, result.output
+    for word in ("Street nodes", "Alley segments", "Key areas", "School / 学校", "Attribution"):
+        assert word in result.output
+    assert "新街口" in result.output
+
+
+@pytest.fixture
+def broken(tmp_path: Path) -> Path:
+    """A copy of the default bundle's manifest and layers, to break."""
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for name in (MANIFEST, GPKG, "incidents.csv"):
+        shutil.copy(DEFAULT_DISTRICT_DIR / name, folder / name)
+    return folder
+
+
+def test_info_on_missing_and_broken_bundles(tmp_path: Path, broken: Path) -> None:
+    """Tests that bad bundles give one error line and exit 2, never a traceback."""
+    assert_clean_error(run("district", "info", str(tmp_path / "nope")), "does not exist")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_clean_error(run("district", "info", str(empty)), MANIFEST)
+    csv = broken / "incidents.csv"
+    lines = csv.read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[5].replace(",theft,", ",arson,").replace(",dispute,", ",arson,")
+    lines[5] = lines[5].replace(",traffic,", ",arson,").replace(",other,", ",arson,")
+    lines[5] = lines[5].replace(",burglary,", ",arson,").replace(",robbery,", ",arson,")
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert_clean_error(run("district", "info", str(broken)), "line 6", "arson")
+    (broken / GPKG).write_bytes(b"not a geopackage")
+    assert_clean_error(run("district", "info", str(broken)), GPKG)
+
+
+def test_import_osm_writes_a_valid_bundle(data_dir: Path, tmp_path: Path) -> None:
+    """Tests that `import-osm` builds a bundle that loads, and reports progress."""
+    out = tmp_path / "town"
+    result = run("import-osm", str(data_dir / "bundles" / "tiny_town.osm"), "--out", str(out),
+                 "--name", "Tiny town")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "9 street nodes" in result.output and "12 segments" in result.output
+    assert "... reading tiny_town.osm" in result.output
+    d = load_district(out)
+    assert d.name == "Tiny town"
+    # Running it again replaces the bundle.
+    assert run("import-osm", str(data_dir / "bundles" / "tiny_town.osm"), "--out",
+               str(out)).exit_code == 0  # fmt: skip
+    assert load_district(out).name == "tiny_town"
+
+
+def test_import_osm_refuses_a_folder_that_is_not_a_bundle(data_dir: Path, tmp_path: Path) -> None:
+    """Tests that `import-osm` never overwrites a non-empty folder that holds no bundle."""
+    out = tmp_path / "docs"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me", encoding="utf-8")
+    result = run("import-osm", str(data_dir / "bundles" / "tiny_town.osm"), "--out", str(out))
+    assert_clean_error(result, "not empty", "docs")
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
+def test_import_osm_bad_files(tmp_path: Path) -> None:
+    """Tests that a missing or non-OSM file gives one error line and exit 2."""
+    out = str(tmp_path / "out")
+    assert_clean_error(run("import-osm", str(tmp_path / "none.osm"), "--out", out), "none.osm")
+    bad = tmp_path / "bad.osm"
+    bad.write_text("<html/>", encoding="utf-8")
+    assert_clean_error(run("import-osm", str(bad), "--out", out), "not OpenStreetMap")
+    assert not (tmp_path / "out").exists()
+
+
+def test_import_osm_shenzhen(shared_dir: Path, tmp_path: Path) -> None:
+    """Tests the done-when command: importing the Longgang export builds a valid bundle."""
+    out = tmp_path / "longgang"
+    osm = shared_dir / "data" / "osm" / "shenzhen_longgang.osm"
+    result = run("import-osm", str(osm), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    info = json.loads(run("district", "info", str(out), "--json").output)
+    assert info["street_nodes"] > 100 and info["posts"] >= 1
