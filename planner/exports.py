@@ -196,12 +196,12 @@ def write_roster_xlsx(doc: PlanDocument, path: str | Path) -> list[Path]:
         cell = fs.cell(row=1, column=col, value=text)
         cell.font, cell.alignment = bold, center
     for row, fr in enumerate(roster.fairness, start=2):
-        values = [roster.group(fr.group_id).label(), fr.shifts, fr.nights, fr.weekends, fr.holidays]
-        for col, value in enumerate(values, start=1):
+        counts = [roster.group(fr.group_id).label(), fr.shifts, fr.nights, fr.weekends, fr.holidays]
+        for col, value in enumerate(counts, start=1):
             fs.cell(row=row, column=col, value=value)
     fs.column_dimensions["A"].width = 18
-    for col in "BCDE":
-        fs.column_dimensions[col].width = 14
+    for letter in "BCDE":
+        fs.column_dimensions[letter].width = 14
 
     ss = wb.create_sheet("班次 Shifts")
     head = ["编号 Id", "名称 Name", "开始 Start", "结束 End", "夜班 Night"]

@@ -641,7 +641,7 @@ def _decode(tp: Any, value: Any, source: str, path: str) -> Any:
             return None
         inner = [a for a in args if a is not type(None)]
         return _decode(inner[0], value, source, path)
-    if dataclasses.is_dataclass(tp):
+    if isinstance(tp, type) and dataclasses.is_dataclass(tp):
         if not isinstance(value, dict):
             _fail(source, path, f"must be an object, not {_json_kind(value)}")
         hints = _hints(tp)
@@ -661,7 +661,7 @@ def _decode(tp: Any, value: Any, source: str, path: str) -> Any:
         if unknown:
             sub = f"{path}.{unknown[0]}" if path else unknown[0]
             _fail(source, sub, "is not a field of the plan schema")
-        return tp(**kwargs)
+        return typing.cast("Any", tp)(**kwargs)
     if origin is tuple:
         args = typing.get_args(tp)
         if not isinstance(value, list):
@@ -795,8 +795,8 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
         if not route.stops:
             _fail(source, f"{where}.stops", "is empty; a route starts and ends at its base")
         last = route.start_s
-        for s, stop in enumerate(route.stops):
-            sw = f"{where}.stops[{s}]"
+        for k, stop in enumerate(route.stops):
+            sw = f"{where}.stops[{k}]"
             if stop.kind not in STOP_KINDS:
                 _fail(
                     source,
@@ -820,13 +820,13 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
         if last > route.end_s:
             _fail(source, f"{where}.end_s", "is earlier than the last stop's departure")
 
-    for i, row in enumerate(doc.dose):
-        if row.shift_id not in shift_ids:
-            _fail(source, f"dose[{i}].shift_id", f"names the unknown shift {row.shift_id!r}")
-        _check_date(row.date, source, f"dose[{i}].date")
-    for i, row in enumerate(doc.coverage):
-        if row.level not in COVERAGE_LEVELS:
-            _fail(source, f"coverage[{i}].level", f"must be 'area' or 'grid', not {row.level!r}")
+    for i, dose in enumerate(doc.dose):
+        if dose.shift_id not in shift_ids:
+            _fail(source, f"dose[{i}].shift_id", f"names the unknown shift {dose.shift_id!r}")
+        _check_date(dose.date, source, f"dose[{i}].date")
+    for i, cov in enumerate(doc.coverage):
+        if cov.level not in COVERAGE_LEVELS:
+            _fail(source, f"coverage[{i}].level", f"must be 'area' or 'grid', not {cov.level!r}")
 
 
 def _hhmm(seconds: int) -> str:
