@@ -1,0 +1,339 @@
+"""Coverage of a patrol plan: dose planned vs needed, gaps, street km, and blind spots.
+
+The inputs are plain, so coverage does not depend on how routes were made: the visits of one
+shift as ``(area_id, start_s, end_s, group)`` tuples (seconds from the shift start), the ids of
+the street segments the patrols travelled, and the camera view areas. A high-risk street counts
+as covered when a patrol travelled it, or for the part of it inside a camera view; the rest of
+its length is a *blind spot*.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from planner.exceptions import ProblemError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from pyproj import CRS
+
+logger = logging.getLogger("planner")
+
+HIGH_RISK_SHARE = 0.2
+"""Share of street segments (the riskiest, by risk per 100 m) that count as high-risk."""
+
+
+@dataclass(frozen=True, slots=True)
+class Visit:
+    """One stay of a patrol group at a key area, in seconds from the shift start."""
+
+    area_id: str
+    start_s: int
+    end_s: int
+    group: str = ""
+
+    def __post_init__(self) -> None:
+        if self.end_s < self.start_s:
+            msg = f"Visit of area {self.area_id!r} ends at {self.end_s} before it starts."
+            raise ProblemError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class CoverageResult:
+    """Coverage tables of one shift (or a whole plan).
+
+    Attributes
+    ----------
+    areas
+        Per key area: needed and planned visits and minutes, longest gap (minutes) between
+        visits including the shift's start and end, whether the dose is met, camera share.
+    grids
+        Per grid: the same dose sums over its key areas, street km, street km patrolled,
+        high-risk km, high-risk km covered by patrol or camera, blind km and blind share.
+    blind_spots
+        High-risk street segments neither patrolled nor fully in camera view, riskiest first.
+    summary
+        District totals (km, shares, dose met).
+    """
+
+    areas: pd.DataFrame
+    grids: pd.DataFrame
+    blind_spots: pd.DataFrame
+    summary: dict[str, Any]
+
+    def write_csv(self, folder: str | Path, *, prefix: str = "coverage") -> list[Path]:
+        """Write ``<prefix>_areas.csv``, ``_grids.csv`` and ``_blind_spots.csv`` to ``folder``."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        out = []
+        for name, df in (
+            ("areas", self.areas),
+            ("grids", self.grids),
+            ("blind_spots", self.blind_spots),
+        ):
+            path = folder / f"{prefix}_{name}.csv"
+            df.to_csv(path, index=False, float_format="%.3f")
+            out.append(path)
+        return out
+
+
+def longest_gap(intervals: Iterable[tuple[int, int]], horizon: int) -> int:
+    """Return the longest time in ``[0, horizon]`` not inside any interval (seconds).
+
+    Parameters
+    ----------
+    intervals
+        ``(start, end)`` pairs; they may overlap or lie partly outside the horizon.
+    horizon
+        End of the period (the shift length).
+    """
+    gap = 0
+    t = 0
+    for a, b in sorted(intervals):
+        a, b = max(0, a), min(horizon, b)
+        if a > t:
+            gap = max(gap, a - t)
+        t = max(t, b)
+    return max(gap, horizon - t)
+
+
+def _visits(items: Iterable[Visit | tuple[Any, ...]]) -> list[Visit]:
+    out = []
+    for i, v in enumerate(items):
+        if isinstance(v, Visit):
+            out.append(v)
+            continue
+        if len(v) not in (3, 4):
+            msg = f"Visit {i} must be (area_id, start_s, end_s, group), not {v!r}."
+            raise ProblemError(msg)
+        out.append(Visit(str(v[0]), int(v[1]), int(v[2]), str(v[3]) if len(v) == 4 else ""))
+    return out
+
+
+def _grid_of(geoms: gpd.GeoSeries, grids: gpd.GeoDataFrame) -> Any:
+    """Return the grid id holding each geometry's representative point ('' if none)."""
+    out = np.full(len(geoms), "", dtype=object)
+    if not len(grids) or not len(geoms):
+        return out
+    pts = geoms.representative_point().to_numpy()
+    tree = shapely.STRtree(grids.geometry.to_numpy())
+    pi, gi = tree.query(pts, predicate="within")
+    gid = grids["id"].astype(str).to_numpy()
+    out[pi] = gid[gi]
+    return out
+
+
+def coverage(
+    visits: Iterable[Visit | tuple[Any, ...]],
+    patrolled_street_ids: Iterable[str],
+    *,
+    shift_seconds: int,
+    dose: pd.DataFrame,
+    key_areas: gpd.GeoDataFrame,
+    streets: gpd.GeoDataFrame,
+    grids: gpd.GeoDataFrame,
+    street_risk: pd.Series,
+    work_crs: CRS | str,
+    camera_views: gpd.GeoDataFrame | None = None,
+    high_risk_share: float = HIGH_RISK_SHARE,
+) -> CoverageResult:
+    """Measure one shift's plan against its dose and the district's high-risk streets.
+
+    Parameters
+    ----------
+    visits
+        ``(area_id, start_s, end_s, group)`` tuples or :class:`Visit`; seconds from the shift
+        start.
+    patrolled_street_ids
+        Ids of the street segments the patrols travelled (repeats allowed).
+    shift_seconds
+        Length of the shift.
+    dose
+        Dose rows of this shift (``area_id``, ``visits``, ``needed_minutes``), as from
+        :func:`planner.demand.compute_dose`.
+    key_areas, streets, grids
+        District layers with ``id`` (streets also ``name``, grids ``name``).
+    street_risk
+        Risk per street id (e.g. ``RiskResult.streets.window(...)`` or ``info["weekly"]``).
+    work_crs
+        Metric CRS for lengths.
+    camera_views
+        Camera view areas (``geodata.cameras.view_areas``); None = no cameras.
+    high_risk_share
+        Share of street segments counted as high-risk (the riskiest).
+
+    Returns
+    -------
+    CoverageResult
+
+    Raises
+    ------
+    ProblemError
+        For a visit or street id the district does not know, or a bad shift length.
+    """
+    if shift_seconds <= 0:
+        msg = f"Shift length must be positive, got {shift_seconds} s."
+        raise ProblemError(msg)
+    if not 0 < high_risk_share <= 1:
+        msg = f"High-risk share must be in (0, 1], got {high_risk_share}."
+        raise ProblemError(msg)
+    vs = _visits(visits)
+    area_ids = key_areas["id"].astype(str).tolist()
+    known = set(area_ids)
+    for v in vs:
+        if v.area_id not in known:
+            msg = f"Visit names unknown key area {v.area_id!r}."
+            raise ProblemError(msg)
+    street_ids = streets["id"].astype(str).to_numpy()
+    patrolled = [str(s) for s in patrolled_street_ids]
+    unknown = sorted(set(patrolled) - set(street_ids))
+    if unknown:
+        msg = f"Patrolled street id {unknown[0]!r} is not a street of the district."
+        raise ProblemError(msg)
+
+    # Key areas.
+    need = dose.groupby(dose["area_id"].astype(str))[["visits", "needed_minutes"]].sum()
+    by_area: dict[str, list[Visit]] = {}
+    for v in vs:
+        by_area.setdefault(v.area_id, []).append(v)
+    area_grid = _grid_of(key_areas.to_crs(work_crs).geometry, grids.to_crs(work_crs))
+    cam_area = None
+    if camera_views is not None and len(camera_views):
+        from planner.camera_discount import area_camera_share
+
+        cam_area = area_camera_share(key_areas, streets, camera_views, work_crs=work_crs)
+    rows = []
+    names = key_areas["name"].astype(str).tolist() if "name" in key_areas else [""] * len(known)
+    cats = key_areas.get("category", pd.Series([""] * len(area_ids))).astype(str).tolist()
+    for i, aid in enumerate(area_ids):
+        mine = by_area.get(aid, [])
+        nv = int(need.loc[aid, "visits"]) if aid in need.index else 0
+        nm = int(need.loc[aid, "needed_minutes"]) if aid in need.index else 0
+        if not mine and nv == 0:
+            continue
+        pm = sum(min(v.end_s, shift_seconds) - max(v.start_s, 0) for v in mine) / 60.0
+        rows.append(
+            {
+                "area_id": aid,
+                "name": names[i],
+                "category": cats[i],
+                "grid_id": area_grid[i],
+                "needed_visits": nv,
+                "needed_minutes": nm,
+                "planned_visits": len(mine),
+                "planned_minutes": round(pm, 2),
+                "longest_gap_min": round(
+                    longest_gap([(v.start_s, v.end_s) for v in mine], shift_seconds) / 60.0, 2
+                ),
+                "groups": ",".join(sorted({v.group for v in mine if v.group})),
+                "met": len(mine) >= nv and pm + 1e-9 >= nm,
+                "camera_share": float(cam_area[aid]) if cam_area is not None else 0.0,
+            }
+        )
+    areas_df = pd.DataFrame(
+        rows,
+        columns=[
+            "area_id", "name", "category", "grid_id", "needed_visits", "needed_minutes",
+            "planned_visits", "planned_minutes", "longest_gap_min", "groups", "met",
+            "camera_share",
+        ],
+    )  # fmt: skip
+
+    # Streets.
+    st = streets.to_crs(work_crs)
+    length = st.geometry.length.to_numpy()
+    done = np.isin(street_ids, list(set(patrolled)))
+    if camera_views is not None and len(camera_views):
+        from geodata.cameras import street_camera_share
+
+        cam = street_camera_share(streets, camera_views, work_crs=work_crs).to_numpy()
+    else:
+        cam = np.zeros(len(st))
+    risk = street_risk.reindex(street_ids).fillna(0.0).to_numpy(float)
+    n_high = int(np.ceil(high_risk_share * len(st)))
+    order = np.argsort(-risk, kind="stable")
+    high = np.zeros(len(st), dtype=bool)
+    high[order[:n_high]] = True
+    high &= risk > 0
+    blind_m = np.where(high & ~done, length * (1.0 - cam), 0.0)
+    street_grid = _grid_of(
+        gpd.GeoSeries(st.geometry.interpolate(0.5, normalized=True), crs=st.crs),
+        grids.to_crs(work_crs),
+    )
+    street_df = pd.DataFrame(
+        {
+            "street_id": street_ids,
+            "name": streets.get("name", pd.Series([""] * len(st))).astype(str).to_numpy(),
+            "grid_id": street_grid,
+            "length_m": length,
+            "patrolled": done,
+            "camera_share": cam,
+            "risk": risk,
+            "high_risk": high,
+            "blind_m": blind_m,
+        }
+    )
+    blind = street_df[street_df["blind_m"] > 0.5].sort_values("risk", ascending=False)
+    blind = blind[
+        ["street_id", "name", "grid_id", "length_m", "blind_m", "camera_share", "risk"]
+    ].reset_index(drop=True)
+
+    # Grids.
+    grid_rows = []
+    for gid, gname in zip(
+        grids["id"].astype(str), grids.get("name", grids["id"]).astype(str), strict=True
+    ):
+        a = areas_df[areas_df["grid_id"] == gid]
+        s = street_df[street_df["grid_id"] == gid]
+        hk = float(s.loc[s["high_risk"], "length_m"].sum()) / 1000.0
+        bk = float(s["blind_m"].sum()) / 1000.0
+        grid_rows.append(
+            {
+                "grid_id": gid,
+                "name": gname,
+                "areas_with_dose": int((a["needed_visits"] > 0).sum()),
+                "needed_visits": int(a["needed_visits"].sum()),
+                "needed_minutes": int(a["needed_minutes"].sum()),
+                "planned_visits": int(a["planned_visits"].sum()),
+                "planned_minutes": round(float(a["planned_minutes"].sum()), 2),
+                "areas_met": int((a["met"] & (a["needed_visits"] > 0)).sum()),
+                "street_km": round(float(s["length_m"].sum()) / 1000.0, 3),
+                "street_km_patrolled": round(
+                    float(s.loc[s["patrolled"], "length_m"].sum()) / 1000.0, 3
+                ),
+                "high_risk_km": round(hk, 3),
+                "blind_km": round(bk, 3),
+                "blind_share": round(bk / hk, 4) if hk > 0 else 0.0,
+            }
+        )
+    grids_df = pd.DataFrame(grid_rows)
+
+    travelled = pd.Series(patrolled).map(dict(zip(street_ids, length, strict=True)))
+    high_km = float(length[high].sum()) / 1000.0
+    blind_km = float(blind_m.sum()) / 1000.0
+    needing = areas_df[areas_df["needed_visits"] > 0]
+    summary = {
+        "areas_with_dose": len(needing),
+        "areas_met": int(needing["met"].sum()),
+        "needed_minutes": int(needing["needed_minutes"].sum()),
+        "planned_minutes": round(float(areas_df["planned_minutes"].sum()), 2),
+        "street_km_patrolled": round(float(length[done].sum()) / 1000.0, 3),
+        "street_km_travelled": round(float(travelled.sum()) / 1000.0, 3),
+        "high_risk_km": round(high_km, 3),
+        "high_risk_km_patrolled": round(float(length[high & done].sum()) / 1000.0, 3),
+        "high_risk_km_camera_only": round(float((length * cam)[high & ~done].sum()) / 1000.0, 3),
+        "blind_km": round(blind_km, 3),
+        "blind_share": round(blind_km / high_km, 4) if high_km > 0 else 0.0,
+        "blind_spots": len(blind),
+    }
+    logger.info("coverage: %s", summary)
+    return CoverageResult(areas_df, grids_df, blind, summary)
