@@ -174,6 +174,21 @@ def use_inline_assets(m: folium.Map) -> folium.Map:
     return m
 
 
+def controls_last(m: folium.Map) -> folium.Map:
+    """Move the map's layer controls after its layers, so layers added late are listed too.
+
+    Folium writes each child's script in the order the children were added, and a layer
+    control must come after every layer it lists; call this before rendering a map to which
+    layers were added after its ``LayerControl``.
+    """
+    from folium import LayerControl
+
+    children = m._children
+    for key in [k for k, child in children.items() if isinstance(child, LayerControl)]:
+        children.move_to_end(key)
+    return m
+
+
 _SCRIPT_RE = re.compile(
     r"<script\s+src=\"" + re.escape(ASSET_SCHEME) + r"([\w-]+)/([^\"]+)\"\s*>\s*</script>"
 )
@@ -206,6 +221,7 @@ def standalone_html(m: folium.Map) -> str:
         the network (e.g. a Folium plugin whose files are not available offline).
     """
     use_inline_assets(m)
+    controls_last(m)
     html = m.get_root().render()
 
     def script(match: re.Match[str]) -> str:

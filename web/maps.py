@@ -18,6 +18,8 @@ from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import LineString, MultiLineString, Point, Polygon, mapping
 
+from web.assets import controls_last
+
 if TYPE_CHECKING:
     import geopandas as gpd
     from shapely.geometry.base import BaseGeometry
@@ -1092,6 +1094,7 @@ def route_layer(
             ),
             popup=folium.Popup(popup_html, max_width=320),
             tooltip=f"{number}. {html.escape(stop.name)}",
+            z_index_offset=1000,
         ).add_to(group)
     return group
 
@@ -1304,6 +1307,26 @@ def district_legend_rows(
     return rows
 
 
+def add_layers(m: folium.Map, *layers: folium.FeatureGroup) -> folium.Map:
+    """Add layers (routes, risk) to a map made by :func:`district_map`, listed in its control.
+
+    Parameters
+    ----------
+    m
+        The map.
+    *layers
+        Layers to add, in drawing order.
+
+    Returns
+    -------
+    folium.Map
+        The same map, its layer control moved after the new layers.
+    """
+    for layer in layers:
+        layer.add_to(m)
+    return controls_last(m)
+
+
 def district_map(district: Any, *, lang: str = "zh", online_tiles: bool = False) -> folium.Map:
     """Return a Folium map of a district drawn from its own layers; it needs no tile server.
 
@@ -1325,7 +1348,8 @@ def district_map(district: Any, *, lang: str = "zh", online_tiles: bool = False)
     Returns
     -------
     folium.Map
-        Write it offline with :func:`web.assets.write_standalone_html`.
+        Write it offline with :func:`web.assets.write_standalone_html`; add route or risk
+        layers with :func:`add_layers` so that the layer control lists them.
     """
     _check_lang(lang)
     manifest = getattr(district, "manifest", {}) or {}

@@ -390,3 +390,17 @@ def test_camera_view_areas_follow_the_streets(tiny: District) -> None:
     minx, _, maxx, _ = metric.iloc[0].bounds
     assert minx >= cam.x - 0.5
     assert maxx == pytest.approx(cam.x + 40.0, abs=1.0)
+
+
+def test_layers_added_later_are_in_the_layer_control(tiny: District) -> None:
+    """Tests that a route added after district_map is listed by the layer control."""
+    m = maps.district_map(tiny, lang="en")
+    route = maps.route_layer(
+        [maps.MapStop(118.781, 32.041, "a", arrival="08:00"), maps.MapStop(118.783, 32.042, "b")],
+        name="Group A day",
+    )
+    maps.add_layers(m, route)
+    page = assets.standalone_html(m)
+    control = re.search(r"var (layer_control_\w+_layers) = \{(.*?)\};", page, re.S)
+    assert control and route.get_name() in control.group(2)
+    assert page.index(f"var {route.get_name()} =") < control.start()
