@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import logging
 import math
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -45,6 +47,10 @@ class RosterParams:
         CP-SAT linearization; 2 was the largest single lever on the benchmark.
     first_phase
         Share of the time for the full model before large-neighbourhood search starts.
+    full_model_cells
+        Up to this many staff x days, the full model keeps one worker for the whole time
+        (it proves optimality there); beyond it, every worker turns to neighbourhood search
+        after ``first_phase``.
     lns
         Whether to improve with large-neighbourhood search when the full model is not proven.
     explain
@@ -55,6 +61,8 @@ class RosterParams:
     num_workers: int = 2
     linearization_level: int = 2
     first_phase: float = 0.25
+    full_model_cells: int = 600
+    lns_linearization: int = 2
     lns: bool = True
     explain: bool = True
 
@@ -114,11 +122,13 @@ class RosterResult:
         )
 
 
-def _solver(params: RosterParams, seconds: float, seed: int) -> cp_model.CpSolver:
+def _solver(
+    params: RosterParams, seconds: float, seed: int, workers: int | None = None
+) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     p = solver.parameters
     p.max_time_in_seconds = max(0.05, seconds)
-    p.num_workers = params.num_workers
+    p.num_workers = workers or params.num_workers
     p.random_seed = seed
     p.linearization_level = params.linearization_level
     return solver
@@ -143,12 +153,50 @@ def _read(
     return out, sorted(lending, key=lambda k: (k[2], k[1], k[0]))
 
 
+class _Best:
+    """The best roster found so far, shared between search threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.values: list[int] | None = None
+        self.objective: int | None = None
+        self.found = threading.Event()
+
+    def offer(self, values: list[int], objective: int) -> bool:
+        """Keep ``values`` if they beat the best so far."""
+        with self.lock:
+            if self.objective is None or objective < self.objective:
+                self.values, self.objective = values, objective
+                self.found.set()
+                return True
+        return False
+
+    def get(self) -> tuple[list[int], int]:
+        """The best values and objective."""
+        with self.lock:
+            assert self.values is not None and self.objective is not None
+            return self.values, self.objective
+
+
+class _Publish(cp_model.CpSolverSolutionCallback):
+    """Hand every improving solution of the full model to the shared best."""
+
+    def __init__(self, best: _Best) -> None:
+        super().__init__()
+        self.best = best
+
+    def on_solution_callback(self) -> None:
+        """Offer the new solution."""
+        self.best.offer(list(self.response_proto.solution), round(self.objective_value))
+
+
 class _Lns:
     """Large-neighbourhood search: free some staff or days, fix the rest, re-solve."""
 
-    def __init__(self, m: Model, params: RosterParams, seed: int) -> None:
+    def __init__(self, m: Model, params: RosterParams, best: _Best, seed: int) -> None:
         self.m = m
         self.params = params
+        self.best = best
         self.rng = random.Random(seed)
         self.seed = seed
         self.cell_vars: dict[tuple[int, int], list[int]] = {}
@@ -156,14 +204,15 @@ class _Lns:
             self.cell_vars.setdefault((p, d), []).append(lit.index)
         for (p, d, _s), lit in m.x.items():
             self.cell_vars[p, d].append(lit.index)
-        self.size = 0.25
+        self.size = 0.2
         self.iterations = 0
+        self.stop = threading.Event()
 
     def neighbourhood(self) -> set[tuple[int, int]]:
+        """Cells (staff, day) to free: whole staff rows, day windows, or blocks."""
         pr = self.m.problem
         n, days = len(pr.staff), pr.days
-        cells = n * days
-        target = max(2 * days, int(self.size * cells))
+        target = max(2 * days, int(self.size * n * days))
         kind = self.rng.random()
         free: set[tuple[int, int]] = set()
         if kind < 0.4:
@@ -175,17 +224,20 @@ class _Lns:
             start = self.rng.randrange(0, days - width + 1)
             free.update((p, d) for p in range(n) for d in range(start, start + width))
         else:
-            k = max(2, min(n, math.ceil(2 * target / days)))
             width = max(3, min(days, math.ceil(days / 2)))
+            k = max(2, min(n, math.ceil(target / width)))
             start = self.rng.randrange(0, days - width + 1)
             for p in self.rng.sample(range(n), k):
                 free.update((p, d) for d in range(start, start + width))
         return free
 
-    def run(self, values: list[int], objective: int, deadline: float) -> tuple[list[int], int]:
+    def run(self, deadline: float, worker: int) -> None:
+        """Improve the shared best until ``deadline`` or until stopped."""
         base = self.m.cp
-        sub_limit = 2.0
-        while time.monotonic() < deadline - 0.2 and objective > 0:
+        while not self.stop.is_set() and time.monotonic() < deadline - 0.1:
+            values, objective = self.best.get()
+            if objective <= 0:
+                return
             self.iterations += 1
             free = self.neighbourhood()
             model = base.clone()
@@ -202,22 +254,153 @@ class _Lns:
             hint.vars.extend(range(len(values)))
             hint.values.extend(values)
             remaining = deadline - time.monotonic()
-            solver = _solver(self.params, min(sub_limit, remaining), self.seed + self.iterations)
+            seed = self.seed + 7919 * worker + self.iterations
+            solver = _solver(self.params, min(2.0, remaining), seed, workers=1)
+            solver.parameters.linearization_level = self.params.lns_linearization
             status = solver.solve(model)
+            log.debug(
+                "LNS w%d it%d free=%d size=%.2f %s %.2fs obj=%s",
+                worker,
+                self.iterations,
+                len(free),
+                self.size,
+                solver.status_name(status),
+                solver.wall_time,
+                solver.objective_value if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else "-",
+            )
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 new = round(solver.objective_value)
-                if new <= objective:
-                    if new < objective:
-                        log.debug("LNS %d: %d -> %d", self.iterations, objective, new)
-                    values = list(solver.response_proto.solution)
-                    objective = new
+                if new < objective and self.best.offer(list(solver.response_proto.solution), new):
+                    log.debug("LNS %d: %d -> %d", self.iterations, objective, new)
                 if status == cp_model.OPTIMAL:
-                    self.size = min(0.9, self.size * 1.1)
+                    self.size = min(0.9, self.size * 1.05)
                 else:
-                    self.size = max(0.05, self.size * 0.9)
+                    self.size = max(0.03, self.size * 0.95)
             else:
-                self.size = max(0.05, self.size * 0.9)
-        return values, objective
+                self.size = max(0.03, self.size * 0.95)
+
+
+def _greedy(m: Model, params: RosterParams, seed: int, deadline: float) -> list[int] | None:
+    """A first roster built staff by staff against the cover still missing.
+
+    Works when no hard rule couples staff (soft cover, no crew, fairness or pattern); the
+    result is completed to values of every variable of the full model.
+    """
+    pr = m.problem
+    r = pr.rules
+    if (
+        r.crew is not None
+        or r.pattern is not None
+        or any(c.under_weight is None or c.over_weight is None for c in pr.cover)
+    ):
+        return None
+    rng = random.Random(seed)
+    order = list(range(len(pr.staff)))
+    rng.shuffle(order)
+    count: dict[tuple[int, str], int] = {}
+    rows: dict[int, list[str | None]] = {}
+    for p in order:
+        st = pr.staff[p]
+        cover = tuple(
+            dataclasses.replace(c, requirement=max(0, c.requirement - count.get((c.day, c.shift), 0)))
+            for c in pr.cover
+        )
+        sub = dataclasses.replace(
+            pr,
+            staff=(st,),
+            cover=cover,
+            requests=tuple(q for q in pr.requests if q.staff == st.id),
+            pins=tuple(q for q in pr.pins if q.staff == st.id),
+        )
+        sm = build_model(sub)
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return None
+        solver = _solver(params, min(0.3, left), seed, workers=1)
+        solver.parameters.linearization_level = 1
+        t = time.monotonic()
+        status = solver.solve(sm.cp)
+        log.debug("greedy staff %d: %.2fs", p, time.monotonic() - t)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        row = _read(sm, list(solver.response_proto.solution))[0][st.id]
+        rows[p] = row
+        for d, sid in enumerate(row):
+            if sid is not None:
+                count[d, sid] = count.get((d, sid), 0) + 1
+    model = m.cp.clone()
+    proto = model.proto
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    for (p, d), lit in m.off.items():
+        want = rows[p][d] is None
+        proto.variables[lit.index].domain[0] = int(want)
+        proto.variables[lit.index].domain[1] = int(want)
+    for (p, d, s), lit in m.x.items():
+        want = rows[p][d] is not None and sidx[rows[p][d]] == s
+        proto.variables[lit.index].domain[0] = int(want)
+        proto.variables[lit.index].domain[1] = int(want)
+    solver = _solver(params, max(0.1, min(5.0, deadline - time.monotonic())), seed, workers=1)
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return list(solver.response_proto.solution)
+
+
+def _objective_of(m: Model, values: list[int]) -> int:
+    obj = m.cp.proto.objective
+    total = sum(
+        c * (values[v] if v >= 0 else 1 - values[-v - 1])
+        for v, c in zip(obj.vars, obj.coeffs, strict=True)
+    )
+    scale = obj.scaling_factor or 1.0
+    return round((total + obj.offset) * scale)
+
+
+def _search(
+    m: Model, params: RosterParams, seed: int, deadline: float
+) -> tuple[int, float | None, _Best, int]:
+    """Full model in one thread (proof and bound), neighbourhood search in the others."""
+    best = _Best()
+    start = _greedy(m, params, seed, deadline) if params.lns else None
+    full_model = m.cp
+    if start is not None:
+        best.offer(start, _objective_of(m, start))
+        full_model = m.cp.clone()
+        full_model.proto.clear_solution_hint()
+        full_model.proto.solution_hint.vars.extend(range(len(start)))
+        full_model.proto.solution_hint.values.extend(start)
+    full = _solver(params, deadline - time.monotonic(), seed, workers=1 if params.lns else None)
+    outcome: dict[str, int] = {}
+
+    def run_full() -> None:
+        outcome["status"] = full.solve(full_model, _Publish(best))
+        best.found.set()
+
+    lns = _Lns(m, params, best, seed)
+    threads = [threading.Thread(target=run_full)]
+    threads[0].start()
+    if params.lns:
+        switch = time.monotonic() + params.first_phase * params.time_limit
+        best.found.wait(max(0.0, deadline - time.monotonic()))
+        if best.objective is not None and "status" not in outcome:
+            for w in range(params.num_workers - 1):
+                t = threading.Thread(target=lns.run, args=(deadline, w + 1))
+                t.start()
+                threads.append(t)
+            if len(m.problem.staff) * m.problem.days <= params.full_model_cells:
+                switch = deadline
+            while time.monotonic() < min(switch, deadline) and threads[0].is_alive():
+                threads[0].join(0.05)
+            if threads[0].is_alive():
+                full.stop_search()
+                threads[0].join()
+            if outcome.get("status") != cp_model.OPTIMAL:
+                lns.run(deadline, 0)
+            lns.stop.set()
+    for t in threads:
+        t.join()
+    status = outcome.get("status", cp_model.UNKNOWN)
+    bound = full.best_objective_bound if best.objective is not None else None
+    return status, bound, best, lns.iterations
 
 
 def solve_roster(
@@ -245,33 +428,13 @@ def solve_roster(
     t0 = time.monotonic()
     deadline = t0 + params.time_limit
     m = build_model(problem)
-    first = params.time_limit * (params.first_phase if params.lns else 1.0)
-    solver = _solver(params, first, seed)
-    status = solver.solve(m.cp)
-    bound: float | None = None
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = solver.best_objective_bound
-    if status == cp_model.INFEASIBLE:
-        return _infeasible(problem, params, seed, t0)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        # No solution yet: keep searching the full model for the rest of the time.
-        solver = _solver(params, deadline - time.monotonic(), seed + 1)
-        status = solver.solve(m.cp)
+    status, bound, best, iterations = _search(m, params, seed, deadline)
+    if best.objective is None:
         if status == cp_model.INFEASIBLE:
             return _infeasible(problem, params, seed, t0)
-        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return RosterResult(SolveStatus.UNKNOWN, None, None, time.monotonic() - t0)
-        bound = solver.best_objective_bound
-    values = list(solver.response_proto.solution)
-    objective = round(solver.objective_value)
-    iterations = 0
-    optimal = status == cp_model.OPTIMAL
-    if not optimal and params.lns and time.monotonic() < deadline - 0.5:
-        lns = _Lns(m, params, seed)
-        values, objective = lns.run(values, objective, deadline)
-        iterations = lns.iterations
-        if bound is not None and objective <= bound + 1e-6:
-            optimal = True
+        return RosterResult(SolveStatus.UNKNOWN, None, None, time.monotonic() - t0)
+    values, objective = best.get()
+    optimal = status == cp_model.OPTIMAL or (bound is not None and objective <= bound + 1e-6)
     assignment, lending = _read(m, values)
     check = check_roster(problem, assignment, lending)
     if check.objective != objective:
