@@ -189,16 +189,27 @@ def _junctions(streets_w: gpd.GeoDataFrame) -> pd.DataFrame:
     for row in streets_w.itertuples(index=False):
         coords = row.geometry.coords
         major = row.highway in MAJOR_HIGHWAYS
-        ends.append((row.u, coords[0][0], coords[0][1], major))
-        ends.append((row.v, coords[-1][0], coords[-1][1], major))
-    df = pd.DataFrame(ends, columns=["node", "x", "y", "major"])
+        ends.append((row.u, coords[0][0], coords[0][1], major, row.name))
+        ends.append((row.v, coords[-1][0], coords[-1][1], major, row.name))
+    df = pd.DataFrame(ends, columns=["node", "x", "y", "major", "street"])
     return (
         df.groupby("node")
-        .agg(x=("x", "first"), y=("y", "first"), degree=("major", "size"), major=("major", "sum"))
+        .agg(
+            x=("x", "first"),
+            y=("y", "first"),
+            degree=("major", "size"),
+            major=("major", "sum"),
+            streets=("street", lambda names: "×".join(dict.fromkeys(n for n in names if n))),
+        )
         .reset_index()
         .sort_values(["major", "degree", "node"], ascending=[False, False, True])
         .reset_index(drop=True)
     )
+
+
+def _first_street(streets: str) -> str:
+    """Return the first street name of a junction's ``streets`` (names joined by ×)."""
+    return streets.split("×")[0] if streets else ""
 
 
 def _entrance(area_geom: Any, streets_union: Any) -> tuple[Point, Point]:
@@ -235,7 +246,7 @@ def sample_posts(district: District, junctions: pd.DataFrame) -> gpd.GeoDataFram
             new.append(
                 {
                     "id": f"PR{k:02d}",
-                    "name": f"社区警务室 {k} (sample police room {k})",
+                    "name": f"{_first_street(row.streets)}社区警务室 (sample police room {k})",
                     "kind": "police_room",
                     "source": "sample",
                     "geometry": p,
@@ -265,7 +276,8 @@ def sample_cameras(
         rows.append({"name": name, "heading": heading, "fov": fov, "range": rng_m, "geometry": p})
 
     for row in junctions[junctions["major"] >= 3].head(24).itertuples(index=False):
-        add(Point(row.x, row.y), "路口球机 (junction dome)", float("nan"), 360.0, 60.0)
+        where = row.streets or "路口"
+        add(Point(row.x, row.y), f"{where} 路口球机 (junction dome)", float("nan"), 360.0, 60.0)
     wanted = {"market": 6, "school": 10, "kindergarten": 4, "station": 8, "square": 3,
               "bank": 6, "entertainment": 4, "internet_cafe": 3, "supermarket": 4}  # fmt: skip
     areas = _work(district.key_areas, crs)
