@@ -107,23 +107,69 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def _street_lines(streets: Any) -> list[list[tuple[float, float]]]:
-    """Turn streets (GeoDataFrame, GeoSeries, shapely lines or coordinate lists) into lines."""
+STREET_WIDTHS = {
+    "motorway": 2.6,
+    "trunk": 2.6,
+    "primary": 2.3,
+    "secondary": 2.0,
+    "tertiary": 1.6,
+    "unclassified": 1.1,
+    "residential": 1.1,
+    "living_street": 1.0,
+}
+"""Line width (points) of streets by OSM highway class; others get :data:`MINOR_WIDTH`."""
+MINOR_WIDTH = 0.8
+
+
+@dataclass(frozen=True, slots=True)
+class Street:
+    """A street drawn on the map: its (lon, lat) line, name (may be empty) and line width."""
+
+    coords: list[tuple[float, float]]
+    name: str = ""
+    width: float = MINOR_WIDTH
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _street_lines(streets: Any) -> list[Street]:
+    """Turn streets into lines to draw.
+
+    ``streets`` is a GeoDataFrame (its ``name`` and ``highway`` columns are used when present),
+    a GeoSeries, shapely (Multi)LineStrings, or sequences of (lon, lat).
+    """
     if streets is None:
         return []
-    if hasattr(streets, "geometry"):
+    names: list[str] = []
+    classes: list[str] = []
+    if hasattr(streets, "geometry") and hasattr(streets, "columns"):
+        n = len(streets)
+        names = [_text(v) for v in streets["name"]] if "name" in streets.columns else []
+        classes = [_text(v) for v in streets["highway"]] if "highway" in streets.columns else []
+        names = names or [""] * n
+        classes = classes or [""] * n
         streets = streets.geometry
-    lines: list[list[tuple[float, float]]] = []
-    for item in streets:
+    out: list[Street] = []
+    for k, item in enumerate(streets):
         if item is None:
             continue
+        name = names[k] if names else ""
+        width = STREET_WIDTHS.get(classes[k], MINOR_WIDTH) if classes else MINOR_WIDTH
         if hasattr(item, "geoms"):
-            lines.extend([(float(x), float(y)) for x, y, *_ in g.coords] for g in item.geoms)
+            parts = [[(float(x), float(y)) for x, y, *_ in g.coords] for g in item.geoms]
         elif hasattr(item, "coords"):
-            lines.append([(float(x), float(y)) for x, y, *_ in item.coords])
+            parts = [[(float(x), float(y)) for x, y, *_ in item.coords]]
         else:
-            lines.append([(float(p[0]), float(p[1])) for p in item])
-    return [line for line in lines if len(line) >= 2]
+            parts = [[(float(p[0]), float(p[1])) for p in item]]
+        out.extend(Street(part, name, width) for part in parts if len(part) >= 2)
+    return out
+
+
+def _label_width(text: str, size: float) -> float:
+    """Estimate the printed width of ``text`` (CJK characters are one em wide)."""
+    return sum(size if ord(ch) >= 0x2E80 else 0.56 * size for ch in text)
 
 
 class RouteMap(Flowable):
@@ -133,12 +179,13 @@ class RouteMap(Flowable):
         self,
         route: Route,
         labels: Sequence[str],
-        streets: list[list[tuple[float, float]]],
+        streets: list[Street],
         *,
         width: float,
         height: float,
         font: str,
         attribution: str,
+        text: _Text | None = None,
     ) -> None:
         super().__init__()
         self.route = route
@@ -162,6 +209,55 @@ class RouteMap(Flowable):
         self.scale = min(width / span_x, height / span_y)  # points per metre
         self.cx = (lon0 + lon1) / 2
         self.cy = (lat0 + lat1) / 2
+        self.street_labels = self._place_street_labels()
+        if text is not None:
+            for _, _, _, name in self.street_labels:
+                text(name)
+
+    LABEL_SIZE = 7.0
+    MAX_LABELS = 16
+
+    def _place_street_labels(self) -> list[tuple[float, float, float, str]]:
+        """Choose where to write street names: the longest straight piece of each name in view.
+
+        Returns (x, y, angle in degrees, name) for labels that fit their piece, avoid each
+        other and keep clear of the stop markers.
+        """
+        inset = 10.0
+        best: dict[str, tuple[float, float, float, float]] = {}
+        for street in self.streets:
+            if not street.name:
+                continue
+            pts = [self.xy(lon, lat) for lon, lat in street.coords]
+            for a, b in itertools.pairwise(pts):
+                if not all(
+                    inset <= p[0] <= self.width - inset and inset <= p[1] <= self.height - inset
+                    for p in (a, b)
+                ):
+                    continue
+                length = math.dist(a, b)
+                if length > best.get(street.name, (0.0, 0, 0, 0))[0]:
+                    angle = math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))
+                    if angle > 90:
+                        angle -= 180
+                    elif angle <= -90:
+                        angle += 180
+                    best[street.name] = (length, (a[0] + b[0]) / 2, (a[1] + b[1]) / 2, angle)
+        markers = [self.xy(s.lon, s.lat) for s in self.route.stops]
+        placed: list[tuple[float, float, float, str]] = []
+        for name, (length, x, y, angle) in sorted(best.items(), key=lambda kv: -kv[1][0]):
+            size = _label_width(name, self.LABEL_SIZE)
+            if length < size + 12 or any(math.dist((x, y), m) < 16 for m in markers):
+                continue
+            if any(
+                math.dist((x, y), (px, py)) < (size + _label_width(pn, self.LABEL_SIZE)) / 2 + 4
+                for px, py, _, pn in placed
+            ):
+                continue
+            placed.append((x, y, angle, name))
+            if len(placed) >= self.MAX_LABELS:
+                break
+        return placed
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         """Return the fixed size of the map."""
@@ -238,13 +334,31 @@ class RouteMap(Flowable):
         c.setLineCap(1)
         c.setLineJoin(1)
         c.setStrokeColor(STREET_COLOR)
-        c.setLineWidth(1.1)
         margin = 0.01
         lon_lo, lat_lo = self._lonlat(-w * margin, -h * margin)
         lon_hi, lat_hi = self._lonlat(w * (1 + margin), h * (1 + margin))
-        for line in self.streets:
-            if _crosses_box(line, lon_lo, lat_lo, lon_hi, lat_hi):
-                self._polyline(c, line)
+        for street in sorted(self.streets, key=lambda s: s.width):
+            if _crosses_box(street.coords, lon_lo, lat_lo, lon_hi, lat_hi):
+                c.setLineWidth(street.width)
+                self._polyline(c, street.coords)
+        # Street names, with a white halo so that they read over the lines.
+        for x, y, angle, name in self.street_labels:
+            c.saveState()
+            c.translate(x, y)
+            c.rotate(angle)
+            label = c.beginText()
+            label.setFont(self.font, self.LABEL_SIZE)
+            label.setTextRenderMode(1)
+            c.setStrokeColor(colors.white)
+            c.setLineWidth(2.2)
+            label.setTextOrigin(-pdfmetrics.stringWidth(name, self.font, self.LABEL_SIZE) / 2, -2.2)
+            label.textOut(name)
+            label.setTextRenderMode(0)  # the mode outlives the text object: reset it
+            c.drawText(label)
+            c.setFillColor(colors.HexColor("#555555"))
+            c.setFont(self.font, self.LABEL_SIZE)
+            c.drawCentredString(0, -2.2, name)
+            c.restoreState()
         # Alley segments walked, then the legs with their arrows.
         c.setStrokeColor(ALLEY_COLOR)
         c.setLineWidth(4.5)
@@ -420,7 +534,7 @@ def _stop_table(
 def _sheet_story(
     doc: PlanDocument,
     route: Route,
-    streets: list[list[tuple[float, float]]],
+    streets: list[Street],
     t: _Text,
     styles: dict[str, ParagraphStyle],
     font: str,
@@ -519,6 +633,7 @@ def _sheet_story(
         height=map_height,
         font=font,
         attribution=t(doc.district.attribution),
+        text=t,
     )
     for label in labels:
         t(label)

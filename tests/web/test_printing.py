@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import json
 from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import pytest
 from fontTools.ttLib import TTFont
 from pypdf import PdfReader
@@ -28,13 +28,12 @@ def doc(data_dir: Path) -> PlanDocument:
 
 
 @pytest.fixture(scope="module")
-def streets(data_dir: Path) -> list[LineString]:
-    data = json.loads((data_dir / "plan" / "streets.geojson").read_text(encoding="utf-8"))
-    return [LineString(f["geometry"]["coordinates"]) for f in data["features"]]
+def streets(data_dir: Path) -> gpd.GeoDataFrame:
+    return gpd.read_file(data_dir / "plan" / "streets.geojson")
 
 
 @pytest.fixture(scope="module")
-def sheet(doc: PlanDocument, streets: list[LineString], tmp_path_factory) -> Path:
+def sheet(doc: PlanDocument, streets: gpd.GeoDataFrame, tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("sheets") / "sheets.pdf"
     assert write_route_sheets(doc, out, streets=streets) == [out]
     return out
@@ -68,6 +67,18 @@ def test_sheet_text_has_chinese_names_and_attribution(sheet: Path) -> None:
     assert "OpenStreetMap contributors, ODbL" in first
     assert "xinjiekou-2026-09-30-s7" in first and "seed 7" in first
     assert "张伟" not in second
+
+
+def test_map_names_streets(
+    sheet: Path, doc: PlanDocument, streets: gpd.GeoDataFrame, tmp_path: Path
+) -> None:
+    """Tests that the map writes street names from the streets' name column, and none without."""
+    first = PdfReader(sheet).pages[0].extract_text()
+    assert "中山东路" in first and "淮海路" in first
+    lines = [LineString(g.coords) for g in streets.geometry]
+    out = tmp_path / "plain.pdf"
+    write_route_sheets(doc, out, streets=lines)
+    assert "中山东路" not in PdfReader(out).pages[0].extract_text()
 
 
 def test_cjk_font_is_embedded(sheet: Path) -> None:
@@ -109,7 +120,9 @@ def test_found_font_covers_chinese(fresh_font_search) -> None:
     """Tests that a font is found without configuration and its subset is TrueType with CJK."""
     fresh_font_search.delenv(FONT_ENV, raising=False)
     source = find_cjk_font()
-    assert source.origin in ("package", "system")
+    # The project depends on a package that ships Noto Sans SC: it comes first, so a fresh
+    # install prints Chinese the same way everywhere.
+    assert (source.origin, source.family) == ("package", "Noto Sans SC")
     data = cjk_font_subset(["新街口 巡逻"], source)
     assert data[:4] == b"\x00\x01\x00\x00"
     font = TTFont(io.BytesIO(data))
