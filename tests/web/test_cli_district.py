@@ -127,3 +127,5 @@ def test_import_osm_shenzhen(shared_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     info = json.loads(run("district", "info", str(out), "--json").output)
     assert info["street_nodes"] > 100 and info["posts"] >= 1
+    # The file's <bounds> box: 0.0456° x 0.0287° at 22.7°N, about 14.9 km².
+    assert info["area_km2"] == pytest.approx(14.9, abs=0.2)
