@@ -28,7 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 import geopandas as gpd
 import networkx as nx
@@ -95,9 +95,9 @@ def _open(path: Path) -> IO[bytes]:
     with path.open("rb") as fh:
         head = fh.read(3)
     if head[:2] == b"\x1f\x8b":
-        return gzip.open(path, "rb")
+        return cast("IO[bytes]", gzip.open(path, "rb"))
     if head == b"BZh":
-        return bz2.open(path, "rb")
+        return cast("IO[bytes]", bz2.open(path, "rb"))
     return path.open("rb")
 
 
@@ -334,7 +334,8 @@ def _largest_polygon(geom: Any) -> Polygon | None:
 
 def _relation_geometry(data: OsmData, members: list[tuple[str, int, str]]) -> Polygon | None:
     """Assemble a multipolygon relation's outer ring(s) minus inner rings; largest part."""
-    outer, inner = [], []
+    outer: list[LineString] = []
+    inner: list[LineString] = []
     for kind, ref, role in members:
         if kind != "way" or ref not in data.ways:
             continue

@@ -236,7 +236,7 @@ def sample_posts(district: District, junctions: pd.DataFrame) -> gpd.GeoDataFram
         posts["source"] = "osm"
     have = int((posts["kind"] == "police_room").sum())
     existing = list(_work(posts, crs).geometry) if len(posts) else []
-    new = []
+    new: list[dict[str, Any]] = []
     for row in junctions.itertuples(index=False):
         if have + len(new) >= MIN_POLICE_ROOMS:
             break
