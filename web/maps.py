@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import logging
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -16,15 +15,15 @@ import pandas as pd
 import shapely
 from branca.element import MacroElement
 from jinja2 import Template
-from shapely.geometry import LineString, MultiLineString, Point, Polygon, mapping
+from shapely.geometry import LineString, MultiLineString, Point, mapping
 
+from geodata.cameras import view_areas
+from geodata.categories import CATEGORIES
 from web.assets import controls_last
 
 if TYPE_CHECKING:
     import geopandas as gpd
     from shapely.geometry.base import BaseGeometry
-
-logger = logging.getLogger("web")
 
 LANGS = ("zh", "en")
 """Languages of the map's labels."""
@@ -178,16 +177,6 @@ class CategoryStyle:
         return self.name_zh if lang == "zh" else self.name_en
 
 
-def _categories_table() -> dict[str, Any]:
-    """Return geodata.categories.CATEGORIES when that module is there, else an empty dict."""
-    try:
-        from geodata import categories
-    except ImportError:
-        return {}
-    table = getattr(categories, "CATEGORIES", {})
-    return table if isinstance(table, Mapping) else {key: None for key in table}
-
-
 def _attr(entry: Any, *names: str) -> Any:
     for name in names:
         if isinstance(entry, Mapping) and entry.get(name):
@@ -200,9 +189,9 @@ def _attr(entry: Any, *names: str) -> Any:
 def category_style(category: str) -> CategoryStyle:
     """Return how ``category`` is drawn.
 
-    Names, colours and glyphs come from ``geodata.categories`` where it defines them; a colour
-    and glyph of this module's own table (or a palette colour and the name's first letter) fill
-    what it does not define.
+    Names and colours come from ``geodata.categories``; the glyphs, and everything for a
+    category that table does not know, from this module's own table (or a palette colour and
+    the name's first letters).
 
     Parameters
     ----------
@@ -214,7 +203,7 @@ def category_style(category: str) -> CategoryStyle:
     CategoryStyle
         Colour, glyphs and names.
     """
-    entry = _categories_table().get(category)
+    entry = CATEGORIES.get(category)
     fallback = _FALLBACK_CATEGORY_STYLES.get(category)
     if fallback is None:
         words = category.replace("_", " ").strip() or "?"
@@ -778,26 +767,6 @@ def posts_layer(posts: gpd.GeoDataFrame, *, lang: str = "zh") -> folium.FeatureG
     return group
 
 
-def _sector_fallback(lon: float, lat: float, heading: float, fov: float, range_m: float) -> Polygon:
-    """Return a camera's view area: a circular sector on a local flat projection."""
-    m_per_deg_lat = 110_540.0
-    m_per_deg_lon = 111_320.0 * math.cos(math.radians(lat))
-    if heading is None or math.isnan(heading) or fov is None or math.isnan(fov) or fov >= 360:
-        angles = np.linspace(0.0, 360.0, 49)
-        ring = []
-    else:
-        angles = np.linspace(heading - fov / 2, heading + fov / 2, max(4, int(fov / 5) + 1))
-        ring = [(lon, lat)]
-    for a in np.radians(angles):
-        ring.append(
-            (
-                lon + range_m * math.sin(a) / m_per_deg_lon,
-                lat + range_m * math.cos(a) / m_per_deg_lat,
-            )
-        )
-    return Polygon(ring)
-
-
 def camera_view_areas(
     cameras: gpd.GeoDataFrame,
     streets: gpd.GeoDataFrame | None = None,
@@ -806,9 +775,8 @@ def camera_view_areas(
 ) -> list[BaseGeometry]:
     """Return each camera's view area (EPSG:4326).
 
-    With ``geodata.cameras`` this is the same view area that coverage counts: the sector (or
-    disc) clipped to the street corridors when ``streets`` are given. Without that module, the
-    plain sector on a local flat projection.
+    This is the view area that coverage counts (``geodata.cameras.view_areas``): the sector
+    (or disc) clipped to the street corridors when ``streets`` are given.
 
     Parameters
     ----------
@@ -824,25 +792,7 @@ def camera_view_areas(
     list of shapely geometry
         One geometry per camera, in the layer's order (empty when it sees no street).
     """
-    try:
-        from geodata.cameras import view_areas
-    except ImportError:
-        view_areas = None
-    if view_areas is not None:
-        return list(view_areas(cameras, streets, work_crs=work_crs).geometry)
-    out = []
-    for row in _rows(cameras.assign(_pt=_representative_points(cameras))):
-        pt = row["_pt"]
-        out.append(
-            _sector_fallback(
-                pt.x,
-                pt.y,
-                float(row.get("heading", float("nan"))),
-                float(row.get("fov", 360.0)),
-                float(row.get("range", 40.0)),
-            )
-        )
-    return out
+    return list(view_areas(cameras, streets, work_crs=work_crs).geometry)
 
 
 CAMERA_COLOUR = "#3949ab"
@@ -878,8 +828,8 @@ def cameras_layer(
         return group
     props = []
     for row in _rows(cameras):
-        heading = row.get("heading")
-        all_round = heading is None or (isinstance(heading, float) and math.isnan(heading))
+        heading = pd.to_numeric(row.get("heading"), errors="coerce")
+        all_round = pd.isna(heading)
         props.append(
             {
                 "name": _text(row.get("name")) or "—",

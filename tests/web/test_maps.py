@@ -229,7 +229,12 @@ def _metres(geom, origin: Point):
 def test_camera_sector_points_the_right_way() -> None:
     """Tests that a camera facing east with 60° and 40 m gives an eastward sector of 40 m."""
     cam = Point(118.781, 32.041)
-    sector = maps._sector_fallback(cam.x, cam.y, 90.0, 60.0, 40.0)
+    cameras = gpd.GeoDataFrame(
+        {"id": ["C1"], "heading": [90.0], "fov": [60.0], "range": [40.0]},
+        geometry=[cam],
+        crs="EPSG:4326",
+    )
+    (sector,) = maps.camera_view_areas(cameras)
     poly, origin = _metres(sector, cam)
     xs, ys = poly.exterior.coords.xy
     dists = [math.hypot(x - origin.x, y - origin.y) for x, y in zip(xs, ys, strict=True)]
@@ -242,7 +247,12 @@ def test_camera_sector_points_the_right_way() -> None:
 def test_all_round_camera_is_a_circle() -> None:
     """Tests that a camera with no heading covers a full circle of its range."""
     cam = Point(118.783, 32.042)
-    circle = maps._sector_fallback(cam.x, cam.y, float("nan"), 360.0, 30.0)
+    cameras = gpd.GeoDataFrame(
+        {"id": ["C2"], "heading": [float("nan")], "fov": [360.0], "range": [30.0]},
+        geometry=[cam],
+        crs="EPSG:4326",
+    )
+    (circle,) = maps.camera_view_areas(cameras)
     poly, origin = _metres(circle, cam)
     assert poly.contains(origin)
     assert poly.area == pytest.approx(math.pi * 30**2, rel=0.02)
@@ -377,7 +387,6 @@ def test_page_renders_in_headless_chromium_without_network(html_zh: str, tmp_pat
 
 def test_camera_view_areas_follow_the_streets(tiny: District) -> None:
     """Tests that drawn view areas are clipped to the street corridors the camera watches."""
-    pytest.importorskip("geodata.cameras")
     areas = maps.camera_view_areas(tiny.cameras, tiny.streets, work_crs="EPSG:32650")
     assert len(areas) == 2
     metric = gpd.GeoSeries(areas, crs="EPSG:4326").to_crs("EPSG:32650")
