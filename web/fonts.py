@@ -267,25 +267,29 @@ def cjk_font_subset(text: Iterable[str], source: FontSource | None = None) -> by
     for s in text:
         chars.update(s)
     chars = {c for c in chars if c.isprintable()}
+    return _cached_subset(source, frozenset(chars))
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_subset(source: FontSource, chars: frozenset[str]) -> bytes:
+    """Return the subset of ``source`` for ``chars`` (kept, as reprinting needs the same)."""
     try:
         with source.path.open("rb") as fh:
-            data = _subset(_open(fh, source.index), chars, source)
+            return _subset(_open(fh, source.index), chars, source)
     except FontError:
         raise
     except Exception as exc:  # fontTools raises many kinds of errors for broken files
         msg = f"The font {source.path} cannot be read for printing: {exc}."
         raise FontError(msg) from exc
-    return data
 
 
-def _subset(font: TTFont, chars: set[str], source: FontSource) -> bytes:
+def _subset(font: TTFont, chars: frozenset[str], source: FontSource) -> bytes:
     """Cut ``font`` down to ``chars`` and return it as a TrueType font file."""
     from fontTools import subset
 
     options = subset.Options()
     options.layout_features = []
     options.hinting = False
-    options.desubroutinize = True
     options.notdef_outline = True
     options.name_IDs = ["*"]
     subsetter = subset.Subsetter(options)

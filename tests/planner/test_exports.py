@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -17,6 +18,7 @@ from planner.exports import (
     HOLIDAY_FILL,
     LEAVE_FILL,
     NIGHT_FILL,
+    WEEKEND_FILL,
     write_coverage_csv,
     write_exports,
     write_gpx,
@@ -71,6 +73,24 @@ def test_roster_xlsx(doc: PlanDocument, tmp_path: Path) -> None:
     fs = wb["公平 Fairness"]
     rows = [[c.value for c in row] for row in fs.iter_rows(min_row=2)]
     assert rows == [["第一组 Group 1", 1, 0, 0, 0], ["第二组 Group 2", 1, 1, 0, 1]]
+
+
+def test_roster_xlsx_shades_weekends(doc: PlanDocument, tmp_path: Path) -> None:
+    """Tests that Saturday and Sunday columns are shaded grey and weekdays are not."""
+    weekend = dataclasses.replace(
+        doc,
+        start="2026-10-10",
+        routes=(),
+        roster=dataclasses.replace(doc.roster, holidays=(), leave=()),
+    )
+    (path,) = write_roster_xlsx(weekend, tmp_path / "weekend.xlsx")
+    ws = openpyxl.load_workbook(path)["排班 Roster"]
+    assert ws["C2"].value.startswith("10-10 周六 Sat")
+    assert ws["C2"].fill.start_color.rgb.endswith(WEEKEND_FILL)
+    assert ws["D2"].fill.start_color.rgb.endswith(WEEKEND_FILL)
+    # Group 2 is off on Saturday: its cell is shaded; group 1's day shift is not.
+    assert ws["C4"].fill.start_color.rgb.endswith(WEEKEND_FILL)
+    assert not ws["C3"].fill.start_color.rgb.endswith(WEEKEND_FILL)
 
 
 def test_icalendar_night_shift_ends_next_morning(doc: PlanDocument, tmp_path: Path) -> None:
