@@ -584,25 +584,35 @@ class StreetNetwork:
             If the mode is unknown or a node index is out of range or off the mode's
             connected part.
         """
-        ms = self.matrix_ms(sources, targets, mode)
-        return (ms + _MS - 1) // _MS
+        block, rows, cols = self._block_ms(sources, targets, mode)
+        seconds = (block.astype(np.int64) + (_MS - 1)) // _MS  # round up the distinct pairs
+        return seconds.take(rows, axis=0).take(cols, axis=1)
 
     def matrix_ms(self, sources: ArrayLike, targets: ArrayLike, mode: str) -> NDArray[np.int64]:
         """Return the exact shortest travel times in integer milliseconds (see `matrix`)."""
+        block, rows, cols = self._block_ms(sources, targets, mode)
+        return block.astype(np.int64).take(rows, axis=0).take(cols, axis=1)
+
+    def _block_ms(
+        self, sources: ArrayLike, targets: ArrayLike, mode: str
+    ) -> tuple[NDArray[np.integer[Any]], NDArray[np.intp], NDArray[np.intp]]:
+        """Milliseconds between the distinct sources and targets, and where each pair is."""
         g = self._graph(mode)
         src = self._check_nodes(sources, "source node index", g=g).reshape(-1)
         tgt = self._check_nodes(targets, "target node index", g=g).reshape(-1)
+        u_src, rows = np.unique(src, return_inverse=True)
+        u_tgt, cols = np.unique(tgt, return_inverse=True)
         if len(src) == 0 or len(tgt) == 0:
-            return np.zeros((len(src), len(tgt)), dtype=np.int64)
-        unique, inverse = np.unique(src, return_inverse=True)
-        rows = self._rows(g, unique)
-        return rows[np.ix_(inverse.reshape(-1), tgt)]
+            return np.zeros((len(u_src), len(u_tgt)), dtype=np.int64), rows, cols
+        return self._rows(g, u_src, u_tgt), rows.reshape(-1), cols.reshape(-1)
 
-    def _rows(self, g: _ModeGraph, sources: NDArray[np.int64]) -> NDArray[np.int64]:
-        """Shortest-path rows (ms, -1 where unreachable) of distinct sources, cached if small."""
+    def _rows(
+        self, g: _ModeGraph, sources: NDArray[np.int64], targets: NDArray[np.int64]
+    ) -> NDArray[np.integer[Any]]:
+        """Milliseconds from distinct sources to distinct targets; rows cached if small."""
         n = self.n_nodes
         if n > settings.MATRIX_CACHE_MAX_NODES:
-            return _to_ms(dijkstra(g.csr, directed=True, indices=sources))
+            return _to_ms(dijkstra(g.csr, directed=True, indices=sources))[:, targets]
         with self._lock:
             if g.rows is None or g.have_row is None:
                 g.rows = np.full((n, n), -1, dtype=np.int32)
@@ -611,7 +621,7 @@ class StreetNetwork:
             if len(missing):
                 g.rows[missing] = _to_ms(dijkstra(g.csr, directed=True, indices=missing))
                 g.have_row[missing] = True
-            return g.rows[sources].astype(np.int64)
+            return g.rows[np.ix_(sources, targets)]
 
     # ------------------------------------------------------------------ paths
 
@@ -870,8 +880,11 @@ def travel_time_matrix(
     else:
         t_nodes, t_dist = network.snap(targets, mode, return_distance=True)
         t_access = np.rint(t_dist / speed * _MS).astype(np.int64)
-    total = access[:, None] + network.matrix_ms(nodes, t_nodes, mode) + t_access[None, :]
-    seconds = (total + _MS - 1) // _MS
+    seconds = network.matrix_ms(nodes, t_nodes, mode)  # a fresh int64 array, updated in place
+    seconds += access[:, None]
+    seconds += t_access[None, :]
+    seconds += _MS - 1
+    seconds //= _MS
     # Points at the same place are 0 s apart (their rows and columns are equal, so the
     # triangle inequality still holds); this includes the diagonal.
     sources = _check_lonlat(lonlat)
