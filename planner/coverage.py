@@ -22,7 +22,7 @@ import shapely
 from planner.exceptions import ProblemError
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable, Mapping
 
     from pyproj import CRS
 
@@ -236,7 +236,7 @@ def coverage(
                 ),
                 "groups": ",".join(sorted({v.group for v in mine if v.group})),
                 "met": len(mine) >= nv and pm + 1e-9 >= nm,
-                "camera_share": float(cam_area[aid]) if cam_area is not None else 0.0,
+                "camera_share": round(float(cam_area[aid]), 4) if cam_area is not None else 0.0,
             }
         )
     areas_df = pd.DataFrame(
@@ -276,7 +276,7 @@ def coverage(
             "grid_id": street_grid,
             "length_m": length,
             "patrolled": done,
-            "camera_share": cam,
+            "camera_share": np.round(cam, 4),
             "risk": risk,
             "high_risk": high,
             "blind_m": blind_m,
@@ -337,3 +337,68 @@ def coverage(
     }
     logger.info("coverage: %s", summary)
     return CoverageResult(areas_df, grids_df, blind, summary)
+
+
+def visits_from_routes(
+    routes: Iterable[Any],
+    *,
+    group_of: Mapping[str, str] | None = None,
+    area_of: Mapping[str, str] | None = None,
+) -> list[Visit]:
+    """Return the visits of routing-core routes (``planner.routing_model.Route``).
+
+    Parameters
+    ----------
+    routes
+        Routes with ``vehicle_id`` and ``stops`` (each with ``site_id``, ``start`` and
+        ``departure`` in seconds); meal breaks and sites not in ``area_of`` are skipped when
+        ``area_of`` is given.
+    group_of
+        Vehicle id -> patrol group id (default: the vehicle id).
+    area_of
+        Site id -> key-area id (default: the site id is the area id).
+    """
+    out = []
+    for route in routes:
+        group = (group_of or {}).get(route.vehicle_id, route.vehicle_id)
+        for stop in route.stops:
+            sid = str(stop.site_id)
+            if sid.startswith("__"):
+                continue
+            if area_of is not None:
+                if sid not in area_of:
+                    continue
+                sid = area_of[sid]
+            out.append(Visit(sid, int(stop.start), int(stop.departure), str(group)))
+    return out
+
+
+def patrolled_from_routes(
+    routes: Iterable[Any],
+    ends: Mapping[str, tuple[int, int]],
+    path_streets: Callable[[int, int], list[str]],
+) -> list[str]:
+    """Return the street ids travelled by routes, leg by leg (repeats kept).
+
+    Parameters
+    ----------
+    routes
+        Routes with ``vehicle_id`` and ``stops`` (``node``, ``exit_node``).
+    ends
+        Vehicle id -> (start node, end node).
+    path_streets
+        Street ids of the shortest path between two nodes, e.g.
+        ``lambda a, b: net.path_streets(a, b, mode)[0]``.
+    """
+    out: list[str] = []
+    for route in routes:
+        here, last = ends[route.vehicle_id]
+        for stop in route.stops:
+            if stop.node != here:
+                out.extend(path_streets(here, int(stop.node)))
+            if stop.exit_node != stop.node:
+                out.extend(path_streets(int(stop.node), int(stop.exit_node)))
+            here = int(stop.exit_node)
+        if here != last:
+            out.extend(path_streets(here, last))
+    return out

@@ -145,3 +145,81 @@ def test_unknown_ids_are_refused():
         coverage([], ["s9"], **kw)
     with pytest.raises(ProblemError, match="ends at 5 before"):
         coverage([("A", 10, 5, "g")], [], **kw)
+
+
+def test_default_district_plan_tables(tmp_path):
+    """Tests risk -> dose -> routes -> coverage on the default district's night shift.
+
+    The theft-prone alley is a street hotspot; the tables per area and per grid are written
+    and add up (every planned visit serves a dosed area, grid sums equal area sums).
+    """
+    import datetime
+
+    import numpy as np
+
+    from geodata import StreetNetwork, load_district
+    from planner.camera_discount import area_camera_share
+    from planner.coverage import patrolled_from_routes, visits_from_routes
+    from planner.demand import compute_dose, dose_to_sites, standard_shifts
+    from planner.risk import district_risk
+    from planner.routing import RouteParams, solve_routes
+    from planner.routing_model import RoutingProblem, Vehicle
+
+    d = load_district()
+    day = datetime.date(2026, 7, 15)
+    risk = district_risk(d, on=day)
+    alley = d.manifest["hotspot_alley"]["street_id"]
+    assert alley in risk.streets.hotspots()
+    views = view_areas(d.cameras, d.streets, work_crs=d.work_crs)
+    share = area_camera_share(d.key_areas, d.streets, views, work_crs=d.work_crs)
+    night = standard_shifts(day)[1]
+    dose = compute_dose(risk.areas, d.key_areas, [night], camera_share=share)
+    assert len(dose) > 10
+
+    mode = "ebike"
+    net = StreetNetwork.from_district(d)
+    pts = d.key_areas.set_index("id").loc[dose["area_id"]].geometry.representative_point()
+    base = d.posts.set_index("id").geometry.loc["PR02"]
+    nodes = [int(net.snap(np.array([[base.x, base.y]]), mode)[0])]
+    nodes += [int(n) for n in net.snap(np.column_stack([pts.x, pts.y]), mode)]
+    matrix = net.matrix(nodes, nodes, mode)
+    sites = dose_to_sites(dose, {a: i + 1 for i, a in enumerate(dose["area_id"])})
+    vehicles = [Vehicle(g, 0, 0, (0, night.seconds), mode=mode) for g in ("A", "B")]
+    problem = RoutingProblem({mode: matrix}, tuple(sites), tuple(vehicles))
+    params = RouteParams(
+        time_limit=3, engine="ortools", first_solution="PARALLEL_CHEAPEST_INSERTION"
+    )
+    result = solve_routes(problem, params, seed=1)
+    assert result.is_feasible() and result.objective > 0
+
+    visits = visits_from_routes(result.routes)
+    patrolled = patrolled_from_routes(
+        result.routes,
+        {v.id: (0, 0) for v in vehicles},
+        lambda a, b: net.path_streets(nodes[a], nodes[b], mode)[0],
+    )
+    hours = np.flatnonzero(night.slot_weights())
+    res = coverage(
+        visits,
+        patrolled,
+        shift_seconds=night.seconds,
+        dose=dose,
+        key_areas=d.key_areas,
+        streets=d.streets,
+        grids=d.grids,
+        street_risk=risk.streets.window(hours),
+        work_crs=d.work_crs,
+        camera_views=views,
+    )
+    paths = res.write_csv(tmp_path, prefix="xinjiekou_night")
+    areas = pd.read_csv(paths[0])
+    grids = pd.read_csv(paths[1])
+    assert len(grids) == len(d.grids)
+    assert set(areas["area_id"]) == set(dose["area_id"])
+    assert areas["planned_visits"].sum() == len(visits) > 0
+    assert grids["planned_visits"].sum() == len(visits)
+    assert grids["needed_minutes"].sum() == dose["needed_minutes"].sum()
+    s = res.summary
+    assert 0 < s["street_km_patrolled"] <= s["street_km_travelled"]
+    assert 0 <= s["blind_share"] <= 1
+    assert s["areas_met"] > 0
