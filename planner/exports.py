@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
+from planner.plan_doc import check_document
+
 if TYPE_CHECKING:
     from planner.plan_doc import PlanDocument, Route, ShiftTemplate
 
@@ -529,7 +531,13 @@ def write_exports(doc: PlanDocument, out_dir: str | Path) -> list[Path]:
     -------
     list[Path]
         Every file written.
+
+    Raises
+    ------
+    ProblemError
+        When the plan is inconsistent (see :func:`planner.plan_doc.check_document`).
     """
+    check_document(doc)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = [

@@ -32,7 +32,7 @@ from reportlab.platypus import (
 from reportlab.platypus.doctemplate import LayoutError
 
 from planner.exceptions import ProblemError
-from planner.plan_doc import clock
+from planner.plan_doc import check_document, clock
 from web.fonts import cjk_font_subset, find_cjk_font
 
 if TYPE_CHECKING:
@@ -702,13 +702,15 @@ def write_route_sheets(
     Raises
     ------
     ProblemError
-        When the plan has no routes to print.
+        When the plan has no routes to print or is inconsistent (see
+        :func:`planner.plan_doc.check_document`).
     web.fonts.FontError
         When no font for Chinese text can be had.
     """
     if not doc.routes:
         msg = f"The plan {doc.plan_id} has no routes to print."
         raise ProblemError(msg)
+    check_document(doc)
     path = Path(path)
     source = font or find_cjk_font()
     lines = _street_lines(streets)

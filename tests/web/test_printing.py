@@ -98,9 +98,12 @@ def test_cjk_font_is_embedded(sheet: Path) -> None:
 def test_long_route_still_fits_one_page(doc: PlanDocument, tmp_path: Path) -> None:
     """Tests that a route with many stops is shrunk onto its page instead of spilling over."""
     route = doc.routes[1]
-    middle = list(route.stops[1:-1]) * 9
-    long_route = dataclasses.replace(route, stops=(route.stops[0], *middle, route.stops[-1]))
-    # Times need not be consistent for printing; the sheet shows what the plan says.
+    stops, clock = [], route.start_s
+    for stop in (route.stops[0], *list(route.stops[1:-1]) * 9, route.stops[-1]):
+        arrival = clock + 60
+        clock = arrival + stop.dwell
+        stops.append(dataclasses.replace(stop, arrival=arrival, start=arrival, departure=clock))
+    long_route = dataclasses.replace(route, stops=tuple(stops), end_s=clock)
     plan = dataclasses.replace(doc, routes=(doc.routes[0], long_route))
     out = tmp_path / "long.pdf"
     write_route_sheets(plan, out)
