@@ -1,4 +1,4 @@
-"""Solve a Curtois & Qu shift scheduling instance: ``python -m bench.rostering FILE --seconds S``."""
+"""Solve a Curtois & Qu instance: ``python -m bench.rostering FILE --seconds S --out F``."""
 
 from __future__ import annotations
 

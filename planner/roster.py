@@ -1,4 +1,4 @@
-"""Roster solver: CP-SAT over staff x days x shifts, with large-neighbourhood search for big cases."""
+"""Roster solver: CP-SAT over staff x days x shifts, with large-neighbourhood search."""
 
 from __future__ import annotations
 
@@ -172,7 +172,7 @@ class _Best:
         return False
 
     def get(self) -> tuple[list[int], int]:
-        """The best values and objective."""
+        """Return the best values and objective."""
         with self.lock:
             assert self.values is not None and self.objective is not None
             return self.values, self.objective
@@ -281,7 +281,7 @@ class _Lns:
 
 
 def _greedy(m: Model, params: RosterParams, seed: int, deadline: float) -> list[int] | None:
-    """A first roster built staff by staff against the cover still missing.
+    """Build a first roster staff by staff against the cover still missing.
 
     Works when no hard rule couples staff (soft cover, no crew, fairness or pattern); the
     result is completed to values of every variable of the full model.
@@ -302,7 +302,9 @@ def _greedy(m: Model, params: RosterParams, seed: int, deadline: float) -> list[
     for p in order:
         st = pr.staff[p]
         cover = tuple(
-            dataclasses.replace(c, requirement=max(0, c.requirement - count.get((c.day, c.shift), 0)))
+            dataclasses.replace(
+                c, requirement=max(0, c.requirement - count.get((c.day, c.shift), 0))
+            )
             for c in pr.cover
         )
         sub = dataclasses.replace(

@@ -29,7 +29,7 @@ def _hours(minutes: int | None) -> str:
 
 
 def rule_sentence(problem: RosterProblem, rule: str, staff: str) -> str:
-    """A captain's words for hard rule ``rule`` applied to ``staff``, with its limit."""
+    """Say hard rule ``rule`` for ``staff`` in a captain's words, with its limit."""
     rules = problem.rules
     who = next((s for s in problem.staff if s.id == staff), None)
     label = who.label if who else ""
@@ -71,7 +71,7 @@ def rule_sentence(problem: RosterProblem, rule: str, staff: str) -> str:
 def _core(
     problem: RosterProblem, params: RosterParams, seed: int, seconds: float
 ) -> list[tuple[str, str]] | None:
-    """A small set of hard rule keys that cannot all hold together, or ``None``."""
+    """Find a small set of hard rule keys that cannot all hold together, or ``None``."""
     t0 = time.monotonic()
     m = build_model(problem, guarded=True)
     m.cp.proto.clear_objective()
@@ -163,7 +163,7 @@ def explain_infeasible(
 
 
 def describe(problem: RosterProblem, result: RosterResult) -> list[str]:
-    """The result in words: status line, conflicts or broken rules, and each penalty."""
+    """Describe the result in words: status, conflicts or broken rules, each penalty."""
     lines = [result.summary()]
     if result.conflict:
         lines.append("These rules cannot all hold together:")

@@ -100,7 +100,7 @@ class Staff:
         return self.name or self.id
 
     def max_of(self, shift_id: str) -> int | None:
-        """The most shifts of ``shift_id`` allowed, or ``None`` for no limit."""
+        """Return the most shifts of ``shift_id`` allowed, or ``None`` for no limit."""
         for sid, n in self.max_shifts:
             if sid == shift_id:
                 return n
@@ -286,7 +286,10 @@ class RosterProblem:
         for pin in self.pins:
             self._check_day(pin.day, f"pin of {pin.staff!r}")
             if pin.staff not in known_p or (pin.shift is not None and pin.shift not in known_s):
-                msg = f"Pin on day {pin.day} names unknown staff {pin.staff!r} or shift {pin.shift!r}."
+                msg = (
+                    f"Pin on day {pin.day} names unknown staff {pin.staff!r} "
+                    f"or shift {pin.shift!r}."
+                )
                 raise ProblemError(msg)
         pat = self.rules.pattern
         if pat is not None:
@@ -311,7 +314,7 @@ class RosterProblem:
 
     # --- helpers -------------------------------------------------------------------------
     def shift(self, shift_id: str) -> ShiftType:
-        """The shift type with id ``shift_id``."""
+        """Return the shift type with id ``shift_id``."""
         for s in self.shifts:
             if s.id == shift_id:
                 return s
@@ -331,7 +334,7 @@ class RosterProblem:
         return [out[k] for k in sorted(out)]
 
     def day_label(self, day: int) -> str:
-        """A readable label of ``day``."""
+        """Return a readable label of ``day``."""
         if self.day_labels and 0 <= day < len(self.day_labels):
             return self.day_labels[day]
         return f"day {day}"
@@ -344,7 +347,9 @@ def rest_conflicts(problem: RosterProblem) -> list[tuple[str, int, str, str]]:
     -------
     list of tuple
         ``(first shift, day gap k >= 1, later shift, rule)`` where working ``later`` ``k`` days
-        after ``first`` breaks the rule ``"min_rest"`` or ``"rest_after_night"``.
+        after ``first`` breaks the rule ``"min_rest"``, ``"rest_after_night"`` (a non-night
+        shift too soon after a night; nights in a row are limited separately) or
+        ``"overlap"``.
     """
     rules = problem.rules
     out: list[tuple[str, int, str, str]] = []
@@ -352,15 +357,15 @@ def rest_conflicts(problem: RosterProblem) -> list[tuple[str, int, str, str]]:
         if a.start is None:
             continue
         end = a.start + a.minutes
-        need: list[tuple[int, str]] = []
-        if rules.min_rest_minutes is not None:
-            need.append((rules.min_rest_minutes, "min_rest"))
-        if rules.rest_after_night_minutes is not None and a.is_night:
-            need.append((rules.rest_after_night_minutes, "rest_after_night"))
-        need.append((0, "overlap"))
         for b in problem.shifts:
             if b.start is None:
                 continue
+            need: list[tuple[int, str]] = []
+            if rules.min_rest_minutes is not None:
+                need.append((rules.min_rest_minutes, "min_rest"))
+            if rules.rest_after_night_minutes is not None and a.is_night and not b.is_night:
+                need.append((rules.rest_after_night_minutes, "rest_after_night"))
+            need.append((0, "overlap"))
             for k in range(1, 8):
                 gap = k * DAY_MINUTES + b.start - end
                 broken = [rule for minutes, rule in need if gap < minutes]

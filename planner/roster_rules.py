@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -82,7 +83,7 @@ class Model:
         return ~self.off[p, d]
 
     def shift_lit(self, p: int, d: int, s: int) -> Lit | None:
-        """The variable of (p, d, s) or ``None`` when it is always 0."""
+        """Return the variable of (p, d, s), or ``None`` when it is always 0."""
         return self.x.get((p, d, s))
 
     def penalise(self, weight: int, expr: cp_model.LinearExprT) -> None:
@@ -113,7 +114,7 @@ def create_variables(m: Model) -> None:
 
 
 def add_days_off(m: Model) -> None:
-    """Fixed days off: the staff member works no shift on these days."""
+    """Keep fixed days off: the staff member works no shift on these days."""
     pr = m.problem
     for p, staff in enumerate(pr.staff):
         for d in sorted(staff.days_off):
@@ -239,7 +240,7 @@ def add_min_consecutive(m: Model) -> None:
 
 
 def add_min_consecutive_off(m: Model) -> None:
-    """Runs of days off inside the horizon last at least ``min_consecutive_off`` days."""
+    """Make runs of days off inside the horizon last ``min_consecutive_off`` days or more."""
     pr = m.problem
     for p, staff in enumerate(pr.staff):
         k = staff.min_consecutive_off
@@ -332,7 +333,7 @@ def add_pattern(m: Model) -> None:
 
 
 def add_min_crew(m: Model) -> None:
-    """A group on shift needs ``min_members`` present; reserves or neighbours may fill in."""
+    """Give a group on shift ``min_members`` present; reserves or neighbours may fill in."""
     pr = m.problem
     crew = pr.rules.crew
     if crew is None:
@@ -376,7 +377,14 @@ def add_cover(m: Model) -> None:
     """Staff per shift and day: hard sides as constraints, soft sides as weighted shortfall."""
     pr = m.problem
     sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    relax = m.relaxed is not None and ("cover", "") in m.relaxed
     for c in pr.cover:
+        if relax:
+            c = dataclasses.replace(
+                c,
+                under_weight=m.relax_weight if c.under_weight is None else c.under_weight,
+                over_weight=m.relax_weight if c.over_weight is None else c.over_weight,
+            )
         s = sidx[c.shift]
         lits = [m.x[p, c.day, s] for p in range(len(pr.staff)) if (p, c.day, s) in m.x]
         n = sum(lits)

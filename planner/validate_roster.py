@@ -148,15 +148,15 @@ def _check_hard(c: _Checker) -> None:
             if row[d] is not None:
                 c.h("days_off", st.id, [d], f"{who} works on {pr.day_label(d)}, a fixed day off.")
         for d in range(pr.days - 1):
-            if row[d] is not None and row[d + 1] is not None:
-                if row[d + 1] in pr.shift(row[d]).forbidden_next:
-                    c.h(
-                        "forbidden_succession",
-                        st.id,
-                        [d, d + 1],
-                        f"{who} works {row[d + 1]} on {pr.day_label(d + 1)} right after "
-                        f"{row[d]}, which it may not follow.",
-                    )
+            first, second = row[d], row[d + 1]
+            if first is not None and second in pr.shift(first).forbidden_next:
+                c.h(
+                    "forbidden_succession",
+                    st.id,
+                    [d, d + 1],
+                    f"{who} works {second} on {pr.day_label(d + 1)} right after "
+                    f"{first}, which it may not follow.",
+                )
         for aid, k, bid, rule in conflicts:
             for d in range(pr.days - k):
                 if row[d] == aid and row[d + k] == bid:
@@ -234,13 +234,13 @@ def _check_hard(c: _Checker) -> None:
                     )
         pat = pr.rules.pattern
         if pat is not None and pat.weight is None:
-            best, offset = _pattern_deviation(c, st.id, row)
-            if best:
+            n, days = _pattern_deviation(c, st.id, row)
+            if n:
                 c.h(
                     "pattern",
                     st.id,
-                    [],
-                    f"{who} leaves the rotation on {best} days (offset {offset}).",
+                    days,
+                    f"{who} leaves the rotation on {n} day(s): {_days_text(pr, days)}.",
                 )
     for pin in pr.pins:
         got = c.a[pin.staff][pin.day]
@@ -250,7 +250,8 @@ def _check_hard(c: _Checker) -> None:
                 "pinned",
                 pin.staff,
                 [pin.day],
-                f"{pin.staff} is pinned to {want} on {pr.day_label(pin.day)} but has {got or 'off'}.",
+                f"{pin.staff} is pinned to {want} on {pr.day_label(pin.day)} "
+                f"but has {got or 'off'}.",
             )
     for cov in pr.cover:
         n = sum(c.a[st.id][cov.day] == cov.shift for st in pr.staff)
@@ -320,16 +321,25 @@ def _night_runs(c: _Checker, row: Sequence[str | None]) -> list[tuple[int, int, 
     return [(a, b, b - a + 1) for a, b in c.runs(night)]
 
 
-def _pattern_deviation(c: _Checker, staff: str, row: Sequence[str | None]) -> tuple[int, int]:
+def _pattern_deviation(c: _Checker, staff: str, row: Sequence[str | None]) -> tuple[int, list[int]]:
+    """Fewest days off the rotation over the allowed offsets, and those days."""
     pat = c.pr.rules.pattern
     assert pat is not None
     length = len(pat.cycle)
     fixed = dict(pat.offsets)
     offsets = [fixed[staff] % length] if staff in fixed else range(length)
-    best = min(
-        (sum(row[d] != pat.cycle[(d + o) % length] for d in range(c.pr.days)), o) for o in offsets
-    )
-    return best
+    best: list[int] | None = None
+    for o in offsets:
+        days = [d for d in range(c.pr.days) if row[d] != pat.cycle[(d + o) % length]]
+        if best is None or len(days) < len(best):
+            best = days
+    assert best is not None
+    return len(best), best
+
+
+def _days_text(pr: RosterProblem, days: Sequence[int]) -> str:
+    shown = ", ".join(pr.day_label(d) for d in days[:6])
+    return shown + (", ..." if len(days) > 6 else "")
 
 
 def _check_soft(c: _Checker) -> None:
@@ -391,13 +401,13 @@ def _check_soft(c: _Checker) -> None:
                     )
         pat = rules.pattern
         if pat is not None and pat.weight is not None:
-            dev, offset = _pattern_deviation(c, st.id, row)
+            n, days = _pattern_deviation(c, st.id, row)
             c.s(
                 "pattern",
                 st.id,
-                [],
-                pat.weight * dev,
-                f"{st.label} leaves the rotation on {dev} day(s).",
+                days,
+                pat.weight * n,
+                f"{st.label} leaves the rotation on {n} day(s): {_days_text(pr, days)}.",
             )
     _fair_soft(c)
     crew = rules.crew
@@ -429,14 +439,14 @@ def _fair_soft(c: _Checker) -> None:
         (
             "fair_weekends",
             rules.fair_weekends_weight,
-            "weekend days",
+            "weekend shifts",
             lambda row: sum(row[d] is not None for d in wdays),
             True,
         ),
         (
             "fair_holidays",
             rules.fair_holidays_weight,
-            "public-holiday days",
+            "public-holiday shifts",
             lambda row: sum(row[d] is not None for d in pr.holidays),
             bool(pr.holidays),
         ),

@@ -1,0 +1,546 @@
+"""Read a patrol roster rules file (rules.toml); bad input gets one sentence naming key and line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from planner.exceptions import RulesError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+_ALLOWED: dict[str, set[str]] = {
+    "": {
+        "version",
+        "name",
+        "horizon",
+        "shifts",
+        "demand",
+        "rest",
+        "fairness",
+        "rotation",
+        "crew",
+        "leave",
+        "pins",
+        "surge",
+        "groups",
+        "teams",
+    },
+    "horizon": {"start", "days"},
+    "shifts": {"id", "name", "start", "end", "night"},
+    "demand": {"default", "under_weight", "over_weight", *WEEKDAYS},
+    "rest": {
+        "min_rest_hours",
+        "rest_after_night_hours",
+        "max_nights_in_row",
+        "max_nights_in_row_weight",
+        "max_days_in_row",
+        "min_days_off_in_row",
+    },
+    "fairness": {"nights", "weekends", "holidays"},
+    "rotation": {"pattern", "weight", "offsets"},
+    "crew": {"min_members", "reserves", "lend_weight", "neighbours"},
+    "leave": {"member", "from", "to", "reason"},
+    "pins": {"group", "date", "shift"},
+    "surge": {"public_holidays", "holiday_extra", "dates"},
+    "surge.dates": {"date", "name", "extra"},
+    "groups": {"id", "name", "name_en", "mode", "members"},
+    "groups.members": {"id", "name", "name_en", "role"},
+    "reserves": {"id", "name", "name_en"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftTemplate:
+    """A shift template: id, name, start minute after midnight, length in minutes."""
+
+    id: str
+    name: str
+    start: int
+    minutes: int
+    night: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """A patrol member (or reserve) with a stable id."""
+
+    id: str
+    name: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """A patrol group and its members."""
+
+    id: str
+    name: str
+    name_en: str
+    members: tuple[Member, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Leave:
+    """A member away from ``first`` to ``last`` (inclusive)."""
+
+    member: str
+    first: dt.date
+    last: dt.date
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class PinSpec:
+    """A group pinned to a shift (``None`` = off) on a date."""
+
+    group: str
+    date: dt.date
+    shift: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SurgeDate:
+    """A sensitive date that needs extra groups on some shifts."""
+
+    date: dt.date
+    name: str
+    extra: tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RulesFile:
+    """Everything a rules file says; see the default district's rules.toml for the meaning."""
+
+    path: str
+    name: str
+    horizon_start: dt.date | None
+    horizon_days: int | None
+    shifts: tuple[ShiftTemplate, ...]
+    demand: tuple[tuple[str, int], ...]
+    weekday_demand: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+    under_weight: int | None
+    over_weight: int | None
+    min_rest_minutes: int | None
+    rest_after_night_minutes: int | None
+    max_nights_in_row: int | None
+    max_nights_weight: int | None
+    max_days_in_row: int | None
+    min_days_off_in_row: int | None
+    fair_nights: int
+    fair_weekends: int
+    fair_holidays: int
+    pattern: tuple[str | None, ...]
+    pattern_weight: int | None
+    pattern_offsets: tuple[tuple[str, int], ...]
+    min_members: int | None
+    reserves: tuple[Member, ...]
+    lend_weight: int
+    neighbours: tuple[tuple[str, tuple[str, ...]], ...]
+    leave: tuple[Leave, ...]
+    pins: tuple[PinSpec, ...]
+    public_holidays: bool
+    holiday_extra: tuple[tuple[str, int], ...]
+    surge_dates: tuple[SurgeDate, ...]
+    groups: tuple[Group, ...]
+
+
+class _Reader:
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def line_of(self, key: str, value: Any = None) -> int | None:
+        """Line of the first ``key =`` (or table header) in the file, 1-based."""
+        leaf = key.split(".")[-1]
+        pat = re.compile(rf"^\s*(\[+\s*{re.escape(key)}\s*\]+|\"?{re.escape(leaf)}\"?\s*=)")
+        hits = [i for i, line in enumerate(self.lines, 1) if pat.search(line)]
+        if value is not None and isinstance(value, str):
+            exact = [i for i in hits if value in self.lines[i - 1]]
+            if exact:
+                return exact[0]
+        if not hits:
+            inline = re.compile(rf"\b{re.escape(leaf)}\s*=")
+            hits = [i for i, line in enumerate(self.lines, 1) if inline.search(line)]
+        return hits[0] if hits else None
+
+    def fail(self, key: str, what: str, value: Any = None) -> RulesError:
+        line = self.line_of(key, value)
+        where = f"{self.path.name} line {line}" if line else self.path.name
+        return RulesError(f"{where}: {key} {what}.")
+
+    def keys(self, table: dict[str, Any], section: str, name: str) -> None:
+        allowed = _ALLOWED[section]
+        for key in table:
+            if key not in allowed:
+                full = f"{name}.{key}" if name else key
+                raise self.fail(
+                    full, f"is not a known setting (known: {', '.join(sorted(allowed))})"
+                )
+
+    def int_(self, table: dict[str, Any], key: str, name: str, *, default: Any = None) -> Any:
+        if key not in table:
+            return default
+        value = table[key]
+        full = f"{name}.{key}" if name else key
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(full, f"must be a whole number, not {value!r}")
+        if value < 0:
+            raise self.fail(full, f"must not be negative ({value})")
+        return value
+
+    def hours(self, table: dict[str, Any], key: str, name: str) -> int | None:
+        if key not in table:
+            return None
+        value = table[key]
+        full = f"{name}.{key}"
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.fail(full, f"must be a number of hours, not {value!r}")
+        if value < 0:
+            raise self.fail(full, f"must not be negative ({value})")
+        return round(value * 60)
+
+    def date(self, value: Any, key: str) -> dt.date:
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise self.fail(key, f"must be a date like 2026-12-07, not {value!r}", value)
+
+    def str_(self, table: dict[str, Any], key: str, name: str, *, required: bool = True) -> str:
+        value = table.get(key)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or not value:
+            raise self.fail(f"{name}.{key}", "must be a non-empty text", value)
+        return value
+
+    def counts(self, value: Any, key: str, shifts: set[str]) -> tuple[tuple[str, int], ...]:
+        if not isinstance(value, dict):
+            raise self.fail(key, f"must be a table of shift = number, not {value!r}")
+        out = []
+        for sid, n in value.items():
+            if sid not in shifts:
+                raise self.fail(key, f"names unknown shift {sid!r}", sid)
+            if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+                raise self.fail(key, f"needs a whole number >= 0 for shift {sid!r}, not {n!r}")
+            out.append((sid, n))
+        return tuple(out)
+
+
+def _clock(reader: _Reader, value: Any, key: str) -> int:
+    if isinstance(value, dt.time):
+        return value.hour * 60 + value.minute
+    if isinstance(value, str):
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})", value.strip())
+        if m and int(m.group(1)) <= 24 and int(m.group(2)) < 60:
+            return (int(m.group(1)) * 60 + int(m.group(2))) % 1440
+    raise reader.fail(key, f"must be a time like 08:00, not {value!r}", value)
+
+
+def _groups(reader: _Reader, raw: Any, source: str) -> tuple[Group, ...]:
+    if not isinstance(raw, list) or not raw:
+        raise reader.fail("groups", f"in {source} must be a non-empty list of [[groups]]")
+    out = []
+    seen: set[str] = set()
+    for g in raw:
+        reader.keys(g, "groups", "groups")
+        gid = reader.str_(g, "id", "groups")
+        if gid in seen:
+            raise reader.fail("groups.id", f"{gid!r} appears twice", gid)
+        seen.add(gid)
+        members = []
+        for mem in g.get("members", []):
+            if isinstance(mem, str):
+                members.append(Member(mem))
+                continue
+            reader.keys(mem, "groups.members", "groups.members")
+            members.append(Member(reader.str_(mem, "id", "groups.members"), mem.get("name", "")))
+        out.append(Group(gid, g.get("name", gid), g.get("name_en", f"Group {gid}"), tuple(members)))
+    return tuple(out)
+
+
+def read_teams(path: str | Path) -> tuple[Group, ...]:
+    """Read groups and members from a district's teams.toml."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    reader = _Reader(path, text)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path.name}: not valid TOML ({exc})."
+        raise RulesError(msg) from exc
+    raw = doc.get("groups", [])
+    names = {
+        str(m.get("id")): str(m.get("name", ""))
+        for m in doc.get("members", [])
+        if isinstance(m, dict)
+    }
+    groups = []
+    for g in raw:
+        members = tuple(
+            Member(m["id"], m.get("name", ""))
+            if isinstance(m, dict)
+            else Member(str(m), names.get(str(m), ""))
+            for m in g.get("members", [])
+        )
+        groups.append(
+            Group(
+                str(g.get("id", "")),
+                g.get("name", ""),
+                g.get("name_en", f"Group {g.get('id', '')}"),
+                members,
+            )
+        )
+    if not groups or any(not g.id for g in groups):
+        raise reader.fail("groups", "must list groups, each with an id")
+    return tuple(groups)
+
+
+def load_rules(path: str | Path, *, teams: str | Path | None = None) -> RulesFile:
+    """Read and check a rules file.
+
+    Parameters
+    ----------
+    path
+        The rules.toml file.
+    teams
+        A teams.toml with the groups, used when the rules file has no ``[[groups]]``.
+
+    Returns
+    -------
+    RulesFile
+        The checked rules.
+
+    Raises
+    ------
+    RulesError
+        One sentence naming the file, line and key that is wrong.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        msg = f"Cannot read the rules file {path}: {exc.strerror}."
+        raise RulesError(msg) from exc
+    r = _Reader(path, text)
+    try:
+        doc = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = f"{path.name} is not valid TOML: {exc}."
+        raise RulesError(msg) from exc
+    r.keys(doc, "", "")
+    for section in ("horizon", "demand", "rest", "fairness", "rotation", "crew", "surge"):
+        table = doc.get(section, {})
+        if not isinstance(table, dict):
+            raise r.fail(section, "must be a table")
+        r.keys(table, section, section)
+
+    hz = doc.get("horizon", {})
+    h_start = r.date(hz["start"], "horizon.start") if "start" in hz else None
+    h_days = r.int_(hz, "days", "horizon")
+    if h_days == 0:
+        raise r.fail("horizon.days", "must be at least 1")
+
+    # shifts
+    raw_shifts = doc.get("shifts")
+    if not isinstance(raw_shifts, list) or not raw_shifts:
+        raise r.fail("shifts", "must list at least one [[shifts]] template")
+    shifts: list[ShiftTemplate] = []
+    for s in raw_shifts:
+        r.keys(s, "shifts", "shifts")
+        sid = r.str_(s, "id", "shifts")
+        if sid.lower() == "off":
+            raise r.fail("shifts.id", "may not be 'off' (it means a day off)", sid)
+        if any(t.id == sid for t in shifts):
+            raise r.fail("shifts.id", f"{sid!r} appears twice", sid)
+        start = _clock(r, s.get("start"), f"shifts.start (shift {sid})")
+        end = _clock(r, s.get("end"), f"shifts.end (shift {sid})")
+        minutes = (end - start) % 1440
+        if minutes == 0:
+            raise r.fail(
+                "shifts",
+                f"template {sid!r} lasts zero hours ({s.get('start')}–{s.get('end')})",
+                sid,
+            )
+        night = s.get("night")
+        shifts.append(ShiftTemplate(sid, s.get("name", sid), start, minutes, night))
+    for i, a in enumerate(shifts):
+        for b in shifts[i + 1 :]:
+            if _overlap(a, b):
+                raise r.fail(
+                    "shifts",
+                    f"templates {a.id!r} and {b.id!r} overlap in time; a group works one "
+                    "shift a day, so templates must not overlap",
+                    b.id,
+                )
+    sids = {s.id for s in shifts}
+
+    # groups
+    if "groups" in doc:
+        groups = _groups(r, doc["groups"], path.name)
+    elif teams is not None and Path(teams).is_file():
+        groups = read_teams(teams)
+    else:
+        raise r.fail("groups", "are missing: define [[groups]] or ship a teams.toml beside it")
+    gids = {g.id for g in groups}
+    members = {m.id for g in groups for m in g.members}
+
+    def group_ref(value: Any, key: str) -> str:
+        if value not in gids:
+            raise r.fail(
+                key, f"names unknown group {value!r} (known: {', '.join(sorted(gids))})", value
+            )
+        return str(value)
+
+    def in_horizon(day: dt.date, key: str) -> dt.date:
+        if h_start is not None and h_days is not None:
+            last = h_start + dt.timedelta(days=h_days - 1)
+            if not h_start <= day <= last:
+                raise r.fail(
+                    key, f"date {day} is outside the horizon {h_start} to {last}", str(day)
+                )
+        return day
+
+    # demand
+    dm = doc.get("demand", {})
+    demand = r.counts(dm.get("default", {s.id: 1 for s in shifts}), "demand.default", sids)
+    weekday_demand = tuple((w, r.counts(dm[w], f"demand.{w}", sids)) for w in WEEKDAYS if w in dm)
+    under = r.int_(dm, "under_weight", "demand")
+    over = r.int_(dm, "over_weight", "demand")
+
+    rest = doc.get("rest", {})
+    fair = doc.get("fairness", {})
+    for key in fair:
+        r.int_(fair, key, "fairness")
+
+    # rotation
+    rot = doc.get("rotation", {})
+    pattern: list[str | None] = []
+    for item in rot.get("pattern", []):
+        if not isinstance(item, str) or (item not in sids and item.lower() != "off"):
+            raise r.fail(
+                "rotation.pattern", f"names unknown shift {item!r} (use a shift id or 'off')", item
+            )
+        pattern.append(None if item.lower() == "off" else item)
+    offsets = rot.get("offsets", {})
+    if not isinstance(offsets, dict):
+        raise r.fail("rotation.offsets", "must be a table of group = offset")
+    pattern_offsets = tuple(
+        (group_ref(g, "rotation.offsets"), r.int_(offsets, g, "rotation.offsets")) for g in offsets
+    )
+
+    # crew
+    crew = doc.get("crew", {})
+    reserves: list[Member] = []
+    for res in crew.get("reserves", []):
+        if isinstance(res, str):
+            reserves.append(Member(res))
+        elif isinstance(res, dict):
+            r.keys(res, "reserves", "crew.reserves")
+            reserves.append(Member(r.str_(res, "id", "crew.reserves"), res.get("name", "")))
+        else:
+            raise r.fail("crew.reserves", f"must list member ids, not {res!r}")
+    nb = crew.get("neighbours", {})
+    if not isinstance(nb, dict):
+        raise r.fail("crew.neighbours", "must be a table of group = [groups]")
+    neighbours = tuple(
+        (
+            group_ref(g, "crew.neighbours"),
+            tuple(group_ref(h, "crew.neighbours") for h in hs),
+        )
+        for g, hs in nb.items()
+    )
+    min_members = r.int_(crew, "min_members", "crew")
+
+    # leave
+    leave = []
+    raw_leave = doc.get("leave", [])
+    known_people = members | {m.id for m in reserves}
+    for item in raw_leave:
+        r.keys(item, "leave", "leave")
+        mem = item.get("member")
+        if mem not in known_people:
+            raise r.fail("leave.member", f"names unknown member {mem!r}", mem)
+        first = in_horizon(r.date(item.get("from"), "leave.from"), "leave.from")
+        last = in_horizon(r.date(item.get("to", item.get("from")), "leave.to"), "leave.to")
+        if last < first:
+            raise r.fail("leave.to", f"{last} is before leave.from {first}", str(last))
+        leave.append(Leave(mem, first, last, item.get("reason", "")))
+
+    pins = []
+    for item in doc.get("pins", []):
+        r.keys(item, "pins", "pins")
+        g = group_ref(item.get("group"), "pins.group")
+        day = in_horizon(r.date(item.get("date"), "pins.date"), "pins.date")
+        sid = item.get("shift")
+        if not isinstance(sid, str) or (sid not in sids and sid.lower() != "off"):
+            raise r.fail(
+                "pins.shift", f"names unknown shift {sid!r} (use a shift id or 'off')", sid
+            )
+        pins.append(PinSpec(g, day, None if sid.lower() == "off" else sid))
+
+    surge = doc.get("surge", {})
+    surge_dates = []
+    for item in surge.get("dates", []):
+        r.keys(item, "surge.dates", "surge.dates")
+        day = in_horizon(r.date(item.get("date"), "surge.dates.date"), "surge.dates.date")
+        extra = r.counts(item.get("extra", {}), "surge.dates.extra", sids)
+        surge_dates.append(SurgeDate(day, item.get("name", ""), extra))
+    public = surge.get("public_holidays", False)
+    if not isinstance(public, bool):
+        raise r.fail("surge.public_holidays", f"must be true or false, not {public!r}")
+
+    return RulesFile(
+        path=str(path),
+        name=str(doc.get("name", path.stem)),
+        horizon_start=h_start,
+        horizon_days=h_days,
+        shifts=tuple(shifts),
+        demand=demand,
+        weekday_demand=weekday_demand,
+        under_weight=under,
+        over_weight=over,
+        min_rest_minutes=r.hours(rest, "min_rest_hours", "rest"),
+        rest_after_night_minutes=r.hours(rest, "rest_after_night_hours", "rest"),
+        max_nights_in_row=r.int_(rest, "max_nights_in_row", "rest"),
+        max_nights_weight=r.int_(rest, "max_nights_in_row_weight", "rest"),
+        max_days_in_row=r.int_(rest, "max_days_in_row", "rest"),
+        min_days_off_in_row=r.int_(rest, "min_days_off_in_row", "rest"),
+        fair_nights=r.int_(fair, "nights", "fairness", default=0),
+        fair_weekends=r.int_(fair, "weekends", "fairness", default=0),
+        fair_holidays=r.int_(fair, "holidays", "fairness", default=0),
+        pattern=tuple(pattern),
+        pattern_weight=r.int_(rot, "weight", "rotation"),
+        pattern_offsets=pattern_offsets,
+        min_members=min_members,
+        reserves=tuple(reserves),
+        lend_weight=r.int_(crew, "lend_weight", "crew", default=1),
+        neighbours=neighbours,
+        leave=tuple(leave),
+        pins=tuple(pins),
+        public_holidays=public,
+        holiday_extra=r.counts(surge.get("holiday_extra", {}), "surge.holiday_extra", sids),
+        surge_dates=tuple(surge_dates),
+        groups=groups,
+    )
+
+
+def _overlap(a: ShiftTemplate, b: ShiftTemplate) -> bool:
+    """Whether two daily templates overlap on the 24-hour clock."""
+
+    def pieces(t: ShiftTemplate) -> list[tuple[int, int]]:
+        end = t.start + t.minutes
+        if end <= 1440:
+            return [(t.start, end)]
+        return [(t.start, 1440), (0, end - 1440)]
+
+    return any(x0 < y1 and y0 < x1 for x0, x1 in pieces(a) for y0, y1 in pieces(b))

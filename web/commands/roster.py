@@ -1,0 +1,115 @@
+"""The `patrol roster` command: a patrol roster for a district, with its reasons in words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import click
+
+from planner.exceptions import RulesError
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError as exc:
+        msg = f"--start must be a date like 2026-12-07, not {value!r}."
+        raise RulesError(msg) from exc
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def render(doc: dict[str, Any], lines: list[str]) -> str:
+    """Render the roster as a text table (groups x dates), then the explanation lines."""
+    dates = [dt.date.fromisoformat(d) for d in doc["dates"]]
+    width = max(_width(g["name"]) for g in doc["groups"])
+    head_w = "".join("MTWTFSS"[d.weekday()] for d in dates)
+    head_d = "".join(str(d.day % 10) for d in dates)
+    out = [
+        f"{doc['name']}: {dates[0]} to {dates[-1]}",
+        f"{'':{width}}  {head_w}",
+        f"{'':{width}}  {head_d}",
+    ]
+    for g in doc["groups"]:
+        row = doc["assignment"].get(g["id"], [])
+        out.append(_pad(g["name"], width) + "  " + "".join(s if s else "." for s in row))
+    shifts = ", ".join(f"{s['id']} = {s['name']}" for s in doc["shifts"])
+    out.append(f"({shifts}; . = off)")
+    for item in doc["surge"]:
+        out.append(f"Surge: {item['date']} {item['name']}.")
+    for item in doc["lending"]:
+        out.append(f"Fill-in: {item['member']} joins group {item['group']} on {item['date']}.")
+    out += lines
+    out += [f"Note: {n}" for n in doc["notes"]]
+    return "\n".join(out)
+
+
+@click.command("roster")
+@click.option(
+    "--district",
+    "district",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="District folder (default: the default district).",
+)
+@click.option("--start", "start", required=True, help="First day, YYYY-MM-DD.")
+@click.option("--days", "days", required=True, type=int, help="Number of days.")
+@click.option(
+    "--rules",
+    "rules",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Rules file (default: the district's rules.toml).",
+)
+@click.option(
+    "--out", "out", type=click.Path(path_type=Path), default=None, help="Write JSON here."
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the roster as JSON.")
+@click.option("--time-limit", "time_limit", default=10.0, show_default=True, type=float)
+@click.option("--seed", "seed", default=0, show_default=True, type=int)
+def roster(
+    district: Path | None,
+    start: str,
+    days: int,
+    rules: Path | None,
+    out: Path | None,
+    as_json: bool,
+    time_limit: float,
+    seed: int,
+) -> None:
+    """Roster the district's patrol groups: who works which shift on which day."""
+    from planner.patrol_roster import build_patrol_problem, district_rules, roster_document
+    from planner.roster import RosterParams, solve_roster
+    from planner.roster_explain import describe
+
+    first = _date(start)
+    if days <= 0:
+        msg = f"--days must be at least 1, not {days}."
+        raise RulesError(msg)
+    default_rules, teams = district_rules(district)
+    rules_path = rules or default_rules
+    if not rules_path.is_file():
+        msg = f"Rules file {rules_path} does not exist."
+        raise RulesError(msg)
+    problem = build_patrol_problem(rules_path, first, days, teams=teams)
+    result = solve_roster(problem.problem, RosterParams(time_limit=time_limit), seed=seed)
+    doc = roster_document(problem, result)
+    if out is not None:
+        out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if as_json:
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+    else:
+        shown = doc if result.is_feasible() or "relaxed" not in doc else {**doc, **doc["relaxed"]}
+        click.echo(render(shown, describe(problem.problem, result)))
+    if not result.is_feasible():
+        raise SystemExit(1)
