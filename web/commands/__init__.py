@@ -16,7 +16,11 @@ from web.commands.district import district as _district  # noqa: E402
 from web.commands.district import import_osm_command as _import_osm  # noqa: E402
 from web.commands.district_map import district_map as _district_map  # noqa: E402
 from web.commands.hotspots import hotspots as _hotspots  # noqa: E402
+from web.commands.hotspots import incidents as _incidents  # noqa: E402
+from web.commands.roster import roster as _roster  # noqa: E402
 
 COMMANDS.append(_hotspots)
+COMMANDS.append(_incidents)
+COMMANDS.append(_roster)
 COMMANDS.extend([_district, _import_osm])
 _district.add_command(_district_map, "map")
