@@ -114,7 +114,7 @@ def render(rows: list[dict], seconds: float) -> str:
         "reading the file to validated routes.",
         "",
         "Ours = `solve_routes` with the default engine `auto`: PyVRP in a child process and the "
-        "OR-Tools routing solver in the parent run side by side for 85% of the time (two "
+        "OR-Tools routing solver in the parent run side by side for 95% of the time (two "
         "processes, so two cores), then the better routes are read into the OR-Tools model "
         "(ReadAssignmentFromRoutes) and polished there for the rest. PyVRP column = PyVRP 0.14 "
         "alone, one process, the same data and prize scaling, the full wall time. Gap % = "

@@ -64,7 +64,8 @@ class RouteParams:
     polish_share
         Share of the time limit given to polishing the portfolio's best routes.
     noise
-        Relative seeded noise on arc costs (route variety); 0 keeps the costs exact.
+        Relative seeded noise on arc costs, and half as much on the value of optional sites
+        (route variety); 0 keeps the costs exact.
     """
 
     time_limit: float = 10.0
@@ -75,7 +76,7 @@ class RouteParams:
     ruin_size: int = 8
     prize_scale: int | None = None
     pyvrp_prize_scale: int | None = None
-    polish_share: float = 0.15
+    polish_share: float = 0.05
     noise: float = 0.0
 
     def __post_init__(self) -> None:
@@ -376,6 +377,8 @@ def run_ortools(
     for g, opts in zip(layout.groups, layout.group_site, strict=True):
         site = prob.sites[opts]
         penalty = MANDATORY_PENALTY if site.mandatory else site.value * scale
+        if params.noise > 0 and not site.mandatory:
+            penalty = int(penalty * (1.0 + 0.5 * params.noise * rng.uniform(-1.0, 1.0)))
         indices = [manager.NodeToIndex(n) for n in g]
         routing.AddDisjunction(indices, penalty, 1)
         if site.vehicles:

@@ -126,11 +126,9 @@ def run_pyvrp(
     return routes
 
 
-def _child(
-    layout: Layout, params: RouteParams, seconds: float, seed: int, conn: Connection
-) -> None:
+def _child(layout: Layout, params: RouteParams, until: float, seed: int, conn: Connection) -> None:
     try:
-        conn.send(run_pyvrp(layout, params, seconds, seed=seed))
+        conn.send(run_pyvrp(layout, params, until - time.perf_counter() - 0.2, seed=seed))
     except Exception as exc:  # the parent logs it and carries on with its own routes
         conn.send(repr(exc))
     finally:
@@ -165,17 +163,18 @@ def portfolio(
     import pyvrp  # noqa: F401  (imported before the fork so the child starts at once)
 
     total = deadline - time.perf_counter()
-    race = total * (1.0 - params.polish_share) - 0.15
+    reserve = max(0.3, params.polish_share * total)
+    race_end = deadline - reserve
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(layout, params, race, seed, child), daemon=True)
+    proc = ctx.Process(target=_child, args=(layout, params, race_end, seed, child), daemon=True)
     proc.start()
     child.close()
-    own = run_ortools(layout, params, max(race - 0.3, 0.05), seed=seed)
+    own = run_ortools(layout, params, max(race_end - time.perf_counter() - 0.1, 0.05), seed=seed)
     candidates: list[tuple[int, list[list[int]], str]] = []
     if own is not None:
         candidates.append((_value(layout, own.routes), own.routes, "ortools"))
-    wait = max(deadline - time.perf_counter() - total * params.polish_share * 0.5, 0.5)
+    wait = max(deadline - reserve * 0.6 - time.perf_counter(), 0.05)
     if parent.poll(wait):
         got = parent.recv()
         if isinstance(got, list):
@@ -192,7 +191,7 @@ def portfolio(
         return None, "ortools"
     candidates.sort(key=lambda c: c[0], reverse=True)
     best_value, best_routes, source = candidates[0]
-    left = deadline - time.perf_counter() - 0.1
+    left = deadline - time.perf_counter() - 0.25
     polished = run_ortools(layout, params, max(left, 0.05), initial=best_routes, seed=seed)
     if polished is not None and _value(layout, polished.routes) >= best_value:
         return polished, f"{source}+ortools polish"
