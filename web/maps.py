@@ -481,6 +481,7 @@ def base_map(
     title: str = "",
     attribution: str = DEFAULT_ATTRIBUTION,
     online_tiles: bool = False,
+    padding: tuple[int, int] = (190, 200),
 ) -> folium.Map:
     """Return an empty map with no tiles, fitted to ``bounds``, with style and attribution.
 
@@ -495,6 +496,8 @@ def base_map(
     online_tiles
         Add OpenStreetMap's public tiles as an optional base layer (needs the network; hidden
         until chosen in the layer control).
+    padding
+        Pixels kept free on the left (legend) and right (layer control) when fitting.
 
     Returns
     -------
@@ -511,7 +514,9 @@ def base_map(
         zoom_delta=0.5,
     )
     if online_tiles:
-        folium.TileLayer("OpenStreetMap", name="OpenStreetMap (online)", show=False).add_to(m)
+        folium.TileLayer(
+            "OpenStreetMap", name="OpenStreetMap (online)", overlay=True, show=False
+        ).add_to(m)
     PageStyle().add_to(m)
     ZoomClasses().add_to(m)
     MetricScale().add_to(m)
@@ -521,8 +526,8 @@ def base_map(
     # Keep the district clear of the legend (bottom left) and the layer control (top right).
     m.fit_bounds(
         [[min_lat, min_lon], [max_lat, max_lon]],
-        padding_top_left=(190, 20),
-        padding_bottom_right=(200, 20),
+        padding_top_left=(padding[0], 20),
+        padding_bottom_right=(padding[1], 20),
     )
     return m
 
@@ -1313,6 +1318,7 @@ def district_map(district: Any, *, lang: str = "zh", online_tiles: bool = False)
         title=title.strip(" —"),
         attribution=attribution,
         online_tiles=online_tiles,
+        padding=(190, 200) if lang == "zh" else (190, 250),
     )
     if getattr(district, "boundary", None) is not None:
         boundary_layer(district.boundary, lang=lang).add_to(m)
