@@ -31,6 +31,7 @@ from reportlab.platypus import (
 )
 from reportlab.platypus.doctemplate import LayoutError
 
+from geodata.categories import CATEGORIES
 from planner.exceptions import ProblemError
 from planner.plan_doc import check_document, clock
 from web.fonts import cjk_font_subset, find_cjk_font
@@ -79,17 +80,11 @@ HEADER_FILL = colors.HexColor("#E8EEF7")
 
 
 def _category_label(key: str) -> tuple[str, str]:
-    """Return the Chinese and English label of a key-area category."""
-    if key in EXTRA_CATEGORY_LABELS:
-        return EXTRA_CATEGORY_LABELS[key]
-    try:
-        from geodata.categories import CATEGORY_TABLE
-    except ImportError:  # pragma: no cover - the table ships with geodata
-        return key, ""
-    for cat in CATEGORY_TABLE:
-        if cat.key == key:
-            return cat.label_zh, cat.label_en
-    return key, ""
+    """Return the Chinese and English label of a key-area category (or post kind)."""
+    category = CATEGORIES.get(key)
+    if category is not None:
+        return category.label_zh, category.label_en
+    return EXTRA_CATEGORY_LABELS.get(key, (key, ""))
 
 
 @dataclass
