@@ -373,7 +373,13 @@ def read_incidents(
         try:
             if rec.get("__extra__"):
                 raise ValueError("the row has more fields than the header")
-            t = _parse_time(rec, cols, tz)
+            try:
+                t = _parse_time(rec, cols, tz)
+            except (ValueError, OverflowError) as exc:
+                raw = rec.get(cols.get("time", cols.get("date", "")), "")
+                raise ValueError(
+                    f"time {raw!r} is not a date and time such as 2026-07-01 21:30 ({exc})"
+                ) from None
             cat = _category(rec.get(cols["category"]))
             lon = _number(rec.get(cols["lon"]), "lon", -180, 180)
             lat = _number(rec.get(cols["lat"]), "lat", -90, 90)

@@ -48,3 +48,59 @@ def test_evaluate_bad_date_is_one_line(tmp_path):
     assert res.exit_code == 2
     assert "--train-until 'July'" in res.output
     assert "Traceback" not in res.output
+
+
+def test_hotspots_show_names_the_alley():
+    """Tests that `hotspots show --json` lists the default district's theft-prone alley."""
+    from geodata.bundle import read_manifest
+
+    res = CliRunner().invoke(cli, ["hotspots", "show", "--json"])
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    alley = read_manifest(None)["hotspot_alley"]["street_id"]
+    streets = [h["id"] for h in data["hotspots"] if h["kind"] == "street"]
+    assert alley in streets
+    text = CliRunner().invoke(cli, ["hotspots", "show", "--date", "2026-07-15"])
+    assert text.exit_code == 0 and "(named hotspot)" in text.output
+
+
+def _copy_default(tmp_path):
+    import shutil
+
+    from geodata.bundle import DEFAULT_DISTRICT_DIR
+
+    target = tmp_path / "xjk"
+    shutil.copytree(DEFAULT_DISTRICT_DIR, target)
+    return target
+
+
+def test_incidents_import_adds_and_reports(tmp_path, data_dir):
+    """Tests that `incidents import` stores good rows and lists bad ones with line numbers."""
+    from geodata.bundle import load_district
+
+    folder = _copy_default(tmp_path)
+    before = len(load_district(folder).incidents)
+    res = CliRunner().invoke(
+        cli,
+        ["incidents", "import", str(data_dir / "incidents" / "some_bad.csv"), "--district",
+         str(folder)],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    assert "line 3: time 'yesterday'" in res.output
+    assert "imported 13 of 16 records; 3 refused." in res.output
+    assert len(load_district(folder).incidents) == before + 13
+
+
+def test_incidents_import_refused_file_changes_nothing(tmp_path, data_dir):
+    """Tests that a refused file exits 2 in one line and leaves incidents.csv unchanged."""
+    folder = _copy_default(tmp_path)
+    before = (folder / "incidents.csv").read_bytes()
+    for args in (
+        [str(data_dir / "incidents" / "mostly_bad.csv")],
+        [str(data_dir / "incidents" / "good_zh.csv"), "--map", "发案时间=when"],
+        [str(data_dir / "incidents" / "good_zh.csv"), "--tz", "Mars/Base"],
+    ):
+        res = CliRunner().invoke(cli, ["incidents", "import", *args, "--district", str(folder)])
+        assert res.exit_code == 2, res.output
+        assert res.output.startswith("Error: ") and res.output.count("\n") == 1
+    assert (folder / "incidents.csv").read_bytes() == before

@@ -70,3 +70,127 @@ def evaluate(incidents: Path, train_until: str, cell: float, area: float, as_jso
         f"forecast / best baseline ({result.best_baseline.name}): {result.ratio:.3f}; "
         f"the oracle row is the ceiling no forecast can pass."
     )
+
+
+@hotspots.command("show")
+@click.argument("district", required=False, type=click.Path(path_type=Path))
+@click.option(
+    "--date",
+    "on",
+    default=None,
+    help="Date the hotspots are for (sets the season), e.g. 2026-07-15; default none.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the hotspots as JSON.")
+def show(district: Path | None, on: str | None, as_json: bool) -> None:
+    """List the hotspots of DISTRICT (default: the default district).
+
+    Hotspots are the riskiest key areas, street segments and grids (the top tenth of each) by
+    recency-weighted, smoothed incident risk with category patterns and season.
+    """
+    from datetime import date
+
+    from geodata.bundle import load_district
+    from planner.exceptions import IncidentError
+    from planner.risk import district_risk
+
+    day = None
+    if on is not None:
+        try:
+            day = date.fromisoformat(on)
+        except ValueError:
+            raise IncidentError(f"--date {on!r} is not a date such as 2026-07-15.") from None
+    loaded = load_district(district)
+    risk = district_risk(loaded, on=day)
+    table = risk.hotspot_table()
+    named = loaded.manifest.get("hotspot_alley", {}).get("street_id")
+    if as_json:
+        click.echo(
+            json.dumps(
+                {
+                    "district": loaded.name,
+                    "as_of": risk.as_of,
+                    "incidents": risk.n_incidents,
+                    "hotspots": table.to_dict(orient="records"),
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return
+    click.echo(
+        f"{loaded.name}: {len(table)} hotspots from {risk.n_incidents} incidents "
+        f"(as of {risk.as_of})."
+    )
+    days = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    for kind in ("area", "street", "grid"):
+        part = table[table["kind"] == kind] if len(table) else table
+        click.echo(f"\n{kind} hotspots ({len(part)}):")
+        for row in part.itertuples(index=False):
+            peak = f"{days[row.peak_how // 24]} {row.peak_how % 24:02d}:00"
+            mark = " (named hotspot)" if row.id == named else ""
+            pin = " [pinned]" if row.pinned else ""
+            click.echo(
+                f"  {row.rank:>3}. {row.id}  {row.name}  risk {row.weekly:.1f}/week, "
+                f"peak {peak}{pin}{mark}"
+            )
+
+
+@click.group("incidents")
+def incidents() -> None:
+    """Incident history of a district: import records."""
+
+
+@incidents.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--district",
+    "district",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="District bundle folder; default the default district.",
+)
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read the file's COLUMN as FIELD (id, time, date, hour, category, lon, lat, "
+    "description); repeat for several.",
+)
+@click.option(
+    "--tz", default=None, help="Time zone of times without an offset; default the district's."
+)
+@click.option("--replace", is_flag=True, help="Replace the stored history instead of adding.")
+@click.option("--dry-run", is_flag=True, help="Check the file and report; store nothing.")
+def import_command(
+    file: Path,
+    district: Path | None,
+    mapping: tuple[str, ...],
+    tz: str | None,
+    replace: bool,
+    dry_run: bool,
+) -> None:
+    """Import incident records from FILE (CSV or GeoJSON) into a district.
+
+    Bad records are listed with their line numbers and left out; a file that cannot be used
+    is refused whole and nothing stored changes.
+    """
+    from planner.incidents import import_incidents, parse_mapping
+
+    report = import_incidents(
+        file,
+        district,
+        mapping=parse_mapping(mapping),
+        time_zone=tz,
+        replace=replace,
+        dry_run=dry_run,
+    )
+    for err in report.errors:
+        click.echo(f"{file}: {err}", err=True)
+    if report.n_bad > len(report.errors):
+        click.echo(f"... and {report.n_bad - len(report.errors)} more bad records.", err=True)
+    verb = "would import" if dry_run else "imported"
+    click.echo(
+        f"{verb} {report.n_ok} of {report.n_rows} records; {report.n_bad} refused"
+        + (" (dry run: nothing stored)." if dry_run else ".")
+    )
