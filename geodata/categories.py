@@ -230,7 +230,17 @@ CATEGORY_TABLE: tuple[Category, ...] = (
         (("shop", ()),),
     ),
 )
-"""The category table, in matching order."""
+"""The category table, in matching order.
+
+It follows the places Chinese community patrols focus on: school and kindergarten gates
+(priority 5); markets, supermarkets and malls (convenience stores included: open late, cash
+and crowds), internet cafes, banks and ATMs, entertainment venues (bars, pubs, nightclubs, KTV,
+cinemas, theatres) and stations (railway and metro stations and entrances, bus stations and
+stops) at 4; hotels, hospitals, government offices, squares and parks at 3; tourist sites and
+stadiums, pharmacies, restaurants and cafes, and other shops at 2 (pickpocketing and late-night
+disputes, but many of them). Police stations and rooms are no key areas: they become patrol
+posts. Plain amenities (benches, toilets, parking) are no patrol targets.
+"""
 
 CATEGORIES: dict[str, Category] = {c.key: c for c in CATEGORY_TABLE}
 """Categories by key; a key area's ``category`` must be one of these keys."""
@@ -255,8 +265,10 @@ def classify(tags: Mapping[str, str]) -> str | None:
         A key of :data:`CATEGORIES`; None for police places (see :func:`is_police`) and for
         features of no patrol interest.
     """
-    if is_police(tags) or (tags.get("shop") in _IGNORED_SHOP_VALUES and len(tags) <= 1):
+    if is_police(tags):
         return None
+    if tags.get("shop") in _IGNORED_SHOP_VALUES:
+        tags = {k: v for k, v in tags.items() if k != "shop"}
     for category in CATEGORY_TABLE:
         if category.matches(tags):
             return category.key

@@ -1,21 +1,4 @@
-"""Build a district from a local OpenStreetMap XML file: streets, key areas, posts, boundary.
-
-Street network
-    Only ways a patrol can walk or cycle are kept (:data:`WALKABLE_HIGHWAYS`): everything
-    from ``primary`` down to ``footway``, ``path`` and ``steps``, plus ``trunk`` roads, which in
-    Chinese downtowns are surface avenues with sidewalks. Motorways and their links,
-    construction/proposed/abandoned ways, platforms, indoor corridors, areas (``area=yes``) and
-    ways closed to the public (``access=private|no`` without ``foot``/``bicycle`` access) are
-    dropped. The network is cut to the data's extent (:func:`data_extent`), reduced to its
-    largest connected part and simplified with OSMnx (interstitial nodes removed; a street
-    keeps its own segment where the highway class, name or one-way flag changes).
-
-Key areas and posts
-    Nodes, closed ways and multipolygon relations are classified by
-    :func:`geodata.categories.classify`; police places become posts. Ids are stable:
-    ``osm-n<id>``, ``osm-w<id>``, ``osm-r<id>``. Duplicates (the same name and category within
-    :data:`DUPLICATE_RADIUS_M`, or an unnamed feature near one of its category) are merged.
-"""
+"""Build a district from a local OpenStreetMap XML file: streets, key areas, posts, boundary."""
 
 from __future__ import annotations
 
@@ -458,6 +441,24 @@ def import_osm(
     ------
     OsmImportError
         When the file is unreadable or holds no usable street network.
+
+    Notes
+    -----
+    Street network
+        Only ways a patrol can walk or cycle are kept (:data:`WALKABLE_HIGHWAYS`): everything
+        from ``primary`` down to ``footway``, ``path`` and ``steps``, plus ``trunk`` roads, which in
+        Chinese downtowns are surface avenues with sidewalks. Motorways and their links,
+        construction/proposed/abandoned ways, platforms, indoor corridors, areas (``area=yes``) and
+        ways closed to the public (``access=private|no`` without ``foot``/``bicycle`` access) are
+        dropped. The network is cut to the data's extent (:func:`data_extent`), reduced to its
+        largest connected part and simplified with OSMnx (interstitial nodes removed; a street
+        keeps its own segment where the highway class, name or one-way flag changes).
+
+    Key areas and posts
+        Nodes, closed ways and multipolygon relations are classified by
+        :func:`geodata.categories.classify`; police places become posts. Ids are stable:
+        ``osm-n<id>``, ``osm-w<id>``, ``osm-r<id>``. Duplicates (the same name and category within
+        :data:`DUPLICATE_RADIUS_M`, or an unnamed feature near one of its category) are merged.
     """
     file = Path(path)
     say = progress or (lambda _msg: None)

@@ -1,31 +1,4 @@
-"""Seeded sample data for what OpenStreetMap lacks: teams, police rooms, cameras, grids, incidents.
-
-Everything made here is labelled: the manifest lists the layers in ``sample_layers``, and
-rows carry ``source = "sample"`` (posts mix real OSM police stations with sample police
-rooms). The same district, seed and end date always give the same data.
-
-Teams
-    4 patrol groups A-D (一组…四组) of 4 members (A1…D4) with placeholder phone numbers
-    138-0000-00NN, and the team's vehicles: 8 bicycles, 15 e-bikes, 2 motorcycles.
-Posts
-    Community police rooms (社区警务室) at the busiest street junctions, as many as needed to
-    have :data:`MIN_POLICE_ROOMS`; OSM police stations are kept as they are.
-Cameras
-    At major junctions (all-round domes), and at the entrance of markets, schools,
-    kindergartens, stations, squares, banks and entertainment venues (facing the entrance,
-    90° field of view).
-Grids (网格)
-    The boundary cut along major streets (primary to tertiary) into faces; faces under
-    :data:`GRID_MIN_KM2` are merged into their longest-bordering neighbour, faces over
-    :data:`GRID_MAX_KM2` are split by a seeded k-means Voronoi, so grids cover the boundary
-    without overlaps at about 0.3-0.5 km² each.
-Incidents
-    12 months up to ``end``: theft, burglary, robbery, dispute, traffic and other, with
-    hour-of-day profiles per category, more on weekends and summer nights, placed near the
-    venues each category clusters at (markets, supermarkets, stations, entertainment,
-    internet-cafe-like venues, alleys, junctions), and one theft-prone named alley as a clear
-    hotspot (recorded in the manifest as ``hotspot_alley``).
-"""
+"""Seeded sample data where OSM is silent: teams, police rooms, cameras, grids, incidents."""
 
 from __future__ import annotations
 
@@ -571,6 +544,34 @@ def add_sample_data(
     ------
     InputError
         When the district has no streets to place sample data on.
+
+    Notes
+    -----
+    Everything made here is labelled: the manifest lists the layers in ``sample_layers``, and
+    rows carry ``source = "sample"`` (posts mix real OSM police stations with sample police
+    rooms). The same district, seed and end date always give the same data.
+
+    Teams
+        4 patrol groups A-D (一组…四组) of 4 members (A1…D4) with placeholder phone numbers
+        138-0000-00NN, and the team's vehicles: 8 bicycles, 15 e-bikes, 2 motorcycles.
+    Posts
+        Community police rooms (社区警务室) at the busiest street junctions, as many as needed to
+        have :data:`MIN_POLICE_ROOMS`; OSM police stations are kept as they are.
+    Cameras
+        At major junctions (all-round domes), and at the entrance of markets, schools,
+        kindergartens, stations, squares, banks and entertainment venues (facing the entrance,
+        90° field of view).
+    Grids (网格)
+        The boundary cut along major streets (primary to tertiary) into faces; faces under
+        :data:`GRID_MIN_KM2` are merged into their longest-bordering neighbour, faces over
+        :data:`GRID_MAX_KM2` are split by a seeded k-means Voronoi, so grids cover the boundary
+        without overlaps at about 0.3-0.5 km² each.
+    Incidents
+        12 months up to ``end``: theft, burglary, robbery, dispute, traffic and other, with
+        hour-of-day profiles per category, more on weekends and summer nights, placed near the
+        venues each category clusters at (markets, supermarkets, stations, entertainment,
+        internet-cafe-like venues, alleys, junctions), and one theft-prone named alley as a clear
+        hotspot (recorded in the manifest as ``hotspot_alley``).
     """
     if not len(district.streets):
         msg = f"District {district.name!r} has no streets to place sample data on."

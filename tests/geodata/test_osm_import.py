@@ -165,6 +165,8 @@ def test_category_table() -> None:
     assert classify({"amenity": "police"}) is None and is_police({"amenity": "police"})
     assert classify({"amenity": "bench"}) is None
     assert classify({"shop": "no"}) is None
+    assert classify({"shop": "vacant", "name": "旺铺招租"}) is None
+    assert classify({"shop": "vacant", "amenity": "bank"}) == "bank"
     for cat in CATEGORY_TABLE:
         assert 1 <= cat.priority <= 5
         assert cat.label_en and cat.label_zh and cat.color.startswith("#") and cat.icon
