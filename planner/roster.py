@@ -51,6 +51,8 @@ class RosterParams:
         Up to this many staff x days, the full model keeps one worker for the whole time
         (it proves optimality there); beyond it, every worker turns to neighbourhood search
         after ``first_phase``.
+    lns_linearization, lns_seconds
+        Linearization and time limit of each neighbourhood re-solve.
     lns
         Whether to improve with large-neighbourhood search when the full model is not proven.
     explain
@@ -63,6 +65,7 @@ class RosterParams:
     first_phase: float = 0.25
     full_model_cells: int = 600
     lns_linearization: int = 2
+    lns_seconds: float = 2.0
     lns: bool = True
     explain: bool = True
 
@@ -216,16 +219,16 @@ class _Lns:
         kind = self.rng.random()
         free: set[tuple[int, int]] = set()
         if kind < 0.4:
-            k = max(2, min(n, math.ceil(target / days)))
+            k = min(n, max(2, math.ceil(target / days)))
             for p in self.rng.sample(range(n), k):
                 free.update((p, d) for d in range(days))
         elif kind < 0.7:
-            width = max(3, min(days, math.ceil(target / n)))
+            width = min(days, max(3, math.ceil(target / n)))
             start = self.rng.randrange(0, days - width + 1)
             free.update((p, d) for p in range(n) for d in range(start, start + width))
         else:
-            width = max(3, min(days, math.ceil(days / 2)))
-            k = max(2, min(n, math.ceil(target / width)))
+            width = min(days, max(3, math.ceil(days / 2)))
+            k = min(n, max(2, math.ceil(target / width)))
             start = self.rng.randrange(0, days - width + 1)
             for p in self.rng.sample(range(n), k):
                 free.update((p, d) for d in range(start, start + width))
@@ -255,7 +258,7 @@ class _Lns:
             hint.values.extend(values)
             remaining = deadline - time.monotonic()
             seed = self.seed + 7919 * worker + self.iterations
-            solver = _solver(self.params, min(2.0, remaining), seed, workers=1)
+            solver = _solver(self.params, min(self.params.lns_seconds, remaining), seed, workers=1)
             solver.parameters.linearization_level = self.params.lns_linearization
             status = solver.solve(model)
             log.debug(
