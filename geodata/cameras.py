@@ -84,7 +84,7 @@ def _work_crs(gdf: gpd.GeoDataFrame, work_crs: CRS | str | None) -> CRS:
     if crs is None:
         msg = "Cannot choose a metric CRS for the cameras; give work_crs."
         raise CameraError(msg)
-    return crs
+    return CRS.from_user_input(crs)
 
 
 def street_corridors(

@@ -68,7 +68,8 @@ def school_day(day: date) -> bool:
 
     if day.weekday() >= 5 or day.month in SCHOOL_HOLIDAY_MONTHS:
         return False
-    return day not in holidays.China(years=day.year)
+    calendar = holidays.country_holidays("CN", years=day.year)
+    return day not in calendar
 
 
 DOSE_COLUMNS = (
@@ -235,9 +236,11 @@ def compute_dose(
             if visits:
                 reasons.append(f"risk {rho:.1f}× average")
             if hot and visits < 1:
-                visits, _ = 1, reasons.append("hotspot")
+                visits = 1
+                reasons.append("hotspot")
             if pinned and visits < params.pinned_visits:
-                visits, _ = params.pinned_visits, reasons.append("pinned by planner")
+                visits = params.pinned_visits
+                reasons.append("pinned by planner")
             windows = gate_windows(cats[i], shift)
             mandatory = pinned
             if windows:

@@ -488,13 +488,13 @@ def evaluate_forecast(
     if not (0 < area_share < 1):
         msg = f"Area share must be between 0 and 1, got {area_share}."
         raise IncidentError(msg)
-    cut = np.datetime64(pd.Timestamp(train_until).to_datetime64(), "ns")
-    end = (
-        points.time.max() + np.timedelta64(1, "h")
+    cut: np.datetime64 = np.datetime64(pd.Timestamp(train_until).to_datetime64(), "ns")
+    end: np.datetime64 = (
+        np.datetime64(points.time.max(), "ns") + np.timedelta64(1, "h")
         if test_until is None
         else np.datetime64(pd.Timestamp(test_until).to_datetime64(), "ns")
     )
-    start = points.time.min()
+    start: np.datetime64 = np.datetime64(points.time.min(), "ns")
     train = points.time < cut
     test = (points.time >= cut) & (points.time < end)
     if train.sum() == 0 or test.sum() == 0:
@@ -510,7 +510,7 @@ def evaluate_forecast(
 
     # Validation split inside the training period.
     val_days = min(test_days, train_days / 3.0)
-    vcut = cut - np.timedelta64(int(val_days * 86400), "s")
+    vcut: np.datetime64 = cut - np.timedelta64(int(val_days * 86400), "s")
     vhist = _window(points, grid, start, vcut)
     vmask = study_region(grid.counts(vhist.cells), kind=region)
     vtest = (points.time >= vcut) & train
@@ -543,11 +543,13 @@ def evaluate_forecast(
             kde_best = (v, bw)
     kde = gaussian_filter(grid.counts(full.cells), kde_best[1])
 
-    last_start = cut - np.timedelta64(int(test_days * 86400), "s")
+    last_start: np.datetime64 = cut - np.timedelta64(int(test_days * 86400), "s")
     last = grid.counts(_window(points, grid, max(last_start, start), cut).cells)
 
     methods = []
-    shown = {k: ("inf" if isinstance(v, float) and math.isinf(v) else v) for k, v in params.items()}
+    shown: dict[str, Any] = {
+        k: ("inf" if isinstance(v, float) and math.isinf(v) else v) for k, v in params.items()
+    }
     shown["validation_pai"] = round(best[0], 4)
     shown["category_weights"] = {k: round(v, 3) for k, v in weights.items()}
     for name, score, extra in (
@@ -555,8 +557,8 @@ def evaluate_forecast(
         ("last_period", last, {"days": round(min(test_days, train_days), 2)}),
         ("kde", kde, {"bandwidth_m": kde_best[1] * cell}),
     ):
-        p, h = pai(score, actual, mask)
-        methods.append(MethodScore(name, p, h, extra))
+        pai_m, hit_m = pai(score, actual, mask)
+        methods.append(MethodScore(name, pai_m, hit_m, extra))
     op, oh = hit_rate_at(actual, actual, area_share)
     result = EvaluationResult(
         cell=cell,

@@ -243,7 +243,7 @@ class RiskTable:
     def hotspots(self) -> list[str]:
         """Return the ids flagged as hotspots, riskiest first."""
         hot = self.info[self.info["hotspot"]]
-        return hot.sort_values("weekly", ascending=False).index.astype(str).tolist()
+        return [str(i) for i in hot.sort_values("weekly", ascending=False).index]
 
     def window(self, hows: NDArray[np.int64] | list[int]) -> pd.Series:
         """Return each place's risk summed over the given hour-of-week slots."""
