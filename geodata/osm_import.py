@@ -121,6 +121,11 @@ def read_osm_xml(path: str | Path) -> OsmData:
 def _take(elem: ET.Element, data: OsmData) -> None:
     """Store one finished XML element in ``data``."""
     tag = elem.tag
+    if tag in ("node", "way", "relation") and (
+        elem.get("action") == "delete" or elem.get("visible") == "false"
+    ):
+        elem.clear()  # deleted in a JOSM file, or a deleted version in a history export
+        return
     if tag == "node":
         nid = int(elem.get("id", "0"))
         data.nodes[nid] = (float(elem.get("lon", "nan")), float(elem.get("lat", "nan")))

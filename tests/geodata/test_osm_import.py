@@ -193,3 +193,16 @@ def test_nanjing_import_matches_the_default_district(nanjing: District) -> None:
     assert nanjing.streets["id"].tolist() == default.streets["id"].tolist()
     assert nanjing.key_areas["id"].tolist() == default.key_areas["id"].tolist()
     assert set(nanjing.posts["id"]) <= set(default.posts["id"])
+
+
+def test_deleted_objects_are_skipped(tiny_osm: Path, tmp_path: Path) -> None:
+    """Tests that a way marked deleted (JOSM action=delete) is not part of the network."""
+    text = tiny_osm.read_text(encoding="utf-8").replace(
+        '<way id="105">', '<way id="105" action="delete">'
+    )
+    file = tmp_path / "edited.osm"
+    file.write_text(text, encoding="utf-8")
+    streets = import_osm(file).streets
+    assert 105 not in set(streets["osm_way"])
+    # Node 2 now joins only 中山路, so 1-2-3 becomes one segment: 12 - 1 - 1 = 10.
+    assert len(streets) == 10
