@@ -128,7 +128,7 @@ def run_pyvrp(
 
 def _child(layout: Layout, params: RouteParams, until: float, seed: int, conn: Connection) -> None:
     try:
-        conn.send(run_pyvrp(layout, params, until - time.perf_counter() - 0.2, seed=seed))
+        conn.send(run_pyvrp(layout, params, until - time.perf_counter() - 0.25, seed=seed))
     except Exception as exc:  # the parent logs it and carries on with its own routes
         conn.send(repr(exc))
     finally:
@@ -163,7 +163,7 @@ def portfolio(
     import pyvrp  # noqa: F401  (imported before the fork so the child starts at once)
 
     total = deadline - time.perf_counter()
-    reserve = max(0.3, params.polish_share * total)
+    reserve = max(0.5, params.polish_share * total)
     race_end = deadline - reserve
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
@@ -174,7 +174,7 @@ def portfolio(
     candidates: list[tuple[int, list[list[int]], str]] = []
     if own is not None:
         candidates.append((_value(layout, own.routes), own.routes, "ortools"))
-    wait = max(deadline - reserve * 0.6 - time.perf_counter(), 0.05)
+    wait = max(deadline - 0.25 - time.perf_counter(), 0.05)
     if parent.poll(wait):
         got = parent.recv()
         if isinstance(got, list):
@@ -191,8 +191,8 @@ def portfolio(
         return None, "ortools"
     candidates.sort(key=lambda c: c[0], reverse=True)
     best_value, best_routes, source = candidates[0]
-    left = deadline - time.perf_counter() - 0.25
-    polished = run_ortools(layout, params, max(left, 0.05), initial=best_routes, seed=seed)
+    left = deadline - time.perf_counter() - 0.2
+    polished = run_ortools(layout, params, max(left, 0.02), initial=best_routes, seed=seed)
     if polished is not None and _value(layout, polished.routes) >= best_value:
         return polished, f"{source}+ortools polish"
     if source == "ortools" and own is not None:
