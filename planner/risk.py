@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
@@ -505,6 +506,81 @@ def compute_risk(
     )
 
 
+OVERRIDES_FILE = "hotspots.toml"
+"""File in a district bundle folder holding the planners' overrides (:func:`read_overrides`)."""
+
+
+def read_overrides(path: str | Path) -> dict[str, Override]:
+    """Read planner overrides from a TOML file (a missing file means none).
+
+    The file lists one table per place::
+
+        [[override]]
+        id = "e1166136999-4289676215"   # a key area, street or grid id
+        pin = true                      # always a hotspot
+        weight = 1.5                    # risk multiplier (default 1)
+        note = "theft-prone alley, residents' complaints"
+
+    Parameters
+    ----------
+    path
+        The TOML file, or a district bundle folder (then its ``hotspots.toml``).
+
+    Returns
+    -------
+    dict
+        Place id -> :class:`Override`.
+
+    Raises
+    ------
+    ProblemError
+        When the file is not valid TOML or an entry lacks an id, repeats one or has a bad value.
+    """
+    import tomllib
+
+    file = Path(path)
+    if file.is_dir():
+        file = file / OVERRIDES_FILE
+    if not file.is_file():
+        return {}
+    try:
+        data = tomllib.loads(file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        msg = f"Override file {file} is not valid TOML: {exc}."
+        raise ProblemError(msg) from None
+    out: dict[str, Override] = {}
+    entries = data.get("override", [])
+    if not isinstance(entries, list):
+        msg = f"Override file {file}: 'override' must be a list of tables ([[override]])."
+        raise ProblemError(msg)
+    for k, entry in enumerate(entries, start=1):
+        where = f"Override file {file}, entry {k}"
+        if not isinstance(entry, dict) or not str(entry.get("id", "")).strip():
+            msg = f"{where} has no id."
+            raise ProblemError(msg)
+        unknown = sorted(set(entry) - {"id", "pin", "weight", "note"})
+        if unknown:
+            msg = f"{where} has the unknown key {unknown[0]!r}; use id, pin, weight, note."
+            raise ProblemError(msg)
+        pid = str(entry["id"]).strip()
+        if pid in out:
+            msg = f"{where} repeats the id {pid!r}."
+            raise ProblemError(msg)
+        weight, pin = entry.get("weight", 1.0), entry.get("pin", False)
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            msg = f"{where} has weight {weight!r}, which is not a number."
+            raise ProblemError(msg)
+        if not isinstance(pin, bool):
+            msg = f"{where} has pin {pin!r}; use true or false."
+            raise ProblemError(msg)
+        try:
+            out[pid] = Override(float(weight), pin, str(entry.get("note", "")))
+        except ProblemError as exc:
+            msg = f"{where}: {exc}"
+            raise ProblemError(msg) from None
+    return out
+
+
 def district_risk(
     district: Any,
     *,
@@ -513,6 +589,9 @@ def district_risk(
     params: RiskParams | None = None,
 ) -> RiskResult:
     """Compute :func:`compute_risk` for a loaded district (``geodata.bundle.District``).
+
+    The overrides stored in the bundle's ``hotspots.toml`` (:func:`read_overrides`) apply,
+    and ``overrides`` given here take precedence over them.
 
     Parameters
     ----------
@@ -525,6 +604,7 @@ def district_risk(
     params
         Model settings.
     """
+    stored = read_overrides(district.path) if district.path is not None else {}
     return compute_risk(
         district.incidents,
         district.key_areas,
@@ -532,6 +612,6 @@ def district_risk(
         district.grids,
         work_crs=district.work_crs,
         month=on.month if on is not None else None,
-        overrides=overrides,
+        overrides={**stored, **(overrides or {})},
         params=params,
     )

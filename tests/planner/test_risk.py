@@ -151,3 +151,46 @@ def test_default_district_hotspots_include_the_alley():
     assert alley in r.streets.hotspots()
     table = r.hotspot_table()
     assert alley in set(table["id"])
+
+
+def test_overrides_file_in_bundle(tmp_path):
+    """Tests that hotspots.toml in a bundle folder pins places, and bad entries are named."""
+    from types import SimpleNamespace
+
+    from pyproj import CRS as ProjCRS
+
+    from planner.risk import district_risk, read_overrides
+
+    (tmp_path / "hotspots.toml").write_text(
+        '[[override]]\nid = "s3"\npin = true\nnote = "居民反映"\n\n'
+        '[[override]]\nid = "cafe"\nweight = 0\n',
+        encoding="utf-8",
+    )
+    ov = read_overrides(tmp_path)
+    assert ov["s3"].pin and ov["s3"].note == "居民反映" and ov["cafe"].weight == 0
+    areas, streets, grids = _layers()
+    d = SimpleNamespace(
+        path=tmp_path,
+        incidents=_incidents(),
+        key_areas=areas,
+        streets=streets,
+        grids=grids,
+        work_crs=ProjCRS.from_user_input(CRS),
+    )
+    r = district_risk(d)
+    assert set(r.streets.hotspots()) == {"s2", "s3"}
+    assert "cafe" not in r.areas.hotspots() and r.areas.info.loc["cafe", "weekly"] == 0
+    # Overrides given in the call win over the file.
+    r2 = district_risk(d, overrides={"s3": Override()})
+    assert r2.streets.hotspots() == ["s2"]
+    bad = tmp_path / "bad.toml"
+    for text, match in (
+        ("[[override]]\npin = true\n", "entry 1 has no id"),
+        ('[[override]]\nid = "a"\nweight = "lots"\n', "weight 'lots'"),
+        ('[[override]]\nid = "a"\n\n[[override]]\nid = "a"\n', "entry 2 repeats the id 'a'"),
+        ('[[override]]\nid = "a"\nwieght = 2\n', "unknown key 'wieght'"),
+        ("[[override]\n", "not valid TOML"),
+    ):
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(ProblemError, match=match):
+            read_overrides(bad)

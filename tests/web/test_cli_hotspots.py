@@ -104,3 +104,20 @@ def test_incidents_import_refused_file_changes_nothing(tmp_path, data_dir):
         assert res.exit_code == 2, res.output
         assert res.output.startswith("Error: ") and res.output.count("\n") == 1
     assert (folder / "incidents.csv").read_bytes() == before
+
+
+def test_hotspots_show_pin_and_weight():
+    """Tests that --pin makes a grid a hotspot and --weight 0 drops an area from the list."""
+    base = json.loads(CliRunner().invoke(cli, ["hotspots", "show", "--json"]).output)
+    top_area = next(h["id"] for h in base["hotspots"] if h["kind"] == "area")
+    grids = {h["id"] for h in base["hotspots"] if h["kind"] == "grid"}
+    calm = "G01" if "G01" not in grids else "G17"
+    res = CliRunner().invoke(
+        cli, ["hotspots", "show", "--json", "--pin", calm, "--weight", f"{top_area}=0"]
+    )
+    assert res.exit_code == 0, res.output
+    hot = {(h["kind"], h["id"]): h for h in json.loads(res.output)["hotspots"]}
+    assert hot[("grid", calm)]["pinned"]
+    assert ("area", top_area) not in hot
+    bad = CliRunner().invoke(cli, ["hotspots", "show", "--pin", "nowhere"])
+    assert bad.exit_code == 2 and "unknown place id 'nowhere'" in bad.output

@@ -80,19 +80,46 @@ def evaluate(incidents: Path, train_until: str, cell: float, area: float, as_jso
     default=None,
     help="Date the hotspots are for (sets the season), e.g. 2026-07-15; default none.",
 )
+@click.option("--pin", "pins", multiple=True, metavar="ID", help="Pin a place as a hotspot.")
+@click.option(
+    "--weight",
+    "weights",
+    multiple=True,
+    metavar="ID=X",
+    help="Multiply a place's risk by X (0 ignores it).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the hotspots as JSON.")
-def show(district: Path | None, on: str | None, as_json: bool) -> None:
+def show(
+    district: Path | None,
+    on: str | None,
+    pins: tuple[str, ...],
+    weights: tuple[str, ...],
+    as_json: bool,
+) -> None:
     """List the hotspots of DISTRICT (default: the default district).
 
     Hotspots are the riskiest key areas, street segments and grids (the top tenth of each) by
-    recency-weighted, smoothed incident risk with category patterns and season.
+    recency-weighted, smoothed incident risk with category patterns and season. Overrides in
+    the district's hotspots.toml apply; --pin and --weight add to them for this listing.
     """
     from datetime import date
 
     from geodata.bundle import load_district
-    from planner.exceptions import IncidentError
-    from planner.risk import district_risk
+    from planner.exceptions import IncidentError, ProblemError
+    from planner.risk import Override, district_risk
 
+    extra: dict[str, Override] = {}
+    for item in weights:
+        pid, sep, value = item.partition("=")
+        try:
+            w = float(value)
+        except ValueError:
+            w = float("nan")
+        if not sep or not pid or not w >= 0:
+            raise ProblemError(f"--weight {item!r} is not of the form ID=X with X >= 0.")
+        extra[pid] = Override(weight=w)
+    for pid in pins:
+        extra[pid] = Override(weight=extra[pid].weight if pid in extra else 1.0, pin=True)
     day = None
     if on is not None:
         try:
@@ -100,7 +127,7 @@ def show(district: Path | None, on: str | None, as_json: bool) -> None:
         except ValueError:
             raise IncidentError(f"--date {on!r} is not a date such as 2026-07-15.") from None
     loaded = load_district(district)
-    risk = district_risk(loaded, on=day)
+    risk = district_risk(loaded, on=day, overrides=extra)
     table = risk.hotspot_table()
     named = loaded.manifest.get("hotspot_alley", {}).get("street_id")
     if as_json:
