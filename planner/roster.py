@@ -321,7 +321,7 @@ def _greedy(m: Model, params: RosterParams, seed: int, deadline: float) -> list[
         left = deadline - time.monotonic()
         if left <= 0:
             return None
-        solver = _solver(params, min(0.3, left), seed, workers=1)
+        solver = _solver(params, min(2.0, left), seed, workers=1)
         solver.parameters.linearization_level = 1
         t = time.monotonic()
         status = solver.solve(sm.cp)

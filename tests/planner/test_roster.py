@@ -11,8 +11,8 @@ from planner.roster import RosterParams, SolveStatus, solve_roster
 from planner.roster_model import (
     Cover,
     Crew,
-    Pattern,
     PatrolRules,
+    Pattern,
     Pin,
     RosterProblem,
     ShiftRequest,
