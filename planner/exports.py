@@ -105,7 +105,6 @@ def write_roster_xlsx(doc: PlanDocument, path: str | Path) -> list[Path]:
         The path written.
     """
     from openpyxl import Workbook
-    from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
 
@@ -139,8 +138,8 @@ def write_roster_xlsx(doc: PlanDocument, path: str | Path) -> list[Path]:
         iso = day.isoformat()
         head = ws.cell(row=2, column=col)
         if iso in holidays:
+            head.value = f"{head.value}\n{holidays[iso]}"
             head.fill = fill(HOLIDAY_FILL)
-            head.comment = Comment(holidays[iso], "patrol-planner")
         elif day.weekday() >= 5:
             head.fill = fill(WEEKEND_FILL)
 
@@ -176,8 +175,9 @@ def write_roster_xlsx(doc: PlanDocument, path: str | Path) -> list[Path]:
     ws.column_dimensions["B"].width = 24
     for col in range(3, 3 + len(dates)):
         ws.column_dimensions[get_column_letter(col)].width = 16
-    for row in range(3, 3 + len(roster.groups)):
-        ws.row_dimensions[row].height = 34
+    for row in range(2, 3 + len(roster.groups)):
+        lines = max(str(c.value or "").count("\n") + 1 for c in ws[row])
+        ws.row_dimensions[row].height = 13 * lines + 6
     ws.freeze_panes = "C3"
     legend_row = 4 + len(roster.groups)
     legend = [

@@ -60,6 +60,7 @@ def test_roster_xlsx(doc: PlanDocument, tmp_path: Path) -> None:
     assert ws["C2"].value.startswith("09-30 周三 Wed")
     # 2026-10-01 is National Day: its header is shaded as a holiday.
     assert ws["D2"].fill.start_color.rgb.endswith(HOLIDAY_FILL)
+    assert ws["D2"].value == "10-01 周四 Thu\n国庆节 National Day"
     assert ws["A3"].value == "第一组 Group 1" and ws["B3"].value == "张伟、李娜"
     assert ws["C3"].value.startswith("白班 Day")
     # Group 1 is off on the holiday with Li Na on leave.
