@@ -13,7 +13,7 @@ from planner.validate_roster import check_roster
 
 
 def test_default_district_28_days():
-    """Tests the default 4-group, 28-day day/night roster: proven, fair nights, rest after nights."""
+    """Tests the default 4-group 28-day roster: proven, fair nights, rest after nights."""
     rules, teams = district_rules(None)
     roster = build_patrol_problem(rules, dt.date(2026, 12, 7), 28, teams=teams)
     result = solve_roster(roster.problem, RosterParams(time_limit=20.0), seed=0)

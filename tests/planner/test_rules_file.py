@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from planner.exceptions import RulesError
 from planner.patrol_roster import build_patrol_problem
 from planner.rules_file import load_rules
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture
