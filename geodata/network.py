@@ -403,7 +403,10 @@ class StreetNetwork:
 
     @property
     def node_ids(self) -> NDArray[np.int64]:
-        """OSM node id of every node, indexed by node index (sorted ascending)."""
+        """Id of every node by node index: OSM ids of street ends (ascending), then negative ids.
+
+        The negative ids ``-1, -2, ...`` name the interior nodes of split streets.
+        """
         return self._node_ids
 
     @property
@@ -422,12 +425,12 @@ class StreetNetwork:
         return self._work_crs
 
     def node_index(self, node_id: int) -> int:
-        """Return the node index of an OSM node id.
+        """Return the node index of a node id (see `node_ids`).
 
         Raises
         ------
         InputError
-            If no street ends at that node.
+            If the network has no such node.
         """
         try:
             return self._node_index[int(node_id)]
@@ -436,7 +439,13 @@ class StreetNetwork:
             raise InputError(msg) from None
 
     def node_lonlat(self, idx: int | ArrayLike) -> NDArray[np.float64]:
-        """Return the (lon, lat) of a node index, or an (n, 2) array for an array of indices."""
+        """Return the (lon, lat) of a node index, or an (n, 2) array for an array of indices.
+
+        Raises
+        ------
+        InputError
+            If an index is not an integer in range.
+        """
         nodes = self._check_nodes(idx, "node index")
         return self._node_lonlat[nodes].copy()
 
