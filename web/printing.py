@@ -567,7 +567,7 @@ def _sheet_story(
             para("成员 Members", ph),
             para(members),
             para("班次 Shift", ph),
-            para(f"{shift.name_zh} {shift.name} {shift.hours_label()}"),
+            para(_escape(f"{shift.name_zh} {shift.name} {shift.hours_label()}")),
         ],
         [
             para("方式 Mode", ph),
