@@ -96,7 +96,9 @@ _GIVEN = ["伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "斌", 
 def sample_teams(seed: int = DEFAULT_SEED) -> dict[str, Any]:
     """Return 4 groups of 4 members and the team's 25 vehicles (teams.toml content)."""
     rng = np.random.default_rng(seed)
-    modes = {"A": "ebike", "B": "ebike", "C": "bicycle", "D": "motorcycle"}
+    # 15 e-bikes carry three groups of 4, 8 bicycles one more; the 2 motorcycles are for
+    # leaders and quick response.
+    modes = {"A": "ebike", "B": "ebike", "C": "bicycle", "D": "ebike"}
     zh = {"A": "一组", "B": "二组", "C": "三组", "D": "四组"}
     groups, members = [], []
     used: set[str] = set()
@@ -553,7 +555,8 @@ def add_sample_data(
 
     Teams
         4 patrol groups A-D (一组…四组) of 4 members (A1…D4) with placeholder phone numbers
-        138-0000-00NN, and the team's vehicles: 8 bicycles, 15 e-bikes, 2 motorcycles.
+        138-0000-00NN, and the team's vehicles: 8 bicycles, 15 e-bikes, 2 motorcycles. Each
+        group has a default travel mode and a base post (the police rooms in turn).
     Posts
         Community police rooms (社区警务室) at the busiest street junctions, as many as needed to
         have :data:`MIN_POLICE_ROOMS`; OSM police stations are kept as they are.
@@ -583,6 +586,11 @@ def add_sample_data(
     grids = sample_grids(district, seed)
     hotspot = choose_hotspot_alley(district)
     incidents = sample_incidents(district, str(hotspot.name), end, seed, junctions)
+    teams = sample_teams(seed)
+    rooms = sorted(posts.loc[posts["kind"] == "police_room", "id"])
+    for i, group in enumerate(teams["groups"]):
+        if rooms:
+            group["base_post"] = rooms[i % len(rooms)]
     manifest = dict(district.manifest)
     manifest["sample_layers"] = ["teams", "cameras", "grids", "incidents"]
     manifest["sample_posts"] = sorted(posts.loc[posts["source"] == "sample", "id"].tolist())
@@ -607,5 +615,5 @@ def add_sample_data(
         cameras=cameras,
         grids=grids,
         incidents=incidents,
-        teams=sample_teams(seed),
+        teams=teams,
     )

@@ -48,6 +48,8 @@ def test_same_seed_rebuilds_the_committed_sample_data(default: District) -> None
     assert again.cameras.geom_equals_exact(default.cameras.geometry, 1e-7).all()
     assert again.grids.geom_equals_exact(default.grids.geometry, 1e-6).all()
     assert again.teams == default.teams
+    rooms = set(default.posts.loc[default.posts["kind"] == "police_room", "id"])
+    assert {g["base_post"] for g in default.teams["groups"]} <= rooms
 
 
 def test_another_seed_gives_other_incidents(default: District) -> None:
