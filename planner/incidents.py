@@ -218,16 +218,24 @@ def _read_table(path: Path) -> tuple[list[str], list[dict[str, Any]], str]:
             columns.update(dict.fromkeys(props))
             records.append(props)
         return list(columns), records, "feature"
+    text_lines = text.splitlines()
     reader = csv.DictReader(io.StringIO(text, newline=""))
     if not reader.fieldnames:
         msg = f"Incident file {path} is empty."
         raise IncidentError(msg)
     rows = []
+    last = reader.line_num
     for row in reader:
+        # The physical line where the record starts (blank lines and quoted line breaks count).
+        start = last + 1
+        last = reader.line_num
+        while start < last and not text_lines[start - 1].strip():
+            start += 1
+        rec: dict[str, Any] = {k: v for k, v in row.items() if k is not None}
+        rec["__line__"] = start
         if None in row:
-            rows.append({"__extra__": True, **{k: v for k, v in row.items() if k is not None}})
-        else:
-            rows.append(dict(row))
+            rec["__extra__"] = True
+        rows.append(rec)
     return [str(c) for c in reader.fieldnames], rows, "line"
 
 
@@ -369,7 +377,7 @@ def read_incidents(
     seen: set[str] = set()
     first = 2 if unit == "line" else 1
     for i, rec in enumerate(records):
-        line = i + first
+        line = int(rec.get("__line__", i + first))
         try:
             if rec.get("__extra__"):
                 raise ValueError("the row has more fields than the header")

@@ -143,3 +143,11 @@ def test_store_is_atomic_on_failure(bundle, monkeypatch):
         store_incidents(bundle, d.incidents)
     assert (bundle / "incidents.csv").read_bytes() == before
     assert not [p for p in bundle.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_line_numbers_count_blank_and_quoted_lines(data_dir):
+    """Tests that line numbers are physical lines: a quoted line break and a blank line count."""
+    rep = read_incidents(data_dir / "incidents" / "line_numbers.csv", time_zone=TZ)
+    assert [(e.line, e.reason.split(" ")[0]) for e in rep.errors] == [(5, "lat"), (8, "the")]
+    assert "more fields than the header" in rep.errors[1].reason
+    assert rep.incidents["description"].iloc[0] == "two\nlines"
