@@ -500,6 +500,52 @@ def _check_inside(district: District, where: str) -> None:
             raise BundleError(msg)
 
 
+def _check_teams(district: District, where: str) -> None:
+    """Check ``teams.toml``: unique ids, known members, vehicles with a known travel mode."""
+    from geodata.settings import MODES
+
+    teams = district.teams
+    if not teams:
+        return
+    file = f"File {TEAMS} in {where}"
+    for table in ("groups", "members", "vehicles"):
+        items = teams.get(table, [])
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            msg = f"{file} has a {table!r} entry that is not a list of tables ([[{table}]])."
+            raise BundleError(msg)
+        seen: set[str] = set()
+        for n, item in enumerate(items, start=1):
+            ident = str(item.get("id", "")).strip()
+            if not ident:
+                msg = f"{file}, {table} entry {n}, has no id."
+                raise BundleError(msg)
+            if ident in seen:
+                msg = f"{file} has the {table} id {ident!r} more than once."
+                raise BundleError(msg)
+            seen.add(ident)
+    members = {str(m["id"]) for m in teams.get("members", [])}
+    for g in teams.get("groups", []):
+        for m in g.get("members", []):
+            mid = str(m.get("id", "")) if isinstance(m, dict) else str(m)
+            if members and mid not in members:
+                msg = f"{file}: group {g['id']!r} lists member {mid!r}, who is not in [[members]]."
+                raise BundleError(msg)
+        mode = g.get("default_mode")
+        if mode is not None and mode not in MODES:
+            msg = (
+                f"{file}: group {g['id']!r} has default_mode {mode!r}; "
+                f"use one of {', '.join(MODES)}."
+            )
+            raise BundleError(msg)
+    for v in teams.get("vehicles", []):
+        if v.get("mode") not in MODES:
+            msg = (
+                f"{file}: vehicle {v['id']!r} has mode {v.get('mode')!r}; "
+                f"use one of {', '.join(MODES)}."
+            )
+            raise BundleError(msg)
+
+
 def check_district(district: District) -> None:
     """Check a loaded or freshly built district in memory.
 
@@ -513,6 +559,7 @@ def check_district(district: District) -> None:
         _check_layer(district, name, where)
     _check_values(district, where)
     _check_inside(district, where)
+    _check_teams(district, where)
 
 
 def validate_district(path: str | Path | None = None) -> None:

@@ -323,6 +323,24 @@ def test_incidents_without_a_column(bundle: Path) -> None:
     assert "'category'" in _error(bundle)
 
 
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ('[[groups]]\nid = "A"\nmembers = ["A1", "Z9"]\n', "member 'Z9'"),
+        ('[[groups]]\nid = "A"\ndefault_mode = "horse"\n', "default_mode 'horse'"),
+        ('[[vehicles]]\nid = "V1"\nmode = "bicycle"\n' * 2, "vehicles id 'V1' more than once"),
+        ('[[vehicles]]\nid = "V1"\nmode = "tram"\n', "mode 'tram'"),
+        ('[[members]]\nname = "王伟"\n', "members entry 2, has no id"),
+    ],
+)
+def test_bad_teams_file(bundle: Path, change: str, expected: str) -> None:
+    """Tests that teams.toml with unknown members, modes or duplicate ids is refused."""
+    base = '[[members]]\nid = "A1"\nname = "李强"\n\n'
+    (bundle / "teams.toml").write_text(base + change, encoding="utf-8")
+    message = _error(bundle)
+    assert "teams.toml" in message and expected in message
+
+
 def test_failed_write_leaves_the_saved_bundle_intact(bundle: Path) -> None:
     """Tests that writing an invalid district over a bundle fails and changes nothing."""
     (bundle / "rules.toml").write_text("min_rest_hours = 11\n", encoding="utf-8")
