@@ -402,3 +402,110 @@ def patrolled_from_routes(
         if here != last:
             out.extend(path_streets(here, last))
     return out
+
+
+def combine(results: Iterable[CoverageResult]) -> CoverageResult:
+    """Return the coverage of several shifts together (a day, a week, a plan).
+
+    Visits and minutes add up; the longest gap is the longest of any shift; street km
+    patrolled add up per shift (a street patrolled in two shifts counts twice); a street is a
+    blind spot when it is one in any shift, with its largest blind length.
+    """
+    parts = list(results)
+    if not parts:
+        msg = "There is no shift coverage to combine."
+        raise ProblemError(msg)
+    areas = pd.concat([p.areas for p in parts], ignore_index=True)
+    keys = ["area_id", "name", "category", "grid_id"]
+    a = (
+        areas.groupby(keys, sort=False, dropna=False)
+        .agg(
+            needed_visits=("needed_visits", "sum"),
+            needed_minutes=("needed_minutes", "sum"),
+            planned_visits=("planned_visits", "sum"),
+            planned_minutes=("planned_minutes", "sum"),
+            longest_gap_min=("longest_gap_min", "max"),
+            shifts_met=("met", "sum"),
+            shifts=("met", "size"),
+            camera_share=("camera_share", "max"),
+        )
+        .reset_index()
+    )
+    a["met"] = a["shifts_met"] == a["shifts"]
+    grids = pd.concat([p.grids for p in parts], ignore_index=True)
+    sums = [c for c in grids.columns if c not in ("grid_id", "name", "street_km", "blind_share")]
+    g = grids.groupby(["grid_id", "name"], sort=False).agg(
+        {**{c: "sum" for c in sums}, "street_km": "first"}
+    )
+    g = g.reset_index()
+    g["blind_share"] = np.where(g["high_risk_km"] > 0, g["blind_km"] / g["high_risk_km"], 0.0)
+    blind = pd.concat([p.blind_spots for p in parts], ignore_index=True)
+    if len(blind):
+        blind = (
+            blind.sort_values("blind_m", ascending=False)
+            .drop_duplicates("street_id")
+            .sort_values("risk", ascending=False)
+            .reset_index(drop=True)
+        )
+    summary: dict[str, Any] = {"shifts": len(parts)}
+    for key in parts[0].summary:
+        vals = [p.summary[key] for p in parts]
+        summary[key] = round(sum(vals), 3) if key != "blind_share" else None
+    summary["blind_share"] = (
+        round(summary["blind_km"] / summary["high_risk_km"], 4) if summary["high_risk_km"] else 0.0
+    )
+    summary["blind_spots"] = len(blind)
+    return CoverageResult(a, g, blind, summary)
+
+
+def plan_rows(
+    dose: pd.DataFrame, result: CoverageResult, *, date: str, shift_id: str
+) -> tuple[list[Any], list[Any]]:
+    """Return the plan document's dose and coverage rows for one shift.
+
+    Returns
+    -------
+    tuple of list
+        ``planner.plan_doc.DoseRow`` per dosed area and ``CoverageRow`` per area and grid.
+    """
+    from planner.plan_doc import CoverageRow, DoseRow
+
+    a = result.areas.set_index("area_id")
+    doses = []
+    for row in dose.itertuples(index=False):
+        got = a.loc[row.area_id] if row.area_id in a.index else None
+        doses.append(
+            DoseRow(
+                area_id=str(row.area_id),
+                date=date,
+                shift_id=shift_id,
+                needed_visits=int(row.visits),
+                needed_minutes=int(row.needed_minutes),
+                planned_visits=int(got["planned_visits"]) if got is not None else 0,
+                planned_minutes=round(float(got["planned_minutes"])) if got is not None else 0,
+            )
+        )
+    cover = [
+        CoverageRow(
+            level="area",
+            id=str(r.area_id),
+            name=str(r.name),
+            needed_minutes=int(r.needed_minutes),
+            planned_minutes=round(float(r.planned_minutes)),
+            planned_visits=int(r.planned_visits),
+            camera_share=float(r.camera_share),
+        )
+        for r in result.areas.itertuples(index=False)
+    ]
+    cover += [
+        CoverageRow(
+            level="grid",
+            id=str(r.grid_id),
+            name=str(r.name),
+            needed_minutes=int(r.needed_minutes),
+            planned_minutes=round(float(r.planned_minutes)),
+            planned_visits=int(r.planned_visits),
+        )
+        for r in result.grids.itertuples(index=False)
+    ]
+    return doses, cover

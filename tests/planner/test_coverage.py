@@ -223,3 +223,34 @@ def test_default_district_plan_tables(tmp_path):
     assert 0 < s["street_km_patrolled"] <= s["street_km_travelled"]
     assert 0 <= s["blind_share"] <= 1
     assert s["areas_met"] > 0
+
+
+def test_combine_shifts_and_plan_rows():
+    """Tests that two shifts add up, the longest gap is the worst shift's, and plan rows match."""
+    from planner.coverage import combine, plan_rows
+
+    areas, streets, grids, views = _district()
+    dose = pd.DataFrame({"area_id": ["A"], "visits": [1], "needed_minutes": [10]})
+    kw = dict(
+        dose=dose,
+        key_areas=areas,
+        streets=streets,
+        grids=grids,
+        street_risk=pd.Series({"s2": 1.0, "s4": 2.0}),
+        work_crs=CRS,
+        camera_views=views,
+        high_risk_share=0.5,
+    )
+    day = coverage([("A", 0, 600, "g1")], ["s2"], shift_seconds=3600, **kw)
+    night = coverage([], [], shift_seconds=7200, **kw)
+    both = combine([day, night])
+    a = both.areas.set_index("area_id")
+    assert a.loc["A", "planned_visits"] == 1 and a.loc["A", "needed_visits"] == 2
+    assert a.loc["A", "longest_gap_min"] == 120 and not a.loc["A", "met"]
+    assert both.summary["shifts"] == 2
+    # s4 is blind in both shifts (200 m each); s2 only at night.
+    assert both.summary["blind_km"] == pytest.approx(0.2 + 0.4, abs=0.003)
+    assert set(both.blind_spots["street_id"]) == {"s2", "s4"}
+    doses, cover = plan_rows(dose, day, date="2026-07-15", shift_id="D")
+    assert doses[0].planned_visits == 1 and doses[0].needed_minutes == 10
+    assert {(c.level, c.id) for c in cover} == {("area", "A"), ("grid", "G1"), ("grid", "G2")}
