@@ -92,9 +92,19 @@ class _ModeGraph:
     in_component: NDArray[np.bool_]  # nodes of the largest strongly connected component
     component: NDArray[np.int64]  # their indices
     tree: cKDTree | None  # over the component's metric coordinates
-    rows: NDArray[np.int32] | None = None  # cached shortest-path rows in ms (-1 unreachable)
-    have_row: NDArray[np.bool_] | None = None
+    symmetric: bool  # arcs come in pairs of equal weight (no one-way street binds the mode)
+    forward: _RowCache | None = None  # shortest-path rows from sources
+    backward: _RowCache | None = None  # rows of the reversed graph (= forward if symmetric)
+    reversed_csr: csr_matrix | None = None
     predecessors: dict[int, NDArray[np.int32]] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class _RowCache:
+    """Shortest-path rows in ms (int32, -1 unreachable) of the sources searched so far."""
+
+    rows: NDArray[np.int32]
+    have: NDArray[np.bool_]
 
 
 @dataclass(frozen=True, eq=False)
@@ -618,19 +628,42 @@ class StreetNetwork:
     def _rows(
         self, g: _ModeGraph, sources: NDArray[np.int64], targets: NDArray[np.int64]
     ) -> NDArray[np.integer[Any]]:
-        """Milliseconds from distinct sources to distinct targets; rows cached if small."""
+        """Milliseconds from distinct sources to distinct targets.
+
+        Searches run from the sources, or backwards from the targets on the reversed graph
+        when that needs fewer searches (few targets, or their rows already cached). Rows are
+        cached on networks of up to `settings.MATRIX_CACHE_MAX_NODES` nodes.
+        """
         n = self.n_nodes
         if n > settings.MATRIX_CACHE_MAX_NODES:
+            if len(targets) < len(sources):
+                back = _to_ms(dijkstra(self._reversed(g), directed=True, indices=targets))
+                return back[:, sources].T
             return _to_ms(dijkstra(g.csr, directed=True, indices=sources))[:, targets]
         with self._lock:
-            if g.rows is None or g.have_row is None:
-                g.rows = np.full((n, n), -1, dtype=np.int32)
-                g.have_row = np.zeros(n, dtype=bool)
-            missing = sources[~g.have_row[sources]]
-            if len(missing):
-                g.rows[missing] = _to_ms(dijkstra(g.csr, directed=True, indices=missing))
-                g.have_row[missing] = True
-            return g.rows[np.ix_(sources, targets)]
+            if g.forward is None:
+                g.forward = _RowCache(np.full((n, n), -1, np.int32), np.zeros(n, bool))
+            if g.backward is None:
+                g.backward = (
+                    g.forward
+                    if g.symmetric
+                    else _RowCache(np.full((n, n), -1, np.int32), np.zeros(n, bool))
+                )
+            need_forward = int((~g.forward.have[sources]).sum())
+            need_backward = int((~g.backward.have[targets]).sum())
+            if need_backward < need_forward:
+                _fill(g.backward, targets, self._reversed(g))
+                return g.backward.rows[np.ix_(targets, sources)].T
+            _fill(g.forward, sources, g.csr)
+            return g.forward.rows[np.ix_(sources, targets)]
+
+    def _reversed(self, g: _ModeGraph) -> csr_matrix:
+        if g.symmetric:
+            return g.csr
+        if g.reversed_csr is None:
+            g.reversed_csr = g.csr.transpose().tocsr()
+            g.reversed_csr.sort_indices()
+        return g.reversed_csr
 
     # ------------------------------------------------------------------ paths
 
@@ -808,7 +841,16 @@ class StreetNetwork:
             in_component=in_component,
             component=component,
             tree=tree,
+            symmetric=not bool((self._oneway & usable).any() and mode in settings.ONEWAY_MODES),
         )
+
+
+def _fill(cache: _RowCache, sources: NDArray[np.int64], csr: csr_matrix) -> None:
+    """Run one multi-source Dijkstra for the sources whose rows are not cached yet."""
+    missing = sources[~cache.have[sources]]
+    if len(missing):
+        cache.rows[missing] = _to_ms(dijkstra(csr, directed=True, indices=missing))
+        cache.have[missing] = True
 
 
 def _to_ms(dist: NDArray[np.float64]) -> NDArray[np.int64]:

@@ -196,9 +196,31 @@ def test_matrix_rows_are_cached(tiny_streets):
     net = StreetNetwork.from_streets(tiny_streets, work_crs=UTM, max_edge_m=None)
     first = net.matrix([0, 1, 1], [0, 1, 2, 3], "foot")
     graph = net._graphs["foot"]
-    assert graph.have_row is not None
-    assert graph.have_row.tolist() == [True, True, False, False, False, False, False]
+    assert graph.forward is not None
+    assert graph.forward.have.tolist() == [True, True, False, False, False, False, False]
     assert np.array_equal(net.matrix([1, 0], [0, 1, 2, 3], "foot"), first[[1, 0]])
+    assert graph.forward.have.tolist() == [True, True, False, False, False, False, False]
+
+
+def test_few_targets_search_backwards(tiny_streets):
+    """Tests that many-to-few matrices search back from the targets and give the same times."""
+    net = StreetNetwork.from_streets(tiny_streets, work_crs=UTM, max_edge_m=None)
+    sources = [idx(n) for n in (20, 30, 40, 50, 60)]
+    # E-bike to 10 (one-way 20 -> 30 binds): from 30 the long way round, 140 s.
+    assert net.matrix(sources, [idx(10)], "ebike").tolist() == [[20], [140], [80], [100], [120]]
+    graph = net._graphs["ebike"]
+    assert graph.backward is not None and graph.backward is not graph.forward
+    assert graph.backward.have.tolist() == [True, False, False, False, False, False, False]
+    assert graph.forward is not None and not graph.forward.have.any()
+    # The same figures from a forward search of every source.
+    full = StreetNetwork.from_streets(tiny_streets, work_crs=UTM, max_edge_m=None)
+    both = [*sources, idx(10)]
+    assert np.array_equal(
+        full.matrix(both, both, "ebike")[:5, 5:], [[20], [140], [80], [100], [120]]
+    )
+    # Foot is symmetric: one cache serves both directions.
+    net.matrix(sources, [idx(10)], "foot")
+    assert net._graphs["foot"].backward is net._graphs["foot"].forward
 
 
 def test_long_streets_are_split_into_interior_nodes(tiny_split):
@@ -357,7 +379,9 @@ def district_points(district) -> np.ndarray:
 
 
 @pytest.mark.parametrize("mode", settings.MODES)
-def test_district_matrix_is_a_metric_on_reachable_points(district_net, district_points, mode):
+def test_district_matrix_is_a_metric_on_reachable_points(
+    district, district_net, district_points, mode
+):
     """Tests that district matrices have a zero diagonal, no unreachable pairs, the triangle
     inequality, and symmetry for the modes not bound by one-way streets."""
     seconds = travel_time_matrix(district_net, district_points, mode)
@@ -380,6 +404,9 @@ def test_district_matrix_is_a_metric_on_reachable_points(district_net, district_
     assert np.isin(nodes, district_net.reachable(mode)).all()
     node_seconds = district_net.matrix(nodes, nodes, mode)
     assert node_seconds.min() >= 0
+    # Many-to-few matrices search backwards from the targets on a fresh network: same times.
+    fresh = StreetNetwork.from_district(district)
+    assert np.array_equal(fresh.matrix(nodes, nodes[:3], mode), node_seconds[:, :3])
     assert np.all(node_seconds[:, None, :] <= node_seconds[:, :, None] + node_seconds[None, :, :])
 
 
