@@ -172,6 +172,12 @@ class EvaluationResult:
             "n_test_in_region": self.n_test_in_region,
             "n_dropped": self.n_dropped,
             "region": self.region,
+            "region_definition": (
+                f"cells within {REGION_BUFFER_CELLS} cells ({REGION_BUFFER_CELLS * self.cell:g} m)"
+                " of a cell with a training incident; the test period is not used"
+                if self.region == "footprint"
+                else "every cell of the training incidents' bounding box"
+            ),
             "region_cells": self.region_cells,
             "selected_cells": round(self.selected_cells, 2),
             "validation_days": self.validation_days,
