@@ -101,7 +101,10 @@ class _ModeGraph:
 
 @dataclass(eq=False)
 class _RowCache:
-    """Shortest-path rows in ms (int32, -1 unreachable) of the sources searched so far."""
+    """Shortest-path rows in ms (int32, -1 unreachable) of the sources searched so far.
+
+    ``rows`` is allocated empty, so memory is only taken by the rows that get filled.
+    """
 
     rows: NDArray[np.int32]
     have: NDArray[np.bool_]
@@ -642,12 +645,12 @@ class StreetNetwork:
             return _to_ms(dijkstra(g.csr, directed=True, indices=sources))[:, targets]
         with self._lock:
             if g.forward is None:
-                g.forward = _RowCache(np.full((n, n), -1, np.int32), np.zeros(n, bool))
+                g.forward = _RowCache(np.empty((n, n), np.int32), np.zeros(n, bool))
             if g.backward is None:
                 g.backward = (
                     g.forward
                     if g.symmetric
-                    else _RowCache(np.full((n, n), -1, np.int32), np.zeros(n, bool))
+                    else _RowCache(np.empty((n, n), np.int32), np.zeros(n, bool))
                 )
             need_forward = int((~g.forward.have[sources]).sum())
             need_backward = int((~g.backward.have[targets]).sum())
