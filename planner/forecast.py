@@ -250,9 +250,10 @@ def read_points(path: str | Path) -> IncidentPoints:
         day = pd.to_datetime(df[cols["date"]], errors="coerce", format="mixed")
         when = day + pd.to_timedelta(hour.where((hour >= 0) & (hour < 24)), unit="h")
     elif "time" in cols:
-        when = pd.to_datetime(df[cols["time"]], errors="coerce", format="mixed")
-        if getattr(when.dt, "tz", None) is not None:
-            when = when.dt.tz_localize(None)
+        # Local wall-clock time: a UTC offset, where given, is dropped (not converted).
+        raw = df[cols["time"]].str.strip()
+        wall = raw.str.replace(r"(Z|[+-]\d\d:?\d\d)$", "", regex=True)
+        when = pd.to_datetime(wall, errors="coerce", format="mixed")
     else:
         msg = f"Incident file {path} has neither a 'time' column nor 'date' and 'hour' columns."
         raise IncidentError(msg)

@@ -97,3 +97,23 @@ def test_houston_forecast_against_naive_baselines(houston):
     assert ours > r.method("kde").pai
     assert r.ratio > 1.02
     assert ours <= r.oracle.pai
+
+
+def test_times_with_offsets_keep_wall_clock(tmp_path):
+    """Tests that times with differing UTC offsets are read as local wall-clock times."""
+    f = tmp_path / "offsets.csv"
+    f.write_text(
+        "time,lon,lat\n"
+        "2026-01-01T10:00:00+08:00,118.78,32.04\n"
+        "2026-01-02T10:00:00+09:00,118.78,32.04\n"
+        "2026-01-03 10:00,118.78,32.04\n"
+        "garbage,118.78,32.04\n",
+        encoding="utf-8",
+    )
+    points = read_points(f)
+    assert [str(t)[:16] for t in points.time] == [
+        "2026-01-01T10:00",
+        "2026-01-02T10:00",
+        "2026-01-03T10:00",
+    ]
+    assert points.dropped_lines == ((5, "no usable time"),)
