@@ -275,7 +275,10 @@ def _streets(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
                 ]
             )
         coords = np.round(np.asarray(geom.coords), 7)
-        key = (min(u, v), max(u, v), coords.tobytes() if u <= v else coords[::-1].tobytes())
+        forward, backward = coords.tobytes(), coords[::-1].tobytes()
+        # Both copies of a segment get one key; a loop's two copies run opposite ways round.
+        shape = min(forward, backward) if u == v else forward if u < v else backward
+        key = (min(u, v), max(u, v), shape)
         if key in seen:
             continue
         seen.add(key)

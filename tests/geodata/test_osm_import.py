@@ -206,3 +206,23 @@ def test_deleted_objects_are_skipped(tiny_osm: Path, tmp_path: Path) -> None:
     assert 105 not in set(streets["osm_way"])
     # Node 2 now joins only 中山路, so 1-2-3 becomes one segment: 12 - 1 - 1 = 10.
     assert len(streets) == 10
+
+
+def test_a_loop_street_is_one_segment(tmp_path: Path) -> None:
+    """Tests that a cul-de-sac loop becomes one self-loop segment, not one per direction."""
+    file = tmp_path / "loop.osm"
+    file.write_text(
+        '<osm><bounds minlat="0" minlon="0" maxlat="0.01" maxlon="0.01"/>'
+        '<node id="1" lat="0.001" lon="0.001"/><node id="2" lat="0.001" lon="0.004"/>'
+        '<node id="3" lat="0.003" lon="0.006"/><node id="4" lat="0.001" lon="0.008"/>'
+        '<node id="5" lat="0.006" lon="0.004"/>'
+        '<way id="1"><nd ref="1"/><nd ref="2"/><tag k="highway" v="residential"/></way>'
+        '<way id="2"><nd ref="2"/><nd ref="3"/><nd ref="4"/><nd ref="2"/>'
+        '<tag k="highway" v="service"/></way>'
+        '<way id="3"><nd ref="2"/><nd ref="5"/><tag k="highway" v="footway"/></way></osm>',
+        encoding="utf-8",
+    )
+    streets = import_osm(file).streets
+    loops = streets[streets["u"] == streets["v"]]
+    assert len(streets) == 3
+    assert loops["u"].tolist() == [2]

@@ -127,6 +127,6 @@ def import_osm_command(osm_file: Path, out: Path, name: str | None) -> None:
     click.echo(
         f"Wrote {out}: {s['street_nodes']} street nodes, {s['street_edges']} segments "
         f"({s['street_km']:.1f} km, {s['alley_segments']} alleys), {s['key_areas']} key areas "
-        f"in {s['key_area_categories']} categories, {s['posts']} posts, "
+        f"in {s['key_area_categories']} categories, posts: {s['posts']}, "
         f"{s['area_km2']:.2f} km²."
     )
