@@ -182,7 +182,7 @@ class Override:
     Attributes
     ----------
     weight
-        Multiplier of the computed risk (1 = unchanged, 0 = ignore the place).
+        Multiplier of the computed risk (1 = unchanged, 0 = ignore the place, even if pinned).
     pin
         Always flag the place as a hotspot, and give it at least the risk of the riskiest
         place of its kind.
@@ -329,7 +329,7 @@ def _table(
     hourly = hourly * weights[:, None]
     if pinned.any() and len(ids):
         top = hourly.sum(axis=1).max()
-        for k in np.flatnonzero(pinned):
+        for k in np.flatnonzero(pinned & (weights > 0)):
             w = hourly[k].sum()
             if w < top:
                 hourly[k] = hourly[k] * (top / w) if w > 0 else top / HOURS_OF_WEEK
