@@ -365,12 +365,6 @@ class StreetNetwork:
         u = np.searchsorted(node_ids, u_ids).astype(np.int64)
         v = np.searchsorted(node_ids, v_ids).astype(np.int64)
 
-        start = shapely.get_coordinates(shapely.get_point(geoms, 0))
-        end = shapely.get_coordinates(shapely.get_point(geoms, -1))
-        lonlat = np.empty((len(node_ids), 2))
-        lonlat[v] = end
-        lonlat[u] = start  # a geometry starts at its u node
-
         if work_crs is None:
             work_crs = streets.estimate_utm_crs()
         crs = CRS.from_user_input(work_crs)
@@ -381,17 +375,33 @@ class StreetNetwork:
             msg = f"max_edge_m must be a positive number of metres or None, not {max_edge_m!r}."
             raise InputError(msg)
         to_metric = Transformer.from_crs(settings.STORAGE_CRS, crs, always_xy=True)
-        x, y = to_metric.transform(lonlat[:, 0], lonlat[:, 1])
-        xy = np.column_stack([x, y])
 
-        # Geometries are expected to run u -> v; detect any stored the other way round.
+        start = shapely.get_coordinates(shapely.get_point(geoms, 0))
+        end = shapely.get_coordinates(shapely.get_point(geoms, -1))
         sx, sy = to_metric.transform(start[:, 0], start[:, 1])
         ex, ey = to_metric.transform(end[:, 0], end[:, 1])
         s_xy, e_xy = np.column_stack([sx, sy]), np.column_stack([ex, ey])
+
+        # Geometries should run from u to v; find any stored the other way round. A node sits
+        # where most of its streets put it; a street is reversed when its ends match its
+        # nodes better the other way, or when its u and v land on one point (a dead end whose
+        # only street is reversed takes its other end's position).
+        n_nodes = len(node_ids)
+        xy, _ = _vote_positions(np.concatenate([u, v]), np.vstack([s_xy, e_xy]), n_nodes)
         along = np.hypot(*(s_xy - xy[u]).T) + np.hypot(*(e_xy - xy[v]).T)
         against = np.hypot(*(s_xy - xy[v]).T) + np.hypot(*(e_xy - xy[u]).T)
-        reversed_ = against + 1e-9 < along
-        off = np.minimum(along, against) > 2 * _ENDPOINT_TOLERANCE_M
+        collapsed = (u != v) & (np.hypot(*(xy[u] - xy[v]).T) < _ENDPOINT_TOLERANCE_M)
+        collapsed &= np.hypot(*(s_xy - e_xy).T) >= _ENDPOINT_TOLERANCE_M
+        reversed_ = (against + _ENDPOINT_TOLERANCE_M < along) | collapsed
+        first = np.where(reversed_[:, None], e_xy, s_xy)
+        last = np.where(reversed_[:, None], s_xy, e_xy)
+        xy, source = _vote_positions(np.concatenate([u, v]), np.vstack([first, last]), n_nodes)
+        ends_lonlat = np.vstack(
+            [np.where(reversed_[:, None], end, start), np.where(reversed_[:, None], start, end)]
+        )
+        lonlat = ends_lonlat[source]
+        off = np.hypot(*(first - xy[u]).T) + np.hypot(*(last - xy[v]).T)
+        off = off > 2 * _ENDPOINT_TOLERANCE_M
         if off.any():
             logger.warning(
                 "%d street(s) do not end at their u/v nodes (first: %s); paths may have gaps",
@@ -846,6 +856,27 @@ class StreetNetwork:
             tree=tree,
             symmetric=not bool((self._oneway & usable).any() and mode in settings.ONEWAY_MODES),
         )
+
+
+def _vote_positions(
+    nodes: NDArray[np.int64], xy: NDArray[np.float64], n_nodes: int
+) -> tuple[NDArray[np.float64], NDArray[np.intp]]:
+    """Place each node where most of its observations agree (to 1 m).
+
+    Returns the metric position of every node and, for each, the index of the observation
+    that gave it.
+    """
+    cell = np.floor(xy / _ENDPOINT_TOLERANCE_M).astype(np.int64)
+    keys = np.column_stack([nodes, cell])
+    _, first, group, counts = np.unique(
+        keys, axis=0, return_index=True, return_inverse=True, return_counts=True
+    )
+    votes = counts[group.reshape(-1)]
+    # Per node, the observation with most votes (ties: the earliest observation).
+    order = np.lexsort((np.arange(len(nodes)), -votes, nodes))
+    best = order[np.searchsorted(nodes[order], np.arange(n_nodes))]
+    best = first[group.reshape(-1)[best]]
+    return xy[best], best
 
 
 def _fill(cache: _RowCache, sources: NDArray[np.int64], csr: csr_matrix) -> None:

@@ -173,6 +173,26 @@ def test_path_follows_street_geometries_in_travel_direction(tiny):
     assert shapely.length(tiny.path(idx(30), idx(30), "foot")) == 0.0
 
 
+def test_geometry_stored_from_v_to_u_is_turned_round(tiny_streets):
+    """Tests that a street whose geometry runs from v to u is drawn in the right order."""
+    streets = tiny_streets[tiny_streets["id"] != "e1"].copy()  # paths from 10 to 20 take e9
+    bent = [(668000, 3546000), (668020, 3545950), (668080, 3545960), (668100, 3546000)]
+    stored = shapely.LineString([lonlat(x, y) for x, y in reversed(bent)])  # from v to u
+    streets.loc[streets["id"] == "e9", "geometry"] = stored
+    # e8 leads to the dead end 70: its reversed geometry is the only word on where 70 is.
+    dead_end = streets["id"] == "e8"
+    streets.loc[dead_end, "geometry"] = shapely.reverse(streets.loc[dead_end, "geometry"])
+    net = StreetNetwork.from_streets(streets, work_crs=UTM, max_edge_m=None)
+    line = net.path(idx(10), idx(20), "foot")
+    np.testing.assert_allclose(line.coords, [lonlat(x, y) for x, y in bent], atol=1e-9)
+    assert net.path_streets(idx(10), idx(20), "foot") == (["e9"], [True])
+    np.testing.assert_allclose(net.node_lonlat(idx(10)), lonlat(668000, 3546000), atol=1e-9)
+    np.testing.assert_allclose(net.node_lonlat(idx(70)), lonlat(668300, 3546000), atol=1e-9)
+    line = net.path(idx(30), idx(70), "foot")
+    expected = [lonlat(668200, 3546000), lonlat(668250, 3545980), lonlat(668300, 3546000)]
+    np.testing.assert_allclose(line.coords, expected, atol=1e-9)
+
+
 def test_edge_times_for_alleys(tiny):
     """Tests that a street's end-to-end time follows its class and the one-way rule."""
     assert tiny.edge_time("e6", "foot") == 80
