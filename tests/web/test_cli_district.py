@@ -129,3 +129,29 @@ def test_import_osm_shenzhen(shared_dir: Path, tmp_path: Path) -> None:
     assert info["street_nodes"] > 100 and info["posts"] >= 1
     # The file's <bounds> box: 0.0456° x 0.0287° at 22.7°N, about 14.9 km².
     assert info["area_km2"] == pytest.approx(14.9, abs=0.2)
+
+
+@pytest.mark.parametrize("damage", ["duplicate id", "post outside", "wrong crs"])
+def test_info_on_damaged_layers(broken: Path, damage: str) -> None:
+    """Tests that damaged layers give one error line naming the layer, never a traceback."""
+    import warnings
+
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    gpkg = broken / GPKG
+    layer = "streets" if damage == "duplicate id" else "posts"
+    gdf = gpd.read_file(gpkg, layer=layer)
+    if damage == "duplicate id":
+        gdf.loc[1, "id"] = gdf.loc[0, "id"]
+        words = ["'streets'", "more than once"]
+    elif damage == "post outside":
+        gdf.loc[0, "geometry"] = Point(118.9, 32.1)
+        words = ["'posts'", "outside the district boundary"]
+    else:
+        gdf = gdf.to_crs("EPSG:32650")
+        words = ["'posts'", "EPSG:32650"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        gdf.to_file(gpkg, layer=layer, driver="GPKG", engine="pyogrio")
+    assert_clean_error(run("district", "info", str(broken)), *words)
