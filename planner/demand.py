@@ -9,8 +9,8 @@ How a dose is set, for one key area in one shift:
    :mod:`planner.camera_discount`.
 3. *Visits*: ``floor(ρ / risk_per_visit)``; a hotspot gets at least one, a pinned one at least
    ``pinned_visits``. A school or kindergarten whose gate hours (drop-off, pick-up) fall in the
-   shift gets one *mandatory* visit per gate window, with the visit's start inside the window,
-   whatever its risk or cameras — on school days only (:func:`school_day`: not weekends, the
+   shift gets exactly one *mandatory* visit per gate window, with the visit's start inside the
+   window, whatever its risk or cameras — on school days only (:func:`school_day`: not weekends, the
    July-August vacation or public holidays).
 4. *Stay*: 10 minutes, 15 for a hotspot or ``ρ >= long_stay_ratio`` — hot-spot policing
    studies (Koper 1995, "Just enough police presence") found the deterrent effect of a stop
@@ -18,7 +18,8 @@ How a dose is set, for one key area in one shift:
 5. *Cap against over-patrolling*: at most ``max_visits`` visits and at most
    ``max_share`` of the shift's time at one area; beyond that more presence buys little and
    takes patrols from elsewhere. Capped rows are marked.
-6. *Spread*: two visits of an area start at least ``0.5 × shift / visits`` apart.
+6. *Spread*: two visits of an area start at least ``0.5 × shift / visits`` apart (gate visits:
+   just over the longest gate window apart, so each window gets its own visit).
 7. *Value* per visit for the routing core: ``round(100 × ρ)`` (at least 1).
 
 Rows come out as plain values the routing core turns into sites (:func:`dose_to_sites`).
@@ -244,9 +245,12 @@ def compute_dose(
             windows = gate_windows(cats[i], shift)
             mandatory = pinned
             if windows:
+                # One mandatory visit per gate window: the site's windows bind every visit,
+                # so more visits than windows could not all start inside them.
                 mandatory = True
-                if visits < len(windows):
-                    visits = len(windows)
+                if visits > len(windows):
+                    reasons.append(f"{visits - len(windows)} risk visits folded into gate visits")
+                visits = len(windows)
                 reasons.append("gate hours")
             if visits < 1:
                 continue
@@ -258,10 +262,11 @@ def compute_dose(
             visits = min(visits, cap)
             gap = int(params.spread * shift.seconds / visits) if visits > 1 else 0
             if windows and visits > 1:
-                # Visits tied to gate windows only need to be apart by the gap between windows.
-                starts = sorted(w[0] for w in windows)
-                spans = [b - a for a, b in itertools.pairwise(starts)]
-                gap = min([gap, *spans]) if spans else gap
+                # Longer than any window, so two visits never share one; short enough that
+                # consecutive windows can hold consecutive visits.
+                longest = max(b - a for a, b in windows)
+                reach = min(b2 - a1 for (a1, _), (_, b2) in itertools.pairwise(windows))
+                gap = min(longest + 1, reach)
             rows.append(
                 {
                     "area_id": aid,

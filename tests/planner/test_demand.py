@@ -87,7 +87,14 @@ def test_school_gate_windows_are_mandatory():
     d = compute_dose(risk, _areas({"s": "school", "x": "retail"}), [DAY]).set_index("area_id")
     assert d.loc["s", "visits"] == 2 and d.loc["s", "mandatory"]
     assert d.loc["s", "windows"] == ((0, 3600), (28800, 36000))
-    assert d.loc["s", "min_gap_s"] <= 28800
+    # Just over the longest window (2 h), so drop-off and pick-up each get their own visit.
+    assert d.loc["s", "min_gap_s"] == 7201
+    # A risky school still gets exactly one visit per gate window.
+    levels = {"s": 9.0, "x": 1.0} | {f"f{i}": 0.0 for i in range(8)}  # mean 1.0: s is 9×
+    cats = {k: "school" if k == "s" else "retail" for k in levels}
+    risky = compute_dose(_risk(levels), _areas(cats), [DAY])
+    row = risky.set_index("area_id").loc["s"]
+    assert row["visits"] == 2 and "folded into gate visits" in row["reason"]
 
 
 def test_camera_discount_lowers_dose():
