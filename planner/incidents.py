@@ -533,16 +533,21 @@ def import_incidents(
     ImportReport
         What was (or would be) imported and which records were refused.
     """
-    from geodata.bundle import load_district
+    import dataclasses
+
+    from geodata.bundle import OUTSIDE_TOLERANCE_M, check_district, load_district
 
     loaded = load_district(district, validate=False)
     zone = time_zone or str(loaded.manifest["time_zone"])
-    report = read_incidents(
-        path, time_zone=zone, mapping=mapping, boundary=loaded.boundary_polygon.buffer(5e-4)
-    )
+    # The bundle's own tolerance: points up to 50 m outside the boundary still belong to it.
+    reach = loaded.boundary.to_crs(loaded.work_crs).buffer(OUTSIDE_TOLERANCE_M * 0.98)
+    boundary = reach.to_crs("EPSG:4326").union_all()
+    report = read_incidents(path, time_zone=zone, mapping=mapping, boundary=boundary)
     if dry_run:
         return report
     assert loaded.path is not None
     merged = merge_incidents(loaded.incidents, report.incidents, replace=replace)
+    # The bundle's own checks run on the new history before anything is written.
+    check_district(dataclasses.replace(loaded, incidents=merged))
     store_incidents(loaded.path, merged)
     return report
