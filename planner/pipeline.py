@@ -28,7 +28,7 @@ import itertools
 import logging
 import time
 import tomllib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -252,6 +252,7 @@ class Context:
     dose: pd.DataFrame
     views: Any
     risk: Any
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 def load_context(
@@ -285,7 +286,9 @@ def load_context(
     if shifts is None:
         rf = load_rules(inputs.rules, teams=inputs.teams)
         shifts = [(s.id, s.start, (s.start + s.minutes) % 1440) for s in rf.shifts]
+    t0 = time.perf_counter()
     risk = district_risk(loaded, on=start)
+    t1 = time.perf_counter()
     views = view_areas(loaded.cameras, loaded.streets, work_crs=loaded.work_crs)
     share = area_camera_share(loaded.key_areas, loaded.streets, views, work_crs=loaded.work_crs)
     dose_shifts = [
@@ -294,7 +297,9 @@ def load_context(
     dose = compute_dose(risk.areas, loaded.key_areas, dose_shifts, camera_share=share)
     network = StreetNetwork.from_district(loaded)
     points = district_points(loaded, network, MODES)
-    return Context(loaded, inputs, network, points, dose, views, risk)
+    t2 = time.perf_counter()
+    timings = {"risk": round(t1 - t0, 3), "dose": round(t2 - t1, 3)}
+    return Context(loaded, inputs, network, points, dose, views, risk, timings)
 
 
 def solve_shift(
@@ -474,6 +479,31 @@ def make_plan(
     RulesError
         For a bad rules file.
     """
+    doc, _ = plan_with_context(
+        district,
+        start=start,
+        days=days,
+        rules=rules,
+        seed=seed,
+        time_limit=time_limit,
+        progress=progress,
+        created_at=created_at,
+    )
+    return doc
+
+
+def plan_with_context(
+    district: str | Path | District | None,
+    *,
+    start: date,
+    days: int,
+    rules: str | Path | None = None,
+    seed: int = 0,
+    time_limit: float | None = None,
+    progress: Progress | None = None,
+    created_at: datetime | None = None,
+) -> tuple[PlanDocument, Context]:
+    """Run :func:`make_plan` and also return the :class:`Context` (district, network, risk)."""
     from planner.patrol_roster import build_patrol_problem
     from planner.roster import RosterParams, solve_roster
     from planner.shift_routes import Crew
@@ -488,10 +518,11 @@ def make_plan(
     tell = progress or _quiet
     stages: list[StageRun] = []
 
-    t0 = time.perf_counter()
     tell("risk", 0, 1)
     ctx = load_context(district, rules, start, days)
-    stages.append(StageRun("risk+dose", "OPTIMAL", float(len(ctx.dose)), None, _since(t0)))
+    fingerprints = fingerprint_files(dict(ctx.inputs.files()))
+    stages.append(StageRun("risk", "OPTIMAL", None, None, ctx.timings["risk"]))
+    stages.append(StageRun("dose", "OPTIMAL", float(len(ctx.dose)), None, ctx.timings["dose"]))
     tell("risk", 1, 1)
     tell("dose", 1, 1)
 
@@ -531,7 +562,7 @@ def make_plan(
         seed=seed,
         created_at=now.isoformat(timespec="seconds"),
         roster=roster,
-        fingerprints=fingerprint_files(dict(ctx.inputs.files())),
+        fingerprints=fingerprints,
     )
 
     t0 = time.perf_counter()
@@ -582,7 +613,7 @@ def make_plan(
     ok = all(c.ok for c in checks)
     stages.append(StageRun("validate", "OPTIMAL" if ok else "INFEASIBLE", None, None, _since(t0)))
     tell("validate", 1, 1)
-    return replace(doc, stages=tuple(stages), validation=tuple(checks))
+    return replace(doc, stages=tuple(stages), validation=tuple(checks)), ctx
 
 
 def _since(t0: float) -> float:

@@ -15,7 +15,7 @@ number the planner computed:
     starts and ends at its base inside its shift; every time is recomputed from the stops'
     coordinates with the district's travel-time matrices
     (:func:`geodata.network.travel_time_matrix`): arrival = previous departure + travel time,
-    start no earlier than arrival and inside a window, departure = start + dwell.
+    start no earlier than arrival and inside a window, departure no earlier than start + dwell.
 ``dose``
     School and kindergarten gate windows: every gate window of the horizon
     (:func:`planner.demand.gate_windows`) has a visit of that school starting inside it, unless
@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -186,6 +186,15 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
         if sid is not None
     }
     seen: set[tuple[str, str, str]] = set()
+    # Whole-group leave (a group called away) excuses a route cut short or missing that day
+    # and a night route of the day before that runs into it.
+    away = set()
+    for lv in roster.leave:
+        if lv.member_id is None:
+            d = date.fromisoformat(lv.date)
+            away.update(
+                {(lv.group_id, d.isoformat()), (lv.group_id, (d - timedelta(days=1)).isoformat())}
+            )
     for route in doc.routes:
         key = (route.group_id, route.date, route.shift_id)
         where = _label(route)
@@ -202,8 +211,11 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
                 f"its shift {tmpl.hours_label()}."
             )
         stops = list(route.stops)
-        if stops[0].kind != "base" or stops[-1].kind != "base":
-            bad.append(f"The route of {where} does not start and end at its base.")
+        if stops[0].kind != "base":
+            bad.append(f"The route of {where} does not start at its base.")
+        cut = (route.group_id, route.date) in away
+        if stops[-1].kind != "base" and not cut:
+            bad.append(f"The route of {where} does not end at its base.")
         if route.base_post_id not in posts:
             bad.append(f"The route of {where} starts at {route.base_post_id!r}, not a post.")
         if stops[0].start < route.start_s:
@@ -226,14 +238,19 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
                 )
             if s.start < s.arrival:
                 bad.append(f"{what} the visit starts at {clock(s.start)}, before arriving.")
-            if s.departure != s.start + s.dwell:
-                bad.append(f"{what} departure {clock(s.departure)} is not start plus dwell.")
+            if s.departure < s.start + s.dwell:
+                bad.append(
+                    f"{what} the group leaves at {clock(s.departure)}, before its "
+                    f"{s.dwell // 60} min stay from {clock(s.start)} is over."
+                )
             if s.windows and not any(a <= s.start <= b for a, b in s.windows):
                 wins = ", ".join(f"{clock(a)}-{clock(b)}" for a, b in s.windows)
                 bad.append(
                     f"{what} the visit starts at {clock(s.start)}, outside its window {wins}."
                 )
     for key in sorted(on_duty - seen):
+        if (key[0], key[1]) in away:
+            continue
         bad.append(f"Group {key[0]} is on duty on {key[1]} shift {key[2]} but has no route.")
     return _check("routes", bad)
 

@@ -24,3 +24,10 @@ COMMANDS.append(_incidents)
 COMMANDS.append(_roster)
 COMMANDS.extend([_district, _import_osm])
 _district.add_command(_district_map, "map")
+
+from web.commands.plan import demo_command as _demo  # noqa: E402
+from web.commands.plan import plan_command as _plan  # noqa: E402
+from web.commands.plan import replan_command as _replan  # noqa: E402
+from web.commands.plan import validate_command as _validate  # noqa: E402
+
+COMMANDS.extend([_plan, _demo, _validate, _replan])
