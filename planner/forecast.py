@@ -120,6 +120,9 @@ class EvaluationResult:
         One :class:`MethodScore` per method: ``"forecast"`` (ours), ``"last_period"`` (counts
         of the last stretch of training as long as the test period) and ``"kde"`` (Gaussian
         kernel density of all training incidents, bandwidth chosen on the validation split).
+    references
+        Figures shown for context, not baselines: ``"all_counts"`` (plain counts of the
+        whole training period per cell).
     oracle
         The ceiling: PAI of the cells with the most *test* incidents (no forecast can beat it).
     """
@@ -137,6 +140,7 @@ class EvaluationResult:
     selected_cells: float
     validation_days: float
     methods: tuple[MethodScore, ...]
+    references: tuple[MethodScore, ...]
     oracle: MethodScore
     runtime: float
     crs: str
@@ -185,6 +189,10 @@ class EvaluationResult:
             "methods": {
                 m.name: {"pai": round(m.pai, 4), "hit_rate": round(m.hit_rate, 4), **m.params}
                 for m in self.methods
+            },
+            "references": {
+                m.name: {"pai": round(m.pai, 4), "hit_rate": round(m.hit_rate, 4)}
+                for m in self.references
             },
             "best_baseline": self.best_baseline.name,
             "ratio_to_best_baseline": round(self.ratio, 4),
@@ -566,6 +574,7 @@ def evaluate_forecast(
     ):
         pai_m, hit_m = pai(score, actual, mask)
         methods.append(MethodScore(name, pai_m, hit_m, extra))
+    ref_pai, ref_hit = pai(grid.counts(full.cells), actual, mask)
     op, oh = hit_rate_at(actual, actual, area_share)
     result = EvaluationResult(
         cell=cell,
@@ -581,6 +590,7 @@ def evaluate_forecast(
         selected_cells=area_share * int(mask.sum()),
         validation_days=round(val_days, 2),
         methods=tuple(methods),
+        references=(MethodScore("all_counts", ref_pai, ref_hit),),
         oracle=MethodScore("oracle", op, oh),
         runtime=time.perf_counter() - t0,
         crs=points.crs,

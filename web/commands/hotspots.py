@@ -64,11 +64,12 @@ def evaluate(incidents: Path, train_until: str, cell: float, area: float, as_jso
         f"{result.area_share:.1%} area = {result.selected_cells:.0f} cells."
     )
     click.echo(f"{'method':<12} {'PAI':>8} {'hit rate':>9}")
-    for m in (*result.methods, result.oracle):
+    for m in (*result.methods, *result.references, result.oracle):
         click.echo(f"{m.name:<12} {m.pai:>8.3f} {m.hit_rate:>9.3f}")
     click.echo(
         f"forecast / best baseline ({result.best_baseline.name}): {result.ratio:.3f}; "
-        f"the oracle row is the ceiling no forecast can pass."
+        f"all_counts (whole training period) is shown for context; the oracle row is the "
+        f"ceiling no forecast can pass."
     )
 
 
