@@ -32,6 +32,8 @@ MIN_POLICE_ROOMS = 2
 GRID_MIN_KM2 = 0.25
 GRID_MAX_KM2 = 0.6
 GRID_TARGET_KM2 = 0.4
+GRID_REACH_M = 150.0
+GRID_MINOR_HIGHWAYS = frozenset({"residential", "unclassified", "living_street", "pedestrian"})
 
 MAJOR_HIGHWAYS = frozenset(
     {"trunk", "primary", "secondary", "tertiary", "trunk_link", "primary_link", "secondary_link"}
@@ -317,49 +319,92 @@ def _split(face: Any, parts: int, points: np.ndarray, seed: int) -> list[Any]:
     return cells or [face]
 
 
-def sample_grids(district: District, seed: int) -> gpd.GeoDataFrame:
-    """Partition the boundary into grids along major streets (see module docstring)."""
-    crs = district.work_crs
-    boundary = _work(district.boundary, crs).geometry.iloc[0]
-    streets_w = _work(district.streets, crs)
-    major = streets_w[streets_w["highway"].isin(MAJOR_HIGHWAYS)].geometry
-    lines = unary_union([*major, boundary.boundary])
-    faces = [f.intersection(boundary) for f in polygonize(lines)]
-    faces = [g for f in faces for g in _polygons(f) if g.area > 1]
+def _faces(area: Polygon, lines: list[Any], reach: float) -> list[Polygon]:
+    """Cut ``area`` along ``lines`` into faces that cover it exactly.
+
+    Lines stop short of the area's edge where the data ends; each dead end within ``reach``
+    metres is carried straight on to the edge so that the lines close faces.
+    """
+    ring = area.boundary
+    counts: dict[tuple[float, float], int] = {}
+    for line in lines:
+        for end in (line.coords[0], line.coords[-1]):
+            counts[end] = counts.get(end, 0) + 1
+    links = []
+    for end, n in counts.items():
+        p = Point(end)
+        if n == 1 and 0 < ring.distance(p) <= reach:
+            links.append(LineString([p, nearest_points(ring, p)[0]]))
+    cut = unary_union([*lines, *links, ring])
+    faces = [g for f in polygonize(cut) for g in _polygons(f.intersection(area)) if g.area > 1]
     covered = unary_union(faces) if faces else Polygon()
-    faces += [g for g in _polygons(boundary.difference(covered)) if g.area > 1]
-    # Merge small faces into the neighbour they share the longest border with.
-    while True:
+    faces += [g for g in _polygons(area.difference(covered)) if g.area > 1]
+    return faces
+
+
+def _merge_small(faces: list[Any], min_m2: float, max_m2: float) -> list[Any]:
+    """Merge faces under ``min_m2`` into a neighbour, smallest first.
+
+    The neighbour is the one sharing the longest border among those that stay under
+    ``max_m2`` together, else the smallest neighbour.
+    """
+    faces = list(faces)
+    while len(faces) > 1:
         areas = [f.area for f in faces]
-        small = [i for i, a in enumerate(areas) if a < GRID_MIN_KM2 * 1e6]
-        if not small or len(faces) == 1:
+        small = [i for i, a in enumerate(areas) if a < min_m2]
+        if not small:
             break
         i = min(small, key=lambda k: areas[k])
-        best, best_len = None, -1.0
+        near = []
         for j, other in enumerate(faces):
             if j == i:
                 continue
             shared = faces[i].boundary.intersection(other.boundary).length
-            if shared <= 0 and faces[i].distance(other) > 1:
-                continue
-            if shared > best_len:
-                best, best_len = j, shared
-        if best is None:
-            best = min(
-                (j for j in range(len(faces)) if j != i),
-                key=lambda j: faces[i].distance(faces[j]),
-            )
+            if shared > 0 or faces[i].distance(other) <= 1:
+                near.append((j, shared))
+        if not near:
+            near = [(min((j for j in range(len(faces)) if j != i),
+                         key=lambda j: faces[i].distance(faces[j])), 0.0)]  # fmt: skip
+        fitting = [(j, sh) for j, sh in near if areas[i] + areas[j] <= max_m2]
+        if fitting:
+            best = max(fitting, key=lambda t: (t[1], -t[0]))[0]
+        else:
+            best = min(near, key=lambda t: (areas[t[0]], t[0]))[0]
         faces[best] = unary_union([faces[best], faces[i]])
         faces.pop(i)
-    # Split large faces.
+    return faces
+
+
+def sample_grids(district: District, seed: int) -> gpd.GeoDataFrame:
+    """Partition the boundary into grids along streets (see :func:`add_sample_data`)."""
+    crs = district.work_crs
+    boundary = _work(district.boundary, crs).geometry.iloc[0]
+    streets_w = _work(district.streets, crs)
+    is_major = streets_w["highway"].isin(MAJOR_HIGHWAYS)
+    major = list(streets_w.loc[is_major, "geometry"])
+    minor_mask = ~is_major & (
+        streets_w["highway"].isin(GRID_MINOR_HIGHWAYS) | (streets_w["name"] != "")
+    )
+    minor = streets_w.loc[minor_mask, "geometry"]
+    lo, hi = GRID_MIN_KM2 * 1e6, GRID_MAX_KM2 * 1e6
+    faces = _merge_small(_faces(boundary, major, GRID_REACH_M), lo, hi)
     points = np.array([c for g in streets_w.geometry for c in g.coords])
     result = []
     for k, face in enumerate(faces):
-        parts = round(face.area / (GRID_TARGET_KM2 * 1e6))
-        if face.area > GRID_MAX_KM2 * 1e6 and parts > 1:
-            result.extend(_split(face, parts, points, seed + k))
-        else:
+        if face.area <= hi:
             result.append(face)
+            continue
+        # Too large: cut along the minor streets inside, then merge back to size.
+        inner = [g for g in minor if g.intersects(face)]
+        inner = [g.intersection(face) for g in inner]
+        inner = [p for g in inner for p in getattr(g, "geoms", [g]) if isinstance(p, LineString)]
+        pieces = _merge_small(_faces(face, inner, GRID_REACH_M / 2), lo, hi)
+        for m, piece in enumerate(pieces):
+            parts = round(piece.area / (GRID_TARGET_KM2 * 1e6))
+            if piece.area > hi and parts > 1:
+                result.extend(_split(piece, parts, points, seed + 100 * k + m))
+            else:
+                result.append(piece)
     cells = []
     for g in result:
         g = shapely.make_valid(g)
@@ -565,10 +610,11 @@ def add_sample_data(
         kindergartens, stations, squares, banks and entertainment venues (facing the entrance,
         90° field of view).
     Grids (网格)
-        The boundary cut along major streets (primary to tertiary) into faces; faces under
-        :data:`GRID_MIN_KM2` are merged into their longest-bordering neighbour, faces over
-        :data:`GRID_MAX_KM2` are split by a seeded k-means Voronoi, so grids cover the boundary
-        without overlaps at about 0.3-0.5 km² each.
+        The boundary cut along major streets (primary to tertiary, dead ends carried on to
+        the boundary) into faces; faces under :data:`GRID_MIN_KM2` are merged into a
+        neighbour, faces over :data:`GRID_MAX_KM2` are cut along the minor streets inside and
+        merged back to size (a seeded k-means Voronoi split is the last resort), so grids
+        follow streets and cover the boundary without overlaps at about 0.3-0.5 km² each.
     Incidents
         12 months up to ``end``: theft, burglary, robbery, dispute, traffic and other, with
         hour-of-day profiles per category, more on weekends and summer nights, placed near the
