@@ -418,6 +418,10 @@ def test_default_district_grids_partition_the_boundary() -> None:
     assert union.symmetric_difference(boundary).area < 1e-6 * boundary.area + 10
     assert grids.area.sum() == pytest.approx(boundary.area, rel=1e-6)
     assert grids.area.between(0.2e6, 0.7e6).all()
+    # Grid borders run along streets: nearly all their length within 15 m of a street.
+    borders = grids.geometry.boundary.union_all().difference(boundary.boundary.buffer(1))
+    near = d.streets.to_crs(d.work_crs).geometry.union_all().buffer(15)
+    assert borders.intersection(near).length > 0.9 * borders.length
 
 
 def test_default_district_team_and_hotspot() -> None:
