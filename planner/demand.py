@@ -5,7 +5,8 @@ How a dose is set, for one key area in one shift:
 1. *Relative risk* ``ρ``: the area's risk summed over the shift's hours, divided by what an
    average area has in an average hour times the shift's hours. ``ρ = 1`` is an ordinary place
    at an ordinary time; a school at pick-up or a theft-prone alley at night is well above.
-2. *Cameras*: ``ρ`` is multiplied by the camera factor ``1 - 0.4 × camera share`` of
+2. *Cameras*: ``ρ`` is multiplied by the camera factor ``1 - 0.4 × camera share``
+   (``DoseParams.camera_discount``, default :data:`planner.camera_discount.MAX_DISCOUNT`) of
    :mod:`planner.camera_discount`.
 3. *Visits*: ``floor(ρ / risk_per_visit)``; a hotspot gets at least one, a pinned one at least
    ``pinned_visits``. A school or kindergarten whose gate hours (drop-off, pick-up) fall in the
@@ -37,6 +38,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from planner.camera_discount import MAX_DISCOUNT, camera_discount
 from planner.exceptions import ProblemError
 from planner.risk import CATEGORY_PATTERNS, HOURS_OF_WEEK
 
@@ -132,6 +134,7 @@ class DoseParams:
     long_stay_ratio: float = 2.0
     pinned_visits: int = 2
     spread: float = 0.5
+    camera_discount: float = MAX_DISCOUNT
 
     def __post_init__(self) -> None:
         if not self.risk_per_visit > 0:
@@ -218,6 +221,8 @@ def compute_dose(
         msg = f"Camera share of area {bad.index[0]!r} is {bad.iloc[0]}, outside 0..1."
         raise ProblemError(msg)
     hourly = risk.hourly.loc[ids].to_numpy()
+    area_share = shares.reindex(ids).fillna(0.0) if len(shares) else pd.Series(0.0, index=ids)
+    factors = camera_discount(area_share, max_discount=params.camera_discount)
     per_hour = float(risk.hourly.to_numpy().mean()) or 1.0
     info = risk.info.loc[ids]
     cats = areas["category"].astype(str).tolist()
@@ -228,8 +233,7 @@ def compute_dose(
         r = hourly @ weights
         rho_raw = r / (per_hour * shift.minutes / 60.0)
         for i, aid in enumerate(ids):
-            share = float(shares.get(aid, 0.0))
-            factor = 1.0 - 0.4 * share
+            share, factor = float(area_share.iloc[i]), float(factors.iloc[i])
             rho = float(rho_raw[i] * factor)
             hot, pinned = bool(info["hotspot"].iloc[i]), bool(info["pinned"].iloc[i])
             visits = math.floor(rho / params.risk_per_visit)
