@@ -604,15 +604,15 @@ def _sheet_story(
 
     # The map takes what the title, header and table leave of the page, within limits. Long
     # routes get a compact table (one line per stop, Chinese only) before anything is shrunk.
-    frame_height = PAGE_SIZE[1] - 2 * MARGIN - 10 * mm
+    frame_height = PAGE_SIZE[1] - 2 * MARGIN - 12  # the frame's 6 pt padding, top and bottom
     _, info_height = info_table.wrap(CONTENT_WIDTH, frame_height)
-    fixed = 14 + 6 + info_height + 6 + 6 + 14
+    fixed = 18 + 4 + info_height + 5 + 15  # title, spacer, header table, spacer, legend
     table = _stop_table(route, labels, para, styles, compact=False)
     _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
     if frame_height - fixed - table_height < 70 * mm:
         table = _stop_table(route, labels, para, styles, compact=True)
         _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
-    map_height = min(145 * mm, max(55 * mm, frame_height - fixed - table_height))
+    map_height = min(125 * mm, max(55 * mm, frame_height - fixed - table_height))
     legend = (
         f"<font color='#{BASE_COLOR.hexval()[2:]}'>■</font> B 基地 Base　"
         f"<font color='#{STOP_COLOR.hexval()[2:]}'>●</font> 巡查点 Stop　"
@@ -642,8 +642,24 @@ def _sheet_story(
         Paragraph(t(legend), styles["legend"]),
         table,
     ]
-    available = frame_height
-    return [KeepInFrame(CONTENT_WIDTH, available, body, mode="shrink"), PageBreak()]
+    # What the page has left below the table becomes a box for the patrol's notes.
+    left = frame_height - fixed - table_height - map_height - 6 - 4
+    if left >= 10 * mm:
+        notes = Table(
+            [[para("情况记录 Notes: 时间、地点、情况 time, place, what happened", styles["head"])]],
+            colWidths=[CONTENT_WIDTH],
+            rowHeights=[min(left, 60 * mm)],
+        )
+        notes.setStyle(
+            TableStyle(
+                [
+                    ("BOX", (0, 0), (-1, -1), 0.6, colors.HexColor("#999999")),
+                    ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ]
+            )
+        )
+        body += [Spacer(1, 6), notes]
+    return [KeepInFrame(CONTENT_WIDTH, frame_height, body, mode="shrink"), PageBreak()]
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:
