@@ -67,6 +67,8 @@ def test_sheet_text_has_chinese_names_and_attribution(sheet: Path) -> None:
     assert "OpenStreetMap contributors, ODbL" in first
     assert "xinjiekou-2026-09-30-s7" in first and "seed 7" in first
     assert "张伟" not in second
+    # A short route leaves room for the patrol's notes below the table.
+    assert "情况记录 Notes" in second
 
 
 def test_map_names_streets(
