@@ -159,6 +159,12 @@ def _take(elem: ET.Element, data: OsmData) -> None:
             )
         except ValueError:
             data.bounds = None
+    elif tag == "bound":  # osmosis writes <bound box="minlat,minlon,maxlat,maxlon"/>
+        try:
+            minlat, minlon, maxlat, maxlon = (float(v) for v in elem.get("box", "").split(","))
+            data.bounds = (minlon, minlat, maxlon, maxlat)
+        except ValueError:
+            data.bounds = None
     elif tag == "meta" and elem.get("osm_base"):
         data.timestamp = max(data.timestamp, elem.get("osm_base", ""))
 

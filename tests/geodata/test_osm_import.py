@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bz2
 import gzip
+import re
 import shutil
 from typing import TYPE_CHECKING
 
@@ -226,3 +227,16 @@ def test_a_loop_street_is_one_segment(tmp_path: Path) -> None:
     loops = streets[streets["u"] == streets["v"]]
     assert len(streets) == 3
     assert loops["u"].tolist() == [2]
+
+
+def test_osmosis_bound_element(tiny_osm: Path, tmp_path: Path) -> None:
+    """Tests that osmosis's <bound box="minlat,minlon,maxlat,maxlon"/> sets the boundary."""
+    text = re.sub(
+        r"<bounds [^>]*/>",
+        '<bound box="32.0000,118.0000,32.0040,118.0050" origin="osmosis"/>',
+        tiny_osm.read_text(encoding="utf-8"),
+    )
+    file = tmp_path / "osmosis.osm"
+    file.write_text(text, encoding="utf-8")
+    bounds = import_osm(file).boundary.geometry.iloc[0].bounds
+    assert bounds == pytest.approx((118.0, 32.0, 118.005, 32.004))
