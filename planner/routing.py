@@ -48,7 +48,9 @@ class RouteParams:
         two processes, best routes polished by the routing solver) or ``"auto"`` (portfolio
         when PyVRP can express the problem, else the routing solver).
     first_solution
-        Name of an OR-Tools first-solution strategy, e.g. ``"PATH_CHEAPEST_ARC"``.
+        Name of an OR-Tools first-solution strategy, e.g. ``"PATH_CHEAPEST_ARC"``, or
+        ``"auto"``: cheapest insertion (mandatory visits first) when the problem has mandatory
+        visits or meal breaks, else the path-cheapest-arc heuristic.
     metaheuristic
         Local-search metaheuristic: ``"gls"`` (guided), ``"sa"``, ``"tabu"`` or ``"greedy"``.
     ruin_recreate
@@ -66,11 +68,16 @@ class RouteParams:
     noise
         Relative seeded noise on arc costs, and half as much on the value of optional sites
         (route variety); 0 keeps the costs exact.
+    gap_model
+        How minimum gaps between repeat visits are kept: ``"exact"`` (side constraints on
+        the visit times), ``"windows"`` (each visit gets its own slot of the shift, the slots
+        a gap apart: stricter, much faster on large problems) or ``"auto"`` (windows when the
+        problem has more than 60 sites).
     """
 
     time_limit: float = 10.0
     engine: str = "auto"
-    first_solution: str = "PATH_CHEAPEST_ARC"
+    first_solution: str = "auto"
     metaheuristic: str = "tabu"
     ruin_recreate: bool = True
     ruin_size: int = 8
@@ -78,6 +85,7 @@ class RouteParams:
     pyvrp_prize_scale: int | None = None
     polish_share: float = 0.05
     noise: float = 0.0
+    gap_model: str = "auto"
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -86,10 +94,14 @@ class RouteParams:
         if self.engine not in ("ortools", "portfolio", "auto"):
             msg = f"Unknown routing engine {self.engine!r}; use ortools, portfolio or auto."
             raise ProblemError(msg)
+        if self.gap_model not in ("auto", "exact", "windows"):
+            msg = f"Unknown gap model {self.gap_model!r}; use auto, exact or windows."
+            raise ProblemError(msg)
         if self.metaheuristic not in ("greedy", "gls", "sa", "tabu"):
             msg = f"Unknown metaheuristic {self.metaheuristic!r}; use greedy, gls, sa or tabu."
             raise ProblemError(msg)
-        if not hasattr(routing_enums_pb2.FirstSolutionStrategy, self.first_solution):
+        strategies = routing_enums_pb2.FirstSolutionStrategy
+        if self.first_solution != "auto" and not hasattr(strategies, self.first_solution):
             msg = f"Unknown first-solution strategy {self.first_solution!r}."
             raise ProblemError(msg)
 
@@ -163,11 +175,22 @@ class Layout:
     groups: list[list[int]] = field(default_factory=list)  # one disjunction per site copy
     group_site: list[int] = field(default_factory=list)
     meal_node: dict[int, int] = field(default_factory=dict)  # vehicle -> routing node
+    stagger: bool = False  # repeat-visit gaps as staggered windows instead of constraints
 
     @classmethod
-    def build(cls, problem: RoutingProblem) -> Layout:
-        """Expand ``problem`` into routing nodes."""
-        lay = cls(problem)
+    def build(cls, problem: RoutingProblem, *, stagger: bool = False) -> Layout:
+        """Expand ``problem`` into routing nodes.
+
+        With ``stagger``, the k visits of a site with a minimum gap get disjoint windows
+        (the shift cut into k slots, each shortened by the gap), so the gaps hold without
+        side constraints; this is stricter but keeps large problems fast to search.
+        """
+        lo = min((v.window[0] for v in problem.vehicles), default=0)
+        hi = max((v.window[1] for v in problem.vehicles), default=0)
+        fits = all(
+            (hi - lo) // s.visits > s.min_gap for s in problem.sites if s.visits > 1 and s.min_gap
+        )
+        lay = cls(problem, stagger=stagger and fits)
         for v in problem.vehicles:
             for node in (v.start, v.end):
                 if node not in lay.depot_of:
@@ -220,12 +243,36 @@ class Layout:
         """Start-of-service windows of a routing node, empty for any time."""
         si = self.site[node]
         if si >= 0:
-            return list(self.problem.sites[si].windows)
+            site = self.problem.sites[si]
+            if not (self.stagger and site.visits > 1 and site.min_gap > 0):
+                return list(site.windows)
+            lo = min(v.window[0] for v in self.problem.vehicles)
+            hi = max(v.window[1] for v in self.problem.vehicles)
+            if site.windows:
+                lo = max(lo, min(w[0] for w in site.windows))
+                hi = min(hi, max(w[1] for w in site.windows))
+            slot = (hi - lo) // site.visits
+            a = lo + self.copy[node] * slot
+            b = a + slot - site.min_gap
+            if not site.windows:
+                return [(a, b)]
+            cut = [(max(a, x), min(b, y)) for x, y in site.windows if max(a, x) <= min(b, y)]
+            return cut or [(a, a)]
         if si == -1 and node in self.depot_of.values():
             return []
         meal = self.problem.vehicles[-1 - si].meal
         assert meal is not None
         return [(meal.earliest, meal.latest)]
+
+    def banned_nodes(self, vehicle: int) -> list[int]:
+        """Routing nodes a vehicle may not serve: others' meals, sites kept for others."""
+        vid = self.problem.vehicles[vehicle].id
+        out = [n for vi, n in self.meal_node.items() if vi != vehicle]
+        for g, si in zip(self.groups, self.group_site, strict=True):
+            allowed = self.problem.sites[si].vehicles
+            if allowed and vid not in allowed:
+                out.extend(g)
+        return sorted(out)
 
     def value(self, node: int) -> int:
         """Value collected at a routing node."""
@@ -261,10 +308,18 @@ def _strategy(name: str) -> int:
     return int(getattr(routing_enums_pb2.FirstSolutionStrategy, name))
 
 
-def search_parameters(params: RouteParams, seconds: float) -> pywrapcp.RoutingSearchParameters:
-    """Routing-solver search parameters for ``params`` and a time budget."""
+def search_parameters(
+    params: RouteParams, seconds: float, layout: Layout | None = None
+) -> pywrapcp.RoutingSearchParameters:
+    """Routing-solver search parameters for ``params``, a time budget and the problem."""
     sp = pywrapcp.DefaultRoutingSearchParameters()
-    sp.first_solution_strategy = _strategy(params.first_solution)
+    first = params.first_solution
+    if first == "auto":
+        hard = layout is not None and (
+            bool(layout.meal_node) or any(s.mandatory for s in layout.problem.sites)
+        )
+        first = "LOCAL_CHEAPEST_INSERTION" if hard else "PATH_CHEAPEST_ARC"
+    sp.first_solution_strategy = _strategy(first)
     sp.local_search_metaheuristic = _METAHEURISTICS[params.metaheuristic]
     if params.ruin_recreate:
         sp.use_iterated_local_search = True
@@ -330,21 +385,30 @@ def run_ortools(
     horizon = layout.horizon()
 
     rng = np.random.default_rng(seed)
-    transit_of: dict[str, int] = {}
+    transit_of: dict[tuple[str, tuple[int, ...]], int] = {}
     cost_of: dict[str, int] = {}
-    for mode in sorted({v.mode for v in prob.vehicles}):
-        tm = layout.transit(mode)
-        transit_of[mode] = routing.RegisterTransitMatrix(tm.tolist())
-        cm = layout.travel(mode)
-        if params.noise > 0:
-            factor = 1.0 + params.noise * rng.uniform(-1.0, 1.0, size=cm.shape)
-            cm = np.rint(cm * factor).astype(np.int64)
-        cost_of[mode] = routing.RegisterTransitMatrix(cm.tolist())
+    vehicle_transits = []
     for vi, v in enumerate(prob.vehicles):
+        # Nodes this vehicle may not serve get a transit longer than the horizon, which the
+        # time dimension's own filters reject at once (no side constraint to propagate).
+        banned = tuple(layout.banned_nodes(vi))
+        key = (v.mode, banned)
+        if key not in transit_of:
+            tm = layout.transit(v.mode)
+            if banned:
+                tm[:, list(banned)] = horizon + 1
+                tm[list(banned), :] = horizon + 1
+                np.fill_diagonal(tm, 0)
+            transit_of[key] = routing.RegisterTransitMatrix(tm.tolist())
+        vehicle_transits.append(transit_of[key])
+        if v.mode not in cost_of:
+            cm = layout.travel(v.mode)
+            if params.noise > 0:
+                factor = 1.0 + params.noise * rng.uniform(-1.0, 1.0, size=cm.shape)
+                cm = np.rint(cm * factor).astype(np.int64)
+            cost_of[v.mode] = routing.RegisterTransitMatrix(cm.tolist())
         routing.SetArcCostEvaluatorOfVehicle(cost_of[v.mode], vi)
-    routing.AddDimensionWithVehicleTransits(
-        [transit_of[v.mode] for v in prob.vehicles], horizon, horizon, False, TIME
-    )
+    routing.AddDimensionWithVehicleTransits(vehicle_transits, horizon, horizon + 1, False, TIME)
     tdim = routing.GetDimensionOrDie(TIME)
 
     for node in range(layout.size):
@@ -381,18 +445,13 @@ def run_ortools(
             penalty = int(penalty * (1.0 + 0.5 * params.noise * rng.uniform(-1.0, 1.0)))
         indices = [manager.NodeToIndex(n) for n in g]
         routing.AddDisjunction(indices, penalty, 1)
-        if site.vehicles:
-            banned = [i for i in range(nv) if prob.vehicles[i].id not in site.vehicles]
-            for idx in indices:
-                routing.VehicleVar(idx).RemoveValues(banned)
-    for vi, node in layout.meal_node.items():
-        idx = manager.NodeToIndex(node)
-        routing.AddDisjunction([idx], MANDATORY_PENALTY, 1)
-        routing.VehicleVar(idx).RemoveValues([i for i in range(nv) if i != vi])
+    for node in layout.meal_node.values():
+        routing.AddDisjunction([manager.NodeToIndex(node)], MANDATORY_PENALTY, 1)
 
-    _add_gaps(layout, routing, manager, tdim, horizon)
+    if not layout.stagger:
+        _add_gaps(layout, routing, manager, tdim, horizon)
 
-    sp = search_parameters(params, seconds)
+    sp = search_parameters(params, seconds, layout)
     if initial is not None:
         routing.CloseModelWithParameters(sp)
         idx_routes = [[manager.NodeToIndex(n) for n in r] for r in initial]
@@ -550,7 +609,10 @@ def solve_routes(
     """
     started = time.perf_counter()
     params = params or RouteParams()
-    layout = Layout.build(problem)
+    stagger = params.gap_model == "windows" or (
+        params.gap_model == "auto" and len(problem.sites) > 60
+    )
+    layout = Layout.build(problem, stagger=stagger)
     from planner.routing_search import portfolio, pyvrp_can_express
 
     use_portfolio = params.engine == "portfolio" or (

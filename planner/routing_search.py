@@ -1,10 +1,10 @@
 """Search portfolio for routes: PyVRP and the routing solver side by side, then polishing.
 
 The routing solver (planner.routing) holds every patrol rule and checks the final routes.
-PyVRP (MIT) is a second engine for problems it can express (no meal breaks, no minimum gaps
-between repeat visits, no vehicle restrictions): it runs in a child process while the routing
-solver searches in this one; the better routes are then read into the routing model as an
-initial assignment and polished there for the remaining time.
+PyVRP (MIT) is a second engine for every problem it can express (all but exact minimum gaps
+between repeat visits; meal breaks and vehicle restrictions become per-vehicle matrices): it
+runs in a child process while the routing solver searches in this one; the better routes are
+then read into the routing model as an initial assignment and polished there for the rest.
 """
 
 from __future__ import annotations
@@ -28,10 +28,7 @@ log = logging.getLogger("planner")
 
 def pyvrp_can_express(layout: Layout) -> bool:
     """Whether PyVRP can express the expanded problem exactly."""
-    prob = layout.problem
-    if layout.meal_node:
-        return False
-    return all(not s.vehicles and (s.visits == 1 or s.min_gap == 0) for s in prob.sites)
+    return all(s.visits == 1 or s.min_gap == 0 or layout.stagger for s in layout.problem.sites)
 
 
 def _pyvrp_data(layout: Layout, prize_scale: int) -> tuple[object, list[int]]:
@@ -48,8 +45,7 @@ def _pyvrp_data(layout: Layout, prize_scale: int) -> tuple[object, list[int]]:
     groups: list[object] = []
     for g, si in zip(layout.groups, layout.group_site, strict=True):
         site = prob.sites[si]
-        wins = list(site.windows) or [(0, layout.horizon())]
-        options = [(n, w) for n in g for w in wins]
+        options = [(n, w) for n in g for w in (layout.windows(n) or [(0, layout.horizon())])]
         first = len(clients)
         for n, (lo, hi) in options:
             clients.append(
@@ -67,9 +63,31 @@ def _pyvrp_data(layout: Layout, prize_scale: int) -> tuple[object, list[int]]:
         if len(options) > 1:
             members = list(range(first, len(clients)))
             groups.append(pyvrp.ClientGroup(members, required=site.mandatory))
-    modes = sorted({v.mode for v in prob.vehicles})
+    for node in layout.meal_node.values():
+        ((lo, hi),) = layout.windows(node)
+        clients.append(
+            pyvrp.Client(
+                location=node, service_duration=layout.dwell[node], tw_early=lo, tw_late=hi
+            )
+        )
+        client_node.append(node)
+    # One profile per mode and set of nodes the vehicle may not serve (others' meal breaks,
+    # sites kept for other vehicles): those nodes are made too far away to reach in time.
+    profiles: dict[tuple[str, tuple[int, ...]], int] = {}
+    mats = []
+    far = 10 * (layout.horizon() + 1)
+    for vi, v in enumerate(prob.vehicles):
+        key = (v.mode, tuple(layout.banned_nodes(vi)))
+        if key not in profiles:
+            profiles[key] = len(mats)
+            mat = np.array(layout.travel(v.mode), dtype=np.int64)
+            if key[1]:
+                mat[:, list(key[1])] = far
+                mat[list(key[1]), :] = far
+                np.fill_diagonal(mat, 0)
+            mats.append(np.ascontiguousarray(mat))
     vtypes = []
-    for v in prob.vehicles:
+    for vi, v in enumerate(prob.vehicles):
         vtypes.append(
             pyvrp.VehicleType(
                 num_available=1,
@@ -78,10 +96,9 @@ def _pyvrp_data(layout: Layout, prize_scale: int) -> tuple[object, list[int]]:
                 tw_early=v.window[0],
                 tw_late=v.window[1],
                 shift_duration=v.max_duration if v.max_duration is not None else 2**62,
-                profile=modes.index(v.mode),
+                profile=profiles[(v.mode, tuple(layout.banned_nodes(vi)))],
             )
         )
-    mats = [np.ascontiguousarray(layout.travel(m), dtype=np.int64) for m in modes]
     data = pyvrp.ProblemData(
         locations=locations,
         clients=clients,
@@ -128,11 +145,18 @@ def run_pyvrp(
 
 def _child(layout: Layout, params: RouteParams, until: float, seed: int, conn: Connection) -> None:
     try:
-        conn.send(run_pyvrp(layout, params, until - time.perf_counter() - 0.25, seed=seed))
+        conn.send(
+            run_pyvrp(layout, params, until - time.perf_counter() - _guard(layout), seed=seed)
+        )
     except Exception as exc:  # the parent logs it and carries on with its own routes
         conn.send(repr(exc))
     finally:
         conn.close()
+
+
+def _guard(layout: Layout) -> float:
+    """Seconds PyVRP may overrun its limit (its last iteration), larger for larger problems."""
+    return 0.25 + 0.002 * layout.size
 
 
 def _value(layout: Layout, routes: list[list[int]]) -> int:
@@ -163,7 +187,8 @@ def portfolio(
     import pyvrp  # noqa: F401  (imported before the fork so the child starts at once)
 
     total = deadline - time.perf_counter()
-    reserve = max(0.5, params.polish_share * total)
+    # Polishing needs time to build the model and read the routes in: more for more nodes.
+    reserve = max(0.5, params.polish_share * total) + 0.0015 * layout.size
     race_end = deadline - reserve
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)

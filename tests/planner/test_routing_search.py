@@ -15,7 +15,7 @@ GRID = np.array(
 )
 
 
-def mixed_problem(**vehicle) -> RoutingProblem:
+def mixed_problem(**vehicle: object) -> RoutingProblem:
     sites = (
         Site("alley", 1, value=4, exit_node=7, service=30),
         Site("school", 5, value=6, windows=((0, 100), (900, 1000))),
@@ -54,14 +54,37 @@ def test_portfolio_result_is_valid_and_complete():
     assert "polish" in r.engine
 
 
-def test_problems_pyvrp_cannot_express_go_to_the_routing_solver():
-    """Tests that meal breaks and minimum gaps keep PyVRP out of the auto engine."""
+def test_exact_gaps_go_to_the_routing_solver_and_meals_to_both():
+    """Tests that exact minimum gaps keep PyVRP out of the auto engine; meals do not."""
     meal = MealBreak(600, 900, 300)
-    assert not pyvrp_can_express(Layout.build(mixed_problem(meal=meal)))
+    with_meal = mixed_problem(meal=meal)
+    assert pyvrp_can_express(Layout.build(with_meal))
+    r = solve_routes(with_meal, RouteParams(time_limit=2.0, engine="portfolio"), seed=2)
+    assert validate_routes(with_meal, r.routes).ok
+    assert r.objective == 15
     p = RoutingProblem(
         {"foot": GRID}, (Site("hot", 4, value=1, visits=2, min_gap=300),), mixed_problem().vehicles
     )
     assert not pyvrp_can_express(Layout.build(p))
+    assert pyvrp_can_express(Layout.build(p, stagger=True))
     r = solve_routes(p, RouteParams(time_limit=1.0))
     assert r.engine == "ortools"
     assert validate_routes(p, r.routes).ok
+
+
+def test_staggered_gap_windows_keep_the_gap():
+    """Tests the windows gap model: three visits in slots a gap apart, all valid."""
+    p = RoutingProblem(
+        {"foot": GRID},
+        (Site("hot", 4, value=1, visits=3, min_gap=1000, mandatory=True),),
+        (Vehicle("g1", 0, 0, (0, 3600)),),
+    )
+    layout = Layout.build(p, stagger=True)
+    assert [layout.windows(n) for g in layout.groups for n in g] == [
+        [(0, 200)],
+        [(1200, 1400)],
+        [(2400, 2600)],
+    ]
+    r = solve_routes(p, RouteParams(time_limit=2.0, gap_model="windows"))
+    assert validate_routes(p, r.routes).ok
+    assert r.objective == 3
