@@ -28,6 +28,7 @@ Rows come out as plain values the routing core turns into sites (:func:`dose_to_
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import math
@@ -61,6 +62,7 @@ SCHOOL_HOLIDAY_MONTHS = (7, 8)
 primary and secondary schools break from early July to the end of August)."""
 
 
+@functools.lru_cache(maxsize=4096)
 def school_day(day: date) -> bool:
     """Return True when schools hold classes on ``day``.
 
