@@ -68,7 +68,7 @@ STAGES = ("risk", "dose", "roster", "routes", "coverage", "validate")
 ROSTER_SECONDS = 5.0
 """Default time limit of the roster stage."""
 
-ROUTE_SECONDS = 2.0
+ROUTE_SECONDS = 1.5
 """Default time limit of each shift's routing solve."""
 
 ROUTE_NOISE = 0.15
@@ -461,7 +461,7 @@ def make_plan(
         The plan's seed: the roster and every shift's route variety derive from it.
     time_limit
         Seconds per solver stage (the roster, all routes together); None: 5 s for the roster
-        and 2 s per shift.
+        and 1.5 s per shift.
     progress
         Called with ``(stage, done, total)`` as the stages advance.
     created_at

@@ -24,3 +24,23 @@ def shared_dir() -> Path:
 def data_dir() -> Path:
     """The folder of tiny hand-checkable test fixtures."""
     return DATA
+
+
+@pytest.fixture(scope="session")
+def small_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A one-day plan of the default district written by `patrol plan`, made once per session.
+
+    Monday 7 December 2026 (a school day) with tests/data/pipeline/rules_two_day_groups.toml:
+    two groups on the day shift, one at night; seed 3, 3 s per solver stage.
+    """
+    from click.testing import CliRunner
+
+    from web.cli import cli
+
+    out = tmp_path_factory.mktemp("small_plan") / "plan"
+    rules = DATA / "pipeline" / "rules_two_day_groups.toml"
+    args = ["plan", "--start", "2026-12-07", "--days", "1", "--out", str(out)]
+    args += ["--rules", str(rules), "--seed", "3", "--time-limit", "3"]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return out

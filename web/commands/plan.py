@@ -184,9 +184,10 @@ def _run_plan(
     seed: int,
     time_limit: float | None,
 ) -> None:
-    from planner.pipeline import plan_with_context
+    from planner.pipeline import plan_with_context, resolve_inputs
 
     began = time.perf_counter()
+    resolve_inputs(district, rules)  # refuse a missing district or rules file before any work
     out = _out_dir(out)
     bars = _Bars()
     try:
@@ -246,7 +247,7 @@ def _date(value: str, what: str) -> date:
     "--time-limit",
     type=click.FloatRange(0.1, 3600),
     default=None,
-    help="Seconds per solver stage (default: 5 s roster, 2 s per shift's routes).",
+    help="Seconds per solver stage (default: 5 s roster, 1.5 s per shift's routes).",
 )
 def plan_command(
     district: Path | None,
