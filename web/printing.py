@@ -180,7 +180,6 @@ class RouteMap(Flowable):
         height: float,
         font: str,
         attribution: str,
-        text: _Text | None = None,
     ) -> None:
         super().__init__()
         self.route = route
@@ -205,9 +204,16 @@ class RouteMap(Flowable):
         self.cx = (lon0 + lon1) / 2
         self.cy = (lat0 + lat1) / 2
         self.street_labels = self._place_street_labels()
-        if text is not None:
-            for _, _, _, name in self.street_labels:
-                text(name)
+
+    def names_in_view(self) -> set[str]:
+        """Return the names of the streets that cross the map's box."""
+        lon_lo, lat_lo = self._lonlat(0, 0)
+        lon_hi, lat_hi = self._lonlat(self.width, self.height)
+        return {
+            s.name
+            for s in self.streets
+            if s.name and _crosses_box(s.coords, lon_lo, lat_lo, lon_hi, lat_hi)
+        }
 
     LABEL_SIZE = 7.0
     MAX_LABELS = 16
@@ -533,7 +539,14 @@ def _sheet_story(
     t: _Text,
     styles: dict[str, ParagraphStyle],
     font: str,
+    *,
+    collect: bool = False,
 ) -> list[Flowable]:
+    """Return the flowables of one route's sheet.
+
+    With ``collect`` the characters the sheet can print are only recorded in ``t`` (cheaply:
+    no paragraph is parsed or laid out) and nothing is returned.
+    """
     roster = doc.roster
     group = roster.group(route.group_id)
     shift = roster.shift(route.shift_id)
@@ -542,8 +555,8 @@ def _sheet_story(
     p = styles["cell"]
     ph = styles["head"]
 
-    def para(text: str, style: ParagraphStyle = p) -> Paragraph:
-        return Paragraph(t(text), style)
+    def para(text: str, style: ParagraphStyle = p) -> Any:
+        return t(text) if collect else Paragraph(text, style)
 
     title = (
         f"{_escape(doc.district.name_zh)} 巡逻路线单 · {_escape(doc.district.name)} patrol route "
@@ -602,6 +615,27 @@ def _sheet_story(
         )
     )
 
+    legend = (
+        f"<font color='#{BASE_COLOR.hexval()[2:]}'>■</font> B 基地 Base　"
+        f"<font color='#{STOP_COLOR.hexval()[2:]}'>●</font> 巡查点 Stop　"
+        f"<font color='#{WINDOW_COLOR.hexval()[2:]}'>●</font> 有时间窗 With time window　"
+        f"<font color='#{ALLEY_COLOR.hexval()[2:]}'>━</font> 小巷 Alley walked　"
+        f"<font color='#{LEG_COLOR.hexval()[2:]}'>━</font> 路线 Route"
+    )
+    if collect:
+        # The compact table prints a subset of the full one's characters; street names are
+        # those in the widest view the map can have (at its smallest height).
+        _stop_table(route, labels, para, styles, compact=False)
+        widest = RouteMap(
+            route, labels, streets, width=CONTENT_WIDTH, height=55 * mm, font=font,
+            attribution=doc.district.attribution,
+        )  # fmt: skip
+        for name in widest.names_in_view():
+            t(name)
+        for text in (title, legend, doc.district.attribution, "N0123456789 mk", *labels):
+            t(text)
+        return []
+
     # The map takes what the title, header and table leave of the page, within limits. Long
     # routes get a compact table (one line per stop, Chinese only) before anything is shrunk.
     frame_height = PAGE_SIZE[1] - 2 * MARGIN - 12  # the frame's 6 pt padding, top and bottom
@@ -613,13 +647,6 @@ def _sheet_story(
         table = _stop_table(route, labels, para, styles, compact=True)
         _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
     map_height = min(125 * mm, max(55 * mm, frame_height - fixed - table_height))
-    legend = (
-        f"<font color='#{BASE_COLOR.hexval()[2:]}'>■</font> B 基地 Base　"
-        f"<font color='#{STOP_COLOR.hexval()[2:]}'>●</font> 巡查点 Stop　"
-        f"<font color='#{WINDOW_COLOR.hexval()[2:]}'>●</font> 有时间窗 With time window　"
-        f"<font color='#{ALLEY_COLOR.hexval()[2:]}'>━</font> 小巷 Alley walked　"
-        f"<font color='#{LEG_COLOR.hexval()[2:]}'>━</font> 路线 Route"
-    )
     route_map = RouteMap(
         route,
         labels,
@@ -627,19 +654,15 @@ def _sheet_story(
         width=CONTENT_WIDTH,
         height=map_height,
         font=font,
-        attribution=t(doc.district.attribution),
-        text=t,
+        attribution=doc.district.attribution,
     )
-    for label in labels:
-        t(label)
-    t("N0123456789 mk")
     body = [
-        Paragraph(t(title), styles["title"]),
+        Paragraph(title, styles["title"]),
         Spacer(1, 4),
         info_table,
         Spacer(1, 5),
         route_map,
-        Paragraph(t(legend), styles["legend"]),
+        Paragraph(legend, styles["legend"]),
         table,
     ]
     # What the page has left below the table becomes a box for the patrol's notes.
@@ -730,22 +753,19 @@ def write_route_sheets(
         f"{doc.created_at[:16].replace('T', ' ')} · {doc.district.attribution}"
     )
 
-    def build_story(font_name: str, t: _Text) -> list[Flowable]:
-        styles = _styles(font_name)
-        story: list[Flowable] = []
-        for route in doc.routes:
-            story += _sheet_story(doc, route, lines, t, styles, font_name)
-        story.pop()  # no page break after the last sheet
-        return story
-
-    # A first pass with a built-in font collects every character the pages print; the second
-    # lays the pages out with a subset of the CJK font that holds exactly those characters.
+    # A first pass collects every character the pages can print; the second lays the pages out
+    # with a subset of the CJK font that holds exactly those characters.
     t = _Text()
-    build_story("Helvetica", t)
+    for route in doc.routes:
+        _sheet_story(doc, route, lines, t, _styles("Helvetica"), "Helvetica", collect=True)
     t(footer)
     t("第 页 / page")
     font_name = _register_font(t, source)
-    story = build_story(font_name, _Text())
+    styles = _styles(font_name)
+    story: list[Flowable] = []
+    for route in doc.routes:
+        story += _sheet_story(doc, route, lines, _Text(), styles, font_name)
+    story.pop()  # no page break after the last sheet
     total = len(doc.routes)
 
     def on_page(canvas: Canvas, template: Any) -> None:
