@@ -95,6 +95,8 @@ def test_cjk_font_is_embedded(sheet: Path) -> None:
     # Subset fonts are named with a six-letter tag, e.g. AAAAAA+NotoSansSC-Regular.
     assert embedded and all(name[6] == "+" for name in embedded)
     assert any(("CJK" in n or "SC" in n or "Hei" in n) for n in embedded), embedded
+    # Only the characters printed are embedded: the file stays small (the font has ~30,000).
+    assert sheet.stat().st_size < 300_000
 
 
 def test_long_route_still_fits_one_page(doc: PlanDocument, tmp_path: Path) -> None:
@@ -111,7 +113,10 @@ def test_long_route_still_fits_one_page(doc: PlanDocument, tmp_path: Path) -> No
     write_route_sheets(plan, out)
     reader = PdfReader(out)
     assert len(reader.pages) == 2
-    assert "27" in reader.pages[1].extract_text()
+    text = reader.pages[1].extract_text()
+    assert "27" in text and "检查自助银行和门口" in text
+    # The compact table keeps one Chinese line per stop, without the English instructions.
+    assert "Check the ATM lobby" not in text
 
 
 def test_no_routes_is_refused(doc: PlanDocument, tmp_path: Path) -> None:
