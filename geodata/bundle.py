@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import geopandas as gpd
 import numpy as np
@@ -232,6 +233,11 @@ def read_manifest(path: str | Path | None = None) -> dict[str, Any]:
             f"File {file} says crs = {manifest['crs']!r}, but bundles are stored in {STORAGE_CRS}."
         )
         raise BundleError(msg)
+    try:
+        ZoneInfo(str(manifest["time_zone"]))
+    except (ZoneInfoNotFoundError, ValueError):
+        msg = f"File {file} has time_zone = {manifest['time_zone']!r}, which is no IANA time zone."
+        raise BundleError(msg) from None
     work = _crs_or_none(manifest["work_crs"])
     if work is None or not work.is_projected:
         msg = f"File {file} has work_crs = {manifest['work_crs']!r}, which is not a metric CRS."
@@ -430,7 +436,11 @@ def _check_values(district: District, where: str) -> None:
                 f"{cat!r}; see geodata.categories.CATEGORIES."
             )
             raise BundleError(msg)
-        if pd.isna(prio) or float(prio) != int(prio) or not 1 <= int(prio) <= 5:
+        try:
+            whole = not pd.isna(prio) and float(prio) == int(prio) and 1 <= int(prio) <= 5
+        except (TypeError, ValueError):
+            whole = False
+        if not whole:
             msg = (
                 f"Layer 'key_areas' in {where}, {_row_name(ka, i)}, has priority {prio!r}; "
                 "it must be a whole number from 1 to 5."

@@ -188,6 +188,8 @@ def test_manifest_without_work_crs_or_wrong_crs(bundle: Path) -> None:
     assert "work_crs" in _error(bundle)
     (bundle / MANIFEST).write_text(text.replace("EPSG:32650", "EPSG:4326"), encoding="utf-8")
     assert "not a metric CRS" in _error(bundle)
+    (bundle / MANIFEST).write_text(text.replace("Asia/Shanghai", "Asia/Nanjing"), encoding="utf-8")
+    assert "time_zone = 'Asia/Nanjing'" in _error(bundle)
     (bundle / MANIFEST).write_text(text + "\nbroken = [", encoding="utf-8")
     assert "not valid TOML" in _error(bundle)
 
@@ -268,6 +270,9 @@ def test_unknown_category_and_bad_priority(bundle: Path) -> None:
     areas.loc[0, "priority"] = 9
     _put_layer(bundle, "key_areas", areas)
     assert "priority 9" in _error(bundle)
+    areas["priority"] = ["high", "4"]
+    _put_layer(bundle, "key_areas", areas)
+    assert "priority 'high'" in _error(bundle)
 
 
 def test_missing_column(bundle: Path) -> None:
