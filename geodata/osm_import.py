@@ -108,7 +108,14 @@ def read_osm_xml(path: str | Path) -> OsmData:
                             msg = f"File {file} is XML but not OpenStreetMap data (<{elem.tag}>)."
                             raise OsmImportError(msg)
                     continue
-                _take(elem, data)
+                try:
+                    _take(elem, data)
+                except ValueError:
+                    msg = (
+                        f"File {file} has a malformed <{elem.tag}> element "
+                        f"(id {elem.get('id')!r}): a coordinate or id is not a number."
+                    )
+                    raise OsmImportError(msg) from None
     except ET.ParseError as exc:
         msg = f"File {file} is not readable OSM XML ({exc})."
         raise OsmImportError(msg) from exc

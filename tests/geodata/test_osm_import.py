@@ -115,6 +115,7 @@ def test_compressed_files(tiny_osm: Path, tmp_path: Path, opener) -> None:
             "no walkable highway",
         ),
         ('<osm><node id="1" lat="0" lon="0"/>', "not readable OSM XML"),
+        ('<osm><node id="7" lat="north" lon="0"/></osm>', "malformed <node> element (id '7')"),
     ],
 )
 def test_bad_files(tmp_path: Path, content: str | None, expected: str) -> None:
