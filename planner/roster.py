@@ -51,8 +51,12 @@ class RosterParams:
         Up to this many staff x days, the full model keeps one worker for the whole time
         (it proves optimality there); beyond it, every worker turns to neighbourhood search
         after ``first_phase``.
-    lns_linearization, lns_seconds
-        Linearization and time limit of each neighbourhood re-solve.
+    lns_linearization, lns_seconds, lns_size
+        Linearization and time limit of each neighbourhood re-solve, and the starting share
+        of (staff, day) cells it frees (adapted as the search goes).
+    lns_mix
+        Relative frequency of the neighbourhoods: whole staff rows, all staff over a window
+        of days, and some staff over half the horizon.
     lns
         Whether to improve with large-neighbourhood search when the full model is not proven.
     explain
@@ -65,7 +69,9 @@ class RosterParams:
     first_phase: float = 0.25
     full_model_cells: int = 600
     lns_linearization: int = 2
-    lns_seconds: float = 2.0
+    lns_seconds: float = 1.0
+    lns_size: float = 0.15
+    lns_mix: tuple[float, float, float] = (0.2, 0.6, 0.2)
     lns: bool = True
     explain: bool = True
 
@@ -207,7 +213,7 @@ class _Lns:
             self.cell_vars.setdefault((p, d), []).append(lit.index)
         for (p, d, _s), lit in m.x.items():
             self.cell_vars[p, d].append(lit.index)
-        self.size = 0.2
+        self.size = params.lns_size
         self.iterations = 0
         self.stop = threading.Event()
 
@@ -216,13 +222,14 @@ class _Lns:
         pr = self.m.problem
         n, days = len(pr.staff), pr.days
         target = max(2 * days, int(self.size * n * days))
-        kind = self.rng.random()
+        kind = self.rng.random() * sum(self.params.lns_mix)
+        a, b, _ = self.params.lns_mix
         free: set[tuple[int, int]] = set()
-        if kind < 0.4:
+        if kind < a:
             k = min(n, max(2, math.ceil(target / days)))
             for p in self.rng.sample(range(n), k):
                 free.update((p, d) for d in range(days))
-        elif kind < 0.7:
+        elif kind < a + b:
             width = min(days, max(3, math.ceil(target / n)))
             start = self.rng.randrange(0, days - width + 1)
             free.update((p, d) for p in range(n) for d in range(start, start + width))
@@ -243,6 +250,7 @@ class _Lns:
                 return
             self.iterations += 1
             free = self.neighbourhood()
+            t_prep = time.monotonic()
             model = base.clone()
             proto = model.proto
             for cell, idxs in self.cell_vars.items():
@@ -262,13 +270,14 @@ class _Lns:
             solver.parameters.linearization_level = self.params.lns_linearization
             status = solver.solve(model)
             log.debug(
-                "LNS w%d it%d free=%d size=%.2f %s %.2fs obj=%s",
+                "LNS w%d it%d free=%d size=%.2f %s %.2fs of %.2fs obj=%s",
                 worker,
                 self.iterations,
                 len(free),
                 self.size,
                 solver.status_name(status),
                 solver.wall_time,
+                time.monotonic() - t_prep,
                 solver.objective_value if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else "-",
             )
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
