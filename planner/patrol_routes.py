@@ -147,7 +147,9 @@ def _gate_windows(shift: ShiftSpec, dwell: int) -> tuple[tuple[int, int], ...]:
             a = lo + day - shift.start
             b = min(hi + day - shift.start, shift.length) - dwell
             a = max(a, 0)
-            if b - a >= dwell:  # a sliver at the shift's edge is left to the other shift
+            # Keep the part inside the shift if it is at least half the gate window; the
+            # rest (e.g. 08:00-08:10 for the day shift) is left to the other shift.
+            if b - a >= 0 and (b + dwell - a) * 2 >= hi - lo:
                 out.append((a, b))
     return tuple(sorted(out))
 

@@ -626,3 +626,47 @@ def solve_routes(
     result = make_result(layout, run, started, engine)
     log.info("routes: %s", result.summary())
     return result
+
+
+def schedule_routes(layout: Layout, routes: list[list[int]]) -> OrtoolsRun | None:
+    """Give routes (routing nodes per vehicle) earliest start times; None if a rule breaks.
+
+    Each vehicle leaves at the opening of its window; every stop starts as soon as it is
+    reached and a window of it is open. None when a stop misses its windows, a vehicle serves
+    a node kept for another, a vehicle returns late or exceeds its maximum duration, or a
+    disjunction (site copy) is served twice.
+    """
+    prob = layout.problem
+    seen: set[int] = set()
+    group_of = {n: k for k, g in enumerate(layout.groups) for n in g}
+    times: list[list[int]] = []
+    deps: list[int] = []
+    rets: list[int] = []
+    for vi, v in enumerate(prob.vehicles):
+        banned = set(layout.banned_nodes(vi))
+        tm = layout.transit(v.mode)
+        here, t = layout.depot_of[v.start], v.window[0]
+        st: list[int] = []
+        for node in routes[vi]:
+            key = group_of.get(node, -1 - node)
+            if node in banned or key in seen:
+                return None
+            seen.add(key)
+            t += int(tm[here, node])
+            wins = sorted(layout.windows(node))
+            if wins:
+                fit = [max(t, lo) for lo, hi in wins if max(t, lo) <= hi]
+                if not fit:
+                    return None
+                t = fit[0]
+            st.append(t)
+            here = node
+        back = t + int(tm[here, layout.depot_of[v.end]])
+        if back > v.window[1]:
+            return None
+        if v.max_duration is not None and back - v.window[0] > v.max_duration:
+            return None
+        times.append(st)
+        deps.append(v.window[0])
+        rets.append(back)
+    return OrtoolsRun([list(r) for r in routes], times, deps, rets, 0, SolveStatus.FEASIBLE)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.routing import OrtoolsRun, RouteParams, SolveStatus, run_ortools
+from planner.routing import OrtoolsRun, RouteParams, SolveStatus, run_ortools, schedule_routes
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -204,6 +204,8 @@ def portfolio(
         got = parent.recv()
         if isinstance(got, list):
             candidates.append((_value(layout, got), got, "pyvrp"))
+        elif got is None:
+            log.info("PyVRP found no feasible routes in its time")
         else:
             log.warning("PyVRP failed: %s", got)
     else:
@@ -222,6 +224,11 @@ def portfolio(
         return polished, f"{source}+ortools polish"
     if source == "ortools" and own is not None:
         return own, "ortools"
+    # No time left to read PyVRP's routes into the routing model: schedule them directly and
+    # keep them only if every window, shift end and vehicle restriction holds.
+    scheduled = schedule_routes(layout, best_routes)
+    if scheduled is not None:
+        return scheduled, "pyvrp (schedule checked)"
     # PyVRP's routes were not read by the routing model: take no routes it has not checked.
     log.warning("the routing model could not confirm PyVRP's routes")
     if own is None:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.routing import Layout, OrtoolsRun, RouteParams, SolveStatus, solve_routes, to_routes
+from planner.routing import (
+    Layout,
+    OrtoolsRun,
+    RouteParams,
+    SolveStatus,
+    schedule_routes,
+    solve_routes,
+    to_routes,
+)
 from planner.routing_model import MealBreak, RoutingProblem, Site, Vehicle
 from planner.routing_search import pyvrp_can_express, run_pyvrp
 from planner.validate_routes import earliest_routes, validate_routes
@@ -88,3 +96,17 @@ def test_staggered_gap_windows_keep_the_gap():
     r = solve_routes(p, RouteParams(time_limit=2.0, gap_model="windows"))
     assert validate_routes(p, r.routes).ok
     assert r.objective == 3
+
+
+def test_schedule_routes_checks_windows_and_restrictions():
+    """Tests direct scheduling of engine routes: earliest starts, and refusals."""
+    p = mixed_problem(meal=MealBreak(0, 900, 300))
+    layout = Layout.build(p)
+    school = layout.groups[1][0]
+    meal_g1 = layout.meal_node[0]
+    run = schedule_routes(layout, [[meal_g1, school], []])
+    assert run is not None
+    assert run.starts[0] == [0, 900]  # meal at once; the school's second window opens at 900
+    assert schedule_routes(layout, [[], [meal_g1]]) is None  # g1's meal taken by g2
+    assert schedule_routes(layout, [[school, meal_g1], []]) is None  # meal window missed
+    assert schedule_routes(layout, [[school], [school]]) is None  # one visit served twice
