@@ -130,6 +130,8 @@ def district_points(district: Any, network: StreetNetwork, modes: Sequence[str])
     modes
         The travel modes needed (one matrix each).
     """
+    from geodata.categories import CATEGORIES
+    from geodata.categories import label as category_label
     from geodata.network import travel_time_matrix
 
     areas = district.key_areas
@@ -144,6 +146,10 @@ def district_points(district: Any, network: StreetNetwork, modes: Sequence[str])
     names_en = [_text(v) for v in areas[en_col]] if en_col else [""] * len(areas)
     names_en += [""] * len(posts)
     cats = [str(c) for c in areas["category"]] + ["post"] * len(posts)
+    for i, name in enumerate(names):
+        if not name:  # an unnamed place is called by its category, e.g. "餐饮 (unnamed)"
+            kind = category_label(cats[i], "zh") if cats[i] in CATEGORIES else cats[i]
+            names[i] = f"{names_en[i] or kind} (unnamed)"
     mats = {m: travel_time_matrix(network, lonlat, m) for m in sorted(set(modes))}
     return DistrictPoints(tuple(ids), lonlat, tuple(names), tuple(names_en), tuple(cats), mats)
 

@@ -36,9 +36,13 @@ INPUTS_DIR = "inputs"
 """Folder inside a plan folder holding copies of the rules and teams files the plan used."""
 
 ROUTE_COLOURS = (
-    "#d32f2f", "#1976d2", "#388e3c", "#f57c00", "#7b1fa2", "#00838f", "#5d4037", "#c2185b",
+    "#1565c0", "#2e7d32", "#6a1b9a", "#00838f", "#4e342e", "#ad1457", "#283593", "#37474f",
 )  # fmt: skip
-"""Colours of the routes on the map, one per group."""
+"""Colours of the routes on the map, one per group (no reds or yellows: those mean risk)."""
+
+
+RISK_QUANTILE = 0.5
+"""Streets below this quantile of weekly risk are left uncoloured on the plan map."""
 
 
 class PlanOutputError(InputError):
@@ -107,6 +111,8 @@ def plan_map(doc: PlanDocument, ctx: Context) -> folium.Map:
 
     m = district_map(ctx.district, lang="zh")
     weekly = ctx.risk.streets.info["weekly"]
+    # Only the riskier half of the streets is coloured, so routes stay readable on top.
+    weekly = weekly.where(weekly >= weekly.quantile(RISK_QUANTILE), 0.0)
     layers = [risk_streets_layer(ctx.district.streets, weekly, name="风险 hotspot risk", show=True)]
     colour = {g.id: ROUTE_COLOURS[i % len(ROUTE_COLOURS)] for i, g in enumerate(doc.roster.groups)}
     for route in doc.routes:
@@ -143,7 +149,7 @@ def plan_map(doc: PlanDocument, ctx: Context) -> folium.Map:
             f'stroke="{colour[g.id]}" stroke-width="5"/></svg>'
         )
         rows.append((svg, f"{g.name_zh or g.name} 路线 route"))
-    legend(rows, title="计划 Plan", position="bottomright").add_to(m)
+    legend(rows, title="计划 Plan", position="topleft").add_to(m)
     return add_layers(m, *layers)
 
 
