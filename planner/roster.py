@@ -213,23 +213,38 @@ class _Lns:
             self.cell_vars.setdefault((p, d), []).append(lit.index)
         for (p, d, _s), lit in m.x.items():
             self.cell_vars[p, d].append(lit.index)
-        self.size = params.lns_size
+        self.sizes = [params.lns_size] * 3
+        self.scores = [1.0, 1.0, 1.0]
         self.iterations = 0
         self.stop = threading.Event()
 
-    def neighbourhood(self) -> set[tuple[int, int]]:
+    def choose(self) -> int:
+        """Pick a neighbourhood kind, favouring kinds that improved lately."""
+        weights = [m * (0.2 + sc) for m, sc in zip(self.params.lns_mix, self.scores, strict=True)]
+        r = self.rng.random() * sum(weights)
+        for kind, w in enumerate(weights):
+            if r < w:
+                return kind
+            r -= w
+        return len(weights) - 1
+
+    def learn(self, kind: int, improved: bool, proven: bool) -> None:
+        """Update the kind's score and adapt its size: grow when proven, shrink when not."""
+        self.scores[kind] = 0.8 * self.scores[kind] + 0.2 * float(improved)
+        size = self.sizes[kind]
+        self.sizes[kind] = min(0.9, size * 1.05) if proven else max(0.03, size * 0.95)
+
+    def neighbourhood(self, kind: int) -> set[tuple[int, int]]:
         """Cells (staff, day) to free: whole staff rows, day windows, or blocks."""
         pr = self.m.problem
         n, days = len(pr.staff), pr.days
-        target = max(2 * days, int(self.size * n * days))
-        kind = self.rng.random() * sum(self.params.lns_mix)
-        a, b, _ = self.params.lns_mix
+        target = max(2 * days, int(self.sizes[kind] * n * days))
         free: set[tuple[int, int]] = set()
-        if kind < a:
+        if kind == 0:
             k = min(n, max(2, math.ceil(target / days)))
             for p in self.rng.sample(range(n), k):
                 free.update((p, d) for d in range(days))
-        elif kind < a + b:
+        elif kind == 1:
             width = min(days, max(3, math.ceil(target / n)))
             start = self.rng.randrange(0, days - width + 1)
             free.update((p, d) for p in range(n) for d in range(start, start + width))
@@ -249,7 +264,8 @@ class _Lns:
             if objective <= 0:
                 return
             self.iterations += 1
-            free = self.neighbourhood()
+            kind = self.choose()
+            free = self.neighbourhood(kind)
             t_prep = time.monotonic()
             model = base.clone()
             proto = model.proto
@@ -274,25 +290,24 @@ class _Lns:
                 worker,
                 self.iterations,
                 len(free),
-                self.size,
+                self.sizes[kind],
                 solver.status_name(status),
                 solver.wall_time,
                 time.monotonic() - t_prep,
                 solver.objective_value if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else "-",
             )
+            improved = False
             if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
                 new = round(solver.objective_value)
                 if new < objective and self.best.offer(list(solver.response_proto.solution), new):
+                    improved = True
                     log.debug("LNS %d: %d -> %d", self.iterations, objective, new)
-                if status == cp_model.OPTIMAL:
-                    self.size = min(0.9, self.size * 1.05)
-                else:
-                    self.size = max(0.03, self.size * 0.95)
-            else:
-                self.size = max(0.03, self.size * 0.95)
+            self.learn(kind, improved, status == cp_model.OPTIMAL)
 
 
-def _greedy(m: Model, params: RosterParams, seed: int, deadline: float) -> list[int] | None:
+def _greedy(
+    m: Model, params: RosterParams, seed: int, deadline: float, stop: threading.Event
+) -> list[int] | None:
     """Build a first roster staff by staff against the cover still missing.
 
     Works when no hard rule couples staff (soft cover, no crew, fairness or pattern); the
@@ -328,7 +343,7 @@ def _greedy(m: Model, params: RosterParams, seed: int, deadline: float) -> list[
         )
         sm = build_model(sub)
         left = deadline - time.monotonic()
-        if left <= 0:
+        if left <= 0 or stop.is_set():
             return None
         solver = _solver(params, min(2.0, left), seed, workers=1)
         solver.parameters.linearization_level = 1
@@ -372,44 +387,52 @@ def _objective_of(m: Model, values: list[int]) -> int:
 def _search(
     m: Model, params: RosterParams, seed: int, deadline: float
 ) -> tuple[int, float | None, _Best, int]:
-    """Full model in one thread (proof and bound), neighbourhood search in the others."""
+    """Full model in one thread (proof and bound), first roster and neighbourhood search in others.
+
+    The full model keeps its thread for the whole time on small problems; on large ones it
+    hands its thread to the neighbourhood search after ``first_phase`` of the time.
+    """
     best = _Best()
-    start = _greedy(m, params, seed, deadline) if params.lns else None
-    full_model = m.cp
-    if start is not None:
-        best.offer(start, _objective_of(m, start))
-        full_model = m.cp.clone()
-        full_model.proto.clear_solution_hint()
-        full_model.proto.solution_hint.vars.extend(range(len(start)))
-        full_model.proto.solution_hint.values.extend(start)
     full = _solver(params, deadline - time.monotonic(), seed, workers=1 if params.lns else None)
     outcome: dict[str, int] = {}
+    lns = _Lns(m, params, best, seed)
 
     def run_full() -> None:
-        outcome["status"] = full.solve(full_model, _Publish(best))
+        outcome["status"] = full.solve(m.cp, _Publish(best))
         best.found.set()
 
-    lns = _Lns(m, params, best, seed)
+    def run_helper(worker: int) -> None:
+        if worker == 1:
+            start = _greedy(m, params, seed, deadline, lns.stop)
+            if start is not None:
+                best.offer(start, _objective_of(m, start))
+        best.found.wait(max(0.0, deadline - time.monotonic()))
+        if best.objective is not None:
+            lns.run(deadline, worker)
+
     threads = [threading.Thread(target=run_full)]
     threads[0].start()
     if params.lns:
+        for w in range(1, params.num_workers):
+            t = threading.Thread(target=run_helper, args=(w,))
+            t.start()
+            threads.append(t)
         switch = time.monotonic() + params.first_phase * params.time_limit
-        best.found.wait(max(0.0, deadline - time.monotonic()))
-        if best.objective is not None and "status" not in outcome:
-            for w in range(params.num_workers - 1):
-                t = threading.Thread(target=lns.run, args=(deadline, w + 1))
-                t.start()
-                threads.append(t)
-            if len(m.problem.staff) * m.problem.days <= params.full_model_cells:
-                switch = deadline
-            while time.monotonic() < min(switch, deadline) and threads[0].is_alive():
-                threads[0].join(0.05)
-            if threads[0].is_alive():
-                full.stop_search()
-                threads[0].join()
-            if outcome.get("status") != cp_model.OPTIMAL:
-                lns.run(deadline, 0)
+        if len(m.problem.staff) * m.problem.days <= params.full_model_cells:
+            switch = deadline
+        while time.monotonic() < min(switch, deadline) and threads[0].is_alive():
+            threads[0].join(0.05)
+        if threads[0].is_alive():
+            full.stop_search()
+            threads[0].join()
+        if outcome.get("status") in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
             lns.stop.set()
+            best.found.set()
+        else:
+            best.found.wait(max(0.0, deadline - time.monotonic()))
+            if best.objective is not None:
+                lns.run(deadline, 0)
+        lns.stop.set()
     for t in threads:
         t.join()
     status = outcome.get("status", cp_model.UNKNOWN)
