@@ -9,10 +9,13 @@ Stages, in order (each recorded as a :class:`planner.plan_doc.StageRun`):
    solved by CP-SAT (:func:`planner.roster.solve_roster`).
 4. ``routes``: one routing problem per shift (:mod:`planner.shift_routes`): the groups on duty
    share that shift's sites, each group one vehicle with its travel mode and base post. Routes
-   vary by day: the arc costs carry seeded noise (seed of the plan, date and shift), while
-   every mandatory visit (school gate windows, pinned areas), window and gap stays a hard
-   rule of the solver. A mandatory visit the groups on duty cannot fit is left out and named
-   in the stage's log and the dose rows (planned below needed).
+   vary by day: the arc costs carry seeded noise (seed of the plan, date and shift) while
+   windows, pinned visits and shift ends stay hard rules. School gate visits are worth more
+   than any other visit (:func:`planner.shift_routes.gate_priority`), so a route takes every
+   gate window it can reach; one group cannot be at 19 school gates in the same hour, so a
+   gate window no route could still take is left out, and the ``dose`` check of
+   :func:`planner.validate.validate_plan` fails the plan for any gate window a route could
+   have taken.
 5. ``coverage``: dose planned vs needed per key area and grid over the horizon, streets
    patrolled, blind spots (:func:`planner.coverage.coverage`).
 6. ``validate``: the independent checks of :func:`planner.validate.validate_plan`.
