@@ -458,6 +458,102 @@ def _window_text(stop: Stop) -> str:
     return "<br/>".join(f"{_hhmm(lo)}–{_hhmm(hi)}" for lo, hi in stop.windows)
 
 
+def _dense_table(
+    route: Route,
+    labels: Sequence[str],
+    para: Any,
+    styles: dict[str, ParagraphStyle],
+) -> Table:
+    """Return the stops in two side-by-side tables and what to check once per category.
+
+    For routes too long for one table row per stop with its instruction: each row keeps the
+    number, place, category, window, arrival, dwell and sign-in box, and the instructions,
+    which follow from the category, are listed once below.
+    """
+    cell = styles["tiny"]
+    head = [
+        "序号<br/>No.",
+        "地点<br/>Place",
+        "类别<br/>Cat.",
+        "时间窗<br/>Window",
+        "到达<br/>Arr.",
+        "停留<br/>min",
+        "签到<br/>Sign-in",
+    ]
+    rows: list[list[Any]] = []
+    checks: dict[str, list[str]] = {}
+    for label, stop in zip(labels, route.stops, strict=True):
+        zh, _ = _category_label(stop.category)
+        windows = ", ".join(f"{_hhmm(lo)}–{_hhmm(hi)}" for lo, hi in stop.windows)
+        dwell = str(round(stop.dwell / 60)) if stop.dwell else ""
+        rows.append(
+            [
+                para(label, cell),
+                para(_escape(stop.name), cell),
+                para(_escape(zh), cell),
+                para(windows, cell),
+                para(_hhmm(stop.arrival), cell),
+                para(dwell, cell),
+                "",
+            ]
+        )
+        text = stop.check_zh or stop.check
+        if text and text not in checks.setdefault(zh, []):
+            checks[zh].append(text)
+    gap = 4 * mm
+    half = (CONTENT_WIDTH - gap) / 2
+    widths = [w * mm for w in (8, 22, 11, 16, 10, 8, 0)]
+    widths[-1] = half - sum(widths)
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 1.2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 1.2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]
+    split = math.ceil(len(rows) / 2)
+    halves = []
+    for part in (rows[:split], rows[split:]):
+        table = Table([[para(h, styles["th_small"]) for h in head], *part], colWidths=widths)
+        table.setStyle(TableStyle(style))
+        halves.append(table)
+    pair = Table([[halves[0], "", halves[1]]], colWidths=[half, gap, half])
+    pair.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), *_NO_PADDING]))
+    items = [
+        [para(f"<b>{_escape(zh)}</b>：" + "；".join(_escape(t) for t in texts), cell)]
+        for zh, texts in checks.items()
+    ]
+    check_rows = [
+        [items[i][0], items[i + 1][0] if i + 1 < len(items) else ""]
+        for i in range(0, len(items), 2)
+    ]
+    checks_table = Table(check_rows, colWidths=[CONTENT_WIDTH / 2, CONTENT_WIDTH / 2])
+    checks_table.setStyle(
+        TableStyle(
+            [
+                ("BOX", (0, 0), (-1, -1), 0.4, colors.HexColor("#999999")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("TOPPADDING", (0, 0), (-1, -1), 1),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 1),
+            ]
+        )
+    )
+    title = para("检查要点 What to check (按类别 by category)", styles["head"])
+    outer = Table([[pair], [title], [checks_table]], colWidths=[CONTENT_WIDTH])
+    outer.setStyle(TableStyle([*_NO_PADDING, ("TOPPADDING", (0, 1), (0, 1), 4)]))
+    return outer
+
+
+_NO_PADDING: list[tuple[Any, ...]] = [
+    ("LEFTPADDING", (0, 0), (-1, -1), 0),
+    ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+    ("TOPPADDING", (0, 0), (-1, -1), 0),
+    ("BOTTOMPADDING", (0, 0), (-1, -1), 0),
+]
+
+
 def _stop_table(
     route: Route,
     labels: Sequence[str],
@@ -626,6 +722,7 @@ def _sheet_story(
         # The compact table prints a subset of the full one's characters; street names are
         # those in the widest view the map can have (at its smallest height).
         _stop_table(route, labels, para, styles, compact=False)
+        _dense_table(route, labels, para, styles)
         widest = RouteMap(
             route, labels, streets, width=CONTENT_WIDTH, height=55 * mm, font=font,
             attribution=doc.district.attribution,
@@ -641,10 +738,20 @@ def _sheet_story(
     frame_height = PAGE_SIZE[1] - 2 * MARGIN - 12  # the frame's 6 pt padding, top and bottom
     _, info_height = info_table.wrap(CONTENT_WIDTH, frame_height)
     fixed = 18 + 4 + info_height + 5 + 15  # title, spacer, header table, spacer, legend
-    table = _stop_table(route, labels, para, styles, compact=False)
-    _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
-    if frame_height - fixed - table_height < 70 * mm:
+    # Rows are at least 27 pt (full) or 12 pt (compact) high: skip layouts that cannot fit.
+    n = len(route.stops)
+    table_height = math.inf
+    if frame_height - fixed - 30 - 27 * n >= 70 * mm:
+        table = _stop_table(route, labels, para, styles, compact=False)
+        _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
+    if (
+        frame_height - fixed - table_height < 70 * mm
+        and frame_height - fixed - 30 - 12 * n >= 55 * mm
+    ):
         table = _stop_table(route, labels, para, styles, compact=True)
+        _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
+    if frame_height - fixed - table_height < 55 * mm:
+        table = _dense_table(route, labels, para, styles)
         _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
     map_height = min(125 * mm, max(55 * mm, frame_height - fixed - table_height))
     route_map = RouteMap(
@@ -696,6 +803,10 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         "th": ParagraphStyle("th", parent=base, fontSize=8, leading=9.5, alignment=TA_CENTER),
         "num": ParagraphStyle("num", parent=base, fontSize=11, leading=13, alignment=TA_CENTER),
         "small": ParagraphStyle("small", parent=base, fontSize=7.5, leading=9),
+        "tiny": ParagraphStyle("tiny", parent=base, fontSize=7, leading=8.2),
+        "th_small": ParagraphStyle(
+            "th_small", parent=base, fontSize=6.5, leading=7.5, alignment=TA_CENTER
+        ),
         "legend": ParagraphStyle("legend", parent=base, fontSize=7.5, leading=12, spaceAfter=3),
     }
 

@@ -99,24 +99,45 @@ def test_cjk_font_is_embedded(sheet: Path) -> None:
     assert sheet.stat().st_size < 300_000
 
 
-def test_long_route_still_fits_one_page(doc: PlanDocument, tmp_path: Path) -> None:
-    """Tests that a route with many stops is shrunk onto its page instead of spilling over."""
+def _long_route(doc: PlanDocument, repeats: int) -> PlanDocument:
+    """The plan with group 2's three stops visited ``repeats`` times over, timed in order."""
     route = doc.routes[1]
     stops, clock = [], route.start_s
-    for stop in (route.stops[0], *list(route.stops[1:-1]) * 9, route.stops[-1]):
+    for stop in (route.stops[0], *list(route.stops[1:-1]) * repeats, route.stops[-1]):
         arrival = clock + 60
         clock = arrival + stop.dwell
         stops.append(dataclasses.replace(stop, arrival=arrival, start=arrival, departure=clock))
     long_route = dataclasses.replace(route, stops=tuple(stops), end_s=clock)
-    plan = dataclasses.replace(doc, routes=(doc.routes[0], long_route))
+    return dataclasses.replace(doc, routes=(doc.routes[0], long_route))
+
+
+def test_long_route_gets_a_compact_table(doc: PlanDocument, tmp_path: Path) -> None:
+    """Tests that 27 stops fit their page with one Chinese line per stop."""
     out = tmp_path / "long.pdf"
-    write_route_sheets(plan, out)
+    write_route_sheets(_long_route(doc, 9), out)
     reader = PdfReader(out)
     assert len(reader.pages) == 2
     text = reader.pages[1].extract_text()
     assert "27" in text and "检查自助银行和门口" in text
-    # The compact table keeps one Chinese line per stop, without the English instructions.
+    # The compact table drops the English instructions but keeps one row per stop.
     assert "Check the ATM lobby" not in text
+    assert (
+        "Check the ATM lobby" in reader.pages[0].extract_text()
+        or "Walk" in reader.pages[0].extract_text()
+    )
+
+
+def test_very_long_route_gets_two_columns(doc: PlanDocument, tmp_path: Path) -> None:
+    """Tests that 51 stops still fit one page: two columns of stops, checks once per category."""
+    out = tmp_path / "dense.pdf"
+    write_route_sheets(_long_route(doc, 17), out)
+    reader = PdfReader(out)
+    assert len(reader.pages) == 2
+    text = reader.pages[1].extract_text()
+    assert "检查要点 What to check (按类别 by category)" in text
+    assert "51" in text
+    # Each instruction is printed once, in the list by category, not once per stop.
+    assert text.count("检查自助银行和门口") == 1
 
 
 def test_no_routes_is_refused(doc: PlanDocument, tmp_path: Path) -> None:
