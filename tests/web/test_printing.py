@@ -121,10 +121,6 @@ def test_long_route_gets_a_compact_table(doc: PlanDocument, tmp_path: Path) -> N
     assert "27" in text and "检查自助银行和门口" in text
     # The compact table drops the English instructions but keeps one row per stop.
     assert "Check the ATM lobby" not in text
-    assert (
-        "Check the ATM lobby" in reader.pages[0].extract_text()
-        or "Walk" in reader.pages[0].extract_text()
-    )
 
 
 def test_very_long_route_gets_two_columns(doc: PlanDocument, tmp_path: Path) -> None:
