@@ -8,7 +8,8 @@ Stages, in order (each recorded as a :class:`planner.plan_doc.StageRun`):
 3. ``roster``: the rules file and teams (:func:`planner.patrol_roster.build_patrol_problem`)
    solved by CP-SAT (:func:`planner.roster.solve_roster`).
 4. ``routes``: one routing problem per shift (:mod:`planner.shift_routes`): the groups on duty
-   share that shift's sites, each group one vehicle with its travel mode and base post. Routes
+   share that shift's sites, each group one vehicle with its travel mode and base post, and a
+   30-minute meal break at its base (:func:`planner.shift_routes.meal_break`). Routes
    vary by day: the arc costs carry seeded noise (seed of the plan, date and shift) while
    windows, pinned visits and shift ends stay hard rules. School gate visits are worth more
    than any other visit (:func:`planner.shift_routes.gate_priority`), so a route takes every
@@ -317,7 +318,7 @@ def solve_shift(
 ) -> tuple[list[Any], Any]:
     """Solve one shift's routes; return the plan routes and the routing result."""
     from planner.routing import RouteParams, solve_routes
-    from planner.shift_routes import shift_problem, to_plan_route
+    from planner.shift_routes import meal_break, shift_problem, to_plan_route
 
     rows = ctx.dose[(ctx.dose["date"] == day) & (ctx.dose["shift_id"] == template.id)]
     sp = shift_problem(
@@ -328,6 +329,7 @@ def solve_shift(
         shift_id=template.id,
         offset_s=template.start_minute * 60,
         length_s=template.duration_minutes * 60,
+        meal=meal_break(template.duration_minutes * 60),
     )
     params = RouteParams(time_limit=max(seconds, 0.2), engine="ortools", noise=ROUTE_NOISE)
     result = solve_routes(sp.problem, params, seed=seed)

@@ -88,7 +88,7 @@ def _resolve(
 ) -> tuple[dict[str, Route], Any]:
     """Re-solve one shift for ``crews`` from ``starts``; return new routes per group."""
     from planner.routing import Layout, RouteParams, make_result, run_ortools
-    from planner.shift_routes import shift_problem, to_plan_route
+    from planner.shift_routes import meal_break, shift_problem, to_plan_route
 
     tmpl = doc.roster.shift(shift_id)
     off, length = tmpl.start_minute * 60, tmpl.duration_minutes * 60
@@ -102,8 +102,13 @@ def _resolve(
         offset_s=off,
         length_s=length,
         starts=starts,
+        meal=meal_break(length),
     )
     now = max(t_rel - off, 0)
+    fed = {
+        r.group_id for r in routes if any(s.kind == "break" and s.start < t_rel for s in r.stops)
+    }
+    vehicles = tuple(replace(v, meal=None) if v.id in fed else v for v in sp.problem.vehicles)
     keep = []
     for s in sp.problem.sites:
         if s.id in done_sites:
@@ -115,7 +120,7 @@ def _resolve(
         keep.append(replace(s, windows=wins, mandatory=s.mandatory and bool(wins)))
     from planner.routing_model import RoutingProblem
 
-    problem = RoutingProblem(sp.problem.matrices, tuple(keep), sp.problem.vehicles)
+    problem = RoutingProblem(sp.problem.matrices, tuple(keep), vehicles)
     sp = replace(sp, problem=problem)
     started = time.perf_counter()
     layout = Layout.build(problem)
@@ -270,7 +275,8 @@ def replan(
             if prefix:
                 last = prefix[-1]
                 tmpl = doc.roster.shift(sid)
-                point = POST_PREFIX + r.base_post_id if last.kind == "base" else last.site_id
+                at_base = last.kind in ("base", "break")
+                point = POST_PREFIX + r.base_post_id if at_base else last.site_id
                 point = point.split("#", 1)[0]
                 starts[r.group_id] = (point, last.departure - tmpl.start_minute * 60)
         if not crews:

@@ -24,7 +24,7 @@ from planner.demand import GATE_CATEGORIES, dose_to_sites
 from planner.exceptions import ProblemError
 from planner.plan_doc import Route as PlanRoute
 from planner.plan_doc import Stop as PlanStop
-from planner.routing_model import RoutingProblem, Vehicle
+from planner.routing_model import MEAL, MealBreak, RoutingProblem, Vehicle
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -189,6 +189,7 @@ def shift_problem(
     offset_s: int,
     length_s: int,
     starts: Mapping[str, tuple[str, int]] | None = None,
+    meal: tuple[int, int, int] | None = None,
 ) -> ShiftProblem:
     """Build the routing problem of one shift.
 
@@ -209,6 +210,9 @@ def shift_problem(
     starts
         Optional group id -> (point id, earliest departure in shift seconds): the vehicle
         starts there and then instead of at its base at the shift start (re-planning).
+    meal
+        ``(earliest, latest, duration)`` in shift seconds of every group's meal break at its
+        base, or None for none (see :func:`meal_break`).
     """
     if not crews:
         msg = f"No group is on duty for shift {shift_id} on {date}."
@@ -229,7 +233,10 @@ def shift_problem(
         if starts and c.group_id in starts:
             pid, t0 = starts[c.group_id]
             begin = node(pts.at(pid))
-        vehicles.append(Vehicle(c.group_id, begin, home, (t0, length_s), mode=c.mode))
+        rest = None
+        if meal is not None and meal[1] >= t0:
+            rest = MealBreak(max(meal[0], t0), meal[1], meal[2])
+        vehicles.append(Vehicle(c.group_id, begin, home, (t0, length_s), mode=c.mode, meal=rest))
     area_nodes = {str(a): node(pts.at(str(a))) for a in dose["area_id"]}
     sites = dose_to_sites(dose, area_nodes) if len(dose) else []
     cats = {str(a): str(c) for a, c in zip(dose["area_id"], dose["category"], strict=True)}
@@ -239,6 +246,24 @@ def shift_problem(
     matrices = {m: pts.matrices[m][np.ix_(idx, idx)] for m in modes}
     problem = RoutingProblem(matrices, tuple(sites), tuple(vehicles))
     return ShiftProblem(date, shift_id, offset_s, length_s, problem, tuple(order), tuple(crews))
+
+
+MEAL_S = 1800
+"""Length of the meal break, in seconds."""
+
+MEAL_FROM, MEAL_TO = 0.3, 0.5
+"""The meal break starts between these shares of the shift (12:00 shift from 08:00: 11:36 to
+14:00; from 20:00: 23:36 to 02:00)."""
+
+MEAL_MIN_SHIFT_S = 6 * 3600
+"""Shifts shorter than this have no meal break."""
+
+
+def meal_break(length_s: int) -> tuple[int, int, int] | None:
+    """Return ``(earliest, latest, duration)`` of a shift's meal break at base, or None."""
+    if length_s < MEAL_MIN_SHIFT_S:
+        return None
+    return (int(MEAL_FROM * length_s), int(MEAL_TO * length_s), MEAL_S)
 
 
 GATE_VALUE_FACTOR = 3
@@ -380,8 +405,36 @@ def to_plan_route(
     here = v.start
     distance = 0.0
     for st in route.stops:
-        site = sites[st.site_id]
         point = sp.points[st.node]
+        if st.site_id == MEAL:
+            assert v.meal is not None
+            leg = _leg(network, pts, sp.points[here], point, v.mode)
+            if network is not None and here != st.node:
+                a, b = network.snap(pts.lonlat[[sp.points[here], point]], v.mode)
+                distance += network.path_length(int(a), int(b), v.mode)
+            stops.append(
+                PlanStop(
+                    site_id="meal",
+                    area_id=None,
+                    name=f"用餐 {pts.names[point]}",
+                    category="break",
+                    kind="break",
+                    lon=float(pts.lonlat[point, 0]),
+                    lat=float(pts.lonlat[point, 1]),
+                    arrival=st.arrival + off,
+                    start=st.start + off,
+                    departure=st.departure + off,
+                    dwell=st.departure - st.start,
+                    name_en="Meal break",
+                    windows=((v.meal.earliest + off, v.meal.latest + off),),
+                    check="Meal break at the base",
+                    check_zh="基地用餐休息",
+                    leg=leg,
+                )
+            )
+            here = st.exit_node
+            continue
+        site = sites[st.site_id]
         cat = pts.categories[point]
         check, check_zh = check_text(cat)
         leg = _leg(network, pts, sp.points[here], point, v.mode)

@@ -47,6 +47,17 @@ def test_one_route_per_group_on_duty(doc) -> None:
         assert r.end_s == r.start_s + shift.duration_minutes * 60
 
 
+def test_every_route_has_a_meal_break_at_its_base(doc) -> None:
+    """Tests that each 12-hour route stops 30 minutes at its base inside the meal window."""
+    for r in doc.routes:
+        (meal,) = [s for s in r.stops if s.kind == "break"]
+        assert (meal.lon, meal.lat) == (r.stops[0].lon, r.stops[0].lat)
+        assert meal.dwell == 1800
+        # 30-50% into a 12-hour shift: 3.6 h to 6 h after its start
+        assert meal.windows == ((r.start_s + 12960, r.start_s + 21600),)
+        assert r.start_s + 12960 <= meal.start <= r.start_s + 21600
+
+
 def test_plan_records_seed_fingerprints_and_passing_checks(doc) -> None:
     """Tests that the plan records its seed, input fingerprints and the validators' verdicts."""
     assert doc.seed == 3 and doc.plan_id.endswith("-s3")
