@@ -114,9 +114,11 @@ def render(rows: list[dict], seconds: float) -> str:
         "reading the file to validated routes.",
         "",
         "Ours = `solve_routes` with the default engine `auto`: PyVRP in a child process and the "
-        "OR-Tools routing solver in the parent run side by side for 95% of the time (two "
-        "processes, so two cores), then the better routes are read into the OR-Tools model "
-        "(ReadAssignmentFromRoutes) and polished there for the rest. PyVRP column = PyVRP 0.14 "
+        "OR-Tools routing solver in the parent run side by side (two processes, so two cores) "
+        "until 0.25 s + 2 ms per node before the limit (PyVRP stops another 0.1 s + 1.5 ms per "
+        "node earlier, for its last iteration); then the better routes are read into the "
+        "OR-Tools model (ReadAssignmentFromRoutes) and polished there for the rest; "
+        "'polish (+k)' means polishing added k points. PyVRP column = PyVRP 0.14 "
         "alone, one process, the same data and prize scaling, the full wall time. Gap % = "
         "(reference - score) / reference, negative when better than the reference. Every score "
         "is recomputed by planner.validate_routes from the exact truncated distances.",

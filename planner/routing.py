@@ -64,7 +64,8 @@ class RouteParams:
     pyvrp_prize_scale
         The same for PyVRP: travel time is its cost, ``value * pyvrp_prize_scale`` its prize.
     polish_share
-        Share of the time limit given to polishing the portfolio's best routes.
+        Share of the time limit kept for polishing the portfolio's best routes in the routing
+        model (at least the time needed to read them in, which grows with the problem).
     noise
         Relative seeded noise on arc costs, and half as much on the value of optional sites
         (route variety); 0 keeps the costs exact.
@@ -83,7 +84,7 @@ class RouteParams:
     ruin_size: int = 8
     prize_scale: int | None = None
     pyvrp_prize_scale: int | None = None
-    polish_share: float = 0.05
+    polish_share: float = 0.0
     noise: float = 0.0
     gap_model: str = "auto"
 

@@ -156,7 +156,7 @@ def _child(layout: Layout, params: RouteParams, until: float, seed: int, conn: C
 
 def _guard(layout: Layout) -> float:
     """Seconds PyVRP may overrun its limit (its last iteration), larger for larger problems."""
-    return 0.25 + 0.002 * layout.size
+    return 0.1 + 0.0015 * layout.size
 
 
 def _value(layout: Layout, routes: list[list[int]]) -> int:
@@ -188,7 +188,7 @@ def portfolio(
 
     total = deadline - time.perf_counter()
     # Polishing needs time to build the model and read the routes in: more for more nodes.
-    reserve = max(0.5, params.polish_share * total) + 0.0015 * layout.size
+    reserve = max(0.25, params.polish_share * total) + 0.002 * layout.size
     race_end = deadline - reserve
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
@@ -220,8 +220,8 @@ def portfolio(
     best_value, best_routes, source = candidates[0]
     left = deadline - time.perf_counter() - 0.2
     polished = run_ortools(layout, params, max(left, 0.02), initial=best_routes, seed=seed)
-    if polished is not None and _value(layout, polished.routes) >= best_value:
-        return polished, f"{source}+ortools polish"
+    if polished is not None and (gain := _value(layout, polished.routes) - best_value) >= 0:
+        return polished, f"{source}+ortools polish" + (f" (+{gain})" if gain else "")
     if source == "ortools" and own is not None:
         return own, "ortools"
     # No time left to read PyVRP's routes into the routing model: schedule them directly and
