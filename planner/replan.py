@@ -124,32 +124,32 @@ def _resolve(
     sp = replace(sp, problem=problem)
     started = time.perf_counter()
     layout = Layout.build(problem)
-    first_node = {}
+    first_node: dict[str, int] = {}
     for g, si in zip(layout.groups, layout.group_site, strict=True):
         first_node.setdefault(problem.sites[si].id, g[0])
     old = {r.group_id: r for r in routes}
-    initial = []
+    initial: list[list[int]] = []
     for v in problem.vehicles:
-        r = old.get(v.id)
+        prev = old.get(v.id)
         seq = []
-        if r is not None:
-            for s in r.stops:
-                if s.kind != "base" and s.start - off >= now and s.site_id in first_node:
-                    seq.append(first_node[s.site_id])
+        if prev is not None:
+            for stop in prev.stops:
+                if stop.kind != "base" and stop.start - off >= now and stop.site_id in first_node:
+                    seq.append(first_node[stop.site_id])
         initial.append(seq)
     params = RouteParams(time_limit=seconds, engine="ortools", metaheuristic="greedy")
     run = run_ortools(layout, params, seconds, initial=initial, seed=seed)
     result = make_result(layout, run, started, "ortools")
-    values = {s.id: s.value for s in problem.sites}
+    values = {site.id: site.value for site in problem.sites}
     out = {}
-    for r in result.routes:
-        out[r.vehicle_id] = to_plan_route(
+    for solved in result.routes:
+        out[solved.vehicle_id] = to_plan_route(
             sp,
-            r,
+            solved,
             ctx.points,
             local_time=doc.local_time,
             network=ctx.network,
-            value=sum(values.get(s.site_id, 0) for s in r.stops),
+            value=sum(values.get(st.site_id, 0) for st in solved.stops),
         )
     return out, result
 
@@ -296,13 +296,12 @@ def replan(
                 f"Group {gid} {rdate} {sid}: {len(before & after)} later visits kept, "
                 f"{len(after - before)} added, {len(before - after)} dropped."
             )
-    routes = []
+    routes: list[Route] = []
     for i, r in enumerate(doc.routes):
-        if i in new_routes:
-            if new_routes[i] is not None:
-                routes.append(new_routes[i])
-        else:
+        if i not in new_routes:
             routes.append(r)
+        elif (changed := new_routes[i]) is not None:
+            routes.append(changed)
     leave = (
         *doc.roster.leave,
         Leave(

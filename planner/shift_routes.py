@@ -312,6 +312,7 @@ def split_visits(sites: Sequence[Site], length_s: int) -> list[Site]:
         if s.visits == 1:
             out.append(s)
             continue
+        wins: list[tuple[tuple[int, int], ...]]
         if len(s.windows) == s.visits:
             wins = [(w,) for w in sorted(s.windows)]
         else:
