@@ -281,7 +281,9 @@ def write_icalendars(doc: PlanDocument, out_dir: str | Path) -> list[Path]:
             route = routes.get((group.id, day.isoformat(), sid))
             if route is not None:
                 labels = route.stop_labels()
-                stops = [f"{lab}. {s.name}" for lab, s in zip(labels, route.stops, strict=True)]
+                stops = [
+                    f"{lab}. {s.display_name}" for lab, s in zip(labels, route.stops, strict=True)
+                ]
                 lines.append(f"路线 Route ({route.mode}): " + " → ".join(stops))
             event.add("description", "\n".join(lines))
             event.add("location", f"{doc.district.name_zh} {doc.district.name}")
@@ -465,7 +467,7 @@ def write_gpx(doc: PlanDocument, out_dir: str | Path) -> list[Path]:
                     latitude=stop.lat,
                     longitude=stop.lon,
                     time=doc.local_time(route.date, stop.arrival).astimezone(UTC),
-                    name=f"{label} {stop.name}",
+                    name=f"{label} {stop.display_name}",
                     description="; ".join(desc),
                     type=stop.category,
                 )

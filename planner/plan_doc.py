@@ -330,6 +330,11 @@ class Stop:
     def __post_init__(self) -> None:
         _tuples(self, "windows", "leg")
 
+    @property
+    def display_name(self) -> str:
+        """The name to show: the local name, else the English one, else the site id."""
+        return self.name or self.name_en or self.site_id
+
 
 @dataclass(frozen=True, slots=True)
 class Route:

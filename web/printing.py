@@ -489,7 +489,7 @@ def _dense_table(
         rows.append(
             [
                 para(label, cell),
-                para(_escape(stop.name), cell),
+                para(_escape(stop.display_name), cell),
                 para(_escape(zh), cell),
                 para(windows, cell),
                 para(_hhmm(stop.arrival), cell),
@@ -578,7 +578,7 @@ def _stop_table(
     rows: list[list[Any]] = [[para(h, styles["th"]) for h in head]]
     for label, stop in zip(labels, route.stops, strict=True):
         zh, en = _category_label(stop.category)
-        place = _escape(stop.name)
+        place = _escape(stop.display_name)
         check = _escape(stop.check_zh or stop.check)
         category = _escape(zh)
         if not compact:
@@ -586,7 +586,7 @@ def _stop_table(
                 category += f"<br/>{_escape(en)}"
             if stop.kind in ("break", "fixed_post"):
                 category += f"<br/>{KIND_LABELS[stop.kind]}"
-            if stop.name_en:
+            if stop.name_en and stop.name:
                 place += f"<br/><font size=7 color='#555555'>{_escape(stop.name_en)}</font>"
             if stop.check and stop.check_zh:
                 check += f"<br/><font size=7 color='#555555'>{_escape(stop.check)}</font>"
@@ -689,7 +689,7 @@ def _sheet_story(
         ],
         [
             para("出发 Base", ph),
-            para(f"B {_escape(base.name)} {_escape(base.name_en)}"),
+            para(f"B {_escape(base.display_name)} {_escape(base.name_en if base.name else '')}"),
             para("签发 Issued", ph),
             para("队长 Captain: ____________"),
         ],
