@@ -396,18 +396,26 @@ def _search(
     full = _solver(params, deadline - time.monotonic(), seed, workers=1 if params.lns else None)
     outcome: dict[str, int] = {}
     lns = _Lns(m, params, best, seed)
+    greedy_done = threading.Event()
 
     def run_full() -> None:
         outcome["status"] = full.solve(m.cp, _Publish(best))
-        best.found.set()
+        if outcome["status"] in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+            lns.stop.set()
+
+    def wait_for_first() -> bool:
+        while not best.found.wait(0.05):
+            if lns.stop.is_set() or time.monotonic() >= deadline:
+                return False
+        return True
 
     def run_helper(worker: int) -> None:
         if worker == 1:
             start = _greedy(m, params, seed, deadline, lns.stop)
             if start is not None:
                 best.offer(start, _objective_of(m, start))
-        best.found.wait(max(0.0, deadline - time.monotonic()))
-        if best.objective is not None:
+            greedy_done.set()
+        if wait_for_first():
             lns.run(deadline, worker)
 
     threads = [threading.Thread(target=run_full)]
@@ -417,21 +425,23 @@ def _search(
             t = threading.Thread(target=run_helper, args=(w,))
             t.start()
             threads.append(t)
+        if params.num_workers == 1:
+            greedy_done.set()
         switch = time.monotonic() + params.first_phase * params.time_limit
         if len(m.problem.staff) * m.problem.days <= params.full_model_cells:
             switch = deadline
-        while time.monotonic() < min(switch, deadline) and threads[0].is_alive():
+        # Hand the full model's thread over only once some roster exists to improve.
+        while threads[0].is_alive() and time.monotonic() < deadline:
+            if time.monotonic() >= switch and best.objective is not None:
+                break
+            if time.monotonic() >= switch and greedy_done.is_set():
+                switch = deadline  # no first roster from the greedy: keep the full model
             threads[0].join(0.05)
         if threads[0].is_alive():
             full.stop_search()
             threads[0].join()
-        if outcome.get("status") in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
-            lns.stop.set()
-            best.found.set()
-        else:
-            best.found.wait(max(0.0, deadline - time.monotonic()))
-            if best.objective is not None:
-                lns.run(deadline, 0)
+        if not lns.stop.is_set() and wait_for_first():
+            lns.run(deadline, 0)
         lns.stop.set()
     for t in threads:
         t.join()
