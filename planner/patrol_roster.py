@@ -298,3 +298,43 @@ def roster_document(roster: PatrolRoster, result: RosterResult) -> dict[str, Any
     if result.relaxed is not None:
         doc["relaxed"] = body(result.relaxed)
     return doc
+
+
+def roster_for_district(
+    district: str | Path | None,
+    start: dt.date,
+    days: int,
+    *,
+    rules: str | Path | None = None,
+    time_limit: float = 10.0,
+    seed: int = 0,
+) -> tuple[PatrolRoster, RosterResult]:
+    """Build and solve the patrol roster of a district (the entry point of `patrol plan`).
+
+    Parameters
+    ----------
+    district
+        District folder (None = the default district).
+    start, days
+        First date and number of days.
+    rules
+        A rules file; defaults to the district's rules.toml.
+    time_limit, seed
+        Solver time limit in seconds and random seed.
+
+    Returns
+    -------
+    tuple
+        The patrol problem with its calendar, and the solver's result (infeasible requests
+        come back as a result with the conflicting rules in words).
+    """
+    from planner.roster import RosterParams, solve_roster
+
+    default_rules, teams = district_rules(district)
+    path = Path(rules) if rules is not None else default_rules
+    if not path.is_file():
+        msg = f"Rules file {path} does not exist."
+        raise RulesError(msg)
+    roster = build_patrol_problem(path, start, days, teams=teams)
+    result = solve_roster(roster.problem, RosterParams(time_limit=time_limit), seed=seed)
+    return roster, result

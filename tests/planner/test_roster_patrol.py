@@ -57,3 +57,29 @@ def test_roster_command_json_and_text(tmp_path):
     assert all(len(row) == 7 for row in doc["assignment"].values())
     bad = runner.invoke(cli, ["roster", "--start", "7 Dec", "--days", "7"])
     assert bad.exit_code == 2 and "Error: --start must be a date" in bad.output
+
+
+def test_roster_command_explains_an_impossible_request(data_dir):
+    """Tests that an impossible rules file names the conflicting rules and exits with 1."""
+    from web.cli import cli
+
+    rules = data_dir / "roster" / "rules_impossible.toml"
+    res = CliRunner().invoke(
+        cli,
+        [
+            "roster",
+            "--start",
+            "2026-12-07",
+            "--days",
+            "3",
+            "--rules",
+            str(rules),
+            "--time-limit",
+            "3",
+        ],
+    )
+    assert res.exit_code == 1, res.output
+    assert "status infeasible" in res.output
+    assert "These rules cannot all hold together:" in res.output
+    assert "maximum nights in a row (1)" in res.output
+    assert "rest after a night shift before the next shift (24 h)" in res.output

@@ -88,21 +88,16 @@ def roster(
     seed: int,
 ) -> None:
     """Roster the district's patrol groups: who works which shift on which day."""
-    from planner.patrol_roster import build_patrol_problem, district_rules, roster_document
-    from planner.roster import RosterParams, solve_roster
+    from planner.patrol_roster import roster_document, roster_for_district
     from planner.roster_explain import describe
 
     first = _date(start)
     if days <= 0:
         msg = f"--days must be at least 1, not {days}."
         raise RulesError(msg)
-    default_rules, teams = district_rules(district)
-    rules_path = rules or default_rules
-    if not rules_path.is_file():
-        msg = f"Rules file {rules_path} does not exist."
-        raise RulesError(msg)
-    problem = build_patrol_problem(rules_path, first, days, teams=teams)
-    result = solve_roster(problem.problem, RosterParams(time_limit=time_limit), seed=seed)
+    problem, result = roster_for_district(
+        district, first, days, rules=rules, time_limit=time_limit, seed=seed
+    )
     doc = roster_document(problem, result)
     if out is not None:
         out.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
