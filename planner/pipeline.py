@@ -318,7 +318,12 @@ def solve_shift(
 ) -> tuple[list[Any], Any]:
     """Solve one shift's routes; return the plan routes and the routing result."""
     from planner.routing import RouteParams, solve_routes
-    from planner.shift_routes import meal_break, shift_problem, to_plan_route
+    from planner.shift_routes import (
+        meal_break,
+        repair_gate_windows,
+        shift_problem,
+        to_plan_route,
+    )
 
     rows = ctx.dose[(ctx.dose["date"] == day) & (ctx.dose["shift_id"] == template.id)]
     sp = shift_problem(
@@ -353,6 +358,9 @@ def solve_shift(
         )
         for r in result.routes
     ]
+    routes = repair_gate_windows(
+        routes, rows, ctx.points, offset_s=sp.offset_s, network=ctx.network
+    )
     return routes, result
 
 

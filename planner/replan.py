@@ -213,7 +213,7 @@ def replan(
         For an unknown group or a time outside the plan's horizon.
     """
     from planner.pipeline import dose_rows, load_context, plan_coverage
-    from planner.shift_routes import POST_PREFIX, Crew
+    from planner.shift_routes import POST_PREFIX, Crew, repair_gate_windows
     from planner.validate import validate_plan
 
     began = time.perf_counter()
@@ -287,8 +287,21 @@ def replan(
         )  # fmt: skip
         value += result.objective
         bound += result.bound
+        joined = {gid: _join(prefixes[gid], solved[gid], old) for gid, (_, old) in olds.items()}
+        rows = ctx.dose[(ctx.dose["date"] == rdate) & (ctx.dose["shift_id"] == sid)]
+        cut_routes = [r for i, r in ((i, new_routes.get(i)) for i, _ in items) if r is not None]
+        repaired = repair_gate_windows(
+            [*joined.values(), *cut_routes],
+            rows,
+            ctx.points,
+            offset_s=doc.roster.shift(sid).start_minute * 60,
+            network=ctx.network,
+            frozen={gid: len(p) for gid, p in prefixes.items()},
+            skip=(group_id,),
+        )
+        joined = {r.group_id: r for r in repaired if r.group_id in joined}
         for gid, (i, old) in olds.items():
-            new = _join(prefixes[gid], solved[gid], old)
+            new = joined[gid]
             new_routes[i] = new
             before = {s.site_id for s in old.stops if s.start >= t_rel and s.kind != "base"}
             after = {s.site_id for s in new.stops if s.start >= t_rel and s.kind != "base"}

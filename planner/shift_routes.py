@@ -484,3 +484,152 @@ def to_plan_route(
         distance_m=round(distance),
         value=float(value),
     )
+
+
+def _point_of(pts: DistrictPoints, route: PlanRoute, stop: PlanStop) -> int:
+    """Return the district point index of a plan stop (bases and breaks are at the base)."""
+    if stop.kind in ("base", "break") or stop.area_id is None:
+        return pts.at(POST_PREFIX + route.base_post_id)
+    return pts.at(stop.area_id)
+
+
+def _try_insert(
+    route: PlanRoute,
+    new: PlanStop,
+    x: int,
+    pts: DistrictPoints,
+    network: StreetNetwork | None,
+    frozen: int = 0,
+) -> tuple[int, PlanRoute] | None:
+    """Insert ``new`` (at district point ``x``) where it delays the route least, if it can.
+
+    Later stops keep their order; their times move later only as far as needed and must stay
+    inside their windows; the route must be back at its base by its end. The first ``frozen``
+    stops (already made) stay as they are. Returns the delay at the stop after the inserted
+    one and the new route, or None.
+    """
+    mat = pts.matrices[route.mode]
+    stops = list(route.stops)
+    at = [_point_of(pts, route, s) for s in stops]
+    lo, hi = new.windows[0]
+    best: tuple[int, int, list[PlanStop]] | None = None
+    for k in range(max(frozen - 1, 0), len(stops) - 1):
+        leave = route.start_s if k == 0 and frozen <= 1 else stops[k].departure
+        arrival = leave + int(mat[at[k], x])
+        start = max(arrival, lo)
+        if start > hi:
+            break
+        ins = replace(new, arrival=arrival, start=start, departure=start + new.dwell)
+        if k == 0 and frozen <= 1 and stops[0].departure > leave:
+            head = [replace(stops[0], departure=leave)]
+        else:
+            head = stops[: k + 1]
+        out = [*head, ins]
+        t = ins.departure + int(mat[x, at[k + 1]])
+        delay = t - stops[k + 1].arrival
+        ok = True
+        for j in range(k + 1, len(stops)):
+            s = stops[j]
+            begin = max(t, s.start)
+            if s.windows and not any(a <= begin <= b for a, b in s.windows):
+                ok = False
+                break
+            if j == len(stops) - 1 and t > route.end_s:
+                ok = False
+                break
+            moved = replace(s, arrival=t, start=begin, departure=max(s.departure, begin + s.dwell))
+            out.append(moved)
+            if moved.departure == s.departure:
+                out.extend(stops[j + 1 :])
+                break
+            if j + 1 < len(stops):
+                t = moved.departure + int(mat[at[j], at[j + 1]])
+        if ok and (best is None or delay < best[0]):
+            best = (delay, k, out)
+    if best is None:
+        return None
+    delay, k, out = best
+    out[k + 1] = replace(out[k + 1], leg=_leg(network, pts, at[k], x, route.mode))
+    out[k + 2] = replace(out[k + 2], leg=_leg(network, pts, x, at[k + 1], route.mode))
+    return delay, replace(route, stops=tuple(out))
+
+
+def repair_gate_windows(
+    routes: Sequence[PlanRoute],
+    dose: pd.DataFrame,
+    pts: DistrictPoints,
+    *,
+    offset_s: int,
+    network: StreetNetwork | None = None,
+    frozen: Mapping[str, int] | None = None,
+    skip: Sequence[str] = (),
+) -> list[PlanRoute]:
+    """Insert every gate visit a route of the shift can still take but the solver left out.
+
+    The routing solver is stopped by its time limit; this pass makes sure that no school or
+    kindergarten gate window is missed when some route could take it between two of its stops
+    (the rule :func:`planner.validate.check_dose` checks), choosing the route and place that
+    delay the rest of the route least.
+
+    Parameters
+    ----------
+    routes
+        The plan routes of one shift.
+    dose
+        The dose rows of that shift.
+    pts
+        The district's points and matrices.
+    offset_s
+        Seconds from local midnight to the shift start.
+    network
+        For the legs' geometry.
+    frozen
+        Group id -> number of leading stops already made (re-planning), left as they are.
+    skip
+        Group ids whose routes take nothing more (a group called away).
+    """
+    out = list(routes)
+    frozen = frozen or {}
+    for row in dose.itertuples(index=False):
+        if str(row.category) not in GATE_CATEGORIES or not row.windows:
+            continue
+        aid = str(row.area_id)
+        for j, (a, b) in enumerate(sorted(row.windows)):
+            win = (int(a) + offset_s, int(b) + offset_s)
+            starts = [
+                s.start for r in out for s in r.stops if s.kind == "visit" and s.area_id == aid
+            ]
+            if any(win[0] <= t <= win[1] for t in starts):
+                continue
+            x = pts.at(aid)
+            check, check_zh = check_text(str(row.category))
+            sid = f"{aid}{VISIT_SEP}{j + 1}" if len(row.windows) > 1 else aid
+            new = PlanStop(
+                site_id=sid,
+                area_id=aid,
+                name=pts.names[x],
+                category=str(row.category),
+                kind="visit",
+                lon=float(pts.lonlat[x, 0]),
+                lat=float(pts.lonlat[x, 1]),
+                arrival=0,
+                start=0,
+                departure=0,
+                dwell=int(row.dwell_s),
+                name_en=pts.names_en[x],
+                windows=(win,),
+                check=check,
+                check_zh=check_zh,
+            )
+            options = []
+            for i, r in enumerate(out):
+                if r.group_id in skip:
+                    continue
+                got = _try_insert(r, new, x, pts, network, frozen.get(r.group_id, 0))
+                if got is not None:
+                    options.append((got[0], i, got[1]))
+            if options:
+                _, i, better = min(options, key=lambda o: (o[0], o[1]))
+                out[i] = better
+                logger.info("routes: gate window %s of %s inserted after solving", win, aid)
+    return out
