@@ -47,6 +47,10 @@ if TYPE_CHECKING:
 logger = logging.getLogger("web")
 
 PAGE_SIZE = A4
+MAP_MIN_HEIGHT = 55 * mm
+MAP_MAX_HEIGHT = 125 * mm
+MAIN_MAP_SHARE = 0.58
+"""Share of the width the route map keeps when a detail map of crowded stops sits beside it."""
 MARGIN = 12 * mm
 CONTENT_WIDTH = PAGE_SIZE[0] - 2 * MARGIN
 
@@ -68,6 +72,7 @@ EXTRA_CATEGORY_LABELS = {
     "police": ("派出所", "Police"),
     "post": ("岗亭", "Post"),
 }
+DETAIL = "放大图 Detail"
 WEEKDAYS = ("周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun")
 
 STREET_COLOR = colors.HexColor("#C9C9C9")
@@ -167,6 +172,60 @@ def _label_width(text: str, size: float) -> float:
     return sum(size if ord(ch) >= 0x2E80 else 0.56 * size for ch in text)
 
 
+def _route_bounds(route: Route) -> tuple[float, float, float, float]:
+    """Return (lon0, lat0, lon1, lat1) around the route's stops, alleys and legs."""
+    points = [(s.lon, s.lat) for s in route.stops]
+    points += [p for s in route.stops for p in s.leg]
+    points += [(s.end_lon, s.end_lat) for s in route.stops if s.end_lon is not None]  # type: ignore[misc]
+    lons = [p[0] for p in points]
+    lats = [p[1] for p in points]
+    return min(lons), min(lats), max(lons), max(lats)
+
+
+def _names_near_route(route: Route, streets: list[Street]) -> set[str]:
+    """Return the names of streets any map of ``route`` on a sheet could show (a superset)."""
+    lon0, lat0, lon1, lat1 = _route_bounds(route)
+    kx = math.cos(math.radians((lat0 + lat1) / 2))
+    sx = max((lon1 - lon0) * kx * 111_320, 400.0) * 1.18
+    sy = max((lat1 - lat0) * 111_320, 300.0) * 1.18
+    # The widest view is the full-width map at its lowest height, the tallest one the narrow
+    # map beside a detail map at its greatest height; take a box holding both, and a margin.
+    half_x = 0.6 * max(sx, sy * CONTENT_WIDTH / MAP_MIN_HEIGHT)
+    half_y = 0.6 * max(sy, sx * MAP_MAX_HEIGHT / (MAIN_MAP_SHARE * CONTENT_WIDTH))
+    cx, cy = (lon0 + lon1) / 2, (lat0 + lat1) / 2
+    dx, dy = half_x / (kx * 111_320), half_y / 111_320
+    return {
+        s.name
+        for s in streets
+        if s.name and _crosses_box(s.coords, cx - dx, cy - dy, cx + dx, cy + dy)
+    }
+
+
+def _crowded_extent(route_map: RouteMap) -> tuple[float, float, float, float] | None:
+    """Return the lon/lat box of the route's most crowded stops, or None when none crowd.
+
+    Stops crowd when four or more markers each touch at least two others on the map; the box
+    holds the markers near the most crowded one, with a margin, for a detail map.
+    """
+    stops = [s for s in route_map.route.stops if s.kind != "base"]
+    xy = [route_map.xy(s.lon, s.lat) for s in stops]
+    near = [
+        [j for j, q in enumerate(xy) if j != i and math.dist(p, q) < 14] for i, p in enumerate(xy)
+    ]
+    crowded = [i for i, ns in enumerate(near) if len(ns) >= 2]
+    if len(crowded) < 4:
+        return None
+    seed = max(crowded, key=lambda i: len(near[i]))
+    members = [stops[i] for i, p in enumerate(xy) if math.dist(p, xy[seed]) < 30]
+    lon0 = min(s.lon for s in members)
+    lon1 = max(s.lon for s in members)
+    lat0 = min(s.lat for s in members)
+    lat1 = max(s.lat for s in members)
+    pad_lat = max((lat1 - lat0) * 0.15, 20 / 111_320)
+    pad_lon = max((lon1 - lon0) * 0.15, pad_lat / route_map.kx)
+    return lon0 - pad_lon, lat0 - pad_lat, lon1 + pad_lon, lat1 + pad_lat
+
+
 class RouteMap(Flowable):
     """A vector map of one route: district streets, the legs, and numbered stops."""
 
@@ -180,6 +239,9 @@ class RouteMap(Flowable):
         height: float,
         font: str,
         attribution: str,
+        extent: tuple[float, float, float, float] | None = None,
+        detail: tuple[float, float, float, float] | None = None,
+        title: str = "",
     ) -> None:
         super().__init__()
         self.route = route
@@ -189,31 +251,22 @@ class RouteMap(Flowable):
         self.height = height
         self.font = font
         self.attribution = attribution
-        points = [(s.lon, s.lat) for s in route.stops]
-        points += [p for s in route.stops for p in s.leg]
-        points += [(s.end_lon, s.end_lat) for s in route.stops if s.end_lon is not None]  # type: ignore[misc]
-        lon0 = min(p[0] for p in points)
-        lon1 = max(p[0] for p in points)
-        lat0 = min(p[1] for p in points)
-        lat1 = max(p[1] for p in points)
+        self.detail = detail
+        self.title = title
+        if extent is None:
+            lon0, lat0, lon1, lat1 = _route_bounds(route)
+            min_x, min_y = 400.0, 300.0
+        else:
+            lon0, lat0, lon1, lat1 = extent
+            min_x, min_y = 80.0, 60.0
         self.kx = math.cos(math.radians((lat0 + lat1) / 2))
-        # Metres per degree of latitude; keep at least 400 m across and a margin around.
-        span_x = max((lon1 - lon0) * self.kx * 111_320, 400.0) * 1.18
-        span_y = max((lat1 - lat0) * 111_320, 300.0) * 1.18
+        # Metres per degree of latitude; keep a minimum extent and a margin around.
+        span_x = max((lon1 - lon0) * self.kx * 111_320, min_x) * 1.18
+        span_y = max((lat1 - lat0) * 111_320, min_y) * 1.18
         self.scale = min(width / span_x, height / span_y)  # points per metre
         self.cx = (lon0 + lon1) / 2
         self.cy = (lat0 + lat1) / 2
         self.street_labels = self._place_street_labels()
-
-    def names_in_view(self) -> set[str]:
-        """Return the names of the streets that cross the map's box."""
-        lon_lo, lat_lo = self._lonlat(0, 0)
-        lon_hi, lat_hi = self._lonlat(self.width, self.height)
-        return {
-            s.name
-            for s in self.streets
-            if s.name and _crosses_box(s.coords, lon_lo, lat_lo, lon_hi, lat_hi)
-        }
 
     LABEL_SIZE = 7.0
     MAX_LABELS = 16
@@ -306,7 +359,7 @@ class RouteMap(Flowable):
     def _scale_bar(self, c: Canvas) -> None:
         target = self.width / 5 / self.scale
         metres = max(
-            (m for m in (50, 100, 200, 250, 500, 1000, 2000, 5000) if m <= target), default=50
+            (m for m in (20, 50, 100, 200, 250, 500, 1000, 2000, 5000) if m <= target), default=20
         )
         length = metres * self.scale
         x, y = 10, 10
@@ -359,6 +412,15 @@ class RouteMap(Flowable):
             c.setFillColor(colors.HexColor("#555555"))
             c.setFont(self.font, self.LABEL_SIZE)
             c.drawCentredString(0, -2.2, name)
+            c.restoreState()
+        if self.detail is not None:
+            x0, y0 = self.xy(self.detail[0], self.detail[1])
+            x1, y1 = self.xy(self.detail[2], self.detail[3])
+            c.saveState()
+            c.setDash(3, 2)
+            c.setStrokeColor(colors.HexColor("#444444"))
+            c.setLineWidth(0.8)
+            c.rect(x0, y0, x1 - x0, y1 - y0, stroke=1, fill=0)
             c.restoreState()
         # Alley segments walked, then the legs with their arrows.
         c.setStrokeColor(ALLEY_COLOR)
@@ -413,6 +475,13 @@ class RouteMap(Flowable):
         p.close()
         c.drawPath(p, stroke=0, fill=1)
         self._scale_bar(c)
+        if self.title:
+            c.setFont(self.font, 8)
+            tw = pdfmetrics.stringWidth(self.title, self.font, 8)
+            c.setFillColor(colors.Color(1, 1, 1, alpha=0.85))
+            c.rect(4, h - 16, tw + 8, 12, stroke=0, fill=1)
+            c.setFillColor(colors.black)
+            c.drawString(8, h - 13, self.title)
         c.setFont(self.font, 6.5)
         tw = pdfmetrics.stringWidth(self.attribution, self.font, 6.5)
         c.setFillColor(colors.Color(1, 1, 1, alpha=0.8))
@@ -723,13 +792,16 @@ def _sheet_story(
         # those in the widest view the map can have (at its smallest height).
         _stop_table(route, labels, para, styles, compact=False)
         _dense_table(route, labels, para, styles)
-        widest = RouteMap(
-            route, labels, streets, width=CONTENT_WIDTH, height=55 * mm, font=font,
-            attribution=doc.district.attribution,
-        )  # fmt: skip
-        for name in widest.names_in_view():
+        for name in _names_near_route(route, streets):
             t(name)
-        for text in (title, legend, doc.district.attribution, "N0123456789 mk", *labels):
+        for text in (
+            title,
+            legend,
+            doc.district.attribution,
+            "N0123456789 mk",
+            *labels,
+            f"　□ {DETAIL}",
+        ):
             t(text)
         return []
 
@@ -753,8 +825,8 @@ def _sheet_story(
     if frame_height - fixed - table_height < 55 * mm:
         table = _dense_table(route, labels, para, styles)
         _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
-    map_height = min(125 * mm, max(55 * mm, frame_height - fixed - table_height))
-    route_map = RouteMap(
+    map_height = min(MAP_MAX_HEIGHT, max(MAP_MIN_HEIGHT, frame_height - fixed - table_height))
+    full_map = RouteMap(
         route,
         labels,
         streets,
@@ -763,6 +835,25 @@ def _sheet_story(
         font=font,
         attribution=doc.district.attribution,
     )
+    route_map: Flowable = full_map
+    crowded = _crowded_extent(full_map)
+    if crowded is not None:
+        legend += f"　□ {DETAIL}"
+        gap = 3 * mm
+        main_width = MAIN_MAP_SHARE * CONTENT_WIDTH
+        args = {"font": font, "attribution": doc.district.attribution, "height": map_height}
+        main = RouteMap(route, labels, streets, width=main_width, detail=crowded, **args)
+        zoom = RouteMap(
+            route,
+            labels,
+            streets,
+            width=CONTENT_WIDTH - main_width - gap,
+            extent=crowded,
+            title=DETAIL,
+            **args,
+        )
+        route_map = Table([[main, "", zoom]], colWidths=[main_width, gap, zoom.width])
+        route_map.setStyle(TableStyle(_NO_PADDING))
     body = [
         Paragraph(title, styles["title"]),
         Spacer(1, 4),
