@@ -260,7 +260,7 @@ def replan(
                 kept = 0 if cut is None else sum(s.kind != "base" for s in cut.stops)
                 changes.append(
                     f"Group {group_id} {rdate} {sid}: unavailable from {clock(t_rel)}; "
-                    f"{kept} visits made stay, the rest is handed over."
+                    f"{kept} visits made stay."
                 )
                 if cut is not None:
                     done_sites.update(_site_of(s) for s in cut.stops if s.kind != "base")
@@ -280,6 +280,7 @@ def replan(
                 point = point.split("#", 1)[0]
                 starts[r.group_id] = (point, last.departure - tmpl.start_minute * 60)
         if not crews:
+            changes.append(f"No other group is on duty in {rdate} {sid}; the rest is left out.")
             continue
         solved, result = _resolve(
             ctx, doc, [olds[g][1] for g in olds], crews, starts, rdate, sid, done_sites, t_rel,

@@ -69,7 +69,7 @@ def test_called_away_group_stops_at_that_time(after, away) -> None:
     assert all(s.start < T and s.departure <= T for s in route.stops)
     leave = [lv for lv in doc.roster.leave if lv.group_id == away and lv.member_id is None]
     assert leave and "14:00" in leave[0].reason
-    assert any(line.startswith(f"Group {away}") and "handed over" in line for line in changes)
+    assert any(line.startswith(f"Group {away}") and "visits made stay" in line for line in changes)
 
 
 def test_other_group_takes_over_school_windows(before, after, away) -> None:
