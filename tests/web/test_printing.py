@@ -16,7 +16,7 @@ from geodata.errors import InputError
 from planner.exceptions import ProblemError
 from planner.plan_doc import PlanDocument, read_plan
 from web.fonts import FONT_ENV, PROBE, FontError, cjk_font_subset, find_cjk_font
-from web.printing import write_route_sheets
+from web.printing import RouteMap, _crowded_extent, write_route_sheets
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -134,6 +134,27 @@ def test_very_long_route_gets_two_columns(doc: PlanDocument, tmp_path: Path) -> 
     assert "51" in text
     # Each instruction is printed once, in the list by category, not once per stop.
     assert text.count("检查自助银行和门口") == 1
+
+
+def test_detail_map_only_where_stops_crowd(doc: PlanDocument) -> None:
+    """Tests that crowded stops get a detail box around them and spread ones get none."""
+
+    def crowded(plan: PlanDocument):
+        route = plan.routes[-1]
+        full = RouteMap(
+            route, route.stop_labels(), [], width=500, height=300, font="Helvetica",
+            attribution="",
+        )  # fmt: skip
+        return _crowded_extent(full)
+
+    assert crowded(doc) is None
+    long_plan = _long_route(doc, 17)
+    box = crowded(long_plan)
+    assert box is not None
+    lon0, lat0, lon1, lat1 = box
+    # The box holds one of the three places visited 17 times each, with all its visits.
+    inside = [s for s in long_plan.routes[-1].stops if lon0 < s.lon < lon1 and lat0 < s.lat < lat1]
+    assert len(inside) >= 17 and (lon1 - lon0) * 94_000 < 400
 
 
 def test_no_routes_is_refused(doc: PlanDocument, tmp_path: Path) -> None:
