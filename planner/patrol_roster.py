@@ -124,12 +124,12 @@ def build_patrol_problem(
                 extra.setdefault(i, {})[sid] = extra.get(i, {}).get(sid, 0) + n
             surge.append((i, name))
     for sd in rules.surge_dates:
-        i = inside(sd.date, f"Surge date {sd.name or ''}".strip())
-        if i is None:
+        at = inside(sd.date, f"Surge date {sd.name or ''}".strip())
+        if at is None:
             continue
         for sid, n in sd.extra:
-            extra.setdefault(i, {})[sid] = extra.get(i, {}).get(sid, 0) + n
-        surge.append((i, sd.name))
+            extra.setdefault(at, {})[sid] = extra.get(at, {}).get(sid, 0) + n
+        surge.append((at, sd.name))
     cover = []
     for i, d in enumerate(dates):
         need = dict(base)
@@ -153,9 +153,9 @@ def build_patrol_problem(
     )
     pins = []
     for p in rules.pins:
-        i = inside(p.date, f"Pin of group {p.group}")
-        if i is not None:
-            pins.append(Pin(p.group, i, p.shift))
+        at = inside(p.date, f"Pin of group {p.group}")
+        if at is not None:
+            pins.append(Pin(p.group, at, p.shift))
     crew = None
     if rules.min_members is not None:
         leave: set[tuple[str, int]] = set()

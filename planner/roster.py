@@ -10,7 +10,7 @@ import random
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
@@ -365,7 +365,8 @@ def _greedy(
         proto.variables[lit.index].domain[0] = int(want)
         proto.variables[lit.index].domain[1] = int(want)
     for (p, d, s), lit in m.x.items():
-        want = rows[p][d] is not None and sidx[rows[p][d]] == s
+        sid = rows[p][d]
+        want = sid is not None and sidx[sid] == s
         proto.variables[lit.index].domain[0] = int(want)
         proto.variables[lit.index].domain[1] = int(want)
     solver = _solver(params, max(0.1, min(5.0, deadline - time.monotonic())), seed, workers=1)
@@ -386,7 +387,7 @@ def _objective_of(m: Model, values: list[int]) -> int:
 
 def _search(
     m: Model, params: RosterParams, seed: int, deadline: float
-) -> tuple[int, float | None, _Best, int]:
+) -> tuple[Any, float | None, _Best, int]:
     """Full model in one thread (proof and bound), first roster and neighbourhood search in others.
 
     The full model keeps its thread for the whole time on small problems; on large ones it
@@ -394,7 +395,7 @@ def _search(
     """
     best = _Best()
     full = _solver(params, deadline - time.monotonic(), seed, workers=1 if params.lns else None)
-    outcome: dict[str, int] = {}
+    outcome: dict[str, Any] = {}
     lns = _Lns(m, params, best, seed)
     greedy_done = threading.Event()
 

@@ -296,9 +296,9 @@ class RosterProblem:
             if not pat.cycle:
                 msg = "A rotation pattern needs at least one entry."
                 raise ProblemError(msg)
-            for sid in pat.cycle:
-                if sid is not None and sid not in known_s:
-                    msg = f"The rotation pattern names unknown shift {sid!r}."
+            for entry in pat.cycle:
+                if entry is not None and entry not in known_s:
+                    msg = f"The rotation pattern names unknown shift {entry!r}."
                     raise ProblemError(msg)
         crew = self.rules.crew
         if crew is not None:

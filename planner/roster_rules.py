@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 from planner.roster_model import rest_conflicts
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from planner.roster_model import RosterProblem
 
@@ -80,7 +80,7 @@ class Model:
 
     def work(self, p: int, d: int) -> Lit:
         """Literal true when staff ``p`` works on day ``d``."""
-        return ~self.off[p, d]
+        return ~self.off[p, d]  # type: ignore[return-value]
 
     def shift_lit(self, p: int, d: int, s: int) -> Lit | None:
         """Return the variable of (p, d, s), or ``None`` when it is always 0."""
@@ -328,7 +328,7 @@ def add_pattern(m: Model) -> None:
                     m.cp.add_bool_or(clause).only_enforce_if(g)
                 else:
                     m.cp.add_bool_or([*clause, dev])
-            if dev is not None:
+            if dev is not None and pat.weight is not None:
                 m.penalise(pat.weight, dev)
 
 
@@ -356,9 +356,9 @@ def add_min_crew(m: Model) -> None:
             for mem in candidates:
                 lit = m.cp.new_bool_var(f"lend(m={mem},g={g},d={d})")
                 m.cp.add_implication(lit, m.work(p, d))
-                h = owner.get(mem)
-                if h is not None:
-                    m.cp.add_implication(lit, m.off[pidx[h], d])
+                home = owner.get(mem)
+                if home is not None:
+                    m.cp.add_implication(lit, m.off[pidx[home], d])
                 m.lend[mem, g, d] = lit
                 by_member_day.setdefault((mem, d), []).append(lit)
                 m.penalise(crew.lend_weight, lit)
@@ -417,7 +417,9 @@ def add_requests(m: Model) -> None:
             m.penalise(r.weight, lit)
 
 
-def _fair(m: Model, name: str, weight: int, counts: list[cp_model.LinearExprT], top: int) -> None:
+def _fair(
+    m: Model, name: str, weight: int, counts: Sequence[cp_model.LinearExprT], top: int
+) -> None:
     if weight <= 0 or len(counts) < 2:
         return
     hi = m.cp.new_int_var(0, top, f"{name}_max")

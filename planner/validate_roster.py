@@ -148,14 +148,14 @@ def _check_hard(c: _Checker) -> None:
             if row[d] is not None:
                 c.h("days_off", st.id, [d], f"{who} works on {pr.day_label(d)}, a fixed day off.")
         for d in range(pr.days - 1):
-            first, second = row[d], row[d + 1]
-            if first is not None and second in pr.shift(first).forbidden_next:
+            before, after = row[d], row[d + 1]
+            if before is not None and after in pr.shift(before).forbidden_next:
                 c.h(
                     "forbidden_succession",
                     st.id,
                     [d, d + 1],
-                    f"{who} works {second} on {pr.day_label(d + 1)} right after "
-                    f"{first}, which it may not follow.",
+                    f"{who} works {after} on {pr.day_label(d + 1)} right after "
+                    f"{before}, which it may not follow.",
                 )
         for aid, k, bid, rule in conflicts:
             for d in range(pr.days - k):
@@ -243,15 +243,15 @@ def _check_hard(c: _Checker) -> None:
                     f"{who} leaves the rotation on {n} day(s): {_days_text(pr, days)}.",
                 )
     for pin in pr.pins:
-        got = c.a[pin.staff][pin.day]
-        if got != pin.shift:
+        have = c.a[pin.staff][pin.day]
+        if have != pin.shift:
             want = "off" if pin.shift is None else pin.shift
             c.h(
                 "pinned",
                 pin.staff,
                 [pin.day],
                 f"{pin.staff} is pinned to {want} on {pr.day_label(pin.day)} "
-                f"but has {got or 'off'}.",
+                f"but has {have or 'off'}.",
             )
     for cov in pr.cover:
         n = sum(c.a[st.id][cov.day] == cov.shift for st in pr.staff)
