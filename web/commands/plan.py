@@ -222,6 +222,16 @@ def _run_plan(
         f"checks {'passed' if not bad else 'FAILED: ' + ', '.join(c.name for c in bad)}."
     )
     click.echo(f"Total time {time.perf_counter() - began:.1f} s.")
+    _fail_on(bad)
+
+
+def _fail_on(bad: list[Any]) -> None:
+    """List the violations of failed checks on stderr and exit 1 when there are any."""
+    if bad:
+        for check in bad:
+            for v in check.violations:
+                click.echo(f"{check.name}: {v}", err=True)
+        sys.exit(1)
 
 
 def _date(value: str, what: str) -> date:
@@ -360,3 +370,4 @@ def replan_command(
         f"{'passed' if not bad else 'FAILED: ' + ', '.join(c.name for c in bad)}."
     )
     click.echo(f"Total time {time.perf_counter() - began:.1f} s.")
+    _fail_on(bad)
