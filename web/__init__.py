@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 
+def _secret_key(instance: Path) -> str:
+    """Return the key kept in ``instance/secret_key``, making it on first start."""
+    path = instance / "secret_key"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    key = secrets.token_hex(32)
+    path.write_text(key + "\n", encoding="utf-8")
+    path.chmod(0o600)
+    return key
+
+
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Create and configure the Flask application.
+
+    The instance folder is ``PATROL_INSTANCE`` (or ``INSTANCE_PATH`` in ``test_config``), else
+    Flask's default. Settings (in ``instance/config.py``, or ``PATROL_*`` environment variables):
+    ``SECRET_KEY`` (default: a random key kept in ``instance/secret_key``), ``DATABASE_URL``
+    (default SQLite ``instance/patrol.sqlite3``; e.g. ``postgresql+psycopg://...``),
+    ``DISTRICT`` (district bundle folder; default the default district),
+    ``PERMANENT_SESSION_LIFETIME`` (seconds or timedelta; default 8 hours), ``DEMO_PLAN``
+    (make a demo plan on first start; default on unless testing), ``DEMO_PLAN_SOURCE``
+    (a plan.json to copy as the demo plan instead of planning one).
 
     Parameters
     ----------
@@ -21,13 +44,52 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Flask
         The configured application.
     """
-    app = Flask(__name__, instance_relative_config=True)
+    where = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("PATROL_INSTANCE")
+    instance_path = str(Path(where).resolve()) if where else None
+    app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    instance = Path(app.instance_path)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("PATROL_SECRET_KEY", "dev"),
+        SECRET_KEY=os.environ.get("PATROL_SECRET_KEY"),
         DISTRICT=os.environ.get("PATROL_DISTRICT"),
+        DATABASE_URL=os.environ.get("PATROL_DATABASE_URL") or os.environ.get("DATABASE_URL"),
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=8),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        DEMO_PLAN=None,
+        DEMO_PLAN_SOURCE=os.environ.get("PATROL_DEMO_PLAN"),
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:
         app.config.from_mapping(test_config)
+    instance.mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _secret_key(instance)
+    if app.config.get("DEMO_PLAN") is None:
+        app.config["DEMO_PLAN"] = not app.config.get("TESTING", False)
+
+    from web.assets import assets_blueprint
+    from web.auth import bp as auth_bp
+    from web.auth import load_user
+    from web.csrf import init_csrf
+    from web.db import init_db
+    from web.views_common import init_views
+    from web.views_map import bp as map_bp
+    from web.views_plans import bp as plans_bp
+    from web.views_users import bp as users_bp
+
+    init_db(app)
+    init_csrf(app)
+    app.before_request(load_user)
+    app.register_blueprint(assets_blueprint("vendor", "/static/vendor"))
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(map_bp)
+    app.register_blueprint(plans_bp)
+    app.register_blueprint(users_bp)
+    init_views(app)
+
+    if app.config["DEMO_PLAN"]:
+        from web.demo import demo_on_first_request
+
+        demo_on_first_request(app)
     return app

@@ -31,3 +31,7 @@ from web.commands.plan import replan_command as _replan  # noqa: E402
 from web.commands.plan import validate_command as _validate  # noqa: E402
 
 COMMANDS.extend([_plan, _demo, _validate, _replan])
+
+from web.commands.users import users as _users  # noqa: E402
+
+COMMANDS.append(_users)

@@ -1,0 +1,229 @@
+"""Tests of the web app's pages: every route for every role, offline maps, print view."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
+
+import geopandas as gpd
+import pandas as pd
+import pytest
+
+from geodata import District, write_district
+from planner.plan_doc import read_plan
+from web import create_app
+from web.auth import create_user
+from web.db import new_session
+from web.plan_store import import_plan
+
+ROLES = ("admin", "captain", "planner", "member", "viewer")
+PASSWORD = "correct horse"
+
+
+def tiny_bundle(data_dir: Path, folder: Path) -> Path:
+    """Write the hand-made district of tests/data/web/tiny_district.json as a bundle."""
+    raw = json.loads((data_dir / "web" / "tiny_district.json").read_text(encoding="utf-8"))
+    layers = {
+        name: gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
+        for name, fc in raw["layers"].items()
+    }
+    for col in ("u", "v"):
+        layers["streets"][col] = layers["streets"][col].astype("int64")
+    layers["cameras"]["heading"] = layers["cameras"]["heading"].astype(float)
+    incidents = pd.DataFrame(columns=["id", "time", "category", "lon", "lat"])
+    district = District(path=None, manifest=raw["manifest"], incidents=incidents, **layers)
+    return write_district(district, folder / "tiny")
+
+
+@pytest.fixture(scope="module")
+def app(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+    """The app on a fresh SQLite database with the tiny district, one user per role and the
+    hand-made plan of tests/data/plan/plan.json as plan 1."""
+    tmp = tmp_path_factory.mktemp("app")
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "INSTANCE_PATH": str(tmp / "instance"),
+            "DATABASE_URL": "sqlite:///" + str(tmp / "app.sqlite3"),
+            "DISTRICT": str(tiny_bundle(data_dir, tmp)),
+        }
+    )
+    with new_session(app) as session:
+        for role in ROLES:
+            create_user(session, role, role, PASSWORD)
+        import_plan(app, session, data_dir / "plan" / "plan.json", title="Fixture plan")
+    return app
+
+
+def login(client, name: str, password: str = PASSWORD):
+    """Log in through the form, with the session's CSRF token."""
+    with client.session_transaction() as sess:
+        sess["csrf_token"] = "tok"
+    return client.post("/login", data={"name": name, "password": password, "csrf_token": "tok"})
+
+
+@pytest.fixture(scope="module")
+def route_id(data_dir: Path) -> str:
+    return read_plan(data_dir / "plan" / "plan.json").routes[0].id
+
+
+ALL = set(ROLES)
+PAGES = {
+    "/map": None,
+    "/map/frame": None,
+    "/plans/": ALL,
+    "/plans/1": ALL,
+    "/plans/1/routes/{route}": {"admin", "captain", "planner", "member"},
+    "/plans/1/routes/{route}/map": {"admin", "captain", "planner", "member"},
+    "/plans/1/print": {"admin", "captain", "planner", "member"},
+    "/plans/1/coverage": {"admin", "captain", "planner"},
+    "/plans/1/download/plan.json": {"admin", "captain", "planner"},
+    "/plans/1/download/roster.csv": {"admin", "captain", "planner"},
+    "/plans/1/download/gpx.zip": {"admin", "captain", "planner"},
+    "/users/": {"admin"},
+}
+"""Every page of the app and the roles that may open it (None: anyone, signed in or not)."""
+
+
+@pytest.mark.parametrize("role", [*ROLES, None])
+def test_every_page_for_every_role(app, route_id: str, role: str | None) -> None:
+    """Tests that each role opens exactly its pages, gets 403 elsewhere, and that a visitor who
+    is not signed in is sent to the login page."""
+    client = app.test_client()
+    if role is not None:
+        assert login(client, role).status_code == 302
+    for template, allowed in PAGES.items():
+        url = template.format(route=route_id)
+        response = client.get(url)
+        response.close()
+        if allowed is None or role in allowed:
+            assert response.status_code == 200, (role, url)
+        elif role is None:
+            assert response.status_code == 302, url
+            assert "/login?next=" in response.headers["Location"]
+        else:
+            assert response.status_code == 403, (role, url)
+
+
+class _Urls(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs) -> None:
+        for key, value in attrs:
+            if key in ("src", "href") and value:
+                self.urls.append(value)
+
+
+def network_urls(page: str) -> list[str]:
+    parser = _Urls()
+    parser.feed(page)
+    return [u for u in parser.urls if re.match(r"^(https?:)?//", u, re.I)]
+
+
+def test_district_map_is_offline_and_served_by_the_app(app) -> None:
+    """Tests that the map page and its frame load nothing from outside the app, and that the
+    Leaflet files they name are served by the app itself."""
+    client = app.test_client()
+    page = client.get("/map").get_data(as_text=True)
+    assert network_urls(page) == []
+    assert "小街区" in page
+    frame = client.get("/map/frame").get_data(as_text=True)
+    assert network_urls(frame) == []
+    assert "L.map(" in frame
+    local = [u for u in _all_urls(frame) if u.startswith("/static/vendor/")]
+    assert any(u.endswith("leaflet.js") for u in local)
+    for url in local:
+        with client.get(url) as response:
+            assert response.status_code == 200, url
+
+
+def _all_urls(page: str) -> list[str]:
+    parser = _Urls()
+    parser.feed(page)
+    return parser.urls
+
+
+def test_route_map_is_offline(app, route_id: str) -> None:
+    """Tests that a route's map draws its stops and loads nothing from the network."""
+    client = app.test_client()
+    login(client, "member")
+    frame = client.get(f"/plans/1/routes/{route_id}/map").get_data(as_text=True)
+    assert network_urls(frame) == []
+    assert "pm-stop" in frame
+
+
+def test_language_switch(app) -> None:
+    """Tests that Chinese is the default, ?lang=en switches to English and the session keeps it."""
+    client = app.test_client()
+    assert "辖区地图" in client.get("/map").get_data(as_text=True)
+    assert "District map" in client.get("/map?lang=en").get_data(as_text=True)
+    assert "District map" in client.get("/map").get_data(as_text=True)
+    assert "辖区地图" in client.get("/map?lang=zh").get_data(as_text=True)
+
+
+def test_plan_page_shows_roster_calendar(app, data_dir: Path) -> None:
+    """Tests that the roster calendar has a row per group, a column per day, marks nights and
+    lists the fairness summary."""
+    doc = read_plan(data_dir / "plan" / "plan.json")
+    client = app.test_client()
+    login(client, "viewer")
+    page = client.get("/plans/1?lang=en").get_data(as_text=True)
+    holidays = {h.date for h in doc.roster.holidays}
+    for day in doc.dates():
+        css = "holiday" if day.isoformat() in holidays else ""
+        assert f'<th class="{css}">{day.isoformat()}' in page
+    for group in doc.roster.groups:
+        assert group.name in page
+    nights = sum(
+        1
+        for sched in doc.roster.schedule.values()
+        for s in sched
+        if s is not None and doc.roster.shift(s).night
+    )
+    assert page.count('class="night-mark"') == nights
+    assert "Fairness summary" in page
+    # A viewer sees the calendar but neither route links nor downloads.
+    assert "/routes/" not in page
+    assert "/download/" not in page
+
+
+def test_print_view_has_a4_print_stylesheet(app, route_id: str) -> None:
+    """Tests that the print view links a print-only stylesheet that sets A4 pages, and lists
+    every route's stops with a sign-in column."""
+    client = app.test_client()
+    login(client, "captain")
+    page = client.get("/plans/1/print").get_data(as_text=True)
+    match = re.search(r'<link rel="stylesheet" href="([^"]+)" media="print">', page)
+    assert match, "no print stylesheet"
+    with client.get(match.group(1)) as response:
+        css = response.get_data(as_text=True)
+    assert "size: A4" in css
+    assert page.count('class="sheet"') == 1 + 2  # the roster and the fixture's two routes
+    assert page.count('<th class="sign">') == 2
+
+
+def test_downloads_are_the_plan_files(app, data_dir: Path) -> None:
+    """Tests that plan.json is the stored plan and roster.csv is written from it."""
+    client = app.test_client()
+    login(client, "planner")
+    with client.get("/plans/1/download/plan.json") as response:
+        body = response.get_data()
+    assert json.loads(body)["plan_id"] == read_plan(data_dir / "plan" / "plan.json").plan_id
+    with client.get("/plans/1/download/roster.csv") as csv:
+        assert csv.status_code == 200
+        assert csv.headers["Content-Disposition"].startswith("attachment")
+        assert csv.get_data(as_text=True).count("\n") >= 2
+    assert client.get("/plans/1/download/nothing.txt").status_code == 404
+
+
+def test_unknown_plan_and_route_are_404(app) -> None:
+    """Tests that a missing plan or route answers 404, not an error."""
+    client = app.test_client()
+    login(client, "admin")
+    assert client.get("/plans/99").status_code == 404
+    assert client.get("/plans/1/routes/nope").status_code == 404

@@ -1,0 +1,140 @@
+"""The web app's database: users with roles and stored plans, through SQLAlchemy 2."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import current_app, g
+from sqlalchemy import DateTime, ForeignKey, Integer, String, create_engine, event, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from sqlalchemy.engine import Engine
+
+ROLES = ("admin", "captain", "planner", "member", "viewer")
+"""User roles, most powerful first."""
+
+PLAN_STATUSES = ("queued", "running", "ready", "failed")
+"""States of a stored plan: made by a job (queued, running), usable (ready) or failed."""
+
+
+def utcnow() -> datetime:
+    """Return the current time in UTC (timezone-aware)."""
+    return datetime.now(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the app's tables."""
+
+
+class User(Base):
+    """A person who logs in, with one role of :data:`ROLES`."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True, index=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Plan(Base):
+    """A plan stored as a plan.json file (``path``) and listed in the app.
+
+    ``path`` is relative to the instance folder when the file lies inside it, so the folder
+    can be moved; absolute otherwise.
+    """
+
+    __tablename__ = "plans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200))
+    district: Mapped[str] = mapped_column(String(100))
+    start: Mapped[str] = mapped_column(String(10))
+    days: Mapped[int] = mapped_column(Integer)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="ready")
+    message: Mapped[str] = mapped_column(String(500), default="")
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    path: Mapped[str] = mapped_column(String(1000), default="")
+
+    created_by: Mapped[User | None] = relationship()
+
+    def plan_file(self, instance_path: str | Path) -> Path:
+        """Return the absolute path of the stored plan.json."""
+        path = Path(self.path)
+        return path if path.is_absolute() else Path(instance_path) / path
+
+
+def database_url(app: Flask) -> str:
+    """Return the database URL: ``DATABASE_URL`` or SQLite ``patrol.sqlite3`` in the instance."""
+    url = app.config.get("DATABASE_URL")
+    if url:
+        return str(url)
+    return "sqlite:///" + str(Path(app.instance_path) / "patrol.sqlite3")
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+def init_db(app: Flask) -> Engine:
+    """Create the engine of ``app``, create missing tables and close sessions after requests.
+
+    Tables are made with ``metadata.create_all``: new tables appear, changed columns of existing
+    tables are not migrated.
+
+    Parameters
+    ----------
+    app
+        The application; the engine is kept in ``app.extensions["patrol_db"]``.
+
+    Returns
+    -------
+    sqlalchemy.engine.Engine
+    """
+    url = database_url(app)
+    engine = create_engine(url, future=True, pool_pre_ping=True)
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    Base.metadata.create_all(engine)
+    app.extensions["patrol_db"] = engine
+
+    @app.teardown_appcontext
+    def _close(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    return engine
+
+
+def engine_of(app: Flask | None = None) -> Engine:
+    """Return the engine made by :func:`init_db` for ``app`` (default: the current app)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    return app.extensions["patrol_db"]  # type: ignore[no-any-return]
+
+
+def db_session() -> Session:
+    """Return this request's (app context's) database session, closed at teardown."""
+    if "db_session" not in g:
+        g.db_session = Session(engine_of(), expire_on_commit=False)
+    return g.db_session  # type: ignore[no-any-return]
+
+
+def new_session(app: Flask) -> Session:
+    """Return a fresh session of ``app``'s database, for commands and background threads."""
+    return Session(engine_of(app), expire_on_commit=False)
+
+
+def find_user(session: Session, name: str) -> User | None:
+    """Return the user called ``name``, or None."""
+    return session.scalars(select(User).where(User.name == name)).first()

@@ -1,0 +1,201 @@
+"""The web app's texts in Chinese and English, and the language switch (`?lang=`, session)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request, session
+
+LANGS = ("zh", "en")
+"""Languages of the interface; the first is the default."""
+
+DEFAULT_LANG = LANGS[0]
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Navigation and page titles
+    "app_name": ("巡逻勤务规划", "Patrol planning"),
+    "nav_map": ("辖区地图", "District map"),
+    "nav_plans": ("勤务方案", "Plans"),
+    "nav_users": ("用户", "Users"),
+    "nav_login": ("登录", "Log in"),
+    "nav_logout": ("退出", "Log out"),
+    "signed_in_as": ("当前用户：{name}（{role}）", "Signed in as {name} ({role})"),
+    "language": ("English", "中文"),
+    "map_title": ("{district} 辖区地图", "{district}: district map"),
+    "map_hint": (
+        "街道、重点部位、监控、网格与巡逻基点均来自辖区数据，无需联网。",
+        "Streets, key areas, cameras, grids and posts come from the district's own data; "
+        "no network is needed.",
+    ),
+    "plans_title": ("勤务方案列表", "Plans"),
+    "no_plans": ("暂无方案。", "No plans yet."),
+    "demo_running": (
+        "正在生成演示方案，请稍候刷新。",
+        "A demo plan is being made; reload in a moment.",
+    ),
+    # Plan list columns and fields
+    "col_title": ("名称", "Title"),
+    "col_district": ("辖区", "District"),
+    "col_start": ("开始日期", "Start"),
+    "col_days": ("天数", "Days"),
+    "col_seed": ("随机种子", "Seed"),
+    "col_status": ("状态", "Status"),
+    "col_created_by": ("创建人", "Made by"),
+    "col_created_at": ("创建时间", "Made at"),
+    "status_ready": ("可用", "ready"),
+    "status_running": ("生成中", "running"),
+    "status_failed": ("失败", "failed"),
+    "status_queued": ("排队中", "queued"),
+    "system_user": ("系统", "system"),
+    # Plan detail
+    "plan_title": ("方案：{title}", "Plan: {title}"),
+    "roster": ("排班日历", "Roster calendar"),
+    "group": ("班组", "Group"),
+    "members": ("成员", "Members"),
+    "off": ("休", "off"),
+    "night_mark": ("夜", "night"),
+    "holiday": ("节假日", "Holiday"),
+    "leave": ("请假", "Leave"),
+    "whole_group": ("全组", "whole group"),
+    "no_leave": ("无请假。", "No leave."),
+    "fairness": ("公平性统计", "Fairness summary"),
+    "shifts": ("班次", "Shifts"),
+    "nights": ("夜班", "Nights"),
+    "weekends": ("周末班", "Weekend shifts"),
+    "holidays": ("节假日班", "Holiday shifts"),
+    "routes": ("巡逻路线", "Routes"),
+    "route": ("路线", "Route"),
+    "date": ("日期", "Date"),
+    "shift": ("班次", "Shift"),
+    "mode": ("方式", "Mode"),
+    "stops": ("停靠点", "Stops"),
+    "distance_km": ("距离（公里）", "Distance (km)"),
+    "stages": ("求解阶段", "Solver stages"),
+    "stage": ("阶段", "Stage"),
+    "objective": ("目标值", "Objective"),
+    "bound": ("界", "Bound"),
+    "runtime_s": ("用时（秒）", "Time (s)"),
+    "validation": ("校验", "Validation"),
+    "check_ok": ("通过", "passed"),
+    "check_failed": ("未通过", "failed"),
+    "coverage": ("覆盖情况", "Coverage"),
+    "print_view": ("打印", "Print"),
+    "downloads": ("下载", "Downloads"),
+    "mode_foot": ("步行", "on foot"),
+    "mode_bicycle": ("自行车", "bicycle"),
+    "mode_ebike": ("电动车", "e-bike"),
+    "mode_motorcycle": ("摩托车", "motorcycle"),
+    # Route view
+    "route_title": ("{group} {date} {shift} 巡逻路线", "{group}, {date}, {shift}: route"),
+    "stop_no": ("序号", "No."),
+    "place": ("地点", "Place"),
+    "category": ("类别", "Category"),
+    "window": ("时间窗", "Time window"),
+    "arrival": ("到达", "Arrival"),
+    "dwell_min": ("停留（分）", "Dwell (min)"),
+    "check": ("检查内容", "What to check"),
+    "base": ("基点", "Base"),
+    "back_to_plan": ("返回方案", "Back to the plan"),
+    # Coverage view
+    "coverage_title": ("{title} 覆盖情况", "{title}: coverage"),
+    "areas": ("重点部位", "Key areas"),
+    "grids": ("网格", "Grids"),
+    "needed_min": ("需巡逻（分）", "Needed (min)"),
+    "planned_min": ("已安排（分）", "Planned (min)"),
+    "visits": ("到访次数", "Visits"),
+    "share": ("完成率", "Share"),
+    "camera_share": ("监控覆盖", "Camera share"),
+    "blind_spots": ("盲区（未安排巡逻）", "Blind spots (no patrol planned)"),
+    "no_blind_spots": ("没有盲区。", "No blind spots."),
+    # Print view
+    "print_title": ("{title} 打印版", "{title}: print view"),
+    "print_button": ("打印", "Print"),
+    "signature": ("签到", "Sign-in"),
+    "plan_footer": (
+        "方案 {plan_id} · 种子 {seed} · {attribution}",
+        "Plan {plan_id} · seed {seed} · {attribution}",
+    ),
+    # Downloads
+    "dl_plan_json": ("方案文件 plan.json", "Plan document plan.json"),
+    "dl_roster_csv": ("排班表 CSV", "Roster CSV"),
+    "dl_roster_xlsx": ("排班表 Excel", "Roster workbook (Excel)"),
+    "dl_routes_geojson": ("路线 GeoJSON", "Routes GeoJSON"),
+    "dl_coverage_csv": ("覆盖 CSV", "Coverage CSV"),
+    "dl_calendar_zip": ("日历 iCalendar（ZIP）", "Calendars iCalendar (ZIP)"),
+    "dl_gpx_zip": ("GPX 轨迹（ZIP）", "GPX tracks (ZIP)"),
+    "dl_route_sheets_pdf": ("路线单 PDF（A4）", "Route sheets PDF (A4)"),
+    # Auth
+    "login_title": ("登录", "Log in"),
+    "username": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "login_button": ("登录", "Log in"),
+    "bad_login": ("用户名或密码不正确。", "Wrong user name or password."),
+    "logged_out": ("已退出登录。", "You have logged out."),
+    "login_needed": ("请先登录。", "Please log in first."),
+    "session_expired": (
+        "登录已过期，请重新登录。",
+        "Your session has expired; please log in again.",
+    ),
+    "forbidden": ("您的角色无权访问此页面。", "Your role may not open this page."),
+    "not_found": ("未找到该页面。", "This page does not exist."),
+    "csrf_failed": (
+        "表单已失效（缺少或错误的安全令牌），请返回重试。",
+        "The form has expired (missing or wrong security token); go back and try again.",
+    ),
+    "error_title": ("出错了", "Something went wrong"),
+    # Roles
+    "role_admin": ("管理员", "admin"),
+    "role_captain": ("队长", "captain"),
+    "role_planner": ("研判员", "planner"),
+    "role_member": ("队员", "member"),
+    "role_viewer": ("访客", "viewer"),
+    # Users page
+    "users_title": ("用户管理", "Users"),
+    "role": ("角色", "Role"),
+    "create_user": ("新建用户", "New user"),
+    "create_button": ("创建", "Create"),
+    "user_created": ("已创建用户 {name}。", "User {name} created."),
+    "err_name": (
+        "用户名须为 1 至 40 个字母、数字、下划线、点或连字符。",
+        "The user name must be 1 to 40 letters, digits, underscores, dots or hyphens.",
+    ),
+    "err_name_taken": ("用户名 {name} 已存在。", "The user name {name} is taken."),
+    "err_role": ("未知角色 {role}。", "Unknown role {role}."),
+    "err_password": (
+        "密码至少需要 {n} 个字符。",
+        "The password must have at least {n} characters.",
+    ),
+}
+"""Every text of the interface: key -> (Chinese, English). Add new texts here."""
+
+
+def current_lang() -> str:
+    """Return the language of this request: ``?lang=`` (remembered in the session), else zh."""
+    asked = request.args.get("lang")
+    if asked in LANGS:
+        session["lang"] = asked
+        return asked
+    kept = session.get("lang")
+    return kept if kept in LANGS else DEFAULT_LANG
+
+
+def translate(key: str, lang: str | None = None, **values: Any) -> str:
+    """Return the text ``key`` in ``lang`` (default: the request's), filled with ``values``.
+
+    Parameters
+    ----------
+    key
+        A key of :data:`MESSAGES`.
+    lang
+        "zh" or "en"; None for the current request's language.
+    **values
+        Values for the ``{name}`` fields of the text.
+
+    Raises
+    ------
+    KeyError
+        When ``key`` is not in the catalogue (a programming error, caught by the tests).
+    """
+    lang = lang or current_lang()
+    text = MESSAGES[key][LANGS.index(lang) if lang in LANGS else 0]
+    return text.format(**values) if values else text

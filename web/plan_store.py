@@ -1,0 +1,139 @@
+"""Plans kept by the web app: plan.json files in the instance folder, listed in the database."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flask import abort, current_app
+
+from planner.plan_doc import PlanDocument, read_plan, write_plan
+from web.db import Plan, User, db_session
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from geodata import District
+
+PLANS_DIR = "plans"
+"""Folder of the instance that holds one sub-folder per plan."""
+
+_docs: dict[tuple[str, float], PlanDocument] = {}
+_docs_lock = threading.Lock()
+_district_lock = threading.Lock()
+
+
+def plan_dir(app: Flask, plan_id: int) -> Path:
+    """Return (and make) the folder of plan ``plan_id`` in the instance folder."""
+    path = Path(app.instance_path) / PLANS_DIR / str(plan_id)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def new_plan_row(
+    session: Session,
+    *,
+    title: str,
+    district: str,
+    start: str,
+    days: int,
+    seed: int,
+    status: str,
+    user: User | None = None,
+) -> Plan:
+    """Add and commit a plan row without a file yet (for plans being made)."""
+    row = Plan(
+        title=title,
+        district=district,
+        start=start,
+        days=days,
+        seed=seed,
+        status=status,
+        created_by_id=user.id if user is not None else None,
+    )
+    session.add(row)
+    session.commit()
+    return row
+
+
+def attach_document(app: Flask, session: Session, row: Plan, doc: PlanDocument) -> Plan:
+    """Write ``doc`` as the plan.json of ``row``, fill its fields from it and mark it ready."""
+    folder = plan_dir(app, row.id)
+    write_plan(doc, folder / PlanDocument.FILE_NAME)
+    row.path = str(Path(PLANS_DIR) / str(row.id) / PlanDocument.FILE_NAME)
+    row.district = doc.district.id
+    row.start = doc.start
+    row.days = doc.days
+    row.seed = doc.seed
+    row.status = "ready"
+    row.message = ""
+    session.commit()
+    return row
+
+
+def import_plan(
+    app: Flask, session: Session, source: str | Path, *, title: str, user: User | None = None
+) -> Plan:
+    """Check and store a copy of an existing plan.json; nothing is stored when it is refused.
+
+    Raises
+    ------
+    planner.exceptions.ProblemError
+        When the file is not a valid plan document.
+    """
+    doc = read_plan(source)
+    row = new_plan_row(
+        session,
+        title=title,
+        district=doc.district.id,
+        start=doc.start,
+        days=doc.days,
+        seed=doc.seed,
+        status="running",
+        user=user,
+    )
+    folder = plan_dir(app, row.id)
+    shutil.copyfile(source, folder / PlanDocument.FILE_NAME)
+    return attach_document(app, session, row, doc)
+
+
+def load_document(app: Flask, row: Plan) -> PlanDocument:
+    """Return the plan document of ``row``, read once per file version."""
+    path = row.plan_file(app.instance_path)
+    key = (str(path), path.stat().st_mtime)
+    with _docs_lock:
+        doc = _docs.get(key)
+    if doc is None:
+        doc = read_plan(path)
+        with _docs_lock:
+            _docs[key] = doc
+    return doc
+
+
+def ready_plan_or_404(plan_id: int) -> tuple[Plan, PlanDocument]:
+    """Return the ready plan ``plan_id`` and its document, or answer HTTP 404."""
+    row = db_session().get(Plan, plan_id)
+    if row is None or row.status != "ready" or not row.path:
+        abort(404)
+    try:
+        doc = load_document(current_app, row)
+    except FileNotFoundError:
+        abort(404)
+    return row, doc
+
+
+def get_district(app: Flask) -> District:
+    """Return the app's district (``DISTRICT`` setting, else the default one), loaded once."""
+    district = app.extensions.get("patrol_district")
+    if district is None:
+        with _district_lock:
+            district = app.extensions.get("patrol_district")
+            if district is None:
+                from geodata import load_district
+
+                district = load_district(app.config.get("DISTRICT") or None)
+                app.extensions["patrol_district"] = district
+    return district

@@ -1,0 +1,69 @@
+"""What every page shares: texts, the signed-in user, error pages and map rendering."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import render_template, request
+
+from web.assets import controls_last, use_local_assets
+from web.auth import current_user, has_permission
+from web.i18n import LANGS, current_lang, translate
+
+if TYPE_CHECKING:
+    import folium
+    from flask import Flask
+    from werkzeug.exceptions import HTTPException
+
+VENDOR_PREFIX = "/static/vendor"
+"""Where the app serves Leaflet and jQuery (see :func:`web.assets.assets_blueprint`)."""
+
+ERROR_KEYS = {400: "csrf_failed", 403: "forbidden", 404: "not_found"}
+
+
+def render_map(m: folium.Map) -> str:
+    """Return a Folium map as an HTML page that loads its libraries from this app only."""
+    use_local_assets(m, request.script_root + VENDOR_PREFIX)
+    controls_last(m)
+    return m.get_root().render()  # type: ignore[no-any-return]
+
+
+def lang_url(lang: str) -> str:
+    """Return the current page's URL with ``lang`` switched."""
+    args = request.args.to_dict()
+    args["lang"] = lang
+    query = "&".join(f"{k}={v}" for k, v in args.items())
+    return f"{request.path}?{query}"
+
+
+def role_label(role: str) -> str:
+    """Return the role's name in the current language."""
+    return translate(f"role_{role}")
+
+
+def _context() -> dict[str, Any]:
+    lang = current_lang()
+    other = LANGS[1 - LANGS.index(lang)]
+    return {
+        "t": translate,
+        "lang": lang,
+        "other_lang": other,
+        "lang_url": lang_url,
+        "user": current_user(),
+        "can": has_permission,
+        "role_label": role_label,
+    }
+
+
+def _error(exc: HTTPException) -> tuple[str, int]:
+    code = exc.code or 500
+    key = ERROR_KEYS.get(code)
+    message = translate(key) if key else (exc.description or "")
+    return render_template("error.html", code=code, message=message), code
+
+
+def init_views(app: Flask) -> None:
+    """Offer the shared template values and render 400, 403 and 404 as pages of the app."""
+    app.context_processor(_context)
+    for code in ERROR_KEYS:
+        app.register_error_handler(code, _error)

@@ -1,0 +1,326 @@
+"""Plan pages: the list, a plan's roster calendar, route, coverage and print views, downloads."""
+
+from __future__ import annotations
+
+import io
+import threading
+import zipfile
+from collections import defaultdict
+from typing import TYPE_CHECKING, Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, send_file
+from sqlalchemy import select
+
+from planner.plan_doc import clock
+from web.auth import requires
+from web.db import Plan, db_session
+from web.i18n import current_lang, translate
+from web.maps import MapStop, base_map, route_layer, streets_layers
+from web.plan_store import get_district, plan_dir, ready_plan_or_404
+from web.views_common import render_map
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from planner.plan_doc import PlanDocument, Route
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+
+ROUTE_COLOUR = "#1565c0"
+
+DOWNLOADS: dict[str, tuple[str, str]] = {
+    "plan.json": ("dl_plan_json", "application/json"),
+    "roster.csv": ("dl_roster_csv", "text/csv"),
+    "roster.xlsx": (
+        "dl_roster_xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ),
+    "routes.geojson": ("dl_routes_geojson", "application/geo+json"),
+    "coverage.csv": ("dl_coverage_csv", "text/csv"),
+    "calendar.zip": ("dl_calendar_zip", "application/zip"),
+    "gpx.zip": ("dl_gpx_zip", "application/zip"),
+    "route_sheets.pdf": ("dl_route_sheets_pdf", "application/pdf"),
+}
+"""Files offered for a plan: name -> (catalogue key, media type)."""
+
+_export_lock = threading.Lock()
+
+
+def _name(zh: str, en: str) -> str:
+    if current_lang() == "zh":
+        return zh or en
+    return en or zh
+
+
+def calendar_rows(doc: PlanDocument) -> dict[str, Any]:
+    """Return the roster calendar as rows of cells: groups x days, nights, leave, holidays."""
+    roster = doc.roster
+    days = [d.isoformat() for d in doc.dates()]
+    holidays = {h.date: h.name for h in roster.holidays}
+    leave: dict[tuple[str, str], list[str]] = defaultdict(list)
+    members = {m.id: m.name for g in roster.groups for m in g.members}
+    for item in roster.leave:
+        who = members.get(item.member_id or "", "") if item.member_id else translate("whole_group")
+        leave[(item.group_id, item.date)].append(who)
+    routes = {(r.group_id, r.date, r.shift_id): r.id for r in doc.routes}
+    rows = []
+    for group in roster.groups:
+        cells = []
+        for i, day in enumerate(days):
+            shift_id = (
+                roster.schedule.get(group.id, ())[i]
+                if i < len(roster.schedule.get(group.id, ()))
+                else None
+            )
+            shift = roster.shift(shift_id) if shift_id else None
+            cells.append(
+                {
+                    "shift": _name(shift.name_zh, shift.name) if shift else "",
+                    "hours": shift.hours_label() if shift else "",
+                    "night": bool(shift and shift.night),
+                    "leave": leave.get((group.id, day), []),
+                    "route": routes.get((group.id, day, shift_id)) if shift_id else None,
+                }
+            )
+        rows.append(
+            {
+                "group": _name(group.name_zh, group.name),
+                "members": ", ".join(m.name for m in group.members),
+                "cells": cells,
+            }
+        )
+    fairness = [
+        {
+            "group": _name(roster.group(f.group_id).name_zh, roster.group(f.group_id).name),
+            "shifts": f.shifts,
+            "nights": f.nights,
+            "weekends": f.weekends,
+            "holidays": f.holidays,
+        }
+        for f in roster.fairness
+    ]
+    return {"days": days, "holidays": holidays, "rows": rows, "fairness": fairness}
+
+
+def route_rows(doc: PlanDocument) -> list[dict[str, Any]]:
+    """Return one summary row per route, in the plan's order."""
+    out = []
+    for route in doc.routes:
+        group = doc.roster.group(route.group_id)
+        shift = doc.roster.shift(route.shift_id)
+        out.append(
+            {
+                "id": route.id,
+                "group": _name(group.name_zh, group.name),
+                "date": route.date,
+                "shift": _name(shift.name_zh, shift.name),
+                "night": shift.night,
+                "mode": translate(f"mode_{route.mode}"),
+                "stops": sum(1 for s in route.stops if s.kind != "base"),
+                "distance_km": f"{route.distance_m / 1000:.1f}",
+            }
+        )
+    return out
+
+
+def stop_rows(route: Route) -> list[dict[str, Any]]:
+    """Return the stop table of a route: label, place, category, window, arrival, dwell, check."""
+    lang = current_lang()
+    rows = []
+    for label, stop in zip(route.stop_labels(), route.stops, strict=True):
+        rows.append(
+            {
+                "label": label,
+                "name": stop.display_name if lang == "zh" else (stop.name_en or stop.display_name),
+                "category": translate("base") if stop.kind == "base" else stop.category,
+                "window": ", ".join(f"{clock(a)}–{clock(b)}" for a, b in stop.windows),
+                "arrival": clock(stop.arrival),
+                "dwell": stop.dwell // 60,
+                "check": (stop.check_zh or stop.check) if lang == "zh" else stop.check,
+            }
+        )
+    return rows
+
+
+def _route_or_404(doc: PlanDocument, route_id: str) -> Route:
+    for route in doc.routes:
+        if route.id == route_id:
+            return route
+    abort(404)
+
+
+@bp.route("/")
+@requires("view_plans")
+def plan_list() -> Any:
+    """All plans, newest first, with status and who made them."""
+    rows = db_session().scalars(select(Plan).order_by(Plan.created_at.desc(), Plan.id.desc()))
+    return render_template("plans.html", plans=list(rows))
+
+
+@bp.route("/<int:plan_id>")
+@requires("view_plans")
+def plan_detail(plan_id: int) -> Any:
+    """Show a plan: roster calendar, fairness, routes, solver stages, validation and downloads."""
+    row, doc = ready_plan_or_404(plan_id)
+    return render_template(
+        "plan.html",
+        plan=row,
+        doc=doc,
+        cal=calendar_rows(doc),
+        routes=route_rows(doc),
+        downloads=[(name, translate(key)) for name, (key, _m) in DOWNLOADS.items()],
+    )
+
+
+@bp.route("/<int:plan_id>/routes/<route_id>")
+@requires("view_routes")
+def route_view(plan_id: int, route_id: str) -> Any:
+    """One group-shift's route: its map and its stop table."""
+    row, doc = ready_plan_or_404(plan_id)
+    route = _route_or_404(doc, route_id)
+    info = next(r for r in route_rows(doc) if r["id"] == route_id)
+    return render_template(
+        "route.html", plan=row, doc=doc, route=route, info=info, stops=stop_rows(route)
+    )
+
+
+def route_map(doc: PlanDocument, route: Route, lang: str) -> Any:
+    """Return the Folium map of one route over the district's streets around it."""
+    points = [(s.lon, s.lat) for s in route.stops] + [p for s in route.stops for p in s.leg]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    pad = 0.002
+    bounds = (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
+    m = base_map(bounds, attribution=doc.district.attribution, padding=(20, 20))
+    streets = get_district(current_app).streets
+    near = streets.cx[bounds[0] : bounds[2], bounds[1] : bounds[3]]
+    if len(near):
+        for group in streets_layers(near, lang=lang):
+            group.add_to(m)
+    from shapely.geometry import LineString
+
+    legs = [LineString(s.leg) for s in route.stops if len(s.leg) >= 2]
+    stops = [
+        MapStop(
+            lon=s.lon,
+            lat=s.lat,
+            name=s.display_name,
+            arrival=clock(s.arrival),
+            window=", ".join(f"{clock(a)}–{clock(b)}" for a, b in s.windows),
+            dwell_min=s.dwell // 60,
+            note=s.check_zh if lang == "zh" else s.check,
+            id=s.site_id,
+        )
+        for s in route.stops
+    ]
+    route_layer(stops, legs or None, name=route.id, colour=ROUTE_COLOUR, lang=lang).add_to(m)
+    import folium
+
+    folium.LayerControl(collapsed=True).add_to(m)
+    return m
+
+
+@bp.route("/<int:plan_id>/routes/<route_id>/map")
+@requires("view_routes")
+def route_map_frame(plan_id: int, route_id: str) -> Response:
+    """Return the route's map as a full Folium page, shown in the route view's frame."""
+    _row, doc = ready_plan_or_404(plan_id)
+    route = _route_or_404(doc, route_id)
+    return Response(render_map(route_map(doc, route, current_lang())), mimetype="text/html")
+
+
+@bp.route("/<int:plan_id>/coverage")
+@requires("view_coverage")
+def coverage_view(plan_id: int) -> Any:
+    """Coverage per key area and per grid over the horizon, blind spots listed first."""
+    row, doc = ready_plan_or_404(plan_id)
+
+    def rows(level: str) -> list[dict[str, Any]]:
+        out = []
+        for c in doc.coverage:
+            if c.level != level:
+                continue
+            share = c.planned_minutes / c.needed_minutes if c.needed_minutes else None
+            out.append(
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "needed": c.needed_minutes,
+                    "planned": c.planned_minutes,
+                    "visits": c.planned_visits,
+                    "share": "" if share is None else f"{min(share, 9.99):.0%}",
+                    "camera": "" if c.camera_share is None else f"{c.camera_share:.0%}",
+                    "blind": c.needed_minutes > 0 and c.planned_visits == 0,
+                }
+            )
+        out.sort(key=lambda r: (not r["blind"], r["id"]))
+        return out
+
+    areas, grids = rows("area"), rows("grid")
+    blind = [r for r in areas + grids if r["blind"]]
+    return render_template(
+        "coverage.html", plan=row, doc=doc, areas=areas, grids=grids, blind=blind
+    )
+
+
+@bp.route("/<int:plan_id>/print")
+@requires("view_routes")
+def print_view(plan_id: int) -> Any:
+    """Show the plan for paper: roster calendar and each route's stop table, A4 print stylesheet."""
+    row, doc = ready_plan_or_404(plan_id)
+    routes = [
+        (info, stop_rows(route)) for info, route in zip(route_rows(doc), doc.routes, strict=True)
+    ]
+    return render_template("print.html", plan=row, doc=doc, cal=calendar_rows(doc), routes=routes)
+
+
+def _zip_folder(folder: Path) -> io.BytesIO:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            archive.write(path, path.name)
+    buffer.seek(0)
+    return buffer
+
+
+def _exports(plan_id: int, doc: PlanDocument, name: str) -> Path:
+    """Return the export file ``name`` of a plan, writing the plan's exports once."""
+    out = plan_dir(current_app, plan_id) / "exports"
+    with _export_lock:
+        if name == "route_sheets.pdf":
+            path = out / name
+            if not path.is_file():
+                from web.printing import write_route_sheets
+
+                out.mkdir(parents=True, exist_ok=True)
+                streets = get_district(current_app).streets
+                write_route_sheets(doc, path, streets=streets)
+            return path
+        if not (out / "roster.csv").is_file():
+            from planner.exports import write_exports
+
+            write_exports(doc, out)
+    return out / name
+
+
+@bp.route("/<int:plan_id>/download/<name>")
+@requires("download")
+def download(plan_id: int, name: str) -> Any:
+    """Download plan.json, a data export or the route sheets PDF of a plan."""
+    if name not in DOWNLOADS:
+        abort(404)
+    row, doc = ready_plan_or_404(plan_id)
+    media = DOWNLOADS[name][1]
+    stem = f"plan-{row.id}-"
+    if name == "plan.json":
+        path = row.plan_file(current_app.instance_path)
+    elif name in ("calendar.zip", "gpx.zip"):
+        _exports(plan_id, doc, "roster.csv")
+        folder = plan_dir(current_app, plan_id) / "exports" / name.removesuffix(".zip")
+        return send_file(
+            _zip_folder(folder), mimetype=media, as_attachment=True, download_name=stem + name
+        )
+    else:
+        if name == "route_sheets.pdf" and not doc.routes:
+            abort(404)
+        path = _exports(plan_id, doc, name)
+    return send_file(path, mimetype=media, as_attachment=True, download_name=stem + name)
