@@ -18,6 +18,7 @@ under a second and gives fonts of a few dozen kilobytes.
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import logging
 import os
@@ -300,6 +301,12 @@ def _subset(font: TTFont, chars: frozenset[str], source: FontSource) -> bytes:
     elif "glyf" not in font:
         msg = f"The font {source.path} has neither TrueType nor CFF outlines."
         raise FontError(msg)
+    # Each subset gets its own PostScript name: PDF libraries (reportlab among them) keep one
+    # face per name, so two subsets under the same name would share the first one's glyphs.
+    tag = hashlib.sha256("".join(sorted(chars)).encode()).hexdigest()[:10]
+    for record in font["name"].names:
+        if record.nameID == 6:
+            record.string = f"PatrolCJK-{tag}"
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()

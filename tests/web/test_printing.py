@@ -157,6 +157,25 @@ def test_detail_map_only_where_stops_crowd(doc: PlanDocument) -> None:
     assert len(inside) >= 17 and (lon1 - lon0) * 94_000 < 400
 
 
+def test_plans_printed_one_after_another(doc: PlanDocument, tmp_path: Path) -> None:
+    """Tests that each PDF of a process gets its own font subset, not an earlier one's glyphs."""
+    g1, g2 = doc.roster.groups
+    member = dataclasses.replace(g1.members[0], name="赵钱孙")
+    renamed = dataclasses.replace(g2, name_zh="甲乙丙")
+    first = dataclasses.replace(doc, roster=dataclasses.replace(doc.roster, groups=(g1, renamed)))
+    second = dataclasses.replace(
+        doc,
+        roster=dataclasses.replace(
+            doc.roster, groups=(dataclasses.replace(g1, members=(member, g1.members[1])), g2)
+        ),
+    )
+    write_route_sheets(first, tmp_path / "first.pdf")
+    write_route_sheets(second, tmp_path / "second.pdf")
+    assert "甲乙丙" in PdfReader(tmp_path / "first.pdf").pages[1].extract_text()
+    text = PdfReader(tmp_path / "second.pdf").pages[0].extract_text()
+    assert "赵钱孙" in text and "李娜" in text and "\x00" not in text
+
+
 def test_no_routes_is_refused(doc: PlanDocument, tmp_path: Path) -> None:
     """Tests that a plan without routes gives a one-sentence error instead of an empty PDF."""
     with pytest.raises(ProblemError, match="has no routes to print"):
