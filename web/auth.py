@@ -162,7 +162,7 @@ def requires(permission: str) -> Callable[[F], F]:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return url_for("maps.index")
 
