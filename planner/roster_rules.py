@@ -63,19 +63,22 @@ class Model:
     def guard(self, rule: str, staff: str = "") -> list[Lit]:
         """Enforcement literals of hard rule ``rule`` for ``staff`` (empty when unguarded).
 
-        When ``relaxed`` is set, only those rule keys get a literal, and breaking one costs
-        ``relax_weight``.
+        When ``relaxed`` is set, only those rule keys get literals, a fresh one for each
+        constraint, and each constraint broken costs ``relax_weight``.
         """
         if not self.guarded:
             return []
         key = (rule, staff)
-        if self.relaxed is not None and key not in self.relaxed:
-            return []
+        if self.relaxed is not None:
+            if key not in self.relaxed:
+                return []
+            # Relaxed: one literal per constraint, so each breach is paid for.
+            lit = self.cp.new_bool_var(f"relax({rule},{staff})")
+            self.terms.append((self.relax_weight, 1 - lit))
+            return [lit]
         if key not in self.guards:
             lit = self.cp.new_bool_var(f"rule({rule},{staff})")
             self.guards[key] = lit
-            if self.relaxed is not None:
-                self.terms.append((self.relax_weight, 1 - lit))
         return [self.guards[key]]
 
     def work(self, p: int, d: int) -> Lit:
@@ -144,17 +147,13 @@ def add_forbidden_successions(m: Model) -> None:
     pr = m.problem
     sidx = {s.id: i for i, s in enumerate(pr.shifts)}
     for p, staff in enumerate(pr.staff):
-        g = (
-            m.guard("forbidden_succession", staff.id)
-            if any(s.forbidden_next for s in pr.shifts)
-            else []
-        )
         for a, sa in enumerate(pr.shifts):
             for bid in sa.forbidden_next:
                 b = sidx[bid]
                 for d in range(pr.days - 1):
                     la, lb = m.shift_lit(p, d, a), m.shift_lit(p, d + 1, b)
                     if la is not None and lb is not None:
+                        g = m.guard("forbidden_succession", staff.id)
                         m.cp.add_bool_or([~la, ~lb]).only_enforce_if(g)
 
 
@@ -166,11 +165,11 @@ def add_rest(m: Model) -> None:
     for p, staff in enumerate(pr.staff):
         for aid, k, bid, rule in conflicts:
             a, b = sidx[aid], sidx[bid]
-            g = m.guard(rule if rule != "overlap" else "min_rest", staff.id)
+            key = rule if rule != "overlap" else "min_rest"
             for d in range(pr.days - k):
                 la, lb = m.shift_lit(p, d, a), m.shift_lit(p, d + k, b)
                 if la is not None and lb is not None:
-                    m.cp.add_bool_or([~la, ~lb]).only_enforce_if(g)
+                    m.cp.add_bool_or([~la, ~lb]).only_enforce_if(m.guard(key, staff.id))
 
 
 def add_max_shifts_of_type(m: Model) -> None:
@@ -216,8 +215,8 @@ def add_max_consecutive(m: Model) -> None:
         k = staff.max_consecutive
         if k is None or k >= pr.days:
             continue
-        g = m.guard("max_consecutive", staff.id)
         for d in range(pr.days - k):
+            g = m.guard("max_consecutive", staff.id)
             m.cp.add_bool_or([m.off[p, d + i] for i in range(k + 1)]).only_enforce_if(g)
 
 
@@ -231,12 +230,11 @@ def add_min_consecutive(m: Model) -> None:
         k = staff.min_consecutive
         if not k or k <= 1:
             continue
-        g = m.guard("min_consecutive", staff.id)
         for length in range(1, k):
             for d in range(1, pr.days - length):
                 clause = [m.work(p, d - 1), m.work(p, d + length)]
                 clause += [m.off[p, d + i] for i in range(length)]
-                m.cp.add_bool_or(clause).only_enforce_if(g)
+                m.cp.add_bool_or(clause).only_enforce_if(m.guard("min_consecutive", staff.id))
 
 
 def add_min_consecutive_off(m: Model) -> None:
@@ -246,11 +244,11 @@ def add_min_consecutive_off(m: Model) -> None:
         k = staff.min_consecutive_off
         if not k or k <= 1:
             continue
-        g = m.guard("min_consecutive_off", staff.id)
         for length in range(1, k):
             for d in range(1, pr.days - length):
                 clause = [m.off[p, d - 1], m.off[p, d + length]]
                 clause += [m.work(p, d + i) for i in range(length)]
+                g = m.guard("min_consecutive_off", staff.id)
                 m.cp.add_bool_or(clause).only_enforce_if(g)
 
 
@@ -285,13 +283,12 @@ def add_max_nights_in_row(m: Model) -> None:
     if k is None:
         return
     for p, staff in enumerate(pr.staff):
-        g = m.guard("max_nights_in_row", staff.id) if weight is None else []
         for d in range(pr.days - k):
             lits = [lit for i in range(k + 1) for lit in _night_lits(m, p, d + i)]
             if len(lits) <= k:
                 continue
             if weight is None:
-                m.cp.add(sum(lits) <= k).only_enforce_if(g)
+                m.cp.add(sum(lits) <= k).only_enforce_if(m.guard("max_nights_in_row", staff.id))
             else:
                 excess = m.cp.new_bool_var(f"nights_in_row(p={p},d={d})")
                 m.cp.add(sum(lits) <= k + excess)
@@ -318,8 +315,8 @@ def add_pattern(m: Model) -> None:
         offsets = [fixed[staff.id] % length] if staff.id in fixed else list(range(length))
         ys = {o: m.cp.new_bool_var(f"offset(p={p},o={o})") for o in offsets}
         m.cp.add_exactly_one(list(ys.values()))
-        g = m.guard("pattern", staff.id) if pat.weight is None else []
         for d in range(pr.days):
+            g = m.guard("pattern", staff.id) if pat.weight is None else []
             dev = None if pat.weight is None else m.cp.new_bool_var(f"pattern(p={p},d={d})")
             for o, y in ys.items():
                 match = _pattern_lit(m, p, d, pat.cycle[(d + o) % length])
