@@ -15,7 +15,7 @@ from planner.plan_doc import clock
 from web.auth import requires
 from web.db import Plan, db_session
 from web.i18n import current_lang, translate
-from web.maps import MapStop, base_map, route_layer, streets_layers
+from web.maps import MapStop, base_map, category_style, route_layer, streets_layers
 from web.plan_store import get_district, plan_dir, ready_plan_or_404
 from web.views_common import render_map
 
@@ -132,7 +132,11 @@ def stop_rows(route: Route) -> list[dict[str, Any]]:
             {
                 "label": label,
                 "name": stop.display_name if lang == "zh" else (stop.name_en or stop.display_name),
-                "category": translate("base") if stop.kind == "base" else stop.category,
+                "category": (
+                    translate("base")
+                    if stop.kind == "base"
+                    else category_style(stop.category).name(lang)
+                ),
                 "window": ", ".join(f"{clock(a)}–{clock(b)}" for a, b in stop.windows),
                 "arrival": clock(stop.arrival),
                 "dwell": stop.dwell // 60,
