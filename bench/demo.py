@@ -20,6 +20,7 @@ STARTED = time.perf_counter()
 CPU_STARTED = time.process_time()
 
 import argparse  # noqa: E402
+import itertools  # noqa: E402
 import os  # noqa: E402
 import platform  # noqa: E402
 import subprocess  # noqa: E402
@@ -42,6 +43,28 @@ def machine() -> str:
         pass
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return f"{model}, {os.cpu_count()} cores (nproc), load average {load} before the run"
+
+
+def variety(doc: object) -> list[str]:
+    """Return lines on day-to-day route variety: shared visited places of consecutive days."""
+    sites: dict[tuple[str, str], set[str]] = {}
+    gates = 0
+    for r in doc.routes:  # type: ignore[attr-defined]
+        got = sites.setdefault((r.shift_id, r.date), set())
+        for s in r.stops:
+            if s.kind == "visit":
+                got.add(s.area_id)
+                gates += s.category in ("school", "kindergarten")
+    out = [f"School and kindergarten gate visits planned: {gates}.", ""]
+    for shift in sorted({k[0] for k in sites}):
+        days = sorted(d for s, d in sites if s == shift)
+        shares = [
+            len(sites[shift, a] & sites[shift, b]) / max(len(sites[shift, a] | sites[shift, b]), 1)
+            for a, b in itertools.pairwise(days)
+        ]
+        text = ", ".join(f"{x:.2f}" for x in shares)
+        out.append(f"Shift {shift}: places shared by consecutive days (Jaccard): {text}.")
+    return out
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -113,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{len(doc.dose)} dose rows.",
         "",
     ]
+    lines += [*variety(doc), ""]
     args.results.parent.mkdir(parents=True, exist_ok=True)
     args.results.write_text("\n".join(lines), encoding="utf-8")
     print("\n".join(lines))
