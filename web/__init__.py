@@ -32,7 +32,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``DISTRICT`` (district bundle folder; default the default district),
     ``PERMANENT_SESSION_LIFETIME`` (seconds or timedelta; default 8 hours), ``DEMO_PLAN``
     (make a demo plan on first start; default on unless testing), ``DEMO_PLAN_SOURCE``
-    (a plan.json to copy as the demo plan instead of planning one).
+    (a plan.json to copy as the demo plan instead of planning one), ``JOBS_WORKER`` (run
+    queued planning jobs in a background thread; default on unless testing).
 
     Parameters
     ----------
@@ -56,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         DEMO_PLAN=None,
+        JOBS_WORKER=None,
         DEMO_PLAN_SOURCE=os.environ.get("PATROL_DEMO_PLAN"),
     )
     if test_config is None:
@@ -65,8 +67,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
-    if app.config.get("DEMO_PLAN") is None:
-        app.config["DEMO_PLAN"] = not app.config.get("TESTING", False)
+    for name in ("DEMO_PLAN", "JOBS_WORKER"):
+        if app.config.get(name) is None:
+            app.config[name] = not app.config.get("TESTING", False)
 
     from web.assets import assets_blueprint
     from web.auth import bp as auth_bp
@@ -74,6 +77,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.csrf import init_csrf
     from web.db import init_db
     from web.views_common import init_views
+    from web.views_jobs import bp as jobs_bp
     from web.views_map import bp as map_bp
     from web.views_plans import bp as plans_bp
     from web.views_users import bp as users_bp
@@ -86,10 +90,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(map_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(users_bp)
+    app.register_blueprint(jobs_bp)
     init_views(app)
 
-    if app.config["DEMO_PLAN"]:
-        from web.demo import demo_on_first_request
+    if app.config["DEMO_PLAN"] or app.config["JOBS_WORKER"]:
+        from web.demo import on_first_request
 
-        demo_on_first_request(app)
+        on_first_request(app)
     return app

@@ -45,6 +45,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_routes": frozenset({"admin", "captain", "planner", "member"}),
     # Coverage and the blind-spot layer: planners and above.
     "view_coverage": frozenset({"admin", "captain", "planner"}),
+    # Making plans (background jobs) and cancelling them: captains and admins.
+    "make_plans": frozenset({"admin", "captain"}),
     # Data exports and the PDF of a whole plan.
     "download": frozenset({"admin", "captain", "planner"}),
     # Users and roles.
@@ -82,7 +84,9 @@ def check_new_user(session_: Session, name: str, role: str, password: str) -> No
         raise UserError("err_name_taken", name=name)
 
 
-def create_user(session_: Session, name: str, role: str, password: str) -> User:
+def create_user(
+    session_: Session, name: str, role: str, password: str, *, method: str = "scrypt"
+) -> User:
     """Check and store a new user with a hashed password; nothing is stored when it is refused.
 
     Parameters
@@ -92,6 +96,8 @@ def create_user(session_: Session, name: str, role: str, password: str) -> User:
     name, role, password
         The new user's name (1-40 of ``A-Z a-z 0-9 _ . -``), role (one of
         :data:`web.db.ROLES`) and password (at least :data:`MIN_PASSWORD` characters).
+    method
+        Hashing method of :func:`werkzeug.security.generate_password_hash`.
 
     Returns
     -------
@@ -103,7 +109,7 @@ def create_user(session_: Session, name: str, role: str, password: str) -> User:
         For a bad or taken name, an unknown role or a short password.
     """
     check_new_user(session_, name, role, password)
-    user = User(name=name, role=role, password_hash=generate_password_hash(password))
+    user = User(name=name, role=role, password_hash=generate_password_hash(password, method))
     session_.add(user)
     session_.commit()
     return user

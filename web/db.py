@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import current_app, g
-from sqlalchemy import DateTime, ForeignKey, Integer, String, create_engine, event, select
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, create_engine, event, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 if TYPE_CHECKING:
@@ -17,8 +17,11 @@ if TYPE_CHECKING:
 ROLES = ("admin", "captain", "planner", "member", "viewer")
 """User roles, most powerful first."""
 
-PLAN_STATUSES = ("queued", "running", "ready", "failed")
-"""States of a stored plan: made by a job (queued, running), usable (ready) or failed."""
+PLAN_STATUSES = ("queued", "running", "ready", "failed", "cancelled")
+"""States of a stored plan: being made (queued, running), usable (ready), failed or cancelled."""
+
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
+"""States of a background job."""
 
 
 def utcnow() -> datetime:
@@ -64,11 +67,44 @@ class Plan(Base):
     path: Mapped[str] = mapped_column(String(1000), default="")
 
     created_by: Mapped[User | None] = relationship()
+    job: Mapped[Job | None] = relationship(back_populates="plan", uselist=False)
 
     def plan_file(self, instance_path: str | Path) -> Path:
         """Return the absolute path of the stored plan.json."""
         path = Path(self.path)
         return path if path.is_absolute() else Path(instance_path) / path
+
+
+class Job(Base):
+    """A background job that makes one plan; it survives restarts in this table.
+
+    ``params`` is the JSON text of the planning settings (start, days, seed, time_limit).
+    Progress is the pipeline's last report: ``stage``, ``done`` of ``total``.
+    """
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    params: Mapped[str] = mapped_column(String(2000), default="{}")
+    status: Mapped[str] = mapped_column(String(16), default="queued", index=True)
+    stage: Mapped[str] = mapped_column(String(32), default="")
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str] = mapped_column(String(500), default="")
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    plan: Mapped[Plan] = relationship(back_populates="job")
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def finished(self) -> bool:
+        """True once the job is done, failed or cancelled."""
+        return self.status in ("done", "failed", "cancelled")
 
 
 def database_url(app: Flask) -> str:

@@ -33,20 +33,29 @@ INTERRUPTED = "Stopped by a restart of the server before it finished."
 
 
 def fail_unfinished(app: Flask) -> int:
-    """Mark plans left queued or running by a previous server process as failed.
+    """Mark plans left unfinished by a previous server process as failed.
+
+    Jobs left running fail (:func:`web.jobs.fail_interrupted_jobs`); plans whose job is still
+    queued stay queued, as the worker resumes them; any other unfinished plan fails.
 
     Returns
     -------
     int
         How many plans were marked.
     """
+    from web.jobs import fail_interrupted_jobs
+
+    count = fail_interrupted_jobs(app)
     with new_session(app) as session:
         rows = session.scalars(select(Plan).where(Plan.status.in_(("queued", "running")))).all()
         for row in rows:
+            if row.job is not None and row.job.status == "queued":
+                continue
             row.status = "failed"
             row.message = INTERRUPTED
+            count += 1
         session.commit()
-        return len(rows)
+        return count
 
 
 def make_demo_plan(app: Flask, plan_id: int) -> None:
@@ -116,8 +125,23 @@ def start_demo_plan(app: Flask, *, wait: bool = False) -> Plan | None:
     return row
 
 
-def demo_on_first_request(app: Flask) -> None:
-    """Run :func:`start_demo_plan` once, at the app's first request (not for CLI commands)."""
+def start_background(app: Flask) -> None:
+    """Fail what a previous process left running, then start the demo plan and job worker.
+
+    ``DEMO_PLAN`` and ``JOBS_WORKER`` settings choose which start.
+    """
+    from web.jobs import start_worker
+
+    if app.config.get("DEMO_PLAN"):
+        start_demo_plan(app)  # fails unfinished plans first
+    else:
+        fail_unfinished(app)
+    if app.config.get("JOBS_WORKER"):
+        start_worker(app)
+
+
+def on_first_request(app: Flask) -> None:
+    """Run :func:`start_background` once, at the app's first request (not for CLI commands)."""
     lock = threading.Lock()
     done = False
 
@@ -128,6 +152,6 @@ def demo_on_first_request(app: Flask) -> None:
         with lock:
             if not done:
                 done = True
-                start_demo_plan(app)
+                start_background(app)
 
     app.before_request(first_request)

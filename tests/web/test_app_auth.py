@@ -16,6 +16,7 @@ from web.db import Plan, User, new_session
 from web.demo import INTERRUPTED, start_demo_plan
 
 PASSWORD = "correct horse"
+FAST_HASH = "pbkdf2:sha256:1000"  # the default scrypt is deliberately slow
 
 
 @pytest.fixture
@@ -30,8 +31,8 @@ def app(tmp_path: Path):
         }
     )
     with new_session(app) as session:
-        create_user(session, "ada", "admin", PASSWORD)
-        create_user(session, "vic", "viewer", PASSWORD)
+        create_user(session, "ada", "admin", PASSWORD, method=FAST_HASH)
+        create_user(session, "vic", "viewer", PASSWORD)  # the default method (scrypt)
     return app
 
 

@@ -20,6 +20,7 @@ from web.plan_store import import_plan
 
 ROLES = ("admin", "captain", "planner", "member", "viewer")
 PASSWORD = "correct horse"
+FAST_HASH = "pbkdf2:sha256:1000"  # the default scrypt is deliberately slow
 
 
 def tiny_bundle(data_dir: Path, folder: Path) -> Path:
@@ -53,7 +54,7 @@ def app(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
     )
     with new_session(app) as session:
         for role in ROLES:
-            create_user(session, role, role, PASSWORD)
+            create_user(session, role, role, PASSWORD, method=FAST_HASH)
         import_plan(app, session, data_dir / "plan" / "plan.json", title="Fixture plan")
     return app
 
@@ -84,6 +85,7 @@ PAGES = {
     "/plans/1/download/roster.csv": {"admin", "captain", "planner"},
     "/plans/1/download/gpx.zip": {"admin", "captain", "planner"},
     "/users/": {"admin"},
+    "/jobs/new": {"admin", "captain"},
 }
 """Every page of the app and the roles that may open it (None: anyone, signed in or not)."""
 
