@@ -54,6 +54,8 @@ class RosterParams:
     lns_linearization, lns_seconds, lns_size
         Linearization and time limit of each neighbourhood re-solve, and the starting share
         of (staff, day) cells it frees (adapted as the search goes).
+    lns_cutoff
+        Ask each re-solve for a strictly better roster only.
     lns_mix
         Relative frequency of the neighbourhoods: whole staff rows, all staff over a window
         of days, and some staff over half the horizon.
@@ -72,6 +74,7 @@ class RosterParams:
     lns_seconds: float = 1.0
     lns_size: float = 0.15
     lns_mix: tuple[float, float, float] = (0.2, 0.6, 0.2)
+    lns_cutoff: bool = True
     lns: bool = True
     explain: bool = True
 
@@ -280,6 +283,10 @@ class _Lns:
             hint = proto.solution_hint
             hint.vars.extend(range(len(values)))
             hint.values.extend(values)
+            if self.params.lns_cutoff:
+                # Ask only for a strictly better roster: no improvement is proven fast.
+                cutoff = objective - 1 - round(proto.objective.offset)
+                proto.objective.domain.extend([-(2**60), cutoff])
             remaining = deadline - time.monotonic()
             seed = self.seed + 7919 * worker + self.iterations
             solver = _solver(self.params, min(self.params.lns_seconds, remaining), seed, workers=1)
@@ -302,7 +309,7 @@ class _Lns:
                 if new < objective and self.best.offer(list(solver.response_proto.solution), new):
                     improved = True
                     log.debug("LNS %d: %d -> %d", self.iterations, objective, new)
-            self.learn(kind, improved, status == cp_model.OPTIMAL)
+            self.learn(kind, improved, status in (cp_model.OPTIMAL, cp_model.INFEASIBLE))
 
 
 def _greedy(
