@@ -102,11 +102,13 @@ def check_job_form(form: Mapping[str, str]) -> dict[str, Any]:
     }
 
 
-def submit_job(session: Session, settings: Mapping[str, Any], user: User | None) -> Job:
-    """Queue a planning job and its (queued) plan row; return the job."""
+def submit_job(
+    session: Session, settings: Mapping[str, Any], user: User | None, *, district: str = ""
+) -> Job:
+    """Queue a planning job and its (queued) plan row for ``district`` (its id); return the job."""
     plan = Plan(
         title=settings["title"],
-        district="",
+        district=district,
         start=settings["start"],
         days=settings["days"],
         seed=settings["seed"],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -26,6 +27,13 @@ bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 DEFAULT_FORM = {"title": "", "start": "", "days": "2", "seed": "0", "time_limit": "2"}
 
 
+def district_id() -> str:
+    """Return the id (folder name) of the district the app plans for."""
+    from geodata import DEFAULT_DISTRICT_DIR
+
+    return Path(current_app.config.get("DISTRICT") or DEFAULT_DISTRICT_DIR).name
+
+
 def _job_or_404(job_id: int) -> Job:
     job = db_session().get(Job, job_id)
     if job is None:
@@ -46,7 +54,7 @@ def new_job() -> Any:
         except JobFormError as exc:
             error = translate(exc.key, **exc.values)
         else:
-            job = submit_job(db_session(), settings, current_user())
+            job = submit_job(db_session(), settings, current_user(), district=district_id())
             wake_worker(current_app)
             return redirect(url_for("jobs.job_view", job_id=job.id))
     status = 400 if error else 200

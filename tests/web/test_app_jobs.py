@@ -145,6 +145,7 @@ def test_cancel_a_queued_job(app) -> None:
     assert client.post("/jobs/1/cancel", data={"csrf_token": "tok"}).status_code == 302
     job = job_row(app)
     assert (job.status, job.plan.status) == ("cancelled", "cancelled")
+    assert job.plan.district == "xinjiekou"
     assert next_queued(app) is None
     viewer = login(app.test_client(), "viewer")
     assert viewer.post("/jobs/1/cancel", data={"csrf_token": "tok"}).status_code == 403
