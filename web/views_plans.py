@@ -266,6 +266,17 @@ def coverage_view(plan_id: int) -> Any:
     )
 
 
+@bp.route("/<int:plan_id>/coverage/map")
+@requires("view_coverage")
+def coverage_map_frame(plan_id: int) -> Response:
+    """Return the coverage map (grids by share, blind spots) as a full Folium page."""
+    from web.coverage_map import coverage_map
+
+    _row, doc = ready_plan_or_404(plan_id)
+    m = coverage_map(doc, get_district(current_app), lang=current_lang())
+    return Response(render_map(m), mimetype="text/html")
+
+
 @bp.route("/<int:plan_id>/print")
 @requires("view_routes")
 def print_view(plan_id: int) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 from geodata import District, write_district
-from planner.plan_doc import read_plan
+from planner.plan_doc import CoverageRow, read_plan, write_plan
 from web import create_app
 from web.auth import create_user
 from web.db import new_session
@@ -81,6 +82,7 @@ PAGES = {
     "/plans/1/routes/{route}/map": {"admin", "captain", "planner", "member"},
     "/plans/1/print": {"admin", "captain", "planner", "member"},
     "/plans/1/coverage": {"admin", "captain", "planner"},
+    "/plans/1/coverage/map": {"admin", "captain", "planner"},
     "/plans/1/download/plan.json": {"admin", "captain", "planner"},
     "/plans/1/download/roster.csv": {"admin", "captain", "planner"},
     "/plans/1/download/gpx.zip": {"admin", "captain", "planner"},
@@ -229,3 +231,28 @@ def test_unknown_plan_and_route_are_404(app) -> None:
     login(client, "admin")
     assert client.get("/plans/99").status_code == 404
     assert client.get("/plans/1/routes/nope").status_code == 404
+
+
+def test_coverage_marks_blind_spots(app, data_dir: Path, tmp_path: Path) -> None:
+    """Tests that a key area and a grid that need patrol but get no visit are listed as blind
+    spots and ringed on the coverage map, which loads nothing from the network."""
+    doc = read_plan(data_dir / "plan" / "plan.json")
+    blind_area = CoverageRow("area", "osm-n1", "Blind school", 30, 0, 0)
+    blind_grid = CoverageRow("grid", "G02", "Grid two", 60, 0, 0)
+    covered = CoverageRow("area", "osm-n3", "Covered bank", 10, 20, 2)
+    changed = replace(doc, coverage=(*doc.coverage, blind_area, blind_grid, covered))
+    path = write_plan(changed, tmp_path / "plan.json")
+    with new_session(app) as session:
+        plan_id = import_plan(app, session, path, title="With blind spots").id
+    client = app.test_client()
+    login(client, "planner")
+    page = client.get(f"/plans/{plan_id}/coverage?lang=en").get_data(as_text=True)
+    blind_list = page.split('<ul class="blind">')[1].split("</ul>")[0]
+    assert "Blind school" in blind_list
+    assert "Grid two" in blind_list
+    assert "Covered bank" not in blind_list
+    frame = client.get(f"/plans/{plan_id}/coverage/map").get_data(as_text=True)
+    assert network_urls(frame) == []
+    assert frame.count("pm-blind") == 1  # one blind key area in the tiny district
+    assert "#d7301f" in frame  # the blind grid's fill
+    assert "#91cf60" in frame  # the covered bank's dot
