@@ -19,14 +19,15 @@ from flask import (
     session,
     url_for,
 )
+from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from geodata.errors import InputError
-from web.db import ROLES, User, db_session, find_user
+from web.db import ROLES, User, UserGroup, db_session, find_user
 from web.i18n import translate
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable
 
     from sqlalchemy.orm import Session
 
@@ -85,7 +86,13 @@ def check_new_user(session_: Session, name: str, role: str, password: str) -> No
 
 
 def create_user(
-    session_: Session, name: str, role: str, password: str, *, method: str = "scrypt"
+    session_: Session,
+    name: str,
+    role: str,
+    password: str,
+    *,
+    method: str = "scrypt",
+    groups: Iterable[str] = (),
 ) -> User:
     """Check and store a new user with a hashed password; nothing is stored when it is refused.
 
@@ -98,6 +105,8 @@ def create_user(
         :data:`web.db.ROLES`) and password (at least :data:`MIN_PASSWORD` characters).
     method
         Hashing method of :func:`werkzeug.security.generate_password_hash`.
+    groups
+        Patrol group ids (as in the plans' rosters) whose routes a member may see.
 
     Returns
     -------
@@ -111,8 +120,24 @@ def create_user(
     check_new_user(session_, name, role, password)
     user = User(name=name, role=role, password_hash=generate_password_hash(password, method))
     session_.add(user)
+    session_.flush()
+    for group_id in dict.fromkeys(gid.strip() for gid in groups if gid.strip()):
+        session_.add(UserGroup(user_id=user.id, group_id=group_id))
     session_.commit()
     return user
+
+
+def route_groups(user: User | None = None) -> frozenset[str] | None:
+    """Return the group ids whose routes ``user`` (default: signed in) may see; None for all.
+
+    Members see only the routes of the groups linked to them; other roles that may view
+    routes see every route.
+    """
+    user = user if user is not None else current_user()
+    if user is None or user.role != "member":
+        return None
+    rows = db_session().scalars(select(UserGroup.group_id).where(UserGroup.user_id == user.id))
+    return frozenset(rows)
 
 
 def current_user() -> User | None:

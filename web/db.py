@@ -45,6 +45,15 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
+class UserGroup(Base):
+    """A patrol group (roster group id, e.g. ``"A"``) whose routes a member user may see."""
+
+    __tablename__ = "user_groups"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+
+
 class Plan(Base):
     """A plan stored as a plan.json file (``path``) and listed in the app.
 

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, send
 from sqlalchemy import select
 
 from planner.plan_doc import clock
-from web.auth import requires
+from web.auth import requires, route_groups
 from web.db import Plan, db_session
 from web.i18n import current_lang, translate
 from web.maps import MapStop, base_map, category_style, route_layer, streets_layers
@@ -62,7 +62,7 @@ def calendar_rows(doc: PlanDocument) -> dict[str, Any]:
     for item in roster.leave:
         who = members.get(item.member_id or "", "") if item.member_id else translate("whole_group")
         leave[(item.group_id, item.date)].append(who)
-    routes = {(r.group_id, r.date, r.shift_id): r.id for r in doc.routes}
+    routes = {(r.group_id, r.date, r.shift_id): r.id for r in visible_routes(doc)}
     rows = []
     for group in roster.groups:
         cells = []
@@ -102,10 +102,16 @@ def calendar_rows(doc: PlanDocument) -> dict[str, Any]:
     return {"days": days, "holidays": holidays, "rows": rows, "fairness": fairness}
 
 
+def visible_routes(doc: PlanDocument) -> list[Route]:
+    """Return the routes of the plan that the signed-in user may see (members: their groups)."""
+    groups = route_groups()
+    return [r for r in doc.routes if groups is None or r.group_id in groups]
+
+
 def route_rows(doc: PlanDocument) -> list[dict[str, Any]]:
-    """Return one summary row per route, in the plan's order."""
+    """Return one summary row per route the user may see, in the plan's order."""
     out = []
-    for route in doc.routes:
+    for route in visible_routes(doc):
         group = doc.roster.group(route.group_id)
         shift = doc.roster.shift(route.shift_id)
         out.append(
@@ -147,8 +153,12 @@ def stop_rows(route: Route) -> list[dict[str, Any]]:
 
 
 def _route_or_404(doc: PlanDocument, route_id: str) -> Route:
+    """Return the route ``route_id``; 404 when there is none, 403 when it is not the user's."""
     for route in doc.routes:
         if route.id == route_id:
+            groups = route_groups()
+            if groups is not None and route.group_id not in groups:
+                abort(403)
             return route
     abort(404)
 
@@ -283,7 +293,8 @@ def print_view(plan_id: int) -> Any:
     """Show the plan for paper: roster calendar and each route's stop table, A4 print stylesheet."""
     row, doc = ready_plan_or_404(plan_id)
     routes = [
-        (info, stop_rows(route)) for info, route in zip(route_rows(doc), doc.routes, strict=True)
+        (info, stop_rows(route))
+        for info, route in zip(route_rows(doc), visible_routes(doc), strict=True)
     ]
     return render_template("print.html", plan=row, doc=doc, cal=calendar_rows(doc), routes=routes)
 

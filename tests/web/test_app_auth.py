@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from web import create_app
 from web.auth import create_user
-from web.db import Plan, User, new_session
+from web.db import Plan, User, UserGroup, new_session
 from web.demo import INTERRUPTED, start_demo_plan
 
 PASSWORD = "correct horse"
@@ -172,7 +172,7 @@ def test_users_create_command(app) -> None:
 
     runner = CliRunner()
     obj = _script_info(app)
-    args = ["users", "create", "kai", "--role", "member", "--password-stdin"]
+    args = ["users", "create", "kai", "--role", "member", "--password-stdin", "--group", "B"]
     result = runner.invoke(cli, args, input="member-pass\n", obj=obj)
     assert result.exit_code == 0, result.output
     assert "Created user kai (member)." in result.output
@@ -185,6 +185,10 @@ def test_users_create_command(app) -> None:
     assert "at least 8 characters" in result.output
     assert user_count(app) == 3
     assert login(app.test_client(), "kai", "member-pass").status_code == 302
+    with new_session(app) as session:
+        links = session.execute(select(UserGroup.user_id, UserGroup.group_id)).all()
+        kai = session.scalars(select(User).where(User.name == "kai")).one()
+    assert links == [(kai.id, "B")]
 
 
 def _script_info(app):

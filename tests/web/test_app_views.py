@@ -54,8 +54,10 @@ def app(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
         }
     )
     with new_session(app) as session:
+        first_group = read_plan(data_dir / "plan" / "plan.json").routes[0].group_id
         for role in ROLES:
-            create_user(session, role, role, PASSWORD, method=FAST_HASH)
+            groups = [first_group] if role == "member" else []
+            create_user(session, role, role, PASSWORD, method=FAST_HASH, groups=groups)
         import_plan(app, session, data_dir / "plan" / "plan.json", title="Fixture plan")
     return app
 
@@ -256,3 +258,26 @@ def test_coverage_marks_blind_spots(app, data_dir: Path, tmp_path: Path) -> None
     assert frame.count("pm-blind") == 1  # one blind key area in the tiny district
     assert "#d7301f" in frame  # the blind grid's fill
     assert "#91cf60" in frame  # the covered bank's dot
+
+
+def test_members_see_only_their_groups_routes(app, data_dir: Path) -> None:
+    """Tests that a member sees the routes of the group linked to them and is refused the
+    others, while a captain sees every route."""
+    doc = read_plan(data_dir / "plan" / "plan.json")
+    own, other = doc.routes[0], doc.routes[1]
+    assert own.group_id != other.group_id
+    member = app.test_client()
+    login(member, "member")
+    assert member.get(f"/plans/1/routes/{own.id}").status_code == 200
+    assert member.get(f"/plans/1/routes/{other.id}").status_code == 403
+    assert member.get(f"/plans/1/routes/{other.id}/map").status_code == 403
+    page = member.get("/plans/1").get_data(as_text=True)
+    assert f"/routes/{own.id}" in page
+    assert f"/routes/{other.id}" not in page
+    printed = member.get("/plans/1/print").get_data(as_text=True)
+    assert printed.count('<th class="sign">') == 1
+    captain = app.test_client()
+    login(captain, "captain")
+    page = captain.get("/plans/1").get_data(as_text=True)
+    assert f"/routes/{own.id}" in page
+    assert f"/routes/{other.id}" in page

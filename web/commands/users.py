@@ -23,8 +23,14 @@ def users() -> None:
     is_flag=True,
     help="Read the password from the first line of standard input instead of prompting.",
 )
+@click.option(
+    "--group",
+    "groups",
+    multiple=True,
+    help="Patrol group id whose routes a member sees (repeatable).",
+)
 @with_appcontext
-def create_command(name: str, role: str, password_stdin: bool) -> None:
+def create_command(name: str, role: str, password_stdin: bool, groups: tuple[str, ...]) -> None:
     """Create user NAME with a role, asking for the password (typed twice)."""
     from flask import current_app
 
@@ -37,5 +43,5 @@ def create_command(name: str, role: str, password_stdin: bool) -> None:
             password = sys.stdin.readline().rstrip("\r\n")
         else:
             password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-        user = create_user(session, name, role, password)
+        user = create_user(session, name, role, password, groups=groups)
         click.echo(f"Created user {user.name} ({user.role}).")
