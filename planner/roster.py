@@ -54,6 +54,8 @@ class RosterParams:
     lns_linearization, lns_seconds, lns_size
         Linearization and time limit of each neighbourhood re-solve, and the starting share
         of (staff, day) cells it frees (adapted as the search goes).
+    greedy_batch
+        Staff solved together in each step of the greedy first roster.
     lns_cutoff
         Ask each re-solve for a strictly better roster only.
     lns_mix
@@ -75,6 +77,7 @@ class RosterParams:
     lns_size: float = 0.15
     lns_mix: tuple[float, float, float] = (0.2, 0.6, 0.2)
     lns_cutoff: bool = True
+    greedy_batch: int = 1
     lns: bool = True
     explain: bool = True
 
@@ -333,20 +336,22 @@ def _greedy(
     rng.shuffle(order)
     count: dict[tuple[int, str], int] = {}
     rows: dict[int, list[str | None]] = {}
-    for p in order:
-        st = pr.staff[p]
+    batch = max(1, params.greedy_batch)
+    for first in range(0, len(order), batch):
+        group = order[first : first + batch]
         cover = tuple(
             dataclasses.replace(
                 c, requirement=max(0, c.requirement - count.get((c.day, c.shift), 0))
             )
             for c in pr.cover
         )
+        ids = {pr.staff[p].id for p in group}
         sub = dataclasses.replace(
             pr,
-            staff=(st,),
+            staff=tuple(pr.staff[p] for p in group),
             cover=cover,
-            requests=tuple(q for q in pr.requests if q.staff == st.id),
-            pins=tuple(q for q in pr.pins if q.staff == st.id),
+            requests=tuple(q for q in pr.requests if q.staff in ids),
+            pins=tuple(q for q in pr.pins if q.staff in ids),
         )
         sm = build_model(sub)
         left = deadline - time.monotonic()
@@ -356,14 +361,15 @@ def _greedy(
         solver.parameters.linearization_level = 1
         t = time.monotonic()
         status = solver.solve(sm.cp)
-        log.debug("greedy staff %d: %.2fs", p, time.monotonic() - t)
+        log.debug("greedy staff %s: %.2fs", group, time.monotonic() - t)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        row = _read(sm, list(solver.response_proto.solution))[0][st.id]
-        rows[p] = row
-        for d, sid in enumerate(row):
-            if sid is not None:
-                count[d, sid] = count.get((d, sid), 0) + 1
+        got = _read(sm, list(solver.response_proto.solution))[0]
+        for p in group:
+            rows[p] = got[pr.staff[p].id]
+            for d, sid in enumerate(rows[p]):
+                if sid is not None:
+                    count[d, sid] = count.get((d, sid), 0) + 1
     model = m.cp.clone()
     proto = model.proto
     sidx = {s.id: i for i, s in enumerate(pr.shifts)}
