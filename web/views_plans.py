@@ -8,7 +8,7 @@ import zipfile
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, send_file
+from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
 
 from planner.plan_doc import clock
@@ -285,6 +285,99 @@ def coverage_map_frame(plan_id: int) -> Response:
     _row, doc = ready_plan_or_404(plan_id)
     m = coverage_map(doc, get_district(current_app), lang=current_lang())
     return Response(render_map(m), mimetype="text/html")
+
+
+def _shift_label(doc: PlanDocument, shift_id: str | None) -> str:
+    if not shift_id:
+        return translate("off")
+    shift = doc.roster.shift(shift_id)
+    return _name(shift.name_zh, shift.name)
+
+
+def compare_docs(a: PlanDocument, b: PlanDocument) -> dict[str, Any]:
+    """Return what changed from plan ``a`` to plan ``b``: roster cells, routes and coverage."""
+    days_a = {d.isoformat(): i for i, d in enumerate(a.dates())}
+    days_b = {d.isoformat(): i for i, d in enumerate(b.dates())}
+    groups = {g.id: _name(g.name_zh, g.name) for g in (*a.roster.groups, *b.roster.groups)}
+    roster = []
+    for gid, gname in groups.items():
+        for day in sorted(set(days_a) | set(days_b)):
+            sa = a.roster.schedule.get(gid, ())
+            sb = b.roster.schedule.get(gid, ())
+            ia, ib = days_a.get(day), days_b.get(day)
+            before = _shift_label(a, sa[ia]) if ia is not None and ia < len(sa) else "—"
+            after = _shift_label(b, sb[ib]) if ib is not None and ib < len(sb) else "—"
+            if before != after:
+                roster.append({"group": gname, "date": day, "before": before, "after": after})
+    ra = {r.id: r for r in a.routes}
+    rb = {r.id: r for r in b.routes}
+    routes = []
+    for rid in sorted(set(ra) | set(rb)):
+        x, y = ra.get(rid), rb.get(rid)
+        routes.append(
+            {
+                "id": rid,
+                "stops_before": "—" if x is None else sum(s.kind != "base" for s in x.stops),
+                "stops_after": "—" if y is None else sum(s.kind != "base" for s in y.stops),
+                "km_before": "—" if x is None else f"{x.distance_m / 1000:.1f}",
+                "km_after": "—" if y is None else f"{y.distance_m / 1000:.1f}",
+            }
+        )
+    ca = {(c.level, c.id): c for c in a.coverage}
+    cb = {(c.level, c.id): c for c in b.coverage}
+    coverage = []
+    for key in sorted(set(ca) | set(cb)):
+        x, y = ca.get(key), cb.get(key)
+        before = x.planned_minutes if x else 0
+        after = y.planned_minutes if y else 0
+        coverage.append(
+            {
+                "level": translate("grids" if key[0] == "grid" else "areas"),
+                "id": key[1],
+                "name": (y or x).name if (y or x) else key[1],
+                "needed": (y or x).needed_minutes if (y or x) else 0,
+                "before": before,
+                "after": after,
+                "change": after - before,
+            }
+        )
+    coverage.sort(key=lambda r: (-abs(r["change"]), r["id"]))
+
+    def blind(doc: PlanDocument) -> int:
+        return sum(1 for c in doc.coverage if c.needed_minutes > 0 and c.planned_visits == 0)
+
+    summary = {
+        "planned": (
+            sum(c.planned_minutes for c in a.coverage if c.level == "area"),
+            sum(c.planned_minutes for c in b.coverage if c.level == "area"),
+        ),
+        "blind": (blind(a), blind(b)),
+    }
+    return {"roster": roster, "routes": routes, "coverage": coverage, "summary": summary}
+
+
+@bp.route("/compare")
+@requires("view_coverage")
+def compare_view() -> Any:
+    """Compare two ready plans chosen with ``?a=ID&b=ID`` (a form picks them)."""
+    session = db_session()
+    ready = session.scalars(select(Plan).where(Plan.status == "ready").order_by(Plan.id)).all()
+    a_id, b_id = request.args.get("a", ""), request.args.get("b", "")
+    context: dict[str, Any] = {"plans": ready, "a_id": a_id, "b_id": b_id, "error": None}
+    if not a_id and not b_id:
+        return render_template("compare.html", **context)
+    ids = {p.id: p for p in ready}
+    try:
+        a, b = ids[int(a_id)], ids[int(b_id)]
+    except (KeyError, ValueError):
+        a = b = None
+    if a is None or b is None or a.id == b.id:
+        context["error"] = translate("compare_bad")
+        return render_template("compare.html", **context), 400
+    _ra, doc_a = ready_plan_or_404(a.id)
+    _rb, doc_b = ready_plan_or_404(b.id)
+    context.update(plan_a=a, plan_b=b, diff=compare_docs(doc_a, doc_b))
+    return render_template("compare.html", **context)
 
 
 @bp.route("/<int:plan_id>/print")

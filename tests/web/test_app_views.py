@@ -85,6 +85,7 @@ PAGES = {
     "/plans/1/print": {"admin", "captain", "planner", "member"},
     "/plans/1/coverage": {"admin", "captain", "planner"},
     "/plans/1/coverage/map": {"admin", "captain", "planner"},
+    "/plans/compare": {"admin", "captain", "planner"},
     "/plans/1/download/plan.json": {"admin", "captain", "planner"},
     "/plans/1/download/roster.csv": {"admin", "captain", "planner"},
     "/plans/1/download/gpx.zip": {"admin", "captain", "planner"},
@@ -281,3 +282,34 @@ def test_members_see_only_their_groups_routes(app, data_dir: Path) -> None:
     page = captain.get("/plans/1").get_data(as_text=True)
     assert f"/routes/{own.id}" in page
     assert f"/routes/{other.id}" in page
+
+
+def test_compare_two_plans(app, data_dir: Path, tmp_path: Path) -> None:
+    """Tests that comparing a plan with a changed copy lists the changed roster cell and the
+    coverage before and after, and that a bad choice of plans is refused with a message."""
+    doc = read_plan(data_dir / "plan" / "plan.json")
+    group = doc.roster.groups[0]
+    schedule = dict(doc.roster.schedule)
+    old = schedule[group.id]
+    schedule[group.id] = (None, *old[1:]) if old[0] else (doc.roster.shifts[0].id, *old[1:])
+    grid = next(c for c in doc.coverage if c.level == "grid")
+    coverage = tuple(
+        replace(c, planned_minutes=c.planned_minutes + 25) if c is grid else c for c in doc.coverage
+    )
+    changed = replace(doc, roster=replace(doc.roster, schedule=schedule), coverage=coverage)
+    with new_session(app) as session:
+        path = write_plan(changed, tmp_path / "plan.json")
+        b = import_plan(app, session, path, title="Changed copy").id
+    client = app.test_client()
+    login(client, "planner")
+    page = client.get(f"/plans/compare?a=1&b={b}&lang=en").get_data(as_text=True)
+    roster = page.split('class="grid roster-changes"')[1].split("</table>")[0]
+    assert roster.count("<tr><td>") == 1
+    assert doc.start in roster
+    cov = page.split('class="grid coverage-changes"')[1].split("</table>")[0]
+    assert f"<td>{grid.id}</td>" in cov
+    assert "+25" in cov
+    for query in ("a=1&b=1", "a=1&b=999", "a=x&b=1"):
+        response = client.get(f"/plans/compare?{query}&lang=en")
+        assert response.status_code == 400, query
+        assert "Choose two different plans that are ready." in response.get_data(as_text=True)
