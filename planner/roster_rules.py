@@ -368,6 +368,40 @@ def add_min_crew(m: Model) -> None:
     for lits in by_member_day.values():
         if len(lits) > 1:
             m.cp.add_at_most_one(lits)
+    _add_member_rest(m, owner, pidx)
+
+
+def _add_member_rest(m: Model, owner: dict[str, str], pidx: dict[str, int]) -> None:
+    """Keep rest rules for a lent member across own-group shifts and other loans."""
+    pr = m.problem
+    crew = pr.rules.crew
+    assert crew is not None
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    conflicts = [(sidx[a], k, sidx[b]) for a, k, b, _ in rest_conflicts(pr)]
+    loans: dict[str, list[tuple[str, int, Lit]]] = {}
+    for (mem, g, d), lit in m.lend.items():
+        loans.setdefault(mem, []).append((g, d, lit))
+    for mem, items in loans.items():
+        home = owner.get(mem)
+        for g, d, lit in items:
+            gp = pidx[g]
+            for a, k, b in conflicts:
+                if home is not None:
+                    hp = pidx[home]
+                    after = (gp, d, a), (hp, d + k, b)
+                    before = (hp, d - k, a), (gp, d, b)
+                    for day, (first, second) in ((d + k, after), (d - k, before)):
+                        if not 0 <= day < pr.days or (mem, day) in crew.leave:
+                            continue
+                        la, lb = m.x.get(first), m.x.get(second)
+                        if la is not None and lb is not None:
+                            m.cp.add_bool_or([~lit, ~la, ~lb])
+                for g2, d2, lit2 in items:
+                    if d2 != d + k:
+                        continue
+                    la, lb = m.x.get((gp, d, a)), m.x.get((pidx[g2], d2, b))
+                    if la is not None and lb is not None:
+                        m.cp.add_bool_or([~lit, ~la, ~lit2, ~lb])
 
 
 def add_cover(m: Model) -> None:

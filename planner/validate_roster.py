@@ -300,6 +300,7 @@ def _check_crew(c: _Checker) -> None:
         if c.a[g][d] is None:
             c.h("min_crew", g, [d], f"{where}: the group is off that day.")
         lent[g, d] = lent.get((g, d), 0) + 1
+    _check_member_rest(c, owner)
     for g, _ in crew.members:
         label = next(s.label for s in pr.staff if s.id == g)
         for d in range(pr.days):
@@ -314,6 +315,36 @@ def _check_crew(c: _Checker) -> None:
                     f"{label} is on {c.a[g][d]} on {pr.day_label(d)} with {have} members; "
                     f"needs {crew.min_members}.",
                 )
+
+
+def _check_member_rest(c: _Checker, owner: dict[str, str]) -> None:
+    """Rest rules for each member who is lent, across own-group shifts and loans."""
+    pr = c.pr
+    crew = pr.rules.crew
+    assert crew is not None
+    conflicts = {(a, k, b) for a, k, b, _ in rest_conflicts(pr)}
+    lent_members = {mem for mem, _, _ in c.lending}
+    for mem in sorted(lent_members):
+        shifts: list[tuple[int, str, str]] = []
+        home = owner.get(mem)
+        if home is not None:
+            for d, sid in enumerate(c.a[home]):
+                if sid is not None and (mem, d) not in crew.leave:
+                    shifts.append((d, sid, home))
+        for who, g, d in c.lending:
+            if who == mem and 0 <= d < pr.days and c.a[g][d] is not None:
+                shifts.append((d, str(c.a[g][d]), g))
+        shifts.sort()
+        for i, (d1, s1, g1) in enumerate(shifts):
+            for d2, s2, g2 in shifts[i + 1 :]:
+                if d2 > d1 and (s1, d2 - d1, s2) in conflicts:
+                    c.h(
+                        "min_rest",
+                        g2,
+                        [d1, d2],
+                        f"{mem} works {s1} with {g1} on {pr.day_label(d1)} and {s2} with {g2} "
+                        f"on {pr.day_label(d2)} without enough rest.",
+                    )
 
 
 def _night_runs(c: _Checker, row: Sequence[str | None]) -> list[tuple[int, int, int]]:

@@ -316,3 +316,28 @@ def test_problem_rejects_empty_horizon(days):
 
     with pytest.raises(ProblemError, match="at least one day"):
         RosterProblem(days=days, staff=(Staff("A"),), shifts=(E,))
+
+
+def test_lent_member_keeps_rest_after_night():
+    """Tests that a member lent for a night does not work a day shift with its own group next."""
+    crew = Crew(
+        members=(("A", ("A1", "A2")), ("B", ("B1", "B2"))),
+        min_members=2,
+        leave=frozenset({("A1", 0)}),
+        neighbours=(("A", ("B",)),),
+        lend_weight=1,
+    )
+    problem = RosterProblem(
+        days=2,
+        staff=(Staff("A"), Staff("B")),
+        shifts=(D, N),
+        cover=(Cover(0, "N", 1), Cover(0, "D", 0), Cover(1, "D", 1), Cover(1, "N", 0)),
+        requests=(ShiftRequest("A", 1, "D", 10, on=False),),
+        rules=PatrolRules(rest_after_night_minutes=24 * 60, crew=crew),
+    )
+    # Lending B1 to A for the night and B working the next day would cost only 1.
+    shortcut = check_roster(problem, {"A": ["N", None], "B": [None, "D"]}, [("B1", "A", 0)])
+    assert {v.rule for v in shortcut.hard} == {"min_rest"}
+    result = solve(problem)
+    assert result.objective == 10
+    assert result.assignment == {"A": [None, "D"], "B": ["N", None]}
