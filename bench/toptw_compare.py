@@ -113,8 +113,9 @@ def render(rows: list[dict], seconds: float) -> str:
         f"Machine: {machine()}. Wall time per case and engine: {seconds:g} s, measured from "
         "reading the file to validated routes.",
         "",
-        "Ours = `solve_routes` with the default engine `auto`: PyVRP in a child process and the "
-        "OR-Tools routing solver in the parent run side by side (two processes, so two cores) "
+        "Ours = `solve_routes` with the default engine `auto`: PyVRP in the main process and "
+        "the OR-Tools routing solver in a child process at lower CPU priority (nice 10) run "
+        "side by side (two processes, so up to two cores) "
         "until 0.25 s + 2 ms per node before the limit (PyVRP stops another 0.1 s + 1.5 ms per "
         "node earlier, for its last iteration); then the better routes are read into the "
         "OR-Tools model (ReadAssignmentFromRoutes) and polished there for the rest; "

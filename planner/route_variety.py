@@ -68,7 +68,8 @@ def vary_routes(
     problem
         The routing problem.
     params
-        Search settings (the routing solver is used; ``noise`` is set here).
+        Search settings (``noise`` is set here); with the portfolio engine the seed also
+        drives PyVRP, whose travel costs and prizes get the same kind of noise.
     seed
         The recorded seed of the day: the same seed gives the same routes.
     best_value
@@ -94,7 +95,7 @@ def vary_routes(
     if noise < 0:
         msg = f"The variety noise must not be negative, not {noise}."
         raise ProblemError(msg)
-    base = dataclasses.replace(params or RouteParams(), engine="ortools")
+    base = params or RouteParams()
     if best_value is None:
         best_value = solve_routes(problem, dataclasses.replace(base, noise=0.0)).objective
     level = noise

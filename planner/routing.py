@@ -416,14 +416,18 @@ def run_ortools(
         if node in layout.depot_of.values() and layout.site[node] == -1:
             continue
         idx = manager.NodeToIndex(node)
-        wins = sorted(layout.windows(node))
-        if not wins:
+        given = layout.windows(node)
+        if not given:
             tdim.CumulVar(idx).SetRange(0, horizon)
             continue
-        lo = min(w[0] for w in wins)
+        wins = sorted((a, min(b, horizon)) for a, b in given if a <= min(b, horizon))
+        if not wins:  # every window lies beyond the shifts: the node cannot be served
+            routing.ActiveVar(idx).SetMax(0)
+            continue
+        lo = wins[0][0]
         hi = max(w[1] for w in wins)
         cumul = tdim.CumulVar(idx)
-        cumul.SetRange(lo, min(hi, horizon))
+        cumul.SetRange(lo, hi)
         reach = lo
         for a, b in wins:
             if a > reach + 1:

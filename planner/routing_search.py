@@ -3,14 +3,16 @@
 The routing solver (planner.routing) holds every patrol rule and checks the final routes.
 PyVRP (MIT) is a second engine for every problem it can express (all but exact minimum gaps
 between repeat visits; meal breaks and vehicle restrictions become per-vehicle matrices): it
-runs in a child process while the routing solver searches in this one; the better routes are
-then read into the routing model as an initial assignment and polished there for the rest.
+runs in this process while the routing solver searches in a child process at a lower CPU
+priority; the better routes are then read into the routing model as an initial assignment and
+polished there for the rest of the time.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing as mp
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -31,9 +33,17 @@ def pyvrp_can_express(layout: Layout) -> bool:
     return all(s.visits == 1 or s.min_gap == 0 or layout.stagger for s in layout.problem.sites)
 
 
-def _pyvrp_data(layout: Layout, prize_scale: int) -> tuple[object, list[int]]:
-    """PyVRP data for the expanded problem, and the routing node of each PyVRP client."""
+def _pyvrp_data(
+    layout: Layout, prize_scale: int, noise: float = 0.0, seed: int = 0
+) -> tuple[object, list[int]]:
+    """PyVRP data for the expanded problem, and the routing node of each PyVRP client.
+
+    With ``noise``, the travel costs (not the durations) and the prizes of optional sites are
+    perturbed by a seeded relative noise, as in the routing model (route variety).
+    """
     import pyvrp
+
+    rng = np.random.default_rng(seed)
 
     prob = layout.problem
     depot_nodes = sorted(set(layout.depot_of.values()))
@@ -54,7 +64,7 @@ def _pyvrp_data(layout: Layout, prize_scale: int) -> tuple[object, list[int]]:
                     service_duration=layout.dwell[n],
                     tw_early=lo,
                     tw_late=hi,
-                    prize=site.value * prize_scale,
+                    prize=_noisy(site.value * prize_scale, noise, rng, site.mandatory),
                     required=site.mandatory and len(options) == 1,
                     group=len(groups) if len(options) > 1 else None,
                 )
@@ -75,6 +85,7 @@ def _pyvrp_data(layout: Layout, prize_scale: int) -> tuple[object, list[int]]:
     # sites kept for other vehicles): those nodes are made too far away to reach in time.
     profiles: dict[tuple[str, tuple[int, ...]], int] = {}
     mats = []
+    costs = []
     far = 10 * (layout.horizon() + 1)
     for vi, v in enumerate(prob.vehicles):
         key = (v.mode, tuple(layout.banned_nodes(vi)))
@@ -86,6 +97,12 @@ def _pyvrp_data(layout: Layout, prize_scale: int) -> tuple[object, list[int]]:
                 mat[list(key[1]), :] = far
                 np.fill_diagonal(mat, 0)
             mats.append(np.ascontiguousarray(mat))
+            cost = mat
+            if noise > 0:
+                factor = 1.0 + noise * rng.uniform(-1.0, 1.0, size=mat.shape)
+                cost = np.rint(mat * factor).astype(np.int64)
+                np.fill_diagonal(cost, 0)
+            costs.append(np.ascontiguousarray(cost))
     vtypes = []
     for vi, v in enumerate(prob.vehicles):
         vtypes.append(
@@ -104,11 +121,17 @@ def _pyvrp_data(layout: Layout, prize_scale: int) -> tuple[object, list[int]]:
         clients=clients,
         depots=depots,
         vehicle_types=vtypes,
-        distance_matrices=mats,
+        distance_matrices=costs,
         duration_matrices=mats,
         groups=groups,
     )
     return data, client_node
+
+
+def _noisy(prize: int, noise: float, rng: np.random.Generator, fixed: bool) -> int:
+    if noise <= 0 or fixed:
+        return prize
+    return int(prize * (1.0 + 0.5 * noise * rng.uniform(-1.0, 1.0)))
 
 
 def pyvrp_prize_scale(layout: Layout, params: RouteParams) -> int:
@@ -130,7 +153,8 @@ def run_pyvrp(
     from pyvrp.stop import MaxRuntime
 
     until = time.perf_counter() + seconds
-    data, client_node = _pyvrp_data(layout, pyvrp_prize_scale(layout, params))
+    scale = pyvrp_prize_scale(layout, params)
+    data, client_node = _pyvrp_data(layout, scale, params.noise, seed)
     seconds = until - time.perf_counter()
     res = pyvrp.solve(data, stop=MaxRuntime(max(seconds, 0.01)), seed=seed, display=False)
     best = res.best
@@ -143,12 +167,15 @@ def run_pyvrp(
     return routes
 
 
-def _child(layout: Layout, params: RouteParams, until: float, seed: int, conn: Connection) -> None:
+def _ortools_child(
+    layout: Layout, params: RouteParams, until: float, seed: int, conn: Connection
+) -> None:
+    """Run the routing solver at a lower CPU priority and send its run back."""
     try:
-        conn.send(
-            run_pyvrp(layout, params, until - time.perf_counter() - _guard(layout), seed=seed)
-        )
-    except Exception as exc:  # the parent logs it and carries on with its own routes
+        os.nice(10)  # on a busy machine, the race takes only CPU that PyVRP leaves
+        left = until - time.perf_counter() - 0.1 - 0.001 * layout.size
+        conn.send(run_ortools(layout, params, max(left, 0.05), seed=seed))
+    except Exception as exc:  # the parent logs it and carries on with PyVRP's routes
         conn.send(repr(exc))
     finally:
         conn.close()
@@ -166,7 +193,7 @@ def _value(layout: Layout, routes: list[list[int]]) -> int:
 def portfolio(
     layout: Layout, params: RouteParams, deadline: float, *, seed: int = 0
 ) -> tuple[OrtoolsRun | None, str]:
-    """Run PyVRP (child process) and the routing solver together, then polish the best.
+    """Run PyVRP and the routing solver (child process) together, then polish the best.
 
     Parameters
     ----------
@@ -184,36 +211,44 @@ def portfolio(
     tuple of OrtoolsRun or None, and str
         The polished run (routes checked by the routing model) and the engines that took part.
     """
-    import pyvrp  # noqa: F401  (imported before the fork so the child starts at once)
-
     total = deadline - time.perf_counter()
     # Polishing needs time to build the model and read the routes in: more for more nodes.
     reserve = max(0.25, params.polish_share * total) + 0.002 * layout.size
     race_end = deadline - reserve
     ctx = mp.get_context("fork")
     parent, child = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=_child, args=(layout, params, race_end, seed, child), daemon=True)
+    args = (layout, params, race_end, seed, child)
+    proc = ctx.Process(target=_ortools_child, args=args, daemon=True)
     proc.start()
     child.close()
-    own = run_ortools(layout, params, max(race_end - time.perf_counter() - 0.1, 0.05), seed=seed)
     candidates: list[tuple[int, list[list[int]], str]] = []
-    if own is not None:
-        candidates.append((_value(layout, own.routes), own.routes, "ortools"))
-    wait = max(deadline - 0.25 - time.perf_counter(), 0.05)
-    if parent.poll(wait):
-        got = parent.recv()
-        if isinstance(got, list):
-            candidates.append((_value(layout, got), got, "pyvrp"))
-        elif got is None:
-            log.info("PyVRP found no feasible routes in its time")
-        else:
-            log.warning("PyVRP failed: %s", got)
+    try:
+        routes = run_pyvrp(
+            layout, params, race_end - time.perf_counter() - _guard(layout), seed=seed
+        )
+    except Exception as exc:  # the routing solver's routes still count
+        log.warning("PyVRP failed: %r", exc)
+        routes = None
+    if routes is not None:
+        candidates.append((_value(layout, routes), routes, "pyvrp"))
     else:
-        log.warning("PyVRP did not answer in time")
+        log.info("PyVRP found no feasible routes in its time")
+    own: OrtoolsRun | None = None
+    if parent.poll(max(deadline - 0.25 - time.perf_counter(), 0.05)):
+        got = parent.recv()
+        if isinstance(got, OrtoolsRun):
+            own = got
+            candidates.append((_value(layout, own.routes), own.routes, "ortools"))
+        elif got is not None:
+            log.warning("the routing solver failed: %s", got)
+    else:
+        log.warning("the routing solver did not answer in time")
     proc.join(timeout=0.2)
     if proc.is_alive():
         proc.kill()
         proc.join()
+    # On equal value prefer PyVRP's routes: they are usually the shorter ones.
+    candidates.sort(key=lambda c: (c[0], c[2] == "pyvrp"), reverse=True)
     if not candidates:
         return None, "ortools"
     candidates.sort(key=lambda c: c[0], reverse=True)

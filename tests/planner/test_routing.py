@@ -209,3 +209,14 @@ def test_bad_input_is_refused_in_one_sentence(build, needle):
     text = str(err.value)
     assert needle in text
     assert text.count(". ") == 0 and text.endswith(".")
+
+
+def test_site_whose_window_lies_after_the_shift_is_left_out():
+    """Tests that a window beyond every shift drops the site instead of failing the model."""
+    p = problem(
+        [Site("late", 1, value=9, windows=((5000, 6000),)), Site("ok", 2, value=1)],
+        (Vehicle("v1", 0, 0, (0, 3600)),),
+    )
+    r = solve(p)
+    assert r.objective == 1
+    assert r.dropped == ("late",)
