@@ -14,7 +14,7 @@ import logging
 import multiprocessing as mp
 import os
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,7 +35,7 @@ def pyvrp_can_express(layout: Layout) -> bool:
 
 def _pyvrp_data(
     layout: Layout, prize_scale: int, noise: float = 0.0, seed: int = 0
-) -> tuple[object, list[int]]:
+) -> tuple[Any, list[int]]:
     """PyVRP data for the expanded problem, and the routing node of each PyVRP client.
 
     With ``noise``, the travel costs (not the durations) and the prizes of optional sites are
@@ -50,9 +50,9 @@ def _pyvrp_data(
     assert depot_nodes == list(range(len(depot_nodes)))
     locations = [pyvrp.Location(x=0.0, y=0.0) for _ in range(layout.size)]
     depots = [pyvrp.Depot(location=n) for n in depot_nodes]
-    clients: list[object] = []
+    clients: list[Any] = []
     client_node: list[int] = []
-    groups: list[object] = []
+    groups: list[Any] = []
     for g, si in zip(layout.groups, layout.group_site, strict=True):
         site = prob.sites[si]
         options = [(n, w) for n in g for w in (layout.windows(n) or [(0, layout.horizon())])]
@@ -84,8 +84,8 @@ def _pyvrp_data(
     # One profile per mode and set of nodes the vehicle may not serve (others' meal breaks,
     # sites kept for other vehicles): those nodes are made too far away to reach in time.
     profiles: dict[tuple[str, tuple[int, ...]], int] = {}
-    mats = []
-    costs = []
+    mats: list[Any] = []
+    costs: list[Any] = []
     far = 10 * (layout.horizon() + 1)
     for vi, v in enumerate(prob.vehicles):
         key = (v.mode, tuple(layout.banned_nodes(vi)))
