@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import threading
 import zipfile
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
@@ -44,6 +44,12 @@ DOWNLOADS: dict[str, tuple[str, str]] = {
 """Files offered for a plan: name -> (catalogue key, media type)."""
 
 _export_lock = threading.Lock()
+
+MAP_CACHE_SIZE = 64
+"""Route map pages kept in memory (each some hundred kB)."""
+
+_map_cache: OrderedDict[tuple[Any, ...], str] = OrderedDict()
+_map_lock = threading.Lock()
 
 
 def _name(zh: str, en: str) -> str:
@@ -236,10 +242,25 @@ def route_map(doc: PlanDocument, route: Route, lang: str) -> Any:
 @bp.route("/<int:plan_id>/routes/<route_id>/map")
 @requires("view_routes")
 def route_map_frame(plan_id: int, route_id: str) -> Response:
-    """Return the route's map as a full Folium page, shown in the route view's frame."""
-    _row, doc = ready_plan_or_404(plan_id)
+    """Return the route's map as a full Folium page, shown in the route view's frame.
+
+    Pages are kept (the last :data:`MAP_CACHE_SIZE`) per plan file version, route and language.
+    """
+    row, doc = ready_plan_or_404(plan_id)
     route = _route_or_404(doc, route_id)
-    return Response(render_map(route_map(doc, route, current_lang())), mimetype="text/html")
+    path = row.plan_file(current_app.instance_path)
+    key = (str(path), path.stat().st_mtime, route_id, current_lang(), request.script_root)
+    with _map_lock:
+        page = _map_cache.get(key)
+        if page is not None:
+            _map_cache.move_to_end(key)
+    if page is None:
+        page = render_map(route_map(doc, route, current_lang()))
+        with _map_lock:
+            _map_cache[key] = page
+            while len(_map_cache) > MAP_CACHE_SIZE:
+                _map_cache.popitem(last=False)
+    return Response(page, mimetype="text/html")
 
 
 @bp.route("/<int:plan_id>/coverage")
