@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import enum
 import logging
 import math
 import random
@@ -14,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
+from planner.result import SolveStatus
 from planner.roster_rules import build_model
 from planner.validate_roster import RosterCheck, Violation, check_roster
 
@@ -22,15 +22,6 @@ if TYPE_CHECKING:
     from planner.roster_rules import Model
 
 log = logging.getLogger("planner")
-
-
-class SolveStatus(enum.Enum):
-    """Outcome of a solve."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)

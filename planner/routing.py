@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 import itertools
 import logging
 import time
@@ -14,6 +13,7 @@ import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from planner.exceptions import ProblemError
+from planner.result import SolveStatus
 from planner.routing_model import MEAL, Route, RoutingProblem, Stop
 
 if TYPE_CHECKING:
@@ -24,15 +24,6 @@ log = logging.getLogger("planner")
 TIME = "Time"
 # Penalty for leaving out a mandatory visit: larger than any value times its scale.
 MANDATORY_PENALTY = 10**12
-
-
-class SolveStatus(enum.Enum):
-    """Outcome of a solve."""
-
-    OPTIMAL = "optimal"
-    FEASIBLE = "feasible"
-    INFEASIBLE = "infeasible"
-    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True, slots=True)
