@@ -22,10 +22,10 @@ CPU_STARTED = time.process_time()
 import argparse  # noqa: E402
 import itertools  # noqa: E402
 import os  # noqa: E402
-import platform  # noqa: E402
-import subprocess  # noqa: E402
 from datetime import UTC, datetime  # noqa: E402
 from pathlib import Path  # noqa: E402
+
+from bench.machine import cpu_model  # noqa: E402
 
 GOAL_S = 60.0
 """The goal for the whole demo on 2 cores."""
@@ -33,14 +33,7 @@ GOAL_S = 60.0
 
 def machine() -> str:
     """Return the CPU model, core count and load average."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
+    model = cpu_model()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return f"{model}, {os.cpu_count()} cores (nproc), load average {load} before the run"
 

@@ -6,7 +6,6 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -18,6 +17,7 @@ import numpy as np
 import scipy
 import shapely
 
+from bench.machine import cpu_model
 from geodata.bundle import load_district
 from geodata.errors import InputError
 from geodata.network import StreetNetwork, travel_time_matrix
@@ -115,14 +115,7 @@ def run_one(
 
 def machine() -> str:
     """One line naming the machine: cores, CPU model, Python, NumPy, SciPy, current load."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        for line in lscpu.splitlines():
-            if line.startswith("Model name:"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
+    model = cpu_model()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     return (
         f"nproc {len(os.sched_getaffinity(0))}, {model}, Python {platform.python_version()}, "

@@ -10,11 +10,10 @@ import argparse
 import csv
 import datetime as dt
 import os
-import platform
-import subprocess
 import time
 from pathlib import Path
 
+from bench.machine import cpu_model
 from bench.rostering import read_instance
 from planner.roster import RosterParams, solve_roster
 from planner.validate_roster import check_roster
@@ -24,14 +23,7 @@ SHARED = Path(os.environ.get("PATROL_SHARED", ROOT.parent / "shared"))
 
 
 def machine() -> str:
-    model = platform.processor() or "unknown CPU"
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
+    model = cpu_model()
     return f"{model}, {os.cpu_count()} cores visible"
 
 

@@ -11,10 +11,10 @@ import csv
 import json
 import os
 import platform
-import subprocess
 import time
 from pathlib import Path
 
+from bench.machine import cpu_model
 from bench.toptw import check_case, read_instance, solve_case, to_problem
 from planner.routing import Layout, RouteParams
 from planner.routing_search import run_pyvrp
@@ -25,14 +25,7 @@ TOPTW = SHARED / "bench" / "toptw"
 
 def machine() -> str:
     """Cores and CPU model of this machine."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        out = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
-        for line in out.splitlines():
-            if line.startswith("Model name"):
-                model = line.split(":", 1)[1].strip()
-    except OSError:
-        pass
+    model = cpu_model()
     return f"{os.cpu_count()} cores ({model}), Python {platform.python_version()}"
 
 
