@@ -52,6 +52,16 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "download": frozenset({"admin", "captain", "planner"}),
     # Users and roles.
     "manage_users": frozenset({"admin"}),
+    # Key areas, hotspot pins and weights, incident imports: planners and admins.
+    "edit_areas": frozenset({"admin", "planner"}),
+    # Groups, members, vehicles, leave and the rules file: captains and admins.
+    "edit_teams": frozenset({"admin", "captain"}),
+    # The edit history (audit log) and undo of one's permitted kinds of edit.
+    "view_audit": frozenset({"admin", "captain", "planner"}),
+    # Signing in at checkpoints from a phone: the people who patrol (and their captain).
+    "check_in": frozenset({"admin", "captain", "member"}),
+    # The check-in ledger: planned against actual visits.
+    "view_ledger": frozenset({"admin", "captain", "planner"}),
 }
 """Which roles hold each permission. The district map is public (no permission needed)."""
 

@@ -7,7 +7,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import current_app, g
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, create_engine, event, select
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    create_engine,
+    event,
+    select,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 if TYPE_CHECKING:
@@ -74,6 +85,7 @@ class Plan(Base):
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     path: Mapped[str] = mapped_column(String(1000), default="")
+    data_version: Mapped[int] = mapped_column(Integer, default=0)
 
     created_by: Mapped[User | None] = relationship()
     job: Mapped[Job | None] = relationship(back_populates="plan", uselist=False)
@@ -114,6 +126,68 @@ class Job(Base):
     def finished(self) -> bool:
         """True once the job is done, failed or cancelled."""
         return self.status in ("done", "failed", "cancelled")
+
+
+EDIT_KINDS = ("area", "hotspot", "incidents", "teams", "rules")
+"""What an edit of the district data changes: a key area, a hotspot pin or weight
+(``hotspots.toml``), the incident records, the teams file or the rules file."""
+
+EDIT_ACTIONS = ("add", "update", "delete", "import", "replace", "undo")
+"""How an edit changes its target."""
+
+
+class Edit(Base):
+    """One recorded change of the district data (the audit log): who, when, before and after.
+
+    The data version of the district is the id of its latest edit (0: as shipped). ``before``
+    and ``after`` are JSON texts of what changed (a GeoJSON feature of a key area, a file's
+    text, ...; ``null`` when the target did not exist before or no longer exists after).
+    An undo is itself an edit whose ``undo_of`` names the edit it reverts.
+    """
+
+    __tablename__ = "edits"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    target: Mapped[str] = mapped_column(String(200), index=True)
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    before: Mapped[str] = mapped_column(Text, default="null")
+    after: Mapped[str] = mapped_column(Text, default="null")
+    undo_of: Mapped[int | None] = mapped_column(ForeignKey("edits.id"), nullable=True)
+
+    user: Mapped[User | None] = relationship()
+
+
+class CheckIn(Base):
+    """A patrol member's sign-in at a checkpoint (签到) of a plan's route.
+
+    ``stop`` identifies the planned visit inside the plan (see :mod:`web.checkin`), ``site``
+    the key area or post. Position and its distance to the checkpoint are as reported by the
+    phone; ``late_minutes`` is how late against the planned window (0 when on time).
+    """
+
+    __tablename__ = "check_ins"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    stop: Mapped[str] = mapped_column(String(200), index=True)
+    site: Mapped[str] = mapped_column(String(200), index=True)
+    group_id: Mapped[str] = mapped_column(String(40))
+    day: Mapped[str] = mapped_column(String(10))
+    shift: Mapped[str] = mapped_column(String(40))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    lon: Mapped[float] = mapped_column(Float)
+    lat: Mapped[float] = mapped_column(Float)
+    accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
+    distance_m: Mapped[float] = mapped_column(Float)
+    late_minutes: Mapped[float] = mapped_column(Float, default=0.0)
+
+    plan: Mapped[Plan] = relationship()
+    user: Mapped[User | None] = relationship()
 
 
 def database_url(app: Flask) -> str:

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from web.db import Plan, new_session
-from web.plan_store import attach_document, import_plan, new_plan_row
+from web.plan_store import (
+    PLAN_DATA_DIR,
+    attach_document,
+    import_plan,
+    new_plan_row,
+    plan_dir,
+)
+from web.workspace import snapshot
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -70,8 +77,11 @@ def make_demo_plan(app: Flask, plan_id: int) -> None:
         if row is None:
             return
         try:
+            data = plan_dir(app, plan_id) / PLAN_DATA_DIR
+            row.data_version = snapshot(app, session, data)
+            session.commit()
             doc = make_plan(
-                app.config.get("DISTRICT") or None,
+                str(data),
                 start=DEMO_START,
                 days=DEMO_DAYS,
                 seed=0,

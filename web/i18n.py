@@ -245,7 +245,36 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The password must have at least {n} characters.",
     ),
 }
-"""Every text of the interface: key -> (Chinese, English). Add new texts here."""
+"""Every text of the interface: key -> (Chinese, English).
+
+The core texts are above; each feature keeps its own in a module of :mod:`web.texts` (a
+``MESSAGES`` dict of the same shape), merged in here by :func:`_load_feature_texts`.
+"""
+
+
+def _load_feature_texts() -> None:
+    """Merge the ``MESSAGES`` of every module of :mod:`web.texts` into :data:`MESSAGES`.
+
+    Raises
+    ------
+    ValueError
+        When two modules define the same key (a programming error, caught by the tests).
+    """
+    import importlib
+    import pkgutil
+
+    import web.texts
+
+    for info in sorted(pkgutil.iter_modules(web.texts.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"web.texts.{info.name}")
+        for key, pair in getattr(module, "MESSAGES", {}).items():
+            if key in MESSAGES:
+                msg = f"Text key {key!r} of web.texts.{info.name} is already defined."
+                raise ValueError(msg)
+            MESSAGES[key] = pair
+
+
+_load_feature_texts()
 
 
 def current_lang() -> str:

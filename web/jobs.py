@@ -13,7 +13,8 @@ from sqlalchemy import select
 from geodata.errors import InputError
 from web.db import Job, Plan, User, new_session, utcnow
 from web.i18n import translate
-from web.plan_store import attach_document
+from web.plan_store import PLAN_DATA_DIR, attach_document, plan_dir
+from web.workspace import snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -195,8 +196,15 @@ def run_job(app: Flask, job_id: int) -> str:
             raise JobCancelled
 
     try:
+        with new_session(app) as session:
+            job = session.get(Job, job_id)
+            data = plan_dir(app, job.plan_id) / PLAN_DATA_DIR if job is not None else None
+            if job is None or data is None:
+                raise JobCancelled
+            job.plan.data_version = snapshot(app, session, data)
+            session.commit()
         doc = make_plan_for_job(
-            app.config.get("DISTRICT") or None,
+            str(data),
             start=date.fromisoformat(params["start"]),
             days=int(params["days"]),
             seed=int(params["seed"]),

@@ -21,9 +21,11 @@ if TYPE_CHECKING:
 PLANS_DIR = "plans"
 """Folder of the instance that holds one sub-folder per plan."""
 
+PLAN_DATA_DIR = "data"
+"""Sub-folder of a plan's folder: the district data the plan was made from."""
+
 _docs: dict[tuple[str, float], PlanDocument] = {}
 _docs_lock = threading.Lock()
-_district_lock = threading.Lock()
 
 
 def plan_dir(app: Flask, plan_id: int) -> Path:
@@ -126,14 +128,7 @@ def ready_plan_or_404(plan_id: int) -> tuple[Plan, PlanDocument]:
 
 
 def get_district(app: Flask) -> District:
-    """Return the app's district (``DISTRICT`` setting, else the default one), loaded once."""
-    district = app.extensions.get("patrol_district")
-    if district is None:
-        with _district_lock:
-            district = app.extensions.get("patrol_district")
-            if district is None:
-                from geodata import load_district
+    """Return the app's working district (:func:`web.workspace.current_district`)."""
+    from web.workspace import current_district
 
-                district = load_district(app.config.get("DISTRICT") or None)
-                app.extensions["patrol_district"] = district
-    return district
+    return current_district(app)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from flask import render_template, request
+from flask import current_app, render_template, request
 
 from web.assets import controls_last, use_local_assets
 from web.auth import current_user, has_permission
@@ -19,6 +20,53 @@ VENDOR_PREFIX = "/static/vendor"
 """Where the app serves Leaflet and jQuery (see :func:`web.assets.assets_blueprint`)."""
 
 ERROR_KEYS = {400: "csrf_failed", 403: "forbidden", 404: "not_found"}
+
+
+@dataclass(frozen=True, slots=True)
+class NavItem:
+    """A link of the top navigation bar.
+
+    Attributes
+    ----------
+    endpoint
+        The view's endpoint, e.g. ``"plans.plan_list"``.
+    text
+        The catalogue key of the link's text.
+    permission
+        The permission a user needs to see the link (None: everyone).
+    order
+        Position in the bar, smallest first.
+    """
+
+    endpoint: str
+    text: str
+    permission: str | None = None
+    order: int = 100
+
+
+NAV: list[NavItem] = [
+    NavItem("maps.district", "nav_map", None, 10),
+    NavItem("plans.plan_list", "nav_plans", "view_plans", 20),
+    NavItem("users.users", "nav_users", "manage_users", 90),
+]
+"""The navigation bar; feature modules add their pages with :func:`register_nav`."""
+
+
+def register_nav(endpoint: str, text: str, permission: str | None = None, order: int = 100) -> None:
+    """Add a link to the navigation bar (once per endpoint)."""
+    if all(item.endpoint != endpoint for item in NAV):
+        NAV.append(NavItem(endpoint, text, permission, order))
+        NAV.sort(key=lambda item: item.order)
+
+
+def nav_items() -> list[NavItem]:
+    """Return the links the signed-in user may see whose views are registered in this app."""
+    views = current_app.view_functions
+    return [
+        item
+        for item in NAV
+        if item.endpoint in views and (item.permission is None or has_permission(item.permission))
+    ]
 
 
 def render_map(m: folium.Map) -> str:
@@ -52,6 +100,7 @@ def _context() -> dict[str, Any]:
         "user": current_user(),
         "can": has_permission,
         "role_label": role_label,
+        "nav_items": nav_items,
     }
 
 

@@ -1,0 +1,427 @@
+"""The app's working copy of the district data: edits checked, swapped in, recorded, undone.
+
+The shipped bundle (the ``DISTRICT`` setting, else the default district) is never written to.
+On first use it is copied to ``instance/district/`` (without its ``source/`` folder); every
+edit of the web app changes that copy, in four steps, under one lock:
+
+1. the files of the copy are copied to a staging folder beside it;
+2. the edit's ``mutate`` function changes the staged files;
+3. the staged bundle is checked as a whole (:func:`check_bundle`: the bundle validator, the
+   rules file with its teams, the hotspot overrides); a failed check raises the validator's
+   :class:`~geodata.errors.InputError` and changes nothing;
+4. the changed files replace the working ones and an :class:`~web.db.Edit` row records who,
+   when, what, before and after; if recording fails, the old files are put back.
+
+The data version is the id of the latest edit (0: as shipped). A plan copies the working
+data into its own folder when its job starts (:func:`snapshot`), so it keeps the version it was
+made from. Each kind of edit registers how to undo it (:func:`register_undo`); :func:`undo`
+refuses an edit already undone or whose target has changed since.
+
+Use inside a view::
+
+    def mutate(folder: Path) -> None:
+        areas = read_key_areas(folder)
+        ...
+        write_key_areas(folder, areas)
+
+    edit = commit_change(app, session, Change("area", "add", area_id, "Added ..."), mutate,
+                         user_id=user.id)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from geodata.errors import InputError
+from web.db import Edit, utcnow
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    import geopandas as gpd
+    from flask import Flask
+    from sqlalchemy.orm import Session
+
+    from geodata import District
+
+WORKSPACE_DIR = "district"
+"""Folder of the instance that holds the working copy of the district bundle."""
+
+EDITABLE = ("district.gpkg", "incidents.csv", "teams.toml", "rules.toml", "hotspots.toml")
+"""Files of the working copy that edits may change (the manifest and streets stay)."""
+
+TEXT_FILES = {"teams": "teams.toml", "rules": "rules.toml", "hotspots": "hotspots.toml"}
+"""Edit kind -> the text file it replaces whole (undone by :func:`_undo_text`)."""
+
+_lock = threading.RLock()
+
+
+class WorkspaceError(InputError):
+    """An edit or undo that cannot be made (one sentence saying why)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What an edit is, for the audit log.
+
+    Attributes
+    ----------
+    kind
+        One of :data:`web.db.EDIT_KINDS`.
+    action
+        One of :data:`web.db.EDIT_ACTIONS`.
+    target
+        What changed: a key area id, a file name, ...
+    summary
+        One line for people (in the language of the person who edited).
+    before, after
+        JSON-able values of the target before and after (None: absent).
+    undo_of
+        The id of the edit this one reverts, for an undo.
+    """
+
+    kind: str
+    action: str
+    target: str
+    summary: str = ""
+    before: Any = None
+    after: Any = None
+    undo_of: int | None = None
+
+
+def source_dir(app: Flask) -> Path:
+    """Return the shipped bundle the working copy starts from."""
+    from geodata.bundle import DEFAULT_DISTRICT_DIR
+
+    configured = app.config.get("DISTRICT")
+    return Path(configured) if configured else DEFAULT_DISTRICT_DIR
+
+
+def workspace_dir(app: Flask) -> Path:
+    """Return the folder of the working copy (it may not exist yet; see :func:`ensure`)."""
+    return Path(app.instance_path) / WORKSPACE_DIR
+
+
+def ensure(app: Flask) -> Path:
+    """Make the working copy from the shipped bundle if there is none; return its folder."""
+    target = workspace_dir(app)
+    if (target / "manifest.toml").is_file():
+        return target
+    with _lock:
+        if (target / "manifest.toml").is_file():
+            return target
+        src = source_dir(app)
+        tmp = Path(tempfile.mkdtemp(prefix=".district-new-", dir=target.parent))
+        try:
+            for entry in src.iterdir():
+                if entry.is_file():
+                    shutil.copy2(entry, tmp / entry.name)
+            if target.exists():
+                shutil.rmtree(target)
+            tmp.rename(target)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def data_version(session: Session) -> int:
+    """Return the data version: the id of the latest edit, 0 when nothing was edited."""
+    return int(session.scalar(select(func.max(Edit.id))) or 0)
+
+
+def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
+    out = []
+    for name in EDITABLE:
+        path = folder / name
+        if path.is_file():
+            st = path.stat()
+            out.append((name, st.st_mtime_ns, st.st_size))
+    return tuple(out)
+
+
+def current_district(app: Flask) -> District:
+    """Return the working district, loaded once per change of its files."""
+    from geodata import load_district
+
+    folder = ensure(app)
+    stamp = _stamp(folder)
+    cached = app.extensions.get("patrol_workspace")
+    if cached is not None and cached[0] == stamp:
+        return cached[1]  # type: ignore[no-any-return]
+    with _lock:
+        district = load_district(folder, validate=False)
+        app.extensions["patrol_workspace"] = (stamp, district)
+    return district
+
+
+def check_bundle(folder: Path) -> None:
+    """Check a staged bundle as the command line does: layers, rules with teams, overrides.
+
+    Raises
+    ------
+    geodata.errors.InputError
+        The first problem found, in one sentence.
+    """
+    from geodata.bundle import validate_district
+    from planner.risk import read_overrides
+    from planner.rules_file import load_rules
+
+    validate_district(folder)
+    rules = folder / "rules.toml"
+    if rules.is_file():
+        teams = folder / "teams.toml"
+        load_rules(rules, teams=teams if teams.is_file() else None)
+    if (folder / "hotspots.toml").is_file():
+        read_overrides(folder / "hotspots.toml")
+
+
+def _rename_error(exc: InputError, staged: Path, folder: Path) -> InputError:
+    """Return ``exc`` with the staging folder's path replaced by the working copy's."""
+    text = str(exc).replace(str(staged), str(folder))
+    if text == str(exc):
+        return exc
+    try:
+        new = type(exc)(text)
+    except TypeError:
+        return exc
+    return new
+
+
+def commit_change(
+    app: Flask,
+    session: Session,
+    change: Change,
+    mutate: Callable[[Path], None],
+    *,
+    user_id: int | None,
+) -> Edit | None:
+    """Stage, check and apply one edit of the working data; record it in the audit log.
+
+    Parameters
+    ----------
+    app, session
+        The application and a database session (committed here).
+    change
+        What the edit is, for the audit log.
+    mutate
+        Changes files of the staging folder it is given (a full copy of the working data);
+        may raise :class:`~geodata.errors.InputError` to refuse the edit.
+    user_id
+        Who made the edit.
+
+    Returns
+    -------
+    Edit or None
+        The recorded edit, or None when ``mutate`` changed nothing (nothing is recorded).
+
+    Raises
+    ------
+    geodata.errors.InputError
+        When ``mutate`` refuses the edit or the changed data fails :func:`check_bundle`;
+        the working data and the database are then unchanged.
+    """
+    folder = ensure(app)
+    with _lock:
+        staged = Path(tempfile.mkdtemp(prefix=".district-edit-", dir=folder.parent))
+        try:
+            for entry in folder.iterdir():
+                if entry.is_file():
+                    shutil.copy2(entry, staged / entry.name)
+            mutate(staged)
+            changed = [
+                name
+                for name in EDITABLE
+                if _read_bytes(staged / name) != _read_bytes(folder / name)
+            ]
+            if not changed:
+                return None
+            try:
+                check_bundle(staged)
+            except InputError as exc:
+                raise _rename_error(exc, staged, folder) from None
+            old = {name: _read_bytes(folder / name) for name in changed}
+            for name in changed:
+                _swap_in(staged / name, folder / name)
+            edit = Edit(
+                user_id=user_id,
+                created_at=utcnow(),
+                kind=change.kind,
+                action=change.action,
+                target=change.target[:200],
+                summary=change.summary[:500],
+                before=json.dumps(change.before, ensure_ascii=False),
+                after=json.dumps(change.after, ensure_ascii=False),
+                undo_of=change.undo_of,
+            )
+            try:
+                session.add(edit)
+                session.commit()
+            except BaseException:
+                session.rollback()
+                for name, data in old.items():
+                    _restore(folder / name, data)
+                raise
+            return edit
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    return path.read_bytes() if path.is_file() else None
+
+
+def _swap_in(staged: Path, target: Path) -> None:
+    if staged.is_file():
+        os.replace(staged, target)
+    elif target.is_file():
+        target.unlink()
+
+
+def _restore(target: Path, data: bytes | None) -> None:
+    if data is None:
+        target.unlink(missing_ok=True)
+        return
+    tmp = target.with_name(f".{target.name}.restore")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+
+
+def snapshot(app: Flask, session: Session, dest: str | Path) -> int:
+    """Copy the working data into ``dest`` (a new bundle folder) and return its data version."""
+    folder = ensure(app)
+    dest = Path(dest)
+    with _lock:
+        if dest.exists():
+            shutil.rmtree(dest)
+        dest.mkdir(parents=True)
+        for entry in folder.iterdir():
+            if entry.is_file():
+                shutil.copy2(entry, dest / entry.name)
+        return data_version(session)
+
+
+# ---------------------------------------------------------------------------------------------
+# Files of the working copy
+
+
+def read_text(app: Flask, name: str) -> str:
+    """Return the text of a file of the working copy ("" when it does not exist)."""
+    path = ensure(app) / name
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
+
+
+def replace_text(
+    app: Flask,
+    session: Session,
+    kind: str,
+    text: str,
+    *,
+    user_id: int | None,
+    summary: str = "",
+    undo_of: int | None = None,
+) -> Edit | None:
+    """Replace one of the :data:`TEXT_FILES` whole, checked and recorded (None: unchanged)."""
+    name = TEXT_FILES[kind]
+    before = read_text(app, name) or None
+    action = "undo" if undo_of is not None else "replace"
+
+    def mutate(folder: Path) -> None:
+        (folder / name).write_text(text, encoding="utf-8")
+
+    change = Change(kind, action, name, summary or name, before, text, undo_of)
+    return commit_change(app, session, change, mutate, user_id=user_id)
+
+
+def read_key_areas(folder: str | Path) -> gpd.GeoDataFrame:
+    """Return the ``key_areas`` layer of a bundle folder (e.g. the staging folder)."""
+    import geopandas as gpd
+
+    return gpd.read_file(Path(folder) / "district.gpkg", layer="key_areas", engine="pyogrio")
+
+
+def write_key_areas(folder: str | Path, areas: gpd.GeoDataFrame) -> None:
+    """Replace the ``key_areas`` layer of a bundle folder; other layers are kept."""
+    gpkg = Path(folder) / "district.gpkg"
+    areas = areas.to_crs("EPSG:4326") if areas.crs is not None else areas.set_crs("EPSG:4326")
+    areas.to_file(gpkg, layer="key_areas", driver="GPKG", engine="pyogrio", geometry_type="Unknown")
+
+
+# ---------------------------------------------------------------------------------------------
+# Undo
+
+_UNDO: dict[str, Callable[[Flask, Session, Edit, int | None], Edit | None]] = {}
+
+
+def register_undo(
+    kind: str, handler: Callable[[Flask, Session, Edit, int | None], Edit | None]
+) -> None:
+    """Say how to undo edits of ``kind``.
+
+    ``handler(app, session, edit, user_id)`` makes the reverting edit (with ``undo_of`` set
+    to ``edit.id``) and returns it; it raises :class:`WorkspaceError` when the target has
+    changed since ``edit``.
+    """
+    _UNDO[kind] = handler
+
+
+def undo(app: Flask, session: Session, edit_id: int, *, user_id: int | None) -> Edit | None:
+    """Revert edit ``edit_id`` by a new edit; refuse one already undone or changed since.
+
+    Raises
+    ------
+    WorkspaceError
+        When the edit does not exist, was already undone, is itself an undo of an edit that
+        was undone again, or its target has changed since.
+    """
+    edit = session.get(Edit, edit_id)
+    if edit is None:
+        msg = f"There is no edit {edit_id}."
+        raise WorkspaceError(msg)
+    done = session.scalar(select(Edit.id).where(Edit.undo_of == edit_id))
+    if done is not None:
+        msg = f"Edit {edit_id} was already undone by edit {done}."
+        raise WorkspaceError(msg)
+    handler = _UNDO.get(edit.kind)
+    if handler is None:
+        msg = f"Edits of kind {edit.kind!r} cannot be undone."
+        raise WorkspaceError(msg)
+    return handler(app, session, edit, user_id)
+
+
+def _undo_text(app: Flask, session: Session, edit: Edit, user_id: int | None) -> Edit | None:
+    """Put back the text a whole-file edit replaced, if the file is still as it left it."""
+    name = TEXT_FILES[edit.kind]
+    now = read_text(app, name) or None
+    if now != json.loads(edit.after):
+        msg = f"{name} has changed since edit {edit.id}; undo the later edits first."
+        raise WorkspaceError(msg)
+    before = json.loads(edit.before)
+    if before is None:
+        change = Change(edit.kind, "undo", name, f"undo {edit.id}", now, None, edit.id)
+
+        def remove(folder: Path) -> None:
+            (folder / name).unlink(missing_ok=True)
+
+        return commit_change(app, session, change, remove, user_id=user_id)
+    return replace_text(
+        app,
+        session,
+        edit.kind,
+        str(before),
+        user_id=user_id,
+        summary=f"undo {edit.id}",
+        undo_of=edit.id,
+    )
+
+
+for _kind in TEXT_FILES:
+    register_undo(_kind, _undo_text)
