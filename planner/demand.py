@@ -66,15 +66,16 @@ primary and secondary schools break from early July to the end of August)."""
 def school_day(day: date) -> bool:
     """Return True when schools hold classes on ``day``.
 
-    That is a weekday outside the July-August vacation and not a Chinese public holiday (the
-    ``holidays`` package's calendar).
+    That is an official working day outside the July-August vacation: a weekday that is not a
+    Chinese public holiday, or a weekend day made a working day to bridge a holiday (调休),
+    as the ``holidays`` package's calendar has them.
     """
     import holidays
 
-    if day.weekday() >= 5 or day.month in SCHOOL_HOLIDAY_MONTHS:
+    if day.month in SCHOOL_HOLIDAY_MONTHS:
         return False
     calendar = holidays.country_holidays("CN", years=day.year)
-    return day not in calendar
+    return bool(calendar.is_working_day(day))
 
 
 DOSE_COLUMNS = (

@@ -83,6 +83,8 @@ def test_school_gate_windows_are_mandatory():
     summer = DoseShift("D", date(2026, 7, 15), 8 * 60, 20 * 60)
     assert not school_day(date(2026, 7, 15)) and gate_windows("school", summer) == []
     assert not school_day(date(2026, 10, 1))  # National Day
+    assert school_day(date(2026, 10, 10))  # a Saturday made a working day (调休)
+    assert not school_day(date(2026, 10, 17))  # an ordinary Saturday
     risk = _risk({"s": 0.05, "x": 1.95})
     d = compute_dose(risk, _areas({"s": "school", "x": "retail"}), [DAY]).set_index("area_id")
     assert d.loc["s", "visits"] == 2 and d.loc["s", "mandatory"]
