@@ -58,6 +58,16 @@ LIBRARIES: tuple[Library, ...] = (
 they need neither Bootstrap, Font Awesome nor the awesome-markers plugin that Folium loads by
 default."""
 
+VENDORED_DIR = Path(__file__).parent / "static" / "vendor"
+"""Libraries kept in the repository (not on PyPI), one folder each, served like the others."""
+
+PLUGIN_ASSETS: dict[str, str] = {
+    # folium.plugins.Draw (Leaflet.draw 1.0.4, MIT): the key-area editor.
+    "leaflet_draw_js": "leaflet-draw/leaflet.draw.js",
+    "leaflet_draw_css": "leaflet-draw/leaflet.draw.css",
+}
+"""Folium plugins' asset names -> files under :data:`VENDORED_DIR` that replace their CDN URLs."""
+
 
 @cache
 def library_dir(name: str) -> Path:
@@ -158,6 +168,19 @@ def use_local_assets(m: folium.Map, prefix: str) -> folium.Map:
         The same map, for chaining.
     """
     m.default_js, m.default_css = folium_defaults(prefix)
+    prefix = prefix.rstrip("/")
+    stack = list(m._children.values())
+    while stack:  # plugins (e.g. Draw) keep their own CDN lists
+        element = stack.pop()
+        stack.extend(getattr(element, "_children", {}).values())
+        for attr in ("default_js", "default_css"):
+            pairs = getattr(element, attr, None)
+            if pairs and any(name in PLUGIN_ASSETS for name, _ in pairs):
+                local = [
+                    (n, f"{prefix}/{PLUGIN_ASSETS[n]}" if n in PLUGIN_ASSETS else u)
+                    for n, u in pairs
+                ]
+                setattr(element, attr, local)
     return m
 
 
@@ -275,7 +298,10 @@ def assets_blueprint(name: str = "vendor", url_prefix: str = "/static/vendor") -
     @bp.route("/<library>/<path:filename>")
     def asset(library: str, filename: str):  # type: ignore[no-untyped-def]
         if library not in known:
-            abort(404)
+            vendored = VENDORED_DIR / library
+            if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", library) or not vendored.is_dir():
+                abort(404)
+            return send_from_directory(vendored, filename, max_age=86400)
         response = send_from_directory(library_dir(library), filename, max_age=86400)
         return response
 
