@@ -22,6 +22,7 @@ from pyproj import CRS
 
 from geodata.categories import CATEGORIES
 from geodata.errors import BundleError
+from geodata.windows import AreaValueError, parse_dose_minutes, parse_windows
 
 logger = logging.getLogger("geodata")
 
@@ -63,6 +64,10 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 """Every layer of ``district.gpkg``: required columns and allowed geometry types."""
 
 POINT_LAYERS: tuple[str, ...] = ("key_areas", "posts", "cameras")
+KEY_AREA_OPTIONAL: tuple[str, ...] = ("windows", "dose_minutes")
+"""Optional columns of ``key_areas``: visit windows (text, :func:`geodata.windows.parse_windows`)
+and the presence needed per shift in minutes (:func:`geodata.windows.parse_dose_minutes`);
+blank cells or a missing column mean the category's windows and the dose from risk."""
 INCIDENT_COLUMNS: tuple[str, ...] = ("id", "time", "category", "lon", "lat")
 
 
@@ -446,6 +451,7 @@ def _check_values(district: District, where: str) -> None:
                 "it must be a whole number from 1 to 5."
             )
             raise BundleError(msg)
+    _check_area_columns(ka, where)
     st = district.streets
     for col in ("u", "v"):
         if not pd.api.types.is_integer_dtype(st[col]):
@@ -475,6 +481,23 @@ def _check_values(district: District, where: str) -> None:
             "it must have exactly one polygon."
         )
         raise BundleError(msg)
+
+
+def _check_area_columns(ka: gpd.GeoDataFrame, where: str) -> None:
+    """Check the optional ``windows`` and ``dose_minutes`` columns of the key areas."""
+    readers = {"windows": parse_windows, "dose_minutes": parse_dose_minutes}
+    for col in KEY_AREA_OPTIONAL:
+        if col not in ka.columns:
+            continue
+        for i, value in enumerate(ka[col]):
+            try:
+                readers[col](value)
+            except AreaValueError as exc:
+                msg = (
+                    f"Layer 'key_areas' in {where}, {_row_name(ka, i)}, has {col} "
+                    f"{exc.value!r}, but {exc.reason}."
+                )
+                raise BundleError(msg) from None
 
 
 def _check_inside(district: District, where: str) -> None:
@@ -679,7 +702,11 @@ def write_district(district: District, path: str | Path, *, force: bool = False)
                 dump_toml(district.teams, "Patrol groups, members and vehicles."),
                 encoding="utf-8",
             )
-        validate_district(tmp)
+        try:
+            validate_district(tmp)
+        except BundleError as exc:
+            # Name the bundle being written, not the temporary folder it is staged in.
+            raise BundleError(str(exc).replace(str(tmp), str(target))) from None
         if target.is_dir():
             for entry in target.iterdir():
                 if entry.name not in _WRITTEN and not (tmp / entry.name).exists():
