@@ -12,6 +12,9 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from reportlab.graphics.barcode.qr import QrCodeWidget
+from reportlab.graphics.renderPDF import draw as draw_drawing
+from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -37,7 +40,7 @@ from planner.plan_doc import check_document, clock
 from web.fonts import cjk_font_subset, find_cjk_font
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable, Mapping, Sequence
 
     from reportlab.pdfgen.canvas import Canvas
 
@@ -499,6 +502,35 @@ class RouteMap(Flowable):
         return lon, lat
 
 
+class CheckInCode(Flowable):
+    """A QR code of a checkpoint's check-in URL, also a link to it in the PDF."""
+
+    def __init__(self, url: str, size: float) -> None:
+        super().__init__()
+        self.url = url
+        self.size = size
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        """Return the fixed size of the code."""
+        return self.size, self.size
+
+    def draw(self) -> None:
+        """Draw the code (error correction M, a two-module quiet zone) and its link."""
+        widget = QrCodeWidget(
+            self.url, barLevel="M", barBorder=2, barWidth=self.size, barHeight=self.size
+        )
+        drawing = Drawing(self.size, self.size)
+        drawing.add(widget)
+        draw_drawing(drawing, self.canv, 0, 0)
+        self.canv.linkURL(self.url, (0, 0, self.size, self.size), relative=1, thickness=0)
+
+
+QR_SIZES = {"full": 20 * mm, "compact": 16 * mm, "dense": 14 * mm}
+"""Side of the check-in QR codes in each layout of the stop table."""
+SIGN_HEAD = "签到<br/>Sign-in"
+SCAN_HEAD = "扫码签到<br/>Scan to sign in"
+
+
 def _crosses_box(
     line: Sequence[tuple[float, float]], x0: float, y0: float, x1: float, y1: float
 ) -> bool:
@@ -532,6 +564,7 @@ def _dense_table(
     labels: Sequence[str],
     para: Any,
     styles: dict[str, ParagraphStyle],
+    codes: Mapping[int, str] | None = None,
 ) -> Table:
     """Return the stops in two side-by-side tables and what to check once per category.
 
@@ -547,14 +580,15 @@ def _dense_table(
         "时间窗<br/>Window",
         "到达<br/>Arr.",
         "停留<br/>min",
-        "签到<br/>Sign-in",
+        "签到<br/>Sign-in" if not codes else "扫码<br/>Scan",
     ]
     rows: list[list[Any]] = []
     checks: dict[str, list[str]] = {}
-    for label, stop in zip(labels, route.stops, strict=True):
+    for k, (label, stop) in enumerate(zip(labels, route.stops, strict=True)):
         zh, _ = _category_label(stop.category)
         windows = ", ".join(f"{_hhmm(lo)}–{_hhmm(hi)}" for lo, hi in stop.windows)
         dwell = str(round(stop.dwell / 60)) if stop.dwell else ""
+        url = (codes or {}).get(k)
         rows.append(
             [
                 para(label, cell),
@@ -563,7 +597,7 @@ def _dense_table(
                 para(windows, cell),
                 para(_hhmm(stop.arrival), cell),
                 para(dwell, cell),
-                "",
+                CheckInCode(url, QR_SIZES["dense"]) if url else "",
             ]
         )
         text = stop.check_zh or stop.check
@@ -630,8 +664,13 @@ def _stop_table(
     styles: dict[str, ParagraphStyle],
     *,
     compact: bool,
+    codes: Mapping[int, str] | None = None,
 ) -> Table:
-    """Return the stop table; ``compact`` keeps one short line per stop for long routes."""
+    """Return the stop table; ``compact`` keeps one short line per stop for long routes.
+
+    ``codes`` maps the index of each checkpoint stop to its check-in URL, printed as a QR code
+    in the sign-in column.
+    """
     cell = styles["small"] if compact else styles["cell"]
     num = styles["small"] if compact else styles["num"]
     head = [
@@ -642,10 +681,11 @@ def _stop_table(
         "计划到达<br/>Arrival",
         "停留 分<br/>Dwell min",
         "检查要点<br/>What to check",
-        "签到<br/>Sign-in",
+        SCAN_HEAD if codes else SIGN_HEAD,
     ]
     rows: list[list[Any]] = [[para(h, styles["th"]) for h in head]]
-    for label, stop in zip(labels, route.stops, strict=True):
+    size = QR_SIZES["compact" if compact else "full"]
+    for k, (label, stop) in enumerate(zip(labels, route.stops, strict=True)):
         zh, en = _category_label(stop.category)
         place = _escape(stop.display_name)
         check = _escape(stop.check_zh or stop.check)
@@ -672,7 +712,7 @@ def _stop_table(
                 para(_hhmm(stop.arrival), cell),
                 para(dwell, cell),
                 para(check, cell),
-                "",
+                CheckInCode(url, size) if (url := (codes or {}).get(k)) else "",
             ]
         )
     widths = [w * mm for w in (11, 36, 21, 22, 16, 15, 0, 24)]
@@ -706,6 +746,7 @@ def _sheet_story(
     font: str,
     *,
     collect: bool = False,
+    urls: Mapping[str, str] | None = None,
 ) -> list[Flowable]:
     """Return the flowables of one route's sheet.
 
@@ -719,6 +760,11 @@ def _sheet_story(
     labels = route.stop_labels()
     p = styles["cell"]
     ph = styles["head"]
+    codes = {
+        k: urls[f"{route.id}/{k}"]
+        for k in range(len(route.stops))
+        if urls and f"{route.id}/{k}" in urls
+    }
 
     def para(text: str, style: ParagraphStyle = p) -> Any:
         return t(text) if collect else Paragraph(text, style)
@@ -790,8 +836,8 @@ def _sheet_story(
     if collect:
         # The compact table prints a subset of the full one's characters; street names are
         # those in the widest view the map can have (at its smallest height).
-        _stop_table(route, labels, para, styles, compact=False)
-        _dense_table(route, labels, para, styles)
+        _stop_table(route, labels, para, styles, compact=False, codes=codes)
+        _dense_table(route, labels, para, styles, codes)
         for name in _names_near_route(route, streets):
             t(name)
         for text in (
@@ -814,16 +860,16 @@ def _sheet_story(
     n = len(route.stops)
     table_height = math.inf
     if frame_height - fixed - 30 - 27 * n >= 70 * mm:
-        table = _stop_table(route, labels, para, styles, compact=False)
+        table = _stop_table(route, labels, para, styles, compact=False, codes=codes)
         _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
     if (
         frame_height - fixed - table_height < 70 * mm
         and frame_height - fixed - 30 - 12 * n >= 55 * mm
     ):
-        table = _stop_table(route, labels, para, styles, compact=True)
+        table = _stop_table(route, labels, para, styles, compact=True, codes=codes)
         _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
     if frame_height - fixed - table_height < 55 * mm:
-        table = _dense_table(route, labels, para, styles)
+        table = _dense_table(route, labels, para, styles, codes)
         _, table_height = table.wrap(CONTENT_WIDTH, frame_height)
     map_height = min(MAP_MAX_HEIGHT, max(MAP_MIN_HEIGHT, frame_height - fixed - table_height))
     full_map = RouteMap(
@@ -908,6 +954,7 @@ def write_route_sheets(
     *,
     streets: Any = None,
     font: FontSource | None = None,
+    checkin_urls: Mapping[str, str] | None = None,
 ) -> list[Path]:
     """Write the printed route sheets: one PDF, A4, one page per group-shift.
 
@@ -929,6 +976,10 @@ def write_route_sheets(
         the routes alone.
     font
         The CJK font to use; found with :func:`web.fonts.find_cjk_font` when None.
+    checkin_urls
+        The check-in URL of each checkpoint by stop key (see :func:`web.checkin.checkin_urls`):
+        each is printed as a QR code (and a link) in the stop's sign-in cell; None prints
+        empty sign-in boxes.
 
     Returns
     -------
@@ -959,14 +1010,16 @@ def write_route_sheets(
     # with a subset of the CJK font that holds exactly those characters.
     t = _Text()
     for route in doc.routes:
-        _sheet_story(doc, route, lines, t, _styles("Helvetica"), "Helvetica", collect=True)
+        _sheet_story(
+            doc, route, lines, t, _styles("Helvetica"), "Helvetica", collect=True, urls=checkin_urls
+        )
     t(footer)
     t("第 页 / page")
     font_name = _register_font(t, source)
     styles = _styles(font_name)
     story: list[Flowable] = []
     for route in doc.routes:
-        story += _sheet_story(doc, route, lines, _Text(), styles, font_name)
+        story += _sheet_story(doc, route, lines, _Text(), styles, font_name, urls=checkin_urls)
     story.pop()  # no page break after the last sheet
     total = len(doc.routes)
 
