@@ -92,6 +92,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(users_bp)
     app.register_blueprint(jobs_bp)
     init_views(app)
+    from web.api import init_api
+
+    init_api(app)
 
     if app.config["DEMO_PLAN"] or app.config["JOBS_WORKER"]:
         from web.demo import on_first_request

@@ -29,9 +29,25 @@ def csrf_token() -> str:
     return str(token)
 
 
+API_PREFIX = "/api/"
+"""Path of the JSON API (web.api): its bearer-token requests carry no cookie credentials."""
+
+
+def _api_without_cookie() -> bool:
+    """Return whether this is an API request whose credentials are not the session cookie.
+
+    A bearer token (the API then ignores the session) or the token request itself, whose
+    credentials are the name and password in its body.
+    """
+    if not request.path.startswith(API_PREFIX):
+        return False
+    bearer = request.headers.get("Authorization", "").startswith("Bearer ")
+    return bearer or request.path.rstrip("/") == API_PREFIX + "v1/token"
+
+
 def check_csrf() -> None:
     """Refuse (HTTP 400) an unsafe request whose token is missing or differs from the session's."""
-    if request.method not in UNSAFE_METHODS:
+    if request.method not in UNSAFE_METHODS or _api_without_cookie():
         return
     expected = session.get(FIELD)
     sent = request.form.get(FIELD) or request.headers.get(HEADER) or ""

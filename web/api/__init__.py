@@ -1,0 +1,69 @@
+"""The JSON API at /api/v1: bearer tokens, the pages' permissions, an OpenAPI 3 description.
+
+flask-smorest builds the OpenAPI document (``/api/v1/openapi.json``) from the endpoints and
+their marshmallow schemas, so it cannot drift from them; errors are JSON
+``{"error": "<one sentence>", "field": ...}`` (see :mod:`web.api.core`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask_smorest import Api
+
+from web.api.core import PREFIX, ErrorSchema, init_errors, load_api_user
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+
+class PatrolApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api with the app's error format and no app-wide error handler."""
+
+    ERROR_SCHEMA = ErrorSchema
+
+    def _register_error_handlers(self) -> None:
+        """Leave the pages' error handlers alone; :func:`init_errors` handles the API's."""
+
+
+def _blueprints() -> list[Any]:
+    from web.api import district, jobs, plans, teams_rules, tokens
+
+    return [tokens.bp, district.bp, plans.bp, jobs.bp, teams_rules.bp]
+
+
+def init_api(app: Flask) -> PatrolApi:
+    """Register the API's blueprints, its OpenAPI document and its JSON errors on ``app``."""
+    settings: dict[str, Any] = {
+        "API_TITLE": "Patrol planning API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": PREFIX,
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "API_SPEC_OPTIONS": {
+            "info": {
+                "description": (
+                    "Districts, key areas, incidents, rules, plans, planning jobs and "
+                    "check-ins, with the same roles and checks as the web pages. Ask "
+                    "POST /api/v1/token for a bearer token and send it as "
+                    "'Authorization: Bearer <token>'."
+                )
+            },
+            "security": [{"bearerAuth": []}],
+            "components": {
+                "securitySchemes": {
+                    "bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "signed"}
+                }
+            },
+        },
+    }
+    for key, value in settings.items():
+        app.config.setdefault(key, value)
+    api = PatrolApi(app)
+    blueprints = _blueprints()
+    for bp in blueprints:
+        api.register_blueprint(bp)
+    app.before_request(load_api_user)
+    init_errors(app)
+    app.extensions["patrol_api"] = api
+    return api
