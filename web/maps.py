@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import html
+import itertools
 import json
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -23,6 +26,7 @@ from web.assets import controls_last
 
 if TYPE_CHECKING:
     import geopandas as gpd
+    from numpy.typing import NDArray
     from shapely.geometry.base import BaseGeometry
 
 LANGS = ("zh", "en")
@@ -1198,6 +1202,344 @@ def risk_legend_rows(lang: str = "zh") -> list[tuple[str, str]]:
             text += f" ({label('high', lang)})"
         rows.append((_line_symbol(colour, 6), text))
     return rows
+
+
+# --------------------------------------------------------------------------------------------
+# Hotspot heat by hour of the week
+# --------------------------------------------------------------------------------------------
+
+HOURS_OF_WEEK = 168
+"""Hour-of-week slots of the risk tables: slot 0 is Monday 00:00-00:59, 167 Sunday 23:00."""
+
+WHOLE_WEEK = HOURS_OF_WEEK
+"""Index of the whole-week entry in a place's heat levels, after the 168 hours."""
+
+HEAT_QUANTILES = (0.7, 0.85, 0.94, 0.98, 0.995)
+"""Heat classes 1-5 start at these quantiles of a kind's positive risks over all its places and
+hours (for the whole week: of the places' weekly risks). A few places carry most of the
+incidents, so classes on a linear scale would leave nearly every street blank; by quantile,
+class 5 is the riskiest half percent of place-hours and class 0 (not drawn) the quiet 70 %."""
+
+HEAT_COLOURS = ("#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15")
+"""Colours of heat classes 1-5 (ColorBrewer Reds): they stand out from the orange and grey of
+the streets and the beige land, which the pale yellow of :data:`RISK_COLOURS` does not."""
+
+HEAT_WEIGHTS = (0, 4, 5, 7, 9, 11)
+"""Line weight in pixels of a street segment in each heat class."""
+
+HEAT_RADII = (0, 5, 6, 8, 10, 12)
+"""Radius in pixels of a key area's heat disc in each heat class."""
+
+HEAT_SCALE = 100_000
+"""The heat layer's coordinates are integers of 1/HEAT_SCALE degree (about 1 m)."""
+
+_HEAT_SYMBOLS = "abcdef"
+
+HOTSPOT_TEXT: dict[str, tuple[str, str]] = {
+    "layer": ("热点风险（按时段）", "Hotspot heat (by hour)"),
+    "title": ("热点时段", "Hotspot hour"),
+    "day": ("星期", "Day"),
+    "hour": ("时段", "Hour"),
+    "week": ("全周", "Whole week"),
+    "prev": ("上一小时", "Previous hour"),
+    "next": ("下一小时", "Next hour"),
+    "low": ("低", "low"),
+    "high": ("高", "high"),
+    "days": ("周一 周二 周三 周四 周五 周六 周日", "Mon Tue Wed Thu Fri Sat Sun"),
+}
+"""Labels of the hotspot layer and its hour selector: key -> (Chinese, English)."""
+
+
+def hotspot_label(key: str, lang: str = "zh") -> str:
+    """Return the hotspot selector's label ``key`` in ``lang`` ("zh" or "en")."""
+    zh, en = HOTSPOT_TEXT[key]
+    return zh if lang == "zh" else en
+
+
+def heat_thresholds(
+    values: NDArray[np.float64] | Sequence[float], quantiles: Sequence[float] = HEAT_QUANTILES
+) -> NDArray[np.float64]:
+    """Return the lower bounds of heat classes 1, 2, ...: quantiles of the positive values.
+
+    Parameters
+    ----------
+    values
+        Risks of one kind of place (any shape); zeros and NaN do not count.
+    quantiles
+        Increasing quantiles in (0, 1), one per class.
+
+    Returns
+    -------
+    numpy.ndarray
+        One bound per class; all infinite when no value is positive (nothing is hot).
+    """
+    flat = np.asarray(values, dtype=float).ravel()
+    positive = flat[np.isfinite(flat) & (flat > 0)]
+    if positive.size == 0:
+        return np.full(len(quantiles), np.inf)
+    return np.quantile(positive, list(quantiles))
+
+
+def heat_class(
+    values: NDArray[np.float64] | Sequence[float], thresholds: Sequence[float]
+) -> NDArray[np.int8]:
+    """Return the heat class (0 = not hot, up to ``len(thresholds)``) of each value."""
+    v = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
+    bounds = np.asarray(thresholds, dtype=float)
+    return ((v[..., None] >= bounds) & (v[..., None] > 0)).sum(axis=-1).astype(np.int8)
+
+
+def heat_levels(hourly: pd.DataFrame, quantiles: Sequence[float] = HEAT_QUANTILES) -> pd.DataFrame:
+    """Return each place's heat class for each hour of the week and for the whole week.
+
+    Parameters
+    ----------
+    hourly
+        Risk per place (index: place id) and hour-of-week slot (168 columns, Monday 00:00
+        first), as ``planner.risk.RiskTable.hourly``.
+    quantiles
+        Where the classes start (see :data:`HEAT_QUANTILES`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Same index; columns 0..167 the hours' classes, column :data:`WHOLE_WEEK` the class of
+        the place's weekly risk among the weekly risks of its kind.
+    """
+    values = hourly.to_numpy(dtype=float)
+    if values.ndim != 2 or values.shape[1] != HOURS_OF_WEEK:
+        msg = f"Hourly risk must have {HOURS_OF_WEEK} columns, not {values.shape[-1]}."
+        raise ValueError(msg)
+    weekly = np.nan_to_num(values, nan=0.0).sum(axis=1)
+    levels = np.zeros((len(values), HOURS_OF_WEEK + 1), dtype=np.int8)
+    levels[:, :HOURS_OF_WEEK] = heat_class(values, heat_thresholds(values, quantiles))
+    levels[:, WHOLE_WEEK] = heat_class(weekly, heat_thresholds(weekly, quantiles))
+    return pd.DataFrame(levels, index=hourly.index, columns=range(HOURS_OF_WEEK + 1))
+
+
+def encode_levels(levels: Iterable[int]) -> str:
+    """Return heat classes run-length encoded: a letter per class (a = 0) and the run's length.
+
+    ``[0, 0, 0, 2, 1, 1]`` becomes ``"a3cb2"`` (a run of one has no number).
+    """
+    out: list[str] = []
+    previous, run = -1, 0
+    for value in [*levels, -1]:
+        if value == previous:
+            run += 1
+            continue
+        if run:
+            out.append(_HEAT_SYMBOLS[previous] + (str(run) if run > 1 else ""))
+        previous, run = int(value), 1
+    return "".join(out)
+
+
+def decode_levels(text: str) -> list[int]:
+    """Return the heat classes of a string made by :func:`encode_levels`."""
+    out: list[int] = []
+    for symbol, count in re.findall(r"([a-z])(\d*)", text):
+        out.extend([_HEAT_SYMBOLS.index(symbol)] * (int(count) if count else 1))
+    return out
+
+
+def _heat_point(lon: float, lat: float) -> tuple[int, int]:
+    return round(lat * HEAT_SCALE), round(lon * HEAT_SCALE)
+
+
+def hotspot_data(district: Any, risk: Any) -> dict[str, Any]:
+    """Return the compact data of the hotspot layer: heat classes and shapes of hot places.
+
+    Parameters
+    ----------
+    district
+        The district (``streets`` with ``id``, ``key_areas`` with ``id``).
+    risk
+        A ``planner.risk.RiskResult`` of the district (``streets.hourly``, ``areas.hourly``).
+
+    Returns
+    -------
+    dict
+        ``{"o": [lat, lon], "s": [[row, levels, line], ...], "a": [[row, levels, lat, lon],
+        ...]}``: ``o`` the origin in 1/:data:`HEAT_SCALE` degrees; ``row`` a place's row in its
+        layer; ``levels`` its 169 heat classes (:func:`heat_levels`) encoded by
+        :func:`encode_levels`; ``line`` a street's first point relative to the origin then the
+        differences between its points, lat and lon alternating; a key area's point is
+        relative to the origin. Places that are never hot are left out.
+    """
+    min_lon, min_lat, _, _ = district_bounds(district)
+    origin = _heat_point(min_lon, min_lat)
+    out: dict[str, Any] = {"o": list(origin), "s": [], "a": []}
+    streets = getattr(district, "streets", None)
+    if not _is_empty(streets):
+        ids = streets["id"].astype(str)
+        table = risk.streets.hourly
+        levels = heat_levels(table.set_axis(table.index.astype(str))).reindex(ids, fill_value=0)
+        for row, (geom, lv) in enumerate(zip(streets.geometry, levels.to_numpy(), strict=True)):
+            lines = _lines(geom)
+            if not lv.any() or not lines:
+                continue
+            points = [_heat_point(x, y) for line in lines for x, y in line.coords]
+            flat = [points[0][0] - origin[0], points[0][1] - origin[1]]
+            for (la0, lo0), (la1, lo1) in itertools.pairwise(points):
+                flat.extend((la1 - la0, lo1 - lo0))
+            out["s"].append([row, encode_levels(lv), flat])
+    areas = getattr(district, "key_areas", None)
+    if not _is_empty(areas):
+        ids = areas["id"].astype(str)
+        table = risk.areas.hourly
+        levels = heat_levels(table.set_axis(table.index.astype(str))).reindex(ids, fill_value=0)
+        points = _representative_points(areas)
+        for row, (point, lv) in enumerate(zip(points, levels.to_numpy(), strict=True)):
+            if not lv.any() or point is None or point.is_empty:
+                continue
+            lat, lon = _heat_point(point.x, point.y)
+            out["a"].append([row, encode_levels(lv), lat - origin[0], lon - origin[1]])
+    return out
+
+
+_HOTSPOT_CSS = """
+.pm-hot select, .pm-hot button { font: inherit; margin: 2px 2px 2px 0; }
+.pm-hot .pm-hot-title { font-weight: 700; margin-bottom: 2px; }
+.pm-hot .pm-hot-scale { display: flex; align-items: center; gap: 2px; margin-top: 3px; }
+.pm-hot .pm-hot-scale i { display: inline-block; width: 16px; height: 8px; }
+"""
+
+
+class HotspotHeat(MacroElement):
+    """The hotspot layer's streets and discs, restyled in the browser for the chosen hour.
+
+    Add it to the hotspot layer's ``FeatureGroup``; it also adds the hour selector to the map
+    (shown while the layer is) and needs nothing but Leaflet.
+    """
+
+    _template = Template(
+        "{% macro header(this, kwargs) %}<style>{{ this.css }}</style>{% endmacro %}"
+        "{% macro script(this, kwargs) %}"
+        "(function(map, group){\n"
+        "var D = {{ this.data_js }};\n"
+        "var C = {{ this.colours_js }}, W = {{ this.weights_js }}, R = {{ this.radii_js }};\n"
+        "function dec(s){ var out = [], re = /([a-z])(\\d*)/g, m, n;"
+        " while ((m = re.exec(s))) { n = m[2] ? +m[2] : 1;"
+        " while (n--) out.push(m[1].charCodeAt(0) - 97); } return out; }\n"
+        "function pt(la, lo){ return [(D.o[0] + la) / {{ this.scale }},"
+        " (D.o[1] + lo) / {{ this.scale }}]; }\n"
+        "var items = [];\n"
+        "D.s.forEach(function(r){ var f = r[2], la = f[0], lo = f[1], pts = [pt(la, lo)];"
+        " for (var i = 2; i < f.length; i += 2) { la += f[i]; lo += f[i + 1];"
+        " pts.push(pt(la, lo)); }"
+        " items.push([L.polyline(pts, {interactive: false, lineCap: 'round'}).addTo(group),"
+        " dec(r[1]), 0]); });\n"
+        "D.a.forEach(function(r){ items.push([L.circleMarker(pt(r[2], r[3]),"
+        " {interactive: false, color: '#7a0019', weight: 1}).addTo(group), dec(r[1]), 1]); });\n"
+        "function paint(k){ items.forEach(function(it){ var v = it[1][k] || 0, l = it[0];"
+        " if (it[2]) { l.setRadius(R[v]); l.setStyle({fillColor: C[v], opacity: v ? .9 : 0,"
+        " fillOpacity: v ? .75 : 0}); }"
+        " else l.setStyle({color: C[v], weight: W[v], opacity: v ? .8 : 0}); }); }\n"
+        "var box = L.control({position: 'topleft'});\n"
+        "box.onAdd = function(){ var d = L.DomUtil.create('div', 'pm-box pm-hot');"
+        " d.innerHTML = {{ this.html_js }}; L.DomEvent.disableClickPropagation(d);"
+        " L.DomEvent.disableScrollPropagation(d); return d; };\n"
+        "box.addTo(map);\n"
+        "var el = box.getContainer(), day = el.querySelector('.pm-hot-day'),"
+        " hour = el.querySelector('.pm-hot-hour');\n"
+        "function slot(){ return day.value === 'w' ? {{ this.week }}"
+        " : (+day.value) * 24 + (+hour.value); }\n"
+        "function update(){ hour.disabled = day.value === 'w'; paint(slot()); }\n"
+        "day.onchange = update; hour.onchange = update;\n"
+        "el.querySelectorAll('[data-step]').forEach(function(b){ b.onclick = function(){"
+        " var s = day.value === 'w' ? 0 : slot();"
+        " s = (s + (+b.getAttribute('data-step')) + {{ this.week }}) % {{ this.week }};"
+        " day.value = String(Math.floor(s / 24)); hour.value = String(s % 24); update(); }; });\n"
+        "group.on('add', function(){ el.style.display = ''; });\n"
+        "group.on('remove', function(){ el.style.display = 'none'; });\n"
+        "el.style.display = map.hasLayer(group) ? '' : 'none';\n"
+        "day.value = {{ this.start_day_js }}; hour.value = {{ this.start_hour_js }}; update();\n"
+        "})({{ this._parent._parent.get_name() }}, {{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(self, data: Mapping[str, Any], *, lang: str = "zh", start: int = WHOLE_WEEK):
+        super().__init__()
+        self._name = "HotspotHeat"
+        self.css = _HOTSPOT_CSS
+        self.data_js = json.dumps(data, separators=(",", ":"))
+        self.colours_js = json.dumps(["transparent", *HEAT_COLOURS])
+        self.weights_js = json.dumps(list(HEAT_WEIGHTS))
+        self.radii_js = json.dumps(list(HEAT_RADII))
+        self.scale = HEAT_SCALE
+        self.week = WHOLE_WEEK
+        self.html_js = json.dumps(hotspot_selector_html(lang)).replace("</", "<\\/")
+        whole = start == WHOLE_WEEK
+        self.start_day_js = json.dumps("w" if whole else str(start // 24))
+        self.start_hour_js = json.dumps("0" if whole else str(start % 24))
+
+
+def hotspot_selector_html(lang: str = "zh") -> str:
+    """Return the HTML of the hour selector: day (or the whole week), hour, steps and scale."""
+    _check_lang(lang)
+    t = functools.partial(hotspot_label, lang=lang)
+    days = [f'<option value="w">{html.escape(t("week"))}</option>']
+    days += [
+        f'<option value="{i}">{html.escape(name)}</option>'
+        for i, name in enumerate(t("days").split())
+    ]
+    hours = [f'<option value="{h}">{h:02d}:00–{(h + 1) % 24:02d}:00</option>' for h in range(24)]
+    swatches = "".join(f'<i style="background:{c}"></i>' for c in HEAT_COLOURS)
+    return (
+        f'<div class="pm-hot-title">{html.escape(t("title"))}</div>'
+        f'<select class="pm-hot-day" aria-label="{html.escape(t("day"))}">{"".join(days)}</select>'
+        f'<select class="pm-hot-hour" aria-label="{html.escape(t("hour"))}">'
+        f"{''.join(hours)}</select>"
+        f'<button type="button" data-step="-1" title="{html.escape(t("prev"))}"'
+        f' aria-label="{html.escape(t("prev"))}">◀</button>'
+        f'<button type="button" data-step="1" title="{html.escape(t("next"))}"'
+        f' aria-label="{html.escape(t("next"))}">▶</button>'
+        f'<div class="pm-hot-scale"><span>{html.escape(t("low"))}</span>{swatches}'
+        f"<span>{html.escape(t('high'))}</span></div>"
+    )
+
+
+def hotspot_layer(
+    district: Any,
+    risk: Any,
+    *,
+    lang: str = "zh",
+    show: bool = True,
+    start: int = WHOLE_WEEK,
+) -> folium.FeatureGroup:
+    """Return the hotspot heat layer with its hour-of-week selector.
+
+    Street segments and key areas are drawn in the five risk colours by their heat class
+    (:func:`heat_levels`) in the chosen hour of the week, or over the whole week; the selector
+    (day of the week, or the whole week, and hour) restyles the layer in the browser, with no
+    request to the server. The 169 classes of every place are embedded run-length encoded
+    (:func:`hotspot_data`), so the layer adds little to the page.
+
+    Parameters
+    ----------
+    district
+        The district the risk is for.
+    risk
+        Its ``planner.risk.RiskResult`` (e.g. ``planner.risk.district_risk(district)``).
+    lang
+        "zh" or "en" labels.
+    show
+        Whether the layer (and its selector) is shown when the map opens.
+    start
+        The slot shown first: an hour of the week (0 = Monday 00:00) or :data:`WHOLE_WEEK`.
+
+    Returns
+    -------
+    folium.FeatureGroup
+        Add it to a district map with :func:`add_layers`.
+    """
+    _check_lang(lang)
+    if not 0 <= start <= WHOLE_WEEK:
+        msg = f"The first hour shown must be from 0 to {WHOLE_WEEK}, not {start}."
+        raise ValueError(msg)
+    group = folium.FeatureGroup(name=html.escape(hotspot_label("layer", lang)), show=show)
+    HotspotHeat(hotspot_data(district, risk), lang=lang, start=start).add_to(group)
+    return group
 
 
 # --------------------------------------------------------------------------------------------
