@@ -76,6 +76,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.auth import load_user
     from web.csrf import init_csrf
     from web.db import init_db
+    from web.views_checkin import bp as checkin_bp
     from web.views_common import init_views
     from web.views_jobs import bp as jobs_bp
     from web.views_map import bp as map_bp
@@ -91,6 +92,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(plans_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(checkin_bp)
     init_views(app)
     from web.api import init_api
 

@@ -429,11 +429,13 @@ def _exports(plan_id: int, doc: PlanDocument, name: str) -> Path:
         if name == "route_sheets.pdf":
             path = out / name
             if not path.is_file():
+                from web.checkin import checkin_urls
                 from web.printing import write_route_sheets
 
                 out.mkdir(parents=True, exist_ok=True)
                 streets = get_district(current_app).streets
-                write_route_sheets(doc, path, streets=streets)
+                urls = checkin_urls(current_app, plan_id, doc)
+                write_route_sheets(doc, path, streets=streets, checkin_urls=urls)
             return path
         if not (out / "roster.csv").is_file():
             from planner.exports import write_exports
