@@ -27,9 +27,9 @@ class PatrolApi(Api):  # type: ignore[misc]
 
 
 def _blueprints() -> list[Any]:
-    from web.api import district, jobs, plans, teams_rules, tokens
+    from web.api import areas, checkins, district, jobs, plans, teams_rules, tokens
 
-    return [tokens.bp, district.bp, plans.bp, jobs.bp, teams_rules.bp]
+    return [tokens.bp, district.bp, areas.bp, plans.bp, jobs.bp, teams_rules.bp, checkins.bp]
 
 
 def init_api(app: Flask) -> PatrolApi:

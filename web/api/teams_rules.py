@@ -1,4 +1,4 @@
-"""The working rules and teams files through the API: read them, replace them checked."""
+"""The working rules and teams through the API: read them, replace them, add or remove leave."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import marshmallow as ma
 from flask import current_app
 
 from geodata.errors import InputError
-from web.api.core import ApiBlueprint, refuse_input
+from web import teams_rules
+from web.api.core import ApiBlueprint, refuse
 from web.auth import current_user
 from web.db import db_session
-from web.workspace import TEXT_FILES, data_version, read_text, replace_text
+from web.workspace import TEXT_FILES, data_version, read_text
 
 bp = ApiBlueprint(
     "api_rules_teams",
@@ -19,13 +20,15 @@ bp = ApiBlueprint(
     url_prefix="/api/v1",
     description=(
         "rules.toml and teams.toml of the working district: groups, members, vehicles, leave, "
-        "shift templates, rotation and rest, surge and sensitive dates. A replacement is "
-        "checked as the rules file is (with its teams), recorded and undoable."
+        "shift templates, rotation and rest, surge and sensitive dates. Changes are checked "
+        "as the rules file is (with its teams), recorded and undoable (web.teams_rules)."
     ),
 )
 
 MAX_TEXT = 1_000_000
 """Longest file text taken, in characters."""
+
+READERS = {"rules": teams_rules.rules_data, "teams": teams_rules.teams_data}
 
 
 class FileTextSchema(ma.Schema):
@@ -35,39 +38,68 @@ class FileTextSchema(ma.Schema):
 
 
 class FileStateSchema(ma.Schema):
-    """A file's text and the data version it belongs to."""
+    """A file's text, its parsed content and the data version it belongs to."""
 
     name = ma.fields.String()
     text = ma.fields.String()
+    data = ma.fields.Dict(metadata={"description": "web.teams_rules' plain reading."})
     data_version = ma.fields.Integer()
     edit_id = ma.fields.Integer(
         allow_none=True, metadata={"description": "The recorded edit; None when unchanged."}
     )
 
 
+class LeaveSchema(ma.Schema):
+    """Leave of a member, or of every member of a group, for a date range (as the form)."""
+
+    member = ma.fields.String(validate=ma.validate.Length(max=100))
+    group = ma.fields.String(validate=ma.validate.Length(max=100))
+    from_ = ma.fields.Date(required=True, data_key="from")
+    to = ma.fields.Date(metadata={"description": "Last day, inclusive; default: from."})
+    reason = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
+
+
+class LeaveKeysSchema(ma.Schema):
+    """Leave entries named by their keys ``member|from|to`` (as in ``data.leave[].key``)."""
+
+    keys = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=200)),
+        required=True,
+        validate=ma.validate.Length(min=1, max=500),
+    )
+
+
 def _state(kind: str, edit_id: int | None = None) -> dict[str, Any]:
     name = TEXT_FILES[kind]
+    try:
+        data = READERS[kind](current_app)
+    except InputError as exc:
+        refuse(409, str(exc))
     return {
         "name": name,
         "text": read_text(current_app, name),
+        "data": data,
         "data_version": data_version(db_session()),
         "edit_id": edit_id,
     }
 
 
-def _replace(kind: str, text: str) -> dict[str, Any]:
+def _user_id() -> int | None:
     user = current_user()
+    return user.id if user is not None else None
+
+
+def _field(exc: InputError) -> str | None:
+    values = getattr(exc, "values", None) or {}
+    field = values.get("field")
+    return str(field) if field else None
+
+
+def _edit(kind: str, call: Any) -> dict[str, Any]:
     try:
-        edit = replace_text(
-            current_app,
-            db_session(),
-            kind,
-            text,
-            user_id=user.id if user is not None else None,
-            summary=f"{TEXT_FILES[kind]} (API)",
-        )
+        edit = call()
     except InputError as exc:
-        refuse_input(exc)
+        refuse(422, str(exc), _field(exc))
     return _state(kind, edit.id if edit is not None else None)
 
 
@@ -75,7 +107,7 @@ def _replace(kind: str, text: str) -> dict[str, Any]:
 @bp.needs("edit_teams")
 @bp.response(200, FileStateSchema)
 def get_rules() -> dict[str, Any]:
-    """Return the working rules.toml."""
+    """Return the working rules.toml, as text and as data."""
     return _state("rules")
 
 
@@ -85,14 +117,19 @@ def get_rules() -> dict[str, Any]:
 @bp.response(200, FileStateSchema)
 def put_rules(body: dict[str, str]) -> dict[str, Any]:
     """Replace rules.toml whole; refused with the checker's sentence, nothing changed."""
-    return _replace("rules", body["text"])
+    return _edit(
+        "rules",
+        lambda: teams_rules.replace_raw(
+            current_app, db_session(), "rules", body["text"], user_id=_user_id()
+        ),
+    )
 
 
 @bp.route("/teams", methods=["GET"])
 @bp.needs("edit_teams")
 @bp.response(200, FileStateSchema)
 def get_teams() -> dict[str, Any]:
-    """Return the working teams.toml."""
+    """Return the working teams.toml, as text and as data (groups, members, vehicles)."""
     return _state("teams")
 
 
@@ -102,4 +139,42 @@ def get_teams() -> dict[str, Any]:
 @bp.response(200, FileStateSchema)
 def put_teams(body: dict[str, str]) -> dict[str, Any]:
     """Replace teams.toml whole; refused with the checker's sentence, nothing changed."""
-    return _replace("teams", body["text"])
+    return _edit(
+        "teams",
+        lambda: teams_rules.replace_raw(
+            current_app, db_session(), "teams", body["text"], user_id=_user_id()
+        ),
+    )
+
+
+@bp.route("/rules/leave", methods=["POST"])
+@bp.needs("edit_teams")
+@bp.arguments(LeaveSchema)
+@bp.response(200, FileStateSchema)
+def add_leave(body: dict[str, Any]) -> dict[str, Any]:
+    """Add leave of a member or of a whole group (web.teams_rules.add_leave)."""
+    fields = {
+        "member": body.get("member", ""),
+        "group": body.get("group", ""),
+        "from": body["from_"].isoformat(),
+        "to": body["to"].isoformat() if body.get("to") else "",
+        "reason": body.get("reason", ""),
+    }
+    return _edit(
+        "rules",
+        lambda: teams_rules.add_leave(current_app, db_session(), fields, user_id=_user_id()),
+    )
+
+
+@bp.route("/rules/leave/remove", methods=["POST"])
+@bp.needs("edit_teams")
+@bp.arguments(LeaveKeysSchema)
+@bp.response(200, FileStateSchema)
+def remove_leave(body: dict[str, Any]) -> dict[str, Any]:
+    """Remove leave entries by their keys (web.teams_rules.remove_leave), as one edit."""
+    return _edit(
+        "rules",
+        lambda: teams_rules.remove_leave(
+            current_app, db_session(), list(body["keys"]), user_id=_user_id()
+        ),
+    )
