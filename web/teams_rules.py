@@ -217,8 +217,9 @@ def leave_calendar(app: Flask) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``days`` (ISO dates), ``rows`` (group, member, name, cells: the reasons of leave that
-        day, "" when present) and ``leave`` (the entries of the file, with ``group``).
+        ``days`` (ISO dates), ``weekend`` (one flag per day), ``rows`` (group, member, name,
+        cells: the reasons of leave that day, "" when present) and ``leave`` (the entries of
+        the file, with ``group``).
     """
     teams = teams_data(app)
     rules = rules_data(app)
@@ -250,7 +251,12 @@ def leave_calendar(app: Flask) -> dict[str, Any]:
         }
         for gid, mid, name in people
     ]
-    return {"days": [d.isoformat() for d in days], "rows": rows, "leave": rules["leave"]}
+    return {
+        "days": [d.isoformat() for d in days],
+        "weekend": [d.weekday() >= 5 for d in days],
+        "rows": rows,
+        "leave": rules["leave"],
+    }
 
 
 # ---------------------------------------------------------------------------------------------
