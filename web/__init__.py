@@ -76,6 +76,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.auth import load_user
     from web.csrf import init_csrf
     from web.db import init_db
+    from web.views_areas import bp as areas_bp
+    from web.views_audit import bp as audit_bp
     from web.views_checkin import bp as checkin_bp
     from web.views_common import init_views
     from web.views_jobs import bp as jobs_bp
@@ -93,6 +95,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(plans_bp)
     app.register_blueprint(users_bp)
     app.register_blueprint(jobs_bp)
+    app.register_blueprint(areas_bp)
+    app.register_blueprint(audit_bp)
     app.register_blueprint(checkin_bp)
     app.register_blueprint(teams_bp)
     init_views(app)

@@ -374,7 +374,7 @@ def check_area(fields: Mapping[str, Any], *, partial: bool = False) -> dict[str,
     return out
 
 
-def _check_inside(district: District, geometry: Mapping[str, Any]) -> None:
+def check_inside(district: District, geometry: Mapping[str, Any]) -> None:
     """Refuse a geometry that lies wholly outside the district (beyond the tolerance)."""
     import geopandas as gpd
 
@@ -603,7 +603,7 @@ def add_area(
     """
     clean = check_area(fields)
     district = current_district(app)
-    _check_inside(district, clean["geometry"])
+    check_inside(district, clean["geometry"])
     areas = _working_areas(app)
     (area_id,) = _next_ids(session, areas)
     feat = _new_feature(area_id, clean)
@@ -641,7 +641,7 @@ def update_area(
     areas = _working_areas(app)
     old = _area_or_error(areas, area_id)
     if "geometry" in clean:
-        _check_inside(current_district(app), clean["geometry"])
+        check_inside(current_district(app), clean["geometry"])
     new = _merged_feature(old, clean)
     if _same(_strip(new), _strip(old)):
         return None
@@ -784,7 +784,7 @@ def preview_areas(app: Flask, session: Session, geojson_bytes: bytes, filename: 
             old = areas.get(area_id) if area_id is not None else None
             clean = check_area(fields, partial=old is not None)
             if "geometry" in clean:
-                _check_inside(district, clean["geometry"])
+                check_inside(district, clean["geometry"])
         except AreaError as exc:
             rejected.append((number, str(exc)))
             errors.append(AreaError("area_err_feature", n=number, reason=exc))

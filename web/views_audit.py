@@ -1,0 +1,211 @@
+"""The edit history (audit log): who changed what and when, before and after, with undo."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections import defaultdict
+from typing import Any
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+import web.areas  # noqa: F401 (registers the undo of key areas, hotspots and incidents)
+from geodata.errors import InputError
+from web.auth import current_user, has_permission, requires
+from web.db import EDIT_KINDS, Edit, Plan, db_session
+from web.i18n import translate
+from web.views_common import register_nav
+from web.workspace import data_version, undo
+
+bp = Blueprint("audit", __name__, url_prefix="/audit")
+
+register_nav("audit.audit_log", "nav_audit", "view_audit", 80)
+
+UNDO_PERMISSION: dict[str, str] = {
+    "area": "edit_areas",
+    "hotspot": "edit_areas",
+    "incidents": "edit_areas",
+    "teams": "edit_teams",
+    "rules": "edit_teams",
+}
+"""Kind of edit -> the permission needed to undo it."""
+
+PAGE_SIZE = 100
+"""Edits shown per page, newest first."""
+
+MAX_DIFF_LINES = 40
+"""Lines of a text file's diff shown per edit."""
+
+
+def may_undo(kind: str) -> bool:
+    """Return whether the signed-in user may undo edits of ``kind``."""
+    permission = UNDO_PERMISSION.get(kind)
+    return permission is not None and has_permission(permission)
+
+
+def _short(value: Any) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def _geometry_text(geom: dict[str, Any] | None) -> str:
+    if not geom:
+        return "—"
+    if geom.get("type") == "Point":
+        lon, lat = geom["coordinates"][:2]
+        return f"Point {lon:.6f}, {lat:.6f}"
+    rings = geom.get("coordinates") or []
+    count = sum(len(r) for r in rings) if geom.get("type") == "Polygon" else len(rings)
+    unit = "vertices" if geom.get("type") == "Polygon" else "parts"
+    return f"{geom.get('type')} ({count} {unit})"
+
+
+def _feature_rows(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """Return (field, before, after) rows of the fields of a key area that differ."""
+    old = (before or {}).get("properties", {}) if before else {}
+    new = (after or {}).get("properties", {}) if after else {}
+    rows = []
+    for key in dict.fromkeys([*old, *new]):
+        if key == "id":
+            continue
+        if before and after and old.get(key) == new.get(key):
+            continue
+        rows.append((key, _short(old.get(key)) if before else "", _short(new.get(key))))
+    old_geom = (before or {}).get("geometry") if before else None
+    new_geom = (after or {}).get("geometry") if after else None
+    if old_geom != new_geom:
+        rows.append(("geometry", _geometry_text(old_geom), _geometry_text(new_geom)))
+    return rows
+
+
+def _text_rows(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """Return a text file's unified diff as rows ("", removed line, added line)."""
+    old = str(before or "").splitlines()
+    new = str(after or "").splitlines()
+    rows: list[tuple[str, str, str]] = []
+    for line in difflib.unified_diff(old, new, lineterm="", n=0):
+        if line.startswith(("---", "+++", "@@")):
+            if line.startswith("@@"):
+                rows.append((line, "", ""))
+            continue
+        rows.append(("", line[1:], "") if line.startswith("-") else ("", "", line[1:]))
+        if len(rows) >= MAX_DIFF_LINES:
+            rows.append(("…", "", ""))
+            break
+    return rows
+
+
+def diff_rows(edit: Edit) -> list[tuple[str, str, str]]:
+    """Return an edit's before and after readably: rows of (what, before, after)."""
+    before = json.loads(edit.before or "null")
+    after = json.loads(edit.after or "null")
+    if edit.kind == "area":
+        single = all(v is None or v.get("type") == "Feature" for v in (before, after))
+        if single:
+            return _feature_rows(before, after)
+        rows = []
+        for area_id in dict.fromkeys([*(before or {}), *(after or {})]):
+            old, new = (before or {}).get(area_id), (after or {}).get(area_id)
+            rows.append((area_id, "—" if old is None else "", "—" if new is None else ""))
+            rows += [(f"  {k}", b, a) for k, b, a in _feature_rows(old, new)]
+        return rows
+    if edit.kind == "hotspot":
+        keys = ("pin", "weight", "note")
+        return [
+            (k, _short((before or {}).get(k)) if before else "—", _short((after or {}).get(k)))
+            if after
+            else (k, _short((before or {}).get(k)), "—")
+            for k in keys
+            if (before or {}).get(k) != (after or {}).get(k)
+        ]
+    if edit.kind == "incidents":
+        old_n = (before or {}).get("records") if before else None
+        new_n = (after or {}).get("records") if after else None
+        return [
+            (
+                "incidents.csv",
+                translate("audit_records", n=_short(old_n)),
+                translate("audit_records", n=_short(new_n)),
+            )
+        ]
+    return _text_rows(before, after)
+
+
+@bp.route("/")
+@requires("view_audit")
+def audit_log() -> Any:
+    """List the edits, newest first (filter by kind), with undo and the plans' data versions."""
+    return _page()
+
+
+def _page(error: str | None = None, status: int = 200) -> Any:
+    session = db_session()
+    kind = request.args.get("kind", "")
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    query = select(Edit).order_by(Edit.id.desc())
+    if kind in EDIT_KINDS:
+        query = query.where(Edit.kind == kind)
+    edits = list(session.scalars(query.offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE + 1)))
+    more = len(edits) > PAGE_SIZE
+    edits = edits[:PAGE_SIZE]
+    ids = [e.id for e in edits]
+    undone = (
+        dict(session.execute(select(Edit.undo_of, Edit.id).where(Edit.undo_of.in_(ids))).all())
+        if ids
+        else {}
+    )
+    plans = list(session.scalars(select(Plan).order_by(Plan.id.desc())))
+    by_version: dict[int, list[Plan]] = defaultdict(list)
+    for plan in plans:
+        by_version[int(plan.data_version or 0)].append(plan)
+    rows = [
+        {
+            "edit": e,
+            "who": e.user.name if e.user is not None else translate("system_user"),
+            "diff": diff_rows(e),
+            "undone_by": undone.get(e.id),
+            "may_undo": may_undo(e.kind) and e.id not in undone,
+            "plans": by_version.get(e.id, []),
+        }
+        for e in edits
+    ]
+    return render_template(
+        "audit.html",
+        rows=rows,
+        kinds=EDIT_KINDS,
+        kind=kind,
+        page=page,
+        more=more,
+        plans=plans,
+        version=data_version(session),
+        error=error,
+    ), status
+
+
+@bp.route("/<int:edit_id>/undo", methods=["POST"])
+@requires("view_audit")
+def undo_edit(edit_id: int) -> Any:
+    """Undo one edit by a new edit; the refusal is shown as the workspace's sentence."""
+    session = db_session()
+    edit = session.get(Edit, edit_id)
+    if edit is None:
+        abort(404)
+    if not may_undo(edit.kind):
+        abort(403)
+    user = current_user()
+    try:
+        done = undo(current_app, session, edit_id, user_id=user.id if user else None)
+    except InputError as exc:
+        return _page(error=str(exc), status=409)
+    current_app.extensions.pop("patrol_map_html", None)
+    flash(translate("audit_undo_done", id=edit_id), "info")
+    if done is None:
+        flash(translate("area_unchanged"), "info")
+    return redirect(url_for("audit.audit_log"))
