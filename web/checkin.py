@@ -38,7 +38,7 @@ from sqlalchemy import select
 
 from geodata.errors import InputError
 from planner.plan_doc import STOP_KINDS
-from web.db import CheckIn, Plan, User, UserGroup
+from web.db import CheckIn, Plan, User, UserGroup, utcnow
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -330,9 +330,14 @@ def checkin_urls(
     return {k: checkin_url(base, t) for k, t in checkpoint_tokens(app, plan_id, doc).items()}
 
 
+def now() -> datetime:
+    """Return the current time (UTC, aware): the default moment of checks and ledgers."""
+    return utcnow()
+
+
 def _aware(moment: datetime | None) -> datetime:
     if moment is None:
-        return datetime.now(UTC)
+        return now()
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
@@ -595,7 +600,7 @@ def check_in(
         day=point.route.date,
         shift=point.route.shift_id,
         user_id=user.id,
-        at=now,
+        at=now.astimezone(UTC),
         lon=x,
         lat=y,
         accuracy_m=acc,

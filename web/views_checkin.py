@@ -27,6 +27,7 @@ from web.checkin import (
     public_base,
     shortfall,
 )
+from web.checkin import now as checkin_now
 from web.db import CheckIn, Plan, User, db_session
 from web.i18n import current_lang, translate
 from web.plan_store import get_district, load_document, ready_plan_or_404
@@ -290,7 +291,7 @@ def ledger_view(plan_id: int) -> Any:
         by_area=[_row_view(r) for r in book.by_area],
         by_group=[_row_view(r) for r in book.by_group],
         by_day=[_row_view(r) for r in book.by_day],
-        as_of=_local(datetime.now(UTC), doc.district.time_zone),
+        as_of=_local(checkin_now(), doc.district.time_zone),
         boost=[(area, names.get(area, area), factor) for area, factor in boost.items()],
         **_visits_view(book, doc, users),
     )
