@@ -33,7 +33,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``PERMANENT_SESSION_LIFETIME`` (seconds or timedelta; default 8 hours), ``DEMO_PLAN``
     (make a demo plan on first start; default on unless testing), ``DEMO_PLAN_SOURCE``
     (a plan.json to copy as the demo plan instead of planning one), ``JOBS_WORKER`` (run
-    queued planning jobs in a background thread; default on unless testing).
+    queued planning jobs in a background thread; default on unless testing), ``FIRST_USERS``
+    (make one account per role at the first request of an app without users, see
+    :mod:`web.first_users`; default on unless testing).
 
     Parameters
     ----------
@@ -58,6 +60,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         SESSION_COOKIE_SAMESITE="Lax",
         DEMO_PLAN=None,
         JOBS_WORKER=None,
+        FIRST_USERS=None,
         DEMO_PLAN_SOURCE=os.environ.get("PATROL_DEMO_PLAN"),
     )
     if test_config is None:
@@ -67,7 +70,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     instance.mkdir(parents=True, exist_ok=True)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _secret_key(instance)
-    for name in ("DEMO_PLAN", "JOBS_WORKER"):
+    for name in ("DEMO_PLAN", "JOBS_WORKER", "FIRST_USERS"):
         if app.config.get(name) is None:
             app.config[name] = not app.config.get("TESTING", False)
 
@@ -100,11 +103,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(teams_bp)
     init_views(app)
+    from web.formatting import init_formatting
+
+    init_formatting(app)
     from web.api import init_api
 
     init_api(app)
 
-    if app.config["DEMO_PLAN"] or app.config["JOBS_WORKER"]:
+    if app.config["DEMO_PLAN"] or app.config["JOBS_WORKER"] or app.config["FIRST_USERS"]:
         from web.demo import on_first_request
 
         on_first_request(app)

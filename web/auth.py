@@ -228,7 +228,10 @@ def login() -> Any:
             session["login_at"] = time.time()
             return redirect(_safe_next(request.args.get("next")))
     status = 401 if error else 200
-    return render_template("login.html", error=error), status
+    from web.first_users import first_users_file
+
+    hint = first_users_file(current_app).is_file()
+    return render_template("login.html", error=error, first_users=hint), status
 
 
 @bp.route("/logout", methods=["POST"])

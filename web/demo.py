@@ -138,10 +138,13 @@ def start_demo_plan(app: Flask, *, wait: bool = False) -> Plan | None:
 def start_background(app: Flask) -> None:
     """Fail what a previous process left running, then start the demo plan and job worker.
 
-    ``DEMO_PLAN`` and ``JOBS_WORKER`` settings choose which start.
+    ``FIRST_USERS``, ``DEMO_PLAN`` and ``JOBS_WORKER`` settings choose which start.
     """
+    from web.first_users import ensure_first_users
     from web.jobs import start_worker
 
+    if app.config.get("FIRST_USERS"):
+        ensure_first_users(app)
     if app.config.get("DEMO_PLAN"):
         start_demo_plan(app)  # fails unfinished plans first
     else:
