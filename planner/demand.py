@@ -23,6 +23,27 @@ How a dose is set, for one key area in one shift:
    just over the longest gate window apart, so each window gets its own visit).
 7. *Value* per visit for the routing core: ``round(100 × ρ)`` (at least 1).
 
+A planner can set two things per key area in the district bundle (the optional ``key_areas``
+columns, :mod:`geodata.windows`) and one per plan:
+
+- ``windows`` replace the category's default windows, for any category: one visit per window
+  that falls in the shift, its start inside the window, as for school gates (step 3). Windows
+  of schools and kindergartens still hold on school days only, like the gate hours they
+  replace; other categories' windows hold every day. A window crossing midnight belongs to
+  the day it opens.
+- ``dose_minutes`` replaces steps 1-6 for the area: it needs that many minutes of presence in
+  every shift (0: none, not even at its windows). The minutes are split into visits of about
+  the stay steps 4 would choose (at most ``max_visits``, longer stays beyond that; one visit
+  per window for a windowed area) of whole minutes (:func:`split_dose`); the over-patrolling
+  cap of step 5 does not apply, as the planner asked for that presence. Each visit is worth
+  ``100 × max(ρ, 1)`` per stay of the usual length, pro rata, so a minute there is worth at
+  least a minute at an ordinary place.
+- a *dose boost* (the check-in shortfall of the last plan, :func:`check_dose_boost`)
+  multiplies the minutes an area needs in each of its dose rows by a factor from 1 to
+  :data:`MAX_DOSE_BOOST`, in more visits (up to ``max_visits``) or longer stays, and its value
+  per minute by the same factor, so the routes make up the shortfall before ordinary visits.
+  An area with no dose in a shift gets none from a boost.
+
 Rows come out as plain values the routing core turns into sites (:func:`dose_to_sites`).
 """
 
@@ -56,6 +77,9 @@ GATE_CATEGORIES = ("school", "kindergarten")
 
 GATE_FACTOR = 2.0
 """A category pattern with at least this factor marks a gate window (drop-off, pick-up)."""
+
+MAX_DOSE_BOOST = 3.0
+"""Largest factor a dose boost may multiply an area's dose by."""
 
 SCHOOL_HOLIDAY_MONTHS = (7, 8)
 """Months of the summer vacation, when school gates have no drop-off or pick-up (Chinese
@@ -176,6 +200,151 @@ def gate_windows(category: str, shift: DoseShift) -> list[tuple[int, int]]:
     return sorted(set(out))
 
 
+def area_windows(
+    category: str, windows: Sequence[tuple[int, int]], shift: DoseShift
+) -> list[tuple[int, int]]:
+    """Return an area's visit windows inside a shift, in seconds from the shift start.
+
+    Parameters
+    ----------
+    category
+        The area's category.
+    windows
+        The area's own windows, ``(start, end)`` minutes from local midnight as
+        :func:`geodata.windows.parse_windows` returns them (``end`` past 1440 for a window that
+        crosses midnight); empty for the category's default (:func:`gate_windows`).
+    shift
+        The shift.
+
+    Returns
+    -------
+    list of (int, int)
+        The windows clipped to the shift, sorted; schools' and kindergartens' windows only on
+        school days (:func:`school_day`), other categories' every day.
+    """
+    if not windows:
+        return gate_windows(category, shift)
+    out = []
+    for k in (-1, 0, 1):
+        if category in GATE_CATEGORIES and not school_day(shift.date + timedelta(days=k)):
+            continue
+        for a, b in windows:
+            lo = max(k * 1440 + int(a) - shift.start_minute, 0)
+            hi = min(k * 1440 + int(b) - shift.start_minute, shift.minutes)
+            if hi > lo:
+                out.append((lo * 60, hi * 60))
+    return sorted(set(out))
+
+
+def area_overrides(
+    areas: pd.DataFrame,
+) -> tuple[list[tuple[tuple[int, int], ...]], list[float | None]]:
+    """Read the optional ``windows`` and ``dose_minutes`` columns of the key areas.
+
+    Returns
+    -------
+    tuple
+        Per area (in row order) its windows (``()`` for the category's default) and its dose
+        in minutes (None for the dose from risk).
+
+    Raises
+    ------
+    ProblemError
+        For a value :mod:`geodata.windows` refuses, naming the area.
+    """
+    from geodata.windows import AreaValueError, parse_dose_minutes, parse_windows
+
+    ids = areas["id"].astype(str).tolist()
+    n = len(ids)
+    texts = areas["windows"].tolist() if "windows" in areas.columns else [None] * n
+    doses = areas["dose_minutes"].tolist() if "dose_minutes" in areas.columns else [None] * n
+    windows, minutes = [], []
+    for aid, text, dose in zip(ids, texts, doses, strict=True):
+        try:
+            windows.append(parse_windows(text))
+            minutes.append(parse_dose_minutes(dose))
+        except AreaValueError as exc:
+            msg = f"Key area {aid!r} has {exc.column} {exc.value!r}, but {exc.reason}."
+            raise ProblemError(msg) from None
+    return windows, minutes
+
+
+def check_dose_boost(
+    boost: Mapping[str, float] | None, area_ids: Sequence[str]
+) -> dict[str, float]:
+    """Check a dose boost (key area id -> factor) against the district's key areas.
+
+    Returns
+    -------
+    dict
+        The boost as plain ``{str: float}``; factors of exactly 1 are kept.
+
+    Raises
+    ------
+    ProblemError
+        For an id that is no key area of the district, or a factor that is not a number from
+        1 to :data:`MAX_DOSE_BOOST`.
+    """
+    if boost is None:
+        return {}
+    if not hasattr(boost, "items"):
+        msg = f"The dose boost must map key area ids to factors, not {type(boost).__name__}."
+        raise ProblemError(msg)
+    known = set(area_ids)
+    out: dict[str, float] = {}
+    for aid, factor in boost.items():
+        if str(aid) not in known:
+            msg = f"The dose boost names key area {aid!r}, which the district does not have."
+            raise ProblemError(msg)
+        try:
+            value = math.nan if isinstance(factor, bool) else float(factor)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not (math.isfinite(value) and 1.0 <= value <= MAX_DOSE_BOOST):
+            msg = (
+                f"The dose boost of key area {aid!r} is {factor!r}; it must be a number from 1 "
+                f"to {MAX_DOSE_BOOST:g}."
+            )
+            raise ProblemError(msg)
+        out[str(aid)] = value
+    return out
+
+
+def split_dose(want_s: float, stay_s: int, most: int, windows: int = 0) -> tuple[int, int]:
+    """Split a needed presence into visits and a stay of whole minutes.
+
+    Stays are whole minutes, so the plan's dose rows (visits and minutes) give every stay back
+    exactly; they are rounded up, so the need may grow by less than a minute per visit.
+
+    Parameters
+    ----------
+    want_s
+        Seconds of presence needed.
+    stay_s
+        The usual stay: visits are about this long.
+    most
+        Visits at most; longer stays beyond that.
+    windows
+        Number of windows of the area in the shift: one visit each when there are any.
+
+    Returns
+    -------
+    tuple of int
+        ``(visits, dwell_s)``. Of the visit counts next to ``want_s / stay_s`` the one that
+        rounds up least is taken, e.g. 50 minutes of 15-minute stays: two of 25 minutes.
+    """
+
+    def stay(v: int) -> int:
+        return 60 * math.ceil(want_s / v / 60 - 1e-9)
+
+    if windows:
+        return windows, stay(windows)
+    near = min(max(1, math.floor(want_s / stay_s + 0.5)), most)
+    options = [v for v in (near, near - 1, near + 1) if 1 <= v <= most]
+    visits = min(options, key=lambda v: (v * stay(v) - want_s, abs(v - near)))
+    return visits, stay(visits)
+
+
 def compute_dose(
     risk: RiskTable,
     areas: pd.DataFrame,
@@ -183,6 +352,7 @@ def compute_dose(
     *,
     camera_share: Mapping[str, float] | pd.Series | None = None,
     params: DoseParams | None = None,
+    dose_boost: Mapping[str, float] | None = None,
 ) -> pd.DataFrame:
     """Return the dose table: one row per key area and shift that needs at least one visit.
 
@@ -191,13 +361,17 @@ def compute_dose(
     risk
         Key-area risk (``RiskResult.areas``).
     areas
-        Key areas with ``id``, ``name``, ``category``.
+        Key areas with ``id``, ``name``, ``category`` and optionally ``windows`` and
+        ``dose_minutes`` (see the module docstring).
     shifts
         The shifts to dose.
     camera_share
         Area id -> share of its frontage in camera view (0..1); missing = 0.
     params
         Dose settings.
+    dose_boost
+        Key area id -> factor from 1 to :data:`MAX_DOSE_BOOST` by which its needed dose is
+        multiplied (:func:`check_dose_boost`).
 
     Returns
     -------
@@ -208,12 +382,16 @@ def compute_dose(
     Raises
     ------
     ProblemError
-        When an area has no risk row or a camera share is out of range.
+        When an area has no risk row, a camera share is out of range, a ``windows`` or
+        ``dose_minutes`` value is bad or longer than a shift, or the dose boost names an
+        unknown area or a factor out of range.
     """
     params = params or DoseParams()
+    ids = areas["id"].astype(str).tolist()
+    boost = check_dose_boost(dose_boost, ids)
+    custom, set_minutes = area_overrides(areas)
     if not len(shifts):
         return pd.DataFrame(columns=list(DOSE_COLUMNS))
-    ids = areas["id"].astype(str).tolist()
     missing = [i for i in ids if i not in risk.hourly.index]
     if missing:
         msg = f"Key area {missing[0]!r} has no risk row."
@@ -239,34 +417,69 @@ def compute_dose(
             share, factor = float(area_share.iloc[i]), float(factors.iloc[i])
             rho = float(rho_raw[i] * factor)
             hot, pinned = bool(info["hotspot"].iloc[i]), bool(info["pinned"].iloc[i])
-            visits = math.floor(rho / params.risk_per_visit)
+            windows = area_windows(cats[i], custom[i], shift)
+            stay = params.long_stay_s if (hot or rho >= params.long_stay_ratio) else None
+            stay = stay or params.short_stay_s
+            minutes = set_minutes[i]
             reasons = []
-            if visits:
-                reasons.append(f"risk {rho:.1f}× average")
-            if hot and visits < 1:
-                visits = 1
-                reasons.append("hotspot")
-            if pinned and visits < params.pinned_visits:
-                visits = params.pinned_visits
-                reasons.append("pinned by planner")
-            windows = gate_windows(cats[i], shift)
-            mandatory = pinned
-            if windows:
-                # One mandatory visit per gate window: the site's windows bind every visit,
-                # so more visits than windows could not all start inside them.
-                mandatory = True
-                if visits > len(windows):
-                    reasons.append(f"{visits - len(windows)} risk visits folded into gate visits")
-                visits = len(windows)
-                reasons.append("gate hours")
-            if visits < 1:
-                continue
-            dwell = params.long_stay_s if (hot or rho >= params.long_stay_ratio) else None
-            dwell = dwell or params.short_stay_s
-            cap = min(params.max_visits, int(params.max_share * shift.seconds // dwell))
-            cap = max(cap, len(windows), 1)
-            capped = visits > cap
-            visits = min(visits, cap)
+            capped = False
+            if minutes is not None:
+                if minutes > shift.minutes:
+                    msg = (
+                        f"Key area {aid!r} needs dose_minutes {minutes:g}, more than the "
+                        f"{shift.minutes} minutes of shift {shift.id}."
+                    )
+                    raise ProblemError(msg)
+                if minutes == 0:
+                    continue
+                reasons.append(f"dose set to {minutes:g} min")
+                # An explicit dose is split afresh below; no risk visits, no cap.
+                visits, dwell, total = 0, stay, minutes * 60.0
+                per_visit = 100.0 * max(rho, 1.0)
+                mandatory = pinned or bool(windows)
+                if windows:
+                    reasons.append("windows set by planner" if custom[i] else "gate hours")
+            else:
+                visits = math.floor(rho / params.risk_per_visit)
+                if visits:
+                    reasons.append(f"risk {rho:.1f}× average")
+                if hot and visits < 1:
+                    visits = 1
+                    reasons.append("hotspot")
+                if pinned and visits < params.pinned_visits:
+                    visits = params.pinned_visits
+                    reasons.append("pinned by planner")
+                mandatory = pinned
+                if windows:
+                    # One mandatory visit per window: the site's windows bind every visit,
+                    # so more visits than windows could not all start inside them.
+                    mandatory = True
+                    if visits > len(windows):
+                        folded = visits - len(windows)
+                        kind = "window" if custom[i] else "gate"
+                        reasons.append(f"{folded} risk visits folded into {kind} visits")
+                    visits = len(windows)
+                    reasons.append("windows set by planner" if custom[i] else "gate hours")
+                if visits < 1:
+                    continue
+                dwell = stay
+                cap = min(params.max_visits, int(params.max_share * shift.seconds // dwell))
+                cap = max(cap, len(windows), 1)
+                capped = visits > cap
+                visits = min(visits, cap)
+                total = float(visits * dwell)
+                per_visit = float(max(1, round(100 * rho)))
+            value = max(1, round(100 * rho))
+            boosted = boost.get(aid, 1.0)
+            if minutes is not None or boosted != 1.0:
+                if boosted != 1.0:
+                    reasons.append(f"shortfall boost ×{boosted:g}")
+                want = total * boosted
+                if want > shift.seconds:
+                    want, capped = float(shift.seconds), True
+                most = max(params.max_visits, visits)
+                visits, dwell = split_dose(want, stay, most, len(windows))
+                value = max(1, round(per_visit * boosted * dwell / stay))
             gap = int(params.spread * shift.seconds / visits) if visits > 1 else 0
             if windows and visits > 1:
                 # Longer than any window, so two visits never share one; short enough that
@@ -290,7 +503,7 @@ def compute_dose(
                     "needed_minutes": int(visits * dwell // 60),
                     "min_gap_s": gap,
                     "windows": tuple(windows),
-                    "value": max(1, round(100 * rho)),
+                    "value": int(value),
                     "mandatory": bool(mandatory),
                     "capped": bool(capped),
                     "reason": "; ".join(reasons),

@@ -4,7 +4,9 @@ Stages, in order (each recorded as a :class:`planner.plan_doc.StageRun`):
 
 1. ``risk``: incident risk per key area and hour of the week (:func:`planner.risk.district_risk`).
 2. ``dose``: camera view areas, each area's camera share and the dose per area and shift
-   (:func:`planner.demand.compute_dose`) for the rules file's shift templates.
+   (:func:`planner.demand.compute_dose`) for the rules file's shift templates; key areas'
+   own ``windows`` and ``dose_minutes`` (district bundle) and a plan's ``dose_boost`` (the
+   check-in shortfall of an earlier plan, recorded in the plan) are honoured there.
 3. ``roster``: the rules file and teams (:func:`planner.patrol_roster.build_patrol_problem`)
    solved by CP-SAT (:func:`planner.roster.solve_roster`).
 4. ``routes``: one routing problem per shift (:mod:`planner.shift_routes`): the groups on duty
@@ -16,7 +18,8 @@ Stages, in order (each recorded as a :class:`planner.plan_doc.StageRun`):
    gate window it can reach; one group cannot be at 19 school gates in the same hour, so a
    gate window no route could still take is left out, and the ``dose`` check of
    :func:`planner.validate.validate_plan` fails the plan for any gate window a route could
-   have taken.
+   have taken. Windows a planner set on other key areas rank just below the gates and are
+   held to the same rule.
 5. ``coverage``: dose planned vs needed per key area and grid over the horizon, streets
    patrolled, blind spots (:func:`planner.coverage.coverage`).
 6. ``validate``: the independent checks of :func:`planner.validate.validate_plan`.
@@ -57,7 +60,7 @@ from planner.plan_doc import (
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from geodata.bundle import District
     from geodata.network import StreetNetwork
@@ -266,10 +269,12 @@ def load_context(
     days: int,
     *,
     shifts: Sequence[tuple[str, int, int]] | None = None,
+    dose_boost: Mapping[str, float] | None = None,
 ) -> Context:
     """Load the district and compute risk, camera shares, dose and the routable points.
 
     ``shifts`` are ``(id, start_minute, end_minute)``; default the rules file's templates.
+    ``dose_boost`` multiplies the named key areas' dose (:func:`planner.demand.compute_dose`).
     """
     from geodata.bundle import District, load_district
     from geodata.cameras import view_areas
@@ -298,7 +303,9 @@ def load_context(
     dose_shifts = [
         DoseShift(sid, start + timedelta(days=d), a, b) for d in range(days) for sid, a, b in shifts
     ]
-    dose = compute_dose(risk.areas, loaded.key_areas, dose_shifts, camera_share=share)
+    dose = compute_dose(
+        risk.areas, loaded.key_areas, dose_shifts, camera_share=share, dose_boost=dose_boost
+    )
     network = StreetNetwork.from_district(loaded)
     points = district_points(loaded, network, MODES)
     t2 = time.perf_counter()
@@ -459,6 +466,7 @@ def make_plan(
     time_limit: float | None = None,
     progress: Progress | None = None,
     created_at: datetime | None = None,
+    dose_boost: Mapping[str, float] | None = None,
 ) -> PlanDocument:
     """Plan ``days`` days from ``start`` for a district: roster, routes, dose and coverage.
 
@@ -479,6 +487,10 @@ def make_plan(
         Called with ``(stage, done, total)`` as the stages advance.
     created_at
         Creation time recorded in the plan (default now).
+    dose_boost
+        Key area id -> factor from 1 to :data:`planner.demand.MAX_DOSE_BOOST` by which the
+        area's needed dose is multiplied in every shift, e.g. the check-in shortfall of the
+        last plan; recorded in the plan's ``dose_boost``.
 
     Returns
     -------
@@ -488,7 +500,8 @@ def make_plan(
     Raises
     ------
     ProblemError
-        For bad input (days < 1, a bad time limit) or a roster that no rule relaxation fits.
+        For bad input (days < 1, a bad time limit, a dose boost naming an unknown key area or
+        a factor out of range) or a roster that no rule relaxation fits.
     RulesError
         For a bad rules file.
     """
@@ -501,6 +514,7 @@ def make_plan(
         time_limit=time_limit,
         progress=progress,
         created_at=created_at,
+        dose_boost=dose_boost,
     )
     return doc
 
@@ -515,8 +529,10 @@ def plan_with_context(
     time_limit: float | None = None,
     progress: Progress | None = None,
     created_at: datetime | None = None,
+    dose_boost: Mapping[str, float] | None = None,
 ) -> tuple[PlanDocument, Context]:
     """Run :func:`make_plan` and also return the :class:`Context` (district, network, risk)."""
+    from planner.demand import check_dose_boost
     from planner.patrol_roster import build_patrol_problem
     from planner.roster import RosterParams, solve_roster
     from planner.shift_routes import Crew
@@ -532,7 +548,8 @@ def plan_with_context(
     stages: list[StageRun] = []
 
     tell("risk", 0, 1)
-    ctx = load_context(district, rules, start, days)
+    ctx = load_context(district, rules, start, days, dose_boost=dose_boost)
+    boost = check_dose_boost(dose_boost, [str(a) for a in ctx.district.key_areas["id"]])
     fingerprints = fingerprint_files(dict(ctx.inputs.files()))
     stages.append(StageRun("risk", "OPTIMAL", None, None, ctx.timings["risk"]))
     stages.append(StageRun("dose", "OPTIMAL", float(len(ctx.dose)), None, ctx.timings["dose"]))
@@ -576,6 +593,7 @@ def plan_with_context(
         created_at=now.isoformat(timespec="seconds"),
         roster=roster,
         fingerprints=fingerprints,
+        dose_boost=boost,
     )
 
     t0 = time.perf_counter()

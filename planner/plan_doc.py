@@ -37,6 +37,9 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
       coverage         [CoverageRow: level ("area" | "grid"), id, name, needed_minutes,
                         planned_minutes, planned_visits, camera_share?]
       validation       [ValidationCheck: name, ok, violations [str]]
+      dose_boost       {key area id: factor from 1 to 3} by which the plan multiplied those
+                       areas' needed dose (the check-in shortfall of an earlier plan);
+                       optional, left out when empty, so plans without it read as before
 
 Loading (:func:`PlanDocument.from_json`, :func:`read_plan`) checks the version, every required
 field and every type, then the references between parts (shift and group ids, one schedule entry
@@ -49,6 +52,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import math
 import types
 import typing
 from dataclasses import dataclass, field
@@ -464,6 +468,7 @@ class PlanDocument:
     dose: tuple[DoseRow, ...] = ()
     coverage: tuple[CoverageRow, ...] = ()
     validation: tuple[ValidationCheck, ...] = ()
+    dose_boost: dict[str, float] = field(default_factory=dict)
     schema_version: int = SCHEMA_VERSION
 
     FILE_NAME: ClassVar[str] = "plan.json"
@@ -498,7 +503,10 @@ class PlanDocument:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the document as plain JSON values (dicts, lists, str, numbers, None)."""
-        return _encode(self)  # type: ignore[no-any-return]
+        out: dict[str, Any] = _encode(self)
+        if not self.dose_boost:
+            del out["dose_boost"]  # optional: a plan without a boost is written as before
+        return out
 
     def to_json(self, *, indent: int | None = 1) -> str:
         """Return the document as JSON text (UTF-8 characters kept as they are)."""
@@ -748,6 +756,10 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
     for name, digest in doc.fingerprints.items():
         if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
             _fail(source, f"fingerprints[{name!r}]", "must be a sha256 hex digest")
+
+    for aid, factor in doc.dose_boost.items():
+        if not (math.isfinite(factor) and factor >= 1):
+            _fail(source, f"dose_boost[{aid!r}]", f"must be a factor of at least 1, not {factor}")
 
     roster = doc.roster
     shift_ids = [s.id for s in roster.shifts]

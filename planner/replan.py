@@ -239,7 +239,7 @@ def replan(
         if (r.date == day.isoformat() or (r.date == (day - timedelta(days=1)).isoformat()))
         and r.end_s > rel(r)
     ]
-    ctx = load_context(district, rules, doc.start_date, doc.days)
+    ctx = load_context(district, rules, doc.start_date, doc.days, dose_boost=doc.dose_boost)
     new_routes: dict[int, Route | None] = {}
     changes: list[str] = []
     shifts: dict[tuple[str, str], list[tuple[int, Route]]] = {}

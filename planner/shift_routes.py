@@ -269,9 +269,13 @@ def meal_break(length_s: int) -> tuple[int, int, int] | None:
 GATE_VALUE_FACTOR = 3
 """A gate visit is worth this many times the shift's most valuable other visit."""
 
+WINDOW_VALUE_FACTOR = 2
+"""A visit in a window a planner set on another key area (a market's morning rush, a bank's cash
+delivery) is worth this many times the shift's most valuable visit without a window."""
+
 
 def gate_priority(sites: Sequence[Site], categories: Mapping[str, str]) -> list[Site]:
-    """Make gate visits of schools and kindergartens the most valuable, not mandatory.
+    """Make visits with windows the most valuable, school gates first, none mandatory.
 
     The groups on duty often cannot reach every school gate in the same half hour (the default
     district has 19 schools and one group per shift), so a hard rule would leave the routing
@@ -279,11 +283,31 @@ def gate_priority(sites: Sequence[Site], categories: Mapping[str, str]) -> list[
     the most valuable other visit: a route takes every gate window it can reach before anything
     else, its window stays a hard rule, and :func:`planner.validate.validate_plan` reports a
     missed gate window that a route could still have taken.
+
+    Windows set by a planner on an area of another category (the ``windows`` column of the key
+    areas, :func:`planner.demand.area_windows`) are treated the same way, one rank lower: each
+    such visit is worth :data:`WINDOW_VALUE_FACTOR` times the most valuable visit without a
+    window. The planner said the area needs presence then, so a route takes such a window
+    before any visit that risk alone asks for, and the validator holds it to the same rule as
+    a gate (missed only when no route could take it). It stays below the gates, which are
+    worth three times every other visit, windowed ones included: where one group cannot be at
+    a school gate and at a market's window at once, the children's gate comes first. Making
+    these visits mandatory instead would let a planner's windows make a shift unroutable.
     """
-    top = max((s.value for s in sites if categories.get(s.id) not in GATE_CATEGORIES), default=1)
-    out = []
+
+    def gate(s: Site) -> bool:
+        return categories.get(s.id) in GATE_CATEGORIES
+
+    plain = max((s.value for s in sites if not gate(s) and not s.windows), default=1)
+    lifted = []
     for s in sites:
-        if categories.get(s.id) in GATE_CATEGORIES and s.windows:
+        if s.windows and not gate(s):
+            s = replace(s, mandatory=False, value=max(s.value, WINDOW_VALUE_FACTOR * plain))
+        lifted.append(s)
+    top = max((s.value for s in lifted if not gate(s)), default=1)
+    out = []
+    for s in lifted:
+        if gate(s) and s.windows:
             s = replace(s, mandatory=False, value=max(s.value, GATE_VALUE_FACTOR * top))
         out.append(s)
     return out
@@ -564,12 +588,14 @@ def repair_gate_windows(
     frozen: Mapping[str, int] | None = None,
     skip: Sequence[str] = (),
 ) -> list[PlanRoute]:
-    """Insert every gate visit a route of the shift can still take but the solver left out.
+    """Insert every window visit a route of the shift can still take but the solver left out.
 
     The routing solver is stopped by its time limit; this pass makes sure that no school or
-    kindergarten gate window is missed when some route could take it between two of its stops
-    (the rule :func:`planner.validate.check_dose` checks), choosing the route and place that
-    delay the rest of the route least.
+    kindergarten gate window, nor a window a planner set on another key area, is missed when
+    some route could take it between two of its stops (the rule
+    :func:`planner.validate.check_dose` checks), choosing the route and place that delay the
+    rest of the route least. Gate windows go first; passes repeat while they insert something,
+    since a visit just inserted can bring a route near enough to take another window.
 
     Parameters
     ----------
@@ -590,46 +616,68 @@ def repair_gate_windows(
     """
     out = list(routes)
     frozen = frozen or {}
-    for row in dose.itertuples(index=False):
-        if str(row.category) not in GATE_CATEGORIES or not row.windows:
-            continue
-        aid = str(row.area_id)
-        for j, (a, b) in enumerate(sorted(row.windows)):
-            win = (int(a) + offset_s, int(b) + offset_s)
-            starts = [
-                s.start for r in out for s in r.stops if s.kind == "visit" and s.area_id == aid
-            ]
-            if any(win[0] <= t <= win[1] for t in starts):
-                continue
-            x = pts.at(aid)
-            check, check_zh = check_text(str(row.category))
-            sid = f"{aid}{VISIT_SEP}{j + 1}" if len(row.windows) > 1 else aid
-            new = PlanStop(
-                site_id=sid,
-                area_id=aid,
-                name=pts.names[x],
-                category=str(row.category),
-                kind="visit",
-                lon=float(pts.lonlat[x, 0]),
-                lat=float(pts.lonlat[x, 1]),
-                arrival=0,
-                start=0,
-                departure=0,
-                dwell=int(row.dwell_s),
-                name_en=pts.names_en[x],
-                windows=(win,),
-                check=check,
-                check_zh=check_zh,
-            )
-            options = []
-            for i, r in enumerate(out):
-                if r.group_id in skip:
-                    continue
-                got = _try_insert(r, new, x, pts, network, frozen.get(r.group_id, 0))
-                if got is not None:
-                    options.append((got[0], i, got[1]))
-            if options:
-                _, i, better = min(options, key=lambda o: (o[0], o[1]))
-                out[i] = better
-                logger.info("routes: gate window %s of %s inserted after solving", win, aid)
+    rows = [row for row in dose.itertuples(index=False) if row.windows]
+    rows.sort(key=lambda row: str(row.category) not in GATE_CATEGORIES)
+    for _ in range(REPAIR_PASSES):
+        inserted = 0
+        for row in rows:
+            inserted += _repair_row(out, row, pts, offset_s, network, frozen, skip)
+        if not inserted:
+            break
     return out
+
+
+REPAIR_PASSES = 3
+"""At most this many passes of :func:`repair_gate_windows` over the shift's windows."""
+
+
+def _repair_row(
+    out: list[PlanRoute],
+    row: Any,
+    pts: DistrictPoints,
+    offset_s: int,
+    network: StreetNetwork | None,
+    frozen: Mapping[str, int],
+    skip: Sequence[str],
+) -> int:
+    """Insert the missed windows of one dose row into ``out`` in place; return how many."""
+    aid = str(row.area_id)
+    inserted = 0
+    for j, (a, b) in enumerate(sorted(row.windows)):
+        win = (int(a) + offset_s, int(b) + offset_s)
+        starts = [s.start for r in out for s in r.stops if s.kind == "visit" and s.area_id == aid]
+        if any(win[0] <= t <= win[1] for t in starts):
+            continue
+        x = pts.at(aid)
+        check, check_zh = check_text(str(row.category))
+        sid = f"{aid}{VISIT_SEP}{j + 1}" if len(row.windows) > 1 else aid
+        new = PlanStop(
+            site_id=sid,
+            area_id=aid,
+            name=pts.names[x],
+            category=str(row.category),
+            kind="visit",
+            lon=float(pts.lonlat[x, 0]),
+            lat=float(pts.lonlat[x, 1]),
+            arrival=0,
+            start=0,
+            departure=0,
+            dwell=int(row.dwell_s),
+            name_en=pts.names_en[x],
+            windows=(win,),
+            check=check,
+            check_zh=check_zh,
+        )
+        options = []
+        for i, r in enumerate(out):
+            if r.group_id in skip:
+                continue
+            got = _try_insert(r, new, x, pts, network, frozen.get(r.group_id, 0))
+            if got is not None:
+                options.append((got[0], i, got[1]))
+        if options:
+            _, i, better = min(options, key=lambda o: (o[0], o[1]))
+            out[i] = better
+            inserted += 1
+            logger.info("routes: window %s of %s inserted after solving", win, aid)
+    return inserted

@@ -17,9 +17,10 @@ number the planner computed:
     (:func:`geodata.network.travel_time_matrix`): arrival = previous departure + travel time,
     start no earlier than arrival and inside a window, departure no earlier than start + dwell.
 ``dose``
-    School and kindergarten gate windows: every gate window of the horizon
-    (:func:`planner.demand.gate_windows`) has a visit of that school starting inside it, unless
-    no group on duty could have reached it — a missed window that some route could take in
+    Visit windows: every school and kindergarten gate window of the horizon and every window
+    set in the district's ``key_areas`` layer (:func:`planner.demand.area_windows`, from the
+    same columns the planner reads) has a visit of that area starting inside it, unless no
+    group on duty could have reached it — a missed window that some route could take in
     between two of its stops (keeping every later stop's window and the shift's end) is a
     violation. Planned visits and minutes in the dose rows must match the routes.
 """
@@ -290,22 +291,31 @@ def _insertable(
 
 
 def check_dose(doc: PlanDocument, district: Any, network: Any) -> ValidationCheck:
-    """Check gate windows of schools and kindergartens and the dose rows' planned figures."""
-    from planner.demand import GATE_CATEGORIES, DoseShift, gate_windows
+    """Check the visit windows of the key areas and the dose rows' planned figures.
+
+    The windows are the school and kindergarten gate hours and the windows set in the
+    district's ``key_areas`` layer (its ``windows`` column, for any category; an area with
+    ``dose_minutes`` 0 needs none), recomputed from the district with
+    :func:`planner.demand.area_windows`, as the planner computes them.
+    """
+    from planner.demand import GATE_CATEGORIES, DoseShift, area_overrides, area_windows
+    from planner.shift_routes import COORD_DIGITS
 
     bad: list[str] = []
     areas = district.key_areas
-    gates = areas[areas["category"].astype(str).isin(GATE_CATEGORIES)]
-    reps = gates.geometry.representative_point()
-    from planner.shift_routes import COORD_DIGITS
-
+    custom, minutes = area_overrides(areas)
+    cats = areas["category"].astype(str).tolist()
+    keep = [
+        i for i, cat in enumerate(cats) if (custom[i] or cat in GATE_CATEGORIES) and minutes[i] != 0
+    ]
+    windowed = areas.iloc[keep]
+    reps = windowed.geometry.representative_point()
     where = {
         str(a): (round(float(p.x), COORD_DIGITS), round(float(p.y), COORD_DIGITS))
-        for a, p in zip(gates["id"], reps, strict=True)
+        for a, p in zip(windowed["id"], reps, strict=True)
     }
     info = {
-        str(a): (str(n), str(c))
-        for a, n, c in zip(gates["id"], gates["name"], gates["category"], strict=True)
+        str(areas["id"].iloc[i]): (str(areas["name"].iloc[i]), cats[i], custom[i]) for i in keep
     }
     by_shift: dict[tuple[str, str], list[Route]] = {}
     for r in doc.routes:
@@ -324,8 +334,9 @@ def check_dose(doc: PlanDocument, district: Any, network: Any) -> ValidationChec
             for s in r.stops:
                 if s.kind == "visit" and s.area_id in where:
                     starts.setdefault(s.area_id, []).append(s.start)
-        for aid, (name, cat) in info.items():
-            for lo, hi in gate_windows(cat, shift):
+        for aid, (name, cat, own) in info.items():
+            kind = "gate window" if cat in GATE_CATEGORIES else "window"
+            for lo, hi in area_windows(cat, own, shift):
                 win = (lo + off, hi + off)
                 if any(win[0] <= t <= win[1] for t in starts.get(aid, [])):
                     continue
@@ -335,7 +346,7 @@ def check_dose(doc: PlanDocument, district: Any, network: Any) -> ValidationChec
                 ]
                 if who:
                     bad.append(
-                        f"{name} ({aid}) has no visit in its gate window {clock(win[0])}-"
+                        f"{name} ({aid}) has no visit in its {kind} {clock(win[0])}-"
                         f"{clock(win[1])} on {day} shift {sid}, although group "
                         f"{who[0]} could reach it."
                     )
@@ -357,7 +368,7 @@ def check_dose(doc: PlanDocument, district: Any, network: Any) -> ValidationChec
                 f"{got[0]} / {got[1] // 60}."
             )
     if missed_unreachable:
-        logger.info("dose: %d gate windows no group on duty could reach", missed_unreachable)
+        logger.info("dose: %d windows no group on duty could reach", missed_unreachable)
     return _check("dose", bad)
 
 
