@@ -30,7 +30,8 @@ columns, :mod:`geodata.windows`) and one per plan:
   that falls in the shift, its start inside the window, as for school gates (step 3). Windows
   of schools and kindergartens still hold on school days only, like the gate hours they
   replace; other categories' windows hold every day. A window crossing midnight belongs to
-  the day it opens.
+  the day it opens; a window across a change of shift is cut in two, and each shift wants a
+  visit in its part.
 - ``dose_minutes`` replaces steps 1-6 for the area: it needs that many minutes of presence in
   every shift (0: none, not even at its windows). The minutes are split into visits of about
   the stay steps 4 would choose (at most ``max_visits``, longer stays beyond that; one visit
