@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import itertools
 import json
@@ -335,7 +336,8 @@ def check_area(fields: Mapping[str, Any], *, partial: bool = False) -> dict[str,
     out: dict[str, Any] = {}
     if _given(fields, "name"):
         name = str(fields["name"]).strip()
-        if not 1 <= len(name) <= MAX_NAME:
+        # Shipped areas may have no name; a new one needs one.
+        if len(name) > MAX_NAME or (not name and not partial):
             raise AreaError("area_err_name", max=MAX_NAME)
         out["name"] = name
     elif not partial:
@@ -374,13 +376,22 @@ def check_area(fields: Mapping[str, Any], *, partial: bool = False) -> dict[str,
     return out
 
 
+def _reach(district: District) -> Any:
+    """Return the district's boundary grown by the tolerance, in lon/lat, prepared."""
+    cached = getattr(district, "_patrol_reach", None)
+    if cached is not None:
+        return cached
+    work = district.boundary.to_crs(district.work_crs).buffer(OUTSIDE_TOLERANCE_M)
+    reach = work.to_crs("EPSG:4326").union_all()
+    shapely.prepare(reach)
+    with contextlib.suppress(AttributeError):  # kept with the loaded district
+        district._patrol_reach = reach  # type: ignore[attr-defined]
+    return reach
+
+
 def check_inside(district: District, geometry: Mapping[str, Any]) -> None:
     """Refuse a geometry that lies wholly outside the district (beyond the tolerance)."""
-    import geopandas as gpd
-
-    geom = gpd.GeoSeries([shape(geometry)], crs="EPSG:4326").to_crs(district.work_crs).iloc[0]
-    boundary = district.boundary.to_crs(district.work_crs).geometry.union_all()
-    if not boundary.buffer(OUTSIDE_TOLERANCE_M).intersects(geom):
+    if not _reach(district).intersects(shape(geometry)):
         raise AreaError("area_err_outside", m=f"{OUTSIDE_TOLERANCE_M:g}")
 
 
