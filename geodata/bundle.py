@@ -22,7 +22,7 @@ from pyproj import CRS
 
 from geodata.categories import CATEGORIES
 from geodata.errors import BundleError
-from geodata.windows import AreaValueError, parse_dose_minutes, parse_windows
+from geodata.windows import AreaValueError, is_blank, parse_dose_minutes, parse_windows
 
 logger = logging.getLogger("geodata")
 
@@ -352,7 +352,9 @@ def load_district(path: str | Path | None = None, *, validate: bool = True) -> D
     path
         The bundle folder; None for the default district (:data:`DEFAULT_DISTRICT_DIR`).
     validate
-        Check every layer (ids, geometries, categories, points inside the boundary).
+        Check every layer (ids, geometries, categories, points inside the boundary); the
+        optional key-area columns, when present, then come as ``windows`` text (``""`` when
+        blank) and ``dose_minutes`` floats (NaN when blank).
 
     Returns
     -------
@@ -375,7 +377,17 @@ def load_district(path: str | Path | None = None, *, validate: bool = True) -> D
     district = District(path=folder, manifest=manifest, incidents=incidents, teams=teams, **layers)
     if validate:
         check_district(district)
+        _tidy_area_columns(district.key_areas)
     return district
+
+
+def _tidy_area_columns(ka: gpd.GeoDataFrame) -> None:
+    """Make checked ``windows`` text ("" when blank) and ``dose_minutes`` floats (NaN if blank)."""
+    if "windows" in ka.columns:
+        ka["windows"] = ["" if is_blank(v) else str(v) for v in ka["windows"]]
+    if "dose_minutes" in ka.columns:
+        minutes = [parse_dose_minutes(v) for v in ka["dose_minutes"]]
+        ka["dose_minutes"] = np.array([math.nan if m is None else m for m in minutes], dtype=float)
 
 
 # ---------------------------------------------------------------------------------------------
