@@ -36,13 +36,14 @@ API_PREFIX = "/api/"
 def _api_without_cookie() -> bool:
     """Return whether this is an API request whose credentials are not the session cookie.
 
-    A bearer token (the API then ignores the session) or the token request itself, whose
-    credentials are the name and password in its body.
+    A bearer token (the API then ignores the session), no signed-in session (the API answers
+    401), or the token request itself, whose credentials are the name and password in its body.
     """
     if not request.path.startswith(API_PREFIX):
         return False
     bearer = request.headers.get("Authorization", "").startswith("Bearer ")
-    return bearer or request.path.rstrip("/") == API_PREFIX + "v1/token"
+    signed_in = session.get("user_id") is not None
+    return bearer or not signed_in or request.path.rstrip("/") == API_PREFIX + "v1/token"
 
 
 def check_csrf() -> None:

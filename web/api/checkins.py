@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask import current_app
 from sqlalchemy import select
 
-from web.api.core import ApiBlueprint, refuse
+from web.api.core import ID, ApiBlueprint, refuse
 from web.api.plans import ready_plan
 from web.auth import current_user
 from web.checkin import CheckInError, check_in, ledger, shortfall
@@ -219,7 +219,7 @@ def create_checkin(body: dict[str, Any]) -> dict[str, Any]:
     return record(rec)
 
 
-@bp.route("/plans/<int:plan_id>/checkins", methods=["GET"])
+@bp.route(f"/plans/<{ID}:plan_id>/checkins", methods=["GET"])
 @bp.needs("view_ledger")
 @bp.response(200, CheckInSchema(many=True))
 def plan_checkins(plan_id: int) -> list[dict[str, Any]]:
@@ -231,7 +231,7 @@ def plan_checkins(plan_id: int) -> list[dict[str, Any]]:
     return [record(r) for r in rows]
 
 
-@bp.route("/plans/<int:plan_id>/ledger", methods=["GET"])
+@bp.route(f"/plans/<{ID}:plan_id>/ledger", methods=["GET"])
 @bp.needs("view_ledger")
 @bp.response(200, LedgerSchema)
 def plan_ledger(plan_id: int) -> dict[str, Any]:

@@ -33,6 +33,9 @@ TOKEN_SALT = "patrol-api-token"
 
 BEARER = "Bearer "
 
+ID = "int(max=2147483647)"
+"""URL converter of row ids: whole numbers that fit the database's INTEGER (others: 404)."""
+
 MESSAGES: dict[int, str] = {
     400: "The request is malformed.",
     401: "Send a valid bearer token in the Authorization header (POST /api/v1/token gives one).",
@@ -66,8 +69,8 @@ class ErrorSchema(ma.Schema):
 
 
 def is_api_request() -> bool:
-    """Return whether this request is for the JSON API (its path is under :data:`PREFIX`)."""
-    return request.path == PREFIX or request.path.startswith(PREFIX + "/")
+    """Return whether this request is for the JSON API (its path is under ``/api/``)."""
+    return request.path == "/api" or request.path.startswith("/api/")
 
 
 # ---------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from web.api.core import ApiBlueprint, form_strings, refuse
+from web.api.core import ID, ApiBlueprint, form_strings, refuse
 from web.auth import current_user
 from web.db import Job, db_session
 from web.jobs import (
@@ -88,7 +88,7 @@ def create_job(body: dict[str, Any]) -> dict[str, Any]:
     return job_state(job)
 
 
-@bp.route("/<int:job_id>", methods=["GET"])
+@bp.route(f"/<{ID}:job_id>", methods=["GET"])
 @bp.needs("view_plans")
 @bp.response(200, JobSchema)
 def get_job(job_id: int) -> dict[str, Any]:
@@ -96,7 +96,7 @@ def get_job(job_id: int) -> dict[str, Any]:
     return job_state(_job(job_id))
 
 
-@bp.route("/<int:job_id>/cancel", methods=["POST"])
+@bp.route(f"/<{ID}:job_id>/cancel", methods=["POST"])
 @bp.needs("make_plans")
 @bp.response(200, JobSchema)
 @bp.alt_response(409, description="The job has already finished.")

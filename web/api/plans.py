@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from web.api.core import ApiBlueprint, refuse
+from web.api.core import ID, ApiBlueprint, refuse
 from web.auth import has_permission, route_groups
 from web.db import Plan, db_session
 from web.plan_store import load_document
@@ -170,7 +170,7 @@ def plan_list() -> list[dict[str, Any]]:
     return [plan_row(r) for r in rows]
 
 
-@bp.route("/<int:plan_id>", methods=["GET"])
+@bp.route(f"/<{ID}:plan_id>", methods=["GET"])
 @bp.needs("view_plans")
 @bp.response(200, PlanDetailSchema)
 @bp.alt_response(404, description="No such plan.")
@@ -199,7 +199,7 @@ def plan_detail(plan_id: int) -> dict[str, Any]:
     }
 
 
-@bp.route("/<int:plan_id>/routes/<route_id>", methods=["GET"])
+@bp.route(f"/<{ID}:plan_id>/routes/<route_id>", methods=["GET"])
 @bp.needs("view_routes")
 @bp.response(200, RouteSchema)
 @bp.alt_response(404, description="No such plan or route.")
@@ -215,7 +215,7 @@ def route_detail(plan_id: int, route_id: str) -> dict[str, Any]:
     refuse(404, f"Plan {plan_id} has no route {route_id!r}.", "route_id")
 
 
-@bp.route("/<int:plan_id>/documents", methods=["GET"])
+@bp.route(f"/<{ID}:plan_id>/documents", methods=["GET"])
 @bp.needs("download")
 @bp.response(200, DocumentSchema(many=True))
 def document_list(plan_id: int) -> list[dict[str, str]]:
@@ -224,7 +224,7 @@ def document_list(plan_id: int) -> list[dict[str, str]]:
     return documents(row.id, doc)
 
 
-@bp.route(f"/<int:plan_id>/documents/<any({','.join(repr(n) for n in DOWNLOADS)}):name>")
+@bp.route(f"/<{ID}:plan_id>/documents/<any({','.join(repr(n) for n in DOWNLOADS)}):name>")
 @bp.needs("download")
 @bp.response(200, content_type="application/octet-stream", description="The file.")
 def api_document(plan_id: int, name: str) -> Any:

@@ -172,6 +172,10 @@ def add_leave(body: dict[str, Any]) -> dict[str, Any]:
 @bp.response(200, FileStateSchema)
 def remove_leave(body: dict[str, Any]) -> dict[str, Any]:
     """Remove leave entries by their keys (web.teams_rules.remove_leave), as one edit."""
+    have = {item["key"] for item in _state("rules")["data"].get("leave", [])}
+    for key in body["keys"]:
+        if key not in have:
+            refuse(422, f"There is no leave entry {key!r} in rules.toml.", "keys")
     return _edit(
         "rules",
         lambda: teams_rules.remove_leave(
