@@ -1,0 +1,160 @@
+"""Tests of the edit history page: who may see it, readable diffs, undo and its refusals."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.web.conftest import CSRF, WEB_ROLES
+from web import areas
+from web.db import Edit, Plan, find_user, new_session
+from web.workspace import ensure, read_text, replace_text
+
+POINT = json.dumps({"type": "Point", "coordinates": [118.78, 32.044]})
+NEW = {"name": "北门", "category": "market", "priority": "4", "geometry": POINT}
+
+
+@pytest.fixture
+def app(make_web_app):
+    return make_web_app()
+
+
+@pytest.fixture
+def as_role(app, client_as):
+    """Return a signed-in client of a role whose session holds the CSRF token."""
+
+    def make(role: str | None):
+        client = client_as(app, role)
+        with client.session_transaction() as sess:
+            sess["csrf_token"] = CSRF
+        return client
+
+    return make
+
+
+def user_id(app, name: str) -> int:
+    with new_session(app) as session:
+        return find_user(session, name).id
+
+
+def edit_count(app) -> int:
+    with new_session(app) as session:
+        return session.scalar(select(func.count()).select_from(Edit))
+
+
+def add(app, **fields):
+    with new_session(app) as session:
+        return areas.add_area(app, session, {**NEW, **fields}, user_id=user_id(app, "planner"))
+
+
+def undo_post(client, edit_id: int, **kwargs):
+    return client.post(f"/audit/{edit_id}/undo?lang=en", data={"csrf_token": CSRF}, **kwargs)
+
+
+@pytest.mark.parametrize("role", [*WEB_ROLES, None])
+def test_who_may_open_the_history(app, as_role, role) -> None:
+    """Tests that admins, captains and planners see the history; members and viewers get 403,
+    and visitors are sent to log in."""
+    response = as_role(role).get("/audit/")
+    if role in ("admin", "captain", "planner"):
+        assert response.status_code == 200
+    elif role is None:
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
+    else:
+        assert response.status_code == 403
+
+
+def test_history_shows_edits_readably_and_undoes_them(app, as_role) -> None:
+    """Tests that each edit is listed with who, kind, target and its before/after fields, that
+    the planner's Undo reverts it, and that a second undo is refused with the sentence."""
+    edit = add(app)
+    with new_session(app) as session:
+        areas.set_hotspot(
+            app, session, "G01", pin=True, weight="1.5", note="", user_id=user_id(app, "admin")
+        )
+    planner = as_role("planner")
+    page = planner.get("/audit/?lang=en").get_data(as_text=True)
+    assert "Added key area web-1 (北门, market)" in page
+    assert "<ins>北门</ins>" in page and "<ins>Point 118.780000, 32.044000</ins>" in page
+    assert "<ins>1.5</ins>" in page and ">planner<" in page and ">admin<" in page
+    assert f'action="/audit/{edit.id}/undo"' in page
+    assert undo_post(planner, edit.id).status_code == 302
+    assert "web-1" not in ensure(app).joinpath("district.gpkg").read_bytes().decode("latin-1")
+    page = planner.get("/audit/?lang=en").get_data(as_text=True)
+    assert "undone by #3" in page and "undoes #1" in page
+    response = undo_post(planner, edit.id)
+    assert response.status_code == 409
+    assert "Edit 1 was already undone by edit 3." in response.get_data(as_text=True)
+    assert edit_count(app) == 3
+
+
+def test_undo_refused_after_a_later_change(app, as_role) -> None:
+    """Tests that an edit whose area changed since cannot be undone: the page says why and
+    nothing changes."""
+    first = add(app)
+    with new_session(app) as session:
+        areas.update_area(app, session, "web-1", {"priority": "2"}, user_id=None)
+    before = (ensure(app) / "district.gpkg").read_bytes()
+    response = undo_post(as_role("admin"), first.id)
+    assert response.status_code == 409
+    assert "Key area web-1 has changed since edit 1; undo the later edits first." in (
+        response.get_data(as_text=True)
+    )
+    assert (ensure(app) / "district.gpkg").read_bytes() == before
+    assert edit_count(app) == 2
+
+
+def test_undo_needs_the_permission_of_the_edit_kind(app, as_role) -> None:
+    """Tests that captains cannot undo area edits and planners cannot undo teams edits (403),
+    while each may undo their own kind; an undo without the CSRF token is refused."""
+    edit = add(app)
+    text = read_text(app, "teams.toml")
+    with new_session(app) as session:
+        teams = replace_text(
+            app, session, "teams", text + "\n# spare radio\n", user_id=user_id(app, "captain")
+        )
+    captain, planner = as_role("captain"), as_role("planner")
+    page = captain.get("/audit/").get_data(as_text=True)
+    assert f'action="/audit/{edit.id}/undo"' not in page
+    assert f'action="/audit/{teams.id}/undo"' in page
+    assert undo_post(captain, edit.id).status_code == 403
+    assert undo_post(planner, teams.id).status_code == 403
+    assert planner.post(f"/audit/{edit.id}/undo", data={}).status_code == 400
+    assert (
+        as_role("member").post(f"/audit/{edit.id}/undo", data={"csrf_token": CSRF}).status_code
+        == 403
+    )
+    assert edit_count(app) == 2
+    assert undo_post(captain, teams.id).status_code == 302
+    assert read_text(app, "teams.toml") == text
+    assert undo_post(planner, edit.id).status_code == 302
+    assert edit_count(app) == 4
+    assert undo_post(planner, 99).status_code == 404
+
+
+def test_plans_show_the_data_version_they_were_made_from(app, as_role) -> None:
+    """Tests that the history lists each plan's data version and, at an edit, the plans made
+    from the data as that edit left it."""
+    edit = add(app)
+    with new_session(app) as session:
+        for title, version in (("Before the gate", 0), ("With the gate", edit.id)):
+            session.add(
+                Plan(
+                    title=title,
+                    district="xinjiekou",
+                    start="2026-12-07",
+                    days=1,
+                    status="ready",
+                    data_version=version,
+                )
+            )
+        session.commit()
+    page = as_role("captain").get("/audit/?lang=en").get_data(as_text=True)
+    row = page[page.index(f'id="edit-{edit.id}"') :]
+    row = row[: row.index("</tbody>")]
+    assert "With the gate" in row and "Before the gate" not in row
+    versions = page[page.index("Data versions of plans") :]
+    assert "0 (as shipped)" in versions and f'href="#edit-{edit.id}"' in versions
+    assert "Current data version: 1" in page
