@@ -282,7 +282,8 @@ def editor_map(district: Any, lang: str) -> folium.Map:
     for layer in streets_layers(district.streets, lang=lang):
         layer.control = False
         layer.add_to(m)
-    group = folium.FeatureGroup(name=translate("areas_title", lang), control=False).add_to(m)
+    group = folium.FeatureGroup(name=translate("areas_title", lang), control=False)
+    group.add_to(m)
     colours = {key: category_style(key).colour for key in CATEGORIES}
     EditableAreas(group, service.area_collection(district), colours).add_to(m)
     Draw(
