@@ -299,3 +299,31 @@ def test_unknown_boost_id_is_refused_by_make_plan(overridden) -> None:
     _, _, folder, rules = overridden
     with pytest.raises(ProblemError, match="names key area 'osm-n0', which the district"):
         make_plan(folder, start=PLAN_DAY, days=1, rules=rules, dose_boost={"osm-n0": 2.0})
+
+
+def test_replan_keeps_the_boost_and_holds_the_set_window(overridden) -> None:
+    """Tests that re-planning keeps the boost and the needed dose, and still checks the window.
+
+    The market's group is called away at 09:00, before the market's 10:00-10:30 window: the
+    other day group takes the window if it can fit it in between two of its stops, and the
+    validator (reading the window from the bundle) passes the plan only then or when it cannot.
+    """
+    from datetime import datetime
+
+    from planner.replan import replan
+
+    doc, _, folder, rules = overridden
+    day = [r for r in doc.routes if r.shift_id == "D"]
+    (gone,) = [r.group_id for r in day if any(s.area_id == MARKET for s in r.stops)]
+    new, ctx, _ = replan(
+        doc, gone, datetime(2026, 12, 7, 9, 0), district=folder, rules=rules, time_limit=2.0
+    )
+    assert new.dose_boost == doc.dose_boost == {BOOSTED: 1.5}
+    needed = {(d.area_id, d.shift_id): d.needed_minutes for d in doc.dose}
+    assert {(d.area_id, d.shift_id): d.needed_minutes for d in new.dose} == needed
+    assert all(c.ok for c in new.validation), new.validation
+    # The re-plan's own dose (its re-solved sites) carries the plan's boost and the window.
+    rows = ctx.dose.set_index("area_id")
+    assert all("shortfall boost ×1.5" in r for r in rows.loc[[BOOSTED], "reason"])
+    market = rows.loc[[MARKET]].set_index("shift_id")
+    assert market.loc["D", "windows"] == ((2 * H, 2 * H + 1800),)
