@@ -14,6 +14,7 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
 
 import pytest
 
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from flask import Flask
-    from playwright.sync_api import Browser, BrowserContext, Page
+    from playwright.sync_api import Browser, BrowserContext, Page, Route
 
 CHROMIUM = Path(os.environ.get("PATROL_CHROMIUM", "/usr/bin/chromium"))
 """Debian's chromium; Playwright's own browser builds are not used."""
@@ -63,11 +64,15 @@ class LiveServer:
 
 @dataclass
 class PageLog:
-    """What a page reported: console errors, uncaught errors and requests sent off the host."""
+    """What a page reported: console errors, uncaught errors and requests sent off the host.
+
+    Every request to a host other than 127.0.0.1 is blocked (the network is cut off) and listed
+    in ``blocked``.
+    """
 
     console_errors: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
-    failed: list[str] = field(default_factory=list)
+    blocked: list[str] = field(default_factory=list)
 
     def js_errors(self) -> list[str]:
         """Return uncaught JavaScript errors and console errors other than HTTP refusals."""
@@ -121,6 +126,7 @@ def live_server(
             "DEMO_PLAN": True,
             "DEMO_PLAN_SOURCE": str(plan_file),
             "JOBS_WORKER": True,
+            "FIRST_USERS": False,
         }
     )
     with new_session(app) as session:
@@ -157,15 +163,25 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _attach_log(context: BrowserContext, log: PageLog) -> None:
+    """Log the context's pages into ``log`` and cut it off from every host but 127.0.0.1."""
+
     def on_page(page: Page) -> None:
         page.on(
             "console",
             lambda msg: log.console_errors.append(msg.text) if msg.type == "error" else None,
         )
         page.on("pageerror", lambda exc: log.page_errors.append(str(exc)))
-        page.on("requestfailed", lambda req: log.failed.append(req.url))
+
+    def only_loopback(route: Route) -> None:
+        url = route.request.url
+        if urlsplit(url).hostname == "127.0.0.1":
+            route.continue_()
+        else:
+            log.blocked.append(url)
+            route.abort("internetdisconnected")
 
     context.on("page", on_page)
+    context.route("**/*", only_loopback)
 
 
 @pytest.fixture
@@ -179,7 +195,7 @@ def new_context(browser: Browser, page_log: PageLog) -> Iterator[Any]:
     """Return a factory of fresh browser contexts (own cookies) logging into ``page_log``.
 
     ``new_context(**options)`` takes Playwright's context options (device, geolocation, ...);
-    the default is a 1280 x 860 desktop window in Chinese.
+    the default is a 1280 x 860 desktop window in Chinese. Each context reaches 127.0.0.1 only.
     """
     contexts: list[BrowserContext] = []
 
@@ -187,7 +203,7 @@ def new_context(browser: Browser, page_log: PageLog) -> Iterator[Any]:
         settings: dict[str, Any] = {"viewport": VIEWPORT, "locale": "zh-CN"}
         settings.update(options)
         context = browser.new_context(**settings)
-        context.set_default_timeout(20_000)
+        context.set_default_timeout(30_000)
         _attach_log(context, page_log)
         contexts.append(context)
         return context
@@ -217,10 +233,14 @@ def shot(screenshot_dir: Path) -> Any:
 
 @pytest.fixture
 def sign_in(live_server: LiveServer) -> Any:
-    """Return ``sign_in(page, role, lang="zh")``: log in through the login form as ``role``."""
+    """Return ``sign_in(page, role, lang="zh", next=None)``: log in through the form as ``role``.
 
-    def log_in(page: Page, role: str, *, lang: str = "zh") -> None:
-        page.goto(f"{live_server.url}/login?lang={lang}")
+    With ``next`` (a path such as ``/plans/1``) the login page sends the user there.
+    """
+
+    def log_in(page: Page, role: str, *, lang: str = "zh", next: str | None = None) -> None:
+        query = f"lang={lang}" + (f"&next={quote(next)}" if next else "")
+        page.goto(f"{live_server.url}/login?{query}")
         page.fill("input[name=name]", role)
         page.fill("input[name=password]", PASSWORD)
         with page.expect_navigation():

@@ -1,0 +1,185 @@
+"""Browser tests: a captain makes a plan and watches it, opens a route map, prints, downloads."""
+
+from __future__ import annotations
+
+import io
+import time
+import unicodedata
+from typing import TYPE_CHECKING, Any
+
+from pypdf import PdfReader
+
+from planner.plan_doc import read_plan
+from web.i18n import translate
+
+if TYPE_CHECKING:
+    from conftest import LiveServer, PageLog
+    from playwright.sync_api import Page
+
+ROUTE_COLOUR = "#1565c0"
+"""The route's line colour on the route map (web.views_plans.ROUTE_COLOUR)."""
+
+A4_POINTS = (595.28, 841.89)
+
+JOB_TIMEOUT_S = 90.0
+
+
+def watch_job(page: Page) -> tuple[list[tuple[str, str]], int]:
+    """Read the job page as it refreshes itself until the job has finished.
+
+    Returns the (status, stage line) seen at each read, and how many times the page loaded.
+    """
+    from playwright.sync_api import Error
+
+    loads = 0
+
+    def count(frame: Any) -> None:
+        nonlocal loads
+        if frame == page.main_frame:
+            loads += 1
+
+    page.on("framenavigated", count)
+    seen: list[tuple[str, str]] = []
+    deadline = time.monotonic() + JOB_TIMEOUT_S
+    status = ""
+    while time.monotonic() < deadline:
+        try:
+            status = page.locator("#job-status").get_attribute("data-status") or ""
+            stage = page.locator("#job-stage")
+            line = stage.inner_text(timeout=1000) if stage.count() else ""
+        except Error:  # the page reloaded between two reads
+            continue
+        if not seen or seen[-1] != (status, line):
+            seen.append((status, line))
+        if status in ("done", "failed", "cancelled"):
+            break
+        page.wait_for_timeout(300)
+    page.remove_listener("framenavigated", count)
+    return seen, loads
+
+
+def test_captain_makes_a_plan_and_watches_it(
+    page: Page, live_server: LiveServer, sign_in: Any, shot: Any, page_log: PageLog
+) -> None:
+    """Tests that a captain queues a one-day plan with the job form, that the job page shows
+    its progress and refreshes itself (no reload by the test) until the plan is ready, and that
+    the ready plan opens with its roster and routes."""
+    sign_in(page, "captain")
+    page.click("header.top nav a[href='/plans/']")
+    page.click("a[href='/jobs/new']")
+    shot(page, "job-form")
+    page.fill("input[name=title]", "浏览器测试方案")
+    page.fill("input[name=start]", "2026-12-07")
+    page.fill("input[name=days]", "1")
+    page.fill("input[name=seed]", "1")
+    page.fill("input[name=time_limit]", "0.5")
+    with page.expect_navigation():
+        page.click("form.card button[type=submit]")
+    assert "/jobs/" in page.url
+    shot(page, "job-progress-first")
+    seen, loads = watch_job(page)
+    shot(page, "job-finished")
+    statuses = [s for s, _line in seen]
+    assert statuses[-1] == "done", seen
+    assert statuses[0] in ("queued", "running"), seen
+    assert loads >= 2, "the job page did not refresh itself"
+    stage_lines = [line for _s, line in seen if line]
+    assert stage_lines, "no progress shown"
+    assert all(line.startswith("阶段：") for line in stage_lines), stage_lines
+    assert page.locator("#job-status").inner_text() == translate("status_done", "zh")
+
+    with page.expect_navigation():
+        page.click("a.button[href^='/plans/']")
+    assert page.locator("h1").inner_text() == "方案：浏览器测试方案"
+    assert page.locator("table.calendar tbody tr").count() >= 1
+    assert page.locator("a[href*='/routes/']").count() >= 1
+    assert page.locator("ul.checks li.bad").count() == 0
+    shot(page, "job-plan")
+    page.click("header.top nav a[href='/plans/']")
+    row = page.locator("tr", has_text="浏览器测试方案")
+    assert row.locator(".badge").inner_text() == translate("status_ready", "zh")
+    assert "captain" in row.inner_text()
+    assert page_log.js_errors() == []
+    assert page_log.blocked == []
+
+
+def test_route_map_print_view_and_pdf(
+    page: Page, live_server: LiveServer, sign_in: Any, shot: Any, page_log: PageLog
+) -> None:
+    """Tests that a route view draws its Leaflet map (map pane, the route's line, a marker per
+    stop) without JavaScript errors, that the print view hides the navigation in print media and
+    prints on A4 pages, one or more per sheet, and that the route sheets PDF downloads."""
+    server = live_server
+    doc = read_plan(server.plan_file)
+    route = doc.routes[0]
+    sign_in(page, "captain", next=f"/plans/{server.demo_plan}")
+    with page.expect_navigation():
+        page.click(f"a[href='/plans/{server.demo_plan}/routes/{route.id}']")
+    frame = page.frame_locator("iframe.route-map")
+    frame.locator(".leaflet-map-pane").wait_for(state="attached")
+    line = frame.locator(f"path[stroke='{ROUTE_COLOUR}']")
+    line.first.wait_for()
+    assert line.count() >= 1
+    assert frame.locator(".pm-stop").count() == len(route.stops)
+    assert frame.locator(".leaflet-control-layers").count() == 1
+    assert page.locator("table.stops tbody tr").count() == len(route.stops)
+    box = page.locator("iframe.route-map").bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 300
+    shot(page, "route-view", full_page=False)
+    # A stop's popup opens on a click (dispatched: markers of nearby stops overlap).
+    frame.locator(".leaflet-marker-icon", has=frame.locator(".pm-stop")).nth(1).dispatch_event(
+        "click"
+    )
+    popup = frame.locator(".leaflet-popup-content")
+    popup.wait_for()
+    assert route.stops[1].display_name in popup.inner_text()
+    shot(page, "route-view-popup", full_page=False)
+
+    page.goto(f"{server.url}/plans/{server.demo_plan}/print")
+    sheets = page.locator("section.sheet").count()
+    assert sheets == 1 + len(doc.routes)
+    assert page.locator("header.top").is_visible()
+    page.emulate_media(media="print")
+    assert not page.locator("header.top").is_visible()
+    assert not page.locator("p.no-print").is_visible()
+    assert page.locator("th.sign").count() == len(doc.routes)
+    shot(page, "print-view")
+    pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True, print_background=True)))
+    assert len(pdf.pages) >= sheets
+    for p in pdf.pages:
+        width, height = float(p.mediabox.width), float(p.mediabox.height)
+        assert abs(width - A4_POINTS[0]) < 1 and abs(height - A4_POINTS[1]) < 1
+    # Chromium's PDF maps some ideographs to Kangxi radicals (e.g. U+2F47 for 日); NFKC undoes it.
+    text = unicodedata.normalize("NFKC", pdf.pages[0].extract_text())
+    assert "排班日历" in text
+    page.emulate_media(media="screen")
+
+    page.goto(f"{server.url}/plans/{server.demo_plan}")
+    with page.expect_download(timeout=90_000) as info:
+        # The first download writes the PDF; the click waits for it.
+        page.click(f"a[href='/plans/{server.demo_plan}/download/route_sheets.pdf']", timeout=90_000)
+    download = info.value
+    assert download.suggested_filename == f"plan-{server.demo_plan}-route_sheets.pdf"
+    body = download.path().read_bytes()
+    assert body.startswith(b"%PDF")
+    assert len(PdfReader(io.BytesIO(body)).pages) >= len(doc.routes)
+    assert page_log.js_errors() == []
+    assert page_log.blocked == []
+
+
+def test_district_map_with_the_network_cut_off(
+    page: Page, live_server: LiveServer, shot: Any, page_log: PageLog
+) -> None:
+    """Tests that the district map draws streets, key areas, the layer control and legend with
+    every host but 127.0.0.1 blocked, and that it tries to reach no other host at all."""
+    page.goto(f"{live_server.url}/map")
+    frame = page.frame_locator("iframe.map")
+    frame.locator(".leaflet-map-pane").wait_for(state="attached")
+    frame.locator(".leaflet-overlay-pane path").first.wait_for()
+    assert frame.locator(".leaflet-overlay-pane path").count() > 100
+    assert frame.locator(".leaflet-marker-icon").count() > 10
+    assert frame.locator(".leaflet-control-layers").count() == 1
+    assert frame.locator(".leaflet-control-zoom").count() == 1
+    shot(page, "district-map-offline", full_page=False)
+    assert page_log.blocked == []
+    assert page_log.js_errors() == []
