@@ -292,6 +292,23 @@ def test_validator_fails_a_plan_that_misses_a_set_window(overridden) -> None:
     assert "could reach it" in text
 
 
+def test_validator_needs_no_window_visit_where_the_dose_is_zero(overridden) -> None:
+    """Tests that an area set to dose_minutes 0 needs no visit, not even in its windows."""
+    from planner.validate import check_dose
+
+    doc, ctx, _, _ = overridden
+    routes = tuple(
+        replace(r, stops=tuple(s for s in r.stops if s.area_id != MARKET)) for r in doc.routes
+    )
+    dose = tuple(d for d in doc.dose if d.area_id != MARKET)
+    broken = replace(doc, routes=routes, dose=dose)
+    assert not check_dose(broken, ctx.district, ctx.network).ok
+    areas = ctx.district.key_areas.copy()
+    areas["dose_minutes"] = np.where(areas["id"] == MARKET, 0.0, areas["dose_minutes"])
+    quiet = replace(ctx.district, key_areas=areas)
+    assert check_dose(broken, quiet, ctx.network).ok
+
+
 def test_unknown_boost_id_is_refused_by_make_plan(overridden) -> None:
     """Tests that make_plan refuses a boost for a key area the district does not have."""
     from planner.pipeline import make_plan
