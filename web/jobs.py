@@ -11,13 +11,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from geodata.errors import InputError
-from web.db import Job, Plan, User, new_session, utcnow
+from web.db import Job, Plan, User, db_session, new_session, utcnow
 from web.i18n import translate
 from web.plan_store import PLAN_DATA_DIR, attach_document, plan_dir
 from web.workspace import snapshot
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
     from flask import Flask
     from sqlalchemy.orm import Session
@@ -56,12 +57,15 @@ def check_job_form(form: Mapping[str, str]) -> dict[str, Any]:
     ----------
     form
         Fields ``title`` (optional), ``start`` (YYYY-MM-DD), ``days`` (1 to :data:`MAX_DAYS`),
-        ``seed`` (a whole number >= 0) and ``time_limit`` (seconds per solver stage).
+        ``seed`` (a whole number >= 0), ``time_limit`` (seconds per solver stage) and
+        ``shortfall`` (optional: the id of a ready plan whose check-in shortfall the new plan
+        makes up, see :func:`web.checkin.shortfall`; needs an app context).
 
     Returns
     -------
     dict
-        ``title``, ``start`` (ISO text), ``days``, ``seed``, ``time_limit``.
+        ``title``, ``start`` (ISO text), ``days``, ``seed``, ``time_limit``, ``shortfall_of``
+        (a plan id or None).
 
     Raises
     ------
@@ -94,13 +98,52 @@ def check_job_form(form: Mapping[str, str]) -> dict[str, Any]:
     title = (form.get("title") or "").strip()
     if len(title) > 200:
         raise JobFormError("err_title")
+    shortfall_of = _shortfall_plan((form.get("shortfall") or "").strip())
     return {
         "title": title or f"{start.isoformat()} +{days}",
         "start": start.isoformat(),
         "days": days,
         "seed": seed,
         "time_limit": time_limit,
+        "shortfall_of": shortfall_of,
     }
+
+
+def _shortfall_plan(text: str) -> int | None:
+    """Return the id of the ready plan named by ``text`` (None when empty), or refuse it."""
+    if not text:
+        return None
+    plan = db_session().get(Plan, int(text)) if text.isdigit() else None
+    if plan is None or plan.status != "ready":
+        raise JobFormError("err_shortfall", value=text)
+    return plan.id
+
+
+def shortfall_boost(
+    app: Flask, session: Session, plan_id: int | None, data: str | Path
+) -> dict[str, float] | None:
+    """Return the dose boost that makes up the check-in shortfall of plan ``plan_id``.
+
+    Only key areas of the district bundle ``data`` are boosted: alley segments and areas
+    deleted since are left out. None when ``plan_id`` is None.
+
+    Raises
+    ------
+    JobFormError
+        When the plan is no longer ready.
+    """
+    if not plan_id:
+        return None
+    from web.checkin import shortfall
+    from web.plan_store import load_document
+    from web.workspace import read_key_areas
+
+    row = session.get(Plan, int(plan_id))
+    if row is None or row.status != "ready" or not row.path:
+        raise JobFormError("err_shortfall", value=str(plan_id))
+    known = {str(a) for a in read_key_areas(data)["id"]}
+    boost = shortfall(session, row.id, load_document(app, row))
+    return {area: factor for area, factor in boost.items() if area in known}
 
 
 def submit_job(
@@ -117,6 +160,8 @@ def submit_job(
         created_by_id=user.id if user is not None else None,
     )
     params = {k: settings[k] for k in ("start", "days", "seed", "time_limit")}
+    if settings.get("shortfall_of"):
+        params["shortfall_of"] = int(settings["shortfall_of"])
     job = Job(
         plan=plan,
         params=json.dumps(params),
@@ -146,12 +191,19 @@ def make_plan_for_job(
     seed: int,
     time_limit: float,
     progress: Progress,
+    dose_boost: Mapping[str, float] | None = None,
 ) -> PlanDocument:
     """Run the planning pipeline for a job (:func:`planner.pipeline.make_plan`)."""
     from planner.pipeline import make_plan
 
     return make_plan(
-        district, start=start, days=days, seed=seed, time_limit=time_limit, progress=progress
+        district,
+        start=start,
+        days=days,
+        seed=seed,
+        time_limit=time_limit,
+        progress=progress,
+        dose_boost=dose_boost,
     )
 
 
@@ -203,6 +255,7 @@ def run_job(app: Flask, job_id: int) -> str:
                 raise JobCancelled
             job.plan.data_version = snapshot(app, session, data)
             session.commit()
+            boost = shortfall_boost(app, session, params.get("shortfall_of"), data)
         doc = make_plan_for_job(
             str(data),
             start=date.fromisoformat(params["start"]),
@@ -210,6 +263,7 @@ def run_job(app: Flask, job_id: int) -> str:
             seed=int(params["seed"]),
             time_limit=float(params["time_limit"]),
             progress=progress,
+            **({"dose_boost": boost} if boost else {}),
         )
     except JobCancelled:
         _finish(app, job_id, "cancelled")

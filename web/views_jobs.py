@@ -24,7 +24,14 @@ from web.jobs import MAX_DAYS, JobFormError, check_job_form, request_cancel, sub
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
-DEFAULT_FORM = {"title": "", "start": "", "days": "2", "seed": "0", "time_limit": "2"}
+DEFAULT_FORM = {
+    "title": "",
+    "start": "",
+    "days": "2",
+    "seed": "0",
+    "time_limit": "2",
+    "shortfall": "",
+}
 
 
 def district_id() -> str:

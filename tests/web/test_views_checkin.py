@@ -24,7 +24,7 @@ from geodata import District, write_district
 from planner.plan_doc import read_plan
 from tests.web.conftest import CSRF, WEB_PASSWORD, WEB_ROLES
 from web.checkin import checkpoint_tokens, read_token
-from web.db import CheckIn, new_session
+from web.db import CheckIn, Job, new_session
 from web.plan_store import import_plan
 
 if TYPE_CHECKING:
@@ -307,3 +307,39 @@ def test_ledger_links(app: Flask, client_as) -> None:
     member = client_as(app, "member")
     assert 'href="/ledger"' not in member.get("/plans/").get_data(as_text=True)
     assert "/ledger" not in member.get("/plans/1").get_data(as_text=True)
+
+
+def test_next_plan_makes_up_the_shortfall(
+    make_web_app, data_dir: Path, client_as, clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Tests that the planning form takes "make up the shortfall of plan N", refuses a plan
+    that is not ready, and that the job plans with the missed key areas' dose boosted (only
+    key areas of the district: the fixture's other places are not in the default district)."""
+    from web import jobs as jobs_module
+
+    app = make_web_app(member_groups=("g1",))
+    with new_session(app) as session:
+        import_plan(app, session, data_dir / "plan" / "plan.json", title="Fixture plan")
+    clock(AFTER_ALL)
+    captain = client_as(app, "captain")
+    assert 'name="shortfall"' in captain.get("/jobs/new").get_data(as_text=True)
+    form = {"csrf_token": CSRF, "start": "2026-10-05", "days": "1", "seed": "0"}
+    form["time_limit"] = "2"
+    bad = captain.post("/jobs/new?lang=en", data={**form, "shortfall": "99"})
+    assert bad.status_code == 400
+    assert "Plan '99' is not a ready plan" in unescape(bad.get_data(as_text=True))
+    response = captain.post("/jobs/new", data={**form, "shortfall": "1"})
+    assert response.status_code == 302
+    with new_session(app) as session:
+        job = session.scalars(select(Job).order_by(Job.id.desc())).first()
+        assert json.loads(job.params)["shortfall_of"] == 1
+        job_id = job.id
+    seen: dict[str, object] = {}
+
+    def fake_make_plan(district, *, start, days, seed, time_limit, progress, dose_boost=None):
+        seen["boost"] = dose_boost
+        raise jobs_module.JobCancelled
+
+    monkeypatch.setattr(jobs_module, "make_plan_for_job", fake_make_plan)
+    assert jobs_module.run_job(app, job_id) == "cancelled"
+    assert seen["boost"] == {"osm-n4745751722": 2.0}

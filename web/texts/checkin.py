@@ -94,6 +94,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "您已在此签到点签到过，无需重复签到。",
         "You have already signed in at this checkpoint.",
     ),
+    # Planning form: make up a plan's shortfall
+    "field_shortfall": (
+        "补足方案 N 的漏签（可选，填方案编号）",
+        "Make up the shortfall of plan N (optional: the plan's number)",
+    ),
+    "err_shortfall": (
+        "方案“{value}”不存在或尚未生成，无法补足其漏签。",
+        "Plan {value!r} is not a ready plan whose shortfall can be made up.",
+    ),
     # Print view
     "ci_codes": ("扫码签到", "Scan to sign in"),
     "ci_codes_hint": (
