@@ -244,6 +244,7 @@ def test_every_endpoint_for_every_role(app) -> None:
         for role in WEB_ROLES:
             response = client.open(path, method=method, headers=headers[role], **kwargs)
             where = f"{method} {path} as {role}: {response.get_data(as_text=True)[:200]}"
+            response.close()
             assert response.status_code < 500, where
             if role in allowed:
                 assert response.status_code not in (401, 403), where
