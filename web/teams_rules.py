@@ -326,6 +326,7 @@ def _aot_remove(container: Container | Table, key: str, index: int) -> None:
     if len(aot) == 1:
         target = container.value if isinstance(container, Table) else container
         slot = target._map[tomlkit.key(key)]  # private: keeps the comments in place
+        slot = slot if isinstance(slot, int) else max(slot)
         del target[key]
         text = "".join(item.as_string() for item in tail)
         if text:
@@ -351,9 +352,10 @@ def _set(table: Any, key: str, value: Any) -> None:
         return
     item = _value(value)
     if key in container:
-        old = container.item(key)
-        for attr in ("indent", "comment_ws", "comment", "trail"):
-            setattr(item.trivia, attr, getattr(old.trivia, attr))
+        trivia = getattr(container.item(key), "trivia", None)
+        if trivia is not None:
+            for attr in ("indent", "comment_ws", "comment", "trail"):
+                setattr(item.trivia, attr, getattr(trivia, attr))
         container[key] = item
         return
     if "\n" not in item.trivia.trail:
@@ -955,7 +957,7 @@ def remove_leave(
         have = [leave_key(item) for item in entries]
         for key in keys:
             if key not in have:
-                raise TeamsError("tr_err_unknown_leave", key=key)
+                raise TeamsError("tr_err_unknown_leave", entry=key)
         for i in sorted({have.index(k) for k in keys}, reverse=True):
             _aot_remove(doc, "leave", i)
         return "rules: removed leave " + ", ".join(keys)

@@ -99,7 +99,7 @@ TEAMS_OPS: dict[str, Op] = {
 
 LEAVE_OPS: dict[str, Op] = {
     "add_leave": lambda a, s, f, u: tr.add_leave(a, s, _leave_fields(f), user_id=u),
-    "remove_leave": lambda a, s, f, u: tr.remove_leave(a, s, f.getlist("key"), user_id=u),
+    "remove_leave": lambda a, s, f, u: tr.remove_leave(a, s, _keys(f), user_id=u),
 }
 """Operations of the leave calendar."""
 
@@ -121,6 +121,13 @@ RULES_OPS: dict[str, Op] = {
 def _only(form: Mapping[str, Any], *keys: str) -> dict[str, Any]:
     """Return the fields of ``form`` among ``keys`` (absent ones stay absent)."""
     return {k: form[k] for k in keys if k in form}
+
+
+def _keys(form: Mapping[str, Any]) -> list[str]:
+    """Return every ``key`` field of a form (a page may remove several leave entries at once)."""
+    getlist = getattr(form, "getlist", None)
+    keys = getlist("key") if getlist is not None else [form.get("key", "")]
+    return [str(k) for k in keys if k]
 
 
 def _leave_fields(form: Mapping[str, Any]) -> dict[str, Any]:
@@ -182,7 +189,7 @@ def _changed_dates(op: str, form: Mapping[str, Any]) -> tuple[dt.date | None, dt
     if op == "add_leave":
         texts = [str(form.get("from", "")), str(form.get("to") or form.get("from", ""))]
     elif op == "remove_leave":
-        for key in form.getlist("key") if hasattr(form, "getlist") else []:
+        for key in _keys(form):
             texts += key.split("|")[1:]
     elif op in ("add_surge_date", "remove_surge_date"):
         texts = [str(form.get("date", ""))]

@@ -296,6 +296,11 @@ REFUSALS: list[tuple[str, Callable[[Flask], tuple[Callable[..., Any], tuple[Any,
         r"^leave\.from must be a date like 2026-12-07, not '20\.12\.2026'\.$",
     ),
     (
+        "unknown leave entry",
+        lambda app: (tr.remove_leave, (["B2|2026-12-14|2026-12-15"],)),
+        r"^There is no leave entry 'B2\|2026-12-14\|2026-12-15'\.$",
+    ),
+    (
         "overlapping shift templates",
         lambda app: (tr.set_shift, ({"id": "D", "start": "07:00", "end": "19:00"},)),
         r"^rules\.toml line \d+: shifts templates 'D' and 'N' overlap in time",

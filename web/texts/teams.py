@@ -203,7 +203,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "leave：{member} 在 {first} 至 {last} 已有请假，与新请假重叠。",
         "leave of {member!r} overlaps the leave already entered from {first} to {last}.",
     ),
-    "tr_err_unknown_leave": ("没有请假记录 {key}。", "There is no leave entry {key!r}."),
+    "tr_err_unknown_leave": ("没有请假记录 {entry}。", "There is no leave entry {entry!r}."),
     "tr_err_unknown_shift": ("没有班次 {shift}。", "There is no shift template {shift!r}."),
     "tr_err_shift_used": (
         "班次 {shift} 仍被 {fields} 引用，请先修改这些规则。",
