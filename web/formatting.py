@@ -1,0 +1,187 @@
+"""Dates, times and numbers written for the page's language, as Jinja filters (Babel/CLDR)."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, time, tzinfo
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.numbers import format_decimal, format_percent
+from flask import current_app, g, has_request_context
+
+from web.i18n import DEFAULT_LANG, current_lang
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
+"""Babel locale of each page language (the patterns below fix the order: day before month)."""
+
+PATTERNS: dict[str, tuple[str, str]] = {
+    # name: (Chinese, English) CLDR patterns
+    "date_long": ("y年M月d日 EEEE", "EEE d MMM y"),
+    "date_short": ("M月d日 EEE", "EEE d MMM"),
+    "datetime": ("y年M月d日 HH:mm", "d MMM y, HH:mm"),
+    "time": ("HH:mm", "HH:mm"),
+}
+"""How each filter writes a date or time: 2026年12月7日 星期一 / Mon 7 Dec 2026, and so on."""
+
+
+def _lang(lang: str | None) -> str:
+    if lang in LOCALES:
+        return lang  # type: ignore[return-value]
+    return current_lang() if has_request_context() else DEFAULT_LANG
+
+
+def _pattern(name: str, lang: str) -> str:
+    zh, en = PATTERNS[name]
+    return zh if lang == "zh" else en
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return date.fromisoformat(value.strip()[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def _as_datetime(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and value.strip():
+        try:
+            return datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def display_zone() -> tzinfo:
+    """Return the time zone in which the app shows moments (created, started, ...).
+
+    The ``TIME_ZONE`` setting, else the working district's ``time_zone``, else UTC.
+    """
+    cached = g.get("_patrol_zone") if has_request_context() else None
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    name = current_app.config.get("TIME_ZONE")
+    if not name:
+        from web.plan_store import get_district
+
+        try:
+            name = (get_district(current_app).manifest or {}).get("time_zone")
+        except (OSError, ValueError):  # a page still renders when its district cannot load
+            name = None
+    try:
+        zone: tzinfo = ZoneInfo(str(name)) if name else UTC
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = UTC
+    if has_request_context():
+        g._patrol_zone = zone
+    return zone
+
+
+def date_long(value: Any, lang: str | None = None) -> str:
+    """Return a date in full: 2026年12月7日 星期一 (zh), Mon 7 Dec 2026 (en).
+
+    ``value`` is a date, a datetime or ISO text (``"2026-12-07"``); anything else is returned
+    as text unchanged.
+    """
+    day = _as_date(value)
+    if day is None:
+        return "" if value is None else str(value)
+    lang = _lang(lang)
+    return format_date(day, _pattern("date_long", lang), locale=LOCALES[lang])
+
+
+def date_short(value: Any, lang: str | None = None) -> str:
+    """Return a date without its year: 12月7日 周一 (zh), Mon 7 Dec (en)."""
+    day = _as_date(value)
+    if day is None:
+        return "" if value is None else str(value)
+    lang = _lang(lang)
+    return format_date(day, _pattern("date_short", lang), locale=LOCALES[lang])
+
+
+def date_time(value: Any, lang: str | None = None, zone: tzinfo | None = None) -> str:
+    """Return a moment with its date: 2026年12月7日 14:05 (zh), 7 Dec 2026, 14:05 (en).
+
+    A moment with a time zone is shown in ``zone`` (default :func:`display_zone`); a naive
+    one is taken as UTC, as the database stores moments.
+    """
+    moment = _as_datetime(value)
+    if moment is None:
+        return "" if value is None else str(value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    lang = _lang(lang)
+    target = zone or display_zone()
+    return format_datetime(moment, _pattern("datetime", lang), tzinfo=target, locale=LOCALES[lang])
+
+
+def clock(value: Any, lang: str | None = None) -> str:
+    """Return the time of day of a time, a datetime or ISO text, in its own offset: 08:40."""
+    if isinstance(value, time):
+        moment: Any = value
+    else:
+        moment = _as_datetime(value)
+        if moment is None:
+            return "" if value is None else str(value)
+        moment = moment.timetz()
+    lang = _lang(lang)
+    return format_time(moment, _pattern("time", lang), locale=LOCALES[lang])
+
+
+def number(value: Any, digits: int | None = None, lang: str | None = None) -> str:
+    """Return a number with the locale's separators: 12,345.7; ``digits`` fixes the decimals.
+
+    Numeric text (``"3.5"``) is read as a number; empty values give "" and other text is
+    returned unchanged.
+    """
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        try:
+            value = float(value)
+        except ValueError:
+            return value
+    if isinstance(value, float) and not math.isfinite(value):
+        return "—"
+    lang = _lang(lang)
+    if digits is None:
+        return format_decimal(value, locale=LOCALES[lang])
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=LOCALES[lang])
+
+
+def percent(value: Any, digits: int = 0, lang: str | None = None) -> str:
+    """Return a share (0.5) as a percentage in the locale's style: 50%."""
+    if value is None or value == "":
+        return ""
+    lang = _lang(lang)
+    pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
+    return format_percent(float(value), format=pattern, locale=LOCALES[lang])
+
+
+FILTERS = {
+    "date_long": date_long,
+    "date_short": date_short,
+    "datetime": date_time,
+    "clock": clock,
+    "number": number,
+    "percent": percent,
+}
+"""The Jinja filters, by name: ``{{ plan.start|date_long }}``, ``{{ km|number(1) }}``."""
+
+
+def init_formatting(app: Flask) -> None:
+    """Register the locale formatting filters of :data:`FILTERS` with the app's templates."""
+    app.jinja_env.filters.update(FILTERS)
