@@ -205,27 +205,68 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
-def init_db(app: Flask) -> Engine:
-    """Create the engine of ``app``, create missing tables and close sessions after requests.
+def _auto_upgrade(app: Flask) -> bool:
+    """Return whether :func:`init_db` migrates: ``DATABASE_UPGRADE``, else the environment."""
+    import os
 
-    Tables are made with ``metadata.create_all``: new tables appear, changed columns of existing
-    tables are not migrated.
+    from web.migrations import DatabaseSetupError
+
+    value = app.config.get("DATABASE_UPGRADE")
+    if value is None:
+        value = os.environ.get("PATROL_DATABASE_UPGRADE", "1")
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    msg = f"DATABASE_UPGRADE must be on or off (1/0, true/false, yes/no), not {value!r}."
+    raise DatabaseSetupError(msg)
+
+
+def init_db(app: Flask) -> Engine:
+    """Create the engine of ``app``, migrate its schema and close sessions after requests.
+
+    The schema is brought to the newest migration (:mod:`web.migrations`), unless the setting
+    ``DATABASE_UPGRADE`` (or the environment variable ``PATROL_DATABASE_UPGRADE``) is off, in
+    which case operators run ``patrol db upgrade`` themselves. A database made before
+    migrations (by ``metadata.create_all``) is stamped with the revision it matches first.
 
     Parameters
     ----------
     app
-        The application; the engine is kept in ``app.extensions["patrol_db"]``.
+        The application; the engine is kept in ``app.extensions["patrol_db"]`` and what the
+        migration did in ``app.extensions["patrol_db_migration"]`` (None when not run).
 
     Returns
     -------
     sqlalchemy.engine.Engine
+
+    Raises
+    ------
+    web.migrations.DatabaseSetupError
+        If the URL is unusable or the database cannot be opened or migrated.
     """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    from web.migrations import DatabaseSetupError, upgrade_database
+
     url = database_url(app)
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    try:
+        engine = create_engine(url, future=True, pool_pre_ping=True)
+    except (ArgumentError, ImportError) as exc:
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = url.partition("://")[0] + "://..."
+        msg = f"The database URL {shown} cannot be used: {str(exc).splitlines()[0]}."
+        raise DatabaseSetupError(msg) from exc
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    Base.metadata.create_all(engine)
     app.extensions["patrol_db"] = engine
+    app.extensions["patrol_db_migration"] = upgrade_database(engine) if _auto_upgrade(app) else None
 
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:

@@ -35,3 +35,7 @@ COMMANDS.extend([_plan, _demo, _validate, _replan])
 from web.commands.users import users as _users  # noqa: E402
 
 COMMANDS.append(_users)
+
+from web.commands.db import db as _db  # noqa: E402
+
+COMMANDS.append(_db)

@@ -1,0 +1,1 @@
+"""Migration scripts of the web app's database, one per revision, oldest first."""
