@@ -54,6 +54,9 @@ IDENT_RE = re.compile(r"^[A-Za-z0-9_\-]{1,20}$")
 MAX_TEXT = 200
 """Most characters of a name, reason or phone number."""
 
+MAX_FILE = 1_000_000
+"""Most characters of a whole file given to the raw editor."""
+
 REST_FIELDS = {
     "min_rest_hours": "hours",
     "rest_after_night_hours": "hours",
@@ -149,8 +152,9 @@ def teams_data(app: Flask) -> dict[str, Any]:
                 "members": ids,
             }
         )
+        inline = {_member_id(m): m for m in g.get("members", []) if isinstance(m, dict)}
         for mid in ids:
-            m = details.get(mid, {})
+            m = details.get(mid) or inline.get(mid, {})
             members.append(
                 {
                     "id": mid,
@@ -436,6 +440,8 @@ def replace_raw(
     """
     if kind not in KINDS:
         raise TeamsError("tr_err_kind", kind=kind)
+    if len(text) > MAX_FILE:
+        raise TeamsError("tr_err_too_long", field=workspace.TEXT_FILES[kind], n=MAX_FILE)
     text = text.replace("\r\n", "\n")
     if text and not text.endswith("\n"):
         text += "\n"
@@ -681,9 +687,15 @@ def add_member(
         group = doc["groups"][gi]
         if "members" not in group:
             group["members"] = tomlkit.array()
-        inline = any(isinstance(m, dict) for m in group["members"])
-        group["members"].append(_value({"id": mid, "name": values["name"]}) if inline else mid)
-        if "members" in doc or not inline:
+        # A file with [[members]] (or no members yet) gets the details there; a file that
+        # lists its members only inside the groups gets them inline, as its others are.
+        details = bool(doc.get("members")) or not known
+        inline = not details or any(isinstance(m, dict) for m in group["members"])
+        short = {"id": mid, "name": values["name"]}
+        if not details and values["role"] != "member":
+            short["role"] = values["role"]
+        group["members"].append(_value(short) if inline else mid)
+        if details:
             pairs = {"id": mid, "name": values["name"], "group": gid, "role": values["role"]}
             pairs.update({"phone": values["phone"], "licences": []})
             _aot_append(doc, "members", pairs)

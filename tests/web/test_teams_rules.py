@@ -256,6 +256,21 @@ def test_each_operation_changes_the_file_and_keeps_its_comments(
                 assert line.split("  # ", 1)[1] in after
 
 
+def test_a_member_joins_a_team_file_without_member_tables(app: Flask) -> None:
+    """Tests that a teams.toml listing members only inside its groups gets the new one inline."""
+    groups = [
+        f'[[groups]]\nid = "{g}"\nmembers = ["{g}1", "{g}2", "{g}3", "{g}4"]\n' for g in "ABCD"
+    ]
+    text = "# Four groups, members listed in place.\n" + "\n".join(groups)
+    run(app, tr.replace_raw, "teams", text)
+    run(app, tr.add_member, {"id": "A5", "name": "张三", "group": "A"})
+    after = read_text(app, "teams.toml")
+    assert 'members = ["A1", "A2", "A3", "A4", { id = "A5", name = "张三" }]' in after
+    assert "[[members]]" not in after and after.startswith("# Four groups")
+    member = next(m for m in tr.teams_data(app)["members"] if m["id"] == "A5")
+    assert (member["group"], member["name"]) == ("A", "张三")
+
+
 def test_a_new_leave_goes_before_the_next_sections_comment(app: Flask) -> None:
     """Tests that an added [[leave]] follows the last one, not the comment of [[pins]]."""
     run(app, tr.add_leave, {"member": "C2", "from": "2026-12-20", "reason": "sick"})
