@@ -1,13 +1,4 @@
-"""Schema migrations of the web app's database (Alembic), run from code without alembic.ini.
-
-The migration scripts live in ``versions/`` beside this module and ship with the package.
-:func:`upgrade_database` brings a database to the newest revision under a lock, so that two
-processes starting at once migrate it once: SQLite takes its write lock (``BEGIN IMMEDIATE``)
-and PostgreSQL a transaction-scoped advisory lock before the current revision is even read,
-and every step runs in that one transaction on that one connection. A database made before
-migrations existed (tables made by ``metadata.create_all``, no ``alembic_version`` table) is
-first stamped with the revision its tables match, then upgraded; its rows are kept.
-"""
+"""Schema migrations of the web app's database (Alembic), run from code without alembic.ini."""
 
 from __future__ import annotations
 
@@ -135,6 +126,16 @@ def current_revision(engine: Engine) -> str | None:
 
 def upgrade_database(engine: Engine, revision: str = "head") -> Migration:
     """Bring the database of ``engine`` to ``revision`` (default: the newest).
+
+    The migration scripts live in ``versions/`` beside this module and ship with the package.
+    Every step runs on one connection, in one transaction, under a lock taken before the
+    current revision is read, so that processes starting at once migrate the database once:
+    SQLite's write lock (``BEGIN IMMEDIATE``, waiting up to the busy timeout) or a
+    PostgreSQL transaction-scoped advisory lock. A database made before migrations (tables
+    made by ``metadata.create_all``, no ``alembic_version`` table) is first stamped with the
+    revision its tables match, then upgraded; its rows are kept. New revisions:
+    ``alembic.command.revision(alembic_config(url=URL), message=..., autogenerate=True)``
+    against a database at head, then review the script.
 
     Parameters
     ----------
