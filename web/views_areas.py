@@ -217,11 +217,41 @@ class EditableAreas(MacroElement):
 
     _template = Template(
         """
+        {% macro header(this, kwargs) %}
+        <style>
+          /* Small edit handles, also on touch screens: the district has hundreds of areas. */
+          .leaflet-editing-icon { width: 10px !important; height: 10px !important;
+            margin-left: -5px !important; margin-top: -5px !important; border-radius: 2px; }
+        </style>
+        {% endmacro %}
         {% macro script(this, kwargs) %}
         (function () {
           var map = {{ this._parent.get_name() }};
           var group = {{ this.group.get_name() }};
           var colours = {{ this.colours|tojson }};
+          {%- if this.lang == "zh" %}
+          (function (d) {
+            var b = d.draw.toolbar.buttons, a = d.draw.toolbar.actions, h = d.draw.handlers;
+            b.polygon = "画多边形"; b.rectangle = "画矩形"; b.marker = "放置点";
+            a.title = "取消绘制"; a.text = "取消";
+            d.draw.toolbar.finish = {title: "完成绘制", text: "完成"};
+            d.draw.toolbar.undo = {title: "删除最后一个点", text: "删除最后一点"};
+            h.marker.tooltip.start = "点击地图放置点";
+            h.polygon.tooltip = {start: "点击开始画形状", cont: "点击继续画形状",
+              end: "点击第一个点闭合形状"};
+            h.rectangle.tooltip.start = "按住并拖动画矩形";
+            h.simpleshape.tooltip.end = "松开鼠标完成";
+            var e = d.edit.toolbar;
+            e.actions.save = {title: "保存修改", text: "保存"};
+            e.actions.cancel = {title: "取消编辑，放弃所有修改", text: "取消"};
+            e.actions.clearAll = {title: "清除所有图层", text: "全部清除"};
+            e.buttons = {edit: "移动或修改形状", editDisabled: "没有可编辑的部位",
+              remove: "删除部位", removeDisabled: "没有可删除的部位"};
+            d.edit.handlers.edit.tooltip = {text: "拖动控制点或标记进行修改",
+              subtext: "点“取消”放弃修改"};
+            d.edit.handlers.remove.tooltip = {text: "点击要删除的部位"};
+          })(L.drawLocal);
+          {%- endif %}
           function colour(f) { return colours[f.properties.category] || "#555555"; }
           L.geoJSON({{ this.data|tojson }}, {
             pointToLayer: function (f, latlng) {
@@ -267,12 +297,19 @@ class EditableAreas(MacroElement):
         """
     )
 
-    def __init__(self, group: folium.FeatureGroup, data: dict[str, Any], colours: dict[str, str]):
+    def __init__(
+        self,
+        group: folium.FeatureGroup,
+        data: dict[str, Any],
+        colours: dict[str, str],
+        lang: str = "zh",
+    ) -> None:
         super().__init__()
         self._name = "EditableAreas"
         self.group = group
         self.data = data
         self.colours = colours
+        self.lang = lang
 
 
 def editor_map(district: Any, lang: str) -> folium.Map:
@@ -285,7 +322,7 @@ def editor_map(district: Any, lang: str) -> folium.Map:
     group = folium.FeatureGroup(name=translate("areas_title", lang), control=False)
     group.add_to(m)
     colours = {key: category_style(key).colour for key in CATEGORIES}
-    EditableAreas(group, service.area_collection(district), colours).add_to(m)
+    EditableAreas(group, service.area_collection(district), colours, lang).add_to(m)
     Draw(
         feature_group=group,
         show_geometry_on_click=False,
