@@ -226,6 +226,10 @@ def matrix(area_id: str, route_id: str) -> list[tuple[str, str, Any, str | None]
         ("POST", "/api/v1/checkins", {"token": "x"}, "check_in"),
         ("GET", "/api/v1/plans/1/checkins", None, "view_ledger"),
         ("GET", "/api/v1/plans/1/ledger", None, "view_ledger"),
+        ("GET", "/api/v1/edits", None, "view_audit"),
+        ("POST", "/api/v1/edits/999/undo", None, "view_audit"),
+        ("GET", "/api/v1/hotspots", None, "edit_areas"),
+        ("PUT", "/api/v1/hotspots/nowhere", {"weight": -1}, "edit_areas"),
     ]
 
 
@@ -419,6 +423,45 @@ def test_key_area_add_update_delete_and_bad_bodies(app) -> None:
     with new_session(app) as session:
         kinds = [(e.kind, e.action) for e in session.scalars(select(Edit).order_by(Edit.id))]
     assert kinds == [("area", "add"), ("area", "update"), ("area", "delete")]
+    # The audit log and undo: a captain may read it but not undo key-area edits.
+    log = client.get("/api/v1/edits?kind=area&details=true", headers=headers).get_json()
+    assert [e["id"] for e in log["items"]] == [3, 2, 1] and log["data_version"] == 3
+    assert log["items"][0]["before"]["id"] == area_id and log["items"][0]["after"] is None
+    assert_error(client.post("/api/v1/edits/3/undo", headers=bearer(app, "captain")), 403)
+    undone = client.post("/api/v1/edits/3/undo", headers=headers)
+    assert undone.status_code == 200 and undone.get_json()["edit"]["undo_of"] == 3
+    assert client.get(f"/api/v1/areas/{area_id}", headers=headers).status_code == 200
+    assert_error(client.post("/api/v1/edits/3/undo", headers=headers), 409, "edit_id")
+    assert_error(client.post("/api/v1/edits/1/undo", headers=headers), 409, "edit_id")
+    assert_error(client.get("/api/v1/edits?kind=secret", headers=headers), 422, "kind")
+
+
+def test_hotspot_pins_and_weights(app) -> None:
+    """Tests that a planner pins and weights a key area as a hotspot, that a bad weight or an
+    unknown place is refused, and that clearing the override removes it."""
+    client = app.test_client()
+    headers = bearer(app, "planner")
+    area_id = client.get("/api/v1/areas", headers=headers).get_json()["features"][0]["id"]
+    before = client.get("/api/v1/hotspots", headers=headers).get_json()
+    assert_error(
+        client.put("/api/v1/hotspots/nowhere", json={"pin": True}, headers=headers), 404, "place_id"
+    )
+    assert_error(
+        client.put(f"/api/v1/hotspots/{area_id}", json={"weight": 101}, headers=headers),
+        422,
+        "weight",
+    )
+    assert count(app, Edit) == 0
+    set_ = client.put(
+        f"/api/v1/hotspots/{area_id}",
+        json={"pin": True, "weight": 2.5, "note": "API"},
+        headers=headers,
+    )
+    assert set_.status_code == 200, set_.get_data(as_text=True)
+    mine = [h for h in set_.get_json()["hotspots"] if h["id"] == area_id]
+    assert mine == [{"id": area_id, "pin": True, "weight": 2.5, "note": "API"}]
+    cleared = client.put(f"/api/v1/hotspots/{area_id}", json={}, headers=headers).get_json()
+    assert cleared["hotspots"] == before and cleared["edit_id"] == 2
 
 
 def test_area_import_preview_and_incident_import(app) -> None:

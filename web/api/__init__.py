@@ -27,9 +27,18 @@ class PatrolApi(Api):  # type: ignore[misc]
 
 
 def _blueprints() -> list[Any]:
-    from web.api import areas, checkins, district, jobs, plans, teams_rules, tokens
+    from web.api import areas, checkins, district, edits, jobs, plans, teams_rules, tokens
 
-    return [tokens.bp, district.bp, areas.bp, plans.bp, jobs.bp, teams_rules.bp, checkins.bp]
+    return [
+        tokens.bp,
+        district.bp,
+        areas.bp,
+        plans.bp,
+        jobs.bp,
+        teams_rules.bp,
+        checkins.bp,
+        edits.bp,
+    ]
 
 
 def init_api(app: Flask) -> PatrolApi:

@@ -335,3 +335,64 @@ def incident_import(query: dict[str, bool], body: dict[str, Any]) -> dict[str, A
         "edit_id": edit.id if edit is not None else None,
         "imported": not query["preview"],
     }
+
+
+class HotspotSchema(ma.Schema):
+    """A place's hotspot override: pinned as a hotspot, a weight on its risk, a note."""
+
+    id = ma.fields.String()
+    pin = ma.fields.Boolean()
+    weight = ma.fields.Float()
+    note = ma.fields.String()
+
+
+class HotspotFieldsSchema(ma.Schema):
+    """A new override of a place (pin false, weight 1 and no note remove it)."""
+
+    pin = ma.fields.Boolean(load_default=False)
+    weight = ma.fields.Float(
+        load_default=1.0, validate=ma.validate.Range(min=0, max=areas.MAX_WEIGHT)
+    )
+    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=areas.MAX_NOTE))
+
+
+class HotspotEditSchema(ma.Schema):
+    """The working overrides after an edit, and the audit record's id."""
+
+    hotspots = ma.fields.List(ma.fields.Nested(HotspotSchema))
+    edit_id = ma.fields.Integer(allow_none=True, metadata={"description": "None: unchanged."})
+
+
+@bp.route("/hotspots", methods=["GET"])
+@bp.needs("edit_areas")
+@bp.response(200, HotspotSchema(many=True))
+def hotspot_list() -> list[dict[str, Any]]:
+    """List the working hotspot overrides (pins and weights of key areas and streets)."""
+    return areas.hotspot_overrides(current_app)
+
+
+@bp.route("/hotspots/<place_id>", methods=["PUT"])
+@bp.needs("edit_areas")
+@bp.arguments(HotspotFieldsSchema)
+@bp.response(200, HotspotEditSchema)
+def hotspot_set(body: dict[str, Any], place_id: str) -> dict[str, Any]:
+    """Pin or weight a place (a key area or street id) as a hotspot; undoable."""
+    try:
+        edit = areas.set_hotspot(
+            current_app,
+            db_session(),
+            place_id,
+            pin=body["pin"],
+            weight=body["weight"],
+            note=body["note"],
+            user_id=_user_id(),
+        )
+    except InputError as exc:
+        key = getattr(exc, "key", None)
+        if key == "hotspot_err_place":
+            refuse(404, str(exc), "place_id")
+        refuse_area(exc, {"hotspot_err_weight": "weight", "hotspot_err_note": "note"}.get(str(key)))
+    return {
+        "hotspots": areas.hotspot_overrides(current_app),
+        "edit_id": edit.id if edit is not None else None,
+    }
