@@ -86,6 +86,11 @@ def test_openapi_document_validates_and_lists_every_endpoint(app) -> None:
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
             rules |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
     assert documented == rules
+    page = app.test_client().get("/api/v1/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    text = page.get_data(as_text=True)
+    assert "<script" not in text and "http://" not in text and "https://" not in text
+    assert all(path in text for _m, path in rules)
     for path, ops in doc["paths"].items():
         for method, op in ops.items():
             if method == "parameters":

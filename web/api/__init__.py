@@ -72,6 +72,9 @@ def init_api(app: Flask) -> PatrolApi:
     blueprints = _blueprints()
     for bp in blueprints:
         api.register_blueprint(bp)
+    from web.api.docs import bp as docs_bp
+
+    app.register_blueprint(docs_bp)
     app.before_request(load_api_user)
     init_errors(app)
     app.extensions["patrol_api"] = api

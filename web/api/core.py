@@ -220,7 +220,7 @@ def user_of_token(app: Flask, token: str) -> User:
         401 when the token is forged or damaged, has expired, or its user is gone or has a
         new password since.
     """
-    max_age = token_lifetime(app).total_seconds()
+    max_age = int(token_lifetime(app).total_seconds())
     try:
         data = _serializer(app).loads(token, max_age=max_age)
     except SignatureExpired:

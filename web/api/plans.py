@@ -179,12 +179,8 @@ def plan_detail(plan_id: int) -> dict[str, Any]:
     """Return a ready plan: summary, roster, routes (members: their groups'), coverage, files."""
     row, doc = ready_plan(plan_id)
     data = doc.to_dict()
-    summary = {
-        k: data[k]
-        for k in ("plan_id", "district", "start", "days", "seed", "created_at", "stages")
-        if k in data
-    }
-    summary["validation"] = data.get("validation", [])
+    keys = ("plan_id", "district", "start", "days", "seed", "created_at", "stages", "validation")
+    summary: dict[str, Any] = {k: data[k] for k in keys if k in data}
     return {
         "plan": plan_row(row),
         "summary": summary,
