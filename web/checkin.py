@@ -396,6 +396,7 @@ def find_checkpoint(
         raise CheckInError(
             "expired",
             f"The check-in code has expired: its shift ended more than {_hours(GRACE)} ago.",
+            hours=f"{GRACE.total_seconds() / 3600:g}",
         )
     if plan_id is not None and int(plan_id) != data.plan_id:
         raise CheckInError(
@@ -440,6 +441,7 @@ def find_checkpoint(
             f"The check-in code is valid from {_hours(EARLY)} before its shift, "
             f"which starts at {start:%Y-%m-%d %H:%M}.",
             start=f"{start:%Y-%m-%d %H:%M}",
+            hours=f"{EARLY.total_seconds() / 3600:g}",
         )
     labels = route.stop_labels()
     point = Checkpoint(

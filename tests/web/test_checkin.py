@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from planner.plan_doc import read_plan
 from web.checkin import (
     GRACE,
+    REASONS,
     CheckInError,
     check_in,
     checkpoint_tokens,
@@ -94,6 +95,25 @@ def _refused(app: Flask, token: str, reason: str, **kw) -> CheckInError:
     assert str(info.value).endswith("."), "one plain sentence"
     assert _count(app) == before, "a refused check-in stores nothing"
     return info.value
+
+
+def test_every_reason_has_a_sentence_in_both_languages(app: Flask, doc) -> None:
+    """Tests that each reason code has its Chinese and English page text, filled with the
+    values the refusal carries."""
+    from web.i18n import MESSAGES, translate
+
+    for reason in REASONS:
+        zh, en = MESSAGES[f"ci_err_{reason}"]
+        assert zh and en and zh != en
+    token = _token(app, doc, 0, 1)
+    err = _refused(app, token, "not_yet", now=datetime(2026, 9, 30, 6, 0, tzinfo=CST))
+    assert translate("ci_err_not_yet", "en", **err.values) == (
+        "The check-in code is not valid yet: sign in from 1 h before the shift (2026-09-30 08:00)."
+    )
+    err = _refused(app, token, "expired", now=datetime(2026, 10, 1, 9, 0, tzinfo=CST))
+    assert (
+        translate("ci_err_expired", "zh", **err.values) == "签到码已过期：该班次已结束超过 2 小时。"
+    )
 
 
 def test_tokens_one_per_stop_and_stable(app: Flask, doc) -> None:

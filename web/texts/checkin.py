@@ -57,12 +57,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The check-in code is not one this app signed; scan the printed code again.",
     ),
     "ci_err_expired": (
-        "签到码已过期：该班次已结束超过两小时。",
-        "The check-in code has expired: its shift ended more than two hours ago.",
+        "签到码已过期：该班次已结束超过 {hours} 小时。",
+        "The check-in code has expired: its shift ended more than {hours} h ago.",
     ),
     "ci_err_not_yet": (
-        "签到码尚未生效：班次开始前一小时起可签到（班次开始 {start}）。",
-        "The check-in code is not valid yet: sign in from one hour before the shift ({start}).",
+        "签到码尚未生效：班次开始前 {hours} 小时起可签到（班次开始 {start}）。",
+        "The check-in code is not valid yet: sign in from {hours} h before the shift ({start}).",
     ),
     "ci_err_other_plan": (
         "签到码属于其他方案（方案 {plan}），与当前方案不符。",
