@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import itertools
 import json
 import math
 import re
@@ -21,6 +20,7 @@ from shapely.geometry import mapping, shape
 
 from geodata.categories import CATEGORIES, default_priority
 from geodata.errors import InputError
+from geodata.windows import MAX_DOSE_MINUTES as WINDOWS_MAX_DOSE
 from web.workspace import (
     Change,
     WorkspaceError,
@@ -53,8 +53,8 @@ COORD_DECIMALS = 7
 """Decimal places kept of drawn or imported coordinates (about 1 cm)."""
 
 MAX_NAME = 100
-MAX_DOSE_MINUTES = 720.0
-"""Largest dose per shift in minutes (a twelve-hour shift)."""
+MAX_DOSE_MINUTES = WINDOWS_MAX_DOSE
+"""Largest dose per shift in minutes (as the bundle allows: a whole day)."""
 
 MAX_WEIGHT = 100.0
 """Largest hotspot weight (risk multiplier)."""
@@ -65,7 +65,6 @@ ID_PREFIX = "web-"
 """Prefix of the ids of areas added in the web app (``web-1``, ``web-2``, ...)."""
 
 ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,60}$")
-WINDOW_RE = re.compile(r"^(\d{2}):(\d{2})-(\d{2}):(\d{2})$")
 
 HOTSPOTS_FILE = "hotspots.toml"
 INCIDENTS_FILE = "incidents.csv"
@@ -242,33 +241,23 @@ def check_geometry(value: Any) -> dict[str, Any]:
 def check_windows(value: Any) -> str:
     """Return time windows as ``"HH:MM-HH:MM;..."`` (sorted, no spaces); "" for none.
 
+    The rules are the bundle's (:func:`geodata.windows.parse_windows`): items joined by
+    ``;``, a window whose end is before its start crosses midnight, no overlaps.
+
     Raises
     ------
     AreaError
-        For an item that is not ``HH:MM-HH:MM`` with the start before the end, or windows
-        that overlap.
+        Naming the windows and what is wrong with them.
     """
+    from geodata.windows import AreaValueError, format_windows, parse_windows
+
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
     text = str(value).strip()
-    if not text:
-        return ""
-    spans: list[tuple[int, int, str]] = []
-    for raw in text.split(";"):
-        item = raw.strip().replace(" ", "")
-        found = WINDOW_RE.match(item)
-        if not found:
-            raise AreaError("area_err_window", item=raw.strip())
-        h1, m1, h2, m2 = (int(g) for g in found.groups())
-        start, end = h1 * 60 + m1, h2 * 60 + m2
-        if h1 > 23 or m1 > 59 or m2 > 59 or end > 24 * 60 or start >= end:
-            raise AreaError("area_err_window", item=raw.strip())
-        spans.append((start, end, item))
-    spans.sort()
-    for (_, end, a), (start, _, b) in itertools.pairwise(spans):
-        if start < end:
-            raise AreaError("area_err_window_overlap", a=a, b=b)
-    return ";".join(item for _, _, item in spans)
+    try:
+        return format_windows(parse_windows(text))
+    except AreaValueError as exc:
+        raise AreaError("area_err_windows", value=text, reason=exc.reason) from None
 
 
 def check_dose(value: Any) -> float | None:

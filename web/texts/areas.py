@@ -38,8 +38,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "area_priority": ("重要度（1–5）", "Priority (1–5)"),
     "area_windows": ("时间窗", "Time windows"),
     "area_windows_hint": (
-        "如 07:20-08:00;16:30-17:10，留空则用类别默认时间窗",
-        "e.g. 07:20-08:00;16:30-17:10; empty: the category's default windows",
+        "如 07:20-08:00;16:30-17:10（22:00-01:00 为跨午夜），留空则用类别默认时间窗",
+        "e.g. 07:20-08:00;16:30-17:10 (22:00-01:00 crosses midnight); empty: the category's "
+        "default windows",
     ),
     "area_dose": ("每班巡逻时长（分钟）", "Dose per shift (minutes)"),
     "area_dose_hint": ("留空则按风险计算", "empty: computed from risk"),
@@ -211,14 +212,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "重要度“{value}”须为 1 至 5 的整数。",
         "The priority {value!r} is not a whole number from 1 to 5.",
     ),
-    "area_err_window": (
-        "时间窗“{item}”须写成 HH:MM-HH:MM 且开始早于结束（如 07:20-08:00），多个用分号隔开。",
-        "The time window {item!r} is not HH:MM-HH:MM with the start before the end "
-        "(e.g. 07:20-08:00); join several with ';'.",
-    ),
-    "area_err_window_overlap": (
-        "时间窗 {a} 与 {b} 重叠。",
-        "The time windows {a} and {b} overlap.",
+    "area_err_windows": (
+        "时间窗“{value}”无法使用（{reason}）；请写成 HH:MM-HH:MM，多个用分号隔开，"
+        "如 07:20-08:00;16:30-17:10。",
+        "The time windows {value!r} cannot be used ({reason}); write HH:MM-HH:MM items "
+        "joined by ';', e.g. 07:20-08:00;16:30-17:10.",
     ),
     "area_err_dose": (
         "巡逻时长“{value}”须为 0 至 {max} 分钟的数。",
