@@ -323,7 +323,11 @@ def _aot_append(container: Container | Table, key: str, pairs: Mapping[str, Any]
 
 
 def _aot_remove(container: Container | Table, key: str, index: int) -> None:
-    """Remove table ``index`` of ``[[key]]``; the comments after it stay where they were."""
+    """Remove table ``index`` of ``[[key]]``; every comment line of the file stays.
+
+    The comments above the removed table and those after it (which introduce what follows)
+    end up together above the table or section that now follows.
+    """
     aot = container[key]
     removed = aot[index]
     tail = _tail(removed)
@@ -336,11 +340,17 @@ def _aot_remove(container: Container | Table, key: str, index: int) -> None:
         if text:
             target._body[slot] = (None, Whitespace(text))
         return
-    if index == len(aot) - 1:
+    if index > 0:
         previous = aot[index - 1]
-        _tail(previous)
-        for item in tail:
-            previous.value.body.append((None, item))
+        above = "".join(item.as_string() for item in _tail(previous)).strip("\n")
+        after = "".join(item.as_string() for item in tail)
+        text = f"\n{above}\n{after.lstrip(chr(10))}" if above else after
+        if text:
+            previous.value.body.append((None, Whitespace(text)))
+    else:  # comments after the first table introduce the next one: keep them above its header
+        text = "".join(item.as_string() for item in tail).lstrip("\n")
+        following = aot[1]
+        following.trivia.indent = text + following.trivia.indent
     del aot[index]
 
 

@@ -271,6 +271,27 @@ def test_a_member_joins_a_team_file_without_member_tables(app: Flask) -> None:
     assert (member["group"], member["name"]) == ("A", "张三")
 
 
+def test_removing_tables_keeps_every_comment_line(app: Flask) -> None:
+    """Tests that removing the first, a middle and the last [[leave]] keeps all comment lines."""
+    text = read_text(app, "rules.toml")
+    text = text.replace('[[leave]]\nmember = "B3"', '# Training week.\n[[leave]]\nmember = "B3"')
+    text = text.replace('[[leave]]\nmember = "A4"', '# Family leave.\n[[leave]]\nmember = "A4"')
+    run(app, tr.replace_raw, "rules", text)
+    comments = full_line_comments(text)
+    run(app, tr.remove_leave, ["B2|2026-12-14|2026-12-16"])  # the first
+    after = read_text(app, "rules.toml")
+    assert '\n\n# Training week.\n[[leave]]\nmember = "B3"' in after
+    assert full_line_comments(after) == comments
+    run(app, tr.add_leave, {"member": "C1", "from": "2026-12-28"})
+    run(app, tr.remove_leave, ["A4|2026-12-21|2026-12-22"])  # a middle one
+    after = read_text(app, "rules.toml")
+    assert 'reason = "training"\n\n# Family leave.\n[[leave]]\nmember = "C1"' in after
+    run(app, tr.remove_leave, ["C1|2026-12-28|2026-12-28"])  # the last
+    after = read_text(app, "rules.toml")
+    assert full_line_comments(after) == comments
+    assert '"training"\n\n# Family leave.\n# Assignments kept as given' in after
+
+
 def test_a_new_leave_goes_before_the_next_sections_comment(app: Flask) -> None:
     """Tests that an added [[leave]] follows the last one, not the comment of [[pins]]."""
     run(app, tr.add_leave, {"member": "C2", "from": "2026-12-20", "reason": "sick"})
