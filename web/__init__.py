@@ -35,7 +35,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     (a plan.json to copy as the demo plan instead of planning one), ``JOBS_WORKER`` (run
     queued planning jobs in a background thread; default on unless testing), ``FIRST_USERS``
     (make one account per role at the first request of an app without users, see
-    :mod:`web.first_users`; default on unless testing).
+    :mod:`web.first_users`; default on unless testing), ``PUBLIC_URL`` (the address phones
+    reach the app at, e.g. ``https://patrol.example.org``, printed in the check-in QR codes;
+    default the address of the request).
 
     Parameters
     ----------
@@ -62,6 +64,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         JOBS_WORKER=None,
         FIRST_USERS=None,
         DEMO_PLAN_SOURCE=os.environ.get("PATROL_DEMO_PLAN"),
+        PUBLIC_URL=os.environ.get("PATROL_PUBLIC_URL"),
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
