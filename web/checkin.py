@@ -335,6 +335,12 @@ def now() -> datetime:
     return utcnow()
 
 
+def urls_digest(urls: dict[str, str]) -> str:
+    """Return a short digest of a set of check-in URLs (to name files that print them)."""
+    text = "\n".join(f"{k} {u}" for k, u in sorted(urls.items()))
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def _aware(moment: datetime | None) -> datetime:
     if moment is None:
         return now()

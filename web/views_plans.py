@@ -427,14 +427,16 @@ def _exports(plan_id: int, doc: PlanDocument, name: str) -> Path:
     out = plan_dir(current_app, plan_id) / "exports"
     with _export_lock:
         if name == "route_sheets.pdf":
-            path = out / name
+            from web.checkin import checkin_urls, urls_digest
+
+            # The sheets print the check-in links: one file per address and signing key.
+            urls = checkin_urls(current_app, plan_id, doc)
+            path = out / f"route_sheets-{urls_digest(urls)}.pdf"
             if not path.is_file():
-                from web.checkin import checkin_urls
                 from web.printing import write_route_sheets
 
                 out.mkdir(parents=True, exist_ok=True)
                 streets = get_district(current_app).streets
-                urls = checkin_urls(current_app, plan_id, doc)
                 write_route_sheets(doc, path, streets=streets, checkin_urls=urls)
             return path
         if not (out / "roster.csv").is_file():

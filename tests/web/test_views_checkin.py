@@ -251,7 +251,8 @@ def test_print_view_uses_the_request_host_without_public_url(
 
 def test_pdf_has_a_qr_code_per_stop(app: Flask, doc, client_as) -> None:
     """Tests that each page of the route sheets PDF links the check-in URL of every stop of its
-    route, once (the QR codes are drawn where the links are)."""
+    route, once (the QR codes are drawn where the links are), and that a new public address
+    gets a new PDF."""
     from pypdf import PdfReader
 
     with client_as(app, "planner").get("/plans/1/download/route_sheets.pdf") as response:
@@ -265,6 +266,12 @@ def test_pdf_has_a_qr_code_per_stop(app: Flask, doc, client_as) -> None:
         assert links == wanted
         text = page.extract_text()
         assert "扫码签到" in text
+    # The kept PDF is made again for another public address.
+    app.config["PUBLIC_URL"] = "https://elsewhere.example.org"
+    with client_as(app, "planner").get("/plans/1/download/route_sheets.pdf") as response:
+        reader = PdfReader(io.BytesIO(response.get_data()))
+    links = [a.get_object()["/A"]["/URI"] for a in reader.pages[0].get("/Annots", [])]
+    assert links and all(u.startswith("https://elsewhere.example.org/c/") for u in links)
 
 
 def test_ledger_page_after_the_shifts(app: Flask, doc, client_as, clock) -> None:
