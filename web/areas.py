@@ -1217,6 +1217,10 @@ def _file_state(text: str | None) -> dict[str, Any] | None:
     }
 
 
+def _without_text(state: Mapping[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (state or {}).items() if k != "text"}
+
+
 def import_incidents(
     app: Flask,
     session: Session,
@@ -1230,7 +1234,8 @@ def import_incidents(
     """Add the good records of an incident file to the working ``incidents.csv`` (one edit).
 
     A record with the id of a stored one replaces it. Returns the audit record (kind
-    "incidents"; before and after hold the file's text), or None when nothing changed.
+    "incidents"; ``before`` holds the file's text, ``after`` its checksum and record count),
+    or None when nothing changed.
 
     Raises
     ------
@@ -1253,7 +1258,8 @@ def import_incidents(
         stored = load_district(folder, validate=False).incidents
         store_incidents(folder, merge_incidents(stored, report.incidents))
         before.update(_file_state(old) or {})
-        after.update(_file_state(file.read_text(encoding="utf-8")) or {})
+        # The text after is not kept: an undo needs only to know the file is still so.
+        after.update(_without_text(_file_state(file.read_text(encoding="utf-8"))))
 
     return commit_change(app, session, change, mutate, user_id=user_id)
 
@@ -1286,7 +1292,7 @@ def _undo_incidents(app: Flask, session: Session, edit: Edit, user_id: int | Non
         else:
             file.write_text(before["text"], encoding="utf-8")
         old_state.update(state or {})
-        new_state.update(before or {})
+        new_state.update(_without_text(before))
 
     return commit_change(app, session, change, mutate, user_id=user_id)
 

@@ -268,7 +268,8 @@ def test_hotspot_pin_weight_and_undo(app) -> None:
 
 def test_incident_preview_import_and_undo(app) -> None:
     """Tests that the incident preview counts new records and lists the bad line, that the import
-    adds them to incidents.csv as one edit, and that undo restores the file byte for byte."""
+    adds them to incidents.csv as one edit, that undo restores the file byte for byte, and that
+    the undo can be undone."""
     file = ensure(app) / "incidents.csv"
     before = file.read_bytes()
     n_before = len(current_district(app).incidents)
@@ -282,8 +283,11 @@ def test_incident_preview_import_and_undo(app) -> None:
         assert (edit.kind, edit.action) == ("incidents", "import")
         assert len(current_district(app).incidents) == n_before + 5
         assert "W001" in set(current_district(app).incidents["id"])
-        undo(app, session, edit.id, user_id=3)
-    assert file.read_bytes() == before
+        back = undo(app, session, edit.id, user_id=3)
+        assert file.read_bytes() == before
+        assert "text" not in json.loads(edit.after)  # the audit log keeps one copy per edit
+        undo(app, session, back.id, user_id=3)  # the undo itself can be undone
+        assert "W001" in set(current_district(app).incidents["id"])
 
 
 def test_incident_undo_refused_after_a_later_import(app) -> None:
