@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from flask import Flask
-    from playwright.sync_api import Browser, BrowserContext, Page, Route
+    from playwright.sync_api import Browser, BrowserContext, Page, Playwright, Route
 
 CHROMIUM = Path(os.environ.get("PATROL_CHROMIUM", "/usr/bin/chromium"))
 """Debian's chromium; Playwright's own browser builds are not used."""
@@ -38,6 +39,9 @@ MEMBER_GROUPS = ("A",)
 VIEWPORT = {"width": 1280, "height": 860}
 
 _FAST_HASH = "pbkdf2:sha256:1000"
+
+JOB_TIMEOUT_S = 120.0
+"""Longest wait for a one-day planning job (a few seconds on an idle machine)."""
 
 
 @dataclass
@@ -89,15 +93,21 @@ def chromium() -> Path:
 
 
 @pytest.fixture(scope="session")
-def browser(chromium: Path) -> Iterator[Browser]:
-    """One headless Chromium for the whole session, driven by Playwright."""
+def playwright(chromium: Path) -> Iterator[Playwright]:
+    """Playwright, started once for the session; skip when it is not installed."""
     sync_api = pytest.importorskip(
         "playwright.sync_api", reason="needs playwright (pip install -e '.[dev]')"
     )
     with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(chromium), headless=True)
-        yield browser
-        browser.close()
+        yield pw
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright, chromium: Path) -> Iterator[Browser]:
+    """One headless Chromium (Debian's) for the whole session."""
+    browser = playwright.chromium.launch(executable_path=str(chromium), headless=True)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture(scope="session")
@@ -250,3 +260,108 @@ def sign_in(live_server: LiveServer) -> Any:
         assert role in who.inner_text()
 
     return log_in
+
+
+@dataclass
+class JobRun:
+    """What the job page showed while a planning job ran.
+
+    Attributes
+    ----------
+    job_id, plan_id
+        The job and the plan it makes.
+    seen
+        Each distinct (status, stage line) read from the page, in order.
+    loads
+        How many times the job page loaded (it refreshes itself while the job runs).
+    """
+
+    job_id: int
+    plan_id: int
+    seen: list[tuple[str, str]]
+    loads: int
+
+    @property
+    def status(self) -> str:
+        """The last status seen."""
+        return self.seen[-1][0] if self.seen else ""
+
+
+@pytest.fixture
+def watch_job(live_server: LiveServer) -> Any:
+    """Return ``watch_job(page) -> JobRun``: read a job page until its job has finished.
+
+    The test never reloads the page; the page's own refresh shows the progress.
+    """
+    from playwright.sync_api import Error
+
+    from web.db import Job, new_session
+
+    def watch(page: Page) -> JobRun:
+        job_id = int(urlsplit(page.url).path.rstrip("/").rsplit("/", 1)[1])
+        loads = 0
+
+        def count(frame: Any) -> None:
+            nonlocal loads
+            if frame == page.main_frame:
+                loads += 1
+
+        page.on("framenavigated", count)
+        seen: list[tuple[str, str]] = []
+        deadline = time.monotonic() + JOB_TIMEOUT_S
+        while time.monotonic() < deadline:
+            try:
+                status = page.locator("#job-status").get_attribute("data-status") or ""
+                stage = page.locator("#job-stage")
+                line = stage.inner_text(timeout=1000) if stage.count() else ""
+            except Error:  # the page reloaded between two reads
+                continue
+            if not seen or seen[-1] != (status, line):
+                seen.append((status, line))
+            if status in ("done", "failed", "cancelled"):
+                break
+            page.wait_for_timeout(300)
+        page.remove_listener("framenavigated", count)
+        with new_session(live_server.app) as session:
+            job = session.get(Job, job_id)
+            assert job is not None
+            plan_id = job.plan_id
+        return JobRun(job_id=job_id, plan_id=plan_id, seen=seen, loads=loads)
+
+    return watch
+
+
+@pytest.fixture
+def plan_with_form(live_server: LiveServer, watch_job: Any) -> Any:
+    """Return ``plan_with_form(page, title, start="2026-12-07", days=1, seed=0, time_limit=0.5)``.
+
+    A signed-in captain (or admin) fills the planning form, submits it and watches the job
+    page until the job ends; returns the :class:`JobRun`.
+    """
+
+    def make(
+        page: Page,
+        title: str,
+        *,
+        start: str = "2026-12-07",
+        days: int = 1,
+        seed: int = 0,
+        time_limit: float = 0.5,
+        shot: Any = None,
+    ) -> JobRun:
+        page.goto(f"{live_server.url}/jobs/new")
+        page.fill("input[name=title]", title)
+        page.fill("input[name=start]", start)
+        page.fill("input[name=days]", str(days))
+        page.fill("input[name=seed]", str(seed))
+        page.fill("input[name=time_limit]", str(time_limit))
+        if shot is not None:
+            shot(page, "job-form")
+        with page.expect_navigation():
+            page.click("form.card button[type=submit]")
+        assert "/jobs/" in page.url, page.url
+        if shot is not None:
+            shot(page, "job-progress-first")
+        return watch_job(page)  # type: ignore[no-any-return]
+
+    return make

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import time
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
@@ -21,63 +20,24 @@ ROUTE_COLOUR = "#1565c0"
 
 A4_POINTS = (595.28, 841.89)
 
-JOB_TIMEOUT_S = 90.0
-
-
-def watch_job(page: Page) -> tuple[list[tuple[str, str]], int]:
-    """Read the job page as it refreshes itself until the job has finished.
-
-    Returns the (status, stage line) seen at each read, and how many times the page loaded.
-    """
-    from playwright.sync_api import Error
-
-    loads = 0
-
-    def count(frame: Any) -> None:
-        nonlocal loads
-        if frame == page.main_frame:
-            loads += 1
-
-    page.on("framenavigated", count)
-    seen: list[tuple[str, str]] = []
-    deadline = time.monotonic() + JOB_TIMEOUT_S
-    status = ""
-    while time.monotonic() < deadline:
-        try:
-            status = page.locator("#job-status").get_attribute("data-status") or ""
-            stage = page.locator("#job-stage")
-            line = stage.inner_text(timeout=1000) if stage.count() else ""
-        except Error:  # the page reloaded between two reads
-            continue
-        if not seen or seen[-1] != (status, line):
-            seen.append((status, line))
-        if status in ("done", "failed", "cancelled"):
-            break
-        page.wait_for_timeout(300)
-    page.remove_listener("framenavigated", count)
-    return seen, loads
-
 
 def test_captain_makes_a_plan_and_watches_it(
-    page: Page, live_server: LiveServer, sign_in: Any, shot: Any, page_log: PageLog
+    page: Page,
+    live_server: LiveServer,
+    sign_in: Any,
+    shot: Any,
+    page_log: PageLog,
+    plan_with_form: Any,
 ) -> None:
     """Tests that a captain queues a one-day plan with the job form, that the job page shows
     its progress and refreshes itself (no reload by the test) until the plan is ready, and that
     the ready plan opens with its roster and routes."""
     sign_in(page, "captain")
     page.click("header.top nav a[href='/plans/']")
-    page.click("a[href='/jobs/new']")
-    shot(page, "job-form")
-    page.fill("input[name=title]", "浏览器测试方案")
-    page.fill("input[name=start]", "2026-12-07")
-    page.fill("input[name=days]", "1")
-    page.fill("input[name=seed]", "1")
-    page.fill("input[name=time_limit]", "0.5")
     with page.expect_navigation():
-        page.click("form.card button[type=submit]")
-    assert "/jobs/" in page.url
-    shot(page, "job-progress-first")
-    seen, loads = watch_job(page)
+        page.click("a[href='/jobs/new']")
+    run = plan_with_form(page, "浏览器测试方案", seed=1, shot=shot)
+    seen, loads = run.seen, run.loads
     shot(page, "job-finished")
     statuses = [s for s, _line in seen]
     assert statuses[-1] == "done", seen
