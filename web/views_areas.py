@@ -63,11 +63,6 @@ def _refused(exc: InputError) -> str:
     return service.message(exc, current_lang())
 
 
-def _changed() -> None:
-    """Forget the district map pages rendered before an edit (they show the old areas)."""
-    current_app.extensions.pop("patrol_map_html", None)
-
-
 def _categories() -> list[tuple[str, str]]:
     lang = current_lang()
     return [(key, c.label_zh if lang == "zh" else c.label_en) for key, c in CATEGORIES.items()]
@@ -132,7 +127,6 @@ def area_new() -> Any:
         except InputError as exc:
             error = _refused(exc)
         else:
-            _changed()
             flash(translate("area_added", id=edit.target), "info")
             if request.form.get("back") == "map":
                 return redirect(url_for("areas.editor"))
@@ -184,7 +178,6 @@ def area_edit(area_id: str) -> Any:
         except InputError as exc:
             error = _refused(exc)
         else:
-            _changed()
             key = "area_updated" if edit is not None else "area_unchanged"
             flash(translate(key, id=area_id), "info")
             return redirect(url_for("areas.area_edit", area_id=area_id))
@@ -203,7 +196,6 @@ def area_delete(area_id: str) -> Any:
     except InputError as exc:
         flash(_refused(exc), "error")
         return redirect(url_for("areas.area_list"))
-    _changed()
     flash(translate("area_removed", id=area_id), "info")
     return redirect(url_for("areas.area_list"))
 
@@ -410,7 +402,6 @@ def shapes() -> Any:
             count += 1
     except InputError as exc:
         return _editor_page(error=_refused(exc)), 400
-    _changed()
     flash(translate("area_shapes_saved", n=count), "info")
     return redirect(url_for("areas.editor"))
 
@@ -456,7 +447,6 @@ def area_import() -> Any:
                     edit = service.import_areas(
                         current_app, db_session(), data, user_id=_user_id(), filename=filename
                     )
-                    _changed()
                     if edit is None:
                         flash(translate("area_unchanged"), "info")
                     else:
@@ -519,7 +509,6 @@ def hotspots() -> Any:
         except InputError as exc:
             error = _refused(exc)
         else:
-            _changed()
             flash(translate("hotspot_saved", id=form["place_id"].strip()), "info")
             return redirect(url_for("areas.hotspots"))
     places = service.place_ids(get_district(current_app))

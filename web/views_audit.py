@@ -204,7 +204,6 @@ def undo_edit(edit_id: int) -> Any:
         done = undo(current_app, session, edit_id, user_id=user.id if user else None)
     except InputError as exc:
         return _page(error=str(exc), status=409)
-    current_app.extensions.pop("patrol_map_html", None)
     flash(translate("audit_undo_done", id=edit_id), "info")
     if done is None:
         flash(translate("area_unchanged"), "info")
