@@ -171,6 +171,22 @@ def percent(value: Any, digits: int = 0, lang: str | None = None) -> str:
     return format_percent(float(value), format=pattern, locale=LOCALES[lang])
 
 
+def code_label(code: Any, prefix: str, lang: str | None = None) -> str:
+    """Return the text of a code that a plan or record stores (a stage name, a solver status).
+
+    The catalogue key is ``f"{prefix}_{code}"`` (also tried in lower case, since plan
+    documents write statuses as ``OPTIMAL``); a code the catalogue does not know is shown as
+    it is, so a new code never breaks a page.
+    """
+    from web.i18n import MESSAGES, translate
+
+    text = "" if code is None else str(code)
+    for key in (f"{prefix}_{text}", f"{prefix}_{text.lower()}"):
+        if key in MESSAGES:
+            return translate(key, _lang(lang))
+    return text
+
+
 FILTERS = {
     "date_long": date_long,
     "date_short": date_short,
@@ -178,8 +194,10 @@ FILTERS = {
     "clock": clock,
     "number": number,
     "percent": percent,
+    "code": code_label,
 }
-"""The Jinja filters, by name: ``{{ plan.start|date_long }}``, ``{{ km|number(1) }}``."""
+"""The Jinja filters, by name: ``{{ plan.start|date_long }}``, ``{{ km|number(1) }}``,
+``{{ stage.status|code('solve') }}``."""
 
 
 def init_formatting(app: Flask) -> None:
