@@ -265,6 +265,17 @@ def test_every_endpoint_for_every_role(app) -> None:
                 assert response.status_code == 403, where
                 assert response.get_json()["error"].startswith("Your role may not")
     assert (count(app, Edit), count(app, Job)) == (edits, jobs)
+    adapter = app.url_map.bind("localhost")
+    tested = {
+        adapter.match(path.partition("?")[0], method=method)[0]
+        for method, path, _b, _p in matrix(area_id, route_id)
+    }
+    api = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/") and rule.endpoint.startswith("api_")
+    }
+    assert api - tested == {"api_tokens.issue_token", "api_docs_page.docs_page"}
 
 
 def test_members_see_only_their_groups_routes(app) -> None:

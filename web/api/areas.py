@@ -53,11 +53,29 @@ MAX_UPLOAD = 20_000_000
 """Longest GeoJSON or incident file taken, in characters."""
 
 
+FIELD_PREFIXES = (
+    ("window", "windows"),
+    ("geometry", "geometry"),
+    ("dose", "dose_minutes"),
+    ("name", "name"),
+    ("categor", "category"),
+    ("priorit", "priority"),
+)
+"""Beginnings of AreaError keys (after ``area_err_``) -> the field, for keys not listed."""
+
+
+def _field_of_key(key: str) -> str | None:
+    if key in FIELD_OF_KEY:
+        return FIELD_OF_KEY[key]
+    suffix = key.removeprefix("area_err_")
+    return next((field for start, field in FIELD_PREFIXES if suffix.startswith(start)), None)
+
+
 def refuse_area(exc: InputError, default_field: str | None = None) -> NoReturn:
     """Answer a refusal of web.areas with its sentence, the fitting status and field."""
     key = getattr(exc, "key", None)
     values = getattr(exc, "values", None) or {}
-    field = values.get("field") or FIELD_OF_KEY.get(str(key)) or default_field
+    field = values.get("field") or _field_of_key(str(key)) or default_field
     refuse(STATUS_OF_KEY.get(str(key), 422), str(exc), str(field) if field else None)
 
 

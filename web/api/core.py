@@ -250,7 +250,7 @@ def load_api_user() -> None:
         return
     g.api_auth = "bearer"
     g.user = None
-    if not header.startswith(BEARER) or not header[len(BEARER) :].strip():
+    if header[: len(BEARER)].lower() != BEARER.lower() or not header[len(BEARER) :].strip():
         g.api_token_error = "The Authorization header must be 'Bearer <token>'."
         return
     try:
