@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import base64
+import contextlib
 import json
+import re
+import secrets
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import folium
@@ -51,6 +55,14 @@ FORM_FIELDS = ("name", "category", "priority", "windows", "dose_minutes", "geome
 
 MAX_UPLOAD = 20 * 1024 * 1024
 """Largest uploaded file (bytes)."""
+
+UPLOAD_DIR = "uploads"
+"""Folder of the instance that keeps previewed files until they are imported."""
+
+UPLOAD_TTL_S = 24 * 3600
+"""Previewed files older than this are removed."""
+
+TOKEN_RE = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
 
 def _user_id() -> int | None:
@@ -410,23 +422,49 @@ def shapes() -> Any:
 # GeoJSON import and export
 
 
-def _upload(name: str = "file") -> tuple[bytes, str] | None:
-    """Return the uploaded file's bytes and name, or the kept copy of a previewed one."""
-    kept = request.form.get("kept")
-    if kept:
-        try:
-            return base64.b64decode(kept.encode("ascii"), validate=True), request.form.get(
-                "filename", "upload"
-            )
-        except ValueError:
+def _upload_dir() -> Path:
+    folder = Path(current_app.instance_path) / UPLOAD_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _keep(data: bytes) -> str:
+    """Keep a previewed file in the instance folder until it is imported; return its token.
+
+    Files kept longer than :data:`UPLOAD_TTL_S` are removed on the way.
+    """
+    folder = _upload_dir()
+    now = time.time()
+    for old in folder.iterdir():
+        with contextlib.suppress(OSError):
+            if now - old.stat().st_mtime > UPLOAD_TTL_S:
+                old.unlink()
+    token = secrets.token_urlsafe(24)
+    (folder / token).write_bytes(data)
+    return token
+
+
+def _upload(name: str = "file") -> tuple[bytes, str, str] | None:
+    """Return the uploaded file (bytes, name, token), or the kept copy of a previewed one."""
+    token = request.form.get("kept", "")
+    if token:
+        path = _upload_dir() / token
+        if not TOKEN_RE.match(token) or not path.is_file():
             return None
+        return path.read_bytes(), request.form.get("filename", "upload"), token
     file: FileStorage | None = request.files.get(name)
     if file is None or not file.filename:
         return None
     data = file.stream.read(MAX_UPLOAD + 1)
     if len(data) > MAX_UPLOAD:
         abort(413)
-    return data, file.filename
+    return data, file.filename, _keep(data)
+
+
+def _forget(token: str) -> None:
+    """Remove a kept file once it is imported."""
+    if TOKEN_RE.match(token):
+        (_upload_dir() / token).unlink(missing_ok=True)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -440,8 +478,7 @@ def area_import() -> Any:
         if upload is None:
             error = translate("area_no_file")
         else:
-            data, filename = upload
-            kept = base64.b64encode(data).decode("ascii")
+            data, filename, kept = upload
             try:
                 if request.form.get("action") == "import":
                     edit = service.import_areas(
@@ -457,6 +494,7 @@ def area_import() -> Any:
                             translate("area_imported", added=added, updated=len(after) - added),
                             "info",
                         )
+                    _forget(kept)
                     return redirect(url_for("areas.area_list"))
                 preview = service.preview_areas(current_app, db_session(), data, filename)
             except InputError as exc:
@@ -529,8 +567,7 @@ def incidents() -> Any:
         if upload is None:
             error = translate("area_no_file")
         else:
-            data, filename = upload
-            kept = base64.b64encode(data).decode("ascii")
+            data, filename, kept = upload
             try:
                 if request.form.get("action") == "import":
                     edit = service.import_incidents(
@@ -549,6 +586,7 @@ def incidents() -> Any:
                         before = json.loads(edit.before) or {}
                         n = int(after.get("records", 0)) - int(before.get("records", 0))
                         flash(translate("incidents_imported", n=n), "info")
+                    _forget(kept)
                     return redirect(url_for("areas.incidents"))
                 preview = service.preview_incidents(
                     current_app, data, filename, form["mapping"], time_zone=form["time_zone"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import geopandas as gpd
@@ -270,12 +271,17 @@ def test_import_page_previews_then_imports(app, as_role) -> None:
     )
     page = response.get_data(as_text=True)
     assert "1 to add" in page and "1 to update" in page and 'value="import"' in page
-    import base64
-
-    kept = base64.b64encode(good).decode()
+    token = re.search(r'name="kept" value="([^"]+)"', page).group(1)
+    kept = ensure(app).parent / "uploads" / token
+    assert kept.read_bytes() == good
     response = post(
-        client, "/areas/import", {"action": "import", "kept": kept, "filename": "good.geojson"}
+        client, "/areas/import", {"action": "import", "kept": "../secret_key", "filename": "x"}
     )
+    assert response.status_code == 400 and edit_count(app) == 0
+    response = post(
+        client, "/areas/import", {"action": "import", "kept": token, "filename": "good.geojson"}
+    )
+    assert not kept.exists()
     assert response.status_code == 302
     assert areas_by_id(app)["web-1"]["properties"]["name"] == "南门小学"
     exported = client.get("/areas/export.geojson")
