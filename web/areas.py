@@ -646,7 +646,9 @@ def update_area(
     if _same(_strip(new), _strip(old)):
         return None
     changed = [
-        k for k in AREA_FIELDS if k in clean and not _same(new_value(new, k), new_value(old, k))
+        k
+        for k in AREA_FIELDS
+        if k in clean and not _same(_field_value(new, k), _field_value(old, k))
     ]
     return _commit_areas(
         app,
@@ -661,7 +663,7 @@ def update_area(
     )
 
 
-def new_value(feat: Mapping[str, Any], key: str) -> Any:
+def _field_value(feat: Mapping[str, Any], key: str) -> Any:
     """Return field ``key`` of a feature (``geometry`` or a property)."""
     return feat["geometry"] if key == "geometry" else feat["properties"].get(key)
 
