@@ -279,22 +279,24 @@ def read_token(app: Flask, token: str) -> TokenData:
     return data
 
 
+def route_tokens(app: Flask, plan_id: int, doc: PlanDocument, route: Route) -> dict[str, str]:
+    """Return the token of every checkpoint of one route of the plan, by stop key."""
+    tag = doc_tag(doc)
+    expires = token_expiry(doc, route)
+    return {
+        f"{route.id}/{k}": make_token(
+            app, plan_id, f"{route.id}/{k}", stop.site_id, stop.lon, stop.lat, expires, doc_tag=tag
+        )
+        for k, stop in enumerate(route.stops)
+        if is_checkpoint(stop)
+    }
+
+
 def checkpoint_tokens(app: Flask, plan_id: int, doc: PlanDocument) -> dict[str, str]:
     """Return the token of every checkpoint of the plan, by stop key."""
-    tag = doc_tag(doc)
     out: dict[str, str] = {}
-    for route, k, stop in checkpoints(doc):
-        key = f"{route.id}/{k}"
-        out[key] = make_token(
-            app,
-            plan_id,
-            key,
-            stop.site_id,
-            stop.lon,
-            stop.lat,
-            token_expiry(doc, route),
-            doc_tag=tag,
-        )
+    for route in doc.routes:
+        out.update(route_tokens(app, plan_id, doc, route))
     return out
 
 
