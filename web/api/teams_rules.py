@@ -95,11 +95,11 @@ def _field(exc: InputError) -> str | None:
     return str(field) if field else None
 
 
-def _edit(kind: str, call: Any) -> dict[str, Any]:
+def _edit(kind: str, call: Any, field: str | None = None) -> dict[str, Any]:
     try:
         edit = call()
     except InputError as exc:
-        refuse(422, str(exc), _field(exc))
+        refuse(422, str(exc), _field(exc) or field)
     return _state(kind, edit.id if edit is not None else None)
 
 
@@ -172,13 +172,10 @@ def add_leave(body: dict[str, Any]) -> dict[str, Any]:
 @bp.response(200, FileStateSchema)
 def remove_leave(body: dict[str, Any]) -> dict[str, Any]:
     """Remove leave entries by their keys (web.teams_rules.remove_leave), as one edit."""
-    have = {item["key"] for item in _state("rules")["data"].get("leave", [])}
-    for key in body["keys"]:
-        if key not in have:
-            refuse(422, f"There is no leave entry {key!r} in rules.toml.", "keys")
     return _edit(
         "rules",
         lambda: teams_rules.remove_leave(
             current_app, db_session(), list(body["keys"]), user_id=_user_id()
         ),
+        "keys",
     )
