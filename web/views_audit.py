@@ -109,6 +109,9 @@ def diff_rows(edit: Edit) -> list[tuple[str, str, str]]:
             return _feature_rows(before, after)
         rows = []
         for area_id in dict.fromkeys([*(before or {}), *(after or {})]):
+            if len(rows) >= MAX_DIFF_LINES:
+                rows.append(("…", "", ""))
+                break
             old, new = (before or {}).get(area_id), (after or {}).get(area_id)
             rows.append((area_id, "—" if old is None else "", "—" if new is None else ""))
             rows += [(f"  {k}", b, a) for k, b, a in _feature_rows(old, new)]
