@@ -1281,7 +1281,8 @@ def heat_thresholds(
 
 
 def heat_class(
-    values: NDArray[np.float64] | Sequence[float], thresholds: Sequence[float]
+    values: NDArray[np.float64] | Sequence[float],
+    thresholds: NDArray[np.float64] | Sequence[float],
 ) -> NDArray[np.int8]:
     """Return the heat class (0 = not hot, up to ``len(thresholds)``) of each value."""
     v = np.nan_to_num(np.asarray(values, dtype=float), nan=0.0)
@@ -1370,7 +1371,7 @@ def hotspot_data(district: Any, risk: Any) -> dict[str, Any]:
     origin = _heat_point(min_lon, min_lat)
     out: dict[str, Any] = {"o": list(origin), "s": [], "a": []}
     streets = getattr(district, "streets", None)
-    if not _is_empty(streets):
+    if streets is not None and len(streets):
         ids = streets["id"].astype(str)
         table = risk.streets.hourly
         levels = heat_levels(table.set_axis(table.index.astype(str))).reindex(ids, fill_value=0)
@@ -1384,12 +1385,12 @@ def hotspot_data(district: Any, risk: Any) -> dict[str, Any]:
                 flat.extend((la1 - la0, lo1 - lo0))
             out["s"].append([row, encode_levels(lv), flat])
     areas = getattr(district, "key_areas", None)
-    if not _is_empty(areas):
+    if areas is not None and len(areas):
         ids = areas["id"].astype(str)
         table = risk.areas.hourly
         levels = heat_levels(table.set_axis(table.index.astype(str))).reindex(ids, fill_value=0)
-        points = _representative_points(areas)
-        for row, (point, lv) in enumerate(zip(points, levels.to_numpy(), strict=True)):
+        spots = _representative_points(areas)
+        for row, (point, lv) in enumerate(zip(spots, levels.to_numpy(), strict=True)):
             if not lv.any() or point is None or point.is_empty:
                 continue
             lat, lon = _heat_point(point.x, point.y)
