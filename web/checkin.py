@@ -436,7 +436,7 @@ def find_checkpoint(
         )
     route, index = found
     stop = route.stops[index]
-    if stop.site_id != data.site:
+    if stop.site_id != data.site or distance_m(data.lon, data.lat, stop) > 1.0:
         raise CheckInError(
             "other_plan",
             f"The check-in code was printed for another plan than plan {data.plan_id}.",

@@ -193,7 +193,8 @@ def test_expired_and_early_tokens_are_refused(app: Flask, doc) -> None:
 
 def test_token_of_another_plan_is_refused(app: Flask, doc) -> None:
     """Tests that a token of plan 2 is refused on a page of plan 1, that a token printed for an
-    earlier plan document under the same id is refused, and that a plan no longer ready is."""
+    earlier plan document under the same id (another digest, site or checkpoint position) is
+    refused, and that a plan no longer ready is."""
     token = _token(app, doc, 0, 1, plan_id=2)
     _refused(app, token, "other_plan", plan_id=1)
     route, stop = doc.routes[0], doc.routes[0].stops[1]
@@ -212,6 +213,10 @@ def test_token_of_another_plan_is_refused(app: Flask, doc) -> None:
         app, 1, f"{route.id}/1", "osm-n-walmart", stop.lon, stop.lat, token_expiry(doc, route)
     )
     _refused(app, wrong_site, "other_plan")
+    moved = make_token(
+        app, 1, f"{route.id}/1", stop.site_id, stop.lon + 0.001, stop.lat, token_expiry(doc, route)
+    )
+    _refused(app, moved, "other_plan")
     with new_session(app) as session:
         session.get(Plan, 2).status = "failed"
         session.commit()
