@@ -267,7 +267,9 @@ class EditableAreas(MacroElement):
             },
             onEachFeature: function (f, layer) {
               layer.feature = f;
-              layer.bindTooltip(f.properties.name + " · " + f.properties.id);
+              var label = document.createElement("span");  // names are text, never HTML
+              label.textContent = (f.properties.name || "") + " · " + f.properties.id;
+              layer.bindTooltip(label);
               group.addLayer(layer);
             }
           });

@@ -63,6 +63,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "area_delete_confirm": ("删除此重点部位", "Delete this key area"),
     "area_cancel": ("取消", "Cancel"),
     "area_edit": ("编辑", "Edit"),
+    "area_pin_link": ("热点设置", "Hotspot"),
     "area_none": ("没有符合条件的重点部位。", "No key area matches."),
     "area_default": ("默认", "default"),
     "area_auto": ("按风险", "from risk"),
