@@ -28,6 +28,7 @@ from sqlalchemy import (
     String,
     Table,
     create_engine,
+    event,
     inspect,
     select,
     text,
@@ -36,7 +37,17 @@ from sqlalchemy import (
 from web import create_app
 from web.auth import create_user
 from web.cli import cli
-from web.db import Base, CheckIn, Edit, Job, Plan, engine_of, init_db, new_session
+from web.db import (
+    Base,
+    CheckIn,
+    Edit,
+    Job,
+    Plan,
+    _sqlite_pragmas,
+    engine_of,
+    init_db,
+    new_session,
+)
 from web.migrations import (
     DatabaseSetupError,
     current_revision,
@@ -148,8 +159,21 @@ def test_fresh_upgrade_gives_exactly_the_models_schema(make_web_app) -> None:
     assert _schema_diff(engine, Base.metadata) == []
     names = set(inspect(engine).get_table_names())
     assert names == set(Base.metadata.tables) | {"alembic_version"}
+
+
+def test_the_migration_connection_returns_to_the_pool_as_it_was(tmp_path: Path) -> None:
+    """Tests that foreign keys and the busy timeout are restored after a run, even a failed one."""
+    engine = create_engine("sqlite:///" + str(tmp_path / "one.sqlite3"), pool_size=1)
+    event.listen(engine, "connect", _sqlite_pragmas)
+    pragmas = "SELECT * FROM pragma_foreign_keys, pragma_busy_timeout"
+    assert upgrade_database(engine).after == "0002"
     with engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1  # restored after
+        assert tuple(conn.execute(text(pragmas)).one()) == (1, 5000)
+    with pytest.raises(DatabaseSetupError, match="Can't locate revision identified by 'x'"):
+        upgrade_database(engine, "x")
+    with engine.connect() as conn:
+        assert tuple(conn.execute(text(pragmas)).one()) == (1, 5000)
+    engine.dispose()
 
 
 def test_old_create_all_database_is_adopted_and_keeps_its_rows(tmp_path: Path) -> None:

@@ -35,6 +35,9 @@ FIRST_TABLES = ("users", "user_groups", "plans", "jobs")
 ADVISORY_LOCK_KEY = 7_315_082_614_409_001
 """PostgreSQL advisory lock key held while the schema is migrated (any fixed bigint)."""
 
+SQLITE_LOCK_WAIT_MS = 60_000
+"""How long a process waits for another one migrating the same SQLite database."""
+
 _ALEMBIC_LOCK = threading.Lock()
 """Alembic's ``op`` and ``context`` are module-level proxies: one migration per process at once."""
 
@@ -180,11 +183,16 @@ def _locked(engine: Engine, step: Callable[[Config], None], *, adopt: bool) -> M
             connection = engine.connect()
         except DBAPIError as exc:
             raise DatabaseSetupError(_cannot(engine, "open", exc)) from exc
+        pragmas: dict[str, int] = {}
         try:
             if sqlite:
                 # Batch migrations copy tables: foreign keys are checked once at the end instead.
-                # The pragma has no effect inside a transaction, so it comes first.
+                # The pragma has no effect inside a transaction, so it comes first. Another
+                # process migrating holds the write lock: wait for it longer than for a request.
+                for name in ("foreign_keys", "busy_timeout"):
+                    pragmas[name] = int(connection.exec_driver_sql(f"PRAGMA {name}").scalar() or 0)
                 connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={SQLITE_LOCK_WAIT_MS}")
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
             elif engine.dialect.name == "postgresql":
                 connection.execute(
@@ -219,7 +227,8 @@ def _locked(engine: Engine, step: Callable[[Config], None], *, adopt: bool) -> M
             raise
         finally:
             if sqlite and not connection.invalidated:
-                connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+                for name, value in pragmas.items():
+                    connection.exec_driver_sql(f"PRAGMA {name}={value}")
                 connection.commit()
             connection.close()
     if adopted is not None:
