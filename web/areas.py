@@ -65,6 +65,8 @@ ID_PREFIX = "web-"
 """Prefix of the ids of areas added in the web app (``web-1``, ``web-2``, ...)."""
 
 ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,60}$")
+MARKUP_RE = re.compile(r"[<>]")
+"""Characters refused in names and notes: maps show them in popups built as HTML."""
 
 HOTSPOTS_FILE = "hotspots.toml"
 INCIDENTS_FILE = "incidents.csv"
@@ -328,6 +330,8 @@ def check_area(fields: Mapping[str, Any], *, partial: bool = False) -> dict[str,
         # Shipped areas may have no name; a new one needs one.
         if len(name) > MAX_NAME or (not name and not partial):
             raise AreaError("area_err_name", max=MAX_NAME)
+        if MARKUP_RE.search(name):
+            raise AreaError("area_err_markup", field="name")
         out["name"] = name
     elif not partial:
         raise AreaError("area_err_missing", field="name")
@@ -964,6 +968,8 @@ def check_hotspot(
     text = str(note or "").strip()
     if len(text) > MAX_NOTE or "\n" in text:
         raise AreaError("hotspot_err_note", max=MAX_NOTE)
+    if MARKUP_RE.search(text):
+        raise AreaError("area_err_markup", field="note")
     return {"id": pid, "pin": bool(pin), "weight": value, "note": text}
 
 

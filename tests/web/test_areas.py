@@ -100,6 +100,7 @@ def test_delete_is_undone_with_every_field(app) -> None:
         ({**NEW, "priority": "7"}, "priority '7' is not a whole number from 1 to 5"),
         ({**NEW, "category": "zoo"}, "category 'zoo' is unknown"),
         ({**NEW, "name": "  "}, "name must have 1 to 100 characters"),
+        ({**NEW, "name": "<b>x</b>"}, "The name must not contain < or >."),
         ({k: v for k, v in NEW.items() if k != "name"}, "field name is missing"),
         ({**NEW, "windows": "07:20-0800"}, "time windows '07:20-0800' cannot be used"),
         ({**NEW, "windows": "08:00-08:00"}, "opens and closes at the same time"),

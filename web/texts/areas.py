@@ -205,6 +205,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "名称须为 1 至 {max} 个字符。",
         "The name must have 1 to {max} characters.",
     ),
+    "area_err_markup": (
+        "{field} 不能包含 < 或 >。",
+        "The {field} must not contain < or >.",
+    ),
     "area_err_category": (
         "类别“{value}”未知，请使用：{choices}。",
         "The category {value!r} is unknown; use one of {choices}.",
