@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from planner.risk import district_risk
-from web import maps
+from web import create_app, maps
 from web.db import new_session
 from web.plan_store import get_district
 from web.workspace import replace_text
@@ -67,20 +67,33 @@ def test_heat_levels_refuse_a_table_without_168_hours() -> None:
         maps.heat_levels(pd.DataFrame(np.ones((2, 24))))
 
 
+@pytest.fixture(scope="module")
+def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """An app on the default district, shared by the tests that only read the map."""
+    folder = tmp_path_factory.mktemp("hotspots")
+    return create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "INSTANCE_PATH": str(folder / "instance"),
+            "DATABASE_URL": "sqlite:///" + str(folder / "app.sqlite3"),
+        }
+    )
+
+
 @pytest.fixture
 def map_app(make_web_app: Callable[..., Flask]) -> Flask:
+    """An app of its own (for a test that edits the district data)."""
     return make_web_app()
 
 
-def test_embedded_heat_matches_the_risk_of_a_chosen_hour(
-    map_app: Flask, client_as: Callable[[Flask, str | None], FlaskClient]
-) -> None:
+def test_embedded_heat_matches_the_risk_of_a_chosen_hour(shared_app: Flask) -> None:
     """Tests that the map page embeds, for Friday 22:00 and the whole week, the heat class of
     every street and key area that the district's risk gives, at the street's own place."""
-    page = client_as(map_app, "viewer").get("/map/frame?lang=zh").get_data(as_text=True)
+    page = shared_app.test_client().get("/map/frame?lang=zh").get_data(as_text=True)
     data = embedded_data(page)
-    with map_app.app_context():
-        district = get_district(map_app)
+    with shared_app.app_context():
+        district = get_district(shared_app)
     risk = district_risk(district)
     streets = district.streets
     for kind, rows, table in (("s", streets, risk.streets), ("a", district.key_areas, risk.areas)):
@@ -104,12 +117,10 @@ def test_embedded_heat_matches_the_risk_of_a_chosen_hour(
     assert first == (round(lat * 1e5), round(lon * 1e5))
 
 
-def test_hour_selector_is_labelled_in_the_page_language(
-    map_app: Flask, client_as: Callable[[Flask, str | None], FlaskClient]
-) -> None:
+def test_hour_selector_is_labelled_in_the_page_language(shared_app: Flask) -> None:
     """Tests that the map carries the hour selector (days, whole week, 24 hours, steps) in
     Chinese or English, loads nothing from the network, and is listed in the layer control."""
-    client = client_as(map_app, "viewer")
+    client = shared_app.test_client()
     for lang, words in (
         ("zh", ["热点时段", "全周", "周一", "周五", "周日", "上一小时", "热点风险（按时段）"]),
         ("en", ["Hotspot hour", "Whole week", "Mon", "Fri", "Sun", "Next hour", "Hotspot heat"]),
