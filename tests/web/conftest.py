@@ -79,6 +79,8 @@ def signed_in(app: Flask, role: str | None) -> FlaskClient:
             "/login", data={"name": role, "password": WEB_PASSWORD, "csrf_token": CSRF}
         )
         assert response.status_code == 302, response.get_data(as_text=True)
+        with client.session_transaction() as sess:  # logging in starts a new session
+            sess["csrf_token"] = CSRF
     return client
 
 
