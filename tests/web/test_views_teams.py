@@ -174,6 +174,11 @@ def test_a_post_without_the_csrf_token_is_refused(quiet_app: Flask) -> None:
         ),
         ("/teams/", {"op": "explode"}, r"^Unknown file kind 'explode'\.$"),
         (
+            "/teams/leave",
+            {"op": "add_leave", "who": "", "from": "2026-12-20"},
+            r"^Choose one member or one group for the leave \(leave\.member\)\.$",
+        ),
+        (
             "/teams/raw/rules",
             {"text": "[rest]\nmax_nights_in_row = -4\n"},
             r"^rules\.toml: shifts must list at least one \[\[shifts\]\] template\.$",
