@@ -183,7 +183,7 @@ def test_plan_page_shows_roster_calendar(app, data_dir: Path) -> None:
     holidays = {h.date for h in doc.roster.holidays}
     for day in doc.dates():
         css = "holiday" if day.isoformat() in holidays else ""
-        assert f'<th class="{css}">{day.isoformat()}' in page
+        assert f'<th class="{css}"><time datetime="{day.isoformat()}">' in page
     for group in doc.roster.groups:
         assert group.name in page
     nights = sum(
