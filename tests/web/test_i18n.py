@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import tomllib
@@ -10,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import pytest
 
 from planner.plan_doc import read_plan
@@ -200,7 +202,10 @@ def audit(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Audit:
         if frame is None:
             continue
         for column in frame.columns:
-            if frame[column].dtype == object and column != frame.geometry.name:
+            values = frame[column]
+            if column != frame.geometry.name and (
+                values.dtype == object or pd.api.types.is_string_dtype(values)
+            ):
                 data.extend(str(v) for v in frame[column].dropna().unique())
     data.extend(_strings(district.teams))
     with app.app_context():
@@ -209,6 +214,7 @@ def audit(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Audit:
         data.extend(_strings(tomllib.loads(read_text(app, "rules.toml") or "")))
     data.extend(_strings(district.manifest))
     data.extend(_strings(json.loads(source.read_text(encoding="utf-8")), frozenset(CODES)))
+    data += [html.escape(v) for v in data]  # as maps write them into their scripts
     return Audit(app, urls, sorted(set(data), key=len, reverse=True), skipped)
 
 
@@ -259,8 +265,16 @@ def findings(audit: Audit, lang: str) -> dict[str, list[str]]:
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)
         page = response.get_data(as_text=True)
-        if response.status_code != 200 or response.mimetype != "text/html" or "L.map(" in page:
-            continue  # redirects, refusals, files and Folium map frames
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue  # redirects, refusals and files
+        if "L.map(" in page:  # a Folium map: its labels are in the script, JSON-escaped
+            if lang == "en":
+                text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
+                rest = _strip_data(text, audit.data)
+                found = {w for w in CJK.findall(rest) if w not in ALLOWED_CJK}
+                if found:
+                    out[url] = sorted(found)
+            continue
         bad = [w for piece in visible_text(page) for w in stray_words(piece, lang, audit.data)]
         if bad:
             out[url] = sorted(set(bad))
@@ -300,7 +314,8 @@ def _known(lang: str, url: str) -> set[str]:
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_pages_speak_their_language(audit: Audit, lang: str) -> None:
     """Tests that no page shows a catalogue key, a Chinese page no English UI word (beyond
-    units, formats and proper names) and an English page no Chinese outside the data."""
+    units, formats and proper names) and an English page, map frames included, no Chinese
+    outside the data."""
     found = {
         url: sorted(set(words) - _known(lang, url)) for url, words in findings(audit, lang).items()
     }
