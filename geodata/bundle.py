@@ -547,9 +547,25 @@ def _check_inside(district: District, where: str) -> None:
 
 def _check_teams(district: District, where: str) -> None:
     """Check ``teams.toml``: unique ids, known members, vehicles with a known travel mode."""
+    _check_teams_data(district.teams, where)
+
+
+def check_teams_file(folder: str | Path) -> None:
+    """Check the ``teams.toml`` of a bundle folder alone (a missing file is fine).
+
+    Raises
+    ------
+    BundleError
+        With one sentence naming the entry or id that is wrong.
+    """
+    folder = Path(folder)
+    if (folder / TEAMS).is_file():
+        _check_teams_data(_read_toml(folder / TEAMS), str(folder))
+
+
+def _check_teams_data(teams: dict[str, Any], where: str) -> None:
     from geodata.settings import MODES
 
-    teams = district.teams
     if not teams:
         return
     file = f"File {TEAMS} in {where}"

@@ -163,19 +163,35 @@ def current_district(app: Flask) -> District:
     return district
 
 
-def check_bundle(folder: Path) -> None:
+BUNDLE_FILES = ("district.gpkg", "incidents.csv")
+"""Files whose change needs the whole bundle checked again (the layers and incidents)."""
+
+
+def check_bundle(folder: Path, changed: tuple[str, ...] | None = None) -> None:
     """Check a staged bundle as the command line does: layers, rules with teams, overrides.
+
+    Parameters
+    ----------
+    folder
+        The bundle folder.
+    changed
+        The files that changed (None: all). The layers and incidents are loaded and checked
+        only when one of :data:`BUNDLE_FILES` changed; a text file alone is checked by itself
+        (the teams file with the rules file that names its groups).
 
     Raises
     ------
     geodata.errors.InputError
         The first problem found, in one sentence.
     """
-    from geodata.bundle import validate_district
+    from geodata.bundle import check_teams_file, validate_district
     from planner.risk import read_overrides
     from planner.rules_file import load_rules
 
-    validate_district(folder)
+    if changed is None or any(name in BUNDLE_FILES for name in changed):
+        validate_district(folder)
+    else:
+        check_teams_file(folder)
     rules = folder / "rules.toml"
     if rules.is_file():
         teams = folder / "teams.toml"
@@ -245,7 +261,7 @@ def commit_change(
             if not changed:
                 return None
             try:
-                check_bundle(staged)
+                check_bundle(staged, tuple(changed))
             except InputError as exc:
                 raise _rename_error(exc, staged, folder) from None
             old = {name: _read_bytes(folder / name) for name in changed}

@@ -134,3 +134,16 @@ def test_snapshot_keeps_the_version(make_web_app, tmp_path) -> None:
         replace_text(app, session, "rules", text + "\n# v2\n", user_id=1)
     assert version == edit.id
     assert (tmp_path / "snap" / "rules.toml").read_text(encoding="utf-8").endswith("# v1\n")
+
+
+def test_a_bad_teams_file_is_refused_without_the_layers(make_web_app) -> None:
+    """Tests that a teams file with a member listed twice is refused by the teams check alone."""
+    app = make_web_app()
+    text = read_text(app, "teams.toml")
+    first = text.index("[[members]]")
+    end = text.index("\n\n", first)
+    bad = text + "\n" + text[first:end] + "\n"
+    with new_session(app) as session, pytest.raises(InputError, match="more than once"):
+        replace_text(app, session, "teams", bad, user_id=1)
+    assert read_text(app, "teams.toml") == text
+    assert edit_count(app) == 0
