@@ -6,9 +6,24 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
+
+if TYPE_CHECKING:
+    from werkzeug.routing import Map
+
+
+class DatabaseInt(IntegerConverter):
+    """The ``<int:...>`` of every route: a whole number a database integer holds.
+
+    A larger id in a URL is simply not found (404) instead of overflowing the database.
+    """
+
+    def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)
 
 
 def _secret_key(instance: Path) -> str:
@@ -52,6 +67,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     where = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("PATROL_INSTANCE")
     instance_path = str(Path(where).resolve()) if where else None
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path)
+    app.url_map.converters["int"] = DatabaseInt
     instance = Path(app.instance_path)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("PATROL_SECRET_KEY"),
