@@ -47,12 +47,25 @@ PAGE_WORDS = {
 }
 """Words that one page may show in both languages because the user types them as they are."""
 
-KNOWN = {
+JOB_DISTRICT = (
+    {"data"},
+    "plans made by a job name their district 'data': planner/pipeline.py takes the district id "
+    "from the folder name, and web/jobs.py plans from the snapshot folder instance/plans/<id>/data",
+)
+
+KNOWN: dict[str, tuple[set[str] | None, str]] = {
     "/plans/{plan}": ({"inputs"}, "web/formatting.py code(): no stage_inputs text"),
-    "/audit/": ({"ready"}, "web/templates/audit.html:46 shows Plan.status untranslated"),
+    "/plans/": JOB_DISTRICT,
+    "/ledger": JOB_DISTRICT,
+    "/audit/": (
+        None,
+        "web/templates/audit.html shows Plan.status untranslated, and each edit's summary and "
+        "before/after fields as stored (in the language of the edit's author, field keys and "
+        "category ids)",
+    ),
 }
-"""Untranslated words already reported, by page: the test is an expected failure while they
-are there, fails on any other, and passes once they are gone."""
+"""Untranslated words already reported, by page (None: any word of that page): the test is an
+expected failure while they are there, fails on any other, and passes once they are gone."""
 
 
 def pages(server: LiveServer) -> list[str]:
@@ -192,10 +205,11 @@ def test_language_switch_changes_every_visible_string(
         else:
             found = cjk_leaks(text, data)
         words, reason = known.get(path, (set(), ""))
-        if found & words:
-            still_known.append(f"{path}: {sorted(found & words)} ({reason})")
-        if found - words:
-            leaks[f"{lang} {path}"] = found - words
+        expected = found if words is None else found & words
+        if expected:
+            still_known.append(f"{lang} {path}: {sorted(expected)[:8]} ({reason})")
+        if found - expected:
+            leaks[f"{lang} {path}"] = found - expected
 
     page.goto(f"{server.url}/login?lang=zh")
     check("/login", "zh")
