@@ -142,6 +142,8 @@ _FALLBACK_CATEGORY_STYLES: dict[str, tuple[str, str, str, str, str]] = {
     "restaurant": ("#ffbb78", "餐", "Rt", "餐饮", "Restaurant / cafe"),
     "retail": ("#c49c94", "店", "Sh", "商铺", "Shop"),
     "residential": ("#607d8b", "居", "Rs", "居民小区", "Residential"),
+    # Back alleys are street segments, not key areas, but routes visit them as stops.
+    "alley": ("#6d4c41", "巷", "Al", "背街小巷", "Back alley"),
 }
 _PALETTE = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",

@@ -290,21 +290,10 @@ def test_audit_reads_the_pages(audit: Audit) -> None:
 
 
 KNOWN: dict[tuple[str, str], set[str]] = {
-    # web/templates/areas_incidents.html: the preview's column heads are the CSV's own
-    # column names, and the mapping field's placeholder is Chinese in English too.
-    ("zh", "/areas/incidents"): {"category", "date", "description", "hour", "id", "lat", "lon"}
-    | {"time"},
-    ("en", "/areas/incidents"): {"发案时间"},
-    # web/templates/audit.html: a plan's status is shown as its code.
-    ("zh", "/audit/"): {"ready"},
-    # Stops of back alleys: web.views_plans.stop_rows names the category through
-    # web.maps.category_style, which has no "alley" category, so the code shows.
-    ("zh", "/plans/1/print"): {"alley"},
-    ("zh", "/plans/1/routes/g1-2026-09-30-D"): {"alley"},
-    # web/texts/teams.py tr_reserves_hint names the rules file's table [crew].
-    ("zh", "/teams/"): {"crew"},
+    # The mapping example's placeholder shows a field name as it is typed ("发案时间=time").
+    ("zh", "/areas/incidents"): {"time"},
 }
-"""Findings on pages whose owners have been told; an entry goes once its page is fixed."""
+"""Words a page shows on purpose (with the reason); every other finding fails the test."""
 
 
 def _known(lang: str, url: str) -> set[str]:

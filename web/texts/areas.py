@@ -125,10 +125,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     ),
     "incidents_mapping": ("列对应（每行 列名=字段）", "Column mapping (one column=field a line)"),
     "incidents_mapping_hint": (
-        "字段：id, time, date, hour, category, lon, lat, description；常见列名可自动识别",
-        "fields: id, time, date, hour, category, lon, lat, description; common names are "
-        "recognised",
+        "每行一项“文件列名=字段”；常见列名可自动识别。字段：",
+        'One "file column=field" per line; common column names are recognised. Fields:',
     ),
+    "incidents_mapping_example": ("发案时间=time", "occurred_at=time"),
     "incidents_time_zone": ("时区（留空用辖区时区）", "Time zone (empty: the district's)"),
     "incidents_added": ("新增 {n} 条", "{n} to add"),
     "incidents_replaced": ("替换 {n} 条（编号相同）", "{n} to replace (same id)"),

@@ -40,9 +40,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "tr_groups": ("班组", "Groups"),
     "tr_reserves": ("备勤人员", "Reserve members"),
     "tr_reserves_hint": (
-        "备勤人员不属于任何班组，可顶替人手不足的班组（见勤务规则中的 [crew]）。",
+        "备勤人员不属于任何班组，可顶替人手不足的班组（见勤务规则的“班组人手”一节）。",
         "Reserves belong to no group and may fill in for a group short of members "
-        "([crew] in the rules).",
+        "(the crew section of the rules).",
     ),
     "tr_vehicles": ("车辆", "Vehicles"),
     "tr_vehicles_hint": (
