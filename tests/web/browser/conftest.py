@@ -112,7 +112,7 @@ def browser(playwright: Playwright, chromium: Path) -> Iterator[Browser]:
 
 @pytest.fixture(scope="session")
 def live_server(
-    small_plan: Path, tmp_path_factory: pytest.TempPathFactory, browser: Browser
+    browser: Browser, small_plan: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """The app in a fresh instance folder, served on a free port of 127.0.0.1.
 
