@@ -40,12 +40,11 @@ SAME_IN_BOTH_CJK = {"中文"}
 """Chinese that an English page may show (the switch link reads "中文")."""
 
 PAGE_WORDS = {
-    # The incident importer's field names, which a column mapping is written with.
-    "/areas/incidents": {"id", "time", "date", "hour", "category", "lon", "lat", "description"},
     # A rotation pattern names shift ids or the keyword "off", as in rules.toml.
     "/teams/rules": {"off"},
 }
 """Words that one page may show in both languages because the user types them as they are."""
+
 
 JOB_DISTRICT = (
     {"data"},
@@ -59,9 +58,8 @@ KNOWN: dict[str, tuple[set[str] | None, str]] = {
     "/ledger": JOB_DISTRICT,
     "/audit/": (
         None,
-        "web/templates/audit.html shows Plan.status untranslated, and each edit's summary and "
-        "before/after fields as stored (in the language of the edit's author, field keys and "
-        "category ids)",
+        "web/templates/audit.html shows each edit's summary and before/after fields as stored "
+        "(the summary in the language of the edit's author, field keys, category ids)",
     ),
 }
 """Untranslated words already reported, by page (None: any word of that page): the test is an
