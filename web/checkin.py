@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from geodata.errors import InputError
 from planner.plan_doc import STOP_KINDS
@@ -618,7 +619,11 @@ def check_in(
         late_minutes=max(0.0, round((now - point.due).total_seconds() / 60, 1)),
     )
     session.add(record)
-    session.commit()
+    try:
+        session.commit()
+    except IntegrityError:  # the same user signed in at the same moment from a second request
+        session.rollback()
+        raise CheckInError("already", "You have already signed in at this checkpoint.") from None
     return record
 
 

@@ -15,6 +15,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    UniqueConstraint,
     create_engine,
     event,
     select,
@@ -166,10 +167,13 @@ class CheckIn(Base):
 
     ``stop`` identifies the planned visit inside the plan (see :mod:`web.checkin`), ``site``
     the key area or post. Position and its distance to the checkpoint are as reported by the
-    phone; ``late_minutes`` is how late against the planned window (0 when on time).
+    phone; ``late_minutes`` is how late against the planned window (0 when on time). A user
+    signs in at most once per stop of a plan (a unique constraint, which also holds against two
+    requests at the same moment).
     """
 
     __tablename__ = "check_ins"
+    __table_args__ = (UniqueConstraint("plan_id", "stop", "user_id", name="uq_check_ins_once"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)

@@ -532,3 +532,30 @@ def test_postgresql_old_database_and_processes_starting_at_once(postgres, tmp_pa
     engine = create_engine(url)
     assert _schema_diff(engine, Base.metadata) == []
     engine.dispose()
+
+
+def test_a_user_signs_in_once_per_stop_even_at_the_same_moment(make_web_app) -> None:
+    """Tests that the migrated check-in table itself refuses a second sign-in of one user at one
+    stop of a plan (two requests racing past the page's own check), not a different stop."""
+    from sqlalchemy.exc import IntegrityError
+
+    app = make_web_app()
+    with new_session(app) as session:
+        plan = Plan(title="p", district="d", start="2026-12-07", days=1)
+        session.add(plan)
+        session.commit()
+        user_id = session.scalar(select(text("id")).select_from(text("users")).limit(1))
+
+        def row(stop: str) -> CheckIn:
+            return CheckIn(
+                plan_id=plan.id, stop=stop, site="s", group_id="A", day="2026-12-07",
+                shift="D", user_id=user_id, lon=118.78, lat=32.04, distance_m=3.0,
+            )  # fmt: skip
+
+        session.add(row("r1|1"))
+        session.commit()
+        session.add(row("r1|2"))
+        session.commit()
+        session.add(row("r1|1"))
+        with pytest.raises(IntegrityError):
+            session.commit()

@@ -48,6 +48,7 @@ def upgrade() -> None:
         sa.Column("accuracy_m", sa.Float(), nullable=True),
         sa.Column("distance_m", sa.Float(), nullable=False),
         sa.Column("late_minutes", sa.Float(), nullable=False),
+        sa.UniqueConstraint("plan_id", "stop", "user_id", name="uq_check_ins_once"),
     )
     op.create_index("ix_check_ins_plan_id", "check_ins", ["plan_id"])
     op.create_index("ix_check_ins_stop", "check_ins", ["stop"])
