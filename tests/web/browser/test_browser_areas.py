@@ -54,8 +54,9 @@ def test_planner_draws_a_key_area_that_the_next_plan_covers(
     plan_with_form: Any,
 ) -> None:
     """Tests that a planner draws a rectangle with Leaflet.draw on the key-area editor, names
-    it in the form that appears and saves it; that it is listed and drawn on the editor; and
-    that the next plan a captain makes counts the area's needed presence in its coverage."""
+    it in the form that appears and saves it; that it is listed; and that in the next plan a
+    captain makes, the coverage view counts the area's needed presence and a route stops at
+    it (its stop table names the area)."""
     server = live_server
     with new_session(server.app) as session:
         first_edit = session.scalar(select(Edit.id).order_by(Edit.id.desc()).limit(1)) or 0
@@ -120,8 +121,15 @@ def test_planner_draws_a_key_area_that_the_next_plan_covers(
             plan = session.get(Plan, run.plan_id)
             assert plan is not None
             doc = read_plan(plan.plan_file(server.app.instance_path))
-        needed = {c.id: c.needed_minutes for c in doc.coverage if c.level == "area"}
-        assert needed[area_id] > 0
+        row = next(c for c in doc.coverage if c.level == "area" and c.id == area_id)
+        assert row.needed_minutes > 0 and row.planned_visits >= 1
+        visiting = [r for r in doc.routes if any(s.site_id == area_id for s in r.stops)]
+        assert visiting, "no route of the next plan stops at the new key area"
+        page.goto(f"{server.url}/plans/{run.plan_id}/routes/{visiting[0].id}")
+        stops = page.locator("table.stops tbody tr", has_text=AREA_NAME)
+        assert stops.count() >= 1
+        stops.first.scroll_into_view_if_needed()
+        shot(page, "areas-next-plan-route", full_page=False)
         assert page_log.js_errors() == []
         assert page_log.blocked == []
     finally:  # the live app is shared by the session's browser tests: take the area out again
