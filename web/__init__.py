@@ -52,7 +52,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     (make one account per role at the first request of an app without users, see
     :mod:`web.first_users`; default on unless testing), ``PUBLIC_URL`` (the address phones
     reach the app at, e.g. ``https://patrol.example.org``, printed in the check-in QR codes;
-    default the address of the request).
+    default the address of the request), ``DATABASE_UPGRADE`` (migrate the database schema
+    at start; default on, ``PATROL_DATABASE_UPGRADE=off`` leaves it to ``patrol db upgrade``),
+    ``TIME_ZONE`` (the zone dates and times are shown in; default the district's),
+    ``API_TOKEN_LIFETIME`` (seconds a JSON API token lasts; default the session lifetime).
 
     Parameters
     ----------
