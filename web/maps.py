@@ -955,6 +955,9 @@ class MapStop:
         What to check there.
     id
         The place's id.
+    label
+        The stop's label as in the stop table (e.g. ``"B"`` for the base, ``"3"``); "" to
+        number the stops from 1 in order.
     """
 
     lon: float
@@ -965,6 +968,7 @@ class MapStop:
     dwell_min: int | None = None
     note: str = ""
     id: str = ""
+    label: str = ""
 
 
 def _lines(path: BaseGeometry | Sequence[BaseGeometry] | None) -> list[LineString]:
@@ -1025,12 +1029,13 @@ def route_layer(
             interactive=False,
         ).add_to(group)
     fields = ["stop", "name", "arrival", "window", "dwell", "note", "id"]
-    for number, stop in enumerate(stops, start=1):
+    for position, stop in enumerate(stops, start=1):
+        number = html.escape(stop.label) if stop.label else str(position)
         time_html = (
             f'<div class="pm-stop-time">{html.escape(stop.arrival)}</div>' if stop.arrival else ""
         )
         values = {
-            "stop": str(number),
+            "stop": number,
             "name": stop.name,
             "arrival": stop.arrival,
             "window": stop.window,

@@ -229,8 +229,9 @@ def route_map(doc: PlanDocument, route: Route, lang: str) -> Any:
             dwell_min=s.dwell // 60,
             note=s.check_zh if lang == "zh" else s.check,
             id=s.site_id,
+            label=label,
         )
-        for s in route.stops
+        for label, s in zip(route.stop_labels(), route.stops, strict=True)
     ]
     route_layer(stops, legs or None, name=route.id, colour=ROUTE_COLOUR, lang=lang).add_to(m)
     import folium

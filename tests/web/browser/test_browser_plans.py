@@ -6,7 +6,6 @@ import io
 import unicodedata
 from typing import TYPE_CHECKING, Any
 
-import pytest
 from pypdf import PdfReader
 
 from planner.plan_doc import read_plan
@@ -144,12 +143,6 @@ def test_route_map_numbers_stops_as_the_stop_table(
     frame = page.frame_locator("iframe.route-map")
     frame.locator(".pm-stop").first.wait_for()
     markers = frame.locator(".pm-stop").all_inner_texts()
-    if markers == [str(n) for n in range(1, len(route.stops) + 1)] != labels:
-        pytest.xfail(
-            "the route map numbers every stop from 1, the base too, so its numbers are one "
-            "above the stop table's: web/views_plans.py route_map passes the base stops to "
-            "web/maps.py route_layer, which numbers them with enumerate(stops, start=1)"
-        )
     assert markers == labels
 
 
