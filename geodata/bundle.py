@@ -250,6 +250,16 @@ def read_manifest(path: str | Path | None = None) -> dict[str, Any]:
     return manifest
 
 
+def district_id(folder: str | Path, manifest: dict[str, Any]) -> str:
+    """Return a bundle's stable id: the manifest's ``id`` when set, else the folder's name.
+
+    A copy of a bundle under another folder name (an app's working copy, a plan's snapshot)
+    keeps the id of the bundle it was copied from through its manifest.
+    """
+    value = manifest.get("id")
+    return str(value) if isinstance(value, str) and value.strip() else Path(folder).name
+
+
 def _crs_or_none(value: Any) -> CRS | None:
     """Return a CRS for ``value``, or None when it names no CRS."""
     try:

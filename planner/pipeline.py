@@ -532,6 +532,7 @@ def plan_with_context(
     dose_boost: Mapping[str, float] | None = None,
 ) -> tuple[PlanDocument, Context]:
     """Run :func:`make_plan` and also return the :class:`Context` (district, network, risk)."""
+    from geodata.bundle import district_id as bundle_id
     from planner.demand import check_dose_boost
     from planner.patrol_roster import build_patrol_problem
     from planner.roster import RosterParams, solve_roster
@@ -574,8 +575,8 @@ def plan_with_context(
     stages.append(StageRun("roster", rstatus, _num(rres.objective), _num(rres.bound), _since(t0)))
     tell("roster", 1, 1)
 
-    district_id = ctx.inputs.district_dir.name
     manifest = ctx.district.manifest
+    district_id = bundle_id(ctx.inputs.district_dir, manifest)
     tz = str(manifest.get("time_zone", "Asia/Shanghai"))
     now = created_at or datetime.now(ZoneInfo(tz))
     doc = PlanDocument(

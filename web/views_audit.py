@@ -14,7 +14,8 @@ import web.areas  # noqa: F401 (registers the undo of key areas, hotspots and in
 from geodata.errors import InputError
 from web.auth import current_user, has_permission, requires
 from web.db import EDIT_KINDS, Edit, Plan, db_session
-from web.i18n import translate
+from web.i18n import current_lang, translate
+from web.maps import category_style
 from web.views_common import register_nav
 from web.workspace import data_version, undo
 
@@ -52,16 +53,43 @@ def _short(value: Any) -> str:
     return str(value)
 
 
+FIELD_TEXTS = {
+    "name": "area_name",
+    "category": "area_category",
+    "priority": "area_priority",
+    "windows": "area_windows",
+    "dose_minutes": "area_dose",
+    "geometry": "area_kind",
+    "pin": "hotspot_pin",
+    "weight": "hotspot_weight",
+    "note": "hotspot_note",
+}
+"""Catalogue key of each key-area or hotspot field shown in a diff (others show as stored)."""
+
+
+def _field(key: str) -> str:
+    text = FIELD_TEXTS.get(key)
+    return translate(text) if text else key
+
+
+def _value(key: str, value: Any) -> str:
+    if key == "category" and isinstance(value, str) and value:
+        return category_style(value).name(current_lang())
+    if isinstance(value, bool):
+        return translate("audit_yes") if value else translate("audit_no")
+    return _short(value)
+
+
 def _geometry_text(geom: dict[str, Any] | None) -> str:
     if not geom:
         return "—"
     if geom.get("type") == "Point":
         lon, lat = geom["coordinates"][:2]
-        return f"Point {lon:.6f}, {lat:.6f}"
+        return translate("audit_point", lon=f"{lon:.6f}", lat=f"{lat:.6f}")
     rings = geom.get("coordinates") or []
-    count = sum(len(r) for r in rings) if geom.get("type") == "Polygon" else len(rings)
-    unit = "vertices" if geom.get("type") == "Polygon" else "parts"
-    return f"{geom.get('type')} ({count} {unit})"
+    if geom.get("type") == "Polygon":
+        return translate("audit_polygon", n=sum(len(r) for r in rings))
+    return translate("audit_parts", n=len(rings))
 
 
 def _feature_rows(before: Any, after: Any) -> list[tuple[str, str, str]]:
@@ -74,11 +102,13 @@ def _feature_rows(before: Any, after: Any) -> list[tuple[str, str, str]]:
             continue
         if before and after and old.get(key) == new.get(key):
             continue
-        rows.append((key, _short(old.get(key)) if before else "", _short(new.get(key))))
+        rows.append(
+            (_field(key), _value(key, old.get(key)) if before else "", _value(key, new.get(key)))
+        )
     old_geom = (before or {}).get("geometry") if before else None
     new_geom = (after or {}).get("geometry") if after else None
     if old_geom != new_geom:
-        rows.append(("geometry", _geometry_text(old_geom), _geometry_text(new_geom)))
+        rows.append((_field("geometry"), _geometry_text(old_geom), _geometry_text(new_geom)))
     return rows
 
 
@@ -119,9 +149,11 @@ def diff_rows(edit: Edit) -> list[tuple[str, str, str]]:
     if edit.kind == "hotspot":
         keys = ("pin", "weight", "note")
         return [
-            (k, _short((before or {}).get(k)) if before else "—", _short((after or {}).get(k)))
-            if after
-            else (k, _short((before or {}).get(k)), "—")
+            (
+                _field(k),
+                _value(k, (before or {}).get(k)) if before else "—",
+                _value(k, (after or {}).get(k)) if after else "—",
+            )
             for k in keys
             if (before or {}).get(k) != (after or {}).get(k)
         ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -35,10 +34,12 @@ DEFAULT_FORM = {
 
 
 def district_id() -> str:
-    """Return the id (folder name) of the district the app plans for."""
-    from geodata import DEFAULT_DISTRICT_DIR
+    """Return the id of the district the app plans for (its working copy's manifest id)."""
+    from geodata.bundle import district_id as bundle_id
+    from web.plan_store import get_district
 
-    return Path(current_app.config.get("DISTRICT") or DEFAULT_DISTRICT_DIR).name
+    district = get_district(current_app)
+    return bundle_id(district.path, district.manifest)
 
 
 def _job_or_404(job_id: int) -> Job:

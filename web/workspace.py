@@ -125,12 +125,25 @@ def ensure(app: Flask) -> Path:
             for entry in src.iterdir():
                 if entry.is_file():
                     shutil.copy2(entry, tmp / entry.name)
+            _keep_id(tmp, src)
             if target.exists():
                 shutil.rmtree(target)
             tmp.rename(target)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
     return target
+
+
+def _keep_id(copy: Path, source: Path) -> None:
+    """Write the source bundle's id into the copy's manifest, so plans keep naming it."""
+    from geodata.bundle import district_id, dump_toml, read_manifest
+
+    manifest = read_manifest(copy)
+    if "id" in manifest:
+        return
+    manifest = {"id": district_id(source, manifest), **manifest}
+    text = dump_toml(manifest, "District bundle manifest (see geodata/bundle.py).")
+    (copy / "manifest.toml").write_text(text, encoding="utf-8")
 
 
 def data_version(session: Session) -> int:

@@ -77,7 +77,7 @@ def test_history_shows_edits_readably_and_undoes_them(app, as_role) -> None:
     planner = as_role("planner")
     page = planner.get("/audit/?lang=en").get_data(as_text=True)
     assert "Added key area web-1 (北门, market)" in page
-    assert "<ins>北门</ins>" in page and "<ins>Point 118.780000, 32.044000</ins>" in page
+    assert "<ins>北门</ins>" in page and "<ins>point 118.780000, 32.044000</ins>" in page
     assert "<ins>1.5</ins>" in page and ">planner<" in page and ">admin<" in page
     assert f'action="/audit/{edit.id}/undo"' in page
     assert undo_post(planner, edit.id).status_code == 302

@@ -8,7 +8,7 @@ import pytest
 from shapely.geometry import Point
 from sqlalchemy import func, select
 
-from geodata.bundle import DEFAULT_DISTRICT_DIR
+from geodata.bundle import DEFAULT_DISTRICT_DIR, district_id, read_manifest
 from geodata.errors import InputError
 from web.db import Edit, new_session
 from web.workspace import (
@@ -36,9 +36,11 @@ def test_working_copy_starts_as_the_shipped_bundle(make_web_app) -> None:
     """Tests that the working copy holds the shipped files (not the OSM source) at version 0."""
     app = make_web_app()
     folder = ensure(app)
-    for name in ("manifest.toml", "district.gpkg", "rules.toml", "teams.toml"):
+    for name in ("district.gpkg", "incidents.csv", "rules.toml", "teams.toml"):
         assert (folder / name).read_bytes() == (DEFAULT_DISTRICT_DIR / name).read_bytes()
     assert not (folder / "source").exists()
+    copied, shipped = read_manifest(folder), read_manifest(DEFAULT_DISTRICT_DIR)
+    assert copied == {"id": "xinjiekou", **shipped}  # the copy keeps the bundle's id
     with new_session(app) as session:
         assert data_version(session) == 0
 
@@ -133,6 +135,8 @@ def test_snapshot_keeps_the_version(make_web_app, tmp_path) -> None:
         version = snapshot(app, session, tmp_path / "snap")
         replace_text(app, session, "rules", text + "\n# v2\n", user_id=1)
     assert version == edit.id
+    snap = tmp_path / "snap"
+    assert district_id(snap, read_manifest(snap)) == "xinjiekou"  # plans name the district
     assert (tmp_path / "snap" / "rules.toml").read_text(encoding="utf-8").endswith("# v1\n")
 
 

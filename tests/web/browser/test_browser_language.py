@@ -46,22 +46,7 @@ PAGE_WORDS = {
 """Words that one page may show in both languages because the user types them as they are."""
 
 
-JOB_DISTRICT = (
-    {"data"},
-    "plans made by a job name their district 'data': planner/pipeline.py takes the district id "
-    "from the folder name, and web/jobs.py plans from the snapshot folder instance/plans/<id>/data",
-)
-
-KNOWN: dict[str, tuple[set[str] | None, str]] = {
-    "/plans/{plan}": ({"inputs"}, "web/formatting.py code(): no stage_inputs text"),
-    "/plans/": JOB_DISTRICT,
-    "/ledger": JOB_DISTRICT,
-    "/audit/": (
-        None,
-        "web/templates/audit.html shows each edit's summary and before/after fields as stored "
-        "(the summary in the language of the edit's author, field keys, category ids)",
-    ),
-}
+KNOWN: dict[str, tuple[set[str] | None, str]] = {}
 """Untranslated words already reported, by page (None: any word of that page): the test is an
 expected failure while they are there, fails on any other, and passes once they are gone."""
 
