@@ -15,4 +15,5 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "audit_parts": ("多部分（{n} 个）", "{n} parts"),
     "audit_yes": ("是", "yes"),
     "audit_no": ("否", "no"),
+    "n_days": ("{n} 天", "{n} days"),
 }
