@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
 from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal, format_percent
 from flask import current_app, g, has_request_context
@@ -16,8 +17,9 @@ from web.i18n import DEFAULT_LANG, current_lang
 if TYPE_CHECKING:
     from flask import Flask
 
-LOCALES = {"zh": "zh_Hans_CN", "en": "en"}
-"""Babel locale of each page language (the patterns below fix the order: day before month)."""
+LOCALES = {"zh": Locale.parse("zh_Hans_CN"), "en": Locale.parse("en")}
+"""Babel locale of each page language (the patterns below fix the order: day before month);
+parsed once, as Babel would otherwise parse the name again on every call."""
 
 PATTERNS: dict[str, tuple[str, str]] = {
     # name: (Chinese, English) CLDR patterns
@@ -155,6 +157,8 @@ def number(value: Any, digits: int | None = None, lang: str | None = None) -> st
             return value
     if isinstance(value, float) and not math.isfinite(value):
         return "—"
+    if isinstance(value, int) and digits is None and -1000 < value < 1000:
+        return str(value)  # both locales write small whole numbers in plain ASCII digits
     lang = _lang(lang)
     if digits is None:
         return format_decimal(value, locale=LOCALES[lang])

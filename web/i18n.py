@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request, session
+from flask import g, request, session
 
 LANGS = ("zh", "en")
 """Languages of the interface; the first is the default."""
@@ -278,13 +278,22 @@ _load_feature_texts()
 
 
 def current_lang() -> str:
-    """Return the language of this request: ``?lang=`` (remembered in the session), else zh."""
+    """Return the language of this request: ``?lang=`` (remembered in the session), else zh.
+
+    Worked out once per request (a page asks for it hundreds of times).
+    """
+    known = g.get("patrol_lang")
+    if known is not None:
+        return str(known)
     asked = request.args.get("lang")
     if asked in LANGS:
         session["lang"] = asked
-        return asked
-    kept = session.get("lang")
-    return kept if kept in LANGS else DEFAULT_LANG
+        lang = str(asked)
+    else:
+        kept = session.get("lang")
+        lang = kept if kept in LANGS else DEFAULT_LANG
+    g.patrol_lang = lang
+    return lang
 
 
 def translate(key: str, lang: str | None = None, **values: Any) -> str:
