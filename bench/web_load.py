@@ -35,6 +35,9 @@ from bench.machine import cpu_model
 RESULTS = Path(__file__).resolve().parent / "results"
 USER, PASSWORD = "load-captain", "load-captain-pass"
 
+PATROL = str(Path(sys.executable).with_name("patrol"))
+"""The `patrol` command of this Python environment (found beside its interpreter)."""
+
 
 def free_port() -> int:
     """Return a free TCP port on the loopback interface."""
@@ -120,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="patrol-load-") as instance:
         env = {**os.environ, "PATROL_INSTANCE": instance}
         subprocess.run(
-            ["patrol", "users", "create", USER, "--role", "captain", "--password-stdin"],
+            [PATROL, "users", "create", USER, "--role", "captain", "--password-stdin"],
             input=PASSWORD + "\n",
             text=True,
             env=env,
@@ -128,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             capture_output=True,
         )
         server = subprocess.Popen(
-            ["patrol", "run", "--host", "127.0.0.1", "--port", str(port), "--with-threads"],
+            [PATROL, "run", "--host", "127.0.0.1", "--port", str(port), "--with-threads"],
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
