@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
 from typing import TYPE_CHECKING, Any
 
+import geopandas as gpd
+import pandas as pd
 import pytest
 
+from geodata.bundle import District, write_district
 from web import create_app
 from web.auth import create_user
 from web.db import new_session
@@ -27,6 +31,27 @@ CSRF = "tok"
 """The CSRF token that :func:`signed_in` puts in each test client's session."""
 
 _FAST_HASH = "pbkdf2:sha256:1000"  # the default scrypt is deliberately slow
+
+
+@pytest.fixture(scope="module")
+def tiny_district(data_dir: Path) -> District:
+    """The hand-made district of tests/data/web/tiny_district.json, in memory (one per module)."""
+    raw = json.loads((data_dir / "web" / "tiny_district.json").read_text(encoding="utf-8"))
+    layers = {
+        name: gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
+        for name, fc in raw["layers"].items()
+    }
+    for col in ("u", "v"):
+        layers["streets"][col] = layers["streets"][col].astype("int64")
+    layers["cameras"]["heading"] = layers["cameras"]["heading"].astype(float)
+    incidents = pd.DataFrame(columns=["id", "time", "category", "lon", "lat"])
+    return District(path=None, manifest=raw["manifest"], incidents=incidents, **layers)
+
+
+@pytest.fixture(scope="module")
+def tiny_bundle(tiny_district: District, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """:func:`tiny_district` written as a bundle folder (apps copy it; tests only read it)."""
+    return write_district(tiny_district, tmp_path_factory.mktemp("bundles") / "tiny")
 
 
 @pytest.fixture

@@ -8,11 +8,8 @@ from dataclasses import replace
 from html.parser import HTMLParser
 from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
 
-import geopandas as gpd
-import pandas as pd
 import pytest
 
-from geodata import District, write_district
 from planner.plan_doc import CoverageRow, read_plan, write_plan
 from web import create_app
 from web.auth import create_user
@@ -24,23 +21,8 @@ PASSWORD = "correct horse"
 FAST_HASH = "pbkdf2:sha256:1000"  # the default scrypt is deliberately slow
 
 
-def tiny_bundle(data_dir: Path, folder: Path) -> Path:
-    """Write the hand-made district of tests/data/web/tiny_district.json as a bundle."""
-    raw = json.loads((data_dir / "web" / "tiny_district.json").read_text(encoding="utf-8"))
-    layers = {
-        name: gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
-        for name, fc in raw["layers"].items()
-    }
-    for col in ("u", "v"):
-        layers["streets"][col] = layers["streets"][col].astype("int64")
-    layers["cameras"]["heading"] = layers["cameras"]["heading"].astype(float)
-    incidents = pd.DataFrame(columns=["id", "time", "category", "lon", "lat"])
-    district = District(path=None, manifest=raw["manifest"], incidents=incidents, **layers)
-    return write_district(district, folder / "tiny")
-
-
 @pytest.fixture(scope="module")
-def app(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
+def app(data_dir: Path, tiny_bundle: Path, tmp_path_factory: pytest.TempPathFactory):
     """The app on a fresh SQLite database with the tiny district, one user per role and the
     hand-made plan of tests/data/plan/plan.json as plan 1."""
     tmp = tmp_path_factory.mktemp("app")
@@ -50,7 +32,7 @@ def app(data_dir: Path, tmp_path_factory: pytest.TempPathFactory):
             "SECRET_KEY": "test",
             "INSTANCE_PATH": str(tmp / "instance"),
             "DATABASE_URL": "sqlite:///" + str(tmp / "app.sqlite3"),
-            "DISTRICT": str(tiny_bundle(data_dir, tmp)),
+            "DISTRICT": str(tiny_bundle),
         }
     )
     with new_session(app) as session:

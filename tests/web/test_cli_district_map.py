@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import re
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from geodata.bundle import DEFAULT_DISTRICT_DIR, District, write_district
+from geodata.bundle import DEFAULT_DISTRICT_DIR
 from web.cli import cli
 
 if TYPE_CHECKING:
@@ -36,22 +33,6 @@ def network_urls(page: str) -> list[str]:
 
 def decoded(page: str) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
-
-
-@pytest.fixture(scope="module")
-def tiny_bundle(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The hand-made district of tests/data/web/tiny_district.json written as a bundle."""
-    raw = json.loads((data_dir / "web" / "tiny_district.json").read_text(encoding="utf-8"))
-    layers = {
-        name: gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
-        for name, fc in raw["layers"].items()
-    }
-    for col in ("u", "v"):
-        layers["streets"][col] = layers["streets"][col].astype("int64")
-    layers["cameras"]["heading"] = layers["cameras"]["heading"].astype(float)
-    incidents = pd.DataFrame(columns=["id", "time", "category", "lon", "lat"])
-    district = District(path=None, manifest=raw["manifest"], incidents=incidents, **layers)
-    return write_district(district, tmp_path_factory.mktemp("bundles") / "tiny")
 
 
 def run(*args: str):

@@ -15,30 +15,17 @@ import pytest
 from flask import Flask
 from shapely.geometry import LineString, Point
 
-from geodata.bundle import District
 from web import assets, maps
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-
-def load_tiny(data_dir: Path) -> District:
-    """The hand-made district of tests/data/web/tiny_district.json as a District."""
-    raw = json.loads((data_dir / "web" / "tiny_district.json").read_text(encoding="utf-8"))
-    layers = {
-        name: gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
-        for name, fc in raw["layers"].items()
-    }
-    for col in ("u", "v"):
-        layers["streets"][col] = layers["streets"][col].astype("int64")
-    layers["cameras"]["heading"] = layers["cameras"]["heading"].astype(float)
-    incidents = pd.DataFrame(columns=["id", "time", "category", "lon", "lat"])
-    return District(path=None, manifest=raw["manifest"], incidents=incidents, **layers)
+    from geodata.bundle import District
 
 
 @pytest.fixture(scope="module")
-def tiny(data_dir: Path) -> District:
-    return load_tiny(data_dir)
+def tiny(tiny_district: District) -> District:
+    return tiny_district
 
 
 def unescape_js(page: str) -> str:

@@ -14,13 +14,10 @@ from html import unescape
 from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
-import pandas as pd
 import pytest
 import segno
 from sqlalchemy import func, select
 
-from geodata import District, write_district
 from planner.plan_doc import read_plan
 from tests.web.conftest import CSRF, WEB_PASSWORD, WEB_ROLES
 from web.checkin import checkpoint_tokens, read_token
@@ -40,21 +37,6 @@ PUBLIC = "https://patrol.example.org"
 METRE_LAT = 1 / 110_574
 
 
-def tiny_bundle(data_dir: Path, folder: Path) -> Path:
-    """Write the hand-made district of tests/data/web/tiny_district.json as a bundle."""
-    raw = json.loads((data_dir / "web" / "tiny_district.json").read_text(encoding="utf-8"))
-    layers = {
-        name: gpd.GeoDataFrame.from_features(fc["features"], crs="EPSG:4326")
-        for name, fc in raw["layers"].items()
-    }
-    for col in ("u", "v"):
-        layers["streets"][col] = layers["streets"][col].astype("int64")
-    layers["cameras"]["heading"] = layers["cameras"]["heading"].astype(float)
-    incidents = pd.DataFrame(columns=["id", "time", "category", "lon", "lat"])
-    district = District(path=None, manifest=raw["manifest"], incidents=incidents, **layers)
-    return write_district(district, folder / "tiny")
-
-
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
     """Set the check-in service's clock; it starts inside g1's day shift."""
@@ -67,12 +49,10 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
 
 
 @pytest.fixture
-def app(make_web_app, data_dir: Path, tmp_path: Path, clock) -> Flask:
+def app(make_web_app, tiny_bundle: Path, data_dir: Path, clock) -> Flask:
     """The app on the tiny district with PUBLIC_URL set, the member in group g1, and the fixture
     plan stored twice (plans 1 and 2)."""
-    app = make_web_app(
-        district=tiny_bundle(data_dir, tmp_path), member_groups=("g1",), PUBLIC_URL=PUBLIC
-    )
+    app = make_web_app(district=tiny_bundle, member_groups=("g1",), PUBLIC_URL=PUBLIC)
     with new_session(app) as session:
         for title in ("Fixture plan", "Same plan again"):
             import_plan(app, session, data_dir / "plan" / "plan.json", title=title)
