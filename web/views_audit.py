@@ -129,6 +129,26 @@ def _text_rows(before: Any, after: Any) -> list[tuple[str, str, str]]:
     return rows
 
 
+def summary_text(edit: Edit) -> str:
+    """Return what an edit is about in the page's language.
+
+    That is a key area's name and category; "" for other kinds, whose target and changes the
+    other columns show. The stored summary is in the language of the person who edited, so
+    the page does not show it (the API does).
+    """
+    if edit.kind != "area":
+        return ""
+    for side in (edit.after, edit.before):
+        feature = json.loads(side or "null")
+        if isinstance(feature, dict) and feature.get("type") == "Feature":
+            props = feature.get("properties") or {}
+            parts = [str(props.get("name") or "")]
+            if props.get("category"):
+                parts.append(category_style(str(props["category"])).name(current_lang()))
+            return " · ".join(p for p in parts if p)
+    return ""
+
+
 def diff_rows(edit: Edit) -> list[tuple[str, str, str]]:
     """Return an edit's before and after readably: rows of (what, before, after)."""
     before = json.loads(edit.before or "null")
@@ -205,6 +225,7 @@ def _page(error: str | None = None, status: int = 200) -> Any:
             "edit": e,
             "who": e.user.name if e.user is not None else translate("system_user"),
             "diff": diff_rows(e),
+            "summary": summary_text(e),
             "undone_by": undone.get(e.id),
             "may_undo": may_undo(e.kind) and e.id not in undone,
             "plans": by_version.get(e.id, []),

@@ -76,7 +76,7 @@ def test_history_shows_edits_readably_and_undoes_them(app, as_role) -> None:
         )
     planner = as_role("planner")
     page = planner.get("/audit/?lang=en").get_data(as_text=True)
-    assert "Added key area web-1 (北门, market)" in page
+    assert "北门 · Market" in page  # what the edit is about, in the page's language
     assert "<ins>北门</ins>" in page and "<ins>point 118.780000, 32.044000</ins>" in page
     assert "<ins>1.5</ins>" in page and ">planner<" in page and ">admin<" in page
     assert f'action="/audit/{edit.id}/undo"' in page

@@ -3,6 +3,7 @@ language (data such as place and person names, ids and units aside)."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from planner.plan_doc import read_plan
 from web import teams_rules as tr
 from web.checkin import checkin_url, checkpoint_tokens
-from web.db import Plan, User, new_session
+from web.db import Edit, Plan, User, new_session
 from web.plan_store import get_district
 
 if TYPE_CHECKING:
@@ -103,6 +104,12 @@ def data_strings(server: LiveServer) -> list[str]:
     with new_session(server.app) as session:
         out += list(session.scalars(select(Plan.title)))
         out += list(session.scalars(select(User.name)))
+        # Key areas named in the edit history, also ones since deleted or undone.
+        for side in session.execute(select(Edit.before, Edit.after).where(Edit.kind == "area")):
+            for text in side:
+                feature = json.loads(text or "null")
+                if isinstance(feature, dict):
+                    out.append(str((feature.get("properties") or {}).get("name") or ""))
     return [s for s in out if s]
 
 
