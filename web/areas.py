@@ -1,17 +1,17 @@
-"""Key areas, hotspot pins and weights, and incident imports: checked, audited, undoable edits."""
+"""Key areas as checked, audited, undoable edits; the errors and texts of every data edit.
+
+Hotspot pins and weights are in :mod:`web.hotspot_edits`, incident imports in
+:mod:`web.incident_imports`.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import re
-import tempfile
-import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -33,6 +33,8 @@ from web.workspace import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import geopandas as gpd
     from flask import Flask
     from sqlalchemy.orm import Session
@@ -56,21 +58,12 @@ MAX_NAME = 100
 MAX_DOSE_MINUTES = WINDOWS_MAX_DOSE
 """Largest dose per shift in minutes (as the bundle allows: a whole day)."""
 
-MAX_WEIGHT = 100.0
-"""Largest hotspot weight (risk multiplier)."""
-
-MAX_NOTE = 200
-
 ID_PREFIX = "web-"
 """Prefix of the ids of areas added in the web app (``web-1``, ``web-2``, ...)."""
 
 ID_RE = re.compile(r"^[A-Za-z0-9_.:\-]{1,60}$")
 MARKUP_RE = re.compile(r"[<>]")
 """Characters refused in names and notes: maps show them in popups built as HTML."""
-
-HOTSPOTS_FILE = "hotspots.toml"
-INCIDENTS_FILE = "incidents.csv"
-INCIDENT_SUFFIXES = (".csv", ".geojson", ".json")
 
 OUTSIDE_TOLERANCE_M = 50.0
 """How far outside the boundary an area may lie (as the bundle validator allows)."""
@@ -172,7 +165,7 @@ def _features(areas: gpd.GeoDataFrame) -> dict[str, dict[str, Any]]:
     }
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
     """Return whether two JSON-able values are equal once written as JSON."""
     return json.dumps(a, sort_keys=True, ensure_ascii=False) == json.dumps(
         b, sort_keys=True, ensure_ascii=False
@@ -506,7 +499,7 @@ def _next_ids(session: Session, existing: Iterable[str], count: int = 1) -> list
     return [f"{ID_PREFIX}{top + k}" for k in range(1, count + 1)]
 
 
-def _text(key: str, **values: Any) -> str:
+def edit_text(key: str, **values: Any) -> str:
     """Return a summary line in the language of the request (English outside requests)."""
     from web.i18n import translate
 
@@ -546,7 +539,7 @@ def _commit_areas(
         current = _features(areas)
         for area_id, expected in expect.items():
             now = current.get(area_id)
-            if _same(_strip(now), _strip(expected)):
+            if same_value(_strip(now), _strip(expected)):
                 continue
             if undo_of is not None:
                 msg = (
@@ -616,7 +609,7 @@ def add_area(
         session,
         action="add",
         target=area_id,
-        summary=_text("area_sum_add", area=_label(feat)),
+        summary=edit_text("area_sum_add", area=_label(feat)),
         changes={area_id: feat},
         expect={area_id: None},
         user_id=user_id,
@@ -647,19 +640,19 @@ def update_area(
     if "geometry" in clean:
         check_inside(current_district(app), clean["geometry"])
     new = _merged_feature(old, clean)
-    if _same(_strip(new), _strip(old)):
+    if same_value(_strip(new), _strip(old)):
         return None
     changed = [
         k
         for k in AREA_FIELDS
-        if k in clean and not _same(_field_value(new, k), _field_value(old, k))
+        if k in clean and not same_value(_field_value(new, k), _field_value(old, k))
     ]
     return _commit_areas(
         app,
         session,
         action="update",
         target=str(area_id),
-        summary=_text("area_sum_update", area=_label(new), fields=", ".join(changed)),
+        summary=edit_text("area_sum_update", area=_label(new), fields=", ".join(changed)),
         changes={str(area_id): new},
         expect={str(area_id): old},
         user_id=user_id,
@@ -686,7 +679,7 @@ def delete_area(app: Flask, session: Session, area_id: str, *, user_id: int | No
         session,
         action="delete",
         target=str(area_id),
-        summary=_text("area_sum_delete", area=_label(old)),
+        summary=edit_text("area_sum_delete", area=_label(old)),
         changes={str(area_id): None},
         expect={str(area_id): old},
         user_id=user_id,
@@ -799,7 +792,7 @@ def preview_areas(app: Flask, session: Session, geojson_bytes: bytes, filename: 
             seen.add(area_id)
         if old is not None:
             new = _merged_feature(old, clean)
-            if _same(_strip(new), _strip(old)):
+            if same_value(_strip(new), _strip(old)):
                 unchanged.append(str(area_id))
             else:
                 updated.append(new)
@@ -854,7 +847,7 @@ def import_areas(
         session,
         action="import",
         target=filename[:200] or "areas.geojson",
-        summary=_text(
+        summary=edit_text(
             "area_sum_import", file=filename, added=len(preview.added), updated=len(preview.updated)
         ),
         changes=changes,
@@ -888,7 +881,7 @@ def _undo_area(app: Flask, session: Session, edit: Edit, user_id: int | None) ->
         session,
         action="undo",
         target=edit.target,
-        summary=_text("area_sum_undo", id=edit.id, summary=edit.summary),
+        summary=edit_text("area_sum_undo", id=edit.id, summary=edit.summary),
         changes=changes,
         expect=expect,
         user_id=user_id,
@@ -897,414 +890,4 @@ def _undo_area(app: Flask, session: Session, edit: Edit, user_id: int | None) ->
     )
 
 
-# ---------------------------------------------------------------------------------------------
-# Hotspot pins and weights (hotspots.toml)
-
-
-def _read_entries(folder: Path) -> list[dict[str, Any]]:
-    file = folder / HOTSPOTS_FILE
-    if not file.is_file():
-        return []
-    data = tomllib.loads(file.read_text(encoding="utf-8"))
-    entries = data.get("override", [])
-    return [dict(e) for e in entries] if isinstance(entries, list) else []
-
-
-def _entry(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """Return an override in canonical form: id, pin, weight, note (None: no override)."""
-    if entry is None:
-        return None
-    return {
-        "id": str(entry["id"]),
-        "pin": bool(entry.get("pin", False)),
-        "weight": float(entry.get("weight", 1.0)),
-        "note": str(entry.get("note", "")),
-    }
-
-
-def hotspot_overrides(app: Flask) -> list[dict[str, Any]]:
-    """Return the working hotspot overrides (id, pin, weight, note), in file order."""
-    from planner.risk import read_overrides
-
-    folder = ensure(app)
-    read_overrides(folder)  # the file as the planner reads it; refuses a broken one
-    return [e for e in (_entry(x) for x in _read_entries(folder)) if e is not None]
-
-
-def place_ids(district: District) -> dict[str, str]:
-    """Return place id -> kind ("key_area", "street" or "grid") of places that may be pinned."""
-    out: dict[str, str] = {}
-    for kind, layer in (("grid", district.grids), ("street", district.streets)):
-        out.update(dict.fromkeys(layer["id"].astype(str), kind))
-    out.update(dict.fromkeys(district.key_areas["id"].astype(str), "key_area"))
-    return out
-
-
-def check_hotspot(
-    district: District, place_id: Any, *, pin: Any, weight: Any, note: Any
-) -> dict[str, Any]:
-    """Check a hotspot override's fields and return them (id, pin, weight, note).
-
-    Raises
-    ------
-    AreaError
-        For an unknown place, a weight that is not a number from 0 to :data:`MAX_WEIGHT`, or
-        a note that is too long.
-    """
-    pid = str(place_id or "").strip()
-    if pid not in place_ids(district):
-        raise AreaError("hotspot_err_place", id=pid)
-    if isinstance(pin, str):
-        pin = pin.strip().lower() in ("1", "true", "on", "yes")
-    if weight is None or (isinstance(weight, str) and not weight.strip()):
-        value = 1.0
-    else:
-        try:
-            value = float(str(weight).strip()) if not isinstance(weight, bool) else math.nan
-        except ValueError:
-            value = math.nan
-        if not (math.isfinite(value) and 0 <= value <= MAX_WEIGHT):
-            raise AreaError("hotspot_err_weight", value=str(weight), max=f"{MAX_WEIGHT:g}")
-    text = str(note or "").strip()
-    if len(text) > MAX_NOTE or "\n" in text:
-        raise AreaError("hotspot_err_note", max=MAX_NOTE)
-    if MARKUP_RE.search(text):
-        raise AreaError("area_err_markup", field="note")
-    return {"id": pid, "pin": bool(pin), "weight": value, "note": text}
-
-
-def _write_entries(folder: Path, entries: list[dict[str, Any]]) -> None:
-    from geodata.bundle import dump_toml
-
-    file = folder / HOTSPOTS_FILE
-    if not entries:
-        file.unlink(missing_ok=True)
-        return
-    header = (
-        "Planners' hotspot pins and risk weights (see planner.risk.read_overrides).\n"
-        "Written by the web app's hotspot editor."
-    )
-    file.write_text(dump_toml({"override": entries}, header=header), encoding="utf-8")
-
-
-def _commit_hotspot(
-    app: Flask,
-    session: Session,
-    place_id: str,
-    new: dict[str, Any] | None,
-    expect: dict[str, Any] | None,
-    *,
-    summary: str,
-    user_id: int | None,
-    undo_of: int | None = None,
-) -> Edit | None:
-    action = "undo" if undo_of is not None else ("update" if expect is not None else "add")
-    if new is None and undo_of is None:
-        action = "delete"
-    change = Change("hotspot", action, place_id, summary, expect, new, undo_of)
-
-    def mutate(folder: Path) -> None:
-        entries = _read_entries(folder)
-        index = next((i for i, e in enumerate(entries) if str(e.get("id")) == place_id), None)
-        now = _entry(entries[index]) if index is not None else None
-        if not _same(now, expect):
-            if undo_of is not None:
-                msg = (
-                    f"The hotspot override of {place_id} has changed since edit {undo_of}; "
-                    "undo the later edits first."
-                )
-                raise WorkspaceError(msg)
-            raise AreaError("area_err_changed", id=place_id)
-        if new is None:
-            if index is not None:
-                del entries[index]
-        elif index is None:
-            entries.append(dict(new))
-        else:
-            entries[index] = dict(new)
-        _write_entries(folder, entries)
-
-    return commit_change(app, session, change, mutate, user_id=user_id)
-
-
-def set_hotspot(
-    app: Flask,
-    session: Session,
-    place_id: str,
-    *,
-    pin: Any,
-    weight: Any,
-    note: Any,
-    user_id: int | None,
-) -> Edit | None:
-    """Pin a place as a hotspot and/or weight its risk, in the working ``hotspots.toml``.
-
-    ``pin`` false, ``weight`` 1 and an empty ``note`` remove the place's override. Returns
-    the audit record (kind "hotspot"), or None when nothing changed.
-
-    Raises
-    ------
-    AreaError
-        For an unknown place id, a bad weight or a too long note.
-    """
-    district = current_district(app)
-    fields = check_hotspot(district, place_id, pin=pin, weight=weight, note=note)
-    pid = fields["id"]
-    current = {e["id"]: e for e in hotspot_overrides(app)}
-    old = current.get(pid)
-    new: dict[str, Any] | None = fields
-    if not fields["pin"] and fields["weight"] == 1.0 and not fields["note"]:
-        new = None
-    if _same(old, new):
-        return None
-    if new is None:
-        summary = _text("hotspot_sum_clear", id=pid)
-    else:
-        summary = _text(
-            "hotspot_sum_set",
-            id=pid,
-            pin=_text("area_yes" if new["pin"] else "area_no"),
-            weight=f"{new['weight']:g}",
-        )
-    return _commit_hotspot(app, session, pid, new, old, summary=summary, user_id=user_id)
-
-
-def _undo_hotspot(app: Flask, session: Session, edit: Edit, user_id: int | None) -> Edit | None:
-    """Put back a place's override as it was before an edit, if unchanged since."""
-    return _commit_hotspot(
-        app,
-        session,
-        edit.target,
-        json.loads(edit.before),
-        json.loads(edit.after),
-        summary=_text("area_sum_undo", id=edit.id, summary=edit.summary),
-        user_id=user_id,
-        undo_of=edit.id,
-    )
-
-
-# ---------------------------------------------------------------------------------------------
-# Incident import (planner.incidents)
-
-
-@dataclass(frozen=True, slots=True)
-class IncidentPreview:
-    """What importing an incident file would do.
-
-    Attributes
-    ----------
-    added
-        Records whose id is new to the stored history.
-    replaced
-        Records that replace a stored record with the same id.
-    rejected
-        ``(line or feature number, reason)`` of each refused record (at most
-        :data:`planner.incidents.MAX_LISTED_ERRORS` listed).
-    n_rows, n_bad
-        Records read and records refused.
-    unit
-        "line" (CSV, the header is line 1) or "feature" (GeoJSON, from 1).
-    sample
-        The first good records (id, time, category, lon, lat, description) as dicts.
-    """
-
-    added: int
-    replaced: int
-    rejected: tuple[tuple[int, str], ...]
-    n_rows: int
-    n_bad: int
-    unit: str = "line"
-    sample: tuple[dict[str, Any], ...] = ()
-
-
-def _mapping(mapping: Mapping[str, str] | str | Iterable[str] | None) -> dict[str, str]:
-    from planner.incidents import parse_mapping
-
-    if mapping is None:
-        return {}
-    if isinstance(mapping, Mapping):
-        return parse_mapping(f"{k}={v}" for k, v in mapping.items())
-    if isinstance(mapping, str):
-        mapping = [line for line in mapping.replace(",", "\n").splitlines() if line.strip()]
-    return parse_mapping(mapping)
-
-
-def _safe_name(filename: str) -> str:
-    name = Path(str(filename or "").replace("\\", "/")).name or "incidents.csv"
-    name = re.sub(r"[^\w.\-]+", "_", name)[:80] or "incidents.csv"
-    if Path(name).suffix.lower() not in INCIDENT_SUFFIXES:
-        raise AreaError(
-            "incidents_err_suffix", file=filename, suffixes=", ".join(INCIDENT_SUFFIXES)
-        )
-    return name
-
-
-def _read_upload(
-    district: District,
-    data: bytes,
-    filename: str,
-    mapping: Mapping[str, str] | str | Iterable[str] | None,
-    time_zone: str | None,
-) -> Any:
-    """Return the :class:`planner.incidents.ImportReport` of uploaded bytes."""
-    from geodata.bundle import OUTSIDE_TOLERANCE_M as TOLERANCE
-    from planner.exceptions import IncidentError
-    from planner.incidents import read_incidents
-
-    name = _safe_name(filename)
-    cols = _mapping(mapping)
-    zone = (time_zone or "").strip() or str(district.manifest["time_zone"])
-    reach = district.boundary.to_crs(district.work_crs).buffer(TOLERANCE * 0.98)
-    boundary = reach.to_crs("EPSG:4326").union_all()
-    with tempfile.TemporaryDirectory(prefix="patrol-incidents-") as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        try:
-            return read_incidents(path, time_zone=zone, mapping=cols, boundary=boundary)
-        except IncidentError as exc:
-            raise IncidentError(str(exc).replace(str(path), str(filename))) from None
-
-
-def preview_incidents(
-    app: Flask,
-    data: bytes,
-    filename: str,
-    mapping: Mapping[str, str] | str | Iterable[str] | None = None,
-    *,
-    time_zone: str | None = None,
-) -> IncidentPreview:
-    """Check an incident file (CSV or GeoJSON) against the working district; store nothing.
-
-    Parameters
-    ----------
-    app
-        The application (its working district gives the boundary and time zone).
-    data, filename
-        The uploaded file and its name (its suffix says CSV or GeoJSON).
-    mapping
-        Source column -> field, or ``"column=field"`` lines.
-    time_zone
-        Time zone of times without an offset; default the district's.
-
-    Raises
-    ------
-    planner.exceptions.IncidentError
-        When the file cannot be used at all (its sentence names the line and why).
-    """
-    district = current_district(app)
-    report = _read_upload(district, data, filename, mapping, time_zone)
-    stored = set(district.incidents["id"].astype(str)) if len(district.incidents) else set()
-    ids = report.incidents["id"].astype(str)
-    replaced = int(ids.isin(stored).sum())
-    sample = []
-    for rec in report.incidents.head(10).to_dict("records"):
-        rec["time"] = rec["time"].isoformat()
-        sample.append(rec)
-    unit = report.errors[0].unit if report.errors else "line"
-    if Path(filename).suffix.lower() in (".geojson", ".json"):
-        unit = "feature"
-    return IncidentPreview(
-        added=len(ids) - replaced,
-        replaced=replaced,
-        rejected=tuple((e.line, e.reason) for e in report.errors),
-        n_rows=report.n_rows,
-        n_bad=report.n_bad,
-        unit=unit,
-        sample=tuple(sample),
-    )
-
-
-def _file_state(text: str | None) -> dict[str, Any] | None:
-    if text is None:
-        return None
-    return {
-        "file": INCIDENTS_FILE,
-        "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
-        "records": max(0, len(text.splitlines()) - 1),
-        "text": text,
-    }
-
-
-def _without_text(state: Mapping[str, Any] | None) -> dict[str, Any]:
-    return {k: v for k, v in (state or {}).items() if k != "text"}
-
-
-def import_incidents(
-    app: Flask,
-    session: Session,
-    data: bytes,
-    filename: str,
-    mapping: Mapping[str, str] | str | Iterable[str] | None = None,
-    *,
-    time_zone: str | None = None,
-    user_id: int | None,
-) -> Edit | None:
-    """Add the good records of an incident file to the working ``incidents.csv`` (one edit).
-
-    A record with the id of a stored one replaces it. Returns the audit record (kind
-    "incidents"; ``before`` holds the file's text, ``after`` its checksum and record count),
-    or None when nothing changed.
-
-    Raises
-    ------
-    planner.exceptions.IncidentError
-        When the file cannot be used at all; nothing is then stored.
-    """
-    from geodata.bundle import load_district
-    from planner.incidents import merge_incidents, store_incidents
-
-    district = current_district(app)
-    report = _read_upload(district, data, filename, mapping, time_zone)
-    before: dict[str, Any] = {}
-    after: dict[str, Any] = {}
-    summary = _text("incidents_sum_import", file=filename, n=report.n_ok, bad=report.n_bad)
-    change = Change("incidents", "import", INCIDENTS_FILE, summary, before, after)
-
-    def mutate(folder: Path) -> None:
-        file = folder / INCIDENTS_FILE
-        old = file.read_text(encoding="utf-8") if file.is_file() else None
-        stored = load_district(folder, validate=False).incidents
-        store_incidents(folder, merge_incidents(stored, report.incidents))
-        before.update(_file_state(old) or {})
-        # The text after is not kept: an undo needs only to know the file is still so.
-        after.update(_without_text(_file_state(file.read_text(encoding="utf-8"))))
-
-    return commit_change(app, session, change, mutate, user_id=user_id)
-
-
-def _undo_incidents(app: Flask, session: Session, edit: Edit, user_id: int | None) -> Edit | None:
-    """Put back the incident file an import replaced, if it is still as the import left it."""
-    before = json.loads(edit.before) or None
-    after = json.loads(edit.after) or None
-    old_state: dict[str, Any] = {}
-    new_state: dict[str, Any] = {}
-    change = Change(
-        "incidents",
-        "undo",
-        INCIDENTS_FILE,
-        _text("area_sum_undo", id=edit.id, summary=edit.summary),
-        old_state,
-        new_state,
-        edit.id,
-    )
-
-    def mutate(folder: Path) -> None:
-        file = folder / INCIDENTS_FILE
-        now = file.read_text(encoding="utf-8") if file.is_file() else None
-        state = _file_state(now)
-        if (state or {}).get("sha256") != (after or {}).get("sha256"):
-            msg = f"{INCIDENTS_FILE} has changed since edit {edit.id}; undo the later edits first."
-            raise WorkspaceError(msg)
-        if before is None:
-            file.unlink(missing_ok=True)
-        else:
-            file.write_text(before["text"], encoding="utf-8")
-        old_state.update(state or {})
-        new_state.update(_without_text(before))
-
-    return commit_change(app, session, change, mutate, user_id=user_id)
-
-
 register_undo("area", _undo_area)
-register_undo("hotspot", _undo_hotspot)
-register_undo("incidents", _undo_incidents)

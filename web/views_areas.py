@@ -29,6 +29,7 @@ from jinja2 import Template
 from geodata.categories import CATEGORIES
 from geodata.errors import InputError
 from web import areas as service
+from web import hotspot_edits, incident_imports
 from web.auth import current_user, requires
 from web.db import db_session
 from web.i18n import current_lang, translate
@@ -537,7 +538,7 @@ def hotspots() -> Any:
         form = {k: request.form.get(k, "") for k in ("place_id", "weight", "note")}
         form["pin"] = bool(request.form.get("pin"))
         try:
-            service.set_hotspot(
+            hotspot_edits.set_hotspot(
                 current_app,
                 db_session(),
                 form["place_id"],
@@ -551,8 +552,10 @@ def hotspots() -> Any:
         else:
             flash(translate("hotspot_saved", id=form["place_id"].strip()), "info")
             return redirect(url_for("areas.hotspots"))
-    places = service.place_ids(get_district(current_app))
-    rows = [dict(e, kind=places.get(e["id"], "")) for e in service.hotspot_overrides(current_app)]
+    places = hotspot_edits.place_ids(get_district(current_app))
+    rows = [
+        dict(e, kind=places.get(e["id"], "")) for e in hotspot_edits.hotspot_overrides(current_app)
+    ]
     status = 400 if error else 200
     return render_template("areas_hotspots.html", rows=rows, form=form, error=error), status
 
@@ -572,7 +575,7 @@ def incidents() -> Any:
             data, filename, kept = upload
             try:
                 if request.form.get("action") == "import":
-                    edit = service.import_incidents(
+                    edit = incident_imports.import_incidents(
                         current_app,
                         db_session(),
                         data,
@@ -590,7 +593,7 @@ def incidents() -> Any:
                         flash(translate("incidents_imported", n=n), "info")
                     _forget(kept)
                     return redirect(url_for("areas.incidents"))
-                preview = service.preview_incidents(
+                preview = incident_imports.preview_incidents(
                     current_app, data, filename, form["mapping"], time_zone=form["time_zone"]
                 )
             except InputError as exc:

@@ -10,7 +10,9 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-import web.areas  # noqa: F401 (registers the undo of key areas, hotspots and incidents)
+import web.areas
+import web.hotspot_edits
+import web.incident_imports  # noqa: F401 (registers the undo of incident imports)
 from geodata.errors import InputError
 from web.auth import current_user, has_permission, requires
 from web.db import EDIT_KINDS, Edit, Plan, db_session

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from planner.exceptions import IncidentError
 from planner.risk import read_overrides
-from web import areas
+from web import areas, hotspot_edits, incident_imports
 from web.areas import AreaError, check_area
 from web.db import Edit, new_session
 from web.workspace import WorkspaceError, current_district, ensure, undo
@@ -246,13 +246,15 @@ def test_hotspot_pin_weight_and_undo(app) -> None:
     folder = ensure(app)
     street = str(current_district(app).streets["id"].iloc[0])
     with new_session(app) as session:
-        pinned = areas.set_hotspot(
+        pinned = hotspot_edits.set_hotspot(
             app, session, street, pin=True, weight="1.5", note="巷子", user_id=3
         )
         assert pinned.kind == "hotspot" and json.loads(pinned.before) is None
         override = read_overrides(folder)[street]
         assert (override.pin, override.weight, override.note) == (True, 1.5, "巷子")
-        grid = areas.set_hotspot(app, session, "G01", pin=False, weight="0.5", note="", user_id=3)
+        grid = hotspot_edits.set_hotspot(
+            app, session, "G01", pin=False, weight="0.5", note="", user_id=3
+        )
         assert set(read_overrides(folder)) == {street, "G01"}
         undo(app, session, pinned.id, user_id=3)
         assert set(read_overrides(folder)) == {"G01"}
@@ -260,9 +262,11 @@ def test_hotspot_pin_weight_and_undo(app) -> None:
         assert not (folder / "hotspots.toml").exists()
         text_before = None
         with pytest.raises(AreaError, match="no key area, street or grid with the ID 'nope'"):
-            areas.set_hotspot(app, session, "nope", pin=True, weight=1, note="", user_id=3)
+            hotspot_edits.set_hotspot(app, session, "nope", pin=True, weight=1, note="", user_id=3)
         with pytest.raises(AreaError, match="weight '-1' is not a number from 0 to 100"):
-            areas.set_hotspot(app, session, "G01", pin=True, weight="-1", note="", user_id=3)
+            hotspot_edits.set_hotspot(
+                app, session, "G01", pin=True, weight="-1", note="", user_id=3
+            )
         assert text_before is None and not (folder / "hotspots.toml").exists()
     assert edit_count(app) == 4
 
@@ -275,12 +279,12 @@ def test_incident_preview_import_and_undo(app) -> None:
     before = file.read_bytes()
     n_before = len(current_district(app).incidents)
     data = (DATA / "incidents.csv").read_bytes()
-    preview = areas.preview_incidents(app, data, "incidents.csv")
+    preview = incident_imports.preview_incidents(app, data, "incidents.csv")
     assert (preview.added, preview.replaced, preview.n_bad) == (5, 0, 1)
     assert preview.rejected[0][0] == 4 and "spaceship" in preview.rejected[0][1]
     assert file.read_bytes() == before
     with new_session(app) as session:
-        edit = areas.import_incidents(app, session, data, "incidents.csv", user_id=3)
+        edit = incident_imports.import_incidents(app, session, data, "incidents.csv", user_id=3)
         assert (edit.kind, edit.action) == ("incidents", "import")
         assert len(current_district(app).incidents) == n_before + 5
         assert "W001" in set(current_district(app).incidents["id"])
@@ -296,8 +300,8 @@ def test_incident_undo_refused_after_a_later_import(app) -> None:
     data = (DATA / "incidents.csv").read_bytes()
     other = b"id,time,category,lon,lat\nZ1,2026-10-09 10:00,theft,118.7801,32.0441\n"
     with new_session(app) as session:
-        first = areas.import_incidents(app, session, data, "a.csv", user_id=3)
-        areas.import_incidents(app, session, other, "b.csv", user_id=3)
+        first = incident_imports.import_incidents(app, session, data, "a.csv", user_id=3)
+        incident_imports.import_incidents(app, session, other, "b.csv", user_id=3)
         with pytest.raises(WorkspaceError, match=r"incidents\.csv has changed since edit 1"):
             undo(app, session, first.id, user_id=3)
 
@@ -316,12 +320,12 @@ def test_bad_incident_files_change_nothing(app, name, words) -> None:
     before = file.read_bytes()
     data = (DATA / name).read_bytes()
     with pytest.raises(IncidentError) as info:
-        areas.preview_incidents(app, data, name)
+        incident_imports.preview_incidents(app, data, name)
     assert words in str(info.value) and name in str(info.value)
     assert "patrol-incidents-" not in str(info.value)
     with new_session(app) as session, pytest.raises(IncidentError):
-        areas.import_incidents(app, session, data, name, user_id=3)
+        incident_imports.import_incidents(app, session, data, name, user_id=3)
     with pytest.raises(AreaError, match="must be a"):
-        areas.preview_incidents(app, data, "incidents.xlsx")
+        incident_imports.preview_incidents(app, data, "incidents.xlsx")
     assert file.read_bytes() == before
     assert edit_count(app) == 0

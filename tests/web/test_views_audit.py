@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.web.conftest import CSRF, WEB_ROLES
-from web import areas
+from web import areas, hotspot_edits
 from web.db import Edit, Plan, find_user, new_session
 from web.workspace import ensure, read_text, replace_text
 
@@ -71,7 +71,7 @@ def test_history_shows_edits_readably_and_undoes_them(app, as_role) -> None:
     the planner's Undo reverts it, and that a second undo is refused with the sentence."""
     edit = add(app)
     with new_session(app) as session:
-        areas.set_hotspot(
+        hotspot_edits.set_hotspot(
             app, session, "G01", pin=True, weight="1.5", note="", user_id=user_id(app, "admin")
         )
     planner = as_role("planner")

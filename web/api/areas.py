@@ -10,7 +10,7 @@ from flask import current_app
 
 from geodata.categories import CATEGORIES
 from geodata.errors import InputError
-from web import areas
+from web import areas, hotspot_edits, incident_imports
 from web.api.core import ApiBlueprint, ErrorSchema, refuse
 from web.api.district import FeatureCollectionSchema
 from web.auth import current_user
@@ -326,12 +326,12 @@ def incident_import(query: dict[str, bool], body: dict[str, Any]) -> dict[str, A
     data = body["content"].encode("utf-8")
     mapping, zone = body.get("mapping"), body.get("time_zone")
     try:
-        preview = areas.preview_incidents(
+        preview = incident_imports.preview_incidents(
             current_app, data, body["filename"], mapping, time_zone=zone
         )
         edit = None
         if not query["preview"]:
-            edit = areas.import_incidents(
+            edit = incident_imports.import_incidents(
                 current_app,
                 db_session(),
                 data,
@@ -369,9 +369,11 @@ class HotspotFieldsSchema(ma.Schema):
 
     pin = ma.fields.Boolean(load_default=False)
     weight = ma.fields.Float(
-        load_default=1.0, validate=ma.validate.Range(min=0, max=areas.MAX_WEIGHT)
+        load_default=1.0, validate=ma.validate.Range(min=0, max=hotspot_edits.MAX_WEIGHT)
     )
-    note = ma.fields.String(load_default="", validate=ma.validate.Length(max=areas.MAX_NOTE))
+    note = ma.fields.String(
+        load_default="", validate=ma.validate.Length(max=hotspot_edits.MAX_NOTE)
+    )
 
 
 class HotspotEditSchema(ma.Schema):
@@ -386,7 +388,7 @@ class HotspotEditSchema(ma.Schema):
 @bp.response(200, HotspotSchema(many=True))
 def hotspot_list() -> list[dict[str, Any]]:
     """List the working hotspot overrides (pins and weights of key areas and streets)."""
-    return areas.hotspot_overrides(current_app)
+    return hotspot_edits.hotspot_overrides(current_app)
 
 
 @bp.route("/hotspots/<place_id>", methods=["PUT"])
@@ -396,7 +398,7 @@ def hotspot_list() -> list[dict[str, Any]]:
 def hotspot_set(body: dict[str, Any], place_id: str) -> dict[str, Any]:
     """Pin or weight a place (a key area or street id) as a hotspot; undoable."""
     try:
-        edit = areas.set_hotspot(
+        edit = hotspot_edits.set_hotspot(
             current_app,
             db_session(),
             place_id,
@@ -411,6 +413,6 @@ def hotspot_set(body: dict[str, Any], place_id: str) -> dict[str, Any]:
             refuse(404, str(exc), "place_id")
         refuse_area(exc, {"hotspot_err_weight": "weight", "hotspot_err_note": "note"}.get(str(key)))
     return {
-        "hotspots": areas.hotspot_overrides(current_app),
+        "hotspots": hotspot_edits.hotspot_overrides(current_app),
         "edit_id": edit.id if edit is not None else None,
     }

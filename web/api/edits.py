@@ -9,7 +9,9 @@ import marshmallow as ma
 from flask import current_app
 from sqlalchemy import func, select
 
-import web.areas  # noqa: F401 (registers the undo of key areas, hotspots and incidents)
+import web.areas
+import web.hotspot_edits
+import web.incident_imports  # noqa: F401 (registers the undo of incident imports)
 from geodata.errors import InputError
 from web.api.core import ID, ApiBlueprint, refuse
 from web.auth import current_user, has_permission
