@@ -31,23 +31,14 @@ STATUS_OF_KEY = {"area_err_no_area": 404, "area_err_id_taken": 409, "area_err_ch
 """web.areas.AreaError keys answered with another status than 422."""
 
 FIELD_OF_KEY = {
-    "area_err_name": "name",
-    "area_err_category": "category",
-    "area_err_priority": "priority",
-    "area_err_window": "windows",
-    "area_err_window_overlap": "windows",
-    "area_err_dose": "dose_minutes",
-    "area_err_geometry_json": "geometry",
-    "area_err_geometry_type": "geometry",
-    "area_err_geometry_coords": "geometry",
-    "area_err_geometry_invalid": "geometry",
     "area_err_lonlat": "geometry",
     "area_err_outside": "geometry",
     "area_err_id": "area_id",
     "area_err_no_area": "area_id",
     "incidents_err_suffix": "filename",
 }
-"""web.areas.AreaError keys -> the body field they blame."""
+"""web.areas.AreaError keys -> the body field they blame, where :data:`FIELD_PREFIXES` cannot
+tell it from the key."""
 
 MAX_UPLOAD = 20_000_000
 """Longest GeoJSON or incident file taken, in characters."""
