@@ -59,9 +59,8 @@ WORKSPACE_DIR = "district"
 EDITABLE = ("district.gpkg", "incidents.csv", "teams.toml", "rules.toml", "hotspots.toml")
 """Files of the working copy that edits may change (the manifest and streets stay)."""
 
-TEXT_FILES = {"teams": "teams.toml", "rules": "rules.toml"}
-"""Edit kind -> the text file it replaces whole (undone by :func:`_undo_text`). Hotspot
-edits change one entry of ``hotspots.toml`` at a time (:mod:`web.hotspot_edits`)."""
+TEXT_FILES = {"teams": "teams.toml", "rules": "rules.toml", "hotspots": "hotspots.toml"}
+"""Edit kind -> the text file it replaces whole (undone by :func:`_undo_text`)."""
 
 _lock = threading.RLock()
 
