@@ -15,7 +15,7 @@ def measure(district: Path | None, lang: str) -> dict[str, float]:
     """
     from geodata.bundle import load_district
     from planner.risk import district_risk
-    from web.assets import controls_last, use_local_assets
+    from web.assets import local_html
     from web.maps import add_layers, district_map, hotspot_layer
 
     loaded = load_district(district)
@@ -24,9 +24,7 @@ def measure(district: Path | None, lang: str) -> dict[str, float]:
         m = district_map(loaded, lang=lang)
         if with_heat:
             add_layers(m, hotspot_layer(loaded, district_risk(loaded), lang=lang))
-        use_local_assets(m, "/static/vendor")
-        controls_last(m)
-        return m.get_root().render().encode("utf-8")
+        return local_html(m, "/static/vendor").encode("utf-8")
 
     before = render(False)
     started = time.perf_counter()

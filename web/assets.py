@@ -6,6 +6,7 @@ import base64
 import importlib
 import mimetypes
 import re
+import weakref
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -152,36 +153,74 @@ def folium_defaults(prefix: str) -> tuple[list[tuple[str, str]], list[tuple[str,
     return js, css
 
 
-def use_local_assets(m: folium.Map, prefix: str) -> folium.Map:
-    """Make a map load its scripts and stylesheets from ``prefix`` instead of public CDNs.
+_CONTROLS: weakref.WeakKeyDictionary[folium.Map, bool] = weakref.WeakKeyDictionary()
+"""Maps that get a layer control when they are rendered -> whether it starts collapsed."""
+
+
+def layer_control(m: folium.Map, *, collapsed: bool = False) -> folium.Map:
+    """Give a map a layer control, added when the map is rendered, after every layer.
+
+    Folium writes each child's script in the order the children were added, and a layer
+    control must come after every layer it lists; asking for it here lets callers add layers
+    until the page is rendered by :func:`local_html` or :func:`standalone_html`.
 
     Parameters
     ----------
     m
-        The map; changed in place.
-    prefix
-        URL prefix where :func:`assets_blueprint` is mounted, e.g. ``"/static/vendor"``.
+        The map.
+    collapsed
+        Whether the control starts folded into its button.
 
     Returns
     -------
     folium.Map
         The same map, for chaining.
     """
+    _CONTROLS[m] = collapsed
+    return m
+
+
+def _render(m: folium.Map) -> str:
+    """Render a map's page, adding the layer control asked for by :func:`layer_control`."""
+    collapsed = _CONTROLS.pop(m, None)
+    if collapsed is not None:
+        import folium
+
+        folium.LayerControl(collapsed=collapsed).add_to(m)
+    return m.get_root().render()  # type: ignore[no-any-return]
+
+
+@cache
+def _plugin_urls() -> dict[str, str]:
+    """Return the CDN URLs of the plugins in :data:`PLUGIN_ASSETS` -> their vendored files."""
+    from folium.plugins import Draw
+
+    pairs = [*Draw.default_js, *Draw.default_css]
+    return {url: PLUGIN_ASSETS[name] for name, url in pairs if name in PLUGIN_ASSETS}
+
+
+def local_html(m: folium.Map, prefix: str) -> str:
+    """Render a map as a page that loads its scripts and stylesheets from ``prefix`` only.
+
+    Parameters
+    ----------
+    m
+        The map; its ``default_js``/``default_css`` are switched to the local URLs.
+    prefix
+        URL prefix where :func:`assets_blueprint` is mounted, e.g. ``"/static/vendor"``.
+
+    Returns
+    -------
+    str
+        The complete HTML document; plugins' CDN URLs (e.g. Leaflet.draw's) are replaced by
+        the vendored copies.
+    """
     m.default_js, m.default_css = folium_defaults(prefix)
     prefix = prefix.rstrip("/")
-    stack = list(m._children.values())
-    while stack:  # plugins (e.g. Draw) keep their own CDN lists
-        element = stack.pop()
-        stack.extend(getattr(element, "_children", {}).values())
-        for attr in ("default_js", "default_css"):
-            pairs = getattr(element, attr, None)
-            if pairs and any(name in PLUGIN_ASSETS for name, _ in pairs):
-                local = [
-                    (n, f"{prefix}/{PLUGIN_ASSETS[n]}" if n in PLUGIN_ASSETS else u)
-                    for n, u in pairs
-                ]
-                setattr(element, attr, local)
-    return m
+    html = _render(m)
+    for url, relative in _plugin_urls().items():
+        html = html.replace(f'"{url}"', f'"{prefix}/{relative}"')
+    return html
 
 
 def use_inline_assets(m: folium.Map) -> folium.Map:
@@ -194,21 +233,6 @@ def use_inline_assets(m: folium.Map) -> folium.Map:
         for lib in LIBRARIES
         for i, f in enumerate(lib.css)
     ]
-    return m
-
-
-def controls_last(m: folium.Map) -> folium.Map:
-    """Move the map's layer controls after its layers, so layers added late are listed too.
-
-    Folium writes each child's script in the order the children were added, and a layer
-    control must come after every layer it lists; call this before rendering a map to which
-    layers were added after its ``LayerControl``.
-    """
-    from folium import LayerControl
-
-    children = m._children
-    for key in [k for k, child in children.items() if isinstance(child, LayerControl)]:
-        children.move_to_end(key)
     return m
 
 
@@ -244,8 +268,7 @@ def standalone_html(m: folium.Map) -> str:
         the network (e.g. a Folium plugin whose files are not available offline).
     """
     use_inline_assets(m)
-    controls_last(m)
-    html = m.get_root().render()
+    html = _render(m)
 
     def script(match: re.Match[str]) -> str:
         text = _read(match.group(1), match.group(2)).replace("</script", "<\\/script")

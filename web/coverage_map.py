@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import folium
 
+from web.assets import layer_control
 from web.i18n import translate
 from web.maps import (
     base_map,
@@ -173,5 +174,4 @@ def coverage_map(doc: PlanDocument, district: Any, *, lang: str = "zh") -> foliu
     )
     rows_legend.append((ring, _t("blind", lang)))
     legend(rows_legend, title=_t("legend", lang)).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
+    return layer_control(m, collapsed=False)

@@ -22,7 +22,7 @@ from shapely.geometry import LineString, MultiLineString, Point, mapping
 
 from geodata.cameras import view_areas
 from geodata.categories import CATEGORIES
-from web.assets import controls_last
+from web.assets import layer_control
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -1625,11 +1625,11 @@ def add_layers(m: folium.Map, *layers: folium.FeatureGroup) -> folium.Map:
     Returns
     -------
     folium.Map
-        The same map, its layer control moved after the new layers.
+        The same map (its layer control, added when it is rendered, lists the new layers).
     """
     for layer in layers:
         layer.add_to(m)
-    return controls_last(m)
+    return m
 
 
 def district_map(district: Any, *, lang: str = "zh", online_tiles: bool = False) -> folium.Map:
@@ -1692,5 +1692,4 @@ def district_map(district: Any, *, lang: str = "zh", online_tiles: bool = False)
         district_legend_rows(district, lang=lang, categories=[(s, n) for _g, s, n in categories]),
         title=label("legend", lang),
     ).add_to(m)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m
+    return layer_control(m, collapsed=False)

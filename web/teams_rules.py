@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 import tomlkit
 from tomlkit.exceptions import TOMLKitError
-from tomlkit.items import AoT, Table, Whitespace
+from tomlkit.items import AoT, Null, Table, Whitespace
 
 from geodata.errors import InputError
 from geodata.settings import MODES
@@ -272,7 +272,9 @@ def _tail(table: Table) -> list[Any]:
     body = table.value.body
     out: list[Any] = []
     while body and body[-1][0] is None:
-        out.insert(0, body.pop()[1])
+        item = body.pop()[1]
+        if not isinstance(item, Null):  # what a removed setting leaves in its place
+            out.insert(0, item)
     return out
 
 
@@ -333,12 +335,16 @@ def _aot_remove(container: Container | Table, key: str, index: int) -> None:
     tail = _tail(removed)
     if len(aot) == 1:
         target = container.value if isinstance(container, Table) else container
-        slot = target._map[tomlkit.key(key)]  # private: keeps the comments in place
-        slot = slot if isinstance(slot, int) else max(slot)
-        del target[key]
         text = "".join(item.as_string() for item in tail)
-        if text:
-            target._body[slot] = (None, Whitespace(text))
+        entries = target.body
+        at = next(i for i, (k, _v) in enumerate(entries) if k is not None and k.key == key)
+        following = next((v for k, v in entries[at + 1 :] if k is not None), None)
+        del target[key]
+        if text and isinstance(following, Table | AoT):  # the comments introduce what follows
+            first = following[0] if isinstance(following, AoT) else following
+            first.trivia.indent = text + first.trivia.indent
+        elif text:
+            target.add(Whitespace(text))
         return
     if index > 0:
         previous = aot[index - 1]
@@ -374,14 +380,11 @@ def _set(table: Any, key: str, value: Any) -> None:
         return
     if "\n" not in item.trivia.trail:
         item.trivia.trail = "\n"
-    keys = [k for k, v in container.body if k is not None and not isinstance(v, Table | AoT)]
-    if keys:
-        container._insert_after(keys[-1], key, item)  # private: before trailing comments
-    elif isinstance(table, Table):
+    if isinstance(table, Table):  # after its last setting, before the comments that close it
         tail = _tail(table)
         container.append(key, item)
         for piece in tail:
-            container.body.append((None, piece))
+            container.add(piece)
     else:
         container.append(key, item)
 
@@ -421,7 +424,7 @@ def _commit(
     ``change`` edits the document in place and returns the audit log's summary line.
     """
     name = workspace.TEXT_FILES[kind]
-    with workspace._lock:  # private: read, change, write as one step
+    with workspace.edit_lock:  # read, change, write as one step
         text = workspace.read_text(app, name)
         try:
             doc = tomlkit.parse(text)

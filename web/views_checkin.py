@@ -14,6 +14,7 @@ from markupsafe import Markup
 from sqlalchemy import select
 
 from planner.plan_doc import clock
+from web.assets import layer_control
 from web.auth import current_user, requires
 from web.checkin import (
     ACCURACY_CAP_M,
@@ -368,5 +369,5 @@ def ledger_map_frame(plan_id: int) -> Response:
         for s in ("missed", "late", "done", "pending")
     ]
     legend(rows, title=translate("ledger_map_legend")).add_to(m)
-    folium.LayerControl(collapsed=True).add_to(m)
+    layer_control(m, collapsed=True)
     return Response(render_map(m), mimetype="text/html")

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template, request
 
-from web.assets import controls_last, use_local_assets
+from web.assets import local_html
 from web.auth import current_user, has_permission
 from web.i18n import LANGS, current_lang, translate
 
@@ -71,9 +71,7 @@ def nav_items() -> list[NavItem]:
 
 def render_map(m: folium.Map) -> str:
     """Return a Folium map as an HTML page that loads its libraries from this app only."""
-    use_local_assets(m, request.script_root + VENDOR_PREFIX)
-    controls_last(m)
-    return m.get_root().render()  # type: ignore[no-any-return]
+    return local_html(m, request.script_root + VENDOR_PREFIX)
 
 
 def lang_url(lang: str) -> str:

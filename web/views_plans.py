@@ -12,6 +12,7 @@ from flask import Blueprint, Response, abort, current_app, render_template, requ
 from sqlalchemy import select
 
 from planner.plan_doc import clock
+from web.assets import layer_control
 from web.auth import requires, route_groups
 from web.db import Plan, db_session
 from web.i18n import current_lang, translate
@@ -234,10 +235,7 @@ def route_map(doc: PlanDocument, route: Route, lang: str) -> Any:
         for label, s in zip(route.stop_labels(), route.stops, strict=True)
     ]
     route_layer(stops, legs or None, name=route.id, colour=ROUTE_COLOUR, lang=lang).add_to(m)
-    import folium
-
-    folium.LayerControl(collapsed=True).add_to(m)
-    return m
+    return layer_control(m, collapsed=True)
 
 
 @bp.route("/<int:plan_id>/routes/<route_id>/map")

@@ -62,7 +62,8 @@ EDITABLE = ("district.gpkg", "incidents.csv", "teams.toml", "rules.toml", "hotsp
 TEXT_FILES = {"teams": "teams.toml", "rules": "rules.toml", "hotspots": "hotspots.toml"}
 """Edit kind -> the text file it replaces whole (undone by :func:`_undo_text`)."""
 
-_lock = threading.RLock()
+edit_lock = threading.RLock()
+"""Held while the working copy is read, changed and written back as one step."""
 
 
 class WorkspaceError(InputError):
@@ -116,7 +117,7 @@ def ensure(app: Flask) -> Path:
     target = workspace_dir(app)
     if (target / "manifest.toml").is_file():
         return target
-    with _lock:
+    with edit_lock:
         if (target / "manifest.toml").is_file():
             return target
         src = source_dir(app)
@@ -170,7 +171,7 @@ def current_district(app: Flask) -> District:
     cached = app.extensions.get("patrol_workspace")
     if cached is not None and cached[0] == stamp:
         return cached[1]  # type: ignore[no-any-return]
-    with _lock:
+    with edit_lock:
         district = load_district(folder, validate=False)
         app.extensions["patrol_workspace"] = (stamp, district)
     return district
@@ -259,7 +260,7 @@ def commit_change(
         the working data and the database are then unchanged.
     """
     folder = ensure(app)
-    with _lock:
+    with edit_lock:
         staged = Path(tempfile.mkdtemp(prefix=".district-edit-", dir=folder.parent))
         try:
             for entry in folder.iterdir():
@@ -328,7 +329,7 @@ def snapshot(app: Flask, session: Session, dest: str | Path) -> int:
     """Copy the working data into ``dest`` (a new bundle folder) and return its data version."""
     folder = ensure(app)
     dest = Path(dest)
-    with _lock:
+    with edit_lock:
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)

@@ -43,6 +43,19 @@ def html_en(tiny: District) -> str:
     return unescape_js(assets.standalone_html(maps.district_map(tiny, lang="en")))
 
 
+def rendered_features(layer: folium.FeatureGroup) -> list[dict]:
+    """The GeoJSON features a layer draws, read from the page of a map that holds it."""
+    m = folium.Map(tiles=None)
+    layer.add_to(m)
+    page = m.get_root().render()
+    decoder = json.JSONDecoder()
+    features: list[dict] = []
+    for match in re.finditer(r"geo_json_\w+_add\((?=\{)", page):
+        data, _end = decoder.raw_decode(page, match.end())
+        features.extend(data["features"])
+    return features
+
+
 class _Resources(HTMLParser):
     """Collects every src/href attribute and the text of the page's tags."""
 
@@ -173,9 +186,7 @@ def test_alleys_and_major_streets_are_styled_apart(tiny: District) -> None:
     assert maps.STREET_STYLES["alley"][0] not in {
         maps.STREET_STYLES[k][0] for k in ("major", "secondary", "minor")
     }
-    alley_ids = {
-        f["properties"]["id"] for child in alleys._children.values() for f in child.data["features"]
-    }
+    alley_ids = {f["properties"]["id"] for f in rendered_features(alleys)}
     assert alley_ids == {"e4", "e5"}
 
 
@@ -273,12 +284,11 @@ def test_risk_classes_and_layers(tiny: District) -> None:
     assert maps.risk_colour(10.0, 10.0) == maps.RISK_COLOURS[-1]
     assert maps.risk_colour(5.0, 10.0) == maps.RISK_COLOURS[2]
     layer = maps.risk_streets_layer(tiny.streets, {"e4": 8.0, "e1": 1.0}, lang="en")
-    (geojson,) = layer._children.values()
-    colours = {f["properties"]["id"]: f["properties"]["colour"] for f in geojson.data["features"]}
+    features = rendered_features(layer)
+    colours = {f["properties"]["id"]: f["properties"]["colour"] for f in features}
     assert colours == {"e4": maps.RISK_COLOURS[-1], "e1": maps.RISK_COLOURS[0]}
     grids = maps.risk_grids_layer(tiny.grids, pd.Series({"G01": 0.0, "G02": 3.0}))
-    (geojson,) = grids._children.values()
-    fills = {f["properties"]["id"]: f["properties"]["colour"] for f in geojson.data["features"]}
+    fills = {f["properties"]["id"]: f["properties"]["colour"] for f in rendered_features(grids)}
     assert fills == {"G01": "#ffffff", "G02": maps.RISK_COLOURS[-1]}
 
 
@@ -311,8 +321,7 @@ def test_flask_serves_local_assets() -> None:
     image.close()
     assert client.get("/static/vendor/bootstrap/bootstrap.js").status_code == 404
     assert client.get("/static/vendor/leaflet/../../../etc/passwd").status_code == 404
-    m = assets.use_local_assets(folium.Map(tiles=None), "/static/vendor")
-    page = m.get_root().render()
+    page = assets.local_html(folium.Map(tiles=None), "/static/vendor")
     assert '<script src="/static/vendor/leaflet/leaflet.js"></script>' in page
     assert '<script src="/static/vendor/jquery/jquery.min.js"></script>' in page
     assert external_urls(page) == []

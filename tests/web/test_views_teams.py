@@ -310,3 +310,23 @@ def test_forms_of_the_teams_and_rules_pages_save(make_web_app: Callable[..., Fla
     assert edit_count(app) == len(posts)
     page = c.get("/teams/?lang=en").get_data(as_text=True)
     assert "bicycle: <strong>7</strong>" in page  # one bicycle less in the pool
+
+
+def test_the_rules_form_sets_a_weekday_s_demand(make_web_app: Callable[..., Flask]) -> None:
+    """Tests that a captain sets Saturday's demand on the rules page, keeping the file's comments.
+
+    The new ``sat`` key goes after the last setting of ``[demand]`` and before the comment
+    that introduces the next section (the path tomlkit 0.15 broke when it was private API).
+    """
+    app = make_web_app()
+    before = read_text(app, "rules.toml")
+    c = client(app, "captain")
+    data = {"op": "set_demand", "default_D": "1", "default_N": "1", "sat_N": "2"}
+    response = c.post("/teams/rules", data={**data, "csrf_token": CSRF})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    after = read_text(app, "rules.toml")
+    assert tomllib.loads(after)["demand"] == {"default": {"D": 1, "N": 1}, "sat": {"N": 2}}
+    comments = [line for line in before.splitlines() if line.lstrip().startswith("#")]
+    assert comments == [line for line in after.splitlines() if line.lstrip().startswith("#")]
+    page = c.get("/teams/rules?lang=en").get_data(as_text=True)
+    assert re.search(r'name="sat_N"[^>]*value="2"', page), "the form shows the new demand"
