@@ -71,10 +71,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     where = machine()
 
-    from planner.exports import write_exports
-    from planner.pipeline import plan_with_context
-    from planner.plan_doc import write_plan
-    from planner.validate import validate_plan
+    from planner.checks.plan import validate_plan
+    from planner.patrol.pipeline import plan_with_context
+    from planner.plan.document import write_plan
+    from planner.plan.exports import write_exports
     from web.assets import write_standalone_html
     from web.commands.plan import DEMO_DAYS, DEMO_START, plan_map
     from web.printing import write_route_sheets

@@ -9,14 +9,14 @@ import argparse
 import time
 from pathlib import Path
 
+from bench.patrol_routes import DAY, NIGHT, patrol_problem, solve_patrol_shift
+from bench.route_variety import overlap_report, vary_routes
 from bench.toptw_compare import machine
 from geodata.bundle import load_district
 from geodata.network import StreetNetwork
-from planner.patrol_routes import DAY, NIGHT, patrol_problem, solve_patrol_shift
-from planner.route_variety import overlap_report, vary_routes
-from planner.routing import RouteParams
-from planner.routing_model import MEAL
-from planner.validate_routes import validate_routes
+from planner.checks.routes import validate_routes
+from planner.routing.model import MEAL
+from planner.routing.solve import RouteParams
 
 
 def clock(shift_start: int, t: int) -> str:

@@ -14,7 +14,7 @@ def measure(district: Path | None, lang: str) -> dict[str, float]:
     The page is rendered as the web app serves it (scripts from the app's own URLs).
     """
     from geodata.bundle import load_district
-    from planner.risk import district_risk
+    from planner.hotspots.risk import district_risk
     from web.assets import local_html
     from web.maps import add_layers, district_map, hotspot_layer
 

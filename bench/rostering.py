@@ -7,10 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+from planner.checks.roster import check_roster
 from planner.exceptions import ProblemError
-from planner.roster import RosterParams, solve_roster
-from planner.roster_model import Cover, RosterProblem, ShiftRequest, ShiftType, Staff
-from planner.validate_roster import check_roster
+from planner.roster.model import Cover, RosterProblem, ShiftRequest, ShiftType, Staff
+from planner.roster.solve import RosterParams, solve_roster
 
 
 def _sections(path: Path) -> dict[str, list[tuple[int, list[str]]]]:

@@ -15,8 +15,8 @@ from pathlib import Path
 
 from bench.machine import cpu_model
 from bench.rostering import read_instance
-from planner.roster import RosterParams, solve_roster
-from planner.validate_roster import check_roster
+from planner.checks.roster import check_roster
+from planner.roster.solve import RosterParams, solve_roster
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("PATROL_SHARED", ROOT.parent / "shared"))
@@ -61,11 +61,11 @@ def main(argv: list[str] | None = None) -> int:
             f"{name}: objective {obj}, best known {best}, gap {gap}%, {elapsed:.1f} s", flush=True
         )
     lines = [
-        "# Curtois & Qu Instances 1-12 (planner.roster)",
+        "# Curtois & Qu Instances 1-12 (planner.roster.solve)",
         "",
         f"Run {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with "
         f"`python -m bench.rostering_all --seconds {args.seconds:g} --workers {args.workers}` "
-        f"(seed {args.seed}) on {machine()}; objective recomputed by planner.validate_roster.",
+        f"(seed {args.seed}) on {machine()}; objective recomputed by planner.checks.roster.",
         "",
         "| instance | objective | best known | gap % | bound | time s | status |",
         "|---|---:|---:|---:|---:|---:|---|",

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from planner.checks.routes import earliest_routes, validate_routes
 from planner.exceptions import ProblemError
-from planner.routing import RouteParams, solve_routes
-from planner.routing_model import RoutingProblem, Site, Vehicle
-from planner.validate_routes import earliest_routes, validate_routes
+from planner.routing.model import RoutingProblem, Site, Vehicle
+from planner.routing.solve import RouteParams, solve_routes
 
 MODE = "euclid"
 

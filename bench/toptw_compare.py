@@ -16,8 +16,8 @@ from pathlib import Path
 
 from bench.machine import cpu_model
 from bench.toptw import check_case, read_instance, solve_case, to_problem
-from planner.routing import Layout, RouteParams
-from planner.routing_search import run_pyvrp
+from planner.routing.search import run_pyvrp
+from planner.routing.solve import Layout, RouteParams
 
 SHARED = Path(os.environ.get("PATROL_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 TOPTW = SHARED / "bench" / "toptw"
@@ -115,7 +115,7 @@ def render(rows: list[dict], seconds: float) -> str:
         "'polish (+k)' means polishing added k points. PyVRP column = PyVRP 0.14 "
         "alone, one process, the same data and prize scaling, the full wall time. Gap % = "
         "(reference - score) / reference, negative when better than the reference. Every score "
-        "is recomputed by planner.validate_routes from the exact truncated distances.",
+        "is recomputed by planner.checks.routes from the exact truncated distances.",
         "",
         "| case | ref | ours | gap % | PyVRP | PyVRP gap % | ours >= PyVRP | source | valid |",
         "|---|---:|---:|---:|---:|---:|:-:|---|:-:|",

@@ -38,7 +38,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from geodata.errors import InputError
-from planner.plan_doc import STOP_KINDS
+from planner.plan.document import STOP_KINDS
 from web.db import CheckIn, Plan, User, UserGroup, utcnow
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ if TYPE_CHECKING:
     from flask import Flask
     from sqlalchemy.orm import Session
 
-    from planner.plan_doc import PlanDocument, Route, Stop
+    from planner.plan.document import PlanDocument, Route, Stop
 
 SALT = "patrol-checkin-v1"
 """Salt of the check-in tokens: they cannot pass for any other signed value of the app."""

@@ -19,7 +19,7 @@ from web.maps import (
 )
 
 if TYPE_CHECKING:
-    from planner.plan_doc import CoverageRow, PlanDocument
+    from planner.plan.document import CoverageRow, PlanDocument
 
 SHARE_CLASSES: tuple[tuple[float, str], ...] = (
     (0.0, "#d7301f"),

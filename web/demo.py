@@ -70,7 +70,7 @@ def make_demo_plan(app: Flask, plan_id: int) -> None:
 
     On failure the plan is marked failed with the error's message; nothing is raised.
     """
-    from planner.pipeline import make_plan
+    from planner.patrol.pipeline import make_plan
 
     with new_session(app) as session:
         row = session.get(Plan, plan_id)

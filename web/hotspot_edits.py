@@ -60,7 +60,7 @@ def _entry(entry: Mapping[str, Any] | None) -> dict[str, Any] | None:
 
 def hotspot_overrides(app: Flask) -> list[dict[str, Any]]:
     """Return the working hotspot overrides (id, pin, weight, note), in file order."""
-    from planner.risk import read_overrides
+    from planner.hotspots.risk import read_overrides
 
     folder = ensure(app)
     read_overrides(folder)  # the file as the planner reads it; refuses a broken one
@@ -117,7 +117,7 @@ def _write_entries(folder: Path, entries: list[dict[str, Any]]) -> None:
         file.unlink(missing_ok=True)
         return
     header = (
-        "Planners' hotspot pins and risk weights (see planner.risk.read_overrides).\n"
+        "Planners' hotspot pins and risk weights (see planner.hotspots.risk.read_overrides).\n"
         "Written by the web app's hotspot editor."
     )
     file.write_text(dump_toml({"override": entries}, header=header), encoding="utf-8")

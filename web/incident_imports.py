@@ -1,6 +1,7 @@
 """Incident imports into the working copy's incident records: previewed, checked, audited.
 
-The records are read by :mod:`planner.incidents`; an import is one edit of ``incidents.csv``
+The records are read by :mod:`planner.hotspots.incidents`; an import is one edit of
+``incidents.csv``
 that can be undone.
 """
 
@@ -50,7 +51,7 @@ class IncidentPreview:
         Records that replace a stored record with the same id.
     rejected
         ``(line or feature number, reason)`` of each refused record (at most
-        :data:`planner.incidents.MAX_LISTED_ERRORS` listed).
+        :data:`planner.hotspots.incidents.MAX_LISTED_ERRORS` listed).
     n_rows, n_bad
         Records read and records refused.
     unit
@@ -69,7 +70,7 @@ class IncidentPreview:
 
 
 def _mapping(mapping: Mapping[str, str] | str | Iterable[str] | None) -> dict[str, str]:
-    from planner.incidents import parse_mapping
+    from planner.hotspots.incidents import parse_mapping
 
     if mapping is None:
         return {}
@@ -97,10 +98,10 @@ def _read_upload(
     mapping: Mapping[str, str] | str | Iterable[str] | None,
     time_zone: str | None,
 ) -> Any:
-    """Return the :class:`planner.incidents.ImportReport` of uploaded bytes."""
+    """Return the :class:`planner.hotspots.incidents.ImportReport` of uploaded bytes."""
     from geodata.bundle import OUTSIDE_TOLERANCE_M as TOLERANCE
     from planner.exceptions import IncidentError
-    from planner.incidents import read_incidents
+    from planner.hotspots.incidents import read_incidents
 
     name = _safe_name(filename)
     cols = _mapping(mapping)
@@ -202,7 +203,7 @@ def import_incidents(
         When the file cannot be used at all; nothing is then stored.
     """
     from geodata.bundle import load_district
-    from planner.incidents import merge_incidents, store_incidents
+    from planner.hotspots.incidents import merge_incidents, store_incidents
 
     district = current_district(app)
     report = _read_upload(district, data, filename, mapping, time_zone)

@@ -23,8 +23,8 @@ if TYPE_CHECKING:
     from flask import Flask
     from sqlalchemy.orm import Session
 
-    from planner.pipeline import Progress
-    from planner.plan_doc import PlanDocument
+    from planner.patrol.pipeline import Progress
+    from planner.plan.document import PlanDocument
 
 logger = logging.getLogger("planner")
 
@@ -193,8 +193,8 @@ def make_plan_for_job(
     progress: Progress,
     dose_boost: Mapping[str, float] | None = None,
 ) -> PlanDocument:
-    """Run the planning pipeline for a job (:func:`planner.pipeline.make_plan`)."""
-    from planner.pipeline import make_plan
+    """Run the planning pipeline for a job (:func:`planner.patrol.pipeline.make_plan`)."""
+    from planner.patrol.pipeline import make_plan
 
     return make_plan(
         district,

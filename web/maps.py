@@ -1304,7 +1304,7 @@ def heat_levels(hourly: pd.DataFrame, quantiles: Sequence[float] = HEAT_QUANTILE
     ----------
     hourly
         Risk per place (index: place id) and hour-of-week slot (168 columns, Monday 00:00
-        first), as ``planner.risk.RiskTable.hourly``.
+        first), as ``planner.hotspots.risk.RiskTable.hourly``.
     quantiles
         Where the classes start (see :data:`HEAT_QUANTILES`).
 
@@ -1362,7 +1362,8 @@ def hotspot_data(district: Any, risk: Any) -> dict[str, Any]:
     district
         The district (``streets`` with ``id``, ``key_areas`` with ``id``).
     risk
-        A ``planner.risk.RiskResult`` of the district (``streets.hourly``, ``areas.hourly``).
+        A ``planner.hotspots.risk.RiskResult`` of the district (``streets.hourly``,
+        ``areas.hourly``).
 
     Returns
     -------
@@ -1528,7 +1529,8 @@ def hotspot_layer(
     district
         The district the risk is for.
     risk
-        Its ``planner.risk.RiskResult`` (e.g. ``planner.risk.district_risk(district)``).
+        Its ``planner.hotspots.risk.RiskResult`` (e.g.
+        ``planner.hotspots.risk.district_risk(district)``).
     lang
         "zh" or "en" labels.
     show

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from flask import abort, current_app
 
-from planner.plan_doc import PlanDocument, read_plan, write_plan
+from planner.plan.document import PlanDocument, read_plan, write_plan
 from web.db import Plan, User, db_session
 
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from geodata.categories import CATEGORIES
 from planner.exceptions import ProblemError
-from planner.plan_doc import check_document, clock
+from planner.plan.document import check_document, clock
 from web.fonts import cjk_font_subset, find_cjk_font
 
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 
     from reportlab.pdfgen.canvas import Canvas
 
-    from planner.plan_doc import PlanDocument, Route, Stop
+    from planner.plan.document import PlanDocument, Route, Stop
     from web.fonts import FontSource
 
 logger = logging.getLogger("web")
@@ -1012,7 +1012,7 @@ def write_route_sheets(
     ------
     ProblemError
         When the plan has no routes to print or is inconsistent (see
-        :func:`planner.plan_doc.check_document`).
+        :func:`planner.plan.document.check_document`).
     web.fonts.FontError
         When no font for Chinese text can be had.
     """

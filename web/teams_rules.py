@@ -10,7 +10,8 @@ reserves, leave, surge and sensitive dates). Each operation:
 2. refuses what the file checkers do not see (an unknown id, a group still used by a rule, a
    leave overlapping another of the same member, ...) with a :class:`TeamsError`;
 3. writes the whole text back through :func:`web.workspace.replace_text` (kinds ``"teams"``
-   and ``"rules"``), where the bundle validator and :func:`planner.rules_file.load_rules` check
+   and ``"rules"``), where the bundle validator and
+   :func:`planner.patrol.rules_file.load_rules` check
    it: their one-sentence messages (naming the file, line and field) come back as a
    :class:`TeamsError` and nothing is saved. The edit is in the audit log and can be undone.
 """
@@ -28,7 +29,7 @@ from tomlkit.items import AoT, Null, Table, Whitespace
 
 from geodata.errors import InputError
 from geodata.settings import MODES
-from planner.rules_file import WEEKDAYS
+from planner.patrol.rules_file import WEEKDAYS
 from web import workspace
 from web.i18n import translate
 

@@ -13,7 +13,7 @@ from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from sqlalchemy import select
 
-from planner.plan_doc import clock
+from planner.plan.document import clock
 from web.assets import layer_control
 from web.auth import current_user, requires
 from web.checkin import (
@@ -36,7 +36,7 @@ from web.plan_store import get_district, load_document, ready_plan_or_404
 from web.views_common import register_nav, render_map
 
 if TYPE_CHECKING:
-    from planner.plan_doc import PlanDocument, Route, Stop
+    from planner.plan.document import PlanDocument, Route, Stop
     from web.checkin import Checkpoint, Ledger, LedgerRow
 
 bp = Blueprint("checkin", __name__)

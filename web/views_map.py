@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import Blueprint, Response, current_app, redirect, render_template, url_for
 
-from planner.risk import district_risk
+from planner.hotspots.risk import district_risk
 from web.i18n import current_lang
 from web.maps import add_layers, district_map, district_title, hotspot_layer
 from web.plan_store import get_district
@@ -39,7 +39,7 @@ def hotspot_district_map(district: Any, lang: str) -> folium.Map:
     """Return the district map with the hotspot heat layer and its hour-of-week selector.
 
     The risk is that of the working district's incidents and hotspot overrides, with no
-    season (``planner.risk.district_risk``).
+    season (``planner.hotspots.risk.district_risk``).
     """
     return add_layers(
         district_map(district, lang=lang),

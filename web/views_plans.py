@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
 
-from planner.plan_doc import clock
+from planner.plan.document import clock
 from web.assets import layer_control
 from web.auth import requires, route_groups
 from web.db import Plan, db_session
@@ -23,7 +23,7 @@ from web.views_common import render_map
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from planner.plan_doc import PlanDocument, Route
+    from planner.plan.document import PlanDocument, Route
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 
@@ -439,7 +439,7 @@ def _exports(plan_id: int, doc: PlanDocument, name: str) -> Path:
                 write_route_sheets(doc, path, streets=streets, checkin_urls=urls)
             return path
         if not (out / "roster.csv").is_file():
-            from planner.exports import write_exports
+            from planner.plan.exports import write_exports
 
             write_exports(doc, out)
     return out / name

@@ -199,8 +199,8 @@ def check_bundle(folder: Path, changed: tuple[str, ...] | None = None) -> None:
         The first problem found, in one sentence.
     """
     from geodata.bundle import check_teams_file, validate_district
-    from planner.risk import read_overrides
-    from planner.rules_file import load_rules
+    from planner.hotspots.risk import read_overrides
+    from planner.patrol.rules_file import load_rules
 
     if changed is None or any(name in BUNDLE_FILES for name in changed):
         validate_district(folder)

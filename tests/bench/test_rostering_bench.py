@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from bench.rostering import main, read_instance
-from planner.validate_roster import check_roster
+from planner.checks.roster import check_roster
 
 
 def test_tiny_instance_json(data_dir, tmp_path, capsys):

@@ -10,7 +10,7 @@ import pytest
 from shapely.geometry import LineString, Point
 
 from geodata.cameras import CameraError, sector, street_camera_share, view_areas
-from planner.camera_discount import area_camera_share, camera_discount
+from planner.patrol.camera_discount import area_camera_share, camera_discount
 
 CRS = "EPSG:32650"
 X0, Y0 = 660_000.0, 3_550_000.0  # metres in UTM zone 50N (Nanjing)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from planner.exceptions import ProblemError
-from planner.plan_doc import read_plan
+from planner.plan.document import read_plan
 from web import create_app
 from web import jobs as jobs_module
 from web.auth import create_user

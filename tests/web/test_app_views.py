@@ -10,7 +10,7 @@ from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
 
 import pytest
 
-from planner.plan_doc import CoverageRow, read_plan, write_plan
+from planner.plan.document import CoverageRow, read_plan, write_plan
 from web import create_app
 from web.auth import create_user
 from web.db import new_session

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from planner.exceptions import IncidentError
-from planner.risk import read_overrides
+from planner.hotspots.risk import read_overrides
 from web import areas, hotspot_edits, incident_imports
 from web.areas import AreaError, check_area
 from web.db import Edit, new_session

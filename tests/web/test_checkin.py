@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from planner.plan_doc import read_plan
+from planner.plan.document import read_plan
 from web.checkin import (
     GRACE,
     REASONS,

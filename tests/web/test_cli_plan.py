@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from planner.plan_doc import read_plan
+from planner.plan.document import read_plan
 from web.cli import cli
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import pytest
 
-from planner.plan_doc import read_plan
+from planner.plan.document import read_plan
 from web import create_app
 from web.auth import create_user
 from web.db import Job, Plan, User, new_session

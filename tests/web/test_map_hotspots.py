@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pytest
 
-from planner.risk import district_risk
+from planner.hotspots.risk import district_risk
 from web import create_app, maps
 from web.db import new_session
 from web.plan_store import get_district

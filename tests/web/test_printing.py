@@ -14,7 +14,7 @@ from shapely.geometry import LineString
 
 from geodata.errors import InputError
 from planner.exceptions import ProblemError
-from planner.plan_doc import PlanDocument, read_plan
+from planner.plan.document import PlanDocument, read_plan
 from web.fonts import FONT_ENV, PROBE, FontError, cjk_font_subset, find_cjk_font
 from web.printing import RouteMap, _crowded_extent, write_route_sheets
 

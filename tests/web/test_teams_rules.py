@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import func, select
 
-from planner.patrol_roster import build_patrol_problem
-from planner.roster import RosterParams, solve_roster
+from planner.patrol.roster import build_patrol_problem
+from planner.roster.solve import RosterParams, solve_roster
 from tests.web.conftest import WEB_PASSWORD, WEB_ROLES
 from web import create_app
 from web import teams_rules as tr

@@ -18,7 +18,7 @@ import pytest
 import segno
 from sqlalchemy import func, select
 
-from planner.plan_doc import read_plan
+from planner.plan.document import read_plan
 from tests.web.conftest import CSRF, WEB_PASSWORD, WEB_ROLES
 from web.checkin import checkpoint_tokens, read_token
 from web.db import CheckIn, Job, new_session

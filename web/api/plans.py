@@ -15,7 +15,7 @@ from web.plan_store import load_document
 from web.views_plans import DOWNLOADS
 
 if TYPE_CHECKING:
-    from planner.plan_doc import PlanDocument, Route
+    from planner.plan.document import PlanDocument, Route
 
 bp = ApiBlueprint(
     "api_plans",

@@ -44,7 +44,7 @@ def evaluate(incidents: Path, train_until: str, cell: float, area: float, as_jso
     from datetime import datetime
 
     from planner.exceptions import IncidentError
-    from planner.forecast import evaluate_forecast, read_points
+    from planner.hotspots.forecast import evaluate_forecast, read_points
 
     try:
         datetime.fromisoformat(train_until)
@@ -107,7 +107,7 @@ def show(
 
     from geodata.bundle import load_district
     from planner.exceptions import IncidentError, ProblemError
-    from planner.risk import Override, district_risk
+    from planner.hotspots.risk import Override, district_risk
 
     extra: dict[str, Override] = {}
     for item in weights:
@@ -203,7 +203,7 @@ def import_command(
     Bad records are listed with their line numbers and left out; a file that cannot be used
     is refused whole and nothing stored changes.
     """
-    from planner.incidents import import_incidents, parse_mapping
+    from planner.hotspots.incidents import import_incidents, parse_mapping
 
     report = import_incidents(
         file,

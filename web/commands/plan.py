@@ -1,6 +1,6 @@
 """The `patrol plan`, `patrol demo`, `patrol validate` and `patrol replan` commands.
 
-``patrol plan`` runs :func:`planner.pipeline.plan_with_context` with a progress bar per stage
+``patrol plan`` runs :func:`planner.patrol.pipeline.plan_with_context` with a progress bar per stage
 and writes every output of a plan into one folder (see :func:`write_outputs`); ``patrol demo``
 does the same for a week of the default district from :data:`DEMO_START`.
 """
@@ -22,8 +22,8 @@ from geodata.errors import InputError
 if TYPE_CHECKING:
     import folium
 
-    from planner.pipeline import Context
-    from planner.plan_doc import PlanDocument
+    from planner.patrol.pipeline import Context
+    from planner.plan.document import PlanDocument
 
 DEMO_START = date(2026, 12, 7)
 """First day of `patrol demo`: Monday 7 December 2026, the first week of the default district's
@@ -98,7 +98,7 @@ def plan_map(doc: PlanDocument, ctx: Context) -> folium.Map:
 
     The first day's routes are shown when the page opens; the others are in the layer control.
     """
-    from planner.plan_doc import clock
+    from planner.plan.document import clock
     from web.maps import (
         MapStop,
         add_layers,
@@ -158,11 +158,11 @@ def write_outputs(doc: PlanDocument, ctx: Context, out: Path) -> list[Path]:
 
     ``plan.json``; ``inputs/`` (copies of the rules and teams files); ``roster.csv``,
     ``roster.xlsx``, ``calendar/*.ics``, ``routes.geojson``, ``gpx/*.gpx``, ``coverage.csv``
-    (:func:`planner.exports.write_exports`); ``map.html`` (offline Folium map);
+    (:func:`planner.plan.exports.write_exports`); ``map.html`` (offline Folium map);
     ``route_sheets.pdf`` (one A4 page per group-shift).
     """
-    from planner.exports import write_exports
-    from planner.plan_doc import write_plan
+    from planner.plan.document import write_plan
+    from planner.plan.exports import write_exports
     from web.assets import write_standalone_html
     from web.printing import write_route_sheets
 
@@ -190,7 +190,7 @@ def _run_plan(
     seed: int,
     time_limit: float | None,
 ) -> None:
-    from planner.pipeline import plan_with_context, resolve_inputs
+    from planner.patrol.pipeline import plan_with_context, resolve_inputs
 
     began = time.perf_counter()
     resolve_inputs(district, rules)  # refuse a missing district or rules file before any work
@@ -305,8 +305,8 @@ def validate_command(plan: Path, district: Path | None) -> None:
 
     Prints a JSON summary on stdout; violations in words go to stderr.
     """
-    from planner.plan_doc import read_plan
-    from planner.validate import summary, validate_plan
+    from planner.checks.plan import summary, validate_plan
+    from planner.plan.document import read_plan
 
     if plan.is_dir():
         plan = plan / "plan.json"
@@ -346,8 +346,8 @@ def replan_command(
     plan: Path, group: str, from_: str, out: Path, district: Path | None, time_limit: float
 ) -> None:
     """Mark GROUP unavailable from a time and re-plan the rest of that day into OUT."""
-    from planner.plan_doc import read_plan
-    from planner.replan import replan
+    from planner.patrol.replan import replan
+    from planner.plan.document import read_plan
 
     began = time.perf_counter()
     try:

@@ -88,8 +88,8 @@ def roster(
     seed: int,
 ) -> None:
     """Roster the district's patrol groups: who works which shift on which day."""
-    from planner.patrol_roster import roster_document, roster_for_district
-    from planner.roster_explain import describe
+    from planner.patrol.roster import roster_document, roster_for_district
+    from planner.roster.explain import describe
 
     first = _date(start)
     if days <= 0:

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
-from planner.plan_doc import read_plan
+from planner.plan.document import read_plan
 from web.db import Edit, Plan, new_session
 from web.i18n import translate
 from web.plan_store import get_district

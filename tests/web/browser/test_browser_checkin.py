@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 import web.checkin
 import web.views_checkin
-from planner.plan_doc import read_plan
+from planner.plan.document import read_plan
 from web.checkin import checkin_url, checkpoint_tokens, is_checkpoint
 from web.db import CheckIn, User, new_session
 from web.i18n import translate

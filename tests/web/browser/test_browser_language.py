@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import select
 
-from planner.plan_doc import read_plan
+from planner.plan.document import read_plan
 from web import teams_rules as tr
 from web.checkin import checkin_url, checkpoint_tokens
 from web.db import Edit, Plan, User, new_session

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from pypdf import PdfReader
 
-from planner.plan_doc import read_plan
+from planner.plan.document import read_plan
 from web.i18n import translate
 
 if TYPE_CHECKING:

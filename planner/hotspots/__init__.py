@@ -1,0 +1,1 @@
+"""Incident history, risk per place and hour of the week, and hotspot forecasts."""

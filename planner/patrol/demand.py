@@ -1,0 +1,566 @@
+"""Patrol dose: visits and minutes each key area needs in each shift, from risk and category.
+
+How a dose is set, for one key area in one shift:
+
+1. *Relative risk* ``ρ``: the area's risk summed over the shift's hours, divided by what an
+   average area has in an average hour times the shift's hours. ``ρ = 1`` is an ordinary place
+   at an ordinary time; a school at pick-up or a theft-prone alley at night is well above.
+2. *Cameras*: ``ρ`` is multiplied by the camera factor ``1 - 0.4 × camera share``
+   (``DoseParams.camera_discount``, default :data:`planner.patrol.camera_discount.MAX_DISCOUNT`) of
+   :mod:`planner.patrol.camera_discount`.
+3. *Visits*: ``floor(ρ / risk_per_visit)``; a hotspot gets at least one, a pinned one at least
+   ``pinned_visits``. A school or kindergarten whose gate hours (drop-off, pick-up) fall in the
+   shift gets exactly one *mandatory* visit per gate window, with the visit's start inside the
+   window, whatever its risk or cameras — on school days only (:func:`school_day`: not weekends, the
+   July-August vacation or public holidays).
+4. *Stay*: 10 minutes, 15 for a hotspot or ``ρ >= long_stay_ratio`` — hot-spot policing
+   studies (Koper 1995, "Just enough police presence") found the deterrent effect of a stop
+   grows up to about 10-15 minutes and fades after, so stays stay in that band.
+5. *Cap against over-patrolling*: at most ``max_visits`` visits and at most
+   ``max_share`` of the shift's time at one area; beyond that more presence buys little and
+   takes patrols from elsewhere. Capped rows are marked.
+6. *Spread*: two visits of an area start at least ``0.5 × shift / visits`` apart (gate visits:
+   just over the longest gate window apart, so each window gets its own visit).
+7. *Value* per visit for the routing core: ``round(100 × ρ)`` (at least 1).
+
+A planner can set two things per key area in the district bundle (the optional ``key_areas``
+columns, :mod:`geodata.windows`) and one per plan:
+
+- ``windows`` replace the category's default windows, for any category: one visit per window
+  that falls in the shift, its start inside the window, as for school gates (step 3). Windows
+  of schools and kindergartens still hold on school days only, like the gate hours they
+  replace; other categories' windows hold every day. A window crossing midnight belongs to
+  the day it opens; a window across a change of shift is cut in two, and each shift wants a
+  visit in its part.
+- ``dose_minutes`` replaces steps 1-6 for the area: it needs that many minutes of presence in
+  every shift (0: none, not even at its windows). The minutes are split into visits of about
+  the stay steps 4 would choose (at most ``max_visits``, longer stays beyond that; one visit
+  per window for a windowed area) of whole minutes (:func:`split_dose`); the over-patrolling
+  cap of step 5 does not apply, as the planner asked for that presence. Each visit is worth
+  ``100 × max(ρ, 1)`` per stay of the usual length, pro rata, so a minute there is worth at
+  least a minute at an ordinary place.
+- a *dose boost* (the check-in shortfall of the last plan, :func:`check_dose_boost`)
+  multiplies the minutes an area needs in each of its dose rows by a factor from 1 to
+  :data:`MAX_DOSE_BOOST`, in more visits (up to ``max_visits``) or longer stays, and its value
+  per minute by the same factor, so the routes make up the shortfall before ordinary visits.
+  An area with no dose in a shift gets none from a boost.
+
+Rows come out as plain values the routing core turns into sites (:func:`dose_to_sites`).
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import logging
+import math
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from planner.exceptions import ProblemError
+from planner.hotspots.risk import CATEGORY_PATTERNS, HOURS_OF_WEEK
+from planner.patrol.camera_discount import MAX_DISCOUNT, camera_discount
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from planner.hotspots.risk import RiskTable
+    from planner.routing.model import Site
+
+logger = logging.getLogger("planner")
+
+GATE_CATEGORIES = ("school", "kindergarten")
+"""Categories whose gate hours make visits mandatory in those windows."""
+
+GATE_FACTOR = 2.0
+"""A category pattern with at least this factor marks a gate window (drop-off, pick-up)."""
+
+MAX_DOSE_BOOST = 3.0
+"""Largest factor a dose boost may multiply an area's dose by."""
+
+SCHOOL_HOLIDAY_MONTHS = (7, 8)
+"""Months of the summer vacation, when school gates have no drop-off or pick-up (Chinese
+primary and secondary schools break from early July to the end of August)."""
+
+
+@functools.lru_cache(maxsize=4096)
+def school_day(day: date) -> bool:
+    """Return True when schools hold classes on ``day``.
+
+    That is an official working day outside the July-August vacation: a weekday that is not a
+    Chinese public holiday, or a weekend day made a working day to bridge a holiday (调休),
+    as the ``holidays`` package's calendar has them.
+    """
+    import holidays
+
+    if day.month in SCHOOL_HOLIDAY_MONTHS:
+        return False
+    calendar = holidays.country_holidays("CN", years=day.year)
+    return bool(calendar.is_working_day(day))
+
+
+DOSE_COLUMNS = (
+    "area_id", "name", "category", "date", "shift_id", "risk", "relative_risk", "camera_share",
+    "camera_factor", "visits", "dwell_s", "needed_minutes", "min_gap_s", "windows", "value",
+    "mandatory", "capped", "reason",
+)  # fmt: skip
+"""Columns of a dose table."""
+
+
+@dataclass(frozen=True, slots=True)
+class DoseShift:
+    """A shift on a date: from ``start_minute`` to ``end_minute`` after local midnight.
+
+    ``end_minute <= start_minute`` means the shift ends on the next day.
+    """
+
+    id: str
+    date: date
+    start_minute: int
+    end_minute: int
+
+    def __post_init__(self) -> None:
+        for name in ("start_minute", "end_minute"):
+            v = getattr(self, name)
+            if not 0 <= v <= 1440:
+                msg = f"Shift {self.id!r} has {name} {v}, outside 0..1440."
+                raise ProblemError(msg)
+
+    @property
+    def minutes(self) -> int:
+        """Length in minutes."""
+        d = self.end_minute - self.start_minute
+        return d if d > 0 else d + 1440
+
+    @property
+    def seconds(self) -> int:
+        """Length in seconds."""
+        return self.minutes * 60
+
+    def slot_weights(self) -> np.ndarray[Any, np.dtype[np.float64]]:
+        """Return the share (0..1) of each hour-of-week slot the shift covers."""
+        w = np.zeros(HOURS_OF_WEEK)
+        start = self.date.weekday() * 1440 + self.start_minute
+        for m in range(start, start + self.minutes):
+            w[(m // 60) % HOURS_OF_WEEK] += 1.0 / 60.0
+        return w
+
+
+@dataclass(frozen=True, slots=True)
+class DoseParams:
+    """Settings of the dose rule; see the module docstring."""
+
+    risk_per_visit: float = 1.0
+    max_visits: int = 4
+    max_share: float = 0.2
+    short_stay_s: int = 600
+    long_stay_s: int = 900
+    long_stay_ratio: float = 2.0
+    pinned_visits: int = 2
+    spread: float = 0.5
+    camera_discount: float = MAX_DISCOUNT
+
+    def __post_init__(self) -> None:
+        if not self.risk_per_visit > 0:
+            msg = "risk_per_visit must be positive."
+            raise ProblemError(msg)
+        if self.max_visits < 1 or not 0 < self.max_share <= 1:
+            msg = "max_visits must be at least 1 and max_share in (0, 1]."
+            raise ProblemError(msg)
+        if not 0 < self.short_stay_s <= self.long_stay_s:
+            msg = "Stays must be positive, the short one no longer than the long one."
+            raise ProblemError(msg)
+
+
+def gate_windows(category: str, shift: DoseShift) -> list[tuple[int, int]]:
+    """Return the gate windows (seconds from the shift start) of a category inside a shift."""
+    if category not in GATE_CATEGORIES:
+        return []
+    out = []
+    day0 = shift.date.weekday()
+    term = {k: school_day(shift.date + timedelta(days=k)) for k in range(7)}
+    start = shift.start_minute
+    for p in CATEGORY_PATTERNS.get(category, ()):
+        if p.factor < GATE_FACTOR:
+            continue
+        lo_h, hi_h = p.hours
+        for d in p.days:
+            if not term[(d - day0) % 7]:
+                continue
+            # Gate windows never wrap past midnight.
+            lo = (d - day0) % 7 * 1440 + int(lo_h * 60) - start
+            hi = (d - day0) % 7 * 1440 + int(hi_h * 60) - start
+            for off in (0, -7 * 1440):
+                a, b = max(lo + off, 0), min(hi + off, shift.minutes)
+                if b > a:
+                    out.append((a * 60, b * 60))
+    return sorted(set(out))
+
+
+def area_windows(
+    category: str, windows: Sequence[tuple[int, int]], shift: DoseShift
+) -> list[tuple[int, int]]:
+    """Return an area's visit windows inside a shift, in seconds from the shift start.
+
+    Parameters
+    ----------
+    category
+        The area's category.
+    windows
+        The area's own windows, ``(start, end)`` minutes from local midnight as
+        :func:`geodata.windows.parse_windows` returns them (``end`` past 1440 for a window that
+        crosses midnight); empty for the category's default (:func:`gate_windows`).
+    shift
+        The shift.
+
+    Returns
+    -------
+    list of (int, int)
+        The windows clipped to the shift, sorted; schools' and kindergartens' windows only on
+        school days (:func:`school_day`), other categories' every day.
+    """
+    if not windows:
+        return gate_windows(category, shift)
+    out = []
+    for k in (-1, 0, 1):
+        if category in GATE_CATEGORIES and not school_day(shift.date + timedelta(days=k)):
+            continue
+        for a, b in windows:
+            lo = max(k * 1440 + int(a) - shift.start_minute, 0)
+            hi = min(k * 1440 + int(b) - shift.start_minute, shift.minutes)
+            if hi > lo:
+                out.append((lo * 60, hi * 60))
+    return sorted(set(out))
+
+
+def area_overrides(
+    areas: pd.DataFrame,
+) -> tuple[list[tuple[tuple[int, int], ...]], list[float | None]]:
+    """Read the optional ``windows`` and ``dose_minutes`` columns of the key areas.
+
+    Returns
+    -------
+    tuple
+        Per area (in row order) its windows (``()`` for the category's default) and its dose
+        in minutes (None for the dose from risk).
+
+    Raises
+    ------
+    ProblemError
+        For a value :mod:`geodata.windows` refuses, naming the area.
+    """
+    from geodata.windows import AreaValueError, parse_dose_minutes, parse_windows
+
+    ids = areas["id"].astype(str).tolist()
+    n = len(ids)
+    texts = areas["windows"].tolist() if "windows" in areas.columns else [None] * n
+    doses = areas["dose_minutes"].tolist() if "dose_minutes" in areas.columns else [None] * n
+    windows, minutes = [], []
+    for aid, text, dose in zip(ids, texts, doses, strict=True):
+        try:
+            windows.append(parse_windows(text))
+            minutes.append(parse_dose_minutes(dose))
+        except AreaValueError as exc:
+            msg = f"Key area {aid!r} has {exc.column} {exc.value!r}, but {exc.reason}."
+            raise ProblemError(msg) from None
+    return windows, minutes
+
+
+def check_dose_boost(
+    boost: Mapping[str, float] | None, area_ids: Sequence[str]
+) -> dict[str, float]:
+    """Check a dose boost (key area id -> factor) against the district's key areas.
+
+    Returns
+    -------
+    dict
+        The boost as plain ``{str: float}``; factors of exactly 1 are kept.
+
+    Raises
+    ------
+    ProblemError
+        For an id that is no key area of the district, or a factor that is not a number from
+        1 to :data:`MAX_DOSE_BOOST`.
+    """
+    if boost is None:
+        return {}
+    if not hasattr(boost, "items"):
+        msg = f"The dose boost must map key area ids to factors, not {type(boost).__name__}."
+        raise ProblemError(msg)
+    known = set(area_ids)
+    out: dict[str, float] = {}
+    for aid, factor in boost.items():
+        if str(aid) not in known:
+            msg = f"The dose boost names key area {aid!r}, which the district does not have."
+            raise ProblemError(msg)
+        try:
+            value = math.nan if isinstance(factor, bool) else float(factor)
+        except (TypeError, ValueError):
+            value = math.nan
+        if not (math.isfinite(value) and 1.0 <= value <= MAX_DOSE_BOOST):
+            msg = (
+                f"The dose boost of key area {aid!r} is {factor!r}; it must be a number from 1 "
+                f"to {MAX_DOSE_BOOST:g}."
+            )
+            raise ProblemError(msg)
+        out[str(aid)] = value
+    return out
+
+
+def split_dose(want_s: float, stay_s: int, most: int, windows: int = 0) -> tuple[int, int]:
+    """Split a needed presence into visits and a stay of whole minutes.
+
+    Stays are whole minutes, so the plan's dose rows (visits and minutes) give every stay back
+    exactly; they are rounded up, so the need may grow by less than a minute per visit.
+
+    Parameters
+    ----------
+    want_s
+        Seconds of presence needed.
+    stay_s
+        The usual stay: visits are about this long.
+    most
+        Visits at most; longer stays beyond that.
+    windows
+        Number of windows of the area in the shift: one visit each when there are any.
+
+    Returns
+    -------
+    tuple of int
+        ``(visits, dwell_s)``. Of the visit counts next to ``want_s / stay_s`` the one that
+        rounds up least is taken, e.g. 50 minutes of 15-minute stays: two of 25 minutes.
+    """
+
+    def stay(v: int) -> int:
+        return 60 * math.ceil(want_s / v / 60 - 1e-9)
+
+    if windows:
+        return windows, stay(windows)
+    near = min(max(1, math.floor(want_s / stay_s + 0.5)), most)
+    options = [v for v in (near, near - 1, near + 1) if 1 <= v <= most]
+    visits = min(options, key=lambda v: (v * stay(v) - want_s, abs(v - near)))
+    return visits, stay(visits)
+
+
+def compute_dose(
+    risk: RiskTable,
+    areas: pd.DataFrame,
+    shifts: Sequence[DoseShift],
+    *,
+    camera_share: Mapping[str, float] | pd.Series | None = None,
+    params: DoseParams | None = None,
+    dose_boost: Mapping[str, float] | None = None,
+) -> pd.DataFrame:
+    """Return the dose table: one row per key area and shift that needs at least one visit.
+
+    Parameters
+    ----------
+    risk
+        Key-area risk (``RiskResult.areas``).
+    areas
+        Key areas with ``id``, ``name``, ``category`` and optionally ``windows`` and
+        ``dose_minutes`` (see the module docstring).
+    shifts
+        The shifts to dose.
+    camera_share
+        Area id -> share of its frontage in camera view (0..1); missing = 0.
+    params
+        Dose settings.
+    dose_boost
+        Key area id -> factor from 1 to :data:`MAX_DOSE_BOOST` by which its needed dose is
+        multiplied (:func:`check_dose_boost`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`DOSE_COLUMNS`; ``windows`` holds tuples of ``(open_s, close_s)`` from
+        the shift start (empty = any time).
+
+    Raises
+    ------
+    ProblemError
+        When an area has no risk row, a camera share is out of range, a ``windows`` or
+        ``dose_minutes`` value is bad or longer than a shift, or the dose boost names an
+        unknown area or a factor out of range.
+    """
+    params = params or DoseParams()
+    ids = areas["id"].astype(str).tolist()
+    boost = check_dose_boost(dose_boost, ids)
+    custom, set_minutes = area_overrides(areas)
+    if not len(shifts):
+        return pd.DataFrame(columns=list(DOSE_COLUMNS))
+    missing = [i for i in ids if i not in risk.hourly.index]
+    if missing:
+        msg = f"Key area {missing[0]!r} has no risk row."
+        raise ProblemError(msg)
+    shares = pd.Series(camera_share, dtype=float) if camera_share is not None else pd.Series()
+    bad = shares[(shares < 0) | (shares > 1) | shares.isna()]
+    if len(bad):
+        msg = f"Camera share of area {bad.index[0]!r} is {bad.iloc[0]}, outside 0..1."
+        raise ProblemError(msg)
+    hourly = risk.hourly.loc[ids].to_numpy()
+    area_share = shares.reindex(ids).fillna(0.0) if len(shares) else pd.Series(0.0, index=ids)
+    factors = camera_discount(area_share, max_discount=params.camera_discount)
+    per_hour = float(risk.hourly.to_numpy().mean()) or 1.0
+    info = risk.info.loc[ids]
+    cats = areas["category"].astype(str).tolist()
+    names = areas["name"].astype(str).tolist() if "name" in areas.columns else [""] * len(ids)
+    rows = []
+    for shift in shifts:
+        weights = shift.slot_weights()
+        r = hourly @ weights
+        rho_raw = r / (per_hour * shift.minutes / 60.0)
+        for i, aid in enumerate(ids):
+            share, factor = float(area_share.iloc[i]), float(factors.iloc[i])
+            rho = float(rho_raw[i] * factor)
+            hot, pinned = bool(info["hotspot"].iloc[i]), bool(info["pinned"].iloc[i])
+            windows = area_windows(cats[i], custom[i], shift)
+            stay = params.long_stay_s if (hot or rho >= params.long_stay_ratio) else None
+            stay = stay or params.short_stay_s
+            minutes = set_minutes[i]
+            reasons = []
+            capped = False
+            if minutes is not None:
+                if minutes > shift.minutes:
+                    msg = (
+                        f"Key area {aid!r} needs dose_minutes {minutes:g}, more than the "
+                        f"{shift.minutes} minutes of shift {shift.id}."
+                    )
+                    raise ProblemError(msg)
+                if minutes == 0:
+                    continue
+                reasons.append(f"dose set to {minutes:g} min")
+                # An explicit dose is split afresh below; no risk visits, no cap.
+                visits, dwell, total = 0, stay, minutes * 60.0
+                per_visit = 100.0 * max(rho, 1.0)
+                mandatory = pinned or bool(windows)
+                if windows:
+                    reasons.append("windows set by planner" if custom[i] else "gate hours")
+            else:
+                visits = math.floor(rho / params.risk_per_visit)
+                if visits:
+                    reasons.append(f"risk {rho:.1f}× average")
+                if hot and visits < 1:
+                    visits = 1
+                    reasons.append("hotspot")
+                if pinned and visits < params.pinned_visits:
+                    visits = params.pinned_visits
+                    reasons.append("pinned by planner")
+                mandatory = pinned
+                if windows:
+                    # One mandatory visit per window: the site's windows bind every visit,
+                    # so more visits than windows could not all start inside them.
+                    mandatory = True
+                    if visits > len(windows):
+                        folded = visits - len(windows)
+                        kind = "window" if custom[i] else "gate"
+                        reasons.append(f"{folded} risk visits folded into {kind} visits")
+                    visits = len(windows)
+                    reasons.append("windows set by planner" if custom[i] else "gate hours")
+                if visits < 1:
+                    continue
+                dwell = stay
+                cap = min(params.max_visits, int(params.max_share * shift.seconds // dwell))
+                cap = max(cap, len(windows), 1)
+                capped = visits > cap
+                visits = min(visits, cap)
+                total = float(visits * dwell)
+                per_visit = float(max(1, round(100 * rho)))
+            value = max(1, round(100 * rho))
+            boosted = boost.get(aid, 1.0)
+            if minutes is not None or boosted != 1.0:
+                if boosted != 1.0:
+                    reasons.append(f"shortfall boost ×{boosted:g}")
+                want = total * boosted
+                if want > shift.seconds:
+                    want, capped = float(shift.seconds), True
+                most = max(params.max_visits, visits)
+                visits, dwell = split_dose(want, stay, most, len(windows))
+                value = max(1, round(per_visit * boosted * dwell / stay))
+            gap = int(params.spread * shift.seconds / visits) if visits > 1 else 0
+            if windows and visits > 1:
+                # Longer than any window, so two visits never share one; short enough that
+                # consecutive windows can hold consecutive visits.
+                longest = max(b - a for a, b in windows)
+                reach = min(b2 - a1 for (a1, _), (_, b2) in itertools.pairwise(windows))
+                gap = min(longest + 1, reach)
+            rows.append(
+                {
+                    "area_id": aid,
+                    "name": names[i],
+                    "category": cats[i],
+                    "date": shift.date.isoformat(),
+                    "shift_id": shift.id,
+                    "risk": float(r[i]),
+                    "relative_risk": rho,
+                    "camera_share": share,
+                    "camera_factor": factor,
+                    "visits": int(visits),
+                    "dwell_s": int(dwell),
+                    "needed_minutes": int(visits * dwell // 60),
+                    "min_gap_s": gap,
+                    "windows": tuple(windows),
+                    "value": int(value),
+                    "mandatory": bool(mandatory),
+                    "capped": bool(capped),
+                    "reason": "; ".join(reasons),
+                }
+            )
+    out = pd.DataFrame(rows, columns=list(DOSE_COLUMNS))
+    logger.info("dose: %d rows over %d shifts", len(out), len(shifts))
+    return out
+
+
+def dose_to_sites(dose: pd.DataFrame, nodes: Mapping[str, int]) -> list[Site]:
+    """Turn dose rows of one shift into routing sites (id ``"<area id>"``).
+
+    Parameters
+    ----------
+    dose
+        Rows of :func:`compute_dose` for one shift.
+    nodes
+        Area id -> matrix index of the area's node.
+
+    Returns
+    -------
+    list of Site
+        One site per row: ``visits``, ``min_gap``, ``service`` (dwell), ``windows``,
+        ``value`` per visit and ``mandatory``.
+    """
+    from planner.routing.model import Site
+
+    if dose["shift_id"].nunique() > 1 or dose["date"].nunique() > 1:
+        msg = "Dose rows for routing must belong to one shift on one date."
+        raise ProblemError(msg)
+    sites = []
+    for row in dose.itertuples(index=False):
+        if row.area_id not in nodes:
+            msg = f"Key area {row.area_id!r} has no node in the travel-time matrix."
+            raise ProblemError(msg)
+        sites.append(
+            Site(
+                id=str(row.area_id),
+                node=int(nodes[row.area_id]),
+                value=int(row.value),
+                service=int(row.dwell_s),
+                windows=tuple((int(a), int(b)) for a, b in row.windows),
+                mandatory=bool(row.mandatory),
+                visits=int(row.visits),
+                min_gap=int(row.min_gap_s),
+            )
+        )
+    return sites
+
+
+def standard_shifts(day: date) -> list[DoseShift]:
+    """Return the default day (08:00-20:00) and night (20:00-08:00) shifts starting on ``day``."""
+    return [DoseShift("D", day, 8 * 60, 20 * 60), DoseShift("N", day, 20 * 60, 8 * 60)]
+
+
+def shifts_for_days(first: date, days: int) -> list[DoseShift]:
+    """Return :func:`standard_shifts` for ``days`` days from ``first``."""
+    return [s for k in range(days) for s in standard_shifts(first + timedelta(days=k))]

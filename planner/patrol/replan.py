@@ -1,0 +1,356 @@
+"""Re-planning: a group becomes unavailable from a time, the rest of that day is re-planned.
+
+How, for a group called away (an incident, sickness) at local time ``T`` on day ``D``:
+
+- The group's whole-group leave on ``D`` is recorded in the roster (reason in words). Its route
+  keeps the visits already begun before ``T`` (a visit in progress ends at ``T``) and stops
+  there; a later route of that group on ``D`` is dropped.
+- Every other route of a shift the group was on, still running at ``T`` (a night shift that runs
+  past midnight into ``D`` included) keeps its *done prefix*: the stops begun before ``T`` and,
+  if the group is between two stops, the stop it is heading to. The rest of the shift is solved
+  again by the routing solver with the remaining groups, each starting where its prefix ends:
+  the sites are the shift's dose sites not yet visited, with windows that are still open. The
+  previous routes are the solver's starting point (hints) and the search only accepts
+  improving moves (greedy descent), so other groups' routes change as little as possible
+  while the orphaned visits — first of all the school gate windows, the most valuable — are
+  taken over by whoever can still reach them.
+- Dose rows, coverage and the independent checks are recomputed for the new plan.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from planner.exceptions import IncidentError
+from planner.plan.document import Leave, PlanDocument, StageRun, clock
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from planner.patrol.pipeline import Context
+    from planner.patrol.routes import Crew, ShiftProblem
+    from planner.plan.document import Route, Stop
+
+logger = logging.getLogger("planner")
+
+UNAVAILABLE = "unavailable from {time}: {reason}"
+"""Reason recorded in the roster's leave for a group taken off the plan."""
+
+
+def _prefix(route: Route, t: int, *, heading: bool) -> list[Stop]:
+    """Return the stops begun before ``t`` (and, if ``heading``, the stop it heads to)."""
+    stops = list(route.stops)
+    done = [s for s in stops if s.start < t]
+    if heading and done and len(done) < len(stops) and done[-1].departure < t:
+        done.append(stops[len(done)])
+    return done
+
+
+def _cut(route: Route, t: int, local_time: Any) -> Route | None:
+    """Return the unavailable group's route: visits begun before ``t``, ending at ``t``."""
+    done = _prefix(route, t, heading=False)
+    if not done:
+        return None
+    last = done[-1]
+    if last.departure > t:
+        done[-1] = replace(last, departure=t, dwell=max(0, min(last.dwell, t - last.start)))
+    end = max(t, done[-1].departure)
+    return replace(
+        route,
+        stops=tuple(done),
+        end_s=end,
+        end=local_time(route.date, end).isoformat(),
+        value=0.0,
+    )
+
+
+def _site_of(stop: Stop) -> str:
+    return stop.site_id
+
+
+def _resolve(
+    ctx: Context,
+    doc: PlanDocument,
+    routes: list[Route],
+    crews: list[Crew],
+    starts: dict[str, tuple[str, int]],
+    day: str,
+    shift_id: str,
+    done_sites: set[str],
+    t_rel: int,
+    seconds: float,
+    seed: int,
+) -> tuple[dict[str, Route], Any]:
+    """Re-solve one shift for ``crews`` from ``starts``; return new routes per group."""
+    from planner.patrol.routes import meal_break, shift_problem, to_plan_route
+    from planner.routing.solve import Layout, RouteParams, make_result, run_ortools
+
+    tmpl = doc.roster.shift(shift_id)
+    off, length = tmpl.start_minute * 60, tmpl.duration_minutes * 60
+    rows = ctx.dose[(ctx.dose["date"] == day) & (ctx.dose["shift_id"] == shift_id)]
+    sp: ShiftProblem = shift_problem(
+        ctx.points,
+        rows,
+        crews,
+        date=day,
+        shift_id=shift_id,
+        offset_s=off,
+        length_s=length,
+        starts=starts,
+        meal=meal_break(length),
+    )
+    now = max(t_rel - off, 0)
+    fed = {
+        r.group_id for r in routes if any(s.kind == "break" and s.start < t_rel for s in r.stops)
+    }
+    vehicles = tuple(replace(v, meal=None) if v.id in fed else v for v in sp.problem.vehicles)
+    keep = []
+    for s in sp.problem.sites:
+        if s.id in done_sites:
+            continue
+        wins = s.windows or ((0, length),)
+        wins = tuple((max(a, now), b) for a, b in wins if b >= now)
+        if not wins:
+            continue
+        keep.append(replace(s, windows=wins, mandatory=s.mandatory and bool(wins)))
+    from planner.routing.model import RoutingProblem
+
+    problem = RoutingProblem(sp.problem.matrices, tuple(keep), vehicles)
+    sp = replace(sp, problem=problem)
+    started = time.perf_counter()
+    layout = Layout.build(problem)
+    first_node: dict[str, int] = {}
+    for g, si in zip(layout.groups, layout.group_site, strict=True):
+        first_node.setdefault(problem.sites[si].id, g[0])
+    old = {r.group_id: r for r in routes}
+    initial: list[list[int]] = []
+    for v in problem.vehicles:
+        prev = old.get(v.id)
+        seq = []
+        if prev is not None:
+            for stop in prev.stops:
+                if stop.kind != "base" and stop.start - off >= now and stop.site_id in first_node:
+                    seq.append(first_node[stop.site_id])
+        initial.append(seq)
+    params = RouteParams(time_limit=seconds, engine="ortools", metaheuristic="greedy")
+    run = run_ortools(layout, params, seconds, initial=initial, seed=seed)
+    result = make_result(layout, run, started, "ortools")
+    values = {site.id: site.value for site in problem.sites}
+    out = {}
+    for solved in result.routes:
+        out[solved.vehicle_id] = to_plan_route(
+            sp,
+            solved,
+            ctx.points,
+            local_time=doc.local_time,
+            network=ctx.network,
+            value=sum(values.get(st.site_id, 0) for st in solved.stops),
+        )
+    return out, result
+
+
+def _join(prefix: list[Stop], new: Route, old: Route) -> Route:
+    """Prefix stops of ``old`` then the re-planned stops of ``new`` (its start stop dropped)."""
+    if not prefix:
+        return new
+    rest = list(new.stops[1:])
+    last = prefix[-1]
+    leave = new.stops[0].departure
+    if leave > last.departure:
+        prefix = [*prefix[:-1], replace(last, departure=leave)]
+    return replace(
+        old,
+        stops=(*prefix, *rest),
+        end_s=new.end_s,
+        end=new.end,
+        distance_m=old.distance_m,
+        value=new.value,
+    )
+
+
+def replan(
+    doc: PlanDocument,
+    group_id: str,
+    moment: datetime,
+    *,
+    district: Any = None,
+    rules: str | Path | None = None,
+    reason: str = "called away",
+    time_limit: float = 5.0,
+) -> tuple[PlanDocument, Context, list[str]]:
+    """Mark ``group_id`` unavailable from ``moment`` and re-plan the rest of that day.
+
+    Parameters
+    ----------
+    doc
+        The plan.
+    group_id
+        The group that becomes unavailable.
+    moment
+        From when; a naive datetime is local time of the plan's district.
+    district
+        The district bundle folder (None: the default district).
+    rules
+        The rules file the plan was made with (default: the district's).
+    reason
+        Why, recorded in the roster's leave.
+    time_limit
+        Seconds for all re-solves together.
+
+    Returns
+    -------
+    tuple
+        The new plan, the pipeline context (district, network) and the changes in words.
+
+    Raises
+    ------
+    IncidentError
+        For an unknown group or a time outside the plan's horizon.
+    """
+    from planner.checks.plan import validate_plan
+    from planner.patrol.pipeline import dose_rows, load_context, plan_coverage
+    from planner.patrol.routes import POST_PREFIX, Crew, repair_gate_windows
+
+    began = time.perf_counter()
+    tz = ZoneInfo(doc.district.time_zone)
+    if group_id not in {g.id for g in doc.roster.groups}:
+        known = ", ".join(g.id for g in doc.roster.groups)
+        msg = f"The plan has no group {group_id!r}; its groups are {known}."
+        raise IncidentError(msg)
+    local = moment.astimezone(tz) if moment.tzinfo else moment.replace(tzinfo=tz)
+    day = local.date()
+    dates = doc.dates()
+    if day not in dates:
+        msg = f"{local:%Y-%m-%d %H:%M} is outside the plan's days {dates[0]} to {dates[-1]}."
+        raise IncidentError(msg)
+    t_day = local.hour * 3600 + local.minute * 60 + local.second
+
+    def rel(route: Route) -> int:
+        return (day - date.fromisoformat(route.date)).days * 86400 + t_day
+
+    affected = [
+        (i, r)
+        for i, r in enumerate(doc.routes)
+        if (r.date == day.isoformat() or (r.date == (day - timedelta(days=1)).isoformat()))
+        and r.end_s > rel(r)
+    ]
+    ctx = load_context(district, rules, doc.start_date, doc.days, dose_boost=doc.dose_boost)
+    new_routes: dict[int, Route | None] = {}
+    changes: list[str] = []
+    shifts: dict[tuple[str, str], list[tuple[int, Route]]] = {}
+    for i, r in affected:
+        shifts.setdefault((r.date, r.shift_id), []).append((i, r))
+    # Only the shifts the group was on are re-planned; every other route stays as it is.
+    shifts = {k: v for k, v in shifts.items() if any(r.group_id == group_id for _, r in v)}
+    per_shift = time_limit / max(len(shifts), 1)
+    value = bound = 0
+    for (rdate, sid), items in sorted(shifts.items()):
+        t_rel = rel(items[0][1])
+        done_sites: set[str] = set()
+        crews, starts, prefixes, olds = [], {}, {}, {}
+        for i, r in items:
+            if r.group_id == group_id:
+                cut = _cut(r, t_rel, doc.local_time)
+                new_routes[i] = cut
+                kept = 0 if cut is None else sum(s.kind != "base" for s in cut.stops)
+                changes.append(
+                    f"Group {group_id} {rdate} {sid}: unavailable from {clock(t_rel)}; "
+                    f"{kept} visits made stay."
+                )
+                if cut is not None:
+                    done_sites.update(_site_of(s) for s in cut.stops if s.kind != "base")
+                continue
+            prefix = _prefix(r, t_rel, heading=True)
+            done_sites.update(_site_of(s) for s in prefix if s.kind != "base")
+            if prefix and prefix[-1].kind == "base" and len(prefix) > 1:
+                continue  # already back at the base: nothing left to plan
+            crews.append(Crew(r.group_id, r.mode, r.base_post_id))
+            prefixes[r.group_id] = prefix
+            olds[r.group_id] = (i, r)
+            if prefix:
+                last = prefix[-1]
+                tmpl = doc.roster.shift(sid)
+                at_base = last.kind in ("base", "break")
+                point = POST_PREFIX + r.base_post_id if at_base else last.site_id
+                point = point.split("#", 1)[0]
+                starts[r.group_id] = (point, last.departure - tmpl.start_minute * 60)
+        if not crews:
+            changes.append(f"No other group is on duty in {rdate} {sid}; the rest is left out.")
+            continue
+        solved, result = _resolve(
+            ctx, doc, [olds[g][1] for g in olds], crews, starts, rdate, sid, done_sites, t_rel,
+            per_shift, doc.seed,
+        )  # fmt: skip
+        value += result.objective
+        bound += result.bound
+        joined = {gid: _join(prefixes[gid], solved[gid], old) for gid, (_, old) in olds.items()}
+        rows = ctx.dose[(ctx.dose["date"] == rdate) & (ctx.dose["shift_id"] == sid)]
+        cut_routes = [r for i, r in ((i, new_routes.get(i)) for i, _ in items) if r is not None]
+        repaired = repair_gate_windows(
+            [*joined.values(), *cut_routes],
+            rows,
+            ctx.points,
+            offset_s=doc.roster.shift(sid).start_minute * 60,
+            network=ctx.network,
+            frozen={gid: len(p) for gid, p in prefixes.items()},
+            skip=(group_id,),
+        )
+        joined = {r.group_id: r for r in repaired if r.group_id in joined}
+        for gid, (i, old) in olds.items():
+            new = joined[gid]
+            new_routes[i] = new
+            before = {s.site_id for s in old.stops if s.start >= t_rel and s.kind != "base"}
+            after = {s.site_id for s in new.stops if s.start >= t_rel and s.kind != "base"}
+            changes.append(
+                f"Group {gid} {rdate} {sid}: {len(before & after)} later visits kept, "
+                f"{len(after - before)} added, {len(before - after)} dropped."
+            )
+    routes: list[Route] = []
+    for i, r in enumerate(doc.routes):
+        if i not in new_routes:
+            routes.append(r)
+        elif (changed := new_routes[i]) is not None:
+            routes.append(changed)
+    leave = (
+        *doc.roster.leave,
+        Leave(
+            group_id, None, day.isoformat(), UNAVAILABLE.format(time=clock(t_day), reason=reason)
+        ),
+    )
+    stage = StageRun("replan", "FEASIBLE", float(value), float(bound), 0.0)
+    new_doc = replace(
+        doc,
+        plan_id=f"{doc.plan_id}-r{group_id}{local:%m%d%H%M}",
+        created_at=datetime.now(tz).isoformat(timespec="seconds"),
+        roster=replace(doc.roster, leave=leave),
+        routes=tuple(routes),
+    )
+    new_doc = replace(new_doc, dose=_dose(doc, new_doc, dose_rows))
+    _, cov = plan_coverage(ctx, new_doc)
+    checks = validate_plan(new_doc, ctx, rules=rules)
+    stage = replace(stage, runtime=round(time.perf_counter() - began, 3))
+    if not all(c.ok for c in checks):
+        stage = replace(stage, status="INFEASIBLE")
+    new_doc = replace(new_doc, coverage=cov, validation=tuple(checks), stages=(*doc.stages, stage))
+    return new_doc, ctx, changes
+
+
+def _dose(old: PlanDocument, new: PlanDocument, rows_of: Any) -> tuple[Any, ...]:
+    """Return the old plan's needed dose with planned figures recomputed from the new routes."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "area_id": [d.area_id for d in old.dose],
+            "date": [d.date for d in old.dose],
+            "shift_id": [d.shift_id for d in old.dose],
+            "visits": [d.needed_visits for d in old.dose],
+            "needed_minutes": [d.needed_minutes for d in old.dose],
+        }
+    )
+    return tuple(rows_of(frame, new.routes))

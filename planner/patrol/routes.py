@@ -1,0 +1,684 @@
+"""Routing problems of a district's shifts: the groups on duty share the shift's dose sites.
+
+One :class:`~planner.routing.model.RoutingProblem` per shift: a vehicle per group on duty
+(its travel mode and base post), a site per key area with a dose in that shift
+(:func:`planner.patrol.demand.dose_to_sites`). Travel times come from
+:func:`geodata.network.travel_time_matrix` over a fixed list of the district's points (every
+key area's representative point and every post), computed once per mode and cut per shift, so
+a plan's times can be recomputed from the stops' coordinates alone.
+
+Solver times are seconds from the shift start; :func:`to_plan_route` turns a solved route into
+a :class:`planner.plan.document.Route` in seconds from local midnight of the shift's date, with the
+leg geometry along the streets.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from planner.exceptions import ProblemError
+from planner.patrol.demand import GATE_CATEGORIES, dose_to_sites
+from planner.plan.document import Route as PlanRoute
+from planner.plan.document import Stop as PlanStop
+from planner.routing.model import MEAL, MealBreak, RoutingProblem, Vehicle
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    import pandas as pd
+
+    from geodata.network import StreetNetwork
+    from planner.routing.model import Route, Site
+
+logger = logging.getLogger("planner")
+
+COORD_DIGITS = 7
+"""Decimals kept of each point's longitude and latitude (about 1 cm); the travel times are
+computed from the rounded coordinates, so they can be recomputed from a plan.json alone."""
+
+POST_PREFIX = "post:"
+"""Prefix of a post's point id (key-area ids are used as they are)."""
+
+CHECKS: dict[str, tuple[str, str]] = {
+    "school": (
+        "Gate: traffic, strangers, orderly drop-off and pick-up",
+        "校门：交通、可疑人员、接送秩序",
+    ),
+    "kindergarten": ("Gate: traffic, strangers, orderly pick-up", "园门：交通、可疑人员、接送秩序"),
+    "market": ("Pickpockets, disputes, fire lanes", "扒窃、纠纷、消防通道"),
+    "supermarket": ("Pickpockets, shoplifting, entrances", "扒窃、偷盗、出入口"),
+    "retail": ("Shoplifting, pickpockets", "偷盗、扒窃"),
+    "internet_cafe": ("Minors, ID checks, fights", "未成年人、实名登记、斗殴"),
+    "bank": ("ATMs, cash transport, loitering", "取款机、押运、徘徊人员"),
+    "hotel": ("Entrances, registration, loitering", "出入口、住宿登记、徘徊人员"),
+    "station": ("Crowds, bag theft, touts", "人流、拎包盗窃、黄牛"),
+    "square": ("Crowds, disputes, lost children", "人群、纠纷、走失儿童"),
+    "park": ("Dark corners, loitering, lone walkers", "暗处、徘徊人员、独行人员"),
+    "hospital": ("Disputes, touts, bicycle theft", "医闹、号贩子、自行车盗窃"),
+    "pharmacy": ("Robbery risk, loitering", "抢劫风险、徘徊人员"),
+    "entertainment": ("Fights, drink driving, minors", "斗殴、酒驾、未成年人"),
+    "restaurant": ("Disputes, drink driving, bag theft", "纠纷、酒驾、拎包盗窃"),
+}
+"""What to check at each category of key area (English, Chinese)."""
+
+DEFAULT_CHECK = (
+    "Look around, talk to staff, note anything unusual",
+    "巡查周边，询问值守，记录异常",
+)
+
+
+def check_text(category: str) -> tuple[str, str]:
+    """Return what to check at a key area of ``category`` (English, Chinese)."""
+    return CHECKS.get(category, DEFAULT_CHECK)
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class DistrictPoints:
+    """The district's routable points and their travel times per mode.
+
+    Attributes
+    ----------
+    ids
+        Key-area ids, then ``"post:<post id>"`` for each post.
+    lonlat
+        (n, 2) rounded longitude, latitude of each point.
+    names, names_en, categories
+        Name, English name and category (``"post"`` for posts) of each point.
+    matrices
+        Mode -> (n, n) int64 seconds (:func:`geodata.network.travel_time_matrix`).
+    """
+
+    ids: tuple[str, ...]
+    lonlat: np.ndarray
+    names: tuple[str, ...]
+    names_en: tuple[str, ...]
+    categories: tuple[str, ...]
+    matrices: dict[str, np.ndarray] = field(default_factory=dict)
+    index: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "index", {pid: i for i, pid in enumerate(self.ids)})
+
+    def at(self, point_id: str) -> int:
+        """Return the index of a point id; raises ProblemError when unknown."""
+        try:
+            return self.index[point_id]
+        except KeyError:
+            msg = f"The district has no key area or post {point_id!r}."
+            raise ProblemError(msg) from None
+
+
+def _text(value: Any) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    return str(value)
+
+
+def district_points(district: Any, network: StreetNetwork, modes: Sequence[str]) -> DistrictPoints:
+    """Collect the district's key areas and posts and their travel-time matrices per mode.
+
+    Parameters
+    ----------
+    district
+        A loaded ``geodata.District``.
+    network
+        Its street network.
+    modes
+        The travel modes needed (one matrix each).
+    """
+    from geodata.categories import CATEGORIES
+    from geodata.categories import label as category_label
+    from geodata.network import travel_time_matrix
+
+    areas = district.key_areas
+    posts = district.posts
+    reps = areas.geometry.representative_point()
+    lon = np.concatenate([reps.x.to_numpy(), posts.geometry.x.to_numpy()])
+    lat = np.concatenate([reps.y.to_numpy(), posts.geometry.y.to_numpy()])
+    lonlat = np.round(np.column_stack([lon, lat]), COORD_DIGITS)
+    ids = [str(a) for a in areas["id"]] + [POST_PREFIX + str(p) for p in posts["id"]]
+    names = [_text(v) for v in areas["name"]] + [_text(v) for v in posts["name"]]
+    en_col = "name_en" if "name_en" in areas.columns else None
+    names_en = [_text(v) for v in areas[en_col]] if en_col else [""] * len(areas)
+    names_en += [""] * len(posts)
+    cats = [str(c) for c in areas["category"]] + ["post"] * len(posts)
+    for i, name in enumerate(names):
+        if not name:  # an unnamed place is called by its category, e.g. "餐饮 (unnamed)"
+            kind = category_label(cats[i], "zh") if cats[i] in CATEGORIES else cats[i]
+            names[i] = f"{names_en[i] or kind} (unnamed)"
+    mats = {m: travel_time_matrix(network, lonlat, m) for m in sorted(set(modes))}
+    return DistrictPoints(tuple(ids), lonlat, tuple(names), tuple(names_en), tuple(cats), mats)
+
+
+@dataclass(frozen=True, slots=True)
+class Crew:
+    """A group on duty in a shift: its id, travel mode and base post id."""
+
+    group_id: str
+    mode: str
+    base_post_id: str
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class ShiftProblem:
+    """The routing problem of one shift and how to map it back to the district.
+
+    ``points[k]`` is the district point index of matrix node ``k``.
+    """
+
+    date: str
+    shift_id: str
+    offset_s: int
+    length_s: int
+    problem: RoutingProblem
+    points: tuple[int, ...]
+    crews: tuple[Crew, ...]
+
+
+def shift_problem(
+    pts: DistrictPoints,
+    dose: pd.DataFrame,
+    crews: Sequence[Crew],
+    *,
+    date: str,
+    shift_id: str,
+    offset_s: int,
+    length_s: int,
+    starts: Mapping[str, tuple[str, int]] | None = None,
+    meal: tuple[int, int, int] | None = None,
+) -> ShiftProblem:
+    """Build the routing problem of one shift.
+
+    Parameters
+    ----------
+    pts
+        The district's points and matrices.
+    dose
+        Dose rows of this shift (:func:`planner.patrol.demand.compute_dose`).
+    crews
+        The groups on duty, one vehicle each (ids are the group ids).
+    date, shift_id
+        Which shift.
+    offset_s
+        Seconds from local midnight of ``date`` to the shift start.
+    length_s
+        Length of the shift in seconds.
+    starts
+        Optional group id -> (point id, earliest departure in shift seconds): the vehicle
+        starts there and then instead of at its base at the shift start (re-planning).
+    meal
+        ``(earliest, latest, duration)`` in shift seconds of every group's meal break at its
+        base, or None for none (see :func:`meal_break`).
+    """
+    if not crews:
+        msg = f"No group is on duty for shift {shift_id} on {date}."
+        raise ProblemError(msg)
+    order: list[int] = []
+    where: dict[int, int] = {}
+
+    def node(point: int) -> int:
+        if point not in where:
+            where[point] = len(order)
+            order.append(point)
+        return where[point]
+
+    vehicles = []
+    for c in crews:
+        home = node(pts.at(POST_PREFIX + c.base_post_id))
+        begin, t0 = home, 0
+        if starts and c.group_id in starts:
+            pid, t0 = starts[c.group_id]
+            begin = node(pts.at(pid))
+        rest = None
+        if meal is not None and meal[1] >= t0:
+            rest = MealBreak(max(meal[0], t0), meal[1], meal[2])
+        vehicles.append(Vehicle(c.group_id, begin, home, (t0, length_s), mode=c.mode, meal=rest))
+    area_nodes = {str(a): node(pts.at(str(a))) for a in dose["area_id"]}
+    sites = dose_to_sites(dose, area_nodes) if len(dose) else []
+    cats = {str(a): str(c) for a, c in zip(dose["area_id"], dose["category"], strict=True)}
+    sites = split_visits(gate_priority(sites, cats), length_s)
+    idx = np.asarray(order, dtype=np.int64)
+    modes = {c.mode for c in crews}
+    matrices = {m: pts.matrices[m][np.ix_(idx, idx)] for m in modes}
+    problem = RoutingProblem(matrices, tuple(sites), tuple(vehicles))
+    return ShiftProblem(date, shift_id, offset_s, length_s, problem, tuple(order), tuple(crews))
+
+
+MEAL_S = 1800
+"""Length of the meal break, in seconds."""
+
+MEAL_FROM, MEAL_TO = 0.3, 0.5
+"""The meal break starts between these shares of the shift (12:00 shift from 08:00: 11:36 to
+14:00; from 20:00: 23:36 to 02:00)."""
+
+MEAL_MIN_SHIFT_S = 6 * 3600
+"""Shifts shorter than this have no meal break."""
+
+
+def meal_break(length_s: int) -> tuple[int, int, int] | None:
+    """Return ``(earliest, latest, duration)`` of a shift's meal break at base, or None."""
+    if length_s < MEAL_MIN_SHIFT_S:
+        return None
+    return (int(MEAL_FROM * length_s), int(MEAL_TO * length_s), MEAL_S)
+
+
+GATE_VALUE_FACTOR = 3
+"""A gate visit is worth this many times the shift's most valuable other visit."""
+
+WINDOW_VALUE_FACTOR = 2
+"""A visit in a window a planner set on another key area (a market's morning rush, a bank's cash
+delivery) is worth this many times the shift's most valuable visit without a window."""
+
+
+def gate_priority(sites: Sequence[Site], categories: Mapping[str, str]) -> list[Site]:
+    """Make visits with windows the most valuable, school gates first, none mandatory.
+
+    The groups on duty often cannot reach every school gate in the same half hour (the default
+    district has 19 schools and one group per shift), so a hard rule would leave the routing
+    solver without any routes. Instead each gate visit is worth :data:`GATE_VALUE_FACTOR` times
+    the most valuable other visit: a route takes every gate window it can reach before anything
+    else, its window stays a hard rule, and :func:`planner.checks.plan.validate_plan` reports a
+    missed gate window that a route could still have taken.
+
+    Windows set by a planner on an area of another category (the ``windows`` column of the key
+    areas, :func:`planner.patrol.demand.area_windows`) are treated the same way, one rank lower:
+    each
+    such visit is worth :data:`WINDOW_VALUE_FACTOR` times the most valuable visit without a
+    window. The planner said the area needs presence then, so a route takes such a window
+    before any visit that risk alone asks for, and the validator holds it to the same rule as
+    a gate (missed only when no route could take it). It stays below the gates, which are
+    worth three times every other visit, windowed ones included: where one group cannot be at
+    a school gate and at a market's window at once, the children's gate comes first. Making
+    these visits mandatory instead would let a planner's windows make a shift unroutable.
+    """
+
+    def gate(s: Site) -> bool:
+        return categories.get(s.id) in GATE_CATEGORIES
+
+    plain = max((s.value for s in sites if not gate(s) and not s.windows), default=1)
+    lifted = []
+    for s in sites:
+        if s.windows and not gate(s):
+            s = replace(s, mandatory=False, value=max(s.value, WINDOW_VALUE_FACTOR * plain))
+        lifted.append(s)
+    top = max((s.value for s in lifted if not gate(s)), default=1)
+    out = []
+    for s in lifted:
+        if gate(s) and s.windows:
+            s = replace(s, mandatory=False, value=max(s.value, GATE_VALUE_FACTOR * top))
+        out.append(s)
+    return out
+
+
+VISIT_SEP = "#"
+"""Separates an area id from the visit number in the id of a repeated visit's site."""
+
+
+def area_of(site_id: str) -> str:
+    """Return the key-area id of a site id (``"osm-n1#2"`` -> ``"osm-n1"``)."""
+    return site_id.split(VISIT_SEP, 1)[0]
+
+
+def split_visits(sites: Sequence[Site], length_s: int) -> list[Site]:
+    """Turn each site visited k > 1 times into k single-visit sites with windows of their own.
+
+    A site with k windows (school gates) gets one site per window. Otherwise visit j of k gets
+    the window ``[j L / k, j L / k + min_gap]`` (``L`` the shift length, clipped to
+    ``j L / k + L / (2k)`` at most), so starts of consecutive visits stay at least
+    ``L / k - min_gap`` apart (half the shift over the visits with the dose's spread rule). The
+    routing solver handles many single visits better than repeated copies linked by gaps.
+    """
+    out: list[Site] = []
+    for s in sites:
+        if s.visits == 1:
+            out.append(s)
+            continue
+        wins: list[tuple[tuple[int, int], ...]]
+        if len(s.windows) == s.visits:
+            wins = [(w,) for w in sorted(s.windows)]
+        else:
+            step = length_s // s.visits
+            width = min(max(step - s.min_gap, 0), step // 2) if s.min_gap else step
+            wins = [((j * step, j * step + width),) for j in range(s.visits)]
+            if s.windows:
+                wins = [
+                    tuple(
+                        (max(a, lo), min(b, hi)) for a, b in s.windows if max(a, lo) <= min(b, hi)
+                    )
+                    for ((lo, hi),) in wins
+                ]
+        for j, w in enumerate(wins):
+            if w:
+                sid = f"{s.id}{VISIT_SEP}{j + 1}"
+                out.append(replace(s, id=sid, visits=1, min_gap=0, windows=w))
+    return out
+
+
+def _leg(
+    network: StreetNetwork | None, pts: DistrictPoints, a: int, b: int, mode: str
+) -> tuple[tuple[float, float], ...]:
+    """Return the path between two district points along the streets (straight without one)."""
+    pa = (float(pts.lonlat[a, 0]), float(pts.lonlat[a, 1]))
+    pb = (float(pts.lonlat[b, 0]), float(pts.lonlat[b, 1]))
+    if a == b:
+        return ()
+    if network is None:
+        return (pa, pb)
+    na, nb = (int(n) for n in network.snap(pts.lonlat[[a, b]], mode))
+    line = network.path(na, nb, mode)
+    coords = [(round(float(x), 6), round(float(y), 6)) for x, y in line.coords]
+    return (pa, *coords, pb)
+
+
+def to_plan_route(
+    sp: ShiftProblem,
+    route: Route,
+    pts: DistrictPoints,
+    *,
+    local_time: Any,
+    network: StreetNetwork | None = None,
+    value: float = 0.0,
+) -> PlanRoute:
+    """Turn a solved route of ``sp`` into a plan route (times from local midnight).
+
+    Parameters
+    ----------
+    sp
+        The shift problem the route solves.
+    route
+        The routing-core route.
+    pts
+        The district's points.
+    local_time
+        ``(date, seconds) -> aware datetime``, e.g. ``PlanDocument.local_time``.
+    network
+        The street network for the legs' geometry (straight legs when None).
+    value
+        The value the route collects.
+    """
+    prob = sp.problem
+    v = prob.vehicle(route.vehicle_id)
+    crew = next(c for c in sp.crews if c.group_id == v.id)
+    sites = {s.id: s for s in prob.sites}
+    off = sp.offset_s
+    mat = prob.matrices[v.mode]
+
+    def base_stop(point: int, t: int, leg: tuple[tuple[float, float], ...]) -> PlanStop:
+        return PlanStop(
+            site_id=POST_PREFIX + crew.base_post_id,
+            area_id=None,
+            name=pts.names[point],
+            category="post",
+            kind="base",
+            lon=float(pts.lonlat[point, 0]),
+            lat=float(pts.lonlat[point, 1]),
+            arrival=t + off,
+            start=t + off,
+            departure=t + off,
+            dwell=0,
+            name_en=pts.names_en[point],
+            check="Sign in, hand over",
+            check_zh="签到、交接",
+            leg=leg,
+        )
+
+    start_point = sp.points[v.start]
+    stops = [base_stop(start_point, route.departure, ())]
+    here = v.start
+    distance = 0.0
+    for st in route.stops:
+        point = sp.points[st.node]
+        if st.site_id == MEAL:
+            assert v.meal is not None
+            leg = _leg(network, pts, sp.points[here], point, v.mode)
+            if network is not None and here != st.node:
+                a, b = network.snap(pts.lonlat[[sp.points[here], point]], v.mode)
+                distance += network.path_length(int(a), int(b), v.mode)
+            stops.append(
+                PlanStop(
+                    site_id="meal",
+                    area_id=None,
+                    name=f"用餐 {pts.names[point]}",
+                    category="break",
+                    kind="break",
+                    lon=float(pts.lonlat[point, 0]),
+                    lat=float(pts.lonlat[point, 1]),
+                    arrival=st.arrival + off,
+                    start=st.start + off,
+                    departure=st.departure + off,
+                    dwell=st.departure - st.start,
+                    name_en="Meal break",
+                    windows=((v.meal.earliest + off, v.meal.latest + off),),
+                    check="Meal break at the base",
+                    check_zh="基地用餐休息",
+                    leg=leg,
+                )
+            )
+            here = st.exit_node
+            continue
+        site = sites[st.site_id]
+        cat = pts.categories[point]
+        check, check_zh = check_text(cat)
+        leg = _leg(network, pts, sp.points[here], point, v.mode)
+        if network is not None and here != st.node:
+            a, b = network.snap(pts.lonlat[[sp.points[here], point]], v.mode)
+            distance += network.path_length(int(a), int(b), v.mode)
+        stops.append(
+            PlanStop(
+                site_id=site.id,
+                area_id=area_of(site.id),
+                name=pts.names[point],
+                category=cat,
+                kind="visit",
+                lon=float(pts.lonlat[point, 0]),
+                lat=float(pts.lonlat[point, 1]),
+                arrival=st.arrival + off,
+                start=st.start + off,
+                departure=st.departure + off,
+                dwell=st.departure - st.start,
+                name_en=pts.names_en[point],
+                windows=tuple((a + off, b + off) for a, b in site.windows),
+                check=check,
+                check_zh=check_zh,
+                leg=leg,
+            )
+        )
+        here = st.exit_node
+    end_point = sp.points[v.end]
+    back = route.stops[-1].departure + int(mat[here, v.end]) if route.stops else route.departure
+    if network is not None and here != v.end:
+        a, b = network.snap(pts.lonlat[[sp.points[here], end_point]], v.mode)
+        distance += network.path_length(int(a), int(b), v.mode)
+    stops.append(base_stop(end_point, back, _leg(network, pts, sp.points[here], end_point, v.mode)))
+    start_s, end_s = v.window[0] + off, max(back, v.window[1]) + off
+    return PlanRoute(
+        group_id=v.id,
+        date=sp.date,
+        shift_id=sp.shift_id,
+        mode=v.mode,
+        base_post_id=crew.base_post_id,
+        start=local_time(sp.date, start_s).isoformat(),
+        end=local_time(sp.date, end_s).isoformat(),
+        start_s=start_s,
+        end_s=end_s,
+        stops=tuple(stops),
+        distance_m=round(distance),
+        value=float(value),
+    )
+
+
+def _point_of(pts: DistrictPoints, route: PlanRoute, stop: PlanStop) -> int:
+    """Return the district point index of a plan stop (bases and breaks are at the base)."""
+    if stop.kind in ("base", "break") or stop.area_id is None:
+        return pts.at(POST_PREFIX + route.base_post_id)
+    return pts.at(stop.area_id)
+
+
+def _try_insert(
+    route: PlanRoute,
+    new: PlanStop,
+    x: int,
+    pts: DistrictPoints,
+    network: StreetNetwork | None,
+    frozen: int = 0,
+) -> tuple[int, PlanRoute] | None:
+    """Insert ``new`` (at district point ``x``) where it delays the route least, if it can.
+
+    Later stops keep their order; their times move later only as far as needed and must stay
+    inside their windows; the route must be back at its base by its end. The first ``frozen``
+    stops (already made) stay as they are. Returns the delay at the stop after the inserted
+    one and the new route, or None.
+    """
+    mat = pts.matrices[route.mode]
+    stops = list(route.stops)
+    at = [_point_of(pts, route, s) for s in stops]
+    lo, hi = new.windows[0]
+    best: tuple[int, int, list[PlanStop]] | None = None
+    for k in range(max(frozen - 1, 0), len(stops) - 1):
+        leave = route.start_s if k == 0 and frozen <= 1 else stops[k].departure
+        arrival = leave + int(mat[at[k], x])
+        start = max(arrival, lo)
+        if start > hi:
+            break
+        ins = replace(new, arrival=arrival, start=start, departure=start + new.dwell)
+        if k == 0 and frozen <= 1 and stops[0].departure > leave:
+            head = [replace(stops[0], departure=leave)]
+        else:
+            head = stops[: k + 1]
+        out = [*head, ins]
+        t = ins.departure + int(mat[x, at[k + 1]])
+        delay = t - stops[k + 1].arrival
+        ok = True
+        for j in range(k + 1, len(stops)):
+            s = stops[j]
+            begin = max(t, s.start)
+            if s.windows and not any(a <= begin <= b for a, b in s.windows):
+                ok = False
+                break
+            if j == len(stops) - 1 and t > route.end_s:
+                ok = False
+                break
+            moved = replace(s, arrival=t, start=begin, departure=max(s.departure, begin + s.dwell))
+            out.append(moved)
+            if moved.departure == s.departure:
+                out.extend(stops[j + 1 :])
+                break
+            if j + 1 < len(stops):
+                t = moved.departure + int(mat[at[j], at[j + 1]])
+        if ok and (best is None or delay < best[0]):
+            best = (delay, k, out)
+    if best is None:
+        return None
+    delay, k, out = best
+    out[k + 1] = replace(out[k + 1], leg=_leg(network, pts, at[k], x, route.mode))
+    out[k + 2] = replace(out[k + 2], leg=_leg(network, pts, x, at[k + 1], route.mode))
+    return delay, replace(route, stops=tuple(out))
+
+
+def repair_gate_windows(
+    routes: Sequence[PlanRoute],
+    dose: pd.DataFrame,
+    pts: DistrictPoints,
+    *,
+    offset_s: int,
+    network: StreetNetwork | None = None,
+    frozen: Mapping[str, int] | None = None,
+    skip: Sequence[str] = (),
+) -> list[PlanRoute]:
+    """Insert every window visit a route of the shift can still take but the solver left out.
+
+    The routing solver is stopped by its time limit; this pass makes sure that no school or
+    kindergarten gate window, nor a window a planner set on another key area, is missed when
+    some route could take it between two of its stops (the rule
+    :func:`planner.checks.plan.check_dose` checks), choosing the route and place that delay the
+    rest of the route least. Gate windows go first; passes repeat while they insert something,
+    since a visit just inserted can bring a route near enough to take another window.
+
+    Parameters
+    ----------
+    routes
+        The plan routes of one shift.
+    dose
+        The dose rows of that shift.
+    pts
+        The district's points and matrices.
+    offset_s
+        Seconds from local midnight to the shift start.
+    network
+        For the legs' geometry.
+    frozen
+        Group id -> number of leading stops already made (re-planning), left as they are.
+    skip
+        Group ids whose routes take nothing more (a group called away).
+    """
+    out = list(routes)
+    frozen = frozen or {}
+    rows = [row for row in dose.itertuples(index=False) if row.windows]
+    rows.sort(key=lambda row: str(row.category) not in GATE_CATEGORIES)
+    for _ in range(REPAIR_PASSES):
+        inserted = 0
+        for row in rows:
+            inserted += _repair_row(out, row, pts, offset_s, network, frozen, skip)
+        if not inserted:
+            break
+    return out
+
+
+REPAIR_PASSES = 3
+"""At most this many passes of :func:`repair_gate_windows` over the shift's windows."""
+
+
+def _repair_row(
+    out: list[PlanRoute],
+    row: Any,
+    pts: DistrictPoints,
+    offset_s: int,
+    network: StreetNetwork | None,
+    frozen: Mapping[str, int],
+    skip: Sequence[str],
+) -> int:
+    """Insert the missed windows of one dose row into ``out`` in place; return how many."""
+    aid = str(row.area_id)
+    inserted = 0
+    for j, (a, b) in enumerate(sorted(row.windows)):
+        win = (int(a) + offset_s, int(b) + offset_s)
+        starts = [s.start for r in out for s in r.stops if s.kind == "visit" and s.area_id == aid]
+        if any(win[0] <= t <= win[1] for t in starts):
+            continue
+        x = pts.at(aid)
+        check, check_zh = check_text(str(row.category))
+        sid = f"{aid}{VISIT_SEP}{j + 1}" if len(row.windows) > 1 else aid
+        new = PlanStop(
+            site_id=sid,
+            area_id=aid,
+            name=pts.names[x],
+            category=str(row.category),
+            kind="visit",
+            lon=float(pts.lonlat[x, 0]),
+            lat=float(pts.lonlat[x, 1]),
+            arrival=0,
+            start=0,
+            departure=0,
+            dwell=int(row.dwell_s),
+            name_en=pts.names_en[x],
+            windows=(win,),
+            check=check,
+            check_zh=check_zh,
+        )
+        options = []
+        for i, r in enumerate(out):
+            if r.group_id in skip:
+                continue
+            got = _try_insert(r, new, x, pts, network, frozen.get(r.group_id, 0))
+            if got is not None:
+                options.append((got[0], i, got[1]))
+        if options:
+            _, i, better = min(options, key=lambda o: (o[0], o[1]))
+            out[i] = better
+            inserted += 1
+            logger.info("routes: window %s of %s inserted after solving", win, aid)
+    return inserted

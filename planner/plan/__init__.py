@@ -1,0 +1,1 @@
+"""The plan document (plan.json), its coverage and its exports."""

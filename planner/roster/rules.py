@@ -1,0 +1,533 @@
+"""Roster rules as CP-SAT constraints: one ``add_*`` function per rule, hard rules first."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ortools.sat.python import cp_model
+
+from planner.roster.model import rest_conflicts
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from planner.roster.model import RosterProblem
+
+Lit = cp_model.IntVar
+
+#: Rule ids and the words a captain reads for each (hard rules, used in conflict explanations).
+RULE_WORDS: dict[str, str] = {
+    "pinned": "assignments fixed in advance",
+    "days_off": "fixed days off",
+    "forbidden_succession": "shifts that may not follow each other",
+    "min_rest": "minimum rest between shifts",
+    "rest_after_night": "rest after a night shift before the next shift",
+    "max_shifts_of_type": "maximum number of shifts of one kind",
+    "max_minutes": "maximum total working time",
+    "min_minutes": "minimum total working time",
+    "max_consecutive": "maximum working days in a row",
+    "min_consecutive": "minimum working days in a row",
+    "min_consecutive_off": "minimum days off in a row",
+    "max_weekends": "maximum working weekends",
+    "max_nights_in_row": "maximum nights in a row",
+    "pattern": "the rotation pattern",
+    "min_crew": "minimum crew per group on shift",
+    "cover": "how many groups each shift needs",
+}
+
+
+@dataclass
+class Model:
+    """A CP-SAT model of a roster problem with its decision variables.
+
+    ``x[p, d, s]`` is 1 when staff ``p`` works shift ``s`` on day ``d`` (absent when it can
+    never be 1); ``off[p, d]`` is 1 on a day off; ``lend[m, g, d]`` is 1 when member ``m`` fills
+    in for group ``g`` on day ``d``. ``terms`` are the objective's ``(weight, variable)``.
+    ``guards`` maps a hard rule key ``(rule, staff id)`` to its enforcement literal when the
+    model is built for explanations.
+    """
+
+    problem: RosterProblem
+    cp: cp_model.CpModel
+    x: dict[tuple[int, int, int], Lit] = field(default_factory=dict)
+    off: dict[tuple[int, int], Lit] = field(default_factory=dict)
+    lend: dict[tuple[str, str, int], Lit] = field(default_factory=dict)
+    terms: list[tuple[int, cp_model.LinearExprT]] = field(default_factory=list)
+    guards: dict[tuple[str, str], Lit] = field(default_factory=dict)
+    guarded: bool = False
+    relaxed: frozenset[tuple[str, str]] | None = None
+    relax_weight: int = 0
+
+    def guard(self, rule: str, staff: str = "") -> list[Lit]:
+        """Enforcement literals of hard rule ``rule`` for ``staff`` (empty when unguarded).
+
+        When ``relaxed`` is set, only those rule keys get literals, a fresh one for each
+        constraint, and each constraint broken costs ``relax_weight``.
+        """
+        if not self.guarded:
+            return []
+        key = (rule, staff)
+        if self.relaxed is not None:
+            if key not in self.relaxed:
+                return []
+            # Relaxed: one literal per constraint, so each breach is paid for.
+            lit = self.cp.new_bool_var(f"relax({rule},{staff})")
+            self.terms.append((self.relax_weight, 1 - lit))
+            return [lit]
+        if key not in self.guards:
+            lit = self.cp.new_bool_var(f"rule({rule},{staff})")
+            self.guards[key] = lit
+        return [self.guards[key]]
+
+    def work(self, p: int, d: int) -> Lit:
+        """Literal true when staff ``p`` works on day ``d``."""
+        return ~self.off[p, d]  # type: ignore[return-value]
+
+    def shift_lit(self, p: int, d: int, s: int) -> Lit | None:
+        """Return the variable of (p, d, s), or ``None`` when it is always 0."""
+        return self.x.get((p, d, s))
+
+    def penalise(self, weight: int, expr: cp_model.LinearExprT) -> None:
+        """Add ``weight * expr`` to the objective."""
+        if weight:
+            self.terms.append((weight, expr))
+
+
+def _allowed(problem: RosterProblem, p: int, d: int, s: int) -> bool:
+    staff = problem.staff[p]
+    if d in staff.days_off:
+        return False
+    return staff.max_of(problem.shifts[s].id) != 0
+
+
+def create_variables(m: Model) -> None:
+    """Create the shift and day-off variables; one shift (or off) per staff and day."""
+    pr = m.problem
+    for p in range(len(pr.staff)):
+        for d in range(pr.days):
+            m.off[p, d] = m.cp.new_bool_var(f"off(p={p},d={d})")
+            lits = [m.off[p, d]]
+            for s in range(len(pr.shifts)):
+                if _allowed(pr, p, d, s):
+                    m.x[p, d, s] = m.cp.new_bool_var(f"x(p={p},d={d},s={s})")
+                    lits.append(m.x[p, d, s])
+            m.cp.add_exactly_one(lits)
+
+
+def add_days_off(m: Model) -> None:
+    """Keep fixed days off: the staff member works no shift on these days."""
+    pr = m.problem
+    for p, staff in enumerate(pr.staff):
+        for d in sorted(staff.days_off):
+            m.cp.add_bool_or([m.off[p, d]]).only_enforce_if(m.guard("days_off", staff.id))
+
+
+def add_pins(m: Model) -> None:
+    """Pinned assignments are kept as given."""
+    pr = m.problem
+    pidx = {s.id: i for i, s in enumerate(pr.staff)}
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    for pin in pr.pins:
+        p = pidx[pin.staff]
+        g = m.guard("pinned", pin.staff)
+        if pin.shift is None:
+            m.cp.add_bool_or([m.off[p, pin.day]]).only_enforce_if(g)
+        else:
+            lit = m.shift_lit(p, pin.day, sidx[pin.shift])
+            if lit is None:
+                m.cp.add_bool_or([]).only_enforce_if(g)
+            else:
+                m.cp.add_bool_or([lit]).only_enforce_if(g)
+
+
+def add_forbidden_successions(m: Model) -> None:
+    """Shift ``b`` may not be worked the day after shift ``a`` (within the horizon only)."""
+    pr = m.problem
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    for p, staff in enumerate(pr.staff):
+        for a, sa in enumerate(pr.shifts):
+            for bid in sa.forbidden_next:
+                b = sidx[bid]
+                for d in range(pr.days - 1):
+                    la, lb = m.shift_lit(p, d, a), m.shift_lit(p, d + 1, b)
+                    if la is not None and lb is not None:
+                        g = m.guard("forbidden_succession", staff.id)
+                        m.cp.add_bool_or([~la, ~lb]).only_enforce_if(g)
+
+
+def add_rest(m: Model) -> None:
+    """Minimum rest between shifts and rest after nights, from shift start and end times."""
+    pr = m.problem
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    conflicts = rest_conflicts(pr)
+    for p, staff in enumerate(pr.staff):
+        for aid, k, bid, rule in conflicts:
+            a, b = sidx[aid], sidx[bid]
+            key = rule if rule != "overlap" else "min_rest"
+            for d in range(pr.days - k):
+                la, lb = m.shift_lit(p, d, a), m.shift_lit(p, d + k, b)
+                if la is not None and lb is not None:
+                    m.cp.add_bool_or([~la, ~lb]).only_enforce_if(m.guard(key, staff.id))
+
+
+def add_max_shifts_of_type(m: Model) -> None:
+    """At most ``n`` shifts of each limited type per staff member."""
+    pr = m.problem
+    for p, staff in enumerate(pr.staff):
+        for s, shift in enumerate(pr.shifts):
+            n = staff.max_of(shift.id)
+            if n is None or n == 0:
+                continue
+            lits = [m.x[p, d, s] for d in range(pr.days) if (p, d, s) in m.x]
+            if len(lits) > n:
+                m.cp.add(sum(lits) <= n).only_enforce_if(m.guard("max_shifts_of_type", staff.id))
+
+
+def _minutes(m: Model, p: int) -> cp_model.LinearExprT:
+    pr = m.problem
+    return sum(
+        pr.shifts[s].minutes * m.x[p, d, s]
+        for d in range(pr.days)
+        for s in range(len(pr.shifts))
+        if (p, d, s) in m.x
+    )
+
+
+def add_total_minutes(m: Model) -> None:
+    """Total working minutes stay between the staff member's minimum and maximum."""
+    for p, staff in enumerate(m.problem.staff):
+        if staff.max_minutes is not None:
+            m.cp.add(_minutes(m, p) <= staff.max_minutes).only_enforce_if(
+                m.guard("max_minutes", staff.id)
+            )
+        if staff.min_minutes:
+            m.cp.add(_minutes(m, p) >= staff.min_minutes).only_enforce_if(
+                m.guard("min_minutes", staff.id)
+            )
+
+
+def add_max_consecutive(m: Model) -> None:
+    """No more than ``max_consecutive`` working days in a row (outside the horizon is off)."""
+    pr = m.problem
+    for p, staff in enumerate(pr.staff):
+        k = staff.max_consecutive
+        if k is None or k >= pr.days:
+            continue
+        for d in range(pr.days - k):
+            g = m.guard("max_consecutive", staff.id)
+            m.cp.add_bool_or([m.off[p, d + i] for i in range(k + 1)]).only_enforce_if(g)
+
+
+def add_min_consecutive(m: Model) -> None:
+    """Work runs inside the horizon last at least ``min_consecutive`` days.
+
+    Runs touching the first or last day are exempt (the benchmark's edge rule).
+    """
+    pr = m.problem
+    for p, staff in enumerate(pr.staff):
+        k = staff.min_consecutive
+        if not k or k <= 1:
+            continue
+        for length in range(1, k):
+            for d in range(1, pr.days - length):
+                clause = [m.work(p, d - 1), m.work(p, d + length)]
+                clause += [m.off[p, d + i] for i in range(length)]
+                m.cp.add_bool_or(clause).only_enforce_if(m.guard("min_consecutive", staff.id))
+
+
+def add_min_consecutive_off(m: Model) -> None:
+    """Make runs of days off inside the horizon last ``min_consecutive_off`` days or more."""
+    pr = m.problem
+    for p, staff in enumerate(pr.staff):
+        k = staff.min_consecutive_off
+        if not k or k <= 1:
+            continue
+        for length in range(1, k):
+            for d in range(1, pr.days - length):
+                clause = [m.off[p, d - 1], m.off[p, d + length]]
+                clause += [m.work(p, d + i) for i in range(length)]
+                g = m.guard("min_consecutive_off", staff.id)
+                m.cp.add_bool_or(clause).only_enforce_if(g)
+
+
+def add_max_weekends(m: Model) -> None:
+    """At most ``max_weekends`` weekends worked (Saturday or Sunday counts)."""
+    pr = m.problem
+    weekends = pr.weekends()
+    for p, staff in enumerate(pr.staff):
+        if staff.max_weekends is None or staff.max_weekends >= len(weekends):
+            continue
+        flags = []
+        for w, days in enumerate(weekends):
+            flag = m.cp.new_bool_var(f"weekend(p={p},w={w})")
+            for d in days:
+                m.cp.add_implication(m.work(p, d), flag)
+            m.cp.add_bool_or([m.work(p, d) for d in days] + [~flag])
+            flags.append(flag)
+        m.cp.add(sum(flags) <= staff.max_weekends).only_enforce_if(
+            m.guard("max_weekends", staff.id)
+        )
+
+
+def _night_lits(m: Model, p: int, d: int) -> list[Lit]:
+    pr = m.problem
+    return [m.x[p, d, s] for s, sh in enumerate(pr.shifts) if sh.is_night and (p, d, s) in m.x]
+
+
+def add_max_nights_in_row(m: Model) -> None:
+    """No more than ``max_nights_in_row`` night shifts on consecutive days (hard or soft)."""
+    pr = m.problem
+    k, weight = pr.rules.max_nights_in_row, pr.rules.max_nights_weight
+    if k is None:
+        return
+    for p, staff in enumerate(pr.staff):
+        for d in range(pr.days - k):
+            lits = [lit for i in range(k + 1) for lit in _night_lits(m, p, d + i)]
+            if len(lits) <= k:
+                continue
+            if weight is None:
+                m.cp.add(sum(lits) <= k).only_enforce_if(m.guard("max_nights_in_row", staff.id))
+            else:
+                excess = m.cp.new_bool_var(f"nights_in_row(p={p},d={d})")
+                m.cp.add(sum(lits) <= k + excess)
+                m.penalise(weight, excess)
+
+
+def _pattern_lit(m: Model, p: int, d: int, sid: str | None) -> Lit | None:
+    pr = m.problem
+    if sid is None:
+        return m.off[p, d]
+    s = next(i for i, sh in enumerate(pr.shifts) if sh.id == sid)
+    return m.shift_lit(p, d, s)
+
+
+def add_pattern(m: Model) -> None:
+    """Each staff member follows the cyclic rotation from some offset (hard or soft)."""
+    pr = m.problem
+    pat = pr.rules.pattern
+    if pat is None:
+        return
+    length = len(pat.cycle)
+    fixed = dict(pat.offsets)
+    for p, staff in enumerate(pr.staff):
+        offsets = [fixed[staff.id] % length] if staff.id in fixed else list(range(length))
+        ys = {o: m.cp.new_bool_var(f"offset(p={p},o={o})") for o in offsets}
+        m.cp.add_exactly_one(list(ys.values()))
+        for d in range(pr.days):
+            g = m.guard("pattern", staff.id) if pat.weight is None else []
+            dev = None if pat.weight is None else m.cp.new_bool_var(f"pattern(p={p},d={d})")
+            for o, y in ys.items():
+                match = _pattern_lit(m, p, d, pat.cycle[(d + o) % length])
+                clause = [~y] + ([match] if match is not None else [])
+                if dev is None:
+                    m.cp.add_bool_or(clause).only_enforce_if(g)
+                else:
+                    m.cp.add_bool_or([*clause, dev])
+            if dev is not None and pat.weight is not None:
+                m.penalise(pat.weight, dev)
+
+
+def add_min_crew(m: Model) -> None:
+    """Give a group on shift ``min_members`` present; reserves or neighbours may fill in."""
+    pr = m.problem
+    crew = pr.rules.crew
+    if crew is None:
+        return
+    pidx = {s.id: i for i, s in enumerate(pr.staff)}
+    owner = {mem: g for g, mems in crew.members for mem in mems}
+    by_member_day: dict[tuple[str, int], list[Lit]] = {}
+    for g, _ in crew.members:
+        p = pidx[g]
+        for d in range(pr.days):
+            short = crew.min_members - crew.present(g, d)
+            if short <= 0:
+                continue
+            candidates = [r for r in crew.reserves if (r, d) not in crew.leave]
+            for h in crew.neighbours_of(g):
+                if h == g or h not in pidx:
+                    continue
+                candidates += [mem for mem in crew.members_of(h) if (mem, d) not in crew.leave]
+            lits = []
+            for mem in candidates:
+                lit = m.cp.new_bool_var(f"lend(m={mem},g={g},d={d})")
+                m.cp.add_implication(lit, m.work(p, d))
+                home = owner.get(mem)
+                if home is not None:
+                    m.cp.add_implication(lit, m.off[pidx[home], d])
+                m.lend[mem, g, d] = lit
+                by_member_day.setdefault((mem, d), []).append(lit)
+                m.penalise(crew.lend_weight, lit)
+                lits.append(lit)
+            guard = m.guard("min_crew", g)
+            if lits:
+                m.cp.add(sum(lits) >= short).only_enforce_if([m.work(p, d), *guard])
+            else:
+                m.cp.add_bool_or([m.off[p, d]]).only_enforce_if(guard)
+    for lits in by_member_day.values():
+        if len(lits) > 1:
+            m.cp.add_at_most_one(lits)
+    _add_member_rest(m, owner, pidx)
+
+
+def _add_member_rest(m: Model, owner: dict[str, str], pidx: dict[str, int]) -> None:
+    """Keep rest rules for a lent member across own-group shifts and other loans."""
+    pr = m.problem
+    crew = pr.rules.crew
+    assert crew is not None
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    conflicts = [(sidx[a], k, sidx[b]) for a, k, b, _ in rest_conflicts(pr)]
+    loans: dict[str, list[tuple[str, int, Lit]]] = {}
+    for (mem, g, d), lit in m.lend.items():
+        loans.setdefault(mem, []).append((g, d, lit))
+    for mem, items in loans.items():
+        home = owner.get(mem)
+        for g, d, lit in items:
+            gp = pidx[g]
+            for a, k, b in conflicts:
+                if home is not None:
+                    hp = pidx[home]
+                    after = (gp, d, a), (hp, d + k, b)
+                    before = (hp, d - k, a), (gp, d, b)
+                    for day, (first, second) in ((d + k, after), (d - k, before)):
+                        if not 0 <= day < pr.days or (mem, day) in crew.leave:
+                            continue
+                        la, lb = m.x.get(first), m.x.get(second)
+                        if la is not None and lb is not None:
+                            m.cp.add_bool_or([~lit, ~la, ~lb])
+                for g2, d2, lit2 in items:
+                    if d2 != d + k:
+                        continue
+                    la, lb = m.x.get((gp, d, a)), m.x.get((pidx[g2], d2, b))
+                    if la is not None and lb is not None:
+                        m.cp.add_bool_or([~lit, ~la, ~lit2, ~lb])
+
+
+def add_cover(m: Model) -> None:
+    """Staff per shift and day: hard sides as constraints, soft sides as weighted shortfall."""
+    pr = m.problem
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    relax = m.relaxed is not None and ("cover", "") in m.relaxed
+    for c in pr.cover:
+        if relax:
+            c = dataclasses.replace(
+                c,
+                under_weight=m.relax_weight if c.under_weight is None else c.under_weight,
+                over_weight=m.relax_weight if c.over_weight is None else c.over_weight,
+            )
+        s = sidx[c.shift]
+        lits = [m.x[p, c.day, s] for p in range(len(pr.staff)) if (p, c.day, s) in m.x]
+        n = sum(lits)
+        top = len(lits)
+        if c.under_weight is None:
+            m.cp.add(n >= c.requirement).only_enforce_if(m.guard("cover"))
+        elif c.requirement > 0:
+            under = m.cp.new_int_var(0, c.requirement, f"under(d={c.day},s={s})")
+            # under = max(0, req - n), searched better than an equality with two slacks.
+            m.cp.add_max_equality(under, [0, c.requirement - n])
+            m.penalise(c.under_weight, under)
+        if c.over_weight is None:
+            m.cp.add(n <= c.requirement).only_enforce_if(m.guard("cover"))
+        elif top > c.requirement and c.over_weight:
+            over = m.cp.new_int_var(0, top - c.requirement, f"over(d={c.day},s={s})")
+            m.cp.add_max_equality(over, [0, n - c.requirement])
+            m.penalise(c.over_weight, over)
+
+
+def add_requests(m: Model) -> None:
+    """Shift-on requests cost their weight when not granted, shift-off requests when not."""
+    pr = m.problem
+    pidx = {s.id: i for i, s in enumerate(pr.staff)}
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    for r in pr.requests:
+        lit = m.shift_lit(pidx[r.staff], r.day, sidx[r.shift])
+        if r.on:
+            m.penalise(r.weight, 1 if lit is None else 1 - lit)
+        elif lit is not None:
+            m.penalise(r.weight, lit)
+
+
+def _fair(
+    m: Model, name: str, weight: int, counts: Sequence[cp_model.LinearExprT], top: int
+) -> None:
+    if weight <= 0 or len(counts) < 2:
+        return
+    hi = m.cp.new_int_var(0, top, f"{name}_max")
+    lo = m.cp.new_int_var(0, top, f"{name}_min")
+    m.cp.add_max_equality(hi, counts)
+    m.cp.add_min_equality(lo, counts)
+    m.penalise(weight, hi - lo)
+
+
+def add_fairness(m: Model) -> None:
+    """Fair shares: minimise the spread of nights, weekend days and holidays worked."""
+    pr = m.problem
+    rules = pr.rules
+    n = len(pr.staff)
+    nights = [sum(lit for d in range(pr.days) for lit in _night_lits(m, p, d)) for p in range(n)]
+    _fair(m, "fair_nights", rules.fair_nights_weight, nights, pr.days)
+    wdays = [d for d in range(pr.days) if pr.is_weekend(d)]
+    weekends = [sum(m.work(p, d) for d in wdays) for p in range(n)]
+    _fair(m, "fair_weekends", rules.fair_weekends_weight, weekends, pr.days)
+    hdays = sorted(pr.holidays)
+    hols = [sum(m.work(p, d) for d in hdays) for p in range(n)]
+    if hdays:
+        _fair(m, "fair_holidays", rules.fair_holidays_weight, hols, pr.days)
+
+
+RULES: list[Callable[[Model], None]] = [
+    # hard rules
+    add_days_off,
+    add_pins,
+    add_forbidden_successions,
+    add_rest,
+    add_max_shifts_of_type,
+    add_total_minutes,
+    add_max_consecutive,
+    add_min_consecutive,
+    add_min_consecutive_off,
+    add_max_weekends,
+    add_max_nights_in_row,
+    add_pattern,
+    add_min_crew,
+    # soft rules (cover may have hard sides)
+    add_cover,
+    add_requests,
+    add_fairness,
+]
+
+
+def build_model(
+    problem: RosterProblem,
+    *,
+    guarded: bool = False,
+    relaxed: frozenset[tuple[str, str]] | None = None,
+    relax_weight: int = 0,
+) -> Model:
+    """Build the CP-SAT model of ``problem`` with every rule of :data:`RULES`.
+
+    Parameters
+    ----------
+    problem
+        The roster problem.
+    guarded
+        Give each hard rule (per staff member) an enforcement literal in ``Model.guards``.
+    relaxed
+        Hard rule keys ``(rule, staff id)`` that become soft: only these get guards, and
+        each broken one costs ``relax_weight``.
+    relax_weight
+        Penalty for breaking one relaxed hard rule.
+    """
+    m = Model(
+        problem=problem,
+        cp=cp_model.CpModel(),
+        guarded=guarded or relaxed is not None,
+        relaxed=relaxed,
+        relax_weight=relax_weight,
+    )
+    create_variables(m)
+    for rule in RULES:
+        rule(m)
+    m.cp.minimize(sum(w * e for w, e in m.terms))
+    return m

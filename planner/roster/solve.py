@@ -1,0 +1,522 @@
+"""Roster solver: CP-SAT over staff x days x shifts, with large-neighbourhood search."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import random
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from ortools.sat.python import cp_model
+
+from planner.checks.roster import RosterCheck, Violation, check_roster
+from planner.result import SolveStatus
+from planner.roster.rules import build_model
+
+if TYPE_CHECKING:
+    from planner.roster.model import RosterProblem
+    from planner.roster.rules import Model
+
+log = logging.getLogger("planner")
+
+
+@dataclass(frozen=True, slots=True)
+class RosterParams:
+    """Solver settings.
+
+    Parameters
+    ----------
+    time_limit
+        Wall-clock seconds for the whole solve.
+    num_workers
+        CP-SAT workers (2 on the project's machines).
+    linearization_level
+        CP-SAT linearization; 2 was the largest single lever on the benchmark.
+    first_phase
+        Share of the time for the full model before large-neighbourhood search starts.
+    full_model_cells
+        Up to this many staff x days, the full model keeps one worker for the whole time
+        (it proves optimality there); beyond it, every worker turns to neighbourhood search
+        after ``first_phase``.
+    lns_linearization, lns_seconds, lns_size
+        Linearization and time limit of each neighbourhood re-solve, and the starting share
+        of (staff, day) cells it frees (adapted as the search goes).
+    greedy_batch
+        Staff solved together in each step of the greedy first roster.
+    lns_cutoff
+        Ask each re-solve for a strictly better roster only.
+    lns_mix
+        Relative frequency of the neighbourhoods: whole staff rows, all staff over a window
+        of days, and some staff over half the horizon.
+    lns
+        Whether to improve with large-neighbourhood search when the full model is not proven.
+    explain
+        When infeasible, look for the smallest set of conflicting rules and a relaxed roster.
+    """
+
+    time_limit: float = 10.0
+    num_workers: int = 2
+    linearization_level: int = 2
+    first_phase: float = 0.25
+    full_model_cells: int = 600
+    lns_linearization: int = 2
+    lns_seconds: float = 1.0
+    lns_size: float = 0.15
+    lns_mix: tuple[float, float, float] = (0.2, 0.6, 0.2)
+    lns_cutoff: bool = True
+    greedy_batch: int = 1
+    lns: bool = True
+    explain: bool = True
+
+    def __post_init__(self) -> None:
+        if self.time_limit <= 0 or self.num_workers < 1:
+            msg = "time_limit must be > 0 and num_workers >= 1."
+            raise ValueError(msg)
+
+
+@dataclass(frozen=True, slots=True)
+class RosterResult:
+    """What a roster solve returns.
+
+    ``assignment`` maps each staff id to its shift id (or ``None`` for off) on each day;
+    ``lending`` lists ``(member, group, day)`` fill-ins. ``objective`` is recomputed from the
+    roster by the validator; ``check`` holds the validator's findings (penalties in words).
+    ``conflict`` explains an infeasible request (sentences, smallest set found) and
+    ``relaxed`` is then the best roster that breaks only the rules named there.
+    """
+
+    status: SolveStatus
+    objective: int | None
+    bound: float | None
+    runtime: float
+    assignment: dict[str, list[str | None]] = field(default_factory=dict)
+    lending: tuple[tuple[str, str, int], ...] = ()
+    check: RosterCheck | None = None
+    conflict: tuple[str, ...] = ()
+    relaxed: RosterResult | None = None
+    iterations: int = 0
+
+    def is_feasible(self) -> bool:
+        """Whether a roster that keeps every hard rule was found."""
+        return self.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
+
+    @property
+    def gap(self) -> float | None:
+        """Relative gap between objective and bound (0 when proven optimal)."""
+        if self.objective is None or self.bound is None:
+            return None
+        if self.objective == 0:
+            return 0.0
+        return max(0.0, (self.objective - self.bound) / abs(self.objective))
+
+    @property
+    def penalties(self) -> tuple[Violation, ...]:
+        """Each soft penalty, by rule and person, with a sentence."""
+        return self.check.soft if self.check else ()
+
+    def summary(self) -> str:
+        """One line: status, objective, bound, gap and runtime."""
+        gap = "n/a" if self.gap is None else f"{100 * self.gap:.2f}%"
+        bound = "n/a" if self.bound is None else f"{self.bound:g}"
+        return (
+            f"status {self.status.value}, objective {self.objective}, bound {bound}, "
+            f"gap {gap}, {self.runtime:.1f} s"
+        )
+
+
+def _solver(
+    params: RosterParams, seconds: float, seed: int, workers: int | None = None
+) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    p = solver.parameters
+    p.max_time_in_seconds = max(0.05, seconds)
+    p.num_workers = workers or params.num_workers
+    p.random_seed = seed
+    p.linearization_level = params.linearization_level
+    return solver
+
+
+def _read(
+    m: Model, values: list[int]
+) -> tuple[dict[str, list[str | None]], list[tuple[str, str, int]]]:
+    pr = m.problem
+    out: dict[str, list[str | None]] = {}
+    for p, st in enumerate(pr.staff):
+        row: list[str | None] = []
+        for d in range(pr.days):
+            sid = None
+            for s, sh in enumerate(pr.shifts):
+                lit = m.x.get((p, d, s))
+                if lit is not None and values[lit.index]:
+                    sid = sh.id
+            row.append(sid)
+        out[st.id] = row
+    lending = [key for key, lit in m.lend.items() if values[lit.index]]
+    return out, sorted(lending, key=lambda k: (k[2], k[1], k[0]))
+
+
+class _Best:
+    """The best roster found so far, shared between search threads."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.values: list[int] | None = None
+        self.objective: int | None = None
+        self.found = threading.Event()
+
+    def offer(self, values: list[int], objective: int) -> bool:
+        """Keep ``values`` if they beat the best so far."""
+        with self.lock:
+            if self.objective is None or objective < self.objective:
+                self.values, self.objective = values, objective
+                self.found.set()
+                return True
+        return False
+
+    def get(self) -> tuple[list[int], int]:
+        """Return the best values and objective."""
+        with self.lock:
+            assert self.values is not None and self.objective is not None
+            return self.values, self.objective
+
+
+class _Publish(cp_model.CpSolverSolutionCallback):
+    """Hand every improving solution of the full model to the shared best."""
+
+    def __init__(self, best: _Best) -> None:
+        super().__init__()
+        self.best = best
+
+    def on_solution_callback(self) -> None:
+        """Offer the new solution."""
+        self.best.offer(list(self.response_proto.solution), round(self.objective_value))
+
+
+class _Lns:
+    """Large-neighbourhood search: free some staff or days, fix the rest, re-solve."""
+
+    def __init__(self, m: Model, params: RosterParams, best: _Best, seed: int) -> None:
+        self.m = m
+        self.params = params
+        self.best = best
+        self.rng = random.Random(seed)
+        self.seed = seed
+        self.cell_vars: dict[tuple[int, int], list[int]] = {}
+        for (p, d), lit in m.off.items():
+            self.cell_vars.setdefault((p, d), []).append(lit.index)
+        for (p, d, _s), lit in m.x.items():
+            self.cell_vars[p, d].append(lit.index)
+        self.sizes = [params.lns_size] * 3
+        self.scores = [1.0, 1.0, 1.0]
+        self.iterations = 0
+        self.stop = threading.Event()
+
+    def choose(self) -> int:
+        """Pick a neighbourhood kind, favouring kinds that improved lately."""
+        weights = [m * (0.2 + sc) for m, sc in zip(self.params.lns_mix, self.scores, strict=True)]
+        r = self.rng.random() * sum(weights)
+        for kind, w in enumerate(weights):
+            if r < w:
+                return kind
+            r -= w
+        return len(weights) - 1
+
+    def learn(self, kind: int, improved: bool, proven: bool) -> None:
+        """Update the kind's score and adapt its size: grow when proven, shrink when not."""
+        self.scores[kind] = 0.8 * self.scores[kind] + 0.2 * float(improved)
+        size = self.sizes[kind]
+        self.sizes[kind] = min(0.9, size * 1.05) if proven else max(0.03, size * 0.95)
+
+    def neighbourhood(self, kind: int) -> set[tuple[int, int]]:
+        """Cells (staff, day) to free: whole staff rows, day windows, or blocks."""
+        pr = self.m.problem
+        n, days = len(pr.staff), pr.days
+        target = max(2 * days, int(self.sizes[kind] * n * days))
+        free: set[tuple[int, int]] = set()
+        if kind == 0:
+            k = min(n, max(2, math.ceil(target / days)))
+            for p in self.rng.sample(range(n), k):
+                free.update((p, d) for d in range(days))
+        elif kind == 1:
+            width = min(days, max(3, math.ceil(target / n)))
+            start = self.rng.randrange(0, days - width + 1)
+            free.update((p, d) for p in range(n) for d in range(start, start + width))
+        else:
+            width = min(days, max(3, math.ceil(days / 2)))
+            k = min(n, max(2, math.ceil(target / width)))
+            start = self.rng.randrange(0, days - width + 1)
+            for p in self.rng.sample(range(n), k):
+                free.update((p, d) for d in range(start, start + width))
+        return free
+
+    def run(self, deadline: float, worker: int) -> None:
+        """Improve the shared best until ``deadline`` or until stopped."""
+        base = self.m.cp
+        while not self.stop.is_set() and time.monotonic() < deadline - 0.1:
+            values, objective = self.best.get()
+            if objective <= 0:
+                return
+            self.iterations += 1
+            kind = self.choose()
+            free = self.neighbourhood(kind)
+            t_prep = time.monotonic()
+            model = base.clone()
+            proto = model.proto
+            for cell, idxs in self.cell_vars.items():
+                if cell in free:
+                    continue
+                for i in idxs:
+                    dom = proto.variables[i].domain
+                    dom[0] = values[i]
+                    dom[1] = values[i]
+            proto.clear_solution_hint()
+            hint = proto.solution_hint
+            hint.vars.extend(range(len(values)))
+            hint.values.extend(values)
+            if self.params.lns_cutoff:
+                # Ask only for a strictly better roster: no improvement is proven fast.
+                cutoff = objective - 1 - round(proto.objective.offset)
+                proto.objective.domain.extend([-(2**60), cutoff])
+            remaining = deadline - time.monotonic()
+            seed = self.seed + 7919 * worker + self.iterations
+            solver = _solver(self.params, min(self.params.lns_seconds, remaining), seed, workers=1)
+            solver.parameters.linearization_level = self.params.lns_linearization
+            status = solver.solve(model)
+            log.debug(
+                "LNS w%d it%d free=%d size=%.2f %s %.2fs of %.2fs obj=%s",
+                worker,
+                self.iterations,
+                len(free),
+                self.sizes[kind],
+                solver.status_name(status),
+                solver.wall_time,
+                time.monotonic() - t_prep,
+                solver.objective_value if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else "-",
+            )
+            improved = False
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+                new = round(solver.objective_value)
+                if new < objective and self.best.offer(list(solver.response_proto.solution), new):
+                    improved = True
+                    log.debug("LNS %d: %d -> %d", self.iterations, objective, new)
+            self.learn(kind, improved, status in (cp_model.OPTIMAL, cp_model.INFEASIBLE))
+
+
+def _greedy(
+    m: Model, params: RosterParams, seed: int, deadline: float, stop: threading.Event
+) -> list[int] | None:
+    """Build a first roster staff by staff against the cover still missing.
+
+    Works when no hard rule couples staff (soft cover, no crew, fairness or pattern); the
+    result is completed to values of every variable of the full model.
+    """
+    pr = m.problem
+    r = pr.rules
+    if (
+        r.crew is not None
+        or r.pattern is not None
+        or any(c.under_weight is None or c.over_weight is None for c in pr.cover)
+    ):
+        return None
+    rng = random.Random(seed)
+    order = list(range(len(pr.staff)))
+    rng.shuffle(order)
+    count: dict[tuple[int, str], int] = {}
+    rows: dict[int, list[str | None]] = {}
+    batch = max(1, params.greedy_batch)
+    for first in range(0, len(order), batch):
+        group = order[first : first + batch]
+        cover = tuple(
+            dataclasses.replace(
+                c, requirement=max(0, c.requirement - count.get((c.day, c.shift), 0))
+            )
+            for c in pr.cover
+        )
+        ids = {pr.staff[p].id for p in group}
+        sub = dataclasses.replace(
+            pr,
+            staff=tuple(pr.staff[p] for p in group),
+            cover=cover,
+            requests=tuple(q for q in pr.requests if q.staff in ids),
+            pins=tuple(q for q in pr.pins if q.staff in ids),
+        )
+        sm = build_model(sub)
+        left = deadline - time.monotonic()
+        if left <= 0 or stop.is_set():
+            return None
+        solver = _solver(params, min(2.0, left), seed, workers=1)
+        solver.parameters.linearization_level = 1
+        t = time.monotonic()
+        status = solver.solve(sm.cp)
+        log.debug("greedy staff %s: %.2fs", group, time.monotonic() - t)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            return None
+        got = _read(sm, list(solver.response_proto.solution))[0]
+        for p in group:
+            rows[p] = got[pr.staff[p].id]
+            for d, sid in enumerate(rows[p]):
+                if sid is not None:
+                    count[d, sid] = count.get((d, sid), 0) + 1
+    model = m.cp.clone()
+    proto = model.proto
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    for (p, d), lit in m.off.items():
+        want = rows[p][d] is None
+        proto.variables[lit.index].domain[0] = int(want)
+        proto.variables[lit.index].domain[1] = int(want)
+    for (p, d, s), lit in m.x.items():
+        sid = rows[p][d]
+        want = sid is not None and sidx[sid] == s
+        proto.variables[lit.index].domain[0] = int(want)
+        proto.variables[lit.index].domain[1] = int(want)
+    solver = _solver(params, max(0.1, min(5.0, deadline - time.monotonic())), seed, workers=1)
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return list(solver.response_proto.solution)
+
+
+def _objective_of(m: Model, values: list[int]) -> int:
+    obj = m.cp.proto.objective
+    total = sum(
+        c * (values[v] if v >= 0 else 1 - values[-v - 1])
+        for v, c in zip(obj.vars, obj.coeffs, strict=True)
+    )
+    scale = obj.scaling_factor or 1.0
+    return round((total + obj.offset) * scale)
+
+
+def _search(
+    m: Model, params: RosterParams, seed: int, deadline: float
+) -> tuple[Any, float | None, _Best, int]:
+    """Full model in one thread (proof and bound), first roster and neighbourhood search in others.
+
+    The full model keeps its thread for the whole time on small problems; on large ones it
+    hands its thread to the neighbourhood search after ``first_phase`` of the time.
+    """
+    best = _Best()
+    full = _solver(params, deadline - time.monotonic(), seed, workers=1 if params.lns else None)
+    outcome: dict[str, Any] = {}
+    lns = _Lns(m, params, best, seed)
+    greedy_done = threading.Event()
+
+    def run_full() -> None:
+        outcome["status"] = full.solve(m.cp, _Publish(best))
+        if outcome["status"] in (cp_model.OPTIMAL, cp_model.INFEASIBLE):
+            lns.stop.set()
+
+    def wait_for_first() -> bool:
+        while not best.found.wait(0.05):
+            if lns.stop.is_set() or time.monotonic() >= deadline:
+                return False
+        return True
+
+    def run_helper(worker: int) -> None:
+        if worker == 1:
+            start = _greedy(m, params, seed, deadline, lns.stop)
+            if start is not None:
+                best.offer(start, _objective_of(m, start))
+            greedy_done.set()
+        if wait_for_first():
+            lns.run(deadline, worker)
+
+    threads = [threading.Thread(target=run_full)]
+    threads[0].start()
+    if params.lns:
+        for w in range(1, params.num_workers):
+            t = threading.Thread(target=run_helper, args=(w,))
+            t.start()
+            threads.append(t)
+        if params.num_workers == 1:
+            greedy_done.set()
+        switch = time.monotonic() + params.first_phase * params.time_limit
+        if len(m.problem.staff) * m.problem.days <= params.full_model_cells:
+            switch = deadline
+        # Hand the full model's thread over only once some roster exists to improve.
+        while threads[0].is_alive() and time.monotonic() < deadline:
+            if time.monotonic() >= switch and best.objective is not None:
+                break
+            if time.monotonic() >= switch and greedy_done.is_set():
+                switch = deadline  # no first roster from the greedy: keep the full model
+            threads[0].join(0.05)
+        if threads[0].is_alive():
+            full.stop_search()
+            threads[0].join()
+        if not lns.stop.is_set() and wait_for_first():
+            lns.run(deadline, 0)
+        lns.stop.set()
+    for t in threads:
+        t.join()
+    status = outcome.get("status", cp_model.UNKNOWN)
+    bound = full.best_objective_bound if best.objective is not None else None
+    return status, bound, best, lns.iterations
+
+
+def solve_roster(
+    problem: RosterProblem, params: RosterParams | None = None, *, seed: int = 0
+) -> RosterResult:
+    """Solve a roster problem with CP-SAT.
+
+    Parameters
+    ----------
+    problem
+        The roster problem (ids and numbers only).
+    params
+        Solver settings; defaults to :class:`RosterParams`.
+    seed
+        Random seed for CP-SAT and the neighbourhood choice.
+
+    Returns
+    -------
+    RosterResult
+        Status, objective (recomputed from the roster), bound, runtime, roster and the
+        validator's findings; for an infeasible request, the conflicting rules in words and
+        the best roster that breaks only those rules.
+    """
+    params = params or RosterParams()
+    t0 = time.monotonic()
+    deadline = t0 + params.time_limit
+    m = build_model(problem)
+    status, bound, best, iterations = _search(m, params, seed, deadline)
+    if best.objective is None:
+        if status == cp_model.INFEASIBLE:
+            return _infeasible(problem, params, seed, t0)
+        return RosterResult(SolveStatus.UNKNOWN, None, None, time.monotonic() - t0)
+    values, objective = best.get()
+    optimal = status == cp_model.OPTIMAL or (bound is not None and objective <= bound + 1e-6)
+    assignment, lending = _read(m, values)
+    check = check_roster(problem, assignment, lending)
+    if check.objective != objective:
+        log.warning("solver objective %s differs from the roster's %s", objective, check.objective)
+    if bound is not None:
+        bound = min(bound, float(check.objective))
+    return RosterResult(
+        status=SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
+        objective=check.objective,
+        bound=bound,
+        runtime=time.monotonic() - t0,
+        assignment=assignment,
+        lending=tuple(lending),
+        check=check,
+        iterations=iterations,
+    )
+
+
+def _infeasible(problem: RosterProblem, params: RosterParams, seed: int, t0: float) -> RosterResult:
+    conflict: tuple[str, ...] = ()
+    relaxed: RosterResult | None = None
+    if params.explain:
+        from planner.roster.explain import explain_infeasible
+
+        conflict, relaxed = explain_infeasible(problem, params, seed=seed)
+    return RosterResult(
+        SolveStatus.INFEASIBLE,
+        None,
+        None,
+        time.monotonic() - t0,
+        conflict=conflict,
+        relaxed=relaxed,
+    )

@@ -1,0 +1,1 @@
+"""The routing core: sites, vehicles and travel-time matrices, solved by OR-Tools and PyVRP."""

@@ -1,0 +1,125 @@
+"""Tests of the whole-plan validator on a real plan and on deliberately broken copies."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import TYPE_CHECKING
+
+import pytest
+
+from geodata.bundle import load_district
+from geodata.network import StreetNetwork
+from planner.checks.plan import check_dose, check_routes, summary, validate_plan
+from planner.plan.document import read_plan
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def doc(small_plan: Path):
+    """The session's one-day plan."""
+    return read_plan(small_plan / "plan.json")
+
+
+@pytest.fixture(scope="module")
+def district():
+    """The default district."""
+    return load_district()
+
+
+@pytest.fixture(scope="module")
+def network(district):
+    """The default district's street network."""
+    return StreetNetwork.from_district(district)
+
+
+def _posts(district) -> set[str]:
+    return {str(p) for p in district.posts["id"]}
+
+
+def _with_stop(doc, r: int, k: int, **changes):
+    """Return ``doc`` with stop ``k`` of route ``r`` changed."""
+    route = doc.routes[r]
+    stops = list(route.stops)
+    stops[k] = dataclasses.replace(stops[k], **changes)
+    routes = list(doc.routes)
+    routes[r] = dataclasses.replace(route, stops=tuple(stops))
+    return dataclasses.replace(doc, routes=tuple(routes))
+
+
+def _gate_stop(doc):
+    """Return (route index, stop index) of a school gate visit with a window."""
+    for r, route in enumerate(doc.routes):
+        for k, s in enumerate(route.stops):
+            if s.kind == "visit" and s.category in ("school", "kindergarten") and s.windows:
+                return r, k
+    raise AssertionError("the plan has no school gate visit")
+
+
+def test_the_plan_passes_every_check(doc, small_plan: Path) -> None:
+    """Tests that the plan as made breaks no rule and the summary says so."""
+    checks = validate_plan(doc, rules=small_plan / "inputs" / "rules.toml")
+    assert [c.name for c in checks] == ["inputs", "roster", "routes", "dose"]
+    assert all(c.ok for c in checks), [c.violations for c in checks]
+    assert summary(checks)["ok"] is True
+
+
+def test_tampered_stop_time_is_found(doc, network, district) -> None:
+    """Tests that an arrival moved by a minute no longer matches the recomputed travel time."""
+    stop = doc.routes[0].stops[3]
+    bad = _with_stop(
+        doc, 0, 3, arrival=stop.arrival + 60, start=max(stop.start, stop.arrival + 60),
+        departure=max(stop.start, stop.arrival + 60) + stop.dwell,
+    )  # fmt: skip
+    check = check_routes(bad, network, _posts(district))
+    assert not check.ok
+    assert any("is not the recomputed" in v for v in check.violations), check.violations
+
+
+def test_late_arrival_outside_window_is_found(doc, network, district) -> None:
+    """Tests that a school visit starting after its gate window closes is reported in words."""
+    r, k = _gate_stop(doc)
+    stop = doc.routes[r].stops[k]
+    late = stop.windows[-1][1] + 300
+    bad = _with_stop(doc, r, k, arrival=late, start=late, departure=late + stop.dwell)
+    check = check_routes(bad, network, _posts(district))
+    assert any("outside its window" in v for v in check.violations), check.violations
+    assert any("is not the recomputed" in v for v in check.violations)
+
+
+def test_missed_school_window_is_found(doc, network, district) -> None:
+    """Tests that dropping a reachable school gate visit breaks the dose check."""
+    r, k = _gate_stop(doc)
+    route = doc.routes[r]
+    name = route.stops[k].name
+    routes = list(doc.routes)
+    routes[r] = dataclasses.replace(route, stops=route.stops[:k] + route.stops[k + 1 :])
+    bad = dataclasses.replace(doc, routes=tuple(routes))
+    check = check_dose(bad, district, network)
+    assert not check.ok
+    assert any(name in v and "could reach it" in v for v in check.violations), check.violations
+
+
+def test_broken_roster_rule_is_found(doc, small_plan: Path) -> None:
+    """Tests that a day shift left with one group breaks the roster's cover rule."""
+    day_group = next(g for g, row in doc.roster.schedule.items() if row[0] == "D")
+    schedule = dict(doc.roster.schedule)
+    schedule[day_group] = (None,)
+    bad = dataclasses.replace(doc, roster=dataclasses.replace(doc.roster, schedule=schedule))
+    checks = {c.name: c for c in validate_plan(bad, rules=small_plan / "inputs" / "rules.toml")}
+    assert not checks["roster"].ok, checks["roster"]
+    assert any("off duty" in v for v in checks["routes"].violations)
+
+
+def test_changed_input_file_is_found(doc, tmp_path: Path, small_plan: Path) -> None:
+    """Tests that a rules file edited after planning is named in the inputs check."""
+    rules = tmp_path / "rules.toml"
+    rules.write_text(
+        (small_plan / "inputs" / "rules.toml").read_text(encoding="utf-8") + "\n# edited\n",
+        encoding="utf-8",
+    )
+    checks = {c.name: c for c in validate_plan(doc, rules=rules)}
+    assert checks["inputs"].violations == (
+        "Input file rules.toml has changed since the plan was made.",
+    )

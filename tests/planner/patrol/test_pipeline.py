@@ -1,0 +1,145 @@
+"""Tests of the plan pipeline: stages, routes per group-shift, seeds and the shift problems."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+import pytest
+
+from planner.exceptions import ProblemError, RulesError
+from planner.patrol.pipeline import Inputs, group_settings, make_plan, shift_seed
+from planner.patrol.routes import GATE_VALUE_FACTOR, area_of, gate_priority, split_visits
+from planner.plan.document import read_plan
+from planner.routing.model import Site
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+@pytest.fixture(scope="module")
+def doc(small_plan: Path):
+    """The session's one-day plan."""
+    return read_plan(small_plan / "plan.json")
+
+
+def test_stages_in_order_with_status_and_runtime(doc) -> None:
+    """Tests that every stage is recorded in order with a status and a runtime."""
+    names = [s.name for s in doc.stages]
+    assert names == ["risk", "dose", "roster", "routes", "coverage", "validate"]
+    assert all(s.runtime >= 0 for s in doc.stages)
+    assert {s.status for s in doc.stages} <= {"OPTIMAL", "FEASIBLE"}
+    routes = next(s for s in doc.stages if s.name == "routes")
+    assert 0 < routes.objective <= routes.bound
+
+
+def test_one_route_per_group_on_duty(doc) -> None:
+    """Tests that each group on duty gets one route in its shift and groups off get none."""
+    on = {(g, sid) for g, row in doc.roster.schedule.items() for sid in row if sid}
+    got = {(r.group_id, r.shift_id) for r in doc.routes}
+    assert got == on
+    assert sorted(sid for _, sid in on) == ["D", "D", "N"]  # the test rules: D = 2, N = 1
+    for r in doc.routes:
+        assert r.stops[0].kind == r.stops[-1].kind == "base"
+        assert sum(s.kind == "visit" for s in r.stops) > 5
+        shift = doc.roster.shift(r.shift_id)
+        assert r.start_s == shift.start_minute * 60
+        assert r.end_s == r.start_s + shift.duration_minutes * 60
+
+
+def test_every_route_has_a_meal_break_at_its_base(doc) -> None:
+    """Tests that each 12-hour route stops 30 minutes at its base inside the meal window."""
+    for r in doc.routes:
+        (meal,) = [s for s in r.stops if s.kind == "break"]
+        assert (meal.lon, meal.lat) == (r.stops[0].lon, r.stops[0].lat)
+        assert meal.dwell == 1800
+        # 30-50% into a 12-hour shift: 3.6 h to 6 h after its start
+        assert meal.windows == ((r.start_s + 12960, r.start_s + 21600),)
+        assert r.start_s + 12960 <= meal.start <= r.start_s + 21600
+
+
+def test_plan_records_seed_fingerprints_and_passing_checks(doc) -> None:
+    """Tests that the plan records its seed, input fingerprints and the validators' verdicts."""
+    assert doc.seed == 3 and doc.plan_id.endswith("-s3")
+    assert {"district.gpkg", "rules.toml", "teams.toml"} <= set(doc.fingerprints)
+    assert [c.name for c in doc.validation] == ["inputs", "roster", "routes", "dose"]
+    assert all(c.ok for c in doc.validation), doc.validation
+
+
+def test_dose_rows_match_routes(doc) -> None:
+    """Tests that planned visits in the dose rows count the routes' visits of each area."""
+    visits: dict[tuple[str, str], int] = {}
+    for r in doc.routes:
+        for s in r.stops:
+            if s.kind == "visit":
+                visits[(s.area_id, r.shift_id)] = visits.get((s.area_id, r.shift_id), 0) + 1
+    assert sum(d.planned_visits for d in doc.dose) == sum(visits.values())
+    for d in doc.dose:
+        assert d.planned_visits == visits.get((d.area_id, d.shift_id), 0)
+
+
+def test_bad_input_is_refused_before_any_work() -> None:
+    """Tests that a horizon under one day or a non-positive time limit is refused in words."""
+    with pytest.raises(ProblemError, match="at least one day"):
+        make_plan(None, start=date(2026, 12, 7), days=0)
+    with pytest.raises(ProblemError, match="time limit must be positive"):
+        make_plan(None, start=date(2026, 12, 7), days=1, time_limit=0)
+
+
+def test_shift_seed_is_stable_and_varies_by_day() -> None:
+    """Tests that each shift's seed is reproducible and differs between days and shifts."""
+    a = shift_seed(7, "2026-12-07", "D")
+    assert a == shift_seed(7, "2026-12-07", "D")
+    assert len({a, shift_seed(7, "2026-12-08", "D"), shift_seed(7, "2026-12-07", "N")}) == 3
+    assert a != shift_seed(8, "2026-12-07", "D")
+
+
+def test_group_settings_from_teams_and_refusals(tmp_path: Path) -> None:
+    """Tests that modes and base posts come from teams.toml and bad ones are refused."""
+    teams = tmp_path / "teams.toml"
+    rules = tmp_path / "rules.toml"
+    rules.write_text("version = 1\n", encoding="utf-8")
+    teams.write_text(
+        '[[groups]]\nid = "A"\ndefault_mode = "bicycle"\nbase_post = "P2"\n[[groups]]\nid = "B"\n',
+        encoding="utf-8",
+    )
+    inputs = Inputs(tmp_path, rules, teams)
+    got = group_settings(inputs, ["A", "B"], ["P2", "P1"])
+    assert got == {"A": ("bicycle", "P2"), "B": ("ebike", "P2")}  # B: posts in id order, 2nd
+    teams.write_text('[[groups]]\nid = "A"\ndefault_mode = "horse"\n', encoding="utf-8")
+    with pytest.raises(RulesError, match="travel mode 'horse'"):
+        group_settings(inputs, ["A"], ["P1"])
+    teams.write_text('[[groups]]\nid = "A"\nbase_post = "P9"\n', encoding="utf-8")
+    with pytest.raises(RulesError, match="base post 'P9'"):
+        group_settings(inputs, ["A"], ["P1"])
+
+
+def test_split_visits_spreads_repeats_and_splits_gate_windows() -> None:
+    """Tests that repeated visits become single visits in spread windows, one per gate window."""
+    hot = Site("h", 1, value=5, service=600, visits=3, min_gap=7200)
+    gate = Site("s", 2, value=9, service=600, visits=2, windows=((0, 3600), (28800, 36000)))
+    once = Site("o", 3, value=1)
+    out = split_visits([hot, gate, once], 43200)
+    by_id = {s.id: s for s in out}
+    # 43200 / 3 = 14400 s per visit, window width min(14400 - 7200, 7200) = 7200
+    assert by_id["h#1"].windows == ((0, 7200),)
+    assert by_id["h#2"].windows == ((14400, 21600),)
+    assert by_id["h#3"].windows == ((28800, 36000),)
+    assert by_id["s#1"].windows == ((0, 3600),) and by_id["s#2"].windows == ((28800, 36000),)
+    assert by_id["o"] is once
+    assert all(s.visits == 1 and s.min_gap == 0 for s in out)
+    assert area_of("h#2") == "h" and area_of("o") == "o"
+
+
+def test_gate_visits_outweigh_every_other_visit() -> None:
+    """Tests that school gate visits become optional but worth more than any other visit."""
+    sites = [
+        Site("school", 1, value=50, windows=((0, 3600),), mandatory=True),
+        Site("bank", 2, value=400),
+        Site("pinned", 3, value=10, mandatory=True),
+    ]
+    cats = {"school": "school", "bank": "bank", "pinned": "market"}
+    out = {s.id: s for s in gate_priority(sites, cats)}
+    assert out["school"].value == GATE_VALUE_FACTOR * 400 and not out["school"].mandatory
+    assert out["bank"].value == 400
+    assert out["pinned"].mandatory  # only gate visits are relaxed
