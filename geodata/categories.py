@@ -28,6 +28,10 @@ class Category:
     tags
         OSM ``(key, values)`` pairs; a feature belongs to the category when any of its tags
         matches. An empty ``values`` tuple matches any value except ``"no"``.
+    gate_windows
+        Default gate-post windows (护学岗) on school days, in the ``windows`` syntax of
+        :func:`geodata.windows.parse_windows` (``"07:20-08:00;16:30-17:30"``); empty for a
+        category with no gate post. A key area's own ``windows`` replace them.
     """
 
     key: str
@@ -37,6 +41,12 @@ class Category:
     color: str
     icon: str
     tags: tuple[tuple[str, tuple[str, ...]], ...]
+    gate_windows: str = ""
+
+    @property
+    def has_gate(self) -> bool:
+        """Whether places of this category get gate posts at drop-off and pick-up."""
+        return bool(self.gate_windows)
 
     def matches(self, tags: Mapping[str, str]) -> bool:
         """Return True when any of ``tags`` belongs to this category."""
@@ -49,6 +59,10 @@ class Category:
         return False
 
 
+SCHOOL_GATE_WINDOWS = "07:20-08:00;16:30-17:30"
+"""Drop-off and pick-up at a school or kindergarten gate on school days (a district or a school
+sets its own in the key area's ``windows``)."""
+
 # Order matters: the first matching category wins, so specific categories (school, bank)
 # come before the broad ones (retail takes any other shop).
 CATEGORY_TABLE: tuple[Category, ...] = (
@@ -60,6 +74,7 @@ CATEGORY_TABLE: tuple[Category, ...] = (
         "#d62728",
         "graduation-cap",
         (("amenity", ("school", "college", "university")),),
+        SCHOOL_GATE_WINDOWS,
     ),
     Category(
         "kindergarten",
@@ -69,6 +84,7 @@ CATEGORY_TABLE: tuple[Category, ...] = (
         "#ff7f0e",
         "child",
         (("amenity", ("kindergarten", "childcare")),),
+        SCHOOL_GATE_WINDOWS,
     ),
     Category(
         "market",
@@ -244,6 +260,9 @@ posts. Plain amenities (benches, toilets, parking) are no patrol targets.
 
 CATEGORIES: dict[str, Category] = {c.key: c for c in CATEGORY_TABLE}
 """Categories by key; a key area's ``category`` must be one of these keys."""
+
+GATE_CATEGORIES: tuple[str, ...] = tuple(c.key for c in CATEGORY_TABLE if c.has_gate)
+"""Keys of the categories with gate posts at drop-off and pick-up."""
 
 POLICE_TAGS: tuple[tuple[str, tuple[str, ...]], ...] = (("amenity", ("police",)),)
 """OSM tags of police stations and community police rooms; they become posts, not key areas."""
