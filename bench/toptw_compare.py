@@ -16,8 +16,9 @@ from pathlib import Path
 
 from bench.machine import cpu_model
 from bench.toptw import check_case, read_instance, solve_case, to_problem
+from planner.routing.layout import Layout
 from planner.routing.search import run_pyvrp
-from planner.routing.solve import Layout, RouteParams
+from planner.routing.solve import RouteParams
 
 SHARED = Path(os.environ.get("PATROL_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 TOPTW = SHARED / "bench" / "toptw"

@@ -1,12 +1,15 @@
-"""Errors the planner raises for input it refuses."""
+"""Errors the planner raises for input it refuses, each with one plain sentence for the user."""
 
 from __future__ import annotations
 
 from geodata.errors import InputError
+from planner.core_errors import ProblemError
+
+__all__ = ["IncidentError", "InputError", "PlanInputError", "ProblemError", "RulesError"]
 
 
-class ProblemError(InputError):
-    """A problem (roster, routing, dose) whose facts are inconsistent or out of range."""
+class PlanInputError(InputError, ProblemError):
+    """Input of a plan that cannot be used: a request, a dose, a plan file, a district's facts."""
 
 
 class RulesError(InputError):

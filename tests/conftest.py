@@ -31,7 +31,7 @@ def small_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A one-day plan of the default district written by `patrol plan`, made once per session.
 
     Monday 7 December 2026 (a school day) with tests/data/pipeline/rules_two_day_groups.toml:
-    two groups on the day shift, one at night; seed 3, 3 s per solver stage.
+    two groups on the day shift, one at night; seed 3, 8 s of solving in all.
     """
     from click.testing import CliRunner
 
@@ -40,7 +40,7 @@ def small_plan(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("small_plan") / "plan"
     rules = DATA / "pipeline" / "rules_two_day_groups.toml"
     args = ["plan", "--start", "2026-12-07", "--days", "1", "--out", str(out)]
-    args += ["--rules", str(rules), "--seed", "3", "--time-limit", "3"]
+    args += ["--rules", str(rules), "--seed", "3", "--time-limit", "8"]
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     return out

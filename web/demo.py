@@ -31,8 +31,8 @@ DEMO_START = date(2026, 12, 7)
 DEMO_DAYS = 2
 """Days of the demo plan made on first start (short, so it is ready within a minute)."""
 
-DEMO_TIME_LIMIT = 2.0
-"""Seconds per solver stage of the demo plan."""
+DEMO_TIME_LIMIT = 4.0
+"""Seconds of solving of the demo plan in all (:meth:`planner.patrol.request.TimeBudget.within`)."""
 
 DEMO_TITLE = "演示方案 Demo plan"
 
@@ -70,7 +70,9 @@ def make_demo_plan(app: Flask, plan_id: int) -> None:
 
     On failure the plan is marked failed with the error's message; nothing is raised.
     """
+    from planner.patrol.inputs import load_inputs
     from planner.patrol.pipeline import make_plan
+    from planner.patrol.request import PlanRequest, TimeBudget
 
     with new_session(app) as session:
         row = session.get(Plan, plan_id)
@@ -80,13 +82,10 @@ def make_demo_plan(app: Flask, plan_id: int) -> None:
             data = plan_dir(app, plan_id) / PLAN_DATA_DIR
             row.data_version = snapshot(app, session, data)
             session.commit()
-            doc = make_plan(
-                str(data),
-                start=DEMO_START,
-                days=DEMO_DAYS,
-                seed=0,
-                time_limit=app.config.get("DEMO_TIME_LIMIT", DEMO_TIME_LIMIT),
-            )
+            inputs = load_inputs(str(data))
+            seconds = float(app.config.get("DEMO_TIME_LIMIT", DEMO_TIME_LIMIT))
+            budget = TimeBudget.within(seconds, DEMO_DAYS * len(inputs.rules.shifts))
+            doc = make_plan(inputs, PlanRequest(DEMO_START, DEMO_DAYS, 0, budget))
             attach_document(app, session, row, doc)
             logger.info("Demo plan %d is ready.", plan_id)
         except Exception as exc:  # the thread must record every failure, not die silently

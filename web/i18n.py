@@ -171,7 +171,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "field_start": ("开始日期", "First day"),
     "field_days": ("天数", "Days"),
     "field_seed": ("随机种子", "Seed"),
-    "field_time_limit": ("每阶段求解时限（秒）", "Seconds per solver stage"),
+    "field_time_limit": ("求解总时限（秒）", "Seconds of solving in all"),
     "submit_job": ("开始生成", "Start"),
     "job_title": ("生成任务 #{id}", "Job #{id}"),
     "job_stage": ("阶段：{stage}（{done}/{total}）", "Stage: {stage} ({done}/{total})"),

@@ -31,7 +31,7 @@ logger = logging.getLogger("planner")
 MAX_DAYS = 14
 """Most days one web job may plan (longer horizons go through `patrol plan`)."""
 
-TIME_LIMITS = (0.5, 120.0)
+TIME_LIMITS = (0.5, 600.0)
 """Smallest and largest seconds per solver stage a job may ask for."""
 
 INTERRUPTED = "Stopped by a restart of the server before it finished."
@@ -57,7 +57,7 @@ def check_job_form(form: Mapping[str, str]) -> dict[str, Any]:
     ----------
     form
         Fields ``title`` (optional), ``start`` (YYYY-MM-DD), ``days`` (1 to :data:`MAX_DAYS`),
-        ``seed`` (a whole number >= 0), ``time_limit`` (seconds per solver stage) and
+        ``seed`` (a whole number >= 0), ``time_limit`` (seconds of solving in all) and
         ``shortfall`` (optional: the id of a ready plan whose check-in shortfall the new plan
         makes up, see :func:`web.checkin.shortfall`; needs an app context).
 
@@ -193,18 +193,19 @@ def make_plan_for_job(
     progress: Progress,
     dose_boost: Mapping[str, float] | None = None,
 ) -> PlanDocument:
-    """Run the planning pipeline for a job (:func:`planner.patrol.pipeline.make_plan`)."""
-    from planner.patrol.pipeline import make_plan
+    """Run the planning pipeline for a job (:func:`planner.patrol.pipeline.make_plan`).
 
-    return make_plan(
-        district,
-        start=start,
-        days=days,
-        seed=seed,
-        time_limit=time_limit,
-        progress=progress,
-        dose_boost=dose_boost,
-    )
+    ``time_limit`` is the job's seconds of solving in all, split between the roster and the
+    shifts' routes by :meth:`planner.patrol.request.TimeBudget.within`.
+    """
+    from planner.patrol.inputs import load_inputs
+    from planner.patrol.pipeline import make_plan
+    from planner.patrol.request import PlanRequest, TimeBudget
+
+    inputs = load_inputs(district)
+    budget = TimeBudget.within(time_limit, days * len(inputs.rules.shifts))
+    request = PlanRequest(start, days, seed, budget, dose_boost=dose_boost or {})
+    return make_plan(inputs, request, progress=progress)
 
 
 def _finish(app: Flask, job_id: int, status: str, message: str = "") -> None:

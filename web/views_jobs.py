@@ -28,7 +28,7 @@ DEFAULT_FORM = {
     "start": "",
     "days": "2",
     "seed": "0",
-    "time_limit": "2",
+    "time_limit": "26",
     "shortfall": "",
 }
 

@@ -52,8 +52,9 @@ register_nav("teams.teams", "nav_teams", "edit_teams", 40)
 REPLAN_KEY = "teams_replan"
 """Session key of the dates the last change touched (offered for re-planning)."""
 
-DEFAULT_TIME_LIMIT = 2.0
-"""Seconds per solver stage of a re-plan when there is no earlier plan to copy."""
+DEFAULT_TIME_LIMIT = 26.0
+"""Seconds of solving of a re-plan in all when there is no earlier plan to copy (the default
+budget of a week: 5 s for the roster and 1.5 s for each of 14 shifts)."""
 
 GROUP_FIELDS = ("name", "name_en", "default_mode", "leader", "base_post")
 """Fields of a group that the groups table changes."""

@@ -6,10 +6,9 @@ number the planner computed:
 ``inputs``
     The district, rules and teams files found have the fingerprints the plan recorded.
 ``roster``
-    The roster problem is rebuilt from the rules and teams files for the plan's horizon and the
-    schedule is checked by :func:`planner.checks.roster.check_roster` (every hard rule);
-    fill-ins for groups short of members are looked for among the reserves and off-duty
-    neighbour groups. The plan's groups and shift times must be the rules file's.
+    The rules file is read again here, in its own way, and every hard roster rule is
+    recomputed from the plan's schedule (:func:`planner.checks.plan_roster.roster_violations`):
+    nothing of the roster model or the problem builder is used.
 ``routes``
     Every group on duty has exactly one route per shift and no other group has one; each route
     starts and ends at its base inside its shift; every time is recomputed from the stops'
@@ -18,8 +17,9 @@ number the planner computed:
     start no earlier than arrival and inside a window, departure no earlier than start + dwell.
 ``dose``
     Visit windows: every school and kindergarten gate window of the horizon and every window
-    set in the district's ``key_areas`` layer (:func:`planner.patrol.demand.area_windows`, from the
-    same columns the planner reads) has a visit of that area starting inside it, unless no
+    set in the district's ``key_areas`` layer (worked out here from the same raw data the
+    planner reads: the category table's gate windows, the ``windows`` column and the school
+    calendar) has a visit of that area starting inside it, unless no
     group on duty could have reached it — a missed window that some route could take in
     between two of its stops (keeping every later stop's window and the shift's end) is a
     violation. Planned visits and minutes in the dose rows must match the routes.
@@ -28,7 +28,6 @@ number the planner computed:
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -39,45 +38,13 @@ from planner.plan.document import PlanDocument, ValidationCheck, clock, fingerpr
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from planner.patrol.inputs import PlanInputs
     from planner.plan.document import Route, Stop
 
 logger = logging.getLogger("planner")
 
 MAX_LISTED = 50
 """Violations listed per check at most (the count says how many more there are)."""
-
-
-@dataclass(slots=True)
-class _Where:
-    """The district a plan is checked against: layers, network and input files."""
-
-    district: Any
-    network: Any
-    inputs: Any
-
-
-def _locate(doc: PlanDocument, district: Any, rules: str | Path | None) -> _Where:
-    from geodata.bundle import DEFAULT_DISTRICT_DIR, District, load_district
-    from geodata.network import StreetNetwork
-    from planner.exceptions import ProblemError
-    from planner.patrol.pipeline import Context, resolve_inputs
-
-    if isinstance(district, Context):
-        inputs = resolve_inputs(district.inputs.district_dir, rules or district.inputs.rules)
-        return _Where(district.district, district.network, inputs)
-    if isinstance(district, District):
-        loaded = district
-    else:
-        if district is None:
-            if doc.district.id != DEFAULT_DISTRICT_DIR.name:
-                msg = (
-                    f"The plan is for district {doc.district.id!r}; give its bundle folder "
-                    "to check it against."
-                )
-                raise ProblemError(msg)
-            district = DEFAULT_DISTRICT_DIR
-        loaded = load_district(district)
-    return _Where(loaded, StreetNetwork.from_district(loaded), resolve_inputs(loaded.path, rules))
 
 
 def _check(name: str, violations: list[str]) -> ValidationCheck:
@@ -99,67 +66,11 @@ def check_inputs(doc: PlanDocument, files: dict[str, Path]) -> ValidationCheck:
     return _check("inputs", bad)
 
 
-def _lending(
-    problem: Any, schedule: dict[str, tuple[str | None, ...]]
-) -> list[tuple[str, str, int]]:
-    """Fill-ins for groups on shift short of members: reserves first, then off-duty neighbours."""
-    crew = problem.rules.crew
-    if crew is None:
-        return []
-    out = []
-    for d in range(problem.days):
-        used: set[str] = set()
-        for g, _ in crew.members:
-            if schedule.get(g, (None,) * problem.days)[d] is None:
-                continue
-            short = crew.min_members - crew.present(g, d)
-            pool = [m for m in crew.reserves]
-            for n in crew.neighbours_of(g):
-                if schedule.get(n, (None,) * problem.days)[d] is None:
-                    pool.extend(crew.members_of(n))
-            for m in pool:
-                if short <= 0:
-                    break
-                if m in used or (m, d) in crew.leave:
-                    continue
-                used.add(m)
-                out.append((m, g, d))
-                short -= 1
-    return out
+def check_roster(doc: PlanDocument, inputs: PlanInputs) -> ValidationCheck:
+    """Check the plan's schedule against the rules file, read here in its own way."""
+    from planner.checks.plan_roster import roster_violations
 
-
-def check_roster(doc: PlanDocument, inputs: Any) -> ValidationCheck:
-    """Rebuild the roster problem from the rules and check the plan's schedule against it."""
-    from planner.checks.roster import check_roster as check
-    from planner.patrol.roster import build_patrol_problem
-
-    pr = build_patrol_problem(inputs.rules, doc.start_date, doc.days, teams=inputs.teams)
-    problem = pr.problem
-    bad = []
-    want = {s.id for s in problem.staff}
-    have = {g.id for g in doc.roster.groups}
-    if want != have:
-        bad.append(
-            f"The plan's groups ({', '.join(sorted(have))}) are not the rules file's "
-            f"({', '.join(sorted(want))})."
-        )
-    for s in problem.shifts:
-        try:
-            t = doc.roster.shift(s.id)
-        except KeyError:
-            bad.append(f"Shift {s.id} of the rules file is missing from the plan.")
-            continue
-        if s.start is not None and (t.start_minute != s.start or t.duration_minutes != s.minutes):
-            bad.append(
-                f"Shift {s.id} runs {t.hours_label()} in the plan, not as in the rules file."
-            )
-    if bad:
-        return _check("roster", bad)
-    schedule = {g: tuple(v) for g, v in doc.roster.schedule.items()}
-    assignment = {s.id: list(schedule.get(s.id, (None,) * doc.days)) for s in problem.staff}
-    result = check(problem, assignment, _lending(problem, schedule))
-    bad.extend(v.message for v in result.hard)
-    return _check("roster", bad)
+    return _check("roster", roster_violations(doc, inputs.rules_text, inputs.district.teams))
 
 
 def _label(route: Route) -> str:
@@ -290,28 +201,79 @@ def _insertable(
     return False
 
 
+def _area_columns(areas: Any) -> tuple[list[tuple[tuple[int, int], ...]], list[float | None]]:
+    """Read each key area's own ``windows`` and ``dose_minutes`` (blank: none set)."""
+    from geodata.windows import parse_dose_minutes, parse_windows
+
+    n = len(areas)
+    texts = areas["windows"].tolist() if "windows" in areas.columns else [None] * n
+    doses = areas["dose_minutes"].tolist() if "dose_minutes" in areas.columns else [None] * n
+    return [parse_windows(t) for t in texts], [parse_dose_minutes(d) for d in doses]
+
+
+def _school_day(day: date) -> bool:
+    """Whether schools hold classes: an official working day outside July and August."""
+    import holidays
+
+    if day.month in (7, 8):
+        return False
+    return bool(holidays.country_holidays("CN", years=day.year).is_working_day(day))
+
+
+def shift_windows(
+    category: str, own: tuple[tuple[int, int], ...], day: date, shift: Any
+) -> list[tuple[int, int]]:
+    """Return the visit windows of a key area inside one shift, seconds from local midnight.
+
+    Parameters
+    ----------
+    category
+        The area's category; schools' and kindergartens' windows hold on school days only.
+    own
+        The area's own windows in minutes from midnight (empty: the category's gate windows).
+    day
+        The shift's date.
+    shift
+        The shift template (``start_minute``, ``duration_minutes``).
+    """
+    from geodata.categories import CATEGORIES
+    from geodata.windows import parse_windows
+
+    known = CATEGORIES.get(category)
+    windows = own or (parse_windows(known.gate_windows) if known is not None else ())
+    gate = known is not None and known.has_gate
+    lo_s, hi_s = shift.start_minute * 60, (shift.start_minute + shift.duration_minutes) * 60
+    out = set()
+    for k in (-1, 0, 1):
+        if gate and not _school_day(day + timedelta(days=k)):
+            continue
+        for a, b in windows:
+            lo, hi = max((k * 1440 + a) * 60, lo_s), min((k * 1440 + b) * 60, hi_s)
+            if hi > lo:
+                out.add((lo, hi))
+    return sorted(out)
+
+
 def check_dose(doc: PlanDocument, district: Any, network: Any) -> ValidationCheck:
     """Check the visit windows of the key areas and the dose rows' planned figures.
 
-    The windows are the school and kindergarten gate hours and the windows set in the
-    district's ``key_areas`` layer (its ``windows`` column, for any category; an area with
-    ``dose_minutes`` 0 needs none), recomputed from the district with
-    :func:`planner.patrol.demand.area_windows`, as the planner computes them.
+    The windows are the school and kindergarten gate hours (the category table's
+    ``gate_windows``) and the windows set in the district's ``key_areas`` layer (its
+    ``windows`` column, for any category; an area with ``dose_minutes`` 0 needs none), worked
+    out here from those raw values (:func:`shift_windows`).
     """
-    from planner.patrol.demand import GATE_CATEGORIES, DoseShift, area_overrides, area_windows
-    from planner.patrol.routes import COORD_DIGITS
+    from geodata.categories import CATEGORIES
 
     bad: list[str] = []
     areas = district.key_areas
-    custom, minutes = area_overrides(areas)
+    custom, minutes = _area_columns(areas)
     cats = areas["category"].astype(str).tolist()
-    keep = [
-        i for i, cat in enumerate(cats) if (custom[i] or cat in GATE_CATEGORIES) and minutes[i] != 0
-    ]
+    gates = {c.key for c in CATEGORIES.values() if c.has_gate}
+    keep = [i for i, cat in enumerate(cats) if (custom[i] or cat in gates) and minutes[i] != 0]
     windowed = areas.iloc[keep]
     reps = windowed.geometry.representative_point()
     where = {
-        str(a): (round(float(p.x), COORD_DIGITS), round(float(p.y), COORD_DIGITS))
+        str(a): (round(float(p.x), 7), round(float(p.y), 7))
         for a, p in zip(windowed["id"], reps, strict=True)
     }
     info = {
@@ -327,17 +289,14 @@ def check_dose(doc: PlanDocument, district: Any, network: Any) -> ValidationChec
     missed_unreachable = 0
     for (day, sid), routes in sorted(by_shift.items()):
         tmpl = doc.roster.shift(sid)
-        shift = DoseShift(sid, date.fromisoformat(day), tmpl.start_minute, tmpl.end_minute)
-        off = tmpl.start_minute * 60
         starts: dict[str, list[int]] = {}
         for r in routes:
             for s in r.stops:
                 if s.kind == "visit" and s.area_id in where:
                     starts.setdefault(s.area_id, []).append(s.start)
         for aid, (name, cat, own) in info.items():
-            kind = "gate window" if cat in GATE_CATEGORIES else "window"
-            for lo, hi in area_windows(cat, own, shift):
-                win = (lo + off, hi + off)
+            kind = "gate window" if cat in gates else "window"
+            for win in shift_windows(cat, own, date.fromisoformat(day), tmpl):
                 if any(win[0] <= t <= win[1] for t in starts.get(aid, [])):
                     continue
                 dwell = dwell_of.get((aid, day, sid), 600)
@@ -372,20 +331,17 @@ def check_dose(doc: PlanDocument, district: Any, network: Any) -> ValidationChec
     return _check("dose", bad)
 
 
-def validate_plan(
-    doc: PlanDocument, district: Any = None, *, rules: str | Path | None = None
-) -> list[ValidationCheck]:
+def validate_plan(doc: PlanDocument, inputs: PlanInputs) -> list[ValidationCheck]:
     """Re-check a whole plan with the independent validators.
 
     Parameters
     ----------
     doc
         The plan.
-    district
-        The district bundle folder, a loaded ``geodata.District``, a pipeline ``Context`` or
-        None for the default district (the plan must be for it).
-    rules
-        The rules file; default the district's rules.toml.
+    inputs
+        The district's inputs (:func:`planner.patrol.inputs.load_inputs`): the checks use its
+        raw data (layers, network, the rules file's text, teams.toml's table), never the
+        planner's parsed rules or problem builders.
 
     Returns
     -------
@@ -393,13 +349,13 @@ def validate_plan(
         ``inputs``, ``roster``, ``routes`` and ``dose``; each ``ok`` or with its violations in
         words.
     """
-    where = _locate(doc, district, rules)
-    posts = {str(p) for p in where.district.posts["id"]}
+    district = inputs.district
+    posts = {str(p) for p in district.posts["id"]}
     return [
-        check_inputs(doc, where.inputs.files()),
-        check_roster(doc, where.inputs),
-        check_routes(doc, where.network, posts),
-        check_dose(doc, where.district, where.network),
+        check_inputs(doc, inputs.files()),
+        check_roster(doc, inputs),
+        check_routes(doc, inputs.network, posts),
+        check_dose(doc, district, inputs.network),
     ]
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
-from planner.exceptions import ProblemError
+from planner.exceptions import PlanInputError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -197,7 +197,7 @@ class Override:
     def __post_init__(self) -> None:
         if not (self.weight >= 0 and math.isfinite(self.weight)):
             msg = f"Override weight must be a number >= 0, got {self.weight}."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,10 +214,10 @@ class RiskParams:
     def __post_init__(self) -> None:
         if not self.half_life_days > 0 or not self.bandwidth_m > 0:
             msg = "Risk half-life and bandwidth must be positive."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         if not 0 < self.hotspot_share <= 1:
             msg = f"Hotspot share must be in (0, 1], got {self.hotspot_share}."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,7 +409,7 @@ def compute_risk(
 
     Raises
     ------
-    ProblemError
+    PlanInputError
         When a layer lacks ``id`` or an incident has no usable time or place.
     """
     params = params or RiskParams()
@@ -417,11 +417,11 @@ def compute_risk(
     for name, layer in (("key_areas", key_areas), ("streets", streets), ("grids", grids)):
         if "id" not in layer.columns:
             msg = f"Layer {name} has no 'id' column."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
     inc = incidents.dropna(subset=["lon", "lat", "time"])
     if len(inc) != len(incidents):
         msg = f"{len(incidents) - len(inc)} incidents lack time or coordinates."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     times = pd.DatetimeIndex(inc["time"])
     if as_of is None:
         ref = times.max() if len(times) else pd.Timestamp("1970-01-01", tz=times.tz)
@@ -491,7 +491,7 @@ def compute_risk(
     unknown = sorted(set(overrides) - known)
     if unknown:
         msg = f"Override names unknown place id {unknown[0]!r}."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     logger.info(
         "risk: %d incidents, %d areas, %d streets, %d grids",
         len(inc), len(key_areas), len(streets), len(grids),
@@ -533,7 +533,7 @@ def read_overrides(path: str | Path) -> dict[str, Override]:
 
     Raises
     ------
-    ProblemError
+    PlanInputError
         When the file is not valid TOML or an entry lacks an id, repeats one or has a bad value.
     """
     import tomllib
@@ -547,37 +547,37 @@ def read_overrides(path: str | Path) -> dict[str, Override]:
         data = tomllib.loads(file.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         msg = f"Override file {file} is not valid TOML: {exc}."
-        raise ProblemError(msg) from None
+        raise PlanInputError(msg) from None
     out: dict[str, Override] = {}
     entries = data.get("override", [])
     if not isinstance(entries, list):
         msg = f"Override file {file}: 'override' must be a list of tables ([[override]])."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     for k, entry in enumerate(entries, start=1):
         where = f"Override file {file}, entry {k}"
         if not isinstance(entry, dict) or not str(entry.get("id", "")).strip():
             msg = f"{where} has no id."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         unknown = sorted(set(entry) - {"id", "pin", "weight", "note"})
         if unknown:
             msg = f"{where} has the unknown key {unknown[0]!r}; use id, pin, weight, note."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         pid = str(entry["id"]).strip()
         if pid in out:
             msg = f"{where} repeats the id {pid!r}."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         weight, pin = entry.get("weight", 1.0), entry.get("pin", False)
         if isinstance(weight, bool) or not isinstance(weight, int | float):
             msg = f"{where} has weight {weight!r}, which is not a number."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         if not isinstance(pin, bool):
             msg = f"{where} has pin {pin!r}; use true or false."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         try:
             out[pid] = Override(float(weight), pin, str(entry.get("note", "")))
-        except ProblemError as exc:
+        except PlanInputError as exc:
             msg = f"{where}: {exc}"
-            raise ProblemError(msg) from None
+            raise PlanInputError(msg) from None
     return out
 
 

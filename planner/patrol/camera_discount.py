@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.exceptions import ProblemError
+from planner.exceptions import PlanInputError
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -69,7 +69,7 @@ def area_camera_share(
     """
     if not frontage_m > 0:
         msg = f"Frontage reach must be positive, got {frontage_m}."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     ids = key_areas["id"].astype(str).to_numpy()
     if not len(key_areas):
         return pd.Series(dtype=float, name="camera_share")
@@ -110,9 +110,9 @@ def camera_discount(share: float | pd.Series, *, max_discount: float = MAX_DISCO
     """
     if not 0 <= max_discount <= 1:
         msg = f"Camera discount must be between 0 and 1, got {max_discount}."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     s = pd.Series(share, dtype=float) if not isinstance(share, pd.Series) else share
     if ((s < 0) | (s > 1)).any():
         msg = "Camera share must be between 0 and 1."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     return 1.0 - max_discount * s

@@ -61,8 +61,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from planner.exceptions import ProblemError
-from planner.hotspots.risk import CATEGORY_PATTERNS, HOURS_OF_WEEK
+from geodata.categories import CATEGORIES, GATE_CATEGORIES
+from planner.exceptions import PlanInputError
+from planner.hotspots.risk import HOURS_OF_WEEK
 from planner.patrol.camera_discount import MAX_DISCOUNT, camera_discount
 
 if TYPE_CHECKING:
@@ -73,11 +74,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("planner")
 
-GATE_CATEGORIES = ("school", "kindergarten")
-"""Categories whose gate hours make visits mandatory in those windows."""
-
-GATE_FACTOR = 2.0
-"""A category pattern with at least this factor marks a gate window (drop-off, pick-up)."""
 
 MAX_DOSE_BOOST = 3.0
 """Largest factor a dose boost may multiply an area's dose by."""
@@ -128,7 +124,7 @@ class DoseShift:
             v = getattr(self, name)
             if not 0 <= v <= 1440:
                 msg = f"Shift {self.id!r} has {name} {v}, outside 0..1440."
-                raise ProblemError(msg)
+                raise PlanInputError(msg)
 
     @property
     def minutes(self) -> int:
@@ -167,38 +163,22 @@ class DoseParams:
     def __post_init__(self) -> None:
         if not self.risk_per_visit > 0:
             msg = "risk_per_visit must be positive."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         if self.max_visits < 1 or not 0 < self.max_share <= 1:
             msg = "max_visits must be at least 1 and max_share in (0, 1]."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         if not 0 < self.short_stay_s <= self.long_stay_s:
             msg = "Stays must be positive, the short one no longer than the long one."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
 
 
-def gate_windows(category: str, shift: DoseShift) -> list[tuple[int, int]]:
-    """Return the gate windows (seconds from the shift start) of a category inside a shift."""
-    if category not in GATE_CATEGORIES:
-        return []
-    out = []
-    day0 = shift.date.weekday()
-    term = {k: school_day(shift.date + timedelta(days=k)) for k in range(7)}
-    start = shift.start_minute
-    for p in CATEGORY_PATTERNS.get(category, ()):
-        if p.factor < GATE_FACTOR:
-            continue
-        lo_h, hi_h = p.hours
-        for d in p.days:
-            if not term[(d - day0) % 7]:
-                continue
-            # Gate windows never wrap past midnight.
-            lo = (d - day0) % 7 * 1440 + int(lo_h * 60) - start
-            hi = (d - day0) % 7 * 1440 + int(hi_h * 60) - start
-            for off in (0, -7 * 1440):
-                a, b = max(lo + off, 0), min(hi + off, shift.minutes)
-                if b > a:
-                    out.append((a * 60, b * 60))
-    return sorted(set(out))
+@functools.lru_cache(maxsize=64)
+def category_windows(category: str) -> tuple[tuple[int, int], ...]:
+    """Return a category's default gate windows, minutes from local midnight (none for most)."""
+    from geodata.windows import parse_windows
+
+    known = CATEGORIES.get(category)
+    return parse_windows(known.gate_windows) if known is not None else ()
 
 
 def area_windows(
@@ -213,7 +193,8 @@ def area_windows(
     windows
         The area's own windows, ``(start, end)`` minutes from local midnight as
         :func:`geodata.windows.parse_windows` returns them (``end`` past 1440 for a window that
-        crosses midnight); empty for the category's default (:func:`gate_windows`).
+        crosses midnight); empty for the category's default gate windows
+        (:attr:`geodata.categories.Category.gate_windows`, none for most categories).
     shift
         The shift.
 
@@ -224,7 +205,7 @@ def area_windows(
         school days (:func:`school_day`), other categories' every day.
     """
     if not windows:
-        return gate_windows(category, shift)
+        windows = category_windows(category)
     out = []
     for k in (-1, 0, 1):
         if category in GATE_CATEGORIES and not school_day(shift.date + timedelta(days=k)):
@@ -250,7 +231,7 @@ def area_overrides(
 
     Raises
     ------
-    ProblemError
+    PlanInputError
         For a value :mod:`geodata.windows` refuses, naming the area.
     """
     from geodata.windows import AreaValueError, parse_dose_minutes, parse_windows
@@ -266,7 +247,7 @@ def area_overrides(
             minutes.append(parse_dose_minutes(dose))
         except AreaValueError as exc:
             msg = f"Key area {aid!r} has {exc.column} {exc.value!r}, but {exc.reason}."
-            raise ProblemError(msg) from None
+            raise PlanInputError(msg) from None
     return windows, minutes
 
 
@@ -282,7 +263,7 @@ def check_dose_boost(
 
     Raises
     ------
-    ProblemError
+    PlanInputError
         For an id that is no key area of the district, or a factor that is not a number from
         1 to :data:`MAX_DOSE_BOOST`.
     """
@@ -290,13 +271,13 @@ def check_dose_boost(
         return {}
     if not hasattr(boost, "items"):
         msg = f"The dose boost must map key area ids to factors, not {type(boost).__name__}."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     known = set(area_ids)
     out: dict[str, float] = {}
     for aid, factor in boost.items():
         if str(aid) not in known:
             msg = f"The dose boost names key area {aid!r}, which the district does not have."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         try:
             value = math.nan if isinstance(factor, bool) else float(factor)
         except (TypeError, ValueError):
@@ -306,7 +287,7 @@ def check_dose_boost(
                 f"The dose boost of key area {aid!r} is {factor!r}; it must be a number from 1 "
                 f"to {MAX_DOSE_BOOST:g}."
             )
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         out[str(aid)] = value
     return out
 
@@ -382,7 +363,7 @@ def compute_dose(
 
     Raises
     ------
-    ProblemError
+    PlanInputError
         When an area has no risk row, a camera share is out of range, a ``windows`` or
         ``dose_minutes`` value is bad or longer than a shift, or the dose boost names an
         unknown area or a factor out of range.
@@ -396,12 +377,12 @@ def compute_dose(
     missing = [i for i in ids if i not in risk.hourly.index]
     if missing:
         msg = f"Key area {missing[0]!r} has no risk row."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     shares = pd.Series(camera_share, dtype=float) if camera_share is not None else pd.Series()
     bad = shares[(shares < 0) | (shares > 1) | shares.isna()]
     if len(bad):
         msg = f"Camera share of area {bad.index[0]!r} is {bad.iloc[0]}, outside 0..1."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     hourly = risk.hourly.loc[ids].to_numpy()
     area_share = shares.reindex(ids).fillna(0.0) if len(shares) else pd.Series(0.0, index=ids)
     factors = camera_discount(area_share, max_discount=params.camera_discount)
@@ -430,7 +411,7 @@ def compute_dose(
                         f"Key area {aid!r} needs dose_minutes {minutes:g}, more than the "
                         f"{shift.minutes} minutes of shift {shift.id}."
                     )
-                    raise ProblemError(msg)
+                    raise PlanInputError(msg)
                 if minutes == 0:
                     continue
                 reasons.append(f"dose set to {minutes:g} min")
@@ -535,12 +516,12 @@ def dose_to_sites(dose: pd.DataFrame, nodes: Mapping[str, int]) -> list[Site]:
 
     if dose["shift_id"].nunique() > 1 or dose["date"].nunique() > 1:
         msg = "Dose rows for routing must belong to one shift on one date."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     sites = []
     for row in dose.itertuples(index=False):
         if row.area_id not in nodes:
             msg = f"Key area {row.area_id!r} has no node in the travel-time matrix."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         sites.append(
             Site(
                 id=str(row.area_id),

@@ -25,8 +25,10 @@ Stages, in order (each recorded as a :class:`planner.plan.document.StageRun`):
    patrolled, blind spots (:func:`planner.plan.coverage.coverage`).
 6. ``validate``: the independent checks of :func:`planner.checks.plan.validate_plan`.
 
-A time limit applies per stage: the roster gets it whole, the routes stage shares it among the
-shifts. Nothing is printed; a :class:`Progress` callback hears about each step.
+The inputs come read once (:class:`~planner.patrol.inputs.PlanInputs`), the request in one
+object (:class:`~planner.patrol.request.PlanRequest`) whose :class:`TimeBudget` gives the roster
+and each shift's routes their seconds. Nothing is printed; a :class:`Progress` callback hears
+about each step.
 """
 
 from __future__ import annotations
@@ -35,17 +37,17 @@ import hashlib
 import itertools
 import logging
 import time
-import tomllib
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from planner.exceptions import ProblemError, RulesError
+from planner.core_errors import ProblemError
+from planner.exceptions import PlanInputError
 from planner.plan.document import (
+    BudgetRecord,
     DistrictInfo,
     DoseRow,
     Fairness,
@@ -57,32 +59,24 @@ from planner.plan.document import (
     Roster,
     ShiftTemplate,
     StageRun,
-    fingerprint_files,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Sequence
 
-    from geodata.bundle import District
-    from geodata.network import StreetNetwork
+    from planner.hotspots.risk import RiskResult
+    from planner.patrol.inputs import PlanInputs
+    from planner.patrol.request import PlanRequest
     from planner.patrol.roster import PatrolRoster
-    from planner.patrol.routes import Crew, DistrictPoints
+    from planner.patrol.routes import Crew
 
 logger = logging.getLogger("planner")
 
 STAGES = ("risk", "dose", "roster", "routes", "coverage", "validate")
 """The pipeline's stages in order."""
 
-ROSTER_SECONDS = 5.0
-"""Default time limit of the roster stage."""
-
-ROUTE_SECONDS = 1.5
-"""Default time limit of each shift's routing solve."""
-
 ROUTE_NOISE = 0.15
 """Relative seeded noise on the arc costs that makes routes vary from day to day."""
-
-MODES = ("foot", "bicycle", "ebike", "motorcycle")
 
 
 class Progress(Protocol):
@@ -94,99 +88,6 @@ class Progress(Protocol):
 
 def _quiet(stage: str, done: int, total: int, /) -> None:
     """Do nothing: the default progress callback."""
-
-
-@dataclass(frozen=True, slots=True)
-class Inputs:
-    """Where a plan's inputs come from.
-
-    Attributes
-    ----------
-    district_dir
-        The district bundle folder.
-    rules, teams
-        The rules file and the teams file (None when the rules file lists the groups).
-    """
-
-    district_dir: Path
-    rules: Path
-    teams: Path | None
-
-    def files(self) -> dict[str, Path]:
-        """Name -> path of every input file whose fingerprint the plan records."""
-        out = {
-            name: self.district_dir / name
-            for name in ("manifest.toml", "district.gpkg", "incidents.csv")
-            if (self.district_dir / name).is_file()
-        }
-        out["rules.toml"] = self.rules
-        if self.teams is not None:
-            out["teams.toml"] = self.teams
-        return out
-
-
-def resolve_inputs(district: str | Path | None, rules: str | Path | None = None) -> Inputs:
-    """Find the district folder, its rules file and its teams file.
-
-    Raises
-    ------
-    RulesError
-        When the district folder or the rules file does not exist.
-    """
-    from geodata.bundle import DEFAULT_DISTRICT_DIR
-
-    folder = DEFAULT_DISTRICT_DIR if district is None else Path(district)
-    if not folder.is_dir():
-        msg = f"District folder {folder} does not exist."
-        raise RulesError(msg)
-    rules_path = Path(rules) if rules is not None else folder / "rules.toml"
-    if not rules_path.is_file():
-        msg = f"Rules file {rules_path} does not exist."
-        raise RulesError(msg)
-    teams = folder / "teams.toml"
-    return Inputs(folder, rules_path, teams if teams.is_file() else None)
-
-
-def group_settings(
-    inputs: Inputs, group_ids: Sequence[str], post_ids: Sequence[str]
-) -> dict[str, tuple[str, str]]:
-    """Return each group's travel mode and base post.
-
-    The mode is the group's ``mode`` in the rules file, else its ``default_mode`` in
-    teams.toml, else ``"ebike"``. The base post is the ``base_post`` named there, else the
-    district's posts in id order, one per group in turn.
-
-    Raises
-    ------
-    RulesError
-        For an unknown mode or base post.
-    """
-    raw: dict[str, dict[str, Any]] = {}
-    for path in (inputs.teams, inputs.rules):
-        if path is None:
-            continue
-        with path.open("rb") as fh:
-            doc = tomllib.load(fh)
-        for g in doc.get("groups", []):
-            if isinstance(g, dict) and "id" in g:
-                raw.setdefault(str(g["id"]), {}).update(g)
-    posts = sorted(post_ids)
-    if not posts:
-        msg = f"District {inputs.district_dir.name} has no posts to base patrol groups at."
-        raise RulesError(msg)
-    out = {}
-    for i, gid in enumerate(group_ids):
-        g = raw.get(gid, {})
-        mode = str(g.get("mode", g.get("default_mode", "ebike")))
-        if mode not in MODES:
-            msg = f"Group {gid!r} has travel mode {mode!r}; use one of {', '.join(MODES)}."
-            raise RulesError(msg)
-        base = str(g.get("base_post", posts[i % len(posts)]))
-        if base not in posts:
-            msg = f"Group {gid!r} has base post {base!r}, which is not a post of the district."
-            raise RulesError(msg)
-        out[gid] = (mode, base)
-    return out
 
 
 def _names(name: str) -> tuple[str, str]:
@@ -249,74 +150,74 @@ def shift_seed(seed: int, day: str, shift_id: str) -> int:
     return int.from_bytes(digest[:4], "big") % (2**31 - 1)
 
 
-@dataclass(slots=True)
-class Context:
-    """What the stages share: the district, its network, points and the dose."""
+@dataclass(frozen=True, slots=True, eq=False)
+class Demand:
+    """What the district needs over a plan's horizon: risk, camera views and the dose.
 
-    district: District
-    inputs: Inputs
-    network: StreetNetwork
-    points: DistrictPoints
-    dose: pd.DataFrame
-    views: Any
-    risk: Any
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-def load_context(
-    district: str | Path | District | None,
-    rules: str | Path | None,
-    start: date,
-    days: int,
-    *,
-    shifts: Sequence[tuple[str, int, int]] | None = None,
-    dose_boost: Mapping[str, float] | None = None,
-) -> Context:
-    """Load the district and compute risk, camera shares, dose and the routable points.
-
-    ``shifts`` are ``(id, start_minute, end_minute)``; default the rules file's templates.
-    ``dose_boost`` multiplies the named key areas' dose
-    (:func:`planner.patrol.demand.compute_dose`).
+    Attributes
+    ----------
+    risk
+        Risk per key area, street and grid and hour of the week
+        (:func:`planner.hotspots.risk.district_risk`).
+    views
+        Camera view areas (:func:`geodata.cameras.view_areas`).
+    dose
+        The dose table of every shift of the horizon (:func:`planner.patrol.demand.compute_dose`).
+    timings
+        Seconds spent on ``risk`` and on ``dose``.
     """
-    from geodata.bundle import District, load_district
+
+    risk: RiskResult
+    views: Any
+    dose: pd.DataFrame
+    timings: dict[str, float]
+
+    def shift_rows(self, day: str, shift_id: str) -> pd.DataFrame:
+        """Return the dose rows of one shift."""
+        return self.dose[(self.dose["date"] == day) & (self.dose["shift_id"] == shift_id)]
+
+
+def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
+    """Compute risk, camera shares and the dose of every shift of the request's horizon.
+
+    Raises
+    ------
+    PlanInputError
+        For a dose boost naming an unknown key area or a factor out of range, or a key area's
+        ``windows`` or ``dose_minutes`` that cannot be used.
+    """
     from geodata.cameras import view_areas
-    from geodata.network import StreetNetwork
     from planner.hotspots.risk import district_risk
     from planner.patrol.camera_discount import area_camera_share
     from planner.patrol.demand import DoseShift, compute_dose
-    from planner.patrol.routes import district_points
-    from planner.patrol.rules_file import load_rules
 
-    if isinstance(district, District):
-        loaded = district
-        folder = district.path
-    else:
-        loaded = load_district(district)
-        folder = loaded.path
-    inputs = resolve_inputs(folder, rules)
-    if shifts is None:
-        rf = load_rules(inputs.rules, teams=inputs.teams)
-        shifts = [(s.id, s.start, (s.start + s.minutes) % 1440) for s in rf.shifts]
+    district = inputs.district
     t0 = time.perf_counter()
-    risk = district_risk(loaded, on=start)
+    risk = district_risk(district, on=request.start)
     t1 = time.perf_counter()
-    views = view_areas(loaded.cameras, loaded.streets, work_crs=loaded.work_crs)
-    share = area_camera_share(loaded.key_areas, loaded.streets, views, work_crs=loaded.work_crs)
-    dose_shifts = [
-        DoseShift(sid, start + timedelta(days=d), a, b) for d in range(days) for sid, a, b in shifts
+    views = view_areas(district.cameras, district.streets, work_crs=district.work_crs)
+    share = area_camera_share(
+        district.key_areas, district.streets, views, work_crs=district.work_crs
+    )
+    shifts = [
+        DoseShift(s.id, day, s.start, (s.start + s.minutes) % 1440)
+        for day in request.dates()
+        for s in inputs.rules.shifts
     ]
     dose = compute_dose(
-        risk.areas, loaded.key_areas, dose_shifts, camera_share=share, dose_boost=dose_boost
+        risk.areas,
+        district.key_areas,
+        shifts,
+        camera_share=share,
+        dose_boost=request.dose_boost or None,
     )
-    network = StreetNetwork.from_district(loaded)
-    points = district_points(loaded, network, MODES)
     t2 = time.perf_counter()
-    timings = {"risk": round(t1 - t0, 3), "dose": round(t2 - t1, 3)}
-    return Context(loaded, inputs, network, points, dose, views, risk, timings)
+    return Demand(risk, views, dose, {"risk": round(t1 - t0, 3), "dose": round(t2 - t1, 3)})
 
 
 def solve_shift(
-    ctx: Context,
+    inputs: PlanInputs,
+    demand: Demand,
     doc_like: Any,
     day: str,
     template: ShiftTemplate,
@@ -334,9 +235,9 @@ def solve_shift(
     )
     from planner.routing.solve import RouteParams, solve_routes
 
-    rows = ctx.dose[(ctx.dose["date"] == day) & (ctx.dose["shift_id"] == template.id)]
+    rows = demand.shift_rows(day, template.id)
     sp = shift_problem(
-        ctx.points,
+        inputs.points,
         rows,
         crews,
         date=day,
@@ -360,15 +261,15 @@ def solve_shift(
         to_plan_route(
             sp,
             r,
-            ctx.points,
+            inputs.points,
             local_time=doc_like.local_time,
-            network=ctx.network,
+            network=inputs.network,
             value=sum(values.get(s.site_id, 0) for s in r.stops),
         )
         for r in result.routes
     ]
     routes = repair_gate_windows(
-        routes, rows, ctx.points, offset_s=sp.offset_s, network=ctx.network
+        routes, rows, inputs.points, offset_s=sp.offset_s, network=inputs.network
     )
     return routes, result
 
@@ -400,11 +301,15 @@ def dose_rows(dose: pd.DataFrame, routes: Sequence[Any]) -> tuple[DoseRow, ...]:
     return tuple(out)
 
 
-def plan_coverage(ctx: Context, doc: PlanDocument) -> tuple[Any, tuple[Any, ...]]:
+def plan_coverage(
+    inputs: PlanInputs, demand: Demand, doc: PlanDocument
+) -> tuple[Any, tuple[Any, ...]]:
     """Measure the whole plan's coverage; return the CoverageResult and the plan's rows."""
     from planner.plan.coverage import Visit, coverage
     from planner.plan.document import CoverageRow
 
+    network = inputs.network
+    district = inputs.district
     first = doc.start_date
     visits = []
     streets: list[str] = []
@@ -414,23 +319,24 @@ def plan_coverage(ctx: Context, doc: PlanDocument) -> tuple[Any, tuple[Any, ...]
             if s.kind == "visit" and s.area_id is not None:
                 visits.append(Visit(s.area_id, base + s.start, base + s.departure, r.group_id))
         pts = [(s.lon, s.lat) for s in r.stops]
-        nodes = ctx.network.snap(pts, r.mode)
+        nodes = network.snap(pts, r.mode)
         for a, b in itertools.pairwise(nodes):
             if a != b:
-                streets.extend(ctx.network.path_streets(int(a), int(b), r.mode)[0])
+                streets.extend(network.path_streets(int(a), int(b), r.mode)[0])
     horizon = doc.days * 86400 + 86400
-    street_risk = ctx.risk.streets.info["weekly"] if hasattr(ctx.risk.streets, "info") else None
+    info = getattr(demand.risk.streets, "info", None)
+    street_risk = info["weekly"] if info is not None else pd.Series(dtype=float)
     result = coverage(
         visits,
         streets,
         shift_seconds=horizon,
-        dose=ctx.dose,
-        key_areas=ctx.district.key_areas,
-        streets=ctx.district.streets,
-        grids=ctx.district.grids,
-        street_risk=street_risk if street_risk is not None else pd.Series(dtype=float),
-        work_crs=ctx.district.work_crs,
-        camera_views=ctx.views,
+        dose=demand.dose,
+        key_areas=district.key_areas,
+        streets=district.streets,
+        grids=district.grids,
+        street_risk=street_risk,
+        work_crs=district.work_crs,
+        camera_views=demand.views,
     )
     rows = [
         CoverageRow(
@@ -459,40 +365,18 @@ def plan_coverage(ctx: Context, doc: PlanDocument) -> tuple[Any, tuple[Any, ...]
 
 
 def make_plan(
-    district: str | Path | District | None,
-    *,
-    start: date,
-    days: int,
-    rules: str | Path | None = None,
-    seed: int = 0,
-    time_limit: float | None = None,
-    progress: Progress | None = None,
-    created_at: datetime | None = None,
-    dose_boost: Mapping[str, float] | None = None,
+    inputs: PlanInputs, request: PlanRequest, *, progress: Progress | None = None
 ) -> PlanDocument:
-    """Plan ``days`` days from ``start`` for a district: roster, routes, dose and coverage.
+    """Plan a district's horizon: roster, routes, dose, coverage and the independent checks.
 
     Parameters
     ----------
-    district
-        A district folder, a loaded ``geodata.District`` or None for the default district.
-    start, days
-        The horizon.
-    rules
-        The rules file; default the district's rules.toml.
-    seed
-        The plan's seed: the roster and every shift's route variety derive from it.
-    time_limit
-        Seconds per solver stage (the roster, all routes together); None: 5 s for the roster
-        and 1.5 s per shift.
+    inputs
+        The district's inputs (:func:`planner.patrol.inputs.load_inputs`).
+    request
+        Horizon, seed, time budget and options.
     progress
         Called with ``(stage, done, total)`` as the stages advance.
-    created_at
-        Creation time recorded in the plan (default now).
-    dose_boost
-        Key area id -> factor from 1 to :data:`planner.patrol.demand.MAX_DOSE_BOOST` by which the
-        area's needed dose is multiplied in every shift, e.g. the check-in shortfall of the
-        last plan; recorded in the plan's ``dose_boost``.
 
     Returns
     -------
@@ -501,39 +385,19 @@ def make_plan(
 
     Raises
     ------
-    ProblemError
-        For bad input (days < 1, a bad time limit, a dose boost naming an unknown key area or
-        a factor out of range) or a roster that no rule relaxation fits.
-    RulesError
-        For a bad rules file.
+    PlanInputError
+        For a request or district facts that cannot be planned (a dose boost naming an unknown
+        key area, a key area's bad ``windows``, a roster that no rule relaxation fits).
     """
-    doc, _ = plan_with_context(
-        district,
-        start=start,
-        days=days,
-        rules=rules,
-        seed=seed,
-        time_limit=time_limit,
-        progress=progress,
-        created_at=created_at,
-        dose_boost=dose_boost,
-    )
-    return doc
+    try:
+        return _make_plan(inputs, request, progress or _quiet)
+    except PlanInputError:
+        raise
+    except ProblemError as exc:  # facts the cores refuse come from the district's input
+        raise PlanInputError(str(exc)) from exc
 
 
-def plan_with_context(
-    district: str | Path | District | None,
-    *,
-    start: date,
-    days: int,
-    rules: str | Path | None = None,
-    seed: int = 0,
-    time_limit: float | None = None,
-    progress: Progress | None = None,
-    created_at: datetime | None = None,
-    dose_boost: Mapping[str, float] | None = None,
-) -> tuple[PlanDocument, Context]:
-    """Run :func:`make_plan` and also return the :class:`Context` (district, network, risk)."""
+def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> PlanDocument:
     from geodata.bundle import district_id as bundle_id
     from planner.checks.plan import validate_plan
     from planner.patrol.demand import check_dose_boost
@@ -541,28 +405,24 @@ def plan_with_context(
     from planner.patrol.routes import Crew
     from planner.roster.solve import RosterParams, solve_roster
 
-    if days < 1:
-        msg = f"A plan needs at least one day, not {days}."
-        raise ProblemError(msg)
-    if time_limit is not None and not time_limit > 0:
-        msg = f"The time limit must be positive, not {time_limit}."
-        raise ProblemError(msg)
-    tell = progress or _quiet
     stages: list[StageRun] = []
-
+    start, days, seed, budget = request.start, request.days, request.seed, request.budget
     tell("risk", 0, 1)
-    ctx = load_context(district, rules, start, days, dose_boost=dose_boost)
-    boost = check_dose_boost(dose_boost, [str(a) for a in ctx.district.key_areas["id"]])
-    fingerprints = fingerprint_files(dict(ctx.inputs.files()))
-    stages.append(StageRun("risk", "OPTIMAL", None, None, ctx.timings["risk"]))
-    stages.append(StageRun("dose", "OPTIMAL", float(len(ctx.dose)), None, ctx.timings["dose"]))
+    demand = plan_demand(inputs, request)
+    boost = check_dose_boost(
+        request.dose_boost or None, [str(a) for a in inputs.district.key_areas["id"]]
+    )
+    stages.append(StageRun("risk", "OPTIMAL", None, None, demand.timings["risk"]))
+    stages.append(
+        StageRun("dose", "OPTIMAL", float(len(demand.dose)), None, demand.timings["dose"])
+    )
     tell("risk", 1, 1)
     tell("dose", 1, 1)
 
     t0 = time.perf_counter()
     tell("roster", 0, 1)
-    pr = build_patrol_problem(ctx.inputs.rules, start, days, teams=ctx.inputs.teams)
-    rparams = RosterParams(time_limit=time_limit or ROSTER_SECONDS, num_workers=2)
+    pr = build_patrol_problem(inputs.rules, start, days)
+    rparams = RosterParams(time_limit=budget.roster, num_workers=2)
     rres = solve_roster(pr.problem, rparams, seed=seed)
     if rres.is_feasible():
         assignment, rstatus = rres.assignment, rres.status.value.upper()
@@ -571,16 +431,22 @@ def plan_with_context(
         logger.warning("roster: rules conflict: %s", " ".join(rres.conflict))
     else:
         reason = " ".join(rres.conflict) or "no roster was found within the time limit"
-        msg = f"No roster fits the rules file {ctx.inputs.rules.name}: {reason}"
-        raise ProblemError(msg)
+        msg = f"No roster fits the rules file {inputs.rules_path.name}: {reason}"
+        raise PlanInputError(msg)
     roster = plan_roster(pr, assignment)
     stages.append(StageRun("roster", rstatus, _num(rres.objective), _num(rres.bound), _since(t0)))
     tell("roster", 1, 1)
 
-    manifest = ctx.district.manifest
-    district_id = bundle_id(ctx.inputs.district_dir, manifest)
+    manifest = inputs.district.manifest
+    district_id = bundle_id(inputs.folder, manifest)
     tz = str(manifest.get("time_zone", "Asia/Shanghai"))
-    now = created_at or datetime.now(ZoneInfo(tz))
+    now = request.created_at or datetime.now(ZoneInfo(tz))
+    jobs = [
+        (d, s)
+        for d in range(days)
+        for s in roster.shifts
+        if any(roster.schedule[g.id][d] == s.id for g in roster.groups)
+    ]
     doc = PlanDocument(
         plan_id=f"{district_id}-{start.isoformat()}-s{seed}",
         district=DistrictInfo(
@@ -595,23 +461,12 @@ def plan_with_context(
         seed=seed,
         created_at=now.isoformat(timespec="seconds"),
         roster=roster,
-        fingerprints=fingerprints,
+        fingerprints=dict(inputs.fingerprints),
         dose_boost=boost,
+        budget=BudgetRecord(budget.roster, budget.per_shift, len(jobs)),
     )
 
     t0 = time.perf_counter()
-    settings = group_settings(
-        ctx.inputs,
-        [g.id for g in roster.groups],
-        [str(p) for p in ctx.district.posts["id"]],
-    )
-    jobs = [
-        (d, s)
-        for d in range(days)
-        for s in roster.shifts
-        if any(roster.schedule[g.id][d] == s.id for g in roster.groups)
-    ]
-    per_shift = (time_limit / max(len(jobs), 1)) if time_limit else ROUTE_SECONDS
     routes: list[Any] = []
     value = bound = 0
     missing = 0
@@ -619,10 +474,19 @@ def plan_with_context(
     for k, (d, s) in enumerate(jobs):
         day = (start + timedelta(days=d)).isoformat()
         crews = [
-            Crew(g.id, *settings[g.id]) for g in roster.groups if roster.schedule[g.id][d] == s.id
+            Crew(g.id, inputs.group(g.id).mode, inputs.group(g.id).base_post)
+            for g in roster.groups
+            if roster.schedule[g.id][d] == s.id
         ]
         got, res = solve_shift(
-            ctx, doc, day, s, crews, seconds=per_shift, seed=shift_seed(seed, day, s.id)
+            inputs,
+            demand,
+            doc,
+            day,
+            s,
+            crews,
+            seconds=budget.per_shift,
+            seed=shift_seed(seed, day, s.id),
         )
         routes.extend(got)
         value += res.objective
@@ -631,11 +495,11 @@ def plan_with_context(
         tell("routes", k + 1, len(jobs))
     status = "FEASIBLE" if not missing else "INFEASIBLE"
     stages.append(StageRun("routes", status, float(value), float(bound), _since(t0)))
-    doc = replace(doc, routes=tuple(routes), dose=dose_rows(ctx.dose, routes))
+    doc = replace(doc, routes=tuple(routes), dose=dose_rows(demand.dose, routes))
 
     t0 = time.perf_counter()
     tell("coverage", 0, 1)
-    cov, rows = plan_coverage(ctx, doc)
+    cov, rows = plan_coverage(inputs, demand, doc)
     met = float(cov.summary.get("areas_met", 0))
     stages.append(StageRun("coverage", "OPTIMAL", met, None, _since(t0)))
     doc = replace(doc, coverage=rows)
@@ -643,11 +507,11 @@ def plan_with_context(
 
     t0 = time.perf_counter()
     tell("validate", 0, 1)
-    checks = validate_plan(doc, ctx, rules=ctx.inputs.rules)
+    checks = validate_plan(doc, inputs)
     ok = all(c.ok for c in checks)
     stages.append(StageRun("validate", "OPTIMAL" if ok else "INFEASIBLE", None, None, _since(t0)))
     tell("validate", 1, 1)
-    return replace(doc, stages=tuple(stages), validation=tuple(checks)), ctx
+    return replace(doc, stages=tuple(stages), validation=tuple(checks))
 
 
 def _since(t0: float) -> float:

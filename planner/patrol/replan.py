@@ -30,9 +30,8 @@ from planner.exceptions import IncidentError
 from planner.plan.document import Leave, PlanDocument, StageRun, clock
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
-    from planner.patrol.pipeline import Context
+    from planner.patrol.inputs import PlanInputs
+    from planner.patrol.pipeline import Demand
     from planner.patrol.routes import Crew, ShiftProblem
     from planner.plan.document import Route, Stop
 
@@ -74,7 +73,8 @@ def _site_of(stop: Stop) -> str:
 
 
 def _resolve(
-    ctx: Context,
+    inputs: PlanInputs,
+    demand: Demand,
     doc: PlanDocument,
     routes: list[Route],
     crews: list[Crew],
@@ -88,13 +88,14 @@ def _resolve(
 ) -> tuple[dict[str, Route], Any]:
     """Re-solve one shift for ``crews`` from ``starts``; return new routes per group."""
     from planner.patrol.routes import meal_break, shift_problem, to_plan_route
-    from planner.routing.solve import Layout, RouteParams, make_result, run_ortools
+    from planner.routing.model import RoutingProblem
+    from planner.routing.solve import RouteParams, solve_routes
 
     tmpl = doc.roster.shift(shift_id)
     off, length = tmpl.start_minute * 60, tmpl.duration_minutes * 60
-    rows = ctx.dose[(ctx.dose["date"] == day) & (ctx.dose["shift_id"] == shift_id)]
+    rows = demand.shift_rows(day, shift_id)
     sp: ShiftProblem = shift_problem(
-        ctx.points,
+        inputs.points,
         rows,
         crews,
         date=day,
@@ -118,37 +119,29 @@ def _resolve(
         if not wins:
             continue
         keep.append(replace(s, windows=wins, mandatory=s.mandatory and bool(wins)))
-    from planner.routing.model import RoutingProblem
-
     problem = RoutingProblem(sp.problem.matrices, tuple(keep), vehicles)
     sp = replace(sp, problem=problem)
-    started = time.perf_counter()
-    layout = Layout.build(problem)
-    first_node: dict[str, int] = {}
-    for g, si in zip(layout.groups, layout.group_site, strict=True):
-        first_node.setdefault(problem.sites[si].id, g[0])
-    old = {r.group_id: r for r in routes}
-    initial: list[list[int]] = []
-    for v in problem.vehicles:
-        prev = old.get(v.id)
-        seq = []
-        if prev is not None:
-            for stop in prev.stops:
-                if stop.kind != "base" and stop.start - off >= now and stop.site_id in first_node:
-                    seq.append(first_node[stop.site_id])
-        initial.append(seq)
+    site_ids = {site.id for site in problem.sites}
+    initial = {
+        r.group_id: [
+            stop.site_id
+            for stop in r.stops
+            if stop.kind != "base" and stop.start - off >= now and stop.site_id in site_ids
+        ]
+        for r in routes
+    }
+    # Greedy descent from the kept routes: other groups' routes change as little as possible.
     params = RouteParams(time_limit=seconds, engine="ortools", metaheuristic="greedy")
-    run = run_ortools(layout, params, seconds, initial=initial, seed=seed)
-    result = make_result(layout, run, started, "ortools")
+    result = solve_routes(problem, params, seed=seed, initial=initial)
     values = {site.id: site.value for site in problem.sites}
     out = {}
     for solved in result.routes:
         out[solved.vehicle_id] = to_plan_route(
             sp,
             solved,
-            ctx.points,
+            inputs.points,
             local_time=doc.local_time,
-            network=ctx.network,
+            network=inputs.network,
             value=sum(values.get(st.site_id, 0) for st in solved.stops),
         )
     return out, result
@@ -175,28 +168,26 @@ def _join(prefix: list[Stop], new: Route, old: Route) -> Route:
 
 def replan(
     doc: PlanDocument,
+    inputs: PlanInputs,
     group_id: str,
     moment: datetime,
     *,
-    district: Any = None,
-    rules: str | Path | None = None,
     reason: str = "called away",
     time_limit: float = 5.0,
-) -> tuple[PlanDocument, Context, list[str]]:
+) -> tuple[PlanDocument, list[str]]:
     """Mark ``group_id`` unavailable from ``moment`` and re-plan the rest of that day.
 
     Parameters
     ----------
     doc
         The plan.
+    inputs
+        The district's inputs the plan was made from (:func:`planner.patrol.inputs.load_inputs`
+        with the plan's rules file).
     group_id
         The group that becomes unavailable.
     moment
         From when; a naive datetime is local time of the plan's district.
-    district
-        The district bundle folder (None: the default district).
-    rules
-        The rules file the plan was made with (default: the district's).
     reason
         Why, recorded in the roster's leave.
     time_limit
@@ -205,7 +196,7 @@ def replan(
     Returns
     -------
     tuple
-        The new plan, the pipeline context (district, network) and the changes in words.
+        The new plan and the changes in words.
 
     Raises
     ------
@@ -213,8 +204,10 @@ def replan(
         For an unknown group or a time outside the plan's horizon.
     """
     from planner.checks.plan import validate_plan
-    from planner.patrol.pipeline import dose_rows, load_context, plan_coverage
-    from planner.patrol.routes import POST_PREFIX, Crew, repair_gate_windows
+    from planner.patrol.inputs import POST_PREFIX
+    from planner.patrol.pipeline import dose_rows, plan_coverage, plan_demand
+    from planner.patrol.request import PlanRequest
+    from planner.patrol.routes import Crew, repair_gate_windows
 
     began = time.perf_counter()
     tz = ZoneInfo(doc.district.time_zone)
@@ -239,7 +232,9 @@ def replan(
         if (r.date == day.isoformat() or (r.date == (day - timedelta(days=1)).isoformat()))
         and r.end_s > rel(r)
     ]
-    ctx = load_context(district, rules, doc.start_date, doc.days, dose_boost=doc.dose_boost)
+    demand = plan_demand(
+        inputs, PlanRequest(doc.start_date, doc.days, doc.seed, dose_boost=doc.dose_boost)
+    )
     new_routes: dict[int, Route | None] = {}
     changes: list[str] = []
     shifts: dict[tuple[str, str], list[tuple[int, Route]]] = {}
@@ -283,20 +278,20 @@ def replan(
             changes.append(f"No other group is on duty in {rdate} {sid}; the rest is left out.")
             continue
         solved, result = _resolve(
-            ctx, doc, [olds[g][1] for g in olds], crews, starts, rdate, sid, done_sites, t_rel,
-            per_shift, doc.seed,
+            inputs, demand, doc, [olds[g][1] for g in olds], crews, starts, rdate, sid,
+            done_sites, t_rel, per_shift, doc.seed,
         )  # fmt: skip
         value += result.objective
         bound += result.bound
         joined = {gid: _join(prefixes[gid], solved[gid], old) for gid, (_, old) in olds.items()}
-        rows = ctx.dose[(ctx.dose["date"] == rdate) & (ctx.dose["shift_id"] == sid)]
+        rows = demand.shift_rows(rdate, sid)
         cut_routes = [r for i, r in ((i, new_routes.get(i)) for i, _ in items) if r is not None]
         repaired = repair_gate_windows(
             [*joined.values(), *cut_routes],
             rows,
-            ctx.points,
+            inputs.points,
             offset_s=doc.roster.shift(sid).start_minute * 60,
-            network=ctx.network,
+            network=inputs.network,
             frozen={gid: len(p) for gid, p in prefixes.items()},
             skip=(group_id,),
         )
@@ -331,13 +326,13 @@ def replan(
         routes=tuple(routes),
     )
     new_doc = replace(new_doc, dose=_dose(doc, new_doc, dose_rows))
-    _, cov = plan_coverage(ctx, new_doc)
-    checks = validate_plan(new_doc, ctx, rules=rules)
+    _, cov = plan_coverage(inputs, demand, new_doc)
+    checks = validate_plan(new_doc, inputs)
     stage = replace(stage, runtime=round(time.perf_counter() - began, 3))
     if not all(c.ok for c in checks):
         stage = replace(stage, status="INFEASIBLE")
     new_doc = replace(new_doc, coverage=cov, validation=tuple(checks), stages=(*doc.stages, stage))
-    return new_doc, ctx, changes
+    return new_doc, changes
 
 
 def _dose(old: PlanDocument, new: PlanDocument, rows_of: Any) -> tuple[Any, ...]:

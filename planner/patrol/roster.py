@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import holidays as holidays_lib
@@ -24,15 +23,12 @@ from planner.roster.model import (
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from planner.checks.roster import RosterCheck
     from planner.roster.solve import RosterResult
 
 log = logging.getLogger("planner")
-
-#: Name of the rules file inside a district folder.
-RULES_FILE = "rules.toml"
-#: Name of the teams file inside a district folder.
-TEAMS_FILE = "teams.toml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,19 +220,6 @@ def build_patrol_problem(
     )
 
 
-def district_rules(district: str | Path | None) -> tuple[Path, Path | None]:
-    """Find the rules.toml and teams.toml of a district folder (None = the default one)."""
-    from geodata.bundle import DEFAULT_DISTRICT_DIR
-
-    folder = DEFAULT_DISTRICT_DIR if district is None else Path(district)
-    if not folder.is_dir():
-        msg = f"District folder {folder} does not exist."
-        raise RulesError(msg)
-    rules = folder / RULES_FILE
-    teams = folder / TEAMS_FILE
-    return rules, teams if teams.is_file() else None
-
-
 def roster_document(roster: PatrolRoster, result: RosterResult) -> dict[str, Any]:
     """Turn the roster and its explanation into plain JSON-ready data."""
     pr = roster.problem
@@ -328,13 +311,10 @@ def roster_for_district(
         The patrol problem with its calendar, and the solver's result (infeasible requests
         come back as a result with the conflicting rules in words).
     """
+    from planner.patrol.inputs import load_inputs
     from planner.roster.solve import RosterParams, solve_roster
 
-    default_rules, teams = district_rules(district)
-    path = Path(rules) if rules is not None else default_rules
-    if not path.is_file():
-        msg = f"Rules file {path} does not exist."
-        raise RulesError(msg)
-    roster = build_patrol_problem(path, start, days, teams=teams)
+    inputs = load_inputs(district, rules)
+    roster = build_patrol_problem(inputs.rules, start, days)
     result = solve_roster(roster.problem, RosterParams(time_limit=time_limit), seed=seed)
     return roster, result

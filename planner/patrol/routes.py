@@ -15,13 +15,15 @@ leg geometry along the streets.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from planner.exceptions import ProblemError
-from planner.patrol.demand import GATE_CATEGORIES, dose_to_sites
+from geodata.categories import GATE_CATEGORIES
+from planner.exceptions import PlanInputError
+from planner.patrol.demand import dose_to_sites
+from planner.patrol.inputs import POST_PREFIX
 from planner.plan.document import Route as PlanRoute
 from planner.plan.document import Stop as PlanStop
 from planner.routing.model import MEAL, MealBreak, RoutingProblem, Vehicle
@@ -32,16 +34,10 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from geodata.network import StreetNetwork
+    from planner.patrol.inputs import DistrictPoints
     from planner.routing.model import Route, Site
 
 logger = logging.getLogger("planner")
-
-COORD_DIGITS = 7
-"""Decimals kept of each point's longitude and latitude (about 1 cm); the travel times are
-computed from the rounded coordinates, so they can be recomputed from a plan.json alone."""
-
-POST_PREFIX = "post:"
-"""Prefix of a post's point id (key-area ids are used as they are)."""
 
 CHECKS: dict[str, tuple[str, str]] = {
     "school": (
@@ -74,84 +70,6 @@ DEFAULT_CHECK = (
 def check_text(category: str) -> tuple[str, str]:
     """Return what to check at a key area of ``category`` (English, Chinese)."""
     return CHECKS.get(category, DEFAULT_CHECK)
-
-
-@dataclass(frozen=True, slots=True, eq=False)
-class DistrictPoints:
-    """The district's routable points and their travel times per mode.
-
-    Attributes
-    ----------
-    ids
-        Key-area ids, then ``"post:<post id>"`` for each post.
-    lonlat
-        (n, 2) rounded longitude, latitude of each point.
-    names, names_en, categories
-        Name, English name and category (``"post"`` for posts) of each point.
-    matrices
-        Mode -> (n, n) int64 seconds (:func:`geodata.network.travel_time_matrix`).
-    """
-
-    ids: tuple[str, ...]
-    lonlat: np.ndarray
-    names: tuple[str, ...]
-    names_en: tuple[str, ...]
-    categories: tuple[str, ...]
-    matrices: dict[str, np.ndarray] = field(default_factory=dict)
-    index: dict[str, int] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "index", {pid: i for i, pid in enumerate(self.ids)})
-
-    def at(self, point_id: str) -> int:
-        """Return the index of a point id; raises ProblemError when unknown."""
-        try:
-            return self.index[point_id]
-        except KeyError:
-            msg = f"The district has no key area or post {point_id!r}."
-            raise ProblemError(msg) from None
-
-
-def _text(value: Any) -> str:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return ""
-    return str(value)
-
-
-def district_points(district: Any, network: StreetNetwork, modes: Sequence[str]) -> DistrictPoints:
-    """Collect the district's key areas and posts and their travel-time matrices per mode.
-
-    Parameters
-    ----------
-    district
-        A loaded ``geodata.District``.
-    network
-        Its street network.
-    modes
-        The travel modes needed (one matrix each).
-    """
-    from geodata.categories import CATEGORIES
-    from geodata.categories import label as category_label
-    from geodata.network import travel_time_matrix
-
-    areas = district.key_areas
-    posts = district.posts
-    reps = areas.geometry.representative_point()
-    lon = np.concatenate([reps.x.to_numpy(), posts.geometry.x.to_numpy()])
-    lat = np.concatenate([reps.y.to_numpy(), posts.geometry.y.to_numpy()])
-    lonlat = np.round(np.column_stack([lon, lat]), COORD_DIGITS)
-    ids = [str(a) for a in areas["id"]] + [POST_PREFIX + str(p) for p in posts["id"]]
-    names = [_text(v) for v in areas["name"]] + [_text(v) for v in posts["name"]]
-    en_col = "name_en" if "name_en" in areas.columns else None
-    names_en = [_text(v) for v in areas[en_col]] if en_col else [""] * len(areas)
-    names_en += [""] * len(posts)
-    cats = [str(c) for c in areas["category"]] + ["post"] * len(posts)
-    for i, name in enumerate(names):
-        if not name:  # an unnamed place is called by its category, e.g. "餐饮 (unnamed)"
-            kind = category_label(cats[i], "zh") if cats[i] in CATEGORIES else cats[i]
-            names[i] = f"{names_en[i] or kind} (unnamed)"
-    mats = {m: travel_time_matrix(network, lonlat, m) for m in sorted(set(modes))}
-    return DistrictPoints(tuple(ids), lonlat, tuple(names), tuple(names_en), tuple(cats), mats)
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,7 +134,7 @@ def shift_problem(
     """
     if not crews:
         msg = f"No group is on duty for shift {shift_id} on {date}."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     order: list[int] = []
     where: dict[int, int] = {}
 

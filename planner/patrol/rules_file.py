@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geodata.settings import MODES
 from planner.exceptions import RulesError
+from planner.patrol.teams import Teams, read_teams
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -48,7 +50,7 @@ _ALLOWED: dict[str, set[str]] = {
     "pins": {"group", "date", "shift"},
     "surge": {"public_holidays", "holiday_extra", "dates"},
     "surge.dates": {"date", "name", "extra"},
-    "groups": {"id", "name", "name_en", "mode", "members"},
+    "groups": {"id", "name", "name_en", "mode", "base_post", "members"},
     "groups.members": {"id", "name", "name_en", "role"},
     "reserves": {"id", "name", "name_en"},
 }
@@ -75,12 +77,14 @@ class Member:
 
 @dataclass(frozen=True, slots=True)
 class Group:
-    """A patrol group and its members."""
+    """A patrol group and its members, with its travel mode and base post where given."""
 
     id: str
     name: str
     name_en: str
     members: tuple[Member, ...]
+    mode: str | None = None
+    base_post: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -246,7 +250,7 @@ def _clock(reader: _Reader, value: Any, key: str) -> int:
     raise reader.fail(key, f"must be a time like 08:00, not {value!r}", value)
 
 
-def _groups(reader: _Reader, raw: Any, source: str) -> tuple[Group, ...]:
+def _groups(reader: _Reader, raw: Any, source: str, teams: Teams | None) -> tuple[Group, ...]:
     if not isinstance(raw, list) or not raw:
         raise reader.fail("groups", f"in {source} must be a non-empty list of [[groups]]")
     out = []
@@ -264,48 +268,65 @@ def _groups(reader: _Reader, raw: Any, source: str) -> tuple[Group, ...]:
                 continue
             reader.keys(mem, "groups.members", "groups.members")
             members.append(Member(reader.str_(mem, "id", "groups.members"), mem.get("name", "")))
-        out.append(Group(gid, g.get("name", gid), g.get("name_en", f"Group {gid}"), tuple(members)))
+        mode = g.get("mode")
+        if mode is not None and mode not in MODES:
+            raise reader.fail(
+                "groups.mode", f"{mode!r} of group {gid!r} is not one of {', '.join(MODES)}", mode
+            )
+        team = teams.group(gid) if teams is not None else None
+        out.append(
+            Group(
+                gid,
+                g.get("name", gid),
+                g.get("name_en", f"Group {gid}"),
+                tuple(members),
+                mode=mode or (team.mode if team else None),
+                base_post=g.get("base_post") or (team.base_post if team else None),
+            )
+        )
     return tuple(out)
 
 
-def read_teams(path: str | Path) -> tuple[Group, ...]:
-    """Read groups and members from a district's teams.toml."""
+def _team_groups(teams: Teams) -> tuple[Group, ...]:
+    """Return the groups of a team file as rules groups (members with their names)."""
+    names = {m.id: m.name for m in teams.members.values()}
+    return tuple(
+        Group(
+            g.id,
+            g.name,
+            g.name_en,
+            tuple(Member(m, names.get(m, "")) for m in g.members),
+            mode=g.mode,
+            base_post=g.base_post,
+        )
+        for g in teams.groups
+    )
+
+
+def read_teams_file(path: str | Path) -> Teams:
+    """Read a teams.toml file into :class:`planner.patrol.teams.Teams` (for a file being edited).
+
+    Raises
+    ------
+    RulesError
+        When the file is not valid TOML or lists no groups.
+    """
     path = Path(path)
     text = path.read_text(encoding="utf-8")
-    reader = _Reader(path, text)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path.name}: not valid TOML ({exc})."
         raise RulesError(msg) from exc
-    raw = doc.get("groups", [])
-    names = {
-        str(m.get("id")): str(m.get("name", ""))
-        for m in doc.get("members", [])
-        if isinstance(m, dict)
-    }
-    groups = []
-    for g in raw:
-        members = tuple(
-            Member(m["id"], m.get("name", ""))
-            if isinstance(m, dict)
-            else Member(str(m), names.get(str(m), ""))
-            for m in g.get("members", [])
-        )
-        groups.append(
-            Group(
-                str(g.get("id", "")),
-                g.get("name", ""),
-                g.get("name_en", f"Group {g.get('id', '')}"),
-                members,
-            )
-        )
-    if not groups or any(not g.id for g in groups):
-        raise reader.fail("groups", "must list groups, each with an id")
-    return tuple(groups)
+    teams = read_teams(doc)
+    if not teams.groups:
+        raise _Reader(path, text).fail("groups", "must list groups, each with an id")
+    return teams
 
 
-def load_rules(path: str | Path, *, teams: str | Path | None = None) -> RulesFile:
+def load_rules(
+    path: str | Path, *, teams: Teams | str | Path | None = None, text: str | None = None
+) -> RulesFile:
     """Read and check a rules file.
 
     Parameters
@@ -313,7 +334,11 @@ def load_rules(path: str | Path, *, teams: str | Path | None = None) -> RulesFil
     path
         The rules.toml file.
     teams
-        A teams.toml with the groups, used when the rules file has no ``[[groups]]``.
+        The district's team (:class:`planner.patrol.teams.Teams`, or the path of a teams.toml
+        to read): its groups are used when the rules file has no ``[[groups]]``, and give the
+        rules' own groups their travel mode and base post where the rules do not.
+    text
+        The file's text when the caller has read it already (``path`` then names it).
 
     Returns
     -------
@@ -326,11 +351,12 @@ def load_rules(path: str | Path, *, teams: str | Path | None = None) -> RulesFil
         One sentence naming the file, line and key that is wrong.
     """
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        msg = f"Cannot read the rules file {path}: {exc.strerror}."
-        raise RulesError(msg) from exc
+    if text is None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            msg = f"Cannot read the rules file {path}: {exc.strerror}."
+            raise RulesError(msg) from exc
     r = _Reader(path, text)
     try:
         doc = tomllib.loads(text)
@@ -385,10 +411,12 @@ def load_rules(path: str | Path, *, teams: str | Path | None = None) -> RulesFil
     sids = {s.id for s in shifts}
 
     # groups
+    if isinstance(teams, str | Path):
+        teams = read_teams_file(teams) if Path(teams).is_file() else None
     if "groups" in doc:
-        groups = _groups(r, doc["groups"], path.name)
-    elif teams is not None and Path(teams).is_file():
-        groups = read_teams(teams)
+        groups = _groups(r, doc["groups"], path.name, teams)
+    elif teams is not None and teams.groups:
+        groups = _team_groups(teams)
     else:
         raise r.fail("groups", "are missing: define [[groups]] or ship a teams.toml beside it")
     gids = {g.id for g in groups}

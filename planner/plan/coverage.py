@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from planner.exceptions import ProblemError
+from planner.exceptions import PlanInputError
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Mapping
@@ -44,7 +44,7 @@ class Visit:
     def __post_init__(self) -> None:
         if self.end_s < self.start_s:
             msg = f"Visit of area {self.area_id!r} ends at {self.end_s} before it starts."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +114,7 @@ def _visits(items: Iterable[Visit | tuple[Any, ...]]) -> list[Visit]:
             continue
         if len(v) not in (3, 4):
             msg = f"Visit {i} must be (area_id, start_s, end_s, group), not {v!r}."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         out.append(Visit(str(v[0]), int(v[1]), int(v[2]), str(v[3]) if len(v) == 4 else ""))
     return out
 
@@ -177,28 +177,28 @@ def coverage(
 
     Raises
     ------
-    ProblemError
+    PlanInputError
         For a visit or street id the district does not know, or a bad shift length.
     """
     if shift_seconds <= 0:
         msg = f"Shift length must be positive, got {shift_seconds} s."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     if not 0 < high_risk_share <= 1:
         msg = f"High-risk share must be in (0, 1], got {high_risk_share}."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     vs = _visits(visits)
     area_ids = key_areas["id"].astype(str).tolist()
     known = set(area_ids)
     for v in vs:
         if v.area_id not in known:
             msg = f"Visit names unknown key area {v.area_id!r}."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
     street_ids = streets["id"].astype(str).to_numpy()
     patrolled = [str(s) for s in patrolled_street_ids]
     unknown = sorted(set(patrolled) - set(street_ids))
     if unknown:
         msg = f"Patrolled street id {unknown[0]!r} is not a street of the district."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
 
     # Key areas.
     need = dose.groupby(dose["area_id"].astype(str))[["visits", "needed_minutes"]].sum()
@@ -414,7 +414,7 @@ def combine(results: Iterable[CoverageResult]) -> CoverageResult:
     parts = list(results)
     if not parts:
         msg = "There is no shift coverage to combine."
-        raise ProblemError(msg)
+        raise PlanInputError(msg)
     areas = pd.concat([p.areas for p in parts], ignore_index=True)
     keys = ["area_id", "name", "category", "grid_id"]
     a = (

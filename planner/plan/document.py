@@ -40,10 +40,12 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
       dose_boost       {key area id: factor from 1 to 3} by which the plan multiplied those
                        areas' needed dose (the check-in shortfall of an earlier plan);
                        optional, left out when empty, so plans without it read as before
+      budget           BudgetRecord: roster, per_shift (seconds), shifts: the time budget the
+                       plan was solved with (null in plans made before it was recorded)
 
 Loading (:func:`PlanDocument.from_json`, :func:`read_plan`) checks the version, every required
 field and every type, then the references between parts (shift and group ids, one schedule entry
-per day, stop times in order), and raises :class:`planner.exceptions.ProblemError` with one
+per day, stop times in order), and raises :class:`planner.exceptions.PlanInputError` with one
 sentence naming the field path, e.g. ``"plan.json: routes[3].stops[2].arrival is missing."``.
 """
 
@@ -61,7 +63,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from planner.exceptions import ProblemError
+from planner.exceptions import PlanInputError
 
 SCHEMA_VERSION = 1
 """Version of the plan.json schema this module reads and writes."""
@@ -436,6 +438,30 @@ class CoverageRow:
 
 
 @dataclass(frozen=True, slots=True)
+class BudgetRecord:
+    """The time budget a plan was solved with: seconds of the roster and of each shift.
+
+    Attributes
+    ----------
+    roster
+        Seconds of the roster stage.
+    per_shift
+        Seconds of each shift's routing solve.
+    shifts
+        Number of shifts solved.
+    """
+
+    roster: float
+    per_shift: float
+    shifts: int
+
+    @property
+    def total(self) -> float:
+        """Seconds of solving in all."""
+        return self.roster + self.shifts * self.per_shift
+
+
+@dataclass(frozen=True, slots=True)
 class ValidationCheck:
     """The outcome of one independent validator over the plan."""
 
@@ -469,6 +495,7 @@ class PlanDocument:
     coverage: tuple[CoverageRow, ...] = ()
     validation: tuple[ValidationCheck, ...] = ()
     dose_boost: dict[str, float] = field(default_factory=dict)
+    budget: BudgetRecord | None = None
     schema_version: int = SCHEMA_VERSION
 
     FILE_NAME: ClassVar[str] = "plan.json"
@@ -525,23 +552,23 @@ class PlanDocument:
 
         Raises
         ------
-        ProblemError
+        PlanInputError
             When the version, a required field, a type or a reference is wrong; the message
             names the field path.
         """
         if not isinstance(data, dict):
             msg = f"{source}: the document must be a JSON object, not {_json_kind(data)}."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         version = data.get("schema_version")
         if version is None:
             msg = f"{source}: schema_version is missing."
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         if version != SCHEMA_VERSION:
             msg = (
                 f"{source}: schema_version is {version!r}, but this version of the planner "
                 f"reads version {SCHEMA_VERSION}."
             )
-            raise ProblemError(msg)
+            raise PlanInputError(msg)
         doc = _decode(cls, data, source, "")
         check_document(doc, source=source)
         return doc  # type: ignore[no-any-return]
@@ -553,7 +580,7 @@ class PlanDocument:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             msg = f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno}."
-            raise ProblemError(msg) from None
+            raise PlanInputError(msg) from None
         return cls.from_dict(data, source=source)
 
 
@@ -571,7 +598,7 @@ def read_plan(path: str | Path) -> PlanDocument:
 
     Raises
     ------
-    ProblemError
+    PlanInputError
         When the file is missing or the document is invalid; the message names the field.
     """
     path = Path(path)
@@ -579,10 +606,10 @@ def read_plan(path: str | Path) -> PlanDocument:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         msg = f"{path}: no such plan file."
-        raise ProblemError(msg) from None
+        raise PlanInputError(msg) from None
     except UnicodeDecodeError:
         msg = f"{path}: the plan file is not UTF-8 text."
-        raise ProblemError(msg) from None
+        raise PlanInputError(msg) from None
     return PlanDocument.from_json(text, source=str(path))
 
 
@@ -642,7 +669,7 @@ def _hints(cls: type) -> dict[str, Any]:
 
 def _fail(source: str, path: str, what: str) -> typing.NoReturn:
     msg = f"{source}: {path or 'the document'} {what}."
-    raise ProblemError(msg)
+    raise PlanInputError(msg)
 
 
 def _decode(tp: Any, value: Any, source: str, path: str) -> Any:
@@ -741,7 +768,7 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
 
     Raises
     ------
-    ProblemError
+    PlanInputError
         For the first problem found; the message names the field path.
     """
     if doc.days < 1:

@@ -536,7 +536,7 @@ def write_exports(doc: PlanDocument, out_dir: str | Path) -> list[Path]:
 
     Raises
     ------
-    ProblemError
+    PlanInputError
         When the plan is inconsistent (see :func:`planner.plan.document.check_document`).
     """
     check_document(doc)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from planner.exceptions import ProblemError
+from planner.core_errors import ProblemError
 
 DAY_MINUTES = 1440
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from planner.exceptions import ProblemError
+from planner.core_errors import ProblemError
 
 if TYPE_CHECKING:
     from collections.abc import Mapping

@@ -1,6 +1,6 @@
 """Search portfolio for routes: PyVRP and the routing solver side by side, then polishing.
 
-The routing solver (planner.routing.solve) holds every patrol rule and checks the final routes.
+The routing solver (planner.routing.engine) holds every patrol rule and checks the final routes.
 PyVRP (MIT) is a second engine for every problem it can express (all but exact minimum gaps
 between repeat visits; meal breaks and vehicle restrictions become per-vehicle matrices): it
 runs in this process while the routing solver searches in a child process at a lower CPU
@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from planner.routing.solve import OrtoolsRun, RouteParams, SolveStatus, run_ortools, schedule_routes
+from planner.result import SolveStatus
+from planner.routing.engine import OrtoolsRun, run_ortools, schedule_routes
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-    from planner.routing.solve import Layout
+    from planner.routing.layout import Layout
+    from planner.routing.params import RouteParams
 
 log = logging.getLogger("planner")
 

@@ -1,590 +1,54 @@
-"""Patrol routes with the OR-Tools routing solver: prize-collecting, time windows, breaks."""
+"""Patrol routes with the OR-Tools routing solver: prize-collecting, time windows, breaks.
+
+:func:`solve_routes` is the routing core's one entry point: a :class:`RoutingProblem` and
+:class:`RouteParams` in, a :class:`RouteResult` out, and a warm start as a plain argument.
+"""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import time
-import tomllib
-from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING
 
-import numpy as np
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-
-from planner.exceptions import ProblemError
 from planner.result import SolveStatus
-from planner.routing.model import MEAL, Route, RoutingProblem, Stop
+from planner.routing.engine import make_result, run_ortools
+from planner.routing.layout import Layout
+from planner.routing.params import RouteParams, RouteResult
+from planner.routing.search import portfolio, pyvrp_can_express
 
 if TYPE_CHECKING:
-    from pathlib import Path
+    from collections.abc import Mapping, Sequence
+
+    from planner.routing.model import RoutingProblem
+
+__all__ = ["RouteParams", "RouteResult", "SolveStatus", "solve_routes"]
 
 log = logging.getLogger("planner")
 
-TIME = "Time"
-# Penalty for leaving out a mandatory visit: larger than any value times its scale.
-MANDATORY_PENALTY = 10**12
 
-
-@dataclass(frozen=True, slots=True)
-class RouteParams:
-    """Search settings of :func:`solve_routes`.
-
-    Parameters
-    ----------
-    time_limit
-        Wall-clock seconds for the whole solve, model building included.
-    engine
-        ``"ortools"`` (routing solver only), ``"portfolio"`` (PyVRP and the routing solver in
-        two processes, best routes polished by the routing solver) or ``"auto"`` (portfolio
-        when PyVRP can express the problem, else the routing solver).
-    first_solution
-        Name of an OR-Tools first-solution strategy, e.g. ``"PATH_CHEAPEST_ARC"``, or
-        ``"auto"``: cheapest insertion (mandatory visits first) when the problem has mandatory
-        visits or meal breaks, else the path-cheapest-arc heuristic.
-    metaheuristic
-        Local-search metaheuristic: ``"gls"`` (guided), ``"sa"``, ``"tabu"`` or ``"greedy"``.
-    ruin_recreate
-        Wrap the search in iterated local search that ruins part of the routes (SISR) and
-        recreates them by cheapest insertion, accepting by simulated annealing.
-    ruin_size
-        Average number of visits removed by a ruin.
-    prize_scale
-        Cost units per unit of value for the routing solver; None scales so that one unit of
-        value outweighs any travel time (value first, travel time second).
-    pyvrp_prize_scale
-        The same for PyVRP: travel time is its cost, ``value * pyvrp_prize_scale`` its prize.
-    polish_share
-        Share of the time limit kept for polishing the portfolio's best routes in the routing
-        model (at least the time needed to read them in, which grows with the problem).
-    noise
-        Relative seeded noise on arc costs, and half as much on the value of optional sites
-        (route variety); 0 keeps the costs exact.
-    gap_model
-        How minimum gaps between repeat visits are kept: ``"exact"`` (side constraints on
-        the visit times), ``"windows"`` (each visit gets its own slot of the shift, the slots
-        a gap apart: stricter, much faster on large problems) or ``"auto"`` (windows when the
-        problem has more than 60 sites).
-    """
-
-    time_limit: float = 10.0
-    engine: str = "auto"
-    first_solution: str = "auto"
-    metaheuristic: str = "tabu"
-    ruin_recreate: bool = True
-    ruin_size: int = 8
-    prize_scale: int | None = None
-    pyvrp_prize_scale: int | None = None
-    polish_share: float = 0.0
-    noise: float = 0.0
-    gap_model: str = "auto"
-
-    def __post_init__(self) -> None:
-        if not self.time_limit > 0:
-            msg = f"The time limit must be positive, not {self.time_limit}."
-            raise ProblemError(msg)
-        if self.engine not in ("ortools", "portfolio", "auto"):
-            msg = f"Unknown routing engine {self.engine!r}; use ortools, portfolio or auto."
-            raise ProblemError(msg)
-        if self.gap_model not in ("auto", "exact", "windows"):
-            msg = f"Unknown gap model {self.gap_model!r}; use auto, exact or windows."
-            raise ProblemError(msg)
-        if self.metaheuristic not in ("greedy", "gls", "sa", "tabu"):
-            msg = f"Unknown metaheuristic {self.metaheuristic!r}; use greedy, gls, sa or tabu."
-            raise ProblemError(msg)
-        strategies = routing_enums_pb2.FirstSolutionStrategy
-        if self.first_solution != "auto" and not hasattr(strategies, self.first_solution):
-            msg = f"Unknown first-solution strategy {self.first_solution!r}."
-            raise ProblemError(msg)
-
-    @classmethod
-    def from_toml(cls, path: str | Path) -> RouteParams:
-        """Read parameters from a TOML file whose keys are the field names.
-
-        Raises
-        ------
-        ProblemError
-            When the file has a key that is not a parameter.
-        """
-        with open(path, "rb") as fh:
-            data = tomllib.load(fh)
-        known = {f.name for f in fields(cls)}
-        for key in data:
-            if key not in known:
-                msg = f"{path}: unknown routing parameter {key!r}."
-                raise ProblemError(msg)
-        return cls(**data)
-
-
-@dataclass(frozen=True, slots=True)
-class RouteResult:
-    """Routes found by :func:`solve_routes`.
-
-    ``objective`` is the collected value, ``bound`` the value of all visits (an upper bound),
-    ``missing`` the mandatory visits left out (non-empty only when status is INFEASIBLE).
-    """
-
-    status: SolveStatus
-    objective: int
-    bound: int
-    runtime: float
-    routes: tuple[Route, ...] = ()
-    dropped: tuple[str, ...] = ()
-    missing: tuple[str, ...] = ()
-    engine: str = "ortools"
-    message: str = ""
-
-    def is_feasible(self) -> bool:
-        """Whether the routes keep every hard rule."""
-        return self.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
-
-    def summary(self) -> str:
-        """One line: status, value, routes, runtime."""
-        stops = sum(len(r.stops) for r in self.routes)
-        text = (
-            f"{self.status.value}: value {self.objective} of {self.bound}, "
-            f"{len(self.routes)} routes, {stops} stops, {self.runtime:.1f} s ({self.engine})"
-        )
-        return f"{text}; {self.message}" if self.message else text
-
-
-@dataclass(slots=True)
-class Layout:
-    """The problem expanded into routing nodes: depots, then one node per visit option.
-
-    A site visited k times has k copies; a reversible segment has two orientations per copy
-    (a disjunction picks at most one); a meal break is one node per vehicle.
-    """
-
-    problem: RoutingProblem
-    entry: list[int] = field(default_factory=list)
-    exit: list[int] = field(default_factory=list)
-    dwell: list[int] = field(default_factory=list)
-    segment: list[bool] = field(default_factory=list)
-    site: list[int] = field(default_factory=list)  # site index, or -1 - vehicle for a meal
-    copy: list[int] = field(default_factory=list)
-    depot_of: dict[int, int] = field(default_factory=dict)  # matrix node -> routing node
-    groups: list[list[int]] = field(default_factory=list)  # one disjunction per site copy
-    group_site: list[int] = field(default_factory=list)
-    meal_node: dict[int, int] = field(default_factory=dict)  # vehicle -> routing node
-    stagger: bool = False  # repeat-visit gaps as staggered windows instead of constraints
-
-    @classmethod
-    def build(cls, problem: RoutingProblem, *, stagger: bool = False) -> Layout:
-        """Expand ``problem`` into routing nodes.
-
-        With ``stagger``, the k visits of a site with a minimum gap get disjoint windows
-        (the shift cut into k slots, each shortened by the gap), so the gaps hold without
-        side constraints; this is stricter but keeps large problems fast to search.
-        """
-        lo = min((v.window[0] for v in problem.vehicles), default=0)
-        hi = max((v.window[1] for v in problem.vehicles), default=0)
-        fits = all(
-            (hi - lo) // s.visits > s.min_gap for s in problem.sites if s.visits > 1 and s.min_gap
-        )
-        lay = cls(problem, stagger=stagger and fits)
-        for v in problem.vehicles:
-            for node in (v.start, v.end):
-                if node not in lay.depot_of:
-                    lay.depot_of[node] = lay._add(node, node, 0, False, -1, 0)
-        for si, s in enumerate(problem.sites):
-            for c in range(s.visits):
-                opts = [lay._add(s.node, s.exit_node or s.node, s.service, s.is_segment, si, c)]
-                if s.is_segment and s.reversible and s.exit_node != s.node:
-                    assert s.exit_node is not None
-                    opts.append(lay._add(s.exit_node, s.node, s.service, True, si, c))
-                lay.groups.append(opts)
-                lay.group_site.append(si)
-        for vi, v in enumerate(problem.vehicles):
-            if v.meal is not None:
-                node = v.end if v.meal.node is None else v.meal.node
-                lay.meal_node[vi] = lay._add(node, node, v.meal.duration, False, -1 - vi, 0)
-        return lay
-
-    def _add(self, entry: int, exit: int, dwell: int, seg: bool, site: int, copy: int) -> int:
-        self.entry.append(entry)
-        self.exit.append(exit)
-        self.dwell.append(dwell)
-        self.segment.append(seg)
-        self.site.append(site)
-        self.copy.append(copy)
-        return len(self.entry) - 1
-
-    @property
-    def size(self) -> int:
-        """Number of routing nodes."""
-        return len(self.entry)
-
-    def travel(self, mode: str) -> np.ndarray:
-        """Travel cost between routing nodes: traversal of the source, then the street trip."""
-        mat = self.problem.matrices[mode]
-        entry = np.asarray(self.entry)
-        exit_ = np.asarray(self.exit)
-        trav = np.where(self.segment, mat[entry, exit_], 0)
-        out = mat[np.ix_(exit_, entry)] + trav[:, None]
-        np.fill_diagonal(out, 0)
-        return out
-
-    def transit(self, mode: str) -> np.ndarray:
-        """Time from the start of service at one node to arrival at the next."""
-        out = self.travel(mode) + np.asarray(self.dwell)[:, None]
-        np.fill_diagonal(out, 0)
-        return out
-
-    def windows(self, node: int) -> list[tuple[int, int]]:
-        """Start-of-service windows of a routing node, empty for any time."""
-        si = self.site[node]
-        if si >= 0:
-            site = self.problem.sites[si]
-            if not (self.stagger and site.visits > 1 and site.min_gap > 0):
-                return list(site.windows)
-            lo = min(v.window[0] for v in self.problem.vehicles)
-            hi = max(v.window[1] for v in self.problem.vehicles)
-            if site.windows:
-                lo = max(lo, min(w[0] for w in site.windows))
-                hi = min(hi, max(w[1] for w in site.windows))
-            slot = (hi - lo) // site.visits
-            a = lo + self.copy[node] * slot
-            b = a + slot - site.min_gap
-            if not site.windows:
-                return [(a, b)]
-            cut = [(max(a, x), min(b, y)) for x, y in site.windows if max(a, x) <= min(b, y)]
-            return cut or [(a, a)]
-        if si == -1 and node in self.depot_of.values():
-            return []
-        meal = self.problem.vehicles[-1 - si].meal
-        assert meal is not None
-        return [(meal.earliest, meal.latest)]
-
-    def banned_nodes(self, vehicle: int) -> list[int]:
-        """Routing nodes a vehicle may not serve: others' meals, sites kept for others."""
-        vid = self.problem.vehicles[vehicle].id
-        out = [n for vi, n in self.meal_node.items() if vi != vehicle]
-        for g, si in zip(self.groups, self.group_site, strict=True):
-            allowed = self.problem.sites[si].vehicles
-            if allowed and vid not in allowed:
-                out.extend(g)
-        return sorted(out)
-
-    def value(self, node: int) -> int:
-        """Value collected at a routing node."""
-        si = self.site[node]
-        return self.problem.sites[si].value if si >= 0 else 0
-
-    def horizon(self) -> int:
-        """Latest time anything can happen."""
-        return max(v.window[1] for v in self.problem.vehicles)
-
-
-@dataclass(slots=True)
-class OrtoolsRun:
-    """Routes of a routing-solver run, as routing nodes per vehicle, with start times."""
-
-    routes: list[list[int]]
-    starts: list[list[int]]
-    departures: list[int]
-    returns: list[int]
-    cost: int
-    status: SolveStatus
-
-
-_METAHEURISTICS = {
-    "greedy": routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT,
-    "gls": routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH,
-    "sa": routing_enums_pb2.LocalSearchMetaheuristic.SIMULATED_ANNEALING,
-    "tabu": routing_enums_pb2.LocalSearchMetaheuristic.TABU_SEARCH,
-}
-
-
-def _strategy(name: str) -> int:
-    return int(getattr(routing_enums_pb2.FirstSolutionStrategy, name))
-
-
-def search_parameters(
-    params: RouteParams, seconds: float, layout: Layout | None = None
-) -> pywrapcp.RoutingSearchParameters:
-    """Routing-solver search parameters for ``params``, a time budget and the problem."""
-    sp = pywrapcp.DefaultRoutingSearchParameters()
-    first = params.first_solution
-    if first == "auto":
-        hard = layout is not None and (
-            bool(layout.meal_node) or any(s.mandatory for s in layout.problem.sites)
-        )
-        first = "LOCAL_CHEAPEST_INSERTION" if hard else "PATH_CHEAPEST_ARC"
-    sp.first_solution_strategy = _strategy(first)
-    sp.local_search_metaheuristic = _METAHEURISTICS[params.metaheuristic]
-    if params.ruin_recreate:
-        sp.use_iterated_local_search = True
-        ils = sp.iterated_local_search_parameters
-        rr = ils.ruin_recreate_parameters
-        del rr.ruin_strategies[:]
-        strat = rr.ruin_strategies.add()
-        strat.sisr.max_removed_sequence_size = params.ruin_size
-        strat.sisr.avg_num_removed_visits = params.ruin_size
-        strat.sisr.bypass_factor = 0.01
-        rr.recreate_strategy.heuristic = (
-            routing_enums_pb2.FirstSolutionStrategy.LOCAL_CHEAPEST_INSERTION
-        )
-        ils.improve_perturbed_solution = True
-    sp.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
-    return sp
-
-
-def _prize_scale(layout: Layout, params: RouteParams) -> int:
-    if params.prize_scale is not None:
-        return params.prize_scale
+def _initial_nodes(layout: Layout, initial: Mapping[str, Sequence[str]]) -> list[list[int]]:
+    """Turn site ids per vehicle into routing nodes (each site's next unused copy)."""
     prob = layout.problem
-    worst = 0
-    for v in prob.vehicles:
-        worst += max(v.window[1] - v.window[0], 0) + 1
-    return max(worst, 1)
-
-
-def run_ortools(
-    layout: Layout,
-    params: RouteParams,
-    seconds: float,
-    *,
-    initial: list[list[int]] | None = None,
-    seed: int = 0,
-) -> OrtoolsRun | None:
-    """Solve the expanded problem with the routing solver.
-
-    Parameters
-    ----------
-    layout
-        The expanded problem.
-    params
-        Search settings.
-    seconds
-        Time budget of the search.
-    initial
-        Optional routes (routing nodes per vehicle) to start from.
-    seed
-        Seed of the arc-cost noise when ``params.noise`` is positive.
-
-    Returns
-    -------
-    OrtoolsRun or None
-        None when no solution was found.
-    """
-    prob = layout.problem
-    nv = len(prob.vehicles)
-    starts = [layout.depot_of[v.start] for v in prob.vehicles]
-    ends = [layout.depot_of[v.end] for v in prob.vehicles]
-    manager = pywrapcp.RoutingIndexManager(layout.size, nv, starts, ends)
-    routing = pywrapcp.RoutingModel(manager)
-    horizon = layout.horizon()
-
-    rng = np.random.default_rng(seed)
-    transit_of: dict[tuple[str, tuple[int, ...]], int] = {}
-    cost_of: dict[str, int] = {}
-    vehicle_transits = []
-    for vi, v in enumerate(prob.vehicles):
-        # Nodes this vehicle may not serve get a transit longer than the horizon, which the
-        # time dimension's own filters reject at once (no side constraint to propagate).
-        banned = tuple(layout.banned_nodes(vi))
-        key = (v.mode, banned)
-        if key not in transit_of:
-            tm = layout.transit(v.mode)
-            if banned:
-                tm[:, list(banned)] = horizon + 1
-                tm[list(banned), :] = horizon + 1
-                np.fill_diagonal(tm, 0)
-            transit_of[key] = routing.RegisterTransitMatrix(tm.tolist())
-        vehicle_transits.append(transit_of[key])
-        if v.mode not in cost_of:
-            cm = layout.travel(v.mode)
-            if params.noise > 0:
-                factor = 1.0 + params.noise * rng.uniform(-1.0, 1.0, size=cm.shape)
-                cm = np.rint(cm * factor).astype(np.int64)
-            cost_of[v.mode] = routing.RegisterTransitMatrix(cm.tolist())
-        routing.SetArcCostEvaluatorOfVehicle(cost_of[v.mode], vi)
-    routing.AddDimensionWithVehicleTransits(vehicle_transits, horizon, horizon + 1, False, TIME)
-    tdim = routing.GetDimensionOrDie(TIME)
-
-    for node in range(layout.size):
-        if node in layout.depot_of.values() and layout.site[node] == -1:
-            continue
-        idx = manager.NodeToIndex(node)
-        given = layout.windows(node)
-        if not given:
-            tdim.CumulVar(idx).SetRange(0, horizon)
-            continue
-        wins = sorted((a, min(b, horizon)) for a, b in given if a <= min(b, horizon))
-        if not wins:  # every window lies beyond the shifts: the node cannot be served
-            routing.ActiveVar(idx).SetMax(0)
-            continue
-        lo = wins[0][0]
-        hi = max(w[1] for w in wins)
-        cumul = tdim.CumulVar(idx)
-        cumul.SetRange(lo, hi)
-        reach = lo
-        for a, b in wins:
-            if a > reach + 1:
-                cumul.RemoveInterval(reach + 1, a - 1)
-            reach = max(reach, b)
-
-    for vi, v in enumerate(prob.vehicles):
-        tdim.CumulVar(routing.Start(vi)).SetRange(v.window[0], v.window[1])
-        tdim.CumulVar(routing.End(vi)).SetRange(v.window[0], v.window[1])
-        if v.max_duration is not None:
-            tdim.SetSpanUpperBoundForVehicle(v.max_duration, vi)
-        routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(vi)))
-        routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(vi)))
-
-    scale = _prize_scale(layout, params)
-    for g, opts in zip(layout.groups, layout.group_site, strict=True):
-        site = prob.sites[opts]
-        penalty = MANDATORY_PENALTY if site.mandatory else site.value * scale
-        if params.noise > 0 and not site.mandatory:
-            penalty = int(penalty * (1.0 + 0.5 * params.noise * rng.uniform(-1.0, 1.0)))
-        indices = [manager.NodeToIndex(n) for n in g]
-        routing.AddDisjunction(indices, penalty, 1)
-    for node in layout.meal_node.values():
-        routing.AddDisjunction([manager.NodeToIndex(node)], MANDATORY_PENALTY, 1)
-
-    if not layout.stagger:
-        _add_gaps(layout, routing, manager, tdim, horizon)
-
-    sp = search_parameters(params, seconds, layout)
-    if initial is not None:
-        routing.CloseModelWithParameters(sp)
-        idx_routes = [[manager.NodeToIndex(n) for n in r] for r in initial]
-        start_assignment = routing.ReadAssignmentFromRoutes(idx_routes, True)
-        if start_assignment is None:
-            log.info("initial routes rejected by the routing model; solving from scratch")
-            solution = routing.SolveWithParameters(sp)
-        else:
-            solution = routing.SolveFromAssignmentWithParameters(start_assignment, sp)
-    else:
-        solution = routing.SolveWithParameters(sp)
-    if solution is None:
-        return None
-
-    routes: list[list[int]] = []
-    times: list[list[int]] = []
-    deps: list[int] = []
-    rets: list[int] = []
-    for vi in range(nv):
-        idx = routing.Start(vi)
-        deps.append(solution.Min(tdim.CumulVar(idx)))
-        route: list[int] = []
-        st: list[int] = []
-        idx = solution.Value(routing.NextVar(idx))
-        while not routing.IsEnd(idx):
-            route.append(manager.IndexToNode(idx))
-            st.append(solution.Min(tdim.CumulVar(idx)))
-            idx = solution.Value(routing.NextVar(idx))
-        rets.append(solution.Min(tdim.CumulVar(idx)))
-        routes.append(route)
-        times.append(st)
-    optimal = routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL
-    status = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
-    return OrtoolsRun(routes, times, deps, rets, solution.ObjectiveValue(), status)
-
-
-def _add_gaps(
-    layout: Layout,
-    routing: pywrapcp.RoutingModel,
-    manager: pywrapcp.RoutingIndexManager,
-    tdim: pywrapcp.RoutingDimension,
-    horizon: int,
-) -> None:
-    """Order the copies of a repeated site and keep ``min_gap`` between their starts."""
-    solver = routing.solver()
-    by_site: dict[int, list[list[int]]] = {}
+    free: dict[str, list[int]] = {}
     for g, si in zip(layout.groups, layout.group_site, strict=True):
-        by_site.setdefault(si, []).append(g)
-    for si, copies in by_site.items():
-        if len(copies) < 2:
-            continue
-        gap = layout.problem.sites[si].min_gap
-        big = horizon + gap + 1
-        for prev, nxt in itertools.pairwise(copies):
-            pidx = [manager.NodeToIndex(n) for n in prev]
-            nidx = [manager.NodeToIndex(n) for n in nxt]
-            solver.Add(
-                solver.Sum([routing.ActiveVar(i) for i in nidx])
-                <= solver.Sum([routing.ActiveVar(i) for i in pidx])
-            )
-            for a in pidx:
-                for b in nidx:
-                    solver.Add(
-                        tdim.CumulVar(b)
-                        - tdim.CumulVar(a)
-                        + big * (2 - routing.ActiveVar(a) - routing.ActiveVar(b))
-                        >= gap
-                    )
-
-
-def to_routes(layout: Layout, run: OrtoolsRun) -> tuple[Route, ...]:
-    """Turn a run's routing nodes and start times into :class:`Route` objects."""
-    prob = layout.problem
+        free.setdefault(prob.sites[si].id, []).append(g[0])
     out = []
-    for vi, v in enumerate(prob.vehicles):
-        mat = prob.matrices[v.mode]
-        stops = []
-        here, clock = v.start, run.departures[vi]
-        for node, start in zip(run.routes[vi], run.starts[vi], strict=True):
-            entry, exit_ = layout.entry[node], layout.exit[node]
-            arrival = clock + int(mat[here, entry])
-            departure = start + layout.dwell[node]
-            if layout.segment[node]:
-                departure += int(mat[entry, exit_])
-            si = layout.site[node]
-            sid = prob.sites[si].id if si >= 0 else MEAL
-            stops.append(Stop(sid, layout.copy[node], entry, exit_, arrival, start, departure))
-            here, clock = exit_, departure
-        ret = clock + int(mat[here, v.end])
-        out.append(Route(v.id, tuple(stops), run.departures[vi], ret))
-    return tuple(out)
-
-
-def make_result(layout: Layout, run: OrtoolsRun | None, started: float, engine: str) -> RouteResult:
-    """Build the :class:`RouteResult` of a run (None when nothing was found)."""
-    prob = layout.problem
-    runtime = time.perf_counter() - started
-    if run is None:
-        return RouteResult(
-            SolveStatus.INFEASIBLE,
-            0,
-            prob.total_value,
-            runtime,
-            engine=engine,
-            message="the routing solver found no routes within the time limit",
-        )
-    visited = {n for r in run.routes for n in r}
-    value = sum(layout.value(n) for n in visited)
-    dropped: list[str] = []
-    missing: list[str] = []
-    for g, si in zip(layout.groups, layout.group_site, strict=True):
-        if not visited.intersection(g):
-            site = prob.sites[si]
-            label = site.id if site.visits == 1 else f"{site.id}#{layout.copy[g[0]] + 1}"
-            dropped.append(label)
-            if site.mandatory:
-                missing.append(label)
-    for vi, node in layout.meal_node.items():
-        if node not in visited:
-            missing.append(f"meal break of {prob.vehicles[vi].id}")
-    status = run.status if not missing else SolveStatus.INFEASIBLE
-    message = f"cannot fit mandatory visits: {', '.join(missing)}" if missing else ""
-    return RouteResult(
-        status,
-        value,
-        prob.total_value,
-        runtime,
-        to_routes(layout, run),
-        tuple(dropped),
-        tuple(missing),
-        engine,
-        message,
-    )
+    for v in prob.vehicles:
+        nodes = []
+        for sid in initial.get(v.id, ()):
+            copies = free.get(sid)
+            if copies:
+                nodes.append(copies.pop(0))
+        out.append(nodes)
+    return out
 
 
 def solve_routes(
-    problem: RoutingProblem, params: RouteParams | None = None, *, seed: int = 0
+    problem: RoutingProblem,
+    params: RouteParams | None = None,
+    *,
+    seed: int = 0,
+    initial: Mapping[str, Sequence[str]] | None = None,
 ) -> RouteResult:
     """Find routes that collect the most value while keeping every patrol rule.
 
@@ -596,6 +60,10 @@ def solve_routes(
         Search settings; defaults to :class:`RouteParams` ().
     seed
         Seed of PyVRP's search and of the arc-cost noise used for route variety.
+    initial
+        Routes to start the search from: vehicle id -> site ids in visiting order (e.g. the
+        routes of a plan being re-planned). Sites the problem lacks are skipped; the routing
+        solver alone searches from them.
 
     Returns
     -------
@@ -609,60 +77,16 @@ def solve_routes(
         params.gap_model == "auto" and len(problem.sites) > 60
     )
     layout = Layout.build(problem, stagger=stagger)
-    from planner.routing.search import portfolio, pyvrp_can_express
-
-    use_portfolio = params.engine == "portfolio" or (
-        params.engine == "auto" and pyvrp_can_express(layout)
+    use_portfolio = initial is None and (
+        params.engine == "portfolio" or (params.engine == "auto" and pyvrp_can_express(layout))
     )
     if use_portfolio:
         run, engine = portfolio(layout, params, started + params.time_limit, seed=seed)
     else:
         left = params.time_limit - (time.perf_counter() - started) - 0.1
-        run, engine = run_ortools(layout, params, max(left, 0.05), seed=seed), "ortools"
+        start = _initial_nodes(layout, initial) if initial is not None else None
+        run = run_ortools(layout, params, max(left, 0.05), initial=start, seed=seed)
+        engine = "ortools"
     result = make_result(layout, run, started, engine)
     log.info("routes: %s", result.summary())
     return result
-
-
-def schedule_routes(layout: Layout, routes: list[list[int]]) -> OrtoolsRun | None:
-    """Give routes (routing nodes per vehicle) earliest start times; None if a rule breaks.
-
-    Each vehicle leaves at the opening of its window; every stop starts as soon as it is
-    reached and a window of it is open. None when a stop misses its windows, a vehicle serves
-    a node kept for another, a vehicle returns late or exceeds its maximum duration, or a
-    disjunction (site copy) is served twice.
-    """
-    prob = layout.problem
-    seen: set[int] = set()
-    group_of = {n: k for k, g in enumerate(layout.groups) for n in g}
-    times: list[list[int]] = []
-    deps: list[int] = []
-    rets: list[int] = []
-    for vi, v in enumerate(prob.vehicles):
-        banned = set(layout.banned_nodes(vi))
-        tm = layout.transit(v.mode)
-        here, t = layout.depot_of[v.start], v.window[0]
-        st: list[int] = []
-        for node in routes[vi]:
-            key = group_of.get(node, -1 - node)
-            if node in banned or key in seen:
-                return None
-            seen.add(key)
-            t += int(tm[here, node])
-            wins = sorted(layout.windows(node))
-            if wins:
-                fit = [max(t, lo) for lo, hi in wins if max(t, lo) <= hi]
-                if not fit:
-                    return None
-                t = fit[0]
-            st.append(t)
-            here = node
-        back = t + int(tm[here, layout.depot_of[v.end]])
-        if back > v.window[1]:
-            return None
-        if v.max_duration is not None and back - v.window[0] > v.max_duration:
-            return None
-        times.append(st)
-        deps.append(v.window[0])
-        rets.append(back)
-    return OrtoolsRun([list(r) for r in routes], times, deps, rets, 0, SolveStatus.FEASIBLE)

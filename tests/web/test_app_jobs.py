@@ -8,7 +8,7 @@ from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
 import pytest
 from sqlalchemy import func, select
 
-from planner.exceptions import ProblemError
+from planner.exceptions import PlanInputError
 from planner.plan.document import read_plan
 from web import create_app
 from web import jobs as jobs_module
@@ -78,7 +78,7 @@ def job_row(app, job_id: int = 1) -> Job:
         ("days", "two", "Days must be a whole number from 1 to 14"),
         ("days", "15", "Days must be a whole number from 1 to 14"),
         ("seed", "-1", "The seed must be"),
-        ("time_limit", "0", "between 0.5 and 120.0 seconds"),
+        ("time_limit", "0", "between 0.5 and 600.0 seconds"),
         ("title", "x" * 201, "at most 200 characters"),
     ],
 )
@@ -177,7 +177,7 @@ def test_a_failing_job_records_its_error(app, monkeypatch) -> None:
     """Tests that a planning error ends the job as failed with the error's sentence."""
 
     def fake_make_plan(district, *, start, days, seed, time_limit, progress):
-        raise ProblemError("No roster fits the rules for group g1 on 2026-12-07.")
+        raise PlanInputError("No roster fits the rules for group g1 on 2026-12-07.")
 
     monkeypatch.setattr(jobs_module, "make_plan_for_job", fake_make_plan)
     client = login(app.test_client(), "captain")

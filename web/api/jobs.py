@@ -46,9 +46,12 @@ class JobRequestSchema(ma.Schema):
     days = ma.fields.Integer(required=True, validate=ma.validate.Range(min=1, max=MAX_DAYS))
     seed = ma.fields.Integer(load_default=0, validate=ma.validate.Range(min=0, max=2**31 - 1))
     time_limit = ma.fields.Float(
-        load_default=2.0,
+        load_default=26.0,
         validate=ma.validate.Range(min=TIME_LIMITS[0], max=TIME_LIMITS[1]),
-        metadata={"description": "Seconds per solver stage."},
+        metadata={
+            "description": "Seconds of solving in all, split between the roster and each "
+            "shift's routes as the default budget is (5 s roster, 1.5 s per shift)."
+        },
     )
 
 

@@ -1,8 +1,9 @@
 """The `patrol plan`, `patrol demo`, `patrol validate` and `patrol replan` commands.
 
-``patrol plan`` runs :func:`planner.patrol.pipeline.plan_with_context` with a progress bar per stage
-and writes every output of a plan into one folder (see :func:`write_outputs`); ``patrol demo``
-does the same for a week of the default district from :data:`DEMO_START`.
+``patrol plan`` reads the district's inputs once (:func:`planner.patrol.inputs.load_inputs`),
+runs :func:`planner.patrol.pipeline.make_plan` with a progress bar per stage and writes every
+output of a plan into one folder (see :func:`write_outputs`); ``patrol demo`` does the same for
+a week of the default district from :data:`DEMO_START`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from geodata.errors import InputError
 if TYPE_CHECKING:
     import folium
 
-    from planner.patrol.pipeline import Context
+    from planner.patrol.inputs import PlanInputs
     from planner.plan.document import PlanDocument
 
 DEMO_START = date(2026, 12, 7)
@@ -93,11 +94,12 @@ def _route_name(doc: PlanDocument, route: Any) -> str:
     return f"{group.name_zh or group.name} {shift.name_zh or shift.name} {route.date[5:]}"
 
 
-def plan_map(doc: PlanDocument, ctx: Context) -> folium.Map:
+def plan_map(doc: PlanDocument, inputs: PlanInputs) -> folium.Map:
     """Return the plan's map: the district's layers, hotspot risk and every route.
 
     The first day's routes are shown when the page opens; the others are in the layer control.
     """
+    from planner.hotspots.risk import district_risk
     from planner.plan.document import clock
     from web.maps import (
         MapStop,
@@ -109,11 +111,12 @@ def plan_map(doc: PlanDocument, ctx: Context) -> folium.Map:
         route_layer,
     )
 
-    m = district_map(ctx.district, lang="zh")
-    weekly = ctx.risk.streets.info["weekly"]
+    m = district_map(inputs.district, lang="zh")
+    weekly = district_risk(inputs.district, on=doc.start_date).streets.info["weekly"]
     # Only the riskier half of the streets is coloured, so routes stay readable on top.
     weekly = weekly.where(weekly >= weekly.quantile(RISK_QUANTILE), 0.0)
-    layers = [risk_streets_layer(ctx.district.streets, weekly, name="风险 hotspot risk", show=True)]
+    streets = inputs.district.streets
+    layers = [risk_streets_layer(streets, weekly, name="风险 hotspot risk", show=True)]
     colour = {g.id: ROUTE_COLOURS[i % len(ROUTE_COLOURS)] for i, g in enumerate(doc.roster.groups)}
     for route in doc.routes:
         stops = [
@@ -153,31 +156,45 @@ def plan_map(doc: PlanDocument, ctx: Context) -> folium.Map:
     return add_layers(m, *layers)
 
 
-def write_outputs(doc: PlanDocument, ctx: Context, out: Path) -> list[Path]:
+def write_outputs(
+    doc: PlanDocument,
+    inputs: PlanInputs,
+    out: Path,
+    *,
+    timings: dict[str, float] | None = None,
+) -> list[Path]:
     """Write every output of a plan into ``out``.
 
     ``plan.json``; ``inputs/`` (copies of the rules and teams files); ``roster.csv``,
     ``roster.xlsx``, ``calendar/*.ics``, ``routes.geojson``, ``gpx/*.gpx``, ``coverage.csv``
     (:func:`planner.plan.exports.write_exports`); ``map.html`` (offline Folium map);
-    ``route_sheets.pdf`` (one A4 page per group-shift).
+    ``route_sheets.pdf`` (one A4 page per group-shift). ``timings`` gets the seconds each
+    kind of output took (``exports``, ``map.html``, ``route_sheets.pdf``).
     """
+    clock = timings if timings is not None else {}
+    t = time.perf_counter()
     from planner.plan.document import write_plan
     from planner.plan.exports import write_exports
     from web.assets import write_standalone_html
     from web.printing import write_route_sheets
 
     written = [write_plan(doc, out / "plan.json")]
-    inputs = out / INPUTS_DIR
-    inputs.mkdir(exist_ok=True)
-    written.append(Path(shutil.copyfile(ctx.inputs.rules, inputs / "rules.toml")))
-    if ctx.inputs.teams is not None:
-        written.append(Path(shutil.copyfile(ctx.inputs.teams, inputs / "teams.toml")))
+    copies = out / INPUTS_DIR
+    copies.mkdir(exist_ok=True)
+    written.append(Path(shutil.copyfile(inputs.rules_path, copies / "rules.toml")))
+    if inputs.teams_path is not None:
+        written.append(Path(shutil.copyfile(inputs.teams_path, copies / "teams.toml")))
     written.extend(write_exports(doc, out))
-    written.append(write_standalone_html(plan_map(doc, ctx), out / "map.html"))
+    clock["exports"] = time.perf_counter() - t
+    t = time.perf_counter()
+    written.append(write_standalone_html(plan_map(doc, inputs), out / "map.html"))
+    clock["map.html"] = time.perf_counter() - t
     if doc.routes:
+        t = time.perf_counter()
         written.extend(
-            write_route_sheets(doc, out / "route_sheets.pdf", streets=ctx.district.streets)
+            write_route_sheets(doc, out / "route_sheets.pdf", streets=inputs.district.streets)
         )
+        clock["route_sheets.pdf"] = time.perf_counter() - t
     return written
 
 
@@ -190,25 +207,25 @@ def _run_plan(
     seed: int,
     time_limit: float | None,
 ) -> None:
-    from planner.patrol.pipeline import plan_with_context, resolve_inputs
+    from planner.patrol.inputs import load_inputs, resolve_files
+    from planner.patrol.pipeline import make_plan
+    from planner.patrol.request import PlanRequest, TimeBudget
 
     began = time.perf_counter()
-    resolve_inputs(district, rules)  # refuse a missing district or rules file before any work
+    resolve_files(district, rules)  # refuse a missing district or rules file before any work
     out = _out_dir(out)
+    inputs = load_inputs(district, rules)
+    shifts = days * len(inputs.rules.shifts)
+    budget = TimeBudget() if time_limit is None else TimeBudget.within(time_limit, shifts)
+    request = PlanRequest(start, days, seed, budget)
+    click.echo(f"Time budget {budget.describe(shifts)}.")
     bars = _Bars()
     try:
-        doc, ctx = plan_with_context(
-            district,
-            start=start,
-            days=days,
-            rules=rules,
-            seed=seed,
-            time_limit=time_limit,
-            progress=bars,
-        )
+        doc = make_plan(inputs, request, progress=bars)
         bars("outputs", 0, 1)
         t0 = time.perf_counter()
-        files = write_outputs(doc, ctx, out)
+        timings: dict[str, float] = {}
+        files = write_outputs(doc, inputs, out, timings=timings)
         bars("outputs", 1, 1)
     finally:
         bars.close()
@@ -216,6 +233,8 @@ def _run_plan(
         objective = "" if stage.objective is None else f", objective {stage.objective:g}"
         click.echo(f"  {stage.name:<9} {stage.status:<10} {stage.runtime:6.1f} s{objective}")
     click.echo(f"  {'outputs':<9} {'written':<10} {time.perf_counter() - t0:6.1f} s")
+    for name, seconds in timings.items():
+        click.echo(f"    {name:<18} {seconds:6.1f} s")
     bad = [c for c in doc.validation if not c.ok]
     click.echo(
         f"Wrote {len(files)} files to {out}: {len(doc.routes)} routes over {days} days; "
@@ -263,7 +282,8 @@ def _date(value: str, what: str) -> date:
     "--time-limit",
     type=click.FloatRange(0.1, 3600),
     default=None,
-    help="Seconds per solver stage (default: 5 s roster, 1.5 s per shift's routes).",
+    help="Seconds of solving in all, split as the default budget is (default: 5 s for the "
+    "roster and 1.5 s for each shift's routes).",
 )
 def plan_command(
     district: Path | None,
@@ -284,6 +304,23 @@ def plan_command(
 def demo_command(out: Path, seed: int) -> None:
     """Plan a week (from Monday 7 December 2026) for the default district into OUT."""
     _run_plan(None, DEMO_START, DEMO_DAYS, out, None, seed, None)
+
+
+def _plan_district(doc: PlanDocument, district: Path | None) -> Path | None:
+    """Return the district folder to check a plan against: the one given, else the default one.
+
+    Raises
+    ------
+    PlanOutputError
+        When no folder is given and the plan is for another district than the default one.
+    """
+    from geodata.bundle import DEFAULT_DISTRICT_DIR
+
+    if district is None and doc.district.id != DEFAULT_DISTRICT_DIR.name:
+        raise PlanOutputError(
+            f"The plan is for district {doc.district.id!r}; give its bundle folder with --district."
+        )
+    return district
 
 
 def _plan_inputs(path: Path) -> Path | None:
@@ -310,8 +347,10 @@ def validate_command(plan: Path, district: Path | None) -> None:
 
     if plan.is_dir():
         plan = plan / "plan.json"
+    from planner.patrol.inputs import load_inputs
+
     doc = read_plan(plan)
-    checks = validate_plan(doc, district, rules=_plan_inputs(plan))
+    checks = validate_plan(doc, load_inputs(_plan_district(doc, district), _plan_inputs(plan)))
     result = summary(checks)
     result["plan_id"] = doc.plan_id
     result["routes"] = len(doc.routes)
@@ -346,6 +385,7 @@ def replan_command(
     plan: Path, group: str, from_: str, out: Path, district: Path | None, time_limit: float
 ) -> None:
     """Mark GROUP unavailable from a time and re-plan the rest of that day into OUT."""
+    from planner.patrol.inputs import load_inputs
     from planner.patrol.replan import replan
     from planner.plan.document import read_plan
 
@@ -358,10 +398,9 @@ def replan_command(
         plan = plan / "plan.json"
     doc = read_plan(plan)
     out = _out_dir(out)
-    new, ctx, changes = replan(
-        doc, group, moment, district=district, rules=_plan_inputs(plan), time_limit=time_limit
-    )
-    files = write_outputs(new, ctx, out)
+    inputs = load_inputs(_plan_district(doc, district), _plan_inputs(plan))
+    new, changes = replan(doc, inputs, group, moment, time_limit=time_limit)
+    files = write_outputs(new, inputs, out)
     for line in changes:
         click.echo(f"  {line}")
     bad = [c for c in new.validation if not c.ok]

@@ -10,6 +10,7 @@ import pytest
 from geodata.bundle import load_district
 from geodata.network import StreetNetwork
 from planner.checks.plan import check_dose, check_routes, summary, validate_plan
+from planner.patrol.inputs import load_inputs
 from planner.plan.document import read_plan
 
 if TYPE_CHECKING:
@@ -59,7 +60,7 @@ def _gate_stop(doc):
 
 def test_the_plan_passes_every_check(doc, small_plan: Path) -> None:
     """Tests that the plan as made breaks no rule and the summary says so."""
-    checks = validate_plan(doc, rules=small_plan / "inputs" / "rules.toml")
+    checks = validate_plan(doc, load_inputs(None, small_plan / "inputs" / "rules.toml"))
     assert [c.name for c in checks] == ["inputs", "roster", "routes", "dose"]
     assert all(c.ok for c in checks), [c.violations for c in checks]
     assert summary(checks)["ok"] is True
@@ -107,8 +108,13 @@ def test_broken_roster_rule_is_found(doc, small_plan: Path) -> None:
     schedule = dict(doc.roster.schedule)
     schedule[day_group] = (None,)
     bad = dataclasses.replace(doc, roster=dataclasses.replace(doc.roster, schedule=schedule))
-    checks = {c.name: c for c in validate_plan(bad, rules=small_plan / "inputs" / "rules.toml")}
+    inputs = load_inputs(None, small_plan / "inputs" / "rules.toml")
+    checks = {c.name: c for c in validate_plan(bad, inputs)}
     assert not checks["roster"].ok, checks["roster"]
+    assert any(
+        "Shift D on 2026-12-07 has 1 groups; the rules ask for 2" in v
+        for v in checks["roster"].violations
+    )
     assert any("off duty" in v for v in checks["routes"].violations)
 
 
@@ -119,7 +125,7 @@ def test_changed_input_file_is_found(doc, tmp_path: Path, small_plan: Path) -> N
         (small_plan / "inputs" / "rules.toml").read_text(encoding="utf-8") + "\n# edited\n",
         encoding="utf-8",
     )
-    checks = {c.name: c for c in validate_plan(doc, rules=rules)}
+    checks = {c.name: c for c in validate_plan(doc, load_inputs(None, rules))}
     assert checks["inputs"].violations == (
         "Input file rules.toml has changed since the plan was made.",
     )

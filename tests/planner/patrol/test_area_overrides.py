@@ -208,11 +208,13 @@ def overridden(tmp_path_factory: pytest.TempPathFactory, data_dir: Path):
 
     The market 科巷菜市场 gets the windows 10:00-10:30 and 22:00-01:00 (one in each shift), the
     bank 中国银行 45 minutes per shift, and the store 东方商城 a boost of 1.5; two groups on the day
-    shift and one at night (tests/data/pipeline/rules_two_day_groups.toml), seed 3, 2 s per
+    shift and one at night (tests/data/pipeline/rules_two_day_groups.toml), seed 3, 2 s for
     solver stage.
     """
     from geodata.bundle import load_district, write_district
-    from planner.patrol.pipeline import plan_with_context
+    from planner.patrol.inputs import load_inputs
+    from planner.patrol.pipeline import make_plan, plan_demand
+    from planner.patrol.request import PlanRequest, TimeBudget
 
     district = load_district()
     ka = district.key_areas
@@ -220,21 +222,15 @@ def overridden(tmp_path_factory: pytest.TempPathFactory, data_dir: Path):
     ka["dose_minutes"] = np.where(ka["id"] == BANK, 45.0, np.nan)
     folder = write_district(district, tmp_path_factory.mktemp("overrides") / "xinjiekou")
     rules = data_dir / "pipeline" / "rules_two_day_groups.toml"
-    doc, ctx = plan_with_context(
-        folder,
-        start=PLAN_DAY,
-        days=1,
-        rules=rules,
-        seed=3,
-        time_limit=2.0,
-        dose_boost={BOOSTED: 1.5},
-    )
-    return doc, ctx, folder, rules
+    inputs = load_inputs(folder, rules)
+    request = PlanRequest(PLAN_DAY, 1, 3, TimeBudget(2.0, 2.0 / 3), dose_boost={BOOSTED: 1.5})
+    doc = make_plan(inputs, request)
+    return doc, inputs, plan_demand(inputs, request), folder, rules
 
 
 def test_plan_visits_the_market_inside_its_own_windows(overridden) -> None:
     """Tests that each shift's route visits the market inside the window set for it."""
-    doc, _, _, _ = overridden
+    doc, _, _, _, _ = overridden
     day = PLAN_DAY.isoformat()
     windows = {"D": (10 * H, 10 * H + 1800), "N": (22 * H, 25 * H)}
     for shift, (lo, hi) in windows.items():
@@ -253,22 +249,23 @@ def test_plan_visits_the_market_inside_its_own_windows(overridden) -> None:
 
 def test_plan_uses_the_set_dose_and_records_the_boost(overridden) -> None:
     """Tests the bank's 45 minutes per shift, the boosted store and the boost in plan.json."""
-    from planner.patrol.pipeline import load_context
+    from planner.patrol.pipeline import plan_demand
+    from planner.patrol.request import PlanRequest
 
-    doc, ctx, folder, rules = overridden
+    doc, inputs, demand, _, _ = overridden
     bank = [d for d in doc.dose if d.area_id == BANK]
     assert {d.shift_id for d in bank} == {"D", "N"}
     assert all(d.needed_minutes == 45 for d in bank)
-    plain = load_context(folder, rules, PLAN_DAY, 1).dose
+    plain = plan_demand(inputs, PlanRequest(PLAN_DAY, 1, 3)).dose
     before = plain[plain["area_id"] == BOOSTED].set_index("shift_id")
-    after = ctx.dose[ctx.dose["area_id"] == BOOSTED].set_index("shift_id")
+    after = demand.dose[demand.dose["area_id"] == BOOSTED].set_index("shift_id")
     assert sorted(after.index) == sorted(before.index) == ["D", "N"]
     for shift, row in after.iterrows():
         want = 1.5 * before.loc[shift, "needed_minutes"]
         assert want <= row["needed_minutes"] < want + row["visits"]  # whole-minute stays
         assert "shortfall boost ×1.5" in row["reason"]
     # Other areas' dose is unchanged.
-    others = ctx.dose[ctx.dose["area_id"] != BOOSTED].reset_index(drop=True)
+    others = demand.dose[demand.dose["area_id"] != BOOSTED].reset_index(drop=True)
     pd.testing.assert_frame_equal(others, plain[plain["area_id"] != BOOSTED].reset_index(drop=True))
     assert doc.dose_boost == {BOOSTED: 1.5}
     assert PlanDocument.from_json(doc.to_json()).dose_boost == {BOOSTED: 1.5}
@@ -278,14 +275,14 @@ def test_validator_fails_a_plan_that_misses_a_set_window(overridden) -> None:
     """Tests that the validator, reading the bundle's windows, reports a dropped market visit."""
     from planner.checks.plan import check_dose
 
-    doc, ctx, _, _ = overridden
+    doc, inputs, _, _, _ = overridden
     routes = []
     for r in doc.routes:
         if r.shift_id == "D":
             r = replace(r, stops=tuple(s for s in r.stops if s.area_id != MARKET))
         routes.append(r)
     broken = replace(doc, routes=tuple(routes))
-    check = check_dose(broken, ctx.district, ctx.network)
+    check = check_dose(broken, inputs.district, inputs.network)
     assert not check.ok
     text = " ".join(check.violations)
     assert f"({MARKET}) has no visit in its window 10:00-10:30" in text
@@ -296,26 +293,27 @@ def test_validator_needs_no_window_visit_where_the_dose_is_zero(overridden) -> N
     """Tests that an area set to dose_minutes 0 needs no visit, not even in its windows."""
     from planner.checks.plan import check_dose
 
-    doc, ctx, _, _ = overridden
+    doc, inputs, _, _, _ = overridden
     routes = tuple(
         replace(r, stops=tuple(s for s in r.stops if s.area_id != MARKET)) for r in doc.routes
     )
     dose = tuple(d for d in doc.dose if d.area_id != MARKET)
     broken = replace(doc, routes=routes, dose=dose)
-    assert not check_dose(broken, ctx.district, ctx.network).ok
-    areas = ctx.district.key_areas.copy()
+    assert not check_dose(broken, inputs.district, inputs.network).ok
+    areas = inputs.district.key_areas.copy()
     areas["dose_minutes"] = np.where(areas["id"] == MARKET, 0.0, areas["dose_minutes"])
-    quiet = replace(ctx.district, key_areas=areas)
-    assert check_dose(broken, quiet, ctx.network).ok
+    quiet = replace(inputs.district, key_areas=areas)
+    assert check_dose(broken, quiet, inputs.network).ok
 
 
 def test_unknown_boost_id_is_refused_by_make_plan(overridden) -> None:
     """Tests that make_plan refuses a boost for a key area the district does not have."""
     from planner.patrol.pipeline import make_plan
+    from planner.patrol.request import PlanRequest
 
-    _, _, folder, rules = overridden
+    _, inputs, _, _, _ = overridden
     with pytest.raises(ProblemError, match="names key area 'osm-n0', which the district"):
-        make_plan(folder, start=PLAN_DAY, days=1, rules=rules, dose_boost={"osm-n0": 2.0})
+        make_plan(inputs, PlanRequest(PLAN_DAY, 1, dose_boost={"osm-n0": 2.0}))
 
 
 def test_replan_keeps_the_boost_and_holds_the_set_window(overridden) -> None:
@@ -327,20 +325,21 @@ def test_replan_keeps_the_boost_and_holds_the_set_window(overridden) -> None:
     """
     from datetime import datetime
 
+    from planner.patrol.pipeline import plan_demand
     from planner.patrol.replan import replan
+    from planner.patrol.request import PlanRequest
 
-    doc, _, folder, rules = overridden
+    doc, inputs, _, _, _ = overridden
     day = [r for r in doc.routes if r.shift_id == "D"]
     (gone,) = [r.group_id for r in day if any(s.area_id == MARKET for s in r.stops)]
-    new, ctx, _ = replan(
-        doc, gone, datetime(2026, 12, 7, 9, 0), district=folder, rules=rules, time_limit=2.0
-    )
+    new, _ = replan(doc, inputs, gone, datetime(2026, 12, 7, 9, 0), time_limit=2.0)
     assert new.dose_boost == doc.dose_boost == {BOOSTED: 1.5}
     needed = {(d.area_id, d.shift_id): d.needed_minutes for d in doc.dose}
     assert {(d.area_id, d.shift_id): d.needed_minutes for d in new.dose} == needed
     assert all(c.ok for c in new.validation), new.validation
     # The re-plan's own dose (its re-solved sites) carries the plan's boost and the window.
-    rows = ctx.dose.set_index("area_id")
+    request = PlanRequest(new.start_date, new.days, new.seed, dose_boost=new.dose_boost)
+    rows = plan_demand(inputs, request).dose.set_index("area_id")
     assert all("shortfall boost ×1.5" in r for r in rows.loc[[BOOSTED], "reason"])
     market = rows.loc[[MARKET]].set_index("shift_id")
     assert market.loc["D", "windows"] == ((2 * H, 2 * H + 1800),)

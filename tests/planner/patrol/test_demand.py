@@ -13,9 +13,9 @@ from planner.hotspots.risk import HOURS_OF_WEEK, RiskTable
 from planner.patrol.demand import (
     DoseParams,
     DoseShift,
+    area_windows,
     compute_dose,
     dose_to_sites,
-    gate_windows,
     school_day,
 )
 
@@ -76,12 +76,15 @@ def test_hotspot_and_pin_get_visits():
 
 
 def test_school_gate_windows_are_mandatory():
-    """Tests school gate windows in the day shift and the next morning in the night shift."""
-    assert gate_windows("school", DAY) == [(0, 3600), (8 * 3600, 10 * 3600)]
-    assert gate_windows("school", NIGHT) == [(11 * 3600, 12 * 3600)]
-    assert gate_windows("market", DAY) == []
+    """Tests school gate windows in the day shift and the next morning in the night shift.
+
+    The windows are the category table's default gate windows (07:00-09:00 and 16:00-18:00).
+    """
+    assert area_windows("school", (), DAY) == [(0, 3600), (8 * 3600, 10 * 3600)]
+    assert area_windows("school", (), NIGHT) == [(11 * 3600, 12 * 3600)]
+    assert area_windows("market", (), DAY) == []
     summer = DoseShift("D", date(2026, 7, 15), 8 * 60, 20 * 60)
-    assert not school_day(date(2026, 7, 15)) and gate_windows("school", summer) == []
+    assert not school_day(date(2026, 7, 15)) and area_windows("school", (), summer) == []
     assert not school_day(date(2026, 10, 1))  # National Day
     assert school_day(date(2026, 10, 10))  # a Saturday made a working day (调休)
     assert not school_day(date(2026, 10, 17))  # an ordinary Saturday

@@ -8,8 +8,12 @@ from typing import TYPE_CHECKING
 import pytest
 
 from planner.exceptions import ProblemError, RulesError
-from planner.patrol.pipeline import Inputs, group_settings, make_plan, shift_seed
+from planner.patrol.inputs import resolve_groups
+from planner.patrol.pipeline import shift_seed
+from planner.patrol.request import PlanRequest, TimeBudget
 from planner.patrol.routes import GATE_VALUE_FACTOR, area_of, gate_priority, split_visits
+from planner.patrol.rules_file import load_rules
+from planner.patrol.teams import read_teams
 from planner.plan.document import read_plan
 from planner.routing.model import Site
 
@@ -78,12 +82,30 @@ def test_dose_rows_match_routes(doc) -> None:
         assert d.planned_visits == visits.get((d.area_id, d.shift_id), 0)
 
 
-def test_bad_input_is_refused_before_any_work() -> None:
-    """Tests that a horizon under one day or a non-positive time limit is refused in words."""
-    with pytest.raises(ProblemError, match="at least one day"):
-        make_plan(None, start=date(2026, 12, 7), days=0)
-    with pytest.raises(ProblemError, match="time limit must be positive"):
-        make_plan(None, start=date(2026, 12, 7), days=1, time_limit=0)
+def test_bad_requests_are_refused_before_any_work() -> None:
+    """Tests that a bad horizon, seed or time budget is refused in one sentence."""
+    with pytest.raises(ProblemError, match="1 to 62 days, not 0"):
+        PlanRequest(date(2026, 12, 7), 0)
+    with pytest.raises(ProblemError, match="seed must be from 0"):
+        PlanRequest(date(2026, 12, 7), 1, seed=-1)
+    with pytest.raises(ProblemError, match="ends after the last date"):
+        PlanRequest(date(9999, 12, 30), 7)
+    with pytest.raises(ProblemError, match="positive number of seconds"):
+        TimeBudget.within(0, 14)
+    with pytest.raises(ProblemError, match="roster seconds must be a positive number"):
+        TimeBudget(roster=float("nan"))
+
+
+def test_a_time_limit_is_split_as_the_default_budget() -> None:
+    """Tests that --time-limit T gives the whole plan T seconds, split as the default is."""
+    default = TimeBudget()
+    assert default.total(14) == pytest.approx(26.0)
+    week = TimeBudget.within(26.0, 14)
+    assert (week.roster, week.per_shift) == pytest.approx((5.0, 1.5))
+    half = TimeBudget.within(13.0, 14)
+    assert half.total(14) == pytest.approx(13.0)
+    assert half.per_shift == pytest.approx(0.75)
+    assert "roster 5.0 s, routes 14 × 1.50 s" in default.describe(14)
 
 
 def test_shift_seed_is_stable_and_varies_by_day() -> None:
@@ -94,24 +116,27 @@ def test_shift_seed_is_stable_and_varies_by_day() -> None:
     assert a != shift_seed(8, "2026-12-07", "D")
 
 
-def test_group_settings_from_teams_and_refusals(tmp_path: Path) -> None:
+def test_groups_get_their_mode_and_base_from_teams_and_bad_ones_are_refused(
+    tmp_path: Path,
+) -> None:
     """Tests that modes and base posts come from teams.toml and bad ones are refused."""
-    teams = tmp_path / "teams.toml"
     rules = tmp_path / "rules.toml"
-    rules.write_text("version = 1\n", encoding="utf-8")
-    teams.write_text(
-        '[[groups]]\nid = "A"\ndefault_mode = "bicycle"\nbase_post = "P2"\n[[groups]]\nid = "B"\n',
-        encoding="utf-8",
+    rules.write_text('version = 1\n[[shifts]]\nid = "D"\nstart = "08:00"\nend = "20:00"\n')
+    teams = read_teams(
+        {"groups": [{"id": "A", "default_mode": "bicycle", "base_post": "P2"}, {"id": "B"}]}
     )
-    inputs = Inputs(tmp_path, rules, teams)
-    got = group_settings(inputs, ["A", "B"], ["P2", "P1"])
-    assert got == {"A": ("bicycle", "P2"), "B": ("ebike", "P2")}  # B: posts in id order, 2nd
-    teams.write_text('[[groups]]\nid = "A"\ndefault_mode = "horse"\n', encoding="utf-8")
-    with pytest.raises(RulesError, match="travel mode 'horse'"):
-        group_settings(inputs, ["A"], ["P1"])
-    teams.write_text('[[groups]]\nid = "A"\nbase_post = "P9"\n', encoding="utf-8")
+    got = resolve_groups(load_rules(rules, teams=teams), ["P2", "P1"], "x")
+    # B: no mode, so the default e-bike; no base, so the posts in id order, the second
+    assert [(g.id, g.mode, g.base_post) for g in got] == [
+        ("A", "bicycle", "P2"),
+        ("B", "ebike", "P2"),
+    ]
+    teams = read_teams({"groups": [{"id": "A", "base_post": "P9"}]})
     with pytest.raises(RulesError, match="base post 'P9'"):
-        group_settings(inputs, ["A"], ["P1"])
+        resolve_groups(load_rules(rules, teams=teams), ["P1"], "x")
+    rules.write_text(rules.read_text() + '[[groups]]\nid = "A"\nmode = "horse"\n')
+    with pytest.raises(RulesError, match="'horse' of group 'A'"):
+        load_rules(rules, teams=teams)
 
 
 def test_split_visits_spreads_repeats_and_splits_gate_windows() -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from planner.exceptions import IncidentError
+from planner.patrol.inputs import load_inputs
 from planner.patrol.replan import replan
 from planner.plan.document import read_plan
 
@@ -24,6 +25,12 @@ def before(small_plan: Path):
 
 
 @pytest.fixture(scope="module")
+def inputs(small_plan: Path):
+    """The default district's inputs with the plan's rules file."""
+    return load_inputs(None, small_plan / "inputs" / "rules.toml")
+
+
+@pytest.fixture(scope="module")
 def away(before):
     """The day group with the most gate visits after 14:00."""
 
@@ -35,16 +42,9 @@ def away(before):
 
 
 @pytest.fixture(scope="module")
-def after(before, away, small_plan: Path):
+def after(before, inputs, away):
     """The plan re-planned with ``away`` called away at 14:00."""
-    doc, _, changes = replan(
-        before,
-        away,
-        datetime(2026, 12, 7, 14, 0),
-        rules=small_plan / "inputs" / "rules.toml",
-        time_limit=2.0,
-    )
-    return doc, changes
+    return replan(before, inputs, away, datetime(2026, 12, 7, 14, 0), time_limit=2.0)
 
 
 def _route(doc, group, shift="D"):
@@ -92,9 +92,9 @@ def test_replanned_plan_passes_checks(after) -> None:
     assert doc.stages[-1].name == "replan"
 
 
-def test_bad_requests_are_refused(before) -> None:
+def test_bad_requests_are_refused(before, inputs) -> None:
     """Tests that an unknown group or a time outside the horizon is refused in one sentence."""
     with pytest.raises(IncidentError, match="no group 'Z'"):
-        replan(before, "Z", datetime(2026, 12, 7, 14, 0))
+        replan(before, inputs, "Z", datetime(2026, 12, 7, 14, 0))
     with pytest.raises(IncidentError, match="outside the plan's days"):
-        replan(before, "A", datetime(2026, 12, 9, 14, 0))
+        replan(before, inputs, "A", datetime(2026, 12, 9, 14, 0))

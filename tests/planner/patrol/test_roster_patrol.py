@@ -8,13 +8,14 @@ import json
 from click.testing import CliRunner
 
 from planner.checks.roster import check_roster
-from planner.patrol.roster import build_patrol_problem, district_rules
+from planner.patrol.inputs import resolve_files
+from planner.patrol.roster import build_patrol_problem
 from planner.roster.solve import RosterParams, SolveStatus, solve_roster
 
 
 def test_default_district_28_days():
     """Tests the default 4-group 28-day roster: proven, fair nights, rest after nights."""
-    rules, teams = district_rules(None)
+    _, rules, teams = resolve_files(None)
     roster = build_patrol_problem(rules, dt.date(2026, 12, 7), 28, teams=teams)
     result = solve_roster(roster.problem, RosterParams(time_limit=20.0), seed=0)
     assert result.status is SolveStatus.OPTIMAL
@@ -31,7 +32,7 @@ def test_default_district_28_days():
 
 def test_leave_is_filled_in_when_a_group_must_work(tmp_path):
     """Tests that a pinned shift of a group short of members brings in a fill-in member."""
-    rules, teams = district_rules(None)
+    _, rules, teams = resolve_files(None)
     text = rules.read_text(encoding="utf-8")
     text += '\n[[pins]]\ngroup = "B"\ndate = "2026-12-15"\nshift = "D"\n'
     path = tmp_path / "rules.toml"

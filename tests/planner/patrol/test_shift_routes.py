@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planner.patrol.routes import DistrictPoints, repair_gate_windows
+from planner.patrol.inputs import DistrictPoints
+from planner.patrol.routes import repair_gate_windows
 from planner.plan.document import Route, Stop
 
 OFF = 8 * 3600  # the shift starts at 08:00

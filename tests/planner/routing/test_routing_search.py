@@ -5,17 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 from planner.checks.routes import earliest_routes, validate_routes
+from planner.routing.engine import OrtoolsRun, schedule_routes, to_routes
+from planner.routing.layout import Layout
 from planner.routing.model import MealBreak, RoutingProblem, Site, Vehicle
 from planner.routing.search import pyvrp_can_express, run_pyvrp
-from planner.routing.solve import (
-    Layout,
-    OrtoolsRun,
-    RouteParams,
-    SolveStatus,
-    schedule_routes,
-    solve_routes,
-    to_routes,
-)
+from planner.routing.solve import RouteParams, SolveStatus, solve_routes
 
 GRID = np.array(
     [[60 * (abs(i % 3 - j % 3) + abs(i // 3 - j // 3)) for j in range(9)] for i in range(9)],

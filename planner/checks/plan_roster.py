@@ -1,0 +1,286 @@
+"""Independent check of a plan's roster against the rules file, read here in its own way.
+
+Nothing of the roster model or of the problem builder is used: the rules file's text is parsed
+with :mod:`tomllib` here, the calendar comes from the ``holidays`` package, and every hard rule
+is recomputed from the plan's schedule in clock minutes:
+
+- the plan's groups and shift times are the rules file's (groups from ``[[groups]]`` or, when the
+  rules have none, from teams.toml);
+- cover: the number of groups on each shift of each day is what ``[demand]`` asks (the weekday
+  table except on adjusted working days, plus the public-holiday and surge-date extras), where
+  the demand has no weight (with a weight it is soft);
+- pins are kept;
+- rest: at least ``min_rest_hours`` between the end of one shift and the start of the next,
+  and ``rest_after_night_hours`` after a night before a day shift;
+- ``max_nights_in_row`` when it has no weight, ``max_days_in_row``, ``min_days_off_in_row``;
+- crew: every group on shift has ``min_members`` present (members on leave are away), with
+  fill-ins from the reserves and from off-duty neighbour groups.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import tomllib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from planner.plan.document import PlanDocument
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _clock(value: Any) -> int:
+    if isinstance(value, dt.time):
+        return value.hour * 60 + value.minute
+    hh, mm = str(value).strip().split(":")
+    return (int(hh) * 60 + int(mm)) % 1440
+
+
+def _date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _days(first: dt.date, last: dt.date) -> list[dt.date]:
+    return [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
+
+
+class _Rules:
+    """The parts of a rules file the roster check needs, read from its text."""
+
+    def __init__(self, text: str, teams: Mapping[str, Any]) -> None:
+        doc = tomllib.loads(text)
+        self.shifts: dict[str, tuple[int, int]] = {}
+        for s in doc.get("shifts", []):
+            start, end = _clock(s["start"]), _clock(s["end"])
+            self.shifts[str(s["id"])] = (start, (end - start) % 1440)
+        self.night = {
+            sid: bool(s.get("night", (start + minutes) > 1440))
+            for s in doc.get("shifts", [])
+            for sid, (start, minutes) in [(str(s["id"]), self.shifts[str(s["id"])])]
+        }
+        raw_groups = doc.get("groups") or teams.get("groups", [])
+        self.groups: dict[str, list[str]] = {}
+        for g in raw_groups:
+            ids = [str(m["id"]) if isinstance(m, dict) else str(m) for m in g.get("members", [])]
+            self.groups[str(g["id"])] = ids
+        demand = doc.get("demand", {})
+        self.default = {k: int(v) for k, v in demand.get("default", {}).items()}
+        if "default" not in demand:
+            self.default = {sid: 1 for sid in self.shifts}
+        self.weekday = {w: dict(demand[w]) for w in WEEKDAYS if w in demand}
+        self.cover_soft = "under_weight" in demand or "over_weight" in demand
+        rest = doc.get("rest", {})
+        self.min_rest = round(float(rest["min_rest_hours"]) * 60) if "min_rest_hours" in rest else 0
+        after = rest.get("rest_after_night_hours")
+        self.rest_after_night = round(float(after) * 60) if after is not None else 0
+        nights = rest.get("max_nights_in_row")
+        self.max_nights = (
+            nights if nights is not None and "max_nights_in_row_weight" not in rest else None
+        )
+        self.max_days = rest.get("max_days_in_row")
+        self.min_off = rest.get("min_days_off_in_row")
+        crew = doc.get("crew", {})
+        self.min_members = crew.get("min_members")
+        self.reserves = [
+            str(r["id"]) if isinstance(r, dict) else str(r) for r in crew.get("reserves", [])
+        ]
+        self.neighbours = {
+            str(g): [str(h) for h in hs] for g, hs in crew.get("neighbours", {}).items()
+        }
+        self.leave: set[tuple[str, dt.date]] = set()
+        for lv in doc.get("leave", []):
+            first = _date(lv["from"])
+            for day in _days(first, _date(lv.get("to", lv["from"]))):
+                self.leave.add((str(lv["member"]), day))
+        self.pins = [
+            (
+                str(p["group"]),
+                _date(p["date"]),
+                None if str(p["shift"]).lower() == "off" else str(p["shift"]),
+            )
+            for p in doc.get("pins", [])
+        ]
+        surge = doc.get("surge", {})
+        self.holiday_extra = (
+            dict(surge.get("holiday_extra", {})) if surge.get("public_holidays") else {}
+        )
+        self.surge = [(_date(x["date"]), dict(x.get("extra", {}))) for x in surge.get("dates", [])]
+
+
+def _calendar(first: dt.date, last: dt.date) -> tuple[set[dt.date], set[dt.date]]:
+    """Public holidays and adjusted working days (调休) between two dates."""
+    import holidays
+
+    cn = holidays.country_holidays("CN", years=range(first.year, last.year + 1))
+    hol = {d for d in cn if first <= d <= last}
+    work = {
+        d for d in _days(first, last) if d.weekday() >= 5 and cn.is_working_day(d) and d not in hol
+    }
+    return hol, work
+
+
+def roster_violations(doc: PlanDocument, rules_text: str, teams: Mapping[str, Any]) -> list[str]:
+    """Return every hard roster rule the plan breaks, one sentence each.
+
+    Parameters
+    ----------
+    doc
+        The plan.
+    rules_text
+        The text of the rules file the plan was made with.
+    teams
+        The district's teams.toml as a table (groups when the rules define none).
+    """
+    rules = _Rules(rules_text, teams)
+    roster = doc.roster
+    dates = doc.dates()
+    bad: list[str] = []
+    have = {g.id for g in roster.groups}
+    if have != set(rules.groups):
+        bad.append(
+            f"The plan's groups ({', '.join(sorted(have))}) are not the rules file's "
+            f"({', '.join(sorted(rules.groups))})."
+        )
+        return bad
+    for sid, (start, minutes) in rules.shifts.items():
+        try:
+            t = roster.shift(sid)
+        except KeyError:
+            bad.append(f"Shift {sid} of the rules file is missing from the plan.")
+            continue
+        if t.start_minute != start or t.duration_minutes != minutes:
+            bad.append(f"Shift {sid} runs {t.hours_label()} in the plan, not as in the rules file.")
+    if bad:
+        return bad
+    schedule = {g: list(roster.schedule.get(g, (None,) * doc.days)) for g in rules.groups}
+    bad += _cover(rules, schedule, dates)
+    for gid, day, want in rules.pins:
+        if day in dates and schedule[gid][dates.index(day)] != want:
+            got = schedule[gid][dates.index(day)] or "off"
+            bad.append(f"Group {gid} is pinned to {want or 'off'} on {day} but has {got}.")
+    for gid, row in schedule.items():
+        bad += _rest(rules, gid, row, dates)
+        bad += _runs(rules, gid, row, dates)
+    bad += _crew(rules, schedule, dates)
+    return bad
+
+
+def _cover(rules: _Rules, schedule: dict[str, list[str | None]], dates: list[dt.date]) -> list[str]:
+    if rules.cover_soft:
+        return []
+    hol, adjusted = _calendar(dates[0], dates[-1])
+    out = []
+    for d, day in enumerate(dates):
+        need = dict(rules.default)
+        if day not in adjusted:
+            need.update(rules.weekday.get(WEEKDAYS[day.weekday()], {}))
+        extra: dict[str, int] = {}
+        if day in hol:
+            for sid, n in rules.holiday_extra.items():
+                extra[sid] = extra.get(sid, 0) + int(n)
+        for when, more in rules.surge:
+            if when == day:
+                for sid, n in more.items():
+                    extra[sid] = extra.get(sid, 0) + int(n)
+        for sid in rules.shifts:
+            want = int(need.get(sid, 0)) + extra.get(sid, 0)
+            got = sum(row[d] == sid for row in schedule.values())
+            if got != want:
+                out.append(f"Shift {sid} on {day} has {got} groups; the rules ask for {want}.")
+    return out
+
+
+def _rest(rules: _Rules, gid: str, row: Sequence[str | None], dates: list[dt.date]) -> list[str]:
+    out = []
+    worked = [(d, sid) for d, sid in enumerate(row) if sid is not None]
+    for (d1, s1), (d2, s2) in itertools.pairwise(worked):
+        start1, minutes1 = rules.shifts[s1]
+        start2, _ = rules.shifts[s2]
+        gap = (d2 * 1440 + start2) - (d1 * 1440 + start1 + minutes1)
+        need = rules.min_rest
+        if rules.night.get(s1) and not rules.night.get(s2):
+            need = max(need, rules.rest_after_night)
+        if gap < need:
+            out.append(
+                f"Group {gid} works {s2} on {dates[d2]} {gap / 60:.1f} h after its {s1} shift "
+                f"of {dates[d1]} ends; the rules ask for {need / 60:g} h of rest."
+            )
+    return out
+
+
+def _runs(rules: _Rules, gid: str, row: Sequence[str | None], dates: list[dt.date]) -> list[str]:
+    out = []
+
+    def runs(flags: list[bool]) -> list[tuple[int, int]]:
+        found, begin = [], None
+        for d, f in enumerate([*flags, False]):
+            if f and begin is None:
+                begin = d
+            elif not f and begin is not None:
+                found.append((begin, d - 1))
+                begin = None
+        return found
+
+    work = [sid is not None for sid in row]
+    nights = [sid is not None and rules.night.get(sid, False) for sid in row]
+    if rules.max_nights is not None:
+        for a, b in runs(nights):
+            if b - a + 1 > rules.max_nights:
+                out.append(
+                    f"Group {gid} works {b - a + 1} nights in a row from {dates[a]}; "
+                    f"the limit is {rules.max_nights}."
+                )
+    if rules.max_days is not None:
+        for a, b in runs(work):
+            if b - a + 1 > rules.max_days:
+                out.append(
+                    f"Group {gid} works {b - a + 1} days in a row from {dates[a]}; "
+                    f"the limit is {rules.max_days}."
+                )
+    if rules.min_off:
+        for a, b in runs([not w for w in work]):
+            if a > 0 and b < len(row) - 1 and b - a + 1 < rules.min_off:
+                out.append(
+                    f"Group {gid} has only {b - a + 1} days off from {dates[a]}; "
+                    f"the rules ask for {rules.min_off}."
+                )
+    return out
+
+
+def _crew(rules: _Rules, schedule: dict[str, list[str | None]], dates: list[dt.date]) -> list[str]:
+    """Every group on shift has enough members present, with reserves and neighbours filling in."""
+    if rules.min_members is None:
+        return []
+    out = []
+    for d, day in enumerate(dates):
+        used: set[str] = set()
+        for gid, members in rules.groups.items():
+            if schedule[gid][d] is None:
+                continue
+            present = sum((m, day) not in rules.leave for m in members)
+            short = int(rules.min_members) - present
+            pool = list(rules.reserves)
+            for other in rules.neighbours.get(gid, []):
+                if schedule.get(other, [None] * len(dates))[d] is None:
+                    pool += rules.groups.get(other, [])
+            for m in pool:
+                if short <= 0:
+                    break
+                if m in used or (m, day) in rules.leave:
+                    continue
+                used.add(m)
+                short -= 1
+            if short > 0:
+                out.append(
+                    f"Group {gid} is on {schedule[gid][d]} on {day} with "
+                    f"{int(rules.min_members) - short} members present; the rules ask for "
+                    f"{rules.min_members}, and no reserve or off-duty neighbour is free."
+                )
+    return out
