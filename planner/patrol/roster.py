@@ -61,7 +61,7 @@ def china_calendar(start: dt.date, days: int) -> tuple[dict[dt.date, str], set[d
     """
     last = start + dt.timedelta(days=days - 1)
     years = list(range(start.year, last.year + 1))
-    cn = holidays_lib.China(years=years)
+    cn = holidays_lib.country_holidays("CN", years=years)
     hol = {d: str(n) for d, n in cn.items() if start <= d <= last}
     work = {d for d in getattr(cn, "weekend_workdays", set()) if start <= d <= last}
     return hol, work

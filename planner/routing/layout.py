@@ -84,13 +84,13 @@ class Layout:
         entry = np.asarray(self.entry)
         exit_ = np.asarray(self.exit)
         trav = np.where(self.segment, mat[entry, exit_], 0)
-        out = mat[np.ix_(exit_, entry)] + trav[:, None]
+        out: np.ndarray = mat[np.ix_(exit_, entry)] + trav[:, None]
         np.fill_diagonal(out, 0)
         return out
 
     def transit(self, mode: str) -> np.ndarray:
         """Time from the start of service at one node to arrival at the next."""
-        out = self.travel(mode) + np.asarray(self.dwell)[:, None]
+        out: np.ndarray = self.travel(mode) + np.asarray(self.dwell)[:, None]
         np.fill_diagonal(out, 0)
         return out
 
