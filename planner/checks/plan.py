@@ -27,6 +27,7 @@ number the planner computed:
 
 from __future__ import annotations
 
+import functools
 import logging
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
@@ -211,6 +212,7 @@ def _area_columns(areas: Any) -> tuple[list[tuple[tuple[int, int], ...]], list[f
     return [parse_windows(t) for t in texts], [parse_dose_minutes(d) for d in doses]
 
 
+@functools.lru_cache(maxsize=1024)
 def _school_day(day: date) -> bool:
     """Whether schools hold classes: an official working day outside July and August."""
     import holidays

@@ -87,8 +87,9 @@ def validate_routes(problem: RoutingProblem, routes: Sequence[Route]) -> RouteCh
     Times are recomputed from each vehicle's departure using only the travel-time matrix of
     its mode: arrival = previous departure + travel; a stop may not start before it is
     reached, must start inside a window of its site, and lasts its service (plus the traversal
-    for a segment). Also checked: return by the end of the shift, maximum duration, meal
-    breaks, mandatory visits, repeat-visit counts (duplicates), minimum gaps, allowed vehicles.
+    for a segment). Also checked: return by the end of the shift, maximum duration, every
+    break once in its window, the work and checkpoint caps, mandatory visits, repeat-visit
+    counts (duplicates), minimum gaps, allowed vehicles.
 
     Parameters
     ----------
@@ -123,8 +124,8 @@ def validate_routes(problem: RoutingProblem, routes: Sequence[Route]) -> RouteCh
         _check_route(problem, v, route, sites, starts, flag)
 
     for v in problem.vehicles:
-        if v.meal is not None and v.id not in seen_vehicles:
-            flag("meal", v.id, MEAL, f"Vehicle {v.id!r} has no route and so no meal break.")
+        if v.all_breaks and v.id not in seen_vehicles:
+            flag("meal", v.id, MEAL, f"Vehicle {v.id!r} has no route and so no break.")
 
     value = 0
     for sid, site in sites.items():
@@ -162,31 +163,36 @@ def _check_route(problem, v: Vehicle, route: Route, sites, starts, flag) -> None
     if route.departure < lo:
         flag("shift", vid, "", f"Vehicle {vid!r} leaves at {route.departure}, before {lo}.")
     here, clock = v.start, max(route.departure, lo)
-    meals = 0
+    breaks = v.all_breaks
+    taken: list[int] = []
+    work = stops = 0
     for stop in route.stops:
         sid = stop.site_id
         if sid == MEAL:
-            meals += 1
-            meal = v.meal
-            if meal is None:
-                flag("meal", vid, sid, f"Vehicle {vid!r} takes a meal break it does not have.")
+            k = stop.visit
+            if not 0 <= k < len(breaks):
+                flag("meal", vid, sid, f"Vehicle {vid!r} takes a break {k} it does not have.")
                 continue
+            taken.append(k)
+            meal = breaks[k]
             node = v.end if meal.node is None else meal.node
             arrival = clock + int(mat[here, node])
+            work += int(mat[here, node])
             start = max(stop.start, arrival)
             if stop.start < arrival:
                 flag(
                     "late",
                     vid,
                     sid,
-                    f"Vehicle {vid!r} reaches its meal break at {arrival}, after {stop.start}.",
+                    f"Vehicle {vid!r} reaches its {meal.kind} break at {arrival}, after "
+                    f"{stop.start}.",
                 )
             if not meal.earliest <= start <= meal.latest:
                 flag(
                     "meal",
                     vid,
                     sid,
-                    f"Vehicle {vid!r} starts its meal at {start}, "
+                    f"Vehicle {vid!r} starts its {meal.kind} break at {start}, "
                     f"outside [{meal.earliest}, {meal.latest}].",
                 )
             if stop.node != node:
@@ -194,7 +200,7 @@ def _check_route(problem, v: Vehicle, route: Route, sites, starts, flag) -> None
                     "meal",
                     vid,
                     sid,
-                    f"Vehicle {vid!r} takes its meal at node {stop.node}, not {node}.",
+                    f"Vehicle {vid!r} takes its {meal.kind} break at node {stop.node}, not {node}.",
                 )
             here, clock = node, start + meal.duration
             continue
@@ -232,8 +238,25 @@ def _check_route(problem, v: Vehicle, route: Route, sites, starts, flag) -> None
                 f"outside its windows {list(site.windows)}.",
             )
         starts.setdefault(sid, []).append((start, vid))
+        work += int(mat[here, entry]) + site.service + int(mat[entry, exit_])
+        stops += site.checkpoint
         here, clock = exit_, start + site.service + int(mat[entry, exit_])
     back = clock + int(mat[here, v.end])
+    work += int(mat[here, v.end])
+    if v.max_work is not None and work > v.max_work:
+        flag(
+            "work",
+            vid,
+            "",
+            f"Vehicle {vid!r} travels and serves for {work} s, more than its {v.max_work} s.",
+        )
+    if v.max_stops is not None and stops > v.max_stops:
+        flag(
+            "stops",
+            vid,
+            "",
+            f"Vehicle {vid!r} makes {stops} checkpoint visits, more than its {v.max_stops}.",
+        )
     if back > hi:
         flag(
             "shift_end",
@@ -248,5 +271,10 @@ def _check_route(problem, v: Vehicle, route: Route, sites, starts, flag) -> None
             "",
             f"Vehicle {vid!r} is out {back - route.departure} s, more than {v.max_duration} s.",
         )
-    if v.meal is not None and meals != 1:
-        flag("meal", vid, MEAL, f"Vehicle {vid!r} takes {meals} meal breaks instead of one.")
+    if sorted(taken) != list(range(len(breaks))):
+        flag(
+            "meal",
+            vid,
+            MEAL,
+            f"Vehicle {vid!r} takes {len(taken)} of its {len(breaks)} breaks (each exactly once).",
+        )

@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("planner")
 
 TIME = "Time"
+WORK = "Work"
+"""Dimension of the seconds a vehicle travels and serves (its ``max_work``)."""
+STOPS = "Stops"
+"""Dimension of a vehicle's checkpoint visits (its ``max_stops``)."""
 # Penalty for leaving out a mandatory visit: larger than any value times its scale.
 MANDATORY_PENALTY = 10**12
 
@@ -57,7 +61,7 @@ def search_parameters(
     first = params.first_solution
     if first == "auto":
         hard = layout is not None and (
-            bool(layout.meal_node) or any(s.mandatory for s in layout.problem.sites)
+            bool(layout.break_nodes) or any(s.mandatory for s in layout.problem.sites)
         )
         first = "LOCAL_CHEAPEST_INSERTION" if hard else "PATH_CHEAPEST_ARC"
     sp.first_solution_strategy = _strategy(first)
@@ -76,6 +80,8 @@ def search_parameters(
         )
         ils.improve_perturbed_solution = True
     sp.time_limit.FromMilliseconds(max(1, int(seconds * 1000)))
+    if params.solution_limit is not None:
+        sp.solution_limit = params.solution_limit
     return sp
 
 
@@ -190,8 +196,10 @@ def run_ortools(
             penalty = int(penalty * (1.0 + 0.5 * params.noise * rng.uniform(-1.0, 1.0)))
         indices = [manager.NodeToIndex(n) for n in g]
         routing.AddDisjunction(indices, penalty, 1)
-    for node in layout.meal_node.values():
-        routing.AddDisjunction([manager.NodeToIndex(node)], MANDATORY_PENALTY, 1)
+    for nodes in layout.break_nodes.values():
+        for node in nodes:
+            routing.AddDisjunction([manager.NodeToIndex(node)], MANDATORY_PENALTY, 1)
+    _add_limits(layout, routing, manager, vehicle_transits)
 
     if not layout.stagger:
         _add_gaps(layout, routing, manager, tdim, horizon)
@@ -231,6 +239,39 @@ def run_ortools(
     optimal = routing.status() == routing_enums_pb2.RoutingSearchStatus.ROUTING_OPTIMAL
     status = SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE
     return OrtoolsRun(routes, times, deps, rets, solution.ObjectiveValue(), status)
+
+
+def _add_limits(
+    layout: Layout,
+    routing: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    time_transits: list[int],
+) -> None:
+    """Cap each vehicle's work (trips and service) and its number of checkpoint visits."""
+    prob = layout.problem
+    if any(v.max_work is not None for v in prob.vehicles):
+        horizon = layout.horizon()
+        registered: dict[tuple[str, tuple[int, ...]], int] = {}
+        transits = []
+        for vi, v in enumerate(prob.vehicles):
+            banned = tuple(layout.banned_nodes(vi))
+            key = (v.mode, banned)
+            if key not in registered:
+                wm = layout.work(v.mode)
+                if banned:
+                    wm[:, list(banned)] = horizon + 1
+                    wm[list(banned), :] = horizon + 1
+                    np.fill_diagonal(wm, 0)
+                registered[key] = routing.RegisterTransitMatrix(wm.tolist())
+            transits.append(registered[key])
+        caps = [v.max_work if v.max_work is not None else horizon + 1 for v in prob.vehicles]
+        routing.AddDimensionWithVehicleTransitAndCapacity(transits, 0, caps, True, WORK)
+    if any(v.max_stops is not None for v in prob.vehicles):
+        counts = layout.checkpoints()
+        unary = routing.RegisterUnaryTransitVector(counts)
+        most = sum(counts) + 1
+        caps = [v.max_stops if v.max_stops is not None else most for v in prob.vehicles]
+        routing.AddDimensionWithVehicleCapacity(unary, 0, caps, True, STOPS)
 
 
 def _add_gaps(
@@ -314,9 +355,11 @@ def make_result(layout: Layout, run: OrtoolsRun | None, started: float, engine: 
             dropped.append(label)
             if site.mandatory:
                 missing.append(label)
-    for vi, node in layout.meal_node.items():
-        if node not in visited:
-            missing.append(f"meal break of {prob.vehicles[vi].id}")
+    for vi, nodes in layout.break_nodes.items():
+        for node in nodes:
+            if node not in visited:
+                kind = prob.vehicles[vi].all_breaks[layout.copy[node]].kind
+                missing.append(f"{kind} break of {prob.vehicles[vi].id}")
     status = run.status if not missing else SolveStatus.INFEASIBLE
     message = f"cannot fit mandatory visits: {', '.join(missing)}" if missing else ""
     return RouteResult(
@@ -346,10 +389,13 @@ def schedule_routes(layout: Layout, routes: list[list[int]]) -> OrtoolsRun | Non
     times: list[list[int]] = []
     deps: list[int] = []
     rets: list[int] = []
+    checkpoint = layout.checkpoints()
     for vi, v in enumerate(prob.vehicles):
         banned = set(layout.banned_nodes(vi))
         tm = layout.transit(v.mode)
+        wm = layout.work(v.mode)
         here, t = layout.depot_of[v.start], v.window[0]
+        work = stops = 0
         st: list[int] = []
         for node in routes[vi]:
             key = group_of.get(node, -1 - node)
@@ -357,6 +403,8 @@ def schedule_routes(layout: Layout, routes: list[list[int]]) -> OrtoolsRun | Non
                 return None
             seen.add(key)
             t += int(tm[here, node])
+            work += int(wm[here, node])
+            stops += checkpoint[node]
             wins = sorted(layout.windows(node))
             if wins:
                 fit = [max(t, lo) for lo, hi in wins if max(t, lo) <= hi]
@@ -366,7 +414,12 @@ def schedule_routes(layout: Layout, routes: list[list[int]]) -> OrtoolsRun | Non
             st.append(t)
             here = node
         back = t + int(tm[here, layout.depot_of[v.end]])
+        work += int(wm[here, layout.depot_of[v.end]])
         if back > v.window[1]:
+            return None
+        if v.max_work is not None and work > v.max_work:
+            return None
+        if v.max_stops is not None and stops > v.max_stops:
             return None
         if v.max_duration is not None and back - v.window[0] > v.max_duration:
             return None

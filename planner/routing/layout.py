@@ -16,7 +16,7 @@ class Layout:
     """The problem expanded into routing nodes: depots, then one node per visit option.
 
     A site visited k times has k copies; a reversible segment has two orientations per copy
-    (a disjunction picks at most one); a meal break is one node per vehicle.
+    (a disjunction picks at most one); every break is one node of its vehicle.
     """
 
     problem: RoutingProblem
@@ -24,12 +24,12 @@ class Layout:
     exit: list[int] = field(default_factory=list)
     dwell: list[int] = field(default_factory=list)
     segment: list[bool] = field(default_factory=list)
-    site: list[int] = field(default_factory=list)  # site index, or -1 - vehicle for a meal
+    site: list[int] = field(default_factory=list)  # site index, or -1 - vehicle for a break
     copy: list[int] = field(default_factory=list)
     depot_of: dict[int, int] = field(default_factory=dict)  # matrix node -> routing node
     groups: list[list[int]] = field(default_factory=list)  # one disjunction per site copy
     group_site: list[int] = field(default_factory=list)
-    meal_node: dict[int, int] = field(default_factory=dict)  # vehicle -> routing node
+    break_nodes: dict[int, list[int]] = field(default_factory=dict)  # vehicle -> its breaks
     stagger: bool = False  # repeat-visit gaps as staggered windows instead of constraints
 
     @classmethod
@@ -59,10 +59,19 @@ class Layout:
                 lay.groups.append(opts)
                 lay.group_site.append(si)
         for vi, v in enumerate(problem.vehicles):
-            if v.meal is not None:
-                node = v.end if v.meal.node is None else v.meal.node
-                lay.meal_node[vi] = lay._add(node, node, v.meal.duration, False, -1 - vi, 0)
+            for k, b in enumerate(v.all_breaks):
+                node = v.end if b.node is None else b.node
+                lay.break_nodes.setdefault(vi, []).append(
+                    lay._add(node, node, b.duration, False, -1 - vi, k)
+                )
         return lay
+
+    def is_break(self, node: int) -> bool:
+        """Whether a routing node is a vehicle's break."""
+        return self.site[node] < 0 and node not in self._depots()
+
+    def _depots(self) -> set[int]:
+        return set(self.depot_of.values())
 
     def _add(self, entry: int, exit: int, dwell: int, seg: bool, site: int, copy: int) -> int:
         self.entry.append(entry)
@@ -115,19 +124,34 @@ class Layout:
             return cut or [(a, a)]
         if si == -1 and node in self.depot_of.values():
             return []
-        meal = self.problem.vehicles[-1 - si].meal
-        assert meal is not None
-        return [(meal.earliest, meal.latest)]
+        b = self.problem.vehicles[-1 - si].all_breaks[self.copy[node]]
+        return [(b.earliest, b.latest)]
 
     def banned_nodes(self, vehicle: int) -> list[int]:
-        """Routing nodes a vehicle may not serve: others' meals, sites kept for others."""
+        """Routing nodes a vehicle may not serve: others' breaks, sites kept for others."""
         vid = self.problem.vehicles[vehicle].id
-        out = [n for vi, n in self.meal_node.items() if vi != vehicle]
+        out = [n for vi, ns in self.break_nodes.items() if vi != vehicle for n in ns]
         for g, si in zip(self.groups, self.group_site, strict=True):
             allowed = self.problem.sites[si].vehicles
             if allowed and vid not in allowed:
                 out.extend(g)
         return sorted(out)
+
+    def work(self, mode: str) -> np.ndarray:
+        """Work from the start of service at one node to arrival at the next.
+
+        That is the service and the trip, but not the time spent on a break.
+        """
+        out: np.ndarray = self.transit(mode)
+        rest = [n for ns in self.break_nodes.values() for n in ns]
+        if rest:
+            out[rest, :] -= np.asarray(self.dwell)[rest][:, None]
+            np.fill_diagonal(out, 0)
+        return out
+
+    def checkpoints(self) -> list[int]:
+        """Per routing node, 1 when a visit there counts towards a vehicle's ``max_stops``."""
+        return [int(si >= 0 and self.problem.sites[si].checkpoint) for si in self.site]
 
     def value(self, node: int) -> int:
         """Value collected at a routing node."""

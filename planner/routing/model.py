@@ -54,6 +54,9 @@ class Site:
         A segment may be traversed from ``exit_node`` to ``node`` too.
     vehicles
         Ids of the vehicles allowed to visit the site; empty means any.
+    checkpoint
+        Whether a visit counts as a checkpoint stop towards a vehicle's ``max_stops`` (a street
+        segment ridden end to end usually does not).
     """
 
     id: str
@@ -67,6 +70,7 @@ class Site:
     exit_node: int | None = None
     reversible: bool = True
     vehicles: tuple[str, ...] = ()
+    checkpoint: bool = True
 
     def __post_init__(self) -> None:
         where = f"Site {self.id!r}"
@@ -124,16 +128,22 @@ class Site:
 
 
 @dataclass(frozen=True, slots=True)
-class MealBreak:
-    """A meal break: ``duration`` seconds starting in ``[earliest, latest]`` at ``node``.
+class Break:
+    """A break of a vehicle: ``duration`` seconds starting in ``[earliest, latest]`` at ``node``.
 
-    ``node`` None means at the vehicle's end node (the base).
+    ``node`` None means at the vehicle's end node (the base). ``kind`` says what the break is
+    for (``"meal"``, ``"rest"``, ...); the solver treats every kind alike.
     """
 
     earliest: int
     latest: int
     duration: int
     node: int | None = None
+    kind: str = "meal"
+
+
+MealBreak = Break
+"""The name of :class:`Break` when a vehicle had at most one break, a meal."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,7 +163,14 @@ class Vehicle:
     max_duration
         Optional cap on the time from departure to return.
     meal
-        Optional meal break.
+        Optional meal break (kept first among :attr:`all_breaks`).
+    breaks
+        Further breaks (a second meal, a rest, a time spent with another unit).
+    max_work
+        Optional cap on the seconds spent travelling and serving sites (waiting and breaks
+        excluded): the rest of the window is left free, e.g. as a reserve for calls.
+    max_stops
+        Optional cap on the number of checkpoint visits (:attr:`Site.checkpoint`).
     """
 
     id: str
@@ -162,7 +179,15 @@ class Vehicle:
     window: Window
     mode: str = "foot"
     max_duration: int | None = None
-    meal: MealBreak | None = None
+    meal: Break | None = None
+    breaks: tuple[Break, ...] = ()
+    max_work: int | None = None
+    max_stops: int | None = None
+
+    @property
+    def all_breaks(self) -> tuple[Break, ...]:
+        """The meal (if any), then the other breaks."""
+        return ((self.meal,) if self.meal is not None else ()) + tuple(self.breaks)
 
     def __post_init__(self) -> None:
         where = f"Vehicle {self.id!r}"
@@ -170,12 +195,17 @@ class Vehicle:
         if self.max_duration is not None and self.max_duration < 0:
             msg = f"{where} has a negative maximum duration {self.max_duration}."
             raise ProblemError(msg)
-        if self.meal is not None:
-            m = self.meal
+        object.__setattr__(self, "breaks", tuple(self.breaks))
+        for m in self.all_breaks:
             if m.duration < 0:
-                msg = f"{where} has a meal break of negative duration {m.duration}."
+                msg = f"{where} has a {m.kind} break of negative duration {m.duration}."
                 raise ProblemError(msg)
-            _check_windows(((m.earliest, m.latest),), f"{where}'s meal break")
+            _check_windows(((m.earliest, m.latest),), f"{where}'s {m.kind} break")
+        for name in ("max_work", "max_stops"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                msg = f"{where} has a negative {name} {value}."
+                raise ProblemError(msg)
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -239,8 +269,9 @@ class RoutingProblem:
                 raise ProblemError(msg)
             check_node(v.start, f"Vehicle {v.id!r}")
             check_node(v.end, f"Vehicle {v.id!r}")
-            if v.meal is not None and v.meal.node is not None:
-                check_node(v.meal.node, f"Vehicle {v.id!r}'s meal break")
+            for b in v.all_breaks:
+                if b.node is not None:
+                    check_node(b.node, f"Vehicle {v.id!r}'s {b.kind} break")
         sids: set[str] = set()
         for s in self.sites:
             if s.id in sids:
@@ -301,9 +332,10 @@ class RoutingProblem:
 class Stop:
     """One stop of a route, with its times in seconds.
 
-    ``site_id`` is a site id, or :data:`MEAL` for a meal break. ``visit`` numbers repeat
-    visits of the same site from 0. ``node`` is where service starts and ``exit_node`` where
-    the stop is left (they differ for a segment traversed from ``node`` to ``exit_node``).
+    ``site_id`` is a site id, or :data:`MEAL` for a break (``visit`` is then the break's index
+    in :attr:`Vehicle.all_breaks`). ``visit`` numbers repeat visits of the same site from 0.
+    ``node`` is where service starts and ``exit_node`` where the stop is left (they differ for
+    a segment traversed from ``node`` to ``exit_node``).
     """
 
     site_id: str
@@ -316,6 +348,7 @@ class Stop:
 
 
 MEAL = "__meal__"
+"""Site id of a break's stop (the meal and every other kind of break)."""
 
 
 @dataclass(frozen=True, slots=True)

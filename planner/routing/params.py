@@ -56,6 +56,10 @@ class RouteParams:
         the visit times), ``"windows"`` (each visit gets its own slot of the shift, the slots
         a gap apart: stricter, much faster on large problems) or ``"auto"`` (windows when the
         problem has more than 60 sites).
+    solution_limit
+        Stop the routing solver's search after this many solutions: the same problem, seed
+        and limit then give the same routes whatever else the machine is doing, and
+        ``time_limit`` is only a safety bound. None: search until the time limit.
     """
 
     time_limit: float = 10.0
@@ -69,6 +73,7 @@ class RouteParams:
     polish_share: float = 0.0
     noise: float = 0.0
     gap_model: str = "auto"
+    solution_limit: int | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit > 0:
@@ -76,6 +81,9 @@ class RouteParams:
             raise ProblemError(msg)
         if self.engine not in ("ortools", "portfolio", "auto"):
             msg = f"Unknown routing engine {self.engine!r}; use ortools, portfolio or auto."
+            raise ProblemError(msg)
+        if self.solution_limit is not None and self.solution_limit < 1:
+            msg = f"The solution limit must be at least 1, not {self.solution_limit}."
             raise ProblemError(msg)
         if self.gap_model not in ("auto", "exact", "windows"):
             msg = f"Unknown gap model {self.gap_model!r}; use auto, exact or windows."

@@ -32,7 +32,10 @@ log = logging.getLogger("planner")
 
 def pyvrp_can_express(layout: Layout) -> bool:
     """Whether PyVRP can express the expanded problem exactly."""
-    return all(s.visits == 1 or s.min_gap == 0 or layout.stagger for s in layout.problem.sites)
+    prob = layout.problem
+    if any(v.max_work is not None or v.max_stops is not None for v in prob.vehicles):
+        return False
+    return all(s.visits == 1 or s.min_gap == 0 or layout.stagger for s in prob.sites)
 
 
 def _pyvrp_data(
@@ -75,7 +78,7 @@ def _pyvrp_data(
         if len(options) > 1:
             members = list(range(first, len(clients)))
             groups.append(pyvrp.ClientGroup(members, required=site.mandatory))
-    for node in layout.meal_node.values():
+    for node in (n for ns in layout.break_nodes.values() for n in ns):
         ((lo, hi),) = layout.windows(node)
         clients.append(
             pyvrp.Client(

@@ -220,3 +220,59 @@ def test_site_whose_window_lies_after_the_shift_is_left_out():
     r = solve(p)
     assert r.objective == 1
     assert r.dropped == ("late",)
+
+
+def test_a_vehicle_takes_every_one_of_its_breaks_in_its_window():
+    """Tests two breaks at the base, each once inside its own window, the second a fixed time."""
+    from planner.routing.model import Break
+
+    lunch = Break(600, 1200, 300, kind="meal")
+    rest = Break(2400, 2400, 600, kind="rest")  # a fixed time, as the staggered night rest
+    v = Vehicle("v1", 0, 0, (0, 3600), breaks=(lunch, rest))
+    p = problem([Site("a", 4, value=5, service=60), Site("b", 2, value=5, service=60)], (v,))
+    r = solve(p)
+    breaks = [s for s in r.routes[0].stops if s.site_id == MEAL]
+    assert [b.visit for b in sorted(breaks, key=lambda b: b.start)] == [0, 1]
+    first, second = sorted(breaks, key=lambda b: b.start)
+    assert 600 <= first.start <= 1200 and second.start == 2400
+    assert r.objective == 10
+
+
+def test_the_work_cap_leaves_time_free_and_the_checker_recomputes_it():
+    """Tests that max_work keeps travel and service under the cap (here room for one site)."""
+    sites = [Site("a", 1, value=5, service=300), Site("b", 4, value=9, service=300)]
+    # To b and back is 480 s of travel and 300 s of service: 780 s; a too would be 1080 s.
+    v = Vehicle("v1", 0, 0, (0, 3600), max_work=800)
+    r = solve(problem(sites, (v,)))
+    assert r.routes[0].site_ids == ["b"]
+    broken = problem(sites, (Vehicle("v1", 0, 0, (0, 3600), max_work=700),))
+    check = validate_routes(broken, r.routes)
+    assert [x.rule for x in check.violations] == ["work"]
+
+
+def test_the_checkpoint_cap_counts_only_checkpoints():
+    """Tests max_stops: two checkpoints at most, a street segment does not count."""
+    sites = [
+        Site("a", 1, value=5),
+        Site("b", 2, value=5),
+        Site("c", 3, value=5),
+        Site("alley", 3, value=5, exit_node=4, checkpoint=False),
+    ]
+    r = solve(problem(sites, (Vehicle("v1", 0, 0, (0, 3600), max_stops=2),)))
+    ids = r.routes[0].site_ids
+    assert "alley" in ids and len([i for i in ids if i != "alley"]) == 2
+
+
+def test_a_solution_limit_gives_the_same_routes_every_time():
+    """Tests that with a solution limit the search stops at the same routes on every run."""
+    rng = np.random.default_rng(5)
+    n = 30
+    xy = rng.uniform(0, 2000, size=(n, 2))
+    mat = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1))).astype(np.int64)
+    sites = [Site(f"s{i}", i, value=int(rng.integers(1, 20)), service=120) for i in range(1, n)]
+    vehicles = [Vehicle(f"v{k}", 0, 0, (0, 5400)) for k in range(2)]
+    p = RoutingProblem({"foot": mat}, tuple(sites), tuple(vehicles))
+    params = RouteParams(time_limit=30.0, engine="ortools", solution_limit=200, noise=0.15)
+    runs = [solve_routes(p, params, seed=11) for _ in range(3)]
+    assert len({tuple(tuple(r.site_ids) for r in run.routes) for run in runs}) == 1
+    assert all(run.runtime < 30.0 for run in runs)

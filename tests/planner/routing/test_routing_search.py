@@ -97,7 +97,7 @@ def test_schedule_routes_checks_windows_and_restrictions():
     p = mixed_problem(meal=MealBreak(0, 900, 300))
     layout = Layout.build(p)
     school = layout.groups[1][0]
-    meal_g1 = layout.meal_node[0]
+    (meal_g1,) = layout.break_nodes[0]
     run = schedule_routes(layout, [[meal_g1, school], []])
     assert run is not None
     assert run.starts[0] == [0, 900]  # meal at once; the school's second window opens at 900
