@@ -59,7 +59,7 @@ class Category:
         return False
 
 
-SCHOOL_GATE_WINDOWS = "07:00-09:00;16:00-18:00"
+SCHOOL_GATE_WINDOWS = "07:20-08:00;16:30-17:30"
 """Drop-off and pick-up at a school or kindergarten gate on school days (a district or a school
 sets its own in the key area's ``windows``)."""
 

@@ -39,6 +39,7 @@ from planner.plan.document import PlanDocument, ValidationCheck, clock, fingerpr
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from planner.checks.rules_reading import RawRules
     from planner.patrol.inputs import PlanInputs
     from planner.plan.document import Route, Stop
 
@@ -75,7 +76,8 @@ def check_roster(doc: PlanDocument, inputs: PlanInputs) -> ValidationCheck:
 
 
 def _label(route: Route) -> str:
-    return f"group {route.group_id} on {route.date} shift {route.shift_id}"
+    unit = f" unit {route.unit_id}" if route.unit_id and route.unit_id != route.group_id else ""
+    return f"group {route.group_id}{unit} on {route.date} shift {route.shift_id}"
 
 
 def _stop_label(k: int, stop: Stop) -> str:
@@ -98,7 +100,8 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
         for d, sid in zip(doc.dates(), row, strict=True)
         if sid is not None
     }
-    seen: set[tuple[str, str, str]] = set()
+    seen: set[tuple[str, str, str, str]] = set()
+    groups_seen: set[tuple[str, str, str]] = set()
     # Whole-group leave (a group called away) excuses a route cut short or missing that day
     # and a night route of the day before that runs into it.
     away = set()
@@ -111,9 +114,11 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
     for route in doc.routes:
         key = (route.group_id, route.date, route.shift_id)
         where = _label(route)
-        if key in seen:
+        unit = (*key, route.unit_id)
+        if unit in seen:
             bad.append(f"{where.capitalize()} has more than one route.")
-        seen.add(key)
+        seen.add(unit)
+        groups_seen.add(key)
         if key not in on_duty:
             bad.append(f"{where.capitalize()} has a route but the roster has it off duty.")
         tmpl = roster.shift(route.shift_id)
@@ -161,7 +166,7 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
                 bad.append(
                     f"{what} the visit starts at {clock(s.start)}, outside its window {wins}."
                 )
-    for key in sorted(on_duty - seen):
+    for key in sorted(on_duty - groups_seen):
         if (key[0], key[1]) in away:
             continue
         bad.append(f"Group {key[0]} is on duty on {key[1]} shift {key[2]} but has no route.")
@@ -169,15 +174,37 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
 
 
 def _insertable(
-    network: Any, route: Route, lonlat: tuple[float, float], window: tuple[int, int], dwell: int
+    network: Any,
+    route: Route,
+    lonlat: tuple[float, float],
+    window: tuple[int, int],
+    dwell: int,
+    rules: RawRules | None = None,
 ) -> bool:
-    """Whether ``route`` could take a visit at ``lonlat`` inside ``window`` between two stops."""
+    """Whether ``route`` could take a visit at ``lonlat`` inside ``window`` between two stops.
+
+    With ``rules``, the visit must also fit the route's unit: after the opening handover,
+    back before the closing one, within the reserve for calls and the checkpoint cap.
+    """
+    from planner.checks.units import checkpoint_cap, checkpoints, street_time
+
     stops = list(route.stops)
     pts = [(s.lon, s.lat) for s in stops] + [lonlat]
     mat = _travel(network, pts, route.mode)
     x = len(stops)
+    handover = rules.handover if rules is not None and route.unit_kind != "group" else 0
+    most_work = None
+    if rules is not None and route.unit_id:
+        if checkpoints(route) + 1 > checkpoint_cap(route, rules):
+            return False
+        street, planned = street_time(route, rules.handover)
+        most_work = (1.0 - rules.reserve) * street - planned
+    closing = route.end_s - handover if stops[-1].kind == "base" else route.end_s
     for k in range(len(stops) - 1):
-        leave = route.start_s if k == 0 else stops[k].departure
+        extra = int(mat[k, x]) + dwell + int(mat[x, k + 1]) - int(mat[k, k + 1])
+        if most_work is not None and extra > most_work:
+            continue
+        leave = route.start_s + handover if k == 0 else stops[k].departure
         t = leave + int(mat[k, x])
         start = max(t, window[0])
         if start > window[1]:
@@ -193,7 +220,7 @@ def _insertable(
                 ok = False
                 break
             if j == len(stops) - 1:
-                if t > route.end_s:
+                if t > closing:
                     ok = False
                 break
             t = begin + s.dwell + int(mat[j, j + 1])
@@ -202,7 +229,17 @@ def _insertable(
     return False
 
 
-def _area_columns(areas: Any) -> tuple[list[tuple[tuple[int, int], ...]], list[float | None]]:
+GATE_POST_S = 600
+"""A gate window counts as stood when a unit is at the gate this long in it (or all of it)."""
+
+
+def covers_gate(stop: Stop, window: tuple[int, int]) -> bool:
+    """Whether a visit stands at a gate for :data:`GATE_POST_S` of ``window`` (or all of it)."""
+    overlap = min(stop.departure, window[1]) - max(stop.start, window[0])
+    return overlap >= min(GATE_POST_S, window[1] - window[0])
+
+
+def area_columns(areas: Any) -> tuple[list[tuple[tuple[int, int], ...]], list[float | None]]:
     """Read each key area's own ``windows`` and ``dose_minutes`` (blank: none set)."""
     from geodata.windows import parse_dose_minutes, parse_windows
 
@@ -256,7 +293,9 @@ def shift_windows(
     return sorted(out)
 
 
-def check_dose(doc: PlanDocument, district: Any, network: Any) -> ValidationCheck:
+def check_dose(
+    doc: PlanDocument, district: Any, network: Any, rules: RawRules | None = None
+) -> ValidationCheck:
     """Check the visit windows of the key areas and the dose rows' planned figures.
 
     The windows are the school and kindergarten gate hours (the category table's
@@ -268,7 +307,7 @@ def check_dose(doc: PlanDocument, district: Any, network: Any) -> ValidationChec
 
     bad: list[str] = []
     areas = district.key_areas
-    custom, minutes = _area_columns(areas)
+    custom, minutes = area_columns(areas)
     cats = areas["category"].astype(str).tolist()
     gates = {c.key for c in CATEGORIES.values() if c.has_gate}
     keep = [i for i, cat in enumerate(cats) if (custom[i] or cat in gates) and minutes[i] != 0]
@@ -291,25 +330,35 @@ def check_dose(doc: PlanDocument, district: Any, network: Any) -> ValidationChec
     missed_unreachable = 0
     for (day, sid), routes in sorted(by_shift.items()):
         tmpl = doc.roster.shift(sid)
-        starts: dict[str, list[int]] = {}
+        visits: dict[str, list[Stop]] = {}
         for r in routes:
             for s in r.stops:
                 if s.kind == "visit" and s.area_id in where:
-                    starts.setdefault(s.area_id, []).append(s.start)
+                    visits.setdefault(s.area_id, []).append(s)
         for aid, (name, cat, own) in info.items():
-            kind = "gate window" if cat in gates else "window"
+            gate = cat in gates
+            kind = "gate window" if gate else "window"
             for win in shift_windows(cat, own, date.fromisoformat(day), tmpl):
-                if any(win[0] <= t <= win[1] for t in starts.get(aid, [])):
+                got = visits.get(aid, [])
+                if gate and any(covers_gate(s, win) for s in got):
+                    continue
+                if not gate and any(win[0] <= s.start <= win[1] for s in got):
                     continue
                 dwell = dwell_of.get((aid, day, sid), 600)
+                starts = win
+                if gate:  # the whole post inside the window
+                    dwell = rules.gate if rules is not None else GATE_POST_S
+                    starts = (win[0], max(win[0], win[1] - dwell))
                 who = [
-                    r.group_id for r in routes if _insertable(network, r, where[aid], win, dwell)
+                    _label(r)
+                    for r in routes
+                    if _insertable(network, r, where[aid], starts, dwell, rules)
                 ]
                 if who:
                     bad.append(
                         f"{name} ({aid}) has no visit in its {kind} {clock(win[0])}-"
-                        f"{clock(win[1])} on {day} shift {sid}, although group "
-                        f"{who[0]} could reach it."
+                        f"{clock(win[1])} on {day} shift {sid}, although {who[0]} could "
+                        "reach it."
                     )
                 else:
                     missed_unreachable += 1
@@ -348,16 +397,24 @@ def validate_plan(doc: PlanDocument, inputs: PlanInputs) -> list[ValidationCheck
     Returns
     -------
     list of ValidationCheck
-        ``inputs``, ``roster``, ``routes`` and ``dose``; each ``ok`` or with its violations in
+        ``inputs``, ``roster``, ``routes``, ``dose``, ``units``, ``vehicles`` and
+        ``shift_time`` (:mod:`planner.checks.units`); each ``ok`` or with its violations in
         words.
     """
+    from planner.checks.rules_reading import RawRules
+    from planner.checks.units import check_shift_time, check_units, check_vehicles
+
     district = inputs.district
     posts = {str(p) for p in district.posts["id"]}
+    rules = RawRules(inputs.rules_text, district.teams)
     return [
         check_inputs(doc, inputs.files()),
         check_roster(doc, inputs),
         check_routes(doc, inputs.network, posts),
-        check_dose(doc, district, inputs.network),
+        check_dose(doc, district, inputs.network, rules),
+        _check("units", check_units(doc, rules)),
+        _check("vehicles", check_vehicles(doc, rules)),
+        _check("shift_time", check_shift_time(doc, rules)),
     ]
 
 

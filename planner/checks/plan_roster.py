@@ -19,99 +19,16 @@ is recomputed from the plan's schedule in clock minutes:
 
 from __future__ import annotations
 
-import datetime as dt
 import itertools
-import tomllib
 from typing import TYPE_CHECKING, Any
 
+from planner.checks.rules_reading import WEEKDAYS, RawRules, days_between
+
 if TYPE_CHECKING:
+    import datetime as dt
     from collections.abc import Mapping, Sequence
 
     from planner.plan.document import PlanDocument
-
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
-def _clock(value: Any) -> int:
-    if isinstance(value, dt.time):
-        return value.hour * 60 + value.minute
-    hh, mm = str(value).strip().split(":")
-    return (int(hh) * 60 + int(mm)) % 1440
-
-
-def _date(value: Any) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value))
-
-
-def _days(first: dt.date, last: dt.date) -> list[dt.date]:
-    return [first + dt.timedelta(days=k) for k in range((last - first).days + 1)]
-
-
-class _Rules:
-    """The parts of a rules file the roster check needs, read from its text."""
-
-    def __init__(self, text: str, teams: Mapping[str, Any]) -> None:
-        doc = tomllib.loads(text)
-        self.shifts: dict[str, tuple[int, int]] = {}
-        for s in doc.get("shifts", []):
-            start, end = _clock(s["start"]), _clock(s["end"])
-            self.shifts[str(s["id"])] = (start, (end - start) % 1440)
-        self.night = {
-            sid: bool(s.get("night", (start + minutes) > 1440))
-            for s in doc.get("shifts", [])
-            for sid, (start, minutes) in [(str(s["id"]), self.shifts[str(s["id"])])]
-        }
-        raw_groups = doc.get("groups") or teams.get("groups", [])
-        self.groups: dict[str, list[str]] = {}
-        for g in raw_groups:
-            ids = [str(m["id"]) if isinstance(m, dict) else str(m) for m in g.get("members", [])]
-            self.groups[str(g["id"])] = ids
-        demand = doc.get("demand", {})
-        self.default = {k: int(v) for k, v in demand.get("default", {}).items()}
-        if "default" not in demand:
-            self.default = {sid: 1 for sid in self.shifts}
-        self.weekday = {w: dict(demand[w]) for w in WEEKDAYS if w in demand}
-        self.cover_soft = "under_weight" in demand or "over_weight" in demand
-        rest = doc.get("rest", {})
-        self.min_rest = round(float(rest["min_rest_hours"]) * 60) if "min_rest_hours" in rest else 0
-        after = rest.get("rest_after_night_hours")
-        self.rest_after_night = round(float(after) * 60) if after is not None else 0
-        nights = rest.get("max_nights_in_row")
-        self.max_nights = (
-            nights if nights is not None and "max_nights_in_row_weight" not in rest else None
-        )
-        self.max_days = rest.get("max_days_in_row")
-        self.min_off = rest.get("min_days_off_in_row")
-        crew = doc.get("crew", {})
-        self.min_members = crew.get("min_members")
-        self.reserves = [
-            str(r["id"]) if isinstance(r, dict) else str(r) for r in crew.get("reserves", [])
-        ]
-        self.neighbours = {
-            str(g): [str(h) for h in hs] for g, hs in crew.get("neighbours", {}).items()
-        }
-        self.leave: set[tuple[str, dt.date]] = set()
-        for lv in doc.get("leave", []):
-            first = _date(lv["from"])
-            for day in _days(first, _date(lv.get("to", lv["from"]))):
-                self.leave.add((str(lv["member"]), day))
-        self.pins = [
-            (
-                str(p["group"]),
-                _date(p["date"]),
-                None if str(p["shift"]).lower() == "off" else str(p["shift"]),
-            )
-            for p in doc.get("pins", [])
-        ]
-        surge = doc.get("surge", {})
-        self.holiday_extra = (
-            dict(surge.get("holiday_extra", {})) if surge.get("public_holidays") else {}
-        )
-        self.surge = [(_date(x["date"]), dict(x.get("extra", {}))) for x in surge.get("dates", [])]
 
 
 def _calendar(first: dt.date, last: dt.date) -> tuple[set[dt.date], set[dt.date]]:
@@ -121,7 +38,9 @@ def _calendar(first: dt.date, last: dt.date) -> tuple[set[dt.date], set[dt.date]
     cn = holidays.country_holidays("CN", years=range(first.year, last.year + 1))
     hol = {d for d in cn if first <= d <= last}
     work = {
-        d for d in _days(first, last) if d.weekday() >= 5 and cn.is_working_day(d) and d not in hol
+        d
+        for d in days_between(first, last)
+        if d.weekday() >= 5 and cn.is_working_day(d) and d not in hol
     }
     return hol, work
 
@@ -138,7 +57,7 @@ def roster_violations(doc: PlanDocument, rules_text: str, teams: Mapping[str, An
     teams
         The district's teams.toml as a table (groups when the rules define none).
     """
-    rules = _Rules(rules_text, teams)
+    rules = RawRules(rules_text, teams)
     roster = doc.roster
     dates = doc.dates()
     bad: list[str] = []
@@ -172,7 +91,9 @@ def roster_violations(doc: PlanDocument, rules_text: str, teams: Mapping[str, An
     return bad
 
 
-def _cover(rules: _Rules, schedule: dict[str, list[str | None]], dates: list[dt.date]) -> list[str]:
+def _cover(
+    rules: RawRules, schedule: dict[str, list[str | None]], dates: list[dt.date]
+) -> list[str]:
     if rules.cover_soft:
         return []
     hol, adjusted = _calendar(dates[0], dates[-1])
@@ -197,7 +118,7 @@ def _cover(rules: _Rules, schedule: dict[str, list[str | None]], dates: list[dt.
     return out
 
 
-def _rest(rules: _Rules, gid: str, row: Sequence[str | None], dates: list[dt.date]) -> list[str]:
+def _rest(rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.date]) -> list[str]:
     out = []
     worked = [(d, sid) for d, sid in enumerate(row) if sid is not None]
     for (d1, s1), (d2, s2) in itertools.pairwise(worked):
@@ -215,7 +136,7 @@ def _rest(rules: _Rules, gid: str, row: Sequence[str | None], dates: list[dt.dat
     return out
 
 
-def _runs(rules: _Rules, gid: str, row: Sequence[str | None], dates: list[dt.date]) -> list[str]:
+def _runs(rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.date]) -> list[str]:
     out = []
 
     def runs(flags: list[bool]) -> list[tuple[int, int]]:
@@ -254,7 +175,9 @@ def _runs(rules: _Rules, gid: str, row: Sequence[str | None], dates: list[dt.dat
     return out
 
 
-def _crew(rules: _Rules, schedule: dict[str, list[str | None]], dates: list[dt.date]) -> list[str]:
+def _crew(
+    rules: RawRules, schedule: dict[str, list[str | None]], dates: list[dt.date]
+) -> list[str]:
     """Every group on shift has enough members present, with reserves and neighbours filling in."""
     if rules.min_members is None:
         return []

@@ -10,9 +10,9 @@ How a dose is set, for one key area in one shift:
    :mod:`planner.patrol.camera_discount`.
 3. *Visits*: ``floor(ρ / risk_per_visit)``; a hotspot gets at least one, a pinned one at least
    ``pinned_visits``. A school or kindergarten whose gate hours (drop-off, pick-up) fall in the
-   shift gets exactly one *mandatory* visit per gate window, with the visit's start inside the
-   window, whatever its risk or cameras — on school days only (:func:`school_day`: not weekends, the
-   July-August vacation or public holidays).
+   shift gets exactly one gate post per window (``gate_stay_s`` at the gate, the whole stay
+   inside the window), whatever its risk or cameras — on school days only (:func:`school_day`:
+   not weekends, the July-August vacation or public holidays).
 4. *Stay*: 10 minutes, 15 for a hotspot or ``ρ >= long_stay_ratio`` — hot-spot policing
    studies (Koper 1995, "Just enough police presence") found the deterrent effect of a stop
    grows up to about 10-15 minutes and fades after, so stays stay in that band.
@@ -159,6 +159,7 @@ class DoseParams:
     pinned_visits: int = 2
     spread: float = 0.5
     camera_discount: float = MAX_DISCOUNT
+    gate_stay_s: int = 900
 
     def __post_init__(self) -> None:
         if not self.risk_per_visit > 0:
@@ -402,6 +403,10 @@ def compute_dose(
             windows = area_windows(cats[i], custom[i], shift)
             stay = params.long_stay_s if (hot or rho >= params.long_stay_ratio) else None
             stay = stay or params.short_stay_s
+            if windows and cats[i] in GATE_CATEGORIES:
+                # A gate post: the unit stands at the gate, the whole stay inside the window.
+                stay = params.gate_stay_s
+                windows = [(a, max(a, b - stay)) for a, b in windows]
             minutes = set_minutes[i]
             reasons = []
             capped = False
@@ -418,7 +423,7 @@ def compute_dose(
                 # An explicit dose is split afresh below; no risk visits, no cap.
                 visits, dwell, total = 0, stay, minutes * 60.0
                 per_visit = 100.0 * max(rho, 1.0)
-                mandatory = pinned or bool(windows)
+                mandatory = pinned
                 if windows:
                     reasons.append("windows set by planner" if custom[i] else "gate hours")
             else:
@@ -433,9 +438,8 @@ def compute_dose(
                     reasons.append("pinned by planner")
                 mandatory = pinned
                 if windows:
-                    # One mandatory visit per window: the site's windows bind every visit,
-                    # so more visits than windows could not all start inside them.
-                    mandatory = True
+                    # One visit per window: the site's windows bind every visit, so more
+                    # visits than windows could not all start inside them.
                     if visits > len(windows):
                         folded = visits - len(windows)
                         kind = "window" if custom[i] else "gate"

@@ -337,7 +337,10 @@ def load_inputs(
     parsed = load_rules(rules_path, teams=teams, text=text)
     groups = resolve_groups(parsed, [str(p) for p in loaded.posts["id"]], folder.name)
     network = StreetNetwork.from_district(loaded)
-    modes = sorted({g.mode for g in groups})
+    # The groups' modes, the together windows' and walking (grid members, foot patrols).
+    modes = sorted(
+        {g.mode for g in groups} | {t.mode for t in parsed.together if t.mode} | {"foot"}
+    )
     points = district_points(loaded, network, modes)
     fingerprints = fingerprint_files(dict(_input_files(folder, rules_path, teams_path)))
     return PlanInputs(

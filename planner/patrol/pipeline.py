@@ -10,9 +10,10 @@ Stages, in order (each recorded as a :class:`planner.plan.document.StageRun`):
    check-in shortfall of an earlier plan, recorded in the plan) are honoured there.
 3. ``roster``: the rules file and teams (:func:`planner.patrol.roster.build_patrol_problem`)
    solved by CP-SAT (:func:`planner.roster.solve.solve_roster`).
-4. ``routes``: one routing problem per shift (:mod:`planner.patrol.routes`): the groups on duty
-   share that shift's sites, each group one vehicle with its travel mode and base post, and a
-   30-minute meal break at its base (:func:`planner.patrol.routes.meal_break`). Routes
+4. ``routes``: each group on a shift works as units (:mod:`planner.patrol.units`: pairs, the
+   whole group in the rules' together windows), each with its members, vehicles from the
+   pool, handover, meal breaks, night rest in turns and a reserve for calls; one routing
+   problem per shift (:mod:`planner.patrol.routes`) in which the units share the sites. Routes
    vary by day: the arc costs carry seeded noise (seed of the plan, date and shift) while
    windows, pinned visits and shift ends stay hard rules. School gate visits are worth more
    than any other visit (:func:`planner.patrol.routes.gate_priority`), so a route takes every
@@ -51,6 +52,7 @@ from planner.plan.document import (
     DistrictInfo,
     DoseRow,
     Fairness,
+    FillIn,
     Group,
     Holiday,
     Leave,
@@ -68,7 +70,7 @@ if TYPE_CHECKING:
     from planner.patrol.inputs import PlanInputs
     from planner.patrol.request import PlanRequest
     from planner.patrol.roster import PatrolRoster
-    from planner.patrol.routes import Crew
+    from planner.patrol.units import Unit
 
 logger = logging.getLogger("planner")
 
@@ -77,6 +79,15 @@ STAGES = ("risk", "dose", "roster", "routes", "coverage", "validate")
 
 ROUTE_NOISE = 0.15
 """Relative seeded noise on the arc costs that makes routes vary from day to day."""
+
+SOLUTIONS_PER_SECOND = 40
+"""Solutions of the routing search per second of a shift's budget: the search stops after
+``per_shift * SOLUTIONS_PER_SECOND`` solutions, so a plan does not depend on the machine's
+speed or load (about the rate of one core of the 2-core machine the benchmarks run on)."""
+
+SAFETY_FACTOR = 6.0
+"""A shift's routing search stops at this many times its budget in any case (a safety bound
+that a loaded machine may reach; the plan then depends on timing and the log says so)."""
 
 
 class Progress(Protocol):
@@ -97,7 +108,11 @@ def _names(name: str) -> tuple[str, str]:
     return (en.capitalize() or zh or name), zh
 
 
-def plan_roster(pr: PatrolRoster, assignment: dict[str, list[str | None]]) -> Roster:
+def plan_roster(
+    pr: PatrolRoster,
+    assignment: dict[str, list[str | None]],
+    lending: Sequence[tuple[str, str, int]] = (),
+) -> Roster:
     """Turn a solved patrol roster into the plan's :class:`~planner.plan.document.Roster`."""
     rules = pr.rules
     shifts = []
@@ -134,6 +149,7 @@ def plan_roster(pr: PatrolRoster, assignment: dict[str, list[str | None]]) -> Ro
                 holidays=sum(d in hol_days for d in worked),
             )
         )
+    fill_ins = tuple(FillIn(g, m, pr.dates[d].isoformat()) for m, g, d in lending)
     return Roster(
         tuple(shifts),
         groups,
@@ -141,6 +157,7 @@ def plan_roster(pr: PatrolRoster, assignment: dict[str, list[str | None]]) -> Ro
         tuple(leave),
         holidays,
         tuple(fairness),
+        fill_ins,
     )
 
 
@@ -189,7 +206,7 @@ def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
     from geodata.cameras import view_areas
     from planner.hotspots.risk import district_risk
     from planner.patrol.camera_discount import area_camera_share
-    from planner.patrol.demand import DoseShift, compute_dose
+    from planner.patrol.demand import DoseParams, DoseShift, compute_dose
 
     district = inputs.district
     t0 = time.perf_counter()
@@ -204,15 +221,29 @@ def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
         for day in request.dates()
         for s in inputs.rules.shifts
     ]
+    gate_stay = inputs.rules.shift_time.gate_minutes * 60
     dose = compute_dose(
         risk.areas,
         district.key_areas,
         shifts,
         camera_share=share,
+        params=DoseParams(gate_stay_s=gate_stay),
         dose_boost=request.dose_boost or None,
     )
     t2 = time.perf_counter()
     return Demand(risk, views, dose, {"risk": round(t1 - t0, 3), "dose": round(t2 - t1, 3)})
+
+
+def route_params(per_shift: float) -> Any:
+    """Return the routing search settings of a shift with ``per_shift`` seconds of budget."""
+    from planner.routing.params import RouteParams
+
+    return RouteParams(
+        time_limit=max(per_shift * SAFETY_FACTOR, 1.0),
+        engine="ortools",
+        noise=ROUTE_NOISE,
+        solution_limit=max(int(per_shift * SOLUTIONS_PER_SECOND), 10),
+    )
 
 
 def solve_shift(
@@ -221,36 +252,44 @@ def solve_shift(
     doc_like: Any,
     day: str,
     template: ShiftTemplate,
-    crews: Sequence[Crew],
+    units: Sequence[Unit],
     *,
     seconds: float,
     seed: int,
 ) -> tuple[list[Any], Any]:
-    """Solve one shift's routes; return the plan routes and the routing result."""
+    """Solve one shift's routes for its units; return the plan routes and the routing result."""
     from planner.patrol.routes import (
-        meal_break,
         repair_gate_windows,
+        route_limits,
         shift_problem,
         to_plan_route,
     )
-    from planner.routing.solve import RouteParams, solve_routes
+    from planner.routing.solve import solve_routes
 
     rows = demand.shift_rows(day, template.id)
     sp = shift_problem(
         inputs.points,
         rows,
-        crews,
+        units,
+        inputs.rules.shift_time,
         date=day,
         shift_id=template.id,
         offset_s=template.start_minute * 60,
         length_s=template.duration_minutes * 60,
-        meal=meal_break(template.duration_minutes * 60),
     )
-    params = RouteParams(time_limit=max(seconds, 0.2), engine="ortools", noise=ROUTE_NOISE)
+    params = route_params(seconds)
     result = solve_routes(sp.problem, params, seed=seed)
+    if result.runtime >= params.time_limit * 0.98:
+        logger.warning(
+            "routes %s %s: the search stopped at its safety time limit (%.1f s), so these "
+            "routes depend on the machine's load",
+            day,
+            template.id,
+            params.time_limit,
+        )
     if result.missing:
         logger.warning(
-            "routes %s %s: the groups on duty cannot fit %d mandatory visits: %s",
+            "routes %s %s: the units on duty cannot fit %d mandatory visits: %s",
             day,
             template.id,
             len(result.missing),
@@ -269,9 +308,46 @@ def solve_shift(
         for r in result.routes
     ]
     routes = repair_gate_windows(
-        routes, rows, inputs.points, offset_s=sp.offset_s, network=inputs.network
+        routes,
+        rows,
+        inputs.points,
+        offset_s=sp.offset_s,
+        network=inputs.network,
+        limits=route_limits(sp),
     )
     return routes, result
+
+
+def plan_units(
+    inputs: PlanInputs, roster: Roster, start: date, jobs: Sequence[tuple[int, ShiftTemplate]]
+) -> list[tuple[date, list[Unit]]]:
+    """Return the units of every shift worked from ``start``, with their vehicles from the pool.
+
+    Raises
+    ------
+    PlanInputError
+        When the vehicle pool cannot equip the units or a motorcycle lacks a licensed rider.
+    """
+    from planner.patrol.units import assign_vehicles, present_members, shift_units
+
+    lent: dict[tuple[str, str], list[str]] = {}
+    for f in roster.fill_ins:
+        lent.setdefault((f.group_id, f.date), []).append(f.member_id)
+    shifts = []
+    for d, s in jobs:
+        day = start + timedelta(days=d)
+        crews = [
+            (
+                inputs.group(g.id),
+                present_members(
+                    inputs.group(g.id), day, inputs.rules, lent.get((g.id, day.isoformat()), [])
+                ),
+            )
+            for g in roster.groups
+            if roster.schedule[g.id][d] == s.id
+        ]
+        shifts.append((day, shift_units(inputs.rules.shift(s.id), crews, inputs.rules)))
+    return assign_vehicles(shifts, inputs.teams)
 
 
 def dose_rows(dose: pd.DataFrame, routes: Sequence[Any]) -> tuple[DoseRow, ...]:
@@ -400,9 +476,9 @@ def make_plan(
 def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> PlanDocument:
     from geodata.bundle import district_id as bundle_id
     from planner.checks.plan import validate_plan
+    from planner.checks.quality import quality
     from planner.patrol.demand import check_dose_boost
     from planner.patrol.roster import build_patrol_problem
-    from planner.patrol.routes import Crew
     from planner.roster.solve import RosterParams, solve_roster
 
     stages: list[StageRun] = []
@@ -433,7 +509,8 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
         reason = " ".join(rres.conflict) or "no roster was found within the time limit"
         msg = f"No roster fits the rules file {inputs.rules_path.name}: {reason}"
         raise PlanInputError(msg)
-    roster = plan_roster(pr, assignment)
+    lending = rres.lending if rres.is_feasible() else (rres.relaxed.lending if rres.relaxed else ())
+    roster = plan_roster(pr, assignment, lending)
     stages.append(StageRun("roster", rstatus, _num(rres.objective), _num(rres.bound), _since(t0)))
     tell("roster", 1, 1)
 
@@ -467,24 +544,20 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     )
 
     t0 = time.perf_counter()
+    units = plan_units(inputs, roster, start, jobs)
     routes: list[Any] = []
     value = bound = 0
     missing = 0
     tell("routes", 0, len(jobs))
-    for k, (d, s) in enumerate(jobs):
-        day = (start + timedelta(days=d)).isoformat()
-        crews = [
-            Crew(g.id, inputs.group(g.id).mode, inputs.group(g.id).base_post)
-            for g in roster.groups
-            if roster.schedule[g.id][d] == s.id
-        ]
+    for k, ((_d, s), (when, shift_units)) in enumerate(zip(jobs, units, strict=True)):
+        day = when.isoformat()
         got, res = solve_shift(
             inputs,
             demand,
             doc,
             day,
             s,
-            crews,
+            shift_units,
             seconds=budget.per_shift,
             seed=shift_seed(seed, day, s.id),
         )
@@ -509,9 +582,10 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     tell("validate", 0, 1)
     checks = validate_plan(doc, inputs)
     ok = all(c.ok for c in checks)
+    summary = quality(doc, inputs)
     stages.append(StageRun("validate", "OPTIMAL" if ok else "INFEASIBLE", None, None, _since(t0)))
     tell("validate", 1, 1)
-    return replace(doc, stages=tuple(stages), validation=tuple(checks))
+    return replace(doc, stages=tuple(stages), validation=tuple(checks), quality=summary)
 
 
 def _since(t0: float) -> float:

@@ -27,12 +27,14 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from planner.exceptions import IncidentError
+from planner.patrol.routes import unit_key
 from planner.plan.document import Leave, PlanDocument, StageRun, clock
 
 if TYPE_CHECKING:
     from planner.patrol.inputs import PlanInputs
     from planner.patrol.pipeline import Demand
-    from planner.patrol.routes import Crew, ShiftProblem
+    from planner.patrol.routes import RouteLimit, ShiftProblem
+    from planner.patrol.units import Unit
     from planner.plan.document import Route, Stop
 
 logger = logging.getLogger("planner")
@@ -72,12 +74,35 @@ def _site_of(stop: Stop) -> str:
     return stop.site_id
 
 
+def unit_of(route: Route, after: int, handover_s: int) -> Unit:
+    """Rebuild the unit of a plan route with the breaks it has not begun by ``after``."""
+    from planner.patrol.units import Unit, UnitBreak
+
+    breaks = tuple(
+        UnitBreak(s.site_id, s.windows[0][0], s.windows[0][1], s.dwell)
+        for s in route.stops
+        if s.kind == "break" and s.start >= after and s.windows
+    )
+    return Unit(
+        unit_key(route),
+        route.group_id,
+        route.members,
+        route.mode,
+        route.base_post_id,
+        route.start_s,
+        route.end_s,
+        handover_s,
+        breaks,
+        route.unit_kind or "pair",
+        route.vehicles,
+    )
+
+
 def _resolve(
     inputs: PlanInputs,
     demand: Demand,
     doc: PlanDocument,
     routes: list[Route],
-    crews: list[Crew],
     starts: dict[str, tuple[str, int]],
     day: str,
     shift_id: str,
@@ -85,31 +110,29 @@ def _resolve(
     t_rel: int,
     seconds: float,
     seed: int,
-) -> tuple[dict[str, Route], Any]:
-    """Re-solve one shift for ``crews`` from ``starts``; return new routes per group."""
-    from planner.patrol.routes import meal_break, shift_problem, to_plan_route
+) -> tuple[dict[str, Route], Any, dict[str, RouteLimit]]:
+    """Re-solve one shift for the units of ``routes`` from ``starts``; new routes per unit."""
+    from planner.patrol.routes import route_limits, shift_problem, to_plan_route
     from planner.routing.model import RoutingProblem
     from planner.routing.solve import RouteParams, solve_routes
 
     tmpl = doc.roster.shift(shift_id)
     off, length = tmpl.start_minute * 60, tmpl.duration_minutes * 60
     rows = demand.shift_rows(day, shift_id)
+    handover = inputs.rules.shift_time.handover_minutes * 60
+    units = [unit_of(r, t_rel, handover) for r in routes]
     sp: ShiftProblem = shift_problem(
         inputs.points,
         rows,
-        crews,
+        units,
+        inputs.rules.shift_time,
         date=day,
         shift_id=shift_id,
         offset_s=off,
         length_s=length,
         starts=starts,
-        meal=meal_break(length),
     )
     now = max(t_rel - off, 0)
-    fed = {
-        r.group_id for r in routes if any(s.kind == "break" and s.start < t_rel for s in r.stops)
-    }
-    vehicles = tuple(replace(v, meal=None) if v.id in fed else v for v in sp.problem.vehicles)
     keep = []
     for s in sp.problem.sites:
         if s.id in done_sites:
@@ -119,18 +142,18 @@ def _resolve(
         if not wins:
             continue
         keep.append(replace(s, windows=wins, mandatory=s.mandatory and bool(wins)))
-    problem = RoutingProblem(sp.problem.matrices, tuple(keep), vehicles)
+    problem = RoutingProblem(sp.problem.matrices, tuple(keep), sp.problem.vehicles)
     sp = replace(sp, problem=problem)
     site_ids = {site.id for site in problem.sites}
     initial = {
-        r.group_id: [
+        unit_key(r): [
             stop.site_id
             for stop in r.stops
             if stop.kind != "base" and stop.start - off >= now and stop.site_id in site_ids
         ]
         for r in routes
     }
-    # Greedy descent from the kept routes: other groups' routes change as little as possible.
+    # Greedy descent from the kept routes: other units' routes change as little as possible.
     params = RouteParams(time_limit=seconds, engine="ortools", metaheuristic="greedy")
     result = solve_routes(problem, params, seed=seed, initial=initial)
     values = {site.id: site.value for site in problem.sites}
@@ -144,7 +167,7 @@ def _resolve(
             network=inputs.network,
             value=sum(values.get(st.site_id, 0) for st in solved.stops),
         )
-    return out, result
+    return out, result, route_limits(sp)
 
 
 def _join(prefix: list[Stop], new: Route, old: Route) -> Route:
@@ -207,7 +230,7 @@ def replan(
     from planner.patrol.inputs import POST_PREFIX
     from planner.patrol.pipeline import dose_rows, plan_coverage, plan_demand
     from planner.patrol.request import PlanRequest
-    from planner.patrol.routes import Crew, repair_gate_windows
+    from planner.patrol.routes import repair_gate_windows
 
     began = time.perf_counter()
     tz = ZoneInfo(doc.district.time_zone)
@@ -247,16 +270,21 @@ def replan(
     for (rdate, sid), items in sorted(shifts.items()):
         t_rel = rel(items[0][1])
         done_sites: set[str] = set()
-        crews, starts, prefixes, olds = [], {}, {}, {}
+        starts: dict[str, tuple[str, int]] = {}
+        prefixes: dict[str, list[Stop]] = {}
+        olds: dict[str, tuple[int, Route]] = {}
+        cut_any = False
         for i, r in items:
             if r.group_id == group_id:
                 cut = _cut(r, t_rel, doc.local_time)
                 new_routes[i] = cut
-                kept = 0 if cut is None else sum(s.kind != "base" for s in cut.stops)
+                kept = 0 if cut is None else sum(s.kind == "visit" for s in cut.stops)
+                who = f"Group {group_id}" if not r.unit_id else f"Group {group_id} unit {r.unit_id}"
                 changes.append(
-                    f"Group {group_id} {rdate} {sid}: unavailable from {clock(t_rel)}; "
+                    f"{who} {rdate} {sid}: unavailable from {clock(t_rel)}; "
                     f"{kept} visits made stay."
                 )
+                cut_any = True
                 if cut is not None:
                     done_sites.update(_site_of(s) for s in cut.stops if s.kind != "base")
                 continue
@@ -264,21 +292,23 @@ def replan(
             done_sites.update(_site_of(s) for s in prefix if s.kind != "base")
             if prefix and prefix[-1].kind == "base" and len(prefix) > 1:
                 continue  # already back at the base: nothing left to plan
-            crews.append(Crew(r.group_id, r.mode, r.base_post_id))
-            prefixes[r.group_id] = prefix
-            olds[r.group_id] = (i, r)
+            key = unit_key(r)
+            prefixes[key] = prefix
+            olds[key] = (i, r)
             if prefix:
                 last = prefix[-1]
                 tmpl = doc.roster.shift(sid)
                 at_base = last.kind in ("base", "break")
                 point = POST_PREFIX + r.base_post_id if at_base else last.site_id
                 point = point.split("#", 1)[0]
-                starts[r.group_id] = (point, last.departure - tmpl.start_minute * 60)
-        if not crews:
+                starts[key] = (point, last.departure - tmpl.start_minute * 60)
+        if not cut_any:
+            continue
+        if not olds:
             changes.append(f"No other group is on duty in {rdate} {sid}; the rest is left out.")
             continue
-        solved, result = _resolve(
-            inputs, demand, doc, [olds[g][1] for g in olds], crews, starts, rdate, sid,
+        solved, result, limits = _resolve(
+            inputs, demand, doc, [olds[g][1] for g in olds], starts, rdate, sid,
             done_sites, t_rel, per_shift, doc.seed,
         )  # fmt: skip
         value += result.objective
@@ -294,15 +324,17 @@ def replan(
             network=inputs.network,
             frozen={gid: len(p) for gid, p in prefixes.items()},
             skip=(group_id,),
+            limits=limits,
         )
-        joined = {r.group_id: r for r in repaired if r.group_id in joined}
+        joined = {unit_key(r): r for r in repaired if unit_key(r) in joined}
         for gid, (i, old) in olds.items():
             new = joined[gid]
             new_routes[i] = new
             before = {s.site_id for s in old.stops if s.start >= t_rel and s.kind != "base"}
             after = {s.site_id for s in new.stops if s.start >= t_rel and s.kind != "base"}
+            who = f"Group {old.group_id}" + (f" unit {old.unit_id}" if old.unit_id else "")
             changes.append(
-                f"Group {gid} {rdate} {sid}: {len(before & after)} later visits kept, "
+                f"{who} {rdate} {sid}: {len(before & after)} later visits kept, "
                 f"{len(after - before)} added, {len(before - after)} dropped."
             )
     routes: list[Route] = []

@@ -14,7 +14,9 @@ leg geometry along the streets.
 
 from __future__ import annotations
 
+import itertools
 import logging
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +28,7 @@ from planner.patrol.demand import dose_to_sites
 from planner.patrol.inputs import POST_PREFIX
 from planner.plan.document import Route as PlanRoute
 from planner.plan.document import Stop as PlanStop
-from planner.routing.model import MEAL, MealBreak, RoutingProblem, Vehicle
+from planner.routing.model import MEAL, Break, RoutingProblem, Vehicle
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 
     from geodata.network import StreetNetwork
     from planner.patrol.inputs import DistrictPoints
+    from planner.patrol.rules_file import ShiftTime
+    from planner.patrol.units import Unit
     from planner.routing.model import Route, Site
 
 logger = logging.getLogger("planner")
@@ -72,20 +76,12 @@ def check_text(category: str) -> tuple[str, str]:
     return CHECKS.get(category, DEFAULT_CHECK)
 
 
-@dataclass(frozen=True, slots=True)
-class Crew:
-    """A group on duty in a shift: its id, travel mode and base post id."""
-
-    group_id: str
-    mode: str
-    base_post_id: str
-
-
 @dataclass(frozen=True, slots=True, eq=False)
 class ShiftProblem:
     """The routing problem of one shift and how to map it back to the district.
 
-    ``points[k]`` is the district point index of matrix node ``k``.
+    ``points[k]`` is the district point index of matrix node ``k``; ``units[i]`` is the unit
+    of vehicle ``i`` (vehicle ids are unit ids).
     """
 
     date: str
@@ -94,20 +90,48 @@ class ShiftProblem:
     length_s: int
     problem: RoutingProblem
     points: tuple[int, ...]
-    crews: tuple[Crew, ...]
+    units: tuple[Unit, ...]
+
+    def unit(self, unit_id: str) -> Unit:
+        """Return the unit with id ``unit_id``."""
+        return next(u for u in self.units if u.id == unit_id)
+
+
+DAY_S = 12 * 3600
+"""A full shift's length, to which ``max_checkpoints`` refers."""
+
+
+def unit_vehicle(unit: Unit, start: int, end: int, offset_s: int, st: ShiftTime) -> Vehicle:
+    """Return the routing vehicle of a unit: its street time, breaks, work and checkpoint caps.
+
+    The vehicle leaves after the handover at the start and is back before the one at the end;
+    it may work ``1 - reserve_share`` of its street time and make ``max_checkpoints`` checkpoint
+    visits per 12 hours.
+    """
+    lo = unit.start_s - offset_s + unit.handover_s
+    hi = unit.end_s - offset_s - unit.handover_s
+    breaks = tuple(
+        Break(b.earliest - offset_s, b.latest - offset_s, b.duration, kind=b.kind)
+        for b in unit.breaks
+    )
+    work = int((1.0 - st.reserve_share) * max(unit.street_s, 0))
+    stops = math.ceil(st.max_checkpoints * (unit.end_s - unit.start_s) / DAY_S)
+    return Vehicle(
+        unit.id, start, end, (lo, hi), mode=unit.mode, breaks=breaks, max_work=work, max_stops=stops
+    )
 
 
 def shift_problem(
     pts: DistrictPoints,
     dose: pd.DataFrame,
-    crews: Sequence[Crew],
+    units: Sequence[Unit],
+    shift_time: ShiftTime,
     *,
     date: str,
     shift_id: str,
     offset_s: int,
     length_s: int,
     starts: Mapping[str, tuple[str, int]] | None = None,
-    meal: tuple[int, int, int] | None = None,
 ) -> ShiftProblem:
     """Build the routing problem of one shift.
 
@@ -117,8 +141,10 @@ def shift_problem(
         The district's points and matrices.
     dose
         Dose rows of this shift (:func:`planner.patrol.demand.compute_dose`).
-    crews
-        The groups on duty, one vehicle each (ids are the group ids).
+    units
+        The units on duty, one vehicle each (:func:`planner.patrol.units.shift_units`).
+    shift_time
+        The rules' shift time budget (reserve, checkpoints).
     date, shift_id
         Which shift.
     offset_s
@@ -126,13 +152,10 @@ def shift_problem(
     length_s
         Length of the shift in seconds.
     starts
-        Optional group id -> (point id, earliest departure in shift seconds): the vehicle
-        starts there and then instead of at its base at the shift start (re-planning).
-    meal
-        ``(earliest, latest, duration)`` in shift seconds of every group's meal break at its
-        base, or None for none (see :func:`meal_break`).
+        Optional unit id -> (point id, earliest departure in shift seconds): the vehicle
+        starts there and then instead of at its base after the handover (re-planning).
     """
-    if not crews:
+    if not units:
         msg = f"No group is on duty for shift {shift_id} on {date}."
         raise PlanInputError(msg)
     order: list[int] = []
@@ -145,43 +168,28 @@ def shift_problem(
         return where[point]
 
     vehicles = []
-    for c in crews:
-        home = node(pts.at(POST_PREFIX + c.base_post_id))
-        begin, t0 = home, 0
-        if starts and c.group_id in starts:
-            pid, t0 = starts[c.group_id]
-            begin = node(pts.at(pid))
-        rest = None
-        if meal is not None and meal[1] >= t0:
-            rest = MealBreak(max(meal[0], t0), meal[1], meal[2])
-        vehicles.append(Vehicle(c.group_id, begin, home, (t0, length_s), mode=c.mode, meal=rest))
+    for u in units:
+        home = node(pts.at(POST_PREFIX + u.base_post))
+        v = unit_vehicle(u, home, home, offset_s, shift_time)
+        if starts and u.id in starts:
+            pid, t0 = starts[u.id]
+            later = tuple(b for b in v.all_breaks if b.latest >= t0)
+            v = replace(
+                v,
+                start=node(pts.at(pid)),
+                window=(t0, v.window[1]),
+                breaks=tuple(replace(b, earliest=max(b.earliest, t0)) for b in later),
+            )
+        vehicles.append(v)
     area_nodes = {str(a): node(pts.at(str(a))) for a in dose["area_id"]}
     sites = dose_to_sites(dose, area_nodes) if len(dose) else []
     cats = {str(a): str(c) for a, c in zip(dose["area_id"], dose["category"], strict=True)}
     sites = split_visits(gate_priority(sites, cats), length_s)
     idx = np.asarray(order, dtype=np.int64)
-    modes = {c.mode for c in crews}
+    modes = {u.mode for u in units}
     matrices = {m: pts.matrices[m][np.ix_(idx, idx)] for m in modes}
     problem = RoutingProblem(matrices, tuple(sites), tuple(vehicles))
-    return ShiftProblem(date, shift_id, offset_s, length_s, problem, tuple(order), tuple(crews))
-
-
-MEAL_S = 1800
-"""Length of the meal break, in seconds."""
-
-MEAL_FROM, MEAL_TO = 0.3, 0.5
-"""The meal break starts between these shares of the shift (12:00 shift from 08:00: 11:36 to
-14:00; from 20:00: 23:36 to 02:00)."""
-
-MEAL_MIN_SHIFT_S = 6 * 3600
-"""Shifts shorter than this have no meal break."""
-
-
-def meal_break(length_s: int) -> tuple[int, int, int] | None:
-    """Return ``(earliest, latest, duration)`` of a shift's meal break at base, or None."""
-    if length_s < MEAL_MIN_SHIFT_S:
-        return None
-    return (int(MEAL_FROM * length_s), int(MEAL_TO * length_s), MEAL_S)
+    return ShiftProblem(date, shift_id, offset_s, length_s, problem, tuple(order), tuple(units))
 
 
 GATE_VALUE_FACTOR = 3
@@ -292,6 +300,19 @@ def _leg(
     return (pa, *coords, pb)
 
 
+BREAK_TEXTS: dict[str, tuple[str, str, str, str]] = {
+    "meal": ("用餐", "Meal break", "Meal break at the base", "基地用餐休息"),
+    "rest": ("轮休", "Rest", "Rest at the base, in turns", "基地轮流休息"),
+    "together": (
+        "全组集中巡逻",
+        "With the whole group",
+        "Patrol with the whole group (see its route)",
+        "与全组一同巡逻（见全组路线）",
+    ),
+}
+"""Per kind of break: Chinese and English names, and what the sheet says (English, Chinese)."""
+
+
 def to_plan_route(
     sp: ShiftProblem,
     route: Route,
@@ -302,6 +323,10 @@ def to_plan_route(
     value: float = 0.0,
 ) -> PlanRoute:
     """Turn a solved route of ``sp`` into a plan route (times from local midnight).
+
+    The route starts with the handover at the base (a base stop as long as the handover) and
+    ends with the next one; breaks are stops of kind ``"break"`` at the base named after
+    their kind (``site_id`` ``"meal"``, ``"rest"`` or ``"together"``).
 
     Parameters
     ----------
@@ -320,47 +345,54 @@ def to_plan_route(
     """
     prob = sp.problem
     v = prob.vehicle(route.vehicle_id)
-    crew = next(c for c in sp.crews if c.group_id == v.id)
+    unit = sp.unit(v.id)
     sites = {s.id: s for s in prob.sites}
     off = sp.offset_s
     mat = prob.matrices[v.mode]
+    breaks = v.all_breaks
 
-    def base_stop(point: int, t: int, leg: tuple[tuple[float, float], ...]) -> PlanStop:
+    def base_stop(point: int, arrival: int, start: int, end: int, leg: Any) -> PlanStop:
         return PlanStop(
-            site_id=POST_PREFIX + crew.base_post_id,
+            site_id=POST_PREFIX + unit.base_post,
             area_id=None,
             name=pts.names[point],
             category="post",
             kind="base",
             lon=float(pts.lonlat[point, 0]),
             lat=float(pts.lonlat[point, 1]),
-            arrival=t + off,
-            start=t + off,
-            departure=t + off,
-            dwell=0,
+            arrival=arrival + off,
+            start=start + off,
+            departure=end + off,
+            dwell=end - start,
             name_en=pts.names_en[point],
             check="Sign in, hand over",
             check_zh="签到、交接",
             leg=leg,
         )
 
+    def distance(a: int, b: int) -> float:
+        if network is None or a == b:
+            return 0.0
+        na, nb = network.snap(pts.lonlat[[sp.points[a], sp.points[b]]], v.mode)
+        return float(network.path_length(int(na), int(nb), v.mode))
+
     start_point = sp.points[v.start]
-    stops = [base_stop(start_point, route.departure, ())]
+    began = min(unit.start_s - off, route.departure)  # a re-planned route starts later
+    stops = [base_stop(start_point, began, began, route.departure, ())]
     here = v.start
-    distance = 0.0
+    travelled = 0.0
     for st in route.stops:
         point = sp.points[st.node]
+        leg = _leg(network, pts, sp.points[here], point, v.mode)
+        travelled += distance(here, st.node)
         if st.site_id == MEAL:
-            assert v.meal is not None
-            leg = _leg(network, pts, sp.points[here], point, v.mode)
-            if network is not None and here != st.node:
-                a, b = network.snap(pts.lonlat[[sp.points[here], point]], v.mode)
-                distance += network.path_length(int(a), int(b), v.mode)
+            b = breaks[st.visit]
+            name_zh, name_en, check, check_zh = BREAK_TEXTS.get(b.kind, BREAK_TEXTS["meal"])
             stops.append(
                 PlanStop(
-                    site_id="meal",
+                    site_id=b.kind,
                     area_id=None,
-                    name=f"用餐 {pts.names[point]}",
+                    name=f"{name_zh} {pts.names[point]}",
                     category="break",
                     kind="break",
                     lon=float(pts.lonlat[point, 0]),
@@ -369,10 +401,10 @@ def to_plan_route(
                     start=st.start + off,
                     departure=st.departure + off,
                     dwell=st.departure - st.start,
-                    name_en="Meal break",
-                    windows=((v.meal.earliest + off, v.meal.latest + off),),
-                    check="Meal break at the base",
-                    check_zh="基地用餐休息",
+                    name_en=name_en,
+                    windows=((b.earliest + off, b.latest + off),),
+                    check=check,
+                    check_zh=check_zh,
                     leg=leg,
                 )
             )
@@ -381,10 +413,6 @@ def to_plan_route(
         site = sites[st.site_id]
         cat = pts.categories[point]
         check, check_zh = check_text(cat)
-        leg = _leg(network, pts, sp.points[here], point, v.mode)
-        if network is not None and here != st.node:
-            a, b = network.snap(pts.lonlat[[sp.points[here], point]], v.mode)
-            distance += network.path_length(int(a), int(b), v.mode)
         stops.append(
             PlanStop(
                 site_id=site.id,
@@ -408,24 +436,28 @@ def to_plan_route(
         here = st.exit_node
     end_point = sp.points[v.end]
     back = route.stops[-1].departure + int(mat[here, v.end]) if route.stops else route.departure
-    if network is not None and here != v.end:
-        a, b = network.snap(pts.lonlat[[sp.points[here], end_point]], v.mode)
-        distance += network.path_length(int(a), int(b), v.mode)
-    stops.append(base_stop(end_point, back, _leg(network, pts, sp.points[here], end_point, v.mode)))
-    start_s, end_s = v.window[0] + off, max(back, v.window[1]) + off
+    travelled += distance(here, v.end)
+    end = unit.end_s - off
+    leg = _leg(network, pts, sp.points[here], end_point, v.mode)
+    stops.append(base_stop(end_point, back, max(back, end - unit.handover_s), end, leg))
+    start_s, end_s = stops[0].start, end + off
     return PlanRoute(
-        group_id=v.id,
+        group_id=unit.group_id,
         date=sp.date,
         shift_id=sp.shift_id,
         mode=v.mode,
-        base_post_id=crew.base_post_id,
+        base_post_id=unit.base_post,
         start=local_time(sp.date, start_s).isoformat(),
         end=local_time(sp.date, end_s).isoformat(),
         start_s=start_s,
         end_s=end_s,
         stops=tuple(stops),
-        distance_m=round(distance),
+        distance_m=round(travelled),
         value=float(value),
+        unit_id=unit.id,
+        members=unit.members,
+        vehicles=unit.vehicles,
+        unit_kind=unit.kind,
     )
 
 
@@ -436,6 +468,42 @@ def _point_of(pts: DistrictPoints, route: PlanRoute, stop: PlanStop) -> int:
     return pts.at(stop.area_id)
 
 
+@dataclass(frozen=True, slots=True)
+class RouteLimit:
+    """What a unit's route may hold: its most work and checkpoint visits, when it may leave.
+
+    ``leave_s`` is the earliest departure from the base (after the handover), seconds from
+    local midnight of the route's date.
+    """
+
+    max_work: int | None = None
+    max_stops: int | None = None
+    leave_s: int | None = None
+
+
+def route_limits(sp: ShiftProblem) -> dict[str, RouteLimit]:
+    """Return each unit's :class:`RouteLimit` in a shift problem."""
+    return {
+        v.id: RouteLimit(v.max_work, v.max_stops, v.window[0] + sp.offset_s)
+        for v in sp.problem.vehicles
+    }
+
+
+def route_work(route: PlanRoute) -> tuple[int, int]:
+    """Return a plan route's work (seconds travelling and at visits) and its checkpoint visits.
+
+    Travel is what the stops' times say (each arrival minus the previous departure); the time
+    at the base and on breaks is not work.
+    """
+    work = checkpoints = 0
+    for prev, stop in itertools.pairwise(route.stops):
+        work += stop.arrival - prev.departure
+        if stop.kind not in ("base", "break"):
+            work += stop.dwell
+            checkpoints += 1
+    return work, checkpoints
+
+
 def _try_insert(
     route: PlanRoute,
     new: PlanStop,
@@ -443,28 +511,39 @@ def _try_insert(
     pts: DistrictPoints,
     network: StreetNetwork | None,
     frozen: int = 0,
+    limit: RouteLimit | None = None,
 ) -> tuple[int, PlanRoute] | None:
     """Insert ``new`` (at district point ``x``) where it delays the route least, if it can.
 
     Later stops keep their order; their times move later only as far as needed and must stay
-    inside their windows; the route must be back at its base by its end. The first ``frozen``
+    inside their windows; the route must be back at its base before its closing handover and
+    keep within ``limit`` (its unit's most work and checkpoint visits). The first ``frozen``
     stops (already made) stay as they are. Returns the delay at the stop after the inserted
     one and the new route, or None.
     """
     mat = pts.matrices[route.mode]
     stops = list(route.stops)
     at = [_point_of(pts, route, s) for s in stops]
+    work, checkpoints = route_work(route)
+    limit = limit or RouteLimit()
+    if limit.max_stops is not None and checkpoints + 1 > limit.max_stops:
+        return None
+    closing = stops[-1].start if stops[-1].kind == "base" else route.end_s
     lo, hi = new.windows[0]
     best: tuple[int, int, list[PlanStop]] | None = None
     for k in range(max(frozen - 1, 0), len(stops) - 1):
-        leave = route.start_s if k == 0 and frozen <= 1 else stops[k].departure
+        extra = int(mat[at[k], x]) + new.dwell + int(mat[x, at[k + 1]]) - int(mat[at[k], at[k + 1]])
+        if limit.max_work is not None and work + extra > limit.max_work:
+            continue
+        first = route.start_s if limit.leave_s is None else limit.leave_s
+        leave = first if k == 0 and frozen <= 1 else stops[k].departure
         arrival = leave + int(mat[at[k], x])
         start = max(arrival, lo)
         if start > hi:
             break
         ins = replace(new, arrival=arrival, start=start, departure=start + new.dwell)
         if k == 0 and frozen <= 1 and stops[0].departure > leave:
-            head = [replace(stops[0], departure=leave)]
+            head = [replace(stops[0], departure=leave, dwell=leave - stops[0].start)]
         else:
             head = stops[: k + 1]
         out = [*head, ins]
@@ -477,8 +556,12 @@ def _try_insert(
             if s.windows and not any(a <= begin <= b for a, b in s.windows):
                 ok = False
                 break
-            if j == len(stops) - 1 and t > route.end_s:
+            if j == len(stops) - 1 and t > closing:
                 ok = False
+                break
+            if j == len(stops) - 1:
+                begin = max(t, s.start)
+                out.append(replace(s, arrival=t, start=begin, dwell=s.departure - begin))
                 break
             moved = replace(s, arrival=t, start=begin, departure=max(s.departure, begin + s.dwell))
             out.append(moved)
@@ -506,6 +589,7 @@ def repair_gate_windows(
     network: StreetNetwork | None = None,
     frozen: Mapping[str, int] | None = None,
     skip: Sequence[str] = (),
+    limits: Mapping[str, RouteLimit] | None = None,
 ) -> list[PlanRoute]:
     """Insert every window visit a route of the shift can still take but the solver left out.
 
@@ -529,21 +613,30 @@ def repair_gate_windows(
     network
         For the legs' geometry.
     frozen
-        Group id -> number of leading stops already made (re-planning), left as they are.
+        Unit id -> number of leading stops already made (re-planning), left as they are.
     skip
         Group ids whose routes take nothing more (a group called away).
+    limits
+        Unit id -> the most work and checkpoint visits its route may hold
+        (:func:`route_limits`); an insertion keeps within them.
     """
     out = list(routes)
     frozen = frozen or {}
+    limits = limits or {}
     rows = [row for row in dose.itertuples(index=False) if row.windows]
     rows.sort(key=lambda row: str(row.category) not in GATE_CATEGORIES)
     for _ in range(REPAIR_PASSES):
         inserted = 0
         for row in rows:
-            inserted += _repair_row(out, row, pts, offset_s, network, frozen, skip)
+            inserted += _repair_row(out, row, pts, offset_s, network, frozen, skip, limits)
         if not inserted:
             break
     return out
+
+
+def unit_key(route: PlanRoute) -> str:
+    """Return the id of the unit of a route (its group's id in plans made before units)."""
+    return route.unit_id or route.group_id
 
 
 REPAIR_PASSES = 3
@@ -558,6 +651,7 @@ def _repair_row(
     network: StreetNetwork | None,
     frozen: Mapping[str, int],
     skip: Sequence[str],
+    limits: Mapping[str, RouteLimit],
 ) -> int:
     """Insert the missed windows of one dose row into ``out`` in place; return how many."""
     aid = str(row.area_id)
@@ -591,7 +685,8 @@ def _repair_row(
         for i, r in enumerate(out):
             if r.group_id in skip:
                 continue
-            got = _try_insert(r, new, x, pts, network, frozen.get(r.group_id, 0))
+            key = unit_key(r)
+            got = _try_insert(r, new, x, pts, network, frozen.get(key, 0), limits.get(key))
             if got is not None:
                 options.append((got[0], i, got[1]))
         if options:

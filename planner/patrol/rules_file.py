@@ -31,9 +31,21 @@ _ALLOWED: dict[str, set[str]] = {
         "surge",
         "groups",
         "teams",
+        "units",
+        "shift_time",
     },
     "horizon": {"start", "days"},
-    "shifts": {"id", "name", "start", "end", "night"},
+    "shifts": {"id", "name", "start", "end", "night", "meals", "rest"},
+    "units": {"size", "together"},
+    "units.together": {"shift", "from", "to", "mode", "reason"},
+    "shift_time": {
+        "handover_minutes",
+        "meal_minutes",
+        "rest_minutes",
+        "reserve_share",
+        "max_checkpoints",
+        "gate_minutes",
+    },
     "demand": {"default", "under_weight", "over_weight", *WEEKDAYS},
     "rest": {
         "min_rest_hours",
@@ -58,13 +70,66 @@ _ALLOWED: dict[str, set[str]] = {
 
 @dataclass(frozen=True, slots=True)
 class ShiftTemplate:
-    """A shift template: id, name, start minute after midnight, length in minutes."""
+    """A shift template: id, name, start minute after midnight, length in minutes.
+
+    ``meals`` are the windows (minutes from the shift's local midnight, a window after
+    midnight past 1440) in which each meal break starts; ``rest`` the window of a night's
+    rest at the base, which the units on shift take in turns.
+    """
 
     id: str
     name: str
     start: int
     minutes: int
     night: bool | None = None
+    meals: tuple[tuple[int, int], ...] = ()
+    rest: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Together:
+    """A window of a shift in which each group on it patrols as one unit (the whole group).
+
+    ``start`` and ``end`` are minutes from the shift's local midnight (past 1440 after it);
+    ``mode`` is the travel mode then (None: the group's own).
+    """
+
+    shift: str
+    start: int
+    end: int
+    mode: str | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ShiftTime:
+    """How a shift's time is spent (PRACTICE.md's defaults).
+
+    Attributes
+    ----------
+    handover_minutes
+        At the base at the start and at the end of a shift: sign in, hand over.
+    meal_minutes
+        Length of each meal break (at the base).
+    rest_minutes
+        Length of each unit's rest at the base in a night's rest window.
+    reserve_share
+        Share of a unit's time on the street left unplanned, a reserve for calls.
+    max_checkpoints
+        Checkpoint stops of a unit in a 12-hour shift at most (fewer in a shorter time).
+    gate_minutes
+        How long a unit stands at a school gate in a drop-off or pick-up window.
+    unit_size
+        Members per unit (2: pairs).
+    """
+
+    handover_minutes: int = 15
+    meal_minutes: int = 30
+    rest_minutes: int = 60
+    reserve_share: float = 0.25
+    max_checkpoints: int = 25
+    gate_minutes: int = 15
+    unit_size: int = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +215,22 @@ class RulesFile:
     holiday_extra: tuple[tuple[str, int], ...]
     surge_dates: tuple[SurgeDate, ...]
     groups: tuple[Group, ...]
+    shift_time: ShiftTime = ShiftTime()
+    together: tuple[Together, ...] = ()
+
+    def shift(self, shift_id: str) -> ShiftTemplate:
+        """Return the shift template with id ``shift_id``.
+
+        Raises
+        ------
+        KeyError
+            When the rules have no such shift.
+        """
+        for s in self.shifts:
+            if s.id == shift_id:
+                return s
+        msg = f"The rules have no shift {shift_id!r}."
+        raise KeyError(msg)
 
 
 class _Reader:
@@ -398,7 +479,16 @@ def load_rules(
                 sid,
             )
         night = s.get("night")
-        shifts.append(ShiftTemplate(sid, s.get("name", sid), start, minutes, night))
+        meals = tuple(
+            _window(r, w, f"shifts.meals (shift {sid})", start, minutes)
+            for w in _list(r, s.get("meals", []), f"shifts.meals (shift {sid})")
+        )
+        rest = None
+        if "rest" in s:
+            rest = _window(r, s["rest"], f"shifts.rest (shift {sid})", start, minutes)
+        shifts.append(
+            ShiftTemplate(sid, s.get("name", sid), start, minutes, night, tuple(meals), rest)
+        )
     for i, a in enumerate(shifts):
         for b in shifts[i + 1 :]:
             if _overlap(a, b):
@@ -527,6 +617,26 @@ def load_rules(
     if not isinstance(public, bool):
         raise r.fail("surge.public_holidays", f"must be true or false, not {public!r}")
 
+    shift_time = _shift_time(r, doc.get("shift_time", {}), doc.get("units", {}))
+    together = []
+    for item in doc.get("units", {}).get("together", []):
+        r.keys(item, "units.together", "units.together")
+        sid = item.get("shift")
+        if sid not in sids:
+            raise r.fail("units.together.shift", f"names unknown shift {sid!r}", sid)
+        tmpl = next(t for t in shifts if t.id == sid)
+        lo, hi = _window(
+            r,
+            f"{item.get('from')}-{item.get('to')}",
+            f"units.together (shift {sid})",
+            tmpl.start,
+            tmpl.minutes,
+        )
+        mode = item.get("mode")
+        if mode is not None and mode not in MODES:
+            raise r.fail("units.together.mode", f"{mode!r} is not one of {', '.join(MODES)}", mode)
+        together.append(Together(str(sid), lo, hi, mode, str(item.get("reason", ""))))
+
     return RulesFile(
         path=str(path),
         name=str(doc.get("name", path.stem)),
@@ -559,7 +669,71 @@ def load_rules(
         holiday_extra=r.counts(surge.get("holiday_extra", {}), "surge.holiday_extra", sids),
         surge_dates=tuple(surge_dates),
         groups=groups,
+        shift_time=shift_time,
+        together=tuple(together),
     )
+
+
+def _list(reader: _Reader, value: Any, key: str) -> list[Any]:
+    if not isinstance(value, list):
+        raise reader.fail(key, f'must be a list of windows like "11:00-12:30", not {value!r}')
+    return value
+
+
+def _window(reader: _Reader, value: Any, key: str, start: int, minutes: int) -> tuple[int, int]:
+    """Read ``"HH:MM-HH:MM"`` inside a shift: minutes from the shift's local midnight.
+
+    A time before the shift's start is on the next day (a night shift's 01:00 is 1500).
+    """
+    text = value if isinstance(value, str) else ""
+    parts = text.split("-")
+    if len(parts) != 2:
+        raise reader.fail(key, f'must be a window like "11:00-12:30", not {value!r}', value)
+    lo, hi = (_clock(reader, p, key) for p in parts)
+    lo = lo if lo >= start else lo + 1440
+    hi = hi if hi > start else hi + 1440
+    if hi <= lo:
+        hi += 1440
+    if not (start <= lo < hi <= start + minutes):
+        raise reader.fail(key, f"window {text!r} does not lie inside the shift", value)
+    return lo, hi
+
+
+def _shift_time(reader: _Reader, table: Any, units: Any) -> ShiftTime:
+    """Read ``[shift_time]`` and ``[units]`` (their defaults: PRACTICE.md's)."""
+    if not isinstance(table, dict):
+        raise reader.fail("shift_time", "must be a table")
+    if not isinstance(units, dict):
+        raise reader.fail("units", "must be a table")
+    reader.keys(table, "shift_time", "shift_time")
+    reader.keys(units, "units", "units")
+    d = ShiftTime()
+    share = table.get("reserve_share", d.reserve_share)
+    if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share < 1:
+        raise reader.fail(
+            "shift_time.reserve_share", f"must be a share from 0 to 0.99, not {share!r}"
+        )
+    size = reader.int_(units, "size", "units", default=d.unit_size)
+    if size < 1:
+        raise reader.fail("units.size", "must be at least 1")
+    out = ShiftTime(
+        handover_minutes=reader.int_(
+            table, "handover_minutes", "shift_time", default=d.handover_minutes
+        ),
+        meal_minutes=reader.int_(table, "meal_minutes", "shift_time", default=d.meal_minutes),
+        rest_minutes=reader.int_(table, "rest_minutes", "shift_time", default=d.rest_minutes),
+        reserve_share=float(share),
+        max_checkpoints=reader.int_(
+            table, "max_checkpoints", "shift_time", default=d.max_checkpoints
+        ),
+        gate_minutes=reader.int_(table, "gate_minutes", "shift_time", default=d.gate_minutes),
+        unit_size=size,
+    )
+    if out.gate_minutes < 10:
+        raise reader.fail(
+            "shift_time.gate_minutes", "must be at least 10 (a gate post, not a drive-by)"
+        )
+    return out
 
 
 def _overlap(a: ShiftTemplate, b: ShiftTemplate) -> bool:

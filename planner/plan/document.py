@@ -24,10 +24,14 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
         groups         [Group: id, name, name_zh, members [Member: id, name]]
         schedule       {group id: [shift id or null, one per day of the horizon]}
         leave          [Leave: group_id, member_id? (null: the whole group), date, reason]
+        fill_ins       [FillIn: group_id, member_id, date] reserves and neighbours lent
         holidays       [Holiday: date, name] public holidays inside the horizon
         fairness       [Fairness: group_id, shifts, nights, weekends, holidays]
       routes           [Route: group_id, date, shift_id, mode, base_post_id, start, end,
-                        start_s, end_s, distance_m, value, stops]
+                        start_s, end_s, distance_m, value, stops, unit_id, members,
+                        vehicles, unit_kind] (one per unit-shift: unit_id "A-1" is a pair of
+                        group A, "A-all" the whole group; members are member ids, leave and
+                        fill-ins applied; vehicles one pool id per member riding one)
         stops          [Stop: site_id, area_id?, name, name_en, category, kind, lon, lat,
                         end_lon?, end_lat? (alley segments), windows [[open_s, close_s]],
                         arrival, start, departure, dwell (s), check, check_zh,
@@ -42,6 +46,8 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
                        optional, left out when empty, so plans without it read as before
       budget           BudgetRecord: roster, per_shift (seconds), shifts: the time budget the
                        plan was solved with (null in plans made before it was recorded)
+      quality          Quality: figures [QualityFigure: key, value, of?], uncovered_gates
+                       [GateGap: area_id, name, date, window] (planner.checks.quality)
 
 Loading (:func:`PlanDocument.from_json`, :func:`read_plan`) checks the version, every required
 field and every type, then the references between parts (shift and group ids, one schedule entry
@@ -215,6 +221,15 @@ class Leave:
 
 
 @dataclass(frozen=True, slots=True)
+class FillIn:
+    """A member lent to a group for a day (a reserve, or a member of an off-duty neighbour)."""
+
+    group_id: str
+    member_id: str
+    date: str
+
+
+@dataclass(frozen=True, slots=True)
 class Holiday:
     """A public holiday inside the horizon."""
 
@@ -251,6 +266,8 @@ class Roster:
         Public holidays inside the horizon.
     fairness
         The fairness summary, one row per group.
+    fill_ins
+        Members lent to groups short of members.
     """
 
     shifts: tuple[ShiftTemplate, ...]
@@ -259,9 +276,10 @@ class Roster:
     leave: tuple[Leave, ...] = ()
     holidays: tuple[Holiday, ...] = ()
     fairness: tuple[Fairness, ...] = ()
+    fill_ins: tuple[FillIn, ...] = ()
 
     def __post_init__(self) -> None:
-        _tuples(self, "shifts", "groups", "leave", "holidays", "fairness")
+        _tuples(self, "shifts", "groups", "leave", "holidays", "fairness", "fill_ins")
         object.__setattr__(self, "schedule", {k: tuple(v) for k, v in self.schedule.items()})
 
     def shift(self, shift_id: str) -> ShiftTemplate:
@@ -364,6 +382,14 @@ class Route:
         Patrol value collected by the route (the routing objective's prize).
     stops
         The stops in order, the base first and last.
+    unit_id
+        The unit that patrols it (``"A-1"``, ``"A-all"``); empty in plans made before units.
+    members
+        The unit's member ids (leave and fill-ins applied).
+    vehicles
+        One vehicle id of the pool per member riding one (empty on foot).
+    unit_kind
+        ``"pair"``, ``"group"`` (the whole group) or ``""`` (a plan made before units).
     """
 
     group_id: str
@@ -378,14 +404,18 @@ class Route:
     stops: tuple[Stop, ...]
     distance_m: int = 0
     value: float = 0.0
+    unit_id: str = ""
+    members: tuple[str, ...] = ()
+    vehicles: tuple[str, ...] = ()
+    unit_kind: str = ""
 
     def __post_init__(self) -> None:
-        _tuples(self, "stops")
+        _tuples(self, "stops", "members", "vehicles")
 
     @property
     def id(self) -> str:
-        """Stable id of the group-shift, e.g. ``"g1-2026-07-06-N"``."""
-        return f"{self.group_id}-{self.date}-{self.shift_id}"
+        """Stable id of the unit-shift, e.g. ``"A-1-2026-07-06-N"``."""
+        return f"{self.unit_id or self.group_id}-{self.date}-{self.shift_id}"
 
     def stop_labels(self) -> list[str]:
         """Return the label of each stop as printed on maps: ``"B"`` for the base, else 1, 2, ..."""
@@ -462,6 +492,58 @@ class BudgetRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class QualityFigure:
+    """One figure of a plan's quality summary.
+
+    Attributes
+    ----------
+    key
+        What it measures, e.g. ``"gate_windows_covered"`` or ``"unplanned_share_median"``.
+    value
+        The figure (a count, a share from 0 to 1, minutes, ...).
+    of
+        The total a count is out of (e.g. all gate windows), or None.
+    """
+
+    key: str
+    value: float
+    of: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class GateGap:
+    """A school-day gate window no unit stands at: the school, the day and the window."""
+
+    area_id: str
+    name: str
+    date: str
+    window: str
+
+
+@dataclass(frozen=True, slots=True)
+class Quality:
+    """A plan's quality as a captain reads it (:func:`planner.checks.quality.quality`).
+
+    Attributes
+    ----------
+    figures
+        The figures, in a fixed order.
+    uncovered_gates
+        The gate windows nobody stands at.
+    """
+
+    figures: tuple[QualityFigure, ...] = ()
+    uncovered_gates: tuple[GateGap, ...] = ()
+
+    def __post_init__(self) -> None:
+        _tuples(self, "figures", "uncovered_gates")
+
+    def figure(self, key: str) -> QualityFigure | None:
+        """Return the figure with ``key``, or None."""
+        return next((f for f in self.figures if f.key == key), None)
+
+
+@dataclass(frozen=True, slots=True)
 class ValidationCheck:
     """The outcome of one independent validator over the plan."""
 
@@ -496,6 +578,7 @@ class PlanDocument:
     validation: tuple[ValidationCheck, ...] = ()
     dose_boost: dict[str, float] = field(default_factory=dict)
     budget: BudgetRecord | None = None
+    quality: Quality | None = None
     schema_version: int = SCHEMA_VERSION
 
     FILE_NAME: ClassVar[str] = "plan.json"

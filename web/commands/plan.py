@@ -46,6 +46,48 @@ RISK_QUANTILE = 0.5
 """Streets below this quantile of weekly risk are left uncoloured on the plan map."""
 
 
+QUALITY_LABELS: dict[str, str] = {
+    "gate_windows_covered": "gate windows with someone at the gate >= 10 min",
+    "gate_windows_full_time": "  of them by the full-time units",
+    "gate_windows_others": "  of them by grid members and volunteers",
+    "unplanned_share_median": "unplanned share of a unit-shift, median",
+    "unplanned_share_min": "unplanned share of a unit-shift, lowest",
+    "checkpoints_max": "checkpoint stops in a unit-shift, most",
+    "checkpoints_median": "checkpoint stops in a unit-shift, median",
+    "meal_breaks_min": "meal breaks in a 12-hour unit-shift, fewest",
+    "unit_shifts": "unit-shifts",
+}
+"""The quality summary's figures as `patrol plan` prints them (vehicles: "<mode>s in use")."""
+
+
+def quality_lines(doc: PlanDocument) -> list[str]:
+    """Return the plan's quality summary as lines of text."""
+    if doc.quality is None:
+        return []
+    lines = ["Quality:"]
+    for f in doc.quality.figures:
+        if f.key.startswith("vehicles_peak_"):
+            label = f"{f.key.removeprefix('vehicles_peak_')}s in use at once, most"
+        else:
+            label = QUALITY_LABELS.get(f.key, f.key)
+        share = "share" in f.key
+        value = f"{f.value:.0%}" if share else f"{f.value:g}"
+        if f.of is not None:
+            pct = f" ({f.value / f.of:.0%})" if f.of else ""
+            value = (
+                f"{f.value:g} of {f.of:g}{pct}"
+                if not f.key.startswith("vehicles")
+                else (f"{f.value:g} (pool {f.of:g})")
+            )
+        lines.append(f"  {label:<52} {value}")
+    gaps = doc.quality.uncovered_gates
+    if gaps:
+        shown = ", ".join(f"{g.name} {g.date[5:]} {g.window}" for g in gaps[:8])
+        more = f" and {len(gaps) - 8} more" if len(gaps) > 8 else ""
+        lines.append(f"  gate windows nobody stands at: {shown}{more}")
+    return lines
+
+
 class PlanOutputError(InputError):
     """A plan cannot be written where the user asked."""
 
@@ -235,6 +277,8 @@ def _run_plan(
     click.echo(f"  {'outputs':<9} {'written':<10} {time.perf_counter() - t0:6.1f} s")
     for name, seconds in timings.items():
         click.echo(f"    {name:<18} {seconds:6.1f} s")
+    for line in quality_lines(doc):
+        click.echo(line)
     bad = [c for c in doc.validation if not c.ok]
     click.echo(
         f"Wrote {len(files)} files to {out}: {len(doc.routes)} routes over {days} days; "
