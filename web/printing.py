@@ -791,11 +791,15 @@ def _sheet_story(
     def para(text: str, style: ParagraphStyle = p) -> Any:
         return t(text) if collect else Paragraph(text, style)
 
+    unit = f" · {_escape(route.unit_id)}" if route.unit_id else ""
     title = (
         f"{_escape(doc.district.name_zh)} 巡逻路线单 · {_escape(doc.district.name)} patrol route "
-        f"sheet — {_escape(group.label())}"
+        f"sheet — {_escape(group.label())}{unit}"
     )
-    members = "、".join(_escape(m.name) for m in group.members) or "—"
+    crew = route.members or tuple(m.id for m in group.members)
+    members = "、".join(_escape(roster.member_name(m)) for m in crew) or "—"
+    if route.vehicles:
+        members += f" · 车辆 vehicles {'、'.join(_escape(v) for v in route.vehicles)}"
     visits = sum(1 for s in route.stops if s.kind != "base")
     base = route.stops[0]
     overnight = ""
@@ -829,6 +833,12 @@ def _sheet_story(
             para(f"B {_escape(base.display_name)} {_escape(base.name_en if base.name else '')}"),
             para("签发 Issued", ph),
             para("队长 Captain: ____________"),
+        ],
+        [
+            para("机动 Reserve", ph),
+            para(_reserve_text(route)),
+            para("休息 Breaks", ph),
+            para(_breaks_text(route)),
         ],
     ]
     info_table = Table(
@@ -968,6 +978,30 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         ),
         "legend": ParagraphStyle("legend", parent=base, fontSize=7.5, leading=12, spaceAfter=3),
     }
+
+
+def _reserve_text(route: Any) -> str:
+    """Say how much of the route's street time is left free for calls (110, disputes, help)."""
+    from planner.checks.units import street_time
+
+    street, busy = street_time(route, route.handover_s)
+    free = max(street - busy, 0)
+    share = free / street if street > 0 else 0.0
+    return (
+        f"{free // 3600} h {free % 3600 // 60:02d} min ({share:.0%}) 备勤待命、处置警情 "
+        "free for calls"
+    )
+
+
+def _breaks_text(route: Any) -> str:
+    """List the route's breaks: kind and time."""
+    names = {"meal": "用餐 meal", "rest": "轮休 rest", "together": "全组 with group"}
+    parts = [
+        f"{names.get(s.site_id, s.site_id)} {clock(s.start)}–{clock(s.departure)}"
+        for s in route.stops
+        if s.kind == "break"
+    ]
+    return "；".join(parts) or "—"
 
 
 def write_route_sheets(

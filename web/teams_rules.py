@@ -1024,7 +1024,9 @@ def set_shift(
 ) -> Edit | None:
     """Add a shift template or change one (``id``, ``name``, ``start``, ``end`` as HH:MM).
 
-    The checker refuses templates that overlap or last zero hours, with its sentence.
+    The checker refuses templates that overlap or last zero hours, with its sentence. Meal and
+    rest windows of a changed template that no longer lie inside its hours are dropped (the
+    summary says so).
     """
     sid = _ident(fields, "id", "shifts.id")
     start = _text(fields, "start", "shifts.start", required=True)
@@ -1042,9 +1044,37 @@ def set_shift(
             _set(shift, "name", name)
         _set(shift, "start", start)
         _set(shift, "end", end)
-        return f"rules: shift {sid} {start}–{end}"
+        dropped = []
+        meals = [str(w) for w in shift.get("meals", [])]
+        kept = [w for w in meals if _inside_shift(w, start, end)]
+        if kept != meals:
+            dropped += [w for w in meals if w not in kept]
+            _set(shift, "meals", kept or None)
+        rest = shift.get("rest")
+        if rest is not None and not _inside_shift(str(rest), start, end):
+            dropped.append(str(rest))
+            _set(shift, "rest", None)
+        note = f" (windows outside it dropped: {', '.join(dropped)})" if dropped else ""
+        return f"rules: shift {sid} {start}–{end}{note}"
 
     return _commit(app, session, "rules", change, user_id=user_id)
+
+
+def _inside_shift(window: str, start: str, end: str) -> bool:
+    """Whether a ``"HH:MM-HH:MM"`` window lies inside a shift from ``start`` to ``end``."""
+
+    def minutes(text: str) -> int | None:
+        m = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+        return (int(m.group(1)) * 60 + int(m.group(2))) % 1440 if m else None
+
+    parts = [minutes(p) for p in window.split("-")]
+    lo_shift, hi_shift = minutes(start), minutes(end)
+    if len(parts) != 2 or None in parts or lo_shift is None or hi_shift is None:
+        return True  # the rules checker names what is wrong
+    length = (hi_shift - lo_shift) % 1440 or 1440
+    a, b = ((p - lo_shift) % 1440 for p in parts if p is not None)
+    b = b or 1440
+    return a < b <= length
 
 
 def remove_shift(

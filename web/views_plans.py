@@ -125,6 +125,9 @@ def route_rows(doc: PlanDocument) -> list[dict[str, Any]]:
             {
                 "id": route.id,
                 "group": _name(group.name_zh, group.name),
+                "unit": route.unit_label,
+                "crew": "、".join(doc.roster.member_name(m) for m in route.members),
+                "vehicles": "、".join(route.vehicles),
                 "date": route.date,
                 "shift": _name(shift.name_zh, shift.name),
                 "night": shift.night,
@@ -180,8 +183,31 @@ def plan_list() -> Any:
 
 @bp.route("/<int:plan_id>")
 @requires("view_plans")
+def quality_rows(doc: PlanDocument) -> list[dict[str, str]]:
+    """Return the plan's quality summary as label and value per figure (page language)."""
+    if doc.quality is None:
+        return []
+    rows = []
+    for f in doc.quality.figures:
+        if f.key.startswith("vehicles_peak_"):
+            mode = translate(f"mode_{f.key.removeprefix('vehicles_peak_')}")
+            label = translate("q_vehicles_peak", mode=mode)
+            value = translate("q_of_pool", n=f"{f.value:g}", pool=f"{f.of or 0:g}")
+        elif "share" in f.key:
+            label, value = translate(f"q_{f.key}"), f"{f.value:.0%}"
+        elif f.of:
+            label = translate(f"q_{f.key}")
+            value = translate(
+                "q_of", n=f"{f.value:g}", total=f"{f.of:g}", pct=f"{f.value / f.of:.0%}"
+            )
+        else:
+            label, value = translate(f"q_{f.key}"), f"{f.value:g}"
+        rows.append({"label": label, "value": value})
+    return rows
+
+
 def plan_detail(plan_id: int) -> Any:
-    """Show a plan: roster calendar, fairness, routes, solver stages, validation and downloads."""
+    """Show a plan: roster calendar, fairness, routes, quality, stages, validation, downloads."""
     row, doc = ready_plan_or_404(plan_id)
     return render_template(
         "plan.html",
@@ -189,6 +215,7 @@ def plan_detail(plan_id: int) -> Any:
         doc=doc,
         cal=calendar_rows(doc),
         routes=route_rows(doc),
+        quality=quality_rows(doc),
         downloads=[(name, translate(key)) for name, (key, _m) in DOWNLOADS.items()],
     )
 

@@ -293,9 +293,7 @@ def shift_windows(
     return sorted(out)
 
 
-def check_dose(
-    doc: PlanDocument, district: Any, network: Any, rules: RawRules | None = None
-) -> ValidationCheck:
+def check_dose(doc: PlanDocument, district: Any, network: Any, rules: RawRules) -> ValidationCheck:
     """Check the visit windows of the key areas and the dose rows' planned figures.
 
     The windows are the school and kindergarten gate hours (the category table's
@@ -347,7 +345,7 @@ def check_dose(
                 dwell = dwell_of.get((aid, day, sid), 600)
                 starts = win
                 if gate:  # the whole post inside the window
-                    dwell = rules.gate if rules is not None else GATE_POST_S
+                    dwell = rules.gate
                     starts = (win[0], max(win[0], win[1] - dwell))
                 who = [
                     _label(r)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
 from planner.checks.plan import area_columns, covers_gate, shift_windows
@@ -81,7 +81,9 @@ def quality(doc: PlanDocument, inputs: PlanInputs) -> Quality:
         elif got:
             others += 1
         else:
-            gaps.append(GateGap(gate.area_id, gate.name, day, f"{clock(win[0])}-{clock(win[1])}"))
+            when = date.fromisoformat(day) + timedelta(days=win[0] // 86400)
+            text = f"{clock(win[0] % 86400)}-{clock(win[1] - win[0] // 86400 * 86400)}"
+            gaps.append(GateGap(gate.area_id, gate.name, when.isoformat(), text))
     total = len(windows)
     figures += [
         QualityFigure("gate_windows_covered", ours + others, total),

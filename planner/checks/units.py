@@ -223,6 +223,11 @@ def check_shift_time(doc: PlanDocument, rules: RawRules) -> list[str]:
         first, last = r.stops[0], r.stops[-1]
         whole = r.unit_kind == "group"
         handover = 0 if whole else rules.handover
+        if r.handover_s != handover:
+            bad.append(
+                f"The {where} has a handover of {r.handover_s // 60} min; the rules ask for "
+                f"{handover // 60} min."
+            )
         if first.start != r.start_s or first.dwell < handover:
             bad.append(f"The {where} does not start with {handover // 60} min at its base.")
         called_away = (r.group_id, r.date) in cut
@@ -231,7 +236,7 @@ def check_shift_time(doc: PlanDocument, rules: RawRules) -> list[str]:
         ):
             bad.append(f"The {where} does not end with {handover // 60} min at its base.")
         template = rules.templates.get(r.shift_id)
-        if template is None:
+        if template is None or called_away:  # a unit called away stops when it is called
             continue
         if not whole and not called_away:
             meals = [s for s in r.stops if s.kind == "break" and s.site_id == "meal"]

@@ -110,9 +110,10 @@ def _resolve(
     t_rel: int,
     seconds: float,
     seed: int,
+    prefixes: dict[str, list[Stop]],
 ) -> tuple[dict[str, Route], Any, dict[str, RouteLimit]]:
     """Re-solve one shift for the units of ``routes`` from ``starts``; new routes per unit."""
-    from planner.patrol.routes import route_limits, shift_problem, to_plan_route
+    from planner.patrol.routes import route_limits, route_work, shift_problem, to_plan_route
     from planner.routing.model import RoutingProblem
     from planner.routing.solve import RouteParams, solve_routes
 
@@ -131,6 +132,10 @@ def _resolve(
         offset_s=off,
         length_s=length,
         starts=starts,
+        used={
+            unit_key(r): route_work(replace(r, stops=tuple(prefixes.get(unit_key(r), []))))
+            for r in routes
+        },
     )
     now = max(t_rel - off, 0)
     keep = []
@@ -309,7 +314,7 @@ def replan(
             continue
         solved, result, limits = _resolve(
             inputs, demand, doc, [olds[g][1] for g in olds], starts, rdate, sid,
-            done_sites, t_rel, per_shift, doc.seed,
+            done_sites, t_rel, per_shift, doc.seed, prefixes,
         )  # fmt: skip
         value += result.objective
         bound += result.bound

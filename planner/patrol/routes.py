@@ -100,6 +100,10 @@ class ShiftProblem:
 DAY_S = 12 * 3600
 """A full shift's length, to which ``max_checkpoints`` refers."""
 
+PACE_SLACK_S = 2700
+"""Seconds of work a unit may be ahead of its pace: the reserve for calls is spread over the
+shift, so at no hour has a unit more than 45 minutes of its free time used up."""
+
 
 def unit_vehicle(unit: Unit, start: int, end: int, offset_s: int, st: ShiftTime) -> Vehicle:
     """Return the routing vehicle of a unit: its street time, breaks, work and checkpoint caps.
@@ -117,7 +121,16 @@ def unit_vehicle(unit: Unit, start: int, end: int, offset_s: int, st: ShiftTime)
     work = int((1.0 - st.reserve_share) * max(unit.street_s, 0))
     stops = math.ceil(st.max_checkpoints * (unit.end_s - unit.start_s) / DAY_S)
     return Vehicle(
-        unit.id, start, end, (lo, hi), mode=unit.mode, breaks=breaks, max_work=work, max_stops=stops
+        unit.id,
+        start,
+        end,
+        (lo, hi),
+        mode=unit.mode,
+        breaks=breaks,
+        max_work=work,
+        max_stops=stops,
+        pace=1.0 - st.reserve_share,
+        pace_slack=PACE_SLACK_S,
     )
 
 
@@ -132,6 +145,7 @@ def shift_problem(
     offset_s: int,
     length_s: int,
     starts: Mapping[str, tuple[str, int]] | None = None,
+    used: Mapping[str, tuple[int, int]] | None = None,
 ) -> ShiftProblem:
     """Build the routing problem of one shift.
 
@@ -154,6 +168,9 @@ def shift_problem(
     starts
         Optional unit id -> (point id, earliest departure in shift seconds): the vehicle
         starts there and then instead of at its base after the handover (re-planning).
+    used
+        Optional unit id -> (seconds of work, checkpoint visits) its route has made already
+        (re-planning): they count against the unit's caps.
     """
     if not units:
         msg = f"No group is on duty for shift {shift_id} on {date}."
@@ -171,6 +188,14 @@ def shift_problem(
     for u in units:
         home = node(pts.at(POST_PREFIX + u.base_post))
         v = unit_vehicle(u, home, home, offset_s, shift_time)
+        if used and u.id in used:
+            work, stops = used[u.id]
+            v = replace(
+                v,
+                max_work=max((v.max_work or 0) - work, 0),
+                max_stops=max((v.max_stops or 0) - stops, 0),
+                pace=None,
+            )
         if starts and u.id in starts:
             pid, t0 = starts[u.id]
             later = tuple(b for b in v.all_breaks if b.latest >= t0)
@@ -458,6 +483,7 @@ def to_plan_route(
         members=unit.members,
         vehicles=unit.vehicles,
         unit_kind=unit.kind,
+        handover_s=unit.handover_s,
     )
 
 
@@ -528,7 +554,9 @@ def _try_insert(
     limit = limit or RouteLimit()
     if limit.max_stops is not None and checkpoints + 1 > limit.max_stops:
         return None
-    closing = stops[-1].start if stops[-1].kind == "base" else route.end_s
+    # Back at the base before the closing handover (the last stop's time at the base).
+    last = stops[-1]
+    closing = route.end_s - (last.departure - last.start) if last.kind == "base" else route.end_s
     lo, hi = new.windows[0]
     best: tuple[int, int, list[PlanStop]] | None = None
     for k in range(max(frozen - 1, 0), len(stops) - 1):

@@ -29,9 +29,10 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
         fairness       [Fairness: group_id, shifts, nights, weekends, holidays]
       routes           [Route: group_id, date, shift_id, mode, base_post_id, start, end,
                         start_s, end_s, distance_m, value, stops, unit_id, members,
-                        vehicles, unit_kind] (one per unit-shift: unit_id "A-1" is a pair of
-                        group A, "A-all" the whole group; members are member ids, leave and
-                        fill-ins applied; vehicles one pool id per member riding one)
+                        vehicles, unit_kind, handover_s] (one per unit-shift: unit_id "A-1"
+                        is a pair of group A, "A-all" the whole group; members are member
+                        ids, leave and fill-ins applied; vehicles one pool id per member
+                        riding one)
         stops          [Stop: site_id, area_id?, name, name_en, category, kind, lon, lat,
                         end_lon?, end_lat? (alley segments), windows [[open_s, close_s]],
                         arrival, start, departure, dwell (s), check, check_zh,
@@ -298,6 +299,14 @@ class Roster:
         msg = f"The roster has no group {group_id!r}."
         raise KeyError(msg)
 
+    def member_name(self, member_id: str) -> str:
+        """Return a member's name (the id for a reserve or anyone the plan does not name)."""
+        for g in self.groups:
+            for m in g.members:
+                if m.id == member_id:
+                    return m.name or m.id
+        return member_id
+
 
 @dataclass(frozen=True, slots=True)
 class Stop:
@@ -390,6 +399,8 @@ class Route:
         One vehicle id of the pool per member riding one (empty on foot).
     unit_kind
         ``"pair"``, ``"group"`` (the whole group) or ``""`` (a plan made before units).
+    handover_s
+        Seconds of the unit's handover at the base at the start and at the end.
     """
 
     group_id: str
@@ -408,6 +419,7 @@ class Route:
     members: tuple[str, ...] = ()
     vehicles: tuple[str, ...] = ()
     unit_kind: str = ""
+    handover_s: int = 0
 
     def __post_init__(self) -> None:
         _tuples(self, "stops", "members", "vehicles")
@@ -416,6 +428,11 @@ class Route:
     def id(self) -> str:
         """Stable id of the unit-shift, e.g. ``"A-1-2026-07-06-N"``."""
         return f"{self.unit_id or self.group_id}-{self.date}-{self.shift_id}"
+
+    @property
+    def unit_label(self) -> str:
+        """The unit's id, or the group's in plans made before units."""
+        return self.unit_id or self.group_id
 
     def stop_labels(self) -> list[str]:
         """Return the label of each stop as printed on maps: ``"B"`` for the base, else 1, 2, ..."""
@@ -508,6 +525,11 @@ class QualityFigure:
     key: str
     value: float
     of: float | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "value", float(self.value))
+        if self.of is not None:
+            object.__setattr__(self, "of", float(self.of))
 
 
 @dataclass(frozen=True, slots=True)

@@ -438,7 +438,14 @@ def write_gpx(doc: PlanDocument, out_dir: str | Path) -> list[Path]:
         group = groups[route.group_id]
         shift = shifts[route.shift_id]
         gpx.name = f"{group.label()} · {route.date} {shift.name_zh} {shift.name}"
+        crew = "、".join(doc.roster.member_name(m) for m in route.members)
+        if route.unit_id:
+            gpx.name = (
+                f"{group.label()} {route.unit_id} · {route.date} {shift.name_zh} {shift.name}"
+            )
         gpx.description = f"{doc.plan_id}; {doc.district.attribution}"
+        if crew:
+            gpx.description = f"{crew}; " + gpx.description
         track = gpxpy.gpx.GPXTrack(name=gpx.name)
         segment = gpxpy.gpx.GPXTrackSegment()
         last: tuple[float, float] | None = None

@@ -185,7 +185,10 @@ def run_ortools(
         tdim.CumulVar(routing.End(vi)).SetRange(v.window[0], v.window[1])
         if v.max_duration is not None:
             tdim.SetSpanUpperBoundForVehicle(v.max_duration, vi)
-        routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(vi)))
+        if v.pace is not None:  # out on the street as soon as it may leave
+            routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.Start(vi)))
+        else:
+            routing.AddVariableMaximizedByFinalizer(tdim.CumulVar(routing.Start(vi)))
         routing.AddVariableMinimizedByFinalizer(tdim.CumulVar(routing.End(vi)))
 
     scale = _prize_scale(layout, params)
@@ -199,7 +202,7 @@ def run_ortools(
     for nodes in layout.break_nodes.values():
         for node in nodes:
             routing.AddDisjunction([manager.NodeToIndex(node)], MANDATORY_PENALTY, 1)
-    _add_limits(layout, routing, manager, vehicle_transits)
+    _add_limits(layout, routing, manager, tdim)
 
     if not layout.stagger:
         _add_gaps(layout, routing, manager, tdim, horizon)
@@ -245,9 +248,13 @@ def _add_limits(
     layout: Layout,
     routing: pywrapcp.RoutingModel,
     manager: pywrapcp.RoutingIndexManager,
-    time_transits: list[int],
+    tdim: pywrapcp.RoutingDimension,
 ) -> None:
-    """Cap each vehicle's work (trips and service) and its number of checkpoint visits."""
+    """Cap each vehicle's work (trips and service), its checkpoint visits, and pace its work.
+
+    A vehicle with a ``pace`` may have worked, at any stop, at most that share of the time since
+    the earliest window opening among paced vehicles, plus its ``pace_slack``.
+    """
     prob = layout.problem
     if any(v.max_work is not None for v in prob.vehicles):
         horizon = layout.horizon()
@@ -266,6 +273,22 @@ def _add_limits(
             transits.append(registered[key])
         caps = [v.max_work if v.max_work is not None else horizon + 1 for v in prob.vehicles]
         routing.AddDimensionWithVehicleTransitAndCapacity(transits, 0, caps, True, WORK)
+        paced = [v for v in prob.vehicles if v.pace is not None]
+        if paced:
+            wdim = routing.GetDimensionOrDie(WORK)
+            solver = routing.solver()
+            share = round(100 * max(v.pace or 0.0 for v in paced))
+            opening = min(v.window[0] for v in paced)
+            slack = max(v.pace_slack for v in paced)
+            depots = set(layout.depot_of.values())
+            for node in range(layout.size):
+                if node in depots:
+                    continue
+                idx = manager.NodeToIndex(node)
+                solver.Add(
+                    wdim.CumulVar(idx) * 100
+                    <= tdim.CumulVar(idx) * share + (100 * slack - share * opening)
+                )
     if any(v.max_stops is not None for v in prob.vehicles):
         counts = layout.checkpoints()
         unary = routing.RegisterUnaryTransitVector(counts)

@@ -171,6 +171,12 @@ class Vehicle:
         excluded): the rest of the window is left free, e.g. as a reserve for calls.
     max_stops
         Optional cap on the number of checkpoint visits (:attr:`Site.checkpoint`).
+    pace
+        Optional share of the time since its window opened that the vehicle may have worked
+        at any stop, plus ``pace_slack`` seconds: its free time is spread over the window
+        instead of gathered at one end (a reserve for calls all through a shift).
+    pace_slack
+        Seconds of work a vehicle may be ahead of its ``pace``.
     """
 
     id: str
@@ -183,6 +189,8 @@ class Vehicle:
     breaks: tuple[Break, ...] = ()
     max_work: int | None = None
     max_stops: int | None = None
+    pace: float | None = None
+    pace_slack: int = 0
 
     @property
     def all_breaks(self) -> tuple[Break, ...]:

@@ -33,7 +33,10 @@ log = logging.getLogger("planner")
 def pyvrp_can_express(layout: Layout) -> bool:
     """Whether PyVRP can express the expanded problem exactly."""
     prob = layout.problem
-    if any(v.max_work is not None or v.max_stops is not None for v in prob.vehicles):
+    if any(
+        v.max_work is not None or v.max_stops is not None or v.pace is not None
+        for v in prob.vehicles
+    ):
         return False
     return all(s.visits == 1 or s.min_gap == 0 or layout.stagger for s in prob.sites)
 

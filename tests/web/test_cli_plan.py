@@ -90,7 +90,9 @@ def test_validate_passes_and_prints_json(small_plan: Path) -> None:
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["ok"] is True
-    assert set(summary["checks"]) == {"inputs", "roster", "routes", "dose"}
+    assert set(summary["checks"]) == {
+        "inputs", "roster", "routes", "dose", "units", "vehicles", "shift_time",
+    }  # fmt: skip
 
 
 def test_validate_fails_on_a_tampered_plan(small_plan: Path, tmp_path: Path) -> None:

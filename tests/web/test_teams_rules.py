@@ -192,14 +192,15 @@ def _rules_ops(app: Flask) -> None:
     run(app, tr.add_reserve, {"id": "R2", "name": "备勤 2"})
     run(app, tr.remove_reserve, "R1")
     assert parsed(app, "rules.toml")["crew"]["reserves"] == [{"id": "R2", "name": "备勤 2"}]
-    run(app, tr.set_shift, {"id": "D", "start": "08:00", "end": "16:00"})
-    run(app, tr.set_shift, {"id": "E", "name": "晚班 evening", "start": "16:00", "end": "20:00"})
+    run(app, tr.set_shift, {"id": "D", "start": "07:00", "end": "15:00"})
+    run(app, tr.set_shift, {"id": "E", "name": "晚班 evening", "start": "15:00", "end": "19:00"})
     shifts = parsed(app, "rules.toml")["shifts"]
     assert [(s["id"], s["start"], s["end"]) for s in shifts] == [
-        ("D", "08:00", "16:00"),
-        ("N", "20:00", "08:00"),
-        ("E", "16:00", "20:00"),
+        ("D", "07:00", "15:00"),
+        ("N", "19:00", "07:00"),
+        ("E", "15:00", "19:00"),
     ]
+    assert shifts[0]["meals"] == ["11:00-12:30"]  # the supper window after 15:00 went
     run(app, tr.set_demand, {"default_D": "1", "default_N": "2", "sat_D": "2"})
     demand = parsed(app, "rules.toml")["demand"]
     assert demand == {"default": {"D": 1, "N": 2}, "sat": {"D": 2}}
@@ -338,7 +339,7 @@ REFUSALS: list[tuple[str, Callable[[Flask], tuple[Callable[..., Any], tuple[Any,
     ),
     (
         "overlapping shift templates",
-        lambda app: (tr.set_shift, ({"id": "D", "start": "07:00", "end": "19:00"},)),
+        lambda app: (tr.set_shift, ({"id": "D", "start": "06:00", "end": "18:00"},)),
         r"^rules\.toml line \d+: shifts templates 'D' and 'N' overlap in time",
     ),
     (

@@ -154,7 +154,7 @@ def test_a_post_without_the_csrf_token_is_refused(quiet_app: Flask) -> None:
         ),
         (
             "/teams/rules",
-            {"op": "set_shift", "id": "N", "start": "19:00", "end": "07:00"},
+            {"op": "set_shift", "id": "N", "start": "18:00", "end": "06:00"},
             r"templates 'D' and 'N' overlap in time",
         ),
         (

@@ -10,6 +10,7 @@ import pytest
 from geodata.bundle import load_district
 from geodata.network import StreetNetwork
 from planner.checks.plan import check_dose, check_routes, summary, validate_plan
+from planner.checks.rules_reading import RawRules
 from planner.patrol.inputs import load_inputs
 from planner.plan.document import read_plan
 
@@ -61,7 +62,9 @@ def _gate_stop(doc):
 def test_the_plan_passes_every_check(doc, small_plan: Path) -> None:
     """Tests that the plan as made breaks no rule and the summary says so."""
     checks = validate_plan(doc, load_inputs(None, small_plan / "inputs" / "rules.toml"))
-    assert [c.name for c in checks] == ["inputs", "roster", "routes", "dose"]
+    assert [c.name for c in checks] == [
+        "inputs", "roster", "routes", "dose", "units", "vehicles", "shift_time",
+    ]  # fmt: skip
     assert all(c.ok for c in checks), [c.violations for c in checks]
     assert summary(checks)["ok"] is True
 
@@ -89,7 +92,7 @@ def test_late_arrival_outside_window_is_found(doc, network, district) -> None:
     assert any("is not the recomputed" in v for v in check.violations)
 
 
-def test_missed_school_window_is_found(doc, network, district) -> None:
+def test_missed_school_window_is_found(doc, network, district, small_plan: Path) -> None:
     """Tests that dropping a reachable school gate visit breaks the dose check."""
     r, k = _gate_stop(doc)
     route = doc.routes[r]
@@ -97,7 +100,8 @@ def test_missed_school_window_is_found(doc, network, district) -> None:
     routes = list(doc.routes)
     routes[r] = dataclasses.replace(route, stops=route.stops[:k] + route.stops[k + 1 :])
     bad = dataclasses.replace(doc, routes=tuple(routes))
-    check = check_dose(bad, district, network)
+    rules = RawRules((small_plan / "inputs" / "rules.toml").read_text(encoding="utf-8"), {})
+    check = check_dose(bad, district, network, rules)
     assert not check.ok
     assert any(name in v and "could reach it" in v for v in check.violations), check.violations
 

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from planner.checks.rules_reading import RawRules
 from planner.exceptions import ProblemError
 from planner.hotspots.risk import HOURS_OF_WEEK, RiskTable
 from planner.patrol.demand import (
@@ -83,9 +84,10 @@ def test_area_windows_clip_to_the_shift_and_cross_midnight() -> None:
     # A shift from midnight sees the hour after midnight of the window opened the day before.
     early = DoseShift("E", WED, 0, 6 * 60)
     assert area_windows("market", own, early) == [(0, H)]
-    # Without windows of its own an area has its category's default (school gates).
+    # Without windows of its own an area has its category's default (school gates): of
+    # drop-off 07:20-08:00 and pick-up 16:30-17:30 only the pick-up lies in an 08:00 shift.
     assert area_windows("market", (), DAY) == []
-    assert area_windows("school", (), DAY) == [(0, H), (8 * H, 10 * H)]
+    assert area_windows("school", (), DAY) == [(8 * H + 1800, 9 * H + 1800)]
     # A school's own windows replace the gate hours, on school days only; a market's hold always.
     assert area_windows("school", own, DAY) == [(2 * H, 2 * H + 1800)]
     assert area_windows("school", own, SUMMER) == []
@@ -99,7 +101,9 @@ def test_windows_on_a_market_give_one_visit_per_window() -> None:
     dose = _dose(windows={"m": "16:30-17:10; 09:00-09:20"})
     row = dose.loc["m"]
     assert row["windows"] == ((1 * H, 1 * H + 1200), (8 * H + 1800, 9 * H + 600))
-    assert row["visits"] == 2 and row["mandatory"]
+    # Windows bind the visits' starts but do not make them mandatory (a unit takes them
+    # before other visits, being worth more; a window no unit can reach is left out).
+    assert row["visits"] == 2 and not row["mandatory"]
     assert "windows set by planner" in row["reason"]
     # The gap is just over the longest window, so the two visits cannot share one window.
     assert row["min_gap_s"] == 2401
@@ -107,8 +111,10 @@ def test_windows_on_a_market_give_one_visit_per_window() -> None:
         s for s in dose_to_sites(dose.reset_index(), {"m": 1, "b": 2, "s": 3}) if s.id == "m"
     ]
     assert site.windows == row["windows"] and site.visits == 2
-    # Blank cells keep the defaults: the school still has its gate hours.
-    assert dose.loc["s", "windows"] == ((0, H), (8 * H, 10 * H))
+    # Blank cells keep the defaults: the school still has its gate post, the whole 15-minute
+    # stay inside the pick-up window.
+    assert dose.loc["s", "windows"] == ((8 * H + 1800, 9 * H + 900),)
+    assert dose.loc["s", "dwell_s"] == 900
 
 
 def test_dose_minutes_override_sets_the_needed_dose() -> None:
@@ -128,7 +134,7 @@ def test_dose_minutes_override_sets_the_needed_dose() -> None:
     assert big["visits"] == 4 and big["dwell_s"] == 3600 and not big["capped"]
     # A school with a dose keeps one visit per gate window, the minutes shared between them.
     school = _dose(minutes={"s": 40.0}).loc["s"]
-    assert school["visits"] == 2 and school["dwell_s"] == 1200 and school["mandatory"]
+    assert school["visits"] == 1 and school["dwell_s"] == 2400 and not school["mandatory"]
     # Zero: no presence needed, not even at the gates.
     assert "s" not in _dose(minutes={"s": 0.0}).index
 
@@ -154,7 +160,7 @@ def test_dose_boost_multiplies_the_needed_dose_and_the_value() -> None:
         assert "shortfall boost ×1.5" in b["reason"]
     # A gate school keeps one visit per window, each stay twice as long.
     s0, s1 = plain[plain["shift_id"] == "D"].loc["s"], boosted[boosted["shift_id"] == "D"].loc["s"]
-    assert s1["visits"] == s0["visits"] == 2 and s1["dwell_s"] == 2 * s0["dwell_s"]
+    assert s1["visits"] == s0["visits"] == 1 and s1["dwell_s"] == 2 * s0["dwell_s"]
     # Areas not named are untouched; an area without dose gets none from a boost.
     only_b = _dose(dose_boost={"b": 1.5})
     pd.testing.assert_series_equal(only_b.loc["s"], _dose().loc["s"])
@@ -282,7 +288,7 @@ def test_validator_fails_a_plan_that_misses_a_set_window(overridden) -> None:
             r = replace(r, stops=tuple(s for s in r.stops if s.area_id != MARKET))
         routes.append(r)
     broken = replace(doc, routes=tuple(routes))
-    check = check_dose(broken, inputs.district, inputs.network)
+    check = check_dose(broken, inputs.district, inputs.network, RawRules(inputs.rules_text, {}))
     assert not check.ok
     text = " ".join(check.violations)
     assert f"({MARKET}) has no visit in its window 10:00-10:30" in text
@@ -299,11 +305,12 @@ def test_validator_needs_no_window_visit_where_the_dose_is_zero(overridden) -> N
     )
     dose = tuple(d for d in doc.dose if d.area_id != MARKET)
     broken = replace(doc, routes=routes, dose=dose)
-    assert not check_dose(broken, inputs.district, inputs.network).ok
+    rules = RawRules(inputs.rules_text, {})
+    assert not check_dose(broken, inputs.district, inputs.network, rules).ok
     areas = inputs.district.key_areas.copy()
     areas["dose_minutes"] = np.where(areas["id"] == MARKET, 0.0, areas["dose_minutes"])
     quiet = replace(inputs.district, key_areas=areas)
-    assert check_dose(broken, quiet, inputs.network).ok
+    assert check_dose(broken, quiet, inputs.network, rules).ok
 
 
 def test_unknown_boost_id_is_refused_by_make_plan(overridden) -> None:
@@ -342,4 +349,4 @@ def test_replan_keeps_the_boost_and_holds_the_set_window(overridden) -> None:
     rows = plan_demand(inputs, request).dose.set_index("area_id")
     assert all("shortfall boost ×1.5" in r for r in rows.loc[[BOOSTED], "reason"])
     market = rows.loc[[MARKET]].set_index("shift_id")
-    assert market.loc["D", "windows"] == ((2 * H, 2 * H + 1800),)
+    assert market.loc["D", "windows"] == ((3 * H, 3 * H + 1800),)  # 10:00 is 3 h after 07:00

@@ -78,26 +78,31 @@ def test_hotspot_and_pin_get_visits():
 def test_school_gate_windows_are_mandatory():
     """Tests school gate windows in the day shift and the next morning in the night shift.
 
-    The windows are the category table's default gate windows (07:00-09:00 and 16:00-18:00).
+    The windows are the category table's default gate windows (07:20-08:00 and 16:30-17:30):
+    an 08:00 day shift holds the pick-up, the night before it the next morning's drop-off.
     """
-    assert area_windows("school", (), DAY) == [(0, 3600), (8 * 3600, 10 * 3600)]
-    assert area_windows("school", (), NIGHT) == [(11 * 3600, 12 * 3600)]
+    assert area_windows("school", (), DAY) == [(30600, 34200)]
+    assert area_windows("school", (), NIGHT) == [(40800, 43200)]
     assert area_windows("market", (), DAY) == []
     summer = DoseShift("D", date(2026, 7, 15), 8 * 60, 20 * 60)
     assert not school_day(date(2026, 7, 15)) and area_windows("school", (), summer) == []
     assert not school_day(date(2026, 10, 1))  # National Day
     assert school_day(date(2026, 10, 10))  # a Saturday made a working day (调休)
     assert not school_day(date(2026, 10, 17))  # an ordinary Saturday
+    # A 07:00 day shift holds both windows: one gate post of 15 minutes in each, the whole
+    # post inside the window (its start at most 15 minutes before the window closes).
+    early = DoseShift("D", WED, 7 * 60, 19 * 60)
     risk = _risk({"s": 0.05, "x": 1.95})
-    d = compute_dose(risk, _areas({"s": "school", "x": "retail"}), [DAY]).set_index("area_id")
-    assert d.loc["s", "visits"] == 2 and d.loc["s", "mandatory"]
-    assert d.loc["s", "windows"] == ((0, 3600), (28800, 36000))
-    # Just over the longest window (2 h), so drop-off and pick-up each get their own visit.
-    assert d.loc["s", "min_gap_s"] == 7201
+    d = compute_dose(risk, _areas({"s": "school", "x": "retail"}), [early]).set_index("area_id")
+    assert d.loc["s", "visits"] == 2 and not d.loc["s", "mandatory"]
+    assert d.loc["s", "windows"] == ((1200, 2700), (34200, 36900))
+    assert d.loc["s", "dwell_s"] == 900
+    # Just over the longest window, so drop-off and pick-up each get their own visit.
+    assert d.loc["s", "min_gap_s"] == 2701
     # A risky school still gets exactly one visit per gate window.
     levels = {"s": 9.0, "x": 1.0} | {f"f{i}": 0.0 for i in range(8)}  # mean 1.0: s is 9×
     cats = {k: "school" if k == "s" else "retail" for k in levels}
-    risky = compute_dose(_risk(levels), _areas(cats), [DAY])
+    risky = compute_dose(_risk(levels), _areas(cats), [early])
     row = risky.set_index("area_id").loc["s"]
     assert row["visits"] == 2 and "folded into gate visits" in row["reason"]
 
@@ -125,7 +130,7 @@ def test_dose_to_sites():
         risk, _areas({"s": "school", "x": "retail", "f1": "park", "f2": "park"}), [DAY]
     )
     sites = {s.id: s for s in dose_to_sites(dose, {"s": 3, "x": 7})}
-    assert sites["s"].mandatory and sites["s"].windows == ((0, 3600), (28800, 36000))
+    assert not sites["s"].mandatory and sites["s"].windows == ((30600, 33300),)
     assert sites["x"].node == 7 and sites["x"].visits == 3 and sites["x"].service == 900
     with pytest.raises(ProblemError, match="no node"):
         dose_to_sites(dose, {"s": 3})

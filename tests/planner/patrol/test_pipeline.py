@@ -37,13 +37,19 @@ def test_stages_in_order_with_status_and_runtime(doc) -> None:
     assert 0 < routes.objective <= routes.bound
 
 
-def test_one_route_per_group_on_duty(doc) -> None:
-    """Tests that each group on duty gets one route in its shift and groups off get none."""
+def test_every_group_on_duty_patrols_in_pairs(doc) -> None:
+    """Tests that each group on duty works as two pairs, each its own route; groups off none."""
     on = {(g, sid) for g, row in doc.roster.schedule.items() for sid in row if sid}
     got = {(r.group_id, r.shift_id) for r in doc.routes}
     assert got == on
     assert sorted(sid for _, sid in on) == ["D", "D", "N"]  # the test rules: D = 2, N = 1
+    for g, sid in on:
+        units = sorted(r.unit_id for r in doc.routes if (r.group_id, r.shift_id) == (g, sid))
+        assert units == [f"{g}-1", f"{g}-2"]
+        members = [m for r in doc.routes if r.group_id == g for m in r.members]
+        assert sorted(members) == sorted(doc.roster.group(g).members[i].id for i in range(4))
     for r in doc.routes:
+        assert len(r.members) == 2 and len(r.vehicles) == 2
         assert r.stops[0].kind == r.stops[-1].kind == "base"
         assert sum(s.kind == "visit" for s in r.stops) > 5
         shift = doc.roster.shift(r.shift_id)
@@ -51,22 +57,27 @@ def test_one_route_per_group_on_duty(doc) -> None:
         assert r.end_s == r.start_s + shift.duration_minutes * 60
 
 
-def test_every_route_has_a_meal_break_at_its_base(doc) -> None:
-    """Tests that each 12-hour route stops 30 minutes at its base inside the meal window."""
+def test_every_unit_takes_its_breaks_at_its_base(doc) -> None:
+    """Tests two 30-minute meals in their windows, the handovers, and the night rest in turns."""
     for r in doc.routes:
-        (meal,) = [s for s in r.stops if s.kind == "break"]
-        assert (meal.lon, meal.lat) == (r.stops[0].lon, r.stops[0].lat)
-        assert meal.dwell == 1800
-        # 30-50% into a 12-hour shift: 3.6 h to 6 h after its start
-        assert meal.windows == ((r.start_s + 12960, r.start_s + 21600),)
-        assert r.start_s + 12960 <= meal.start <= r.start_s + 21600
+        meals = [s for s in r.stops if s.kind == "break" and s.site_id == "meal"]
+        assert len(meals) == 2
+        for meal in meals:
+            assert (meal.lon, meal.lat) == (r.stops[0].lon, r.stops[0].lat)
+            assert meal.dwell == 1800
+            ((lo, hi),) = meal.windows
+            assert lo <= meal.start <= hi
+        assert r.stops[0].dwell >= 900 and r.stops[-1].dwell >= 900  # sign in, hand over
+    night = [r for r in doc.routes if r.shift_id == "N"]
+    rests = sorted(s.start for r in night for s in r.stops if s.site_id == "rest")
+    assert len(rests) == 2 and rests[1] - rests[0] >= 3600  # one pair after the other
 
 
 def test_plan_records_seed_fingerprints_and_passing_checks(doc) -> None:
     """Tests that the plan records its seed, input fingerprints and the validators' verdicts."""
     assert doc.seed == 3 and doc.plan_id.endswith("-s3")
     assert {"district.gpkg", "rules.toml", "teams.toml"} <= set(doc.fingerprints)
-    assert [c.name for c in doc.validation] == ["inputs", "roster", "routes", "dose"]
+    assert [c.name for c in doc.validation][:4] == ["inputs", "roster", "routes", "dose"]
     assert all(c.ok for c in doc.validation), doc.validation
 
 

@@ -47,26 +47,30 @@ def after(before, inputs, away):
     return replan(before, inputs, away, datetime(2026, 12, 7, 14, 0), time_limit=2.0)
 
 
-def _route(doc, group, shift="D"):
-    return next(r for r in doc.routes if r.group_id == group and r.shift_id == shift)
+def _routes(doc, group, shift="D"):
+    return [r for r in doc.routes if r.group_id == group and r.shift_id == shift]
+
+
+def _unit(doc, unit, shift):
+    return next(r for r in doc.routes if r.unit_id == unit and r.shift_id == shift)
 
 
 def test_done_visits_stay(before, after) -> None:
     """Tests that every stop begun before 14:00 is unchanged for every group."""
     doc, _ = after
     for old in before.routes:
-        new = _route(doc, old.group_id, old.shift_id)
+        new = _unit(doc, old.unit_id, old.shift_id)
         done_old = [(s.site_id, s.arrival, s.start) for s in old.stops if s.start < T]
         done_new = [(s.site_id, s.arrival, s.start) for s in new.stops if s.start < T]
         assert done_new == done_old
 
 
 def test_called_away_group_stops_at_that_time(after, away) -> None:
-    """Tests that the unavailable group's route ends at 14:00 and its leave is recorded."""
+    """Tests that the unavailable group's units' routes end at 14:00 and its leave is recorded."""
     doc, changes = after
-    route = _route(doc, away)
-    assert route.end_s == T
-    assert all(s.start < T and s.departure <= T for s in route.stops)
+    for route in _routes(doc, away):
+        assert route.end_s == T
+        assert all(s.start < T and s.departure <= T for s in route.stops)
     leave = [lv for lv in doc.roster.leave if lv.group_id == away and lv.member_id is None]
     assert leave and "14:00" in leave[0].reason
     assert any(line.startswith(f"Group {away}") and "visits made stay" in line for line in changes)
@@ -77,11 +81,13 @@ def test_other_group_takes_over_school_windows(before, after, away) -> None:
     doc, _ = after
     other = next(r.group_id for r in before.routes if r.shift_id == "D" and r.group_id != away)
 
-    def gate_sites(route):
-        return {s.area_id for s in route.stops if s.category == "school" and s.start >= T}
+    def gate_sites(routes):
+        return {
+            s.area_id for r in routes for s in r.stops if s.category == "school" and s.start >= T
+        }
 
-    orphaned = gate_sites(_route(before, away))
-    taken = gate_sites(_route(doc, other)) - gate_sites(_route(before, other))
+    orphaned = gate_sites(_routes(before, away))
+    taken = gate_sites(_routes(doc, other)) - gate_sites(_routes(before, other))
     assert orphaned and taken & orphaned
 
 
