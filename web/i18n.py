@@ -207,6 +207,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "q_checkpoints_median": ("每组每班签到点（中位）", "Checkpoints per unit-shift, median"),
     "q_meal_breaks_min": ("12 小时班用餐次数（最少）", "Meal breaks in a 12-hour shift, fewest"),
     "q_unit_shifts": ("小组班次数", "Unit-shifts"),
+    "q_alley_km_share_day_mean": (
+        "背街小巷巡查里程占比（日均）",
+        "Back-alley km ridden or walked, average day",
+    ),
+    "q_hotspot_alley_night_min": (
+        "重点小巷每夜全程巡查次数（最少）",
+        "Hotspot alley covered end to end per night, fewest",
+    ),
+    "q_visits_near_one_point_max_share": (
+        "距任一地点 400 米内的签到占比（最高）",
+        "Checkpoint visits within 400 m of one point, most",
+    ),
+    "q_grids_visited_day_min_share": (
+        "当日有签到的网格占比（最低）",
+        "Grids with a checkpoint visit, worst day",
+    ),
+    "q_closed_visits": ("营业时间外的签到", "Checkpoint visits to closed places"),
     "q_vehicles_peak": ("同时使用的{mode}（最多）", "{mode} in use at once, most"),
     "q_uncovered_gates": (
         "无人值守的护学岗时段（{n} 个）：",

@@ -143,17 +143,23 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
                 f"The route of {where} is back at its base at {clock(stops[-1].arrival)}, after "
                 f"the shift ends at {clock(route.end_s)}."
             )
-        mat = _travel(network, [(s.lon, s.lat) for s in stops], route.mode)
+        # Each stop is reached at its start and left at its end (an alley's far end).
+        starts = [(s.lon, s.lat) for s in stops]
+        ends = [(s.end_lon, s.end_lat) if s.end_lon is not None else (s.lon, s.lat) for s in stops]
+        mat = _travel(network, starts + ends, route.mode)
+        n = len(stops)
         for k in range(1, len(stops)):
             prev, s = stops[k - 1], stops[k]
-            expect = prev.departure + int(mat[k - 1, k])
+            trip = int(mat[n + k - 1, k])
+            expect = prev.departure + trip
             what = f"At {_stop_label(k, s)} of {where}"
             if s.arrival != expect:
                 bad.append(
                     f"{what} the planned arrival {clock(s.arrival)} is not the recomputed "
-                    f"{clock(expect)} ({int(mat[k - 1, k])} s by {route.mode} from the previous "
-                    "stop)."
+                    f"{clock(expect)} ({trip} s by {route.mode} from the previous stop)."
                 )
+            if s.kind == "alley":
+                bad += _check_alley(network, route, s, what)
             if s.start < s.arrival:
                 bad.append(f"{what} the visit starts at {clock(s.start)}, before arriving.")
             if s.departure < s.start + s.dwell:
@@ -171,6 +177,38 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
             continue
         bad.append(f"Group {key[0]} is on duty on {key[1]} shift {key[2]} but has no route.")
     return _check("routes", bad)
+
+
+def _check_alley(network: Any, route: Route, stop: Stop, what: str) -> list[str]:
+    """Check that an alley stop covers its streets in a row, from its start to its end.
+
+    The time it takes must be at least the recomputed time of its streets by the route's mode,
+    each travelled in the direction the row gives.
+    """
+    if not stop.streets or stop.end_lon is None or stop.end_lat is None:
+        return [f"{what} the alley names no streets or no end."]
+    try:
+        here = int(network.snap([(stop.lon, stop.lat)], route.mode)[0])
+        goal = int(network.snap([(stop.end_lon, stop.end_lat)], route.mode)[0])
+        total = 0
+        for sid in stop.streets:
+            u, v = network.edge_nodes(sid)
+            if here not in (u, v):
+                return [f"{what} street {sid} does not go on from where the alley got to."]
+            reverse = here == v and u != v
+            total += network.edge_time(sid, route.mode, reverse=reverse)
+            here = u if reverse else v
+    except ValueError as exc:
+        return [f"{what} the alley cannot be covered by {route.mode}: {exc}"]
+    out = []
+    if here != goal:
+        out.append(f"{what} the alley's streets do not end where the stop says it ends.")
+    if stop.departure - stop.start < total:
+        out.append(
+            f"{what} the alley takes {stop.departure - stop.start} s, less than the "
+            f"{total} s its streets take by {route.mode}."
+        )
+    return out
 
 
 def _insertable(

@@ -17,7 +17,7 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from planner.checks.plan import area_columns, covers_gate, shift_windows
 from planner.checks.rules_reading import RawRules
@@ -26,7 +26,7 @@ from planner.plan.document import GateGap, Quality, QualityFigure, clock
 
 if TYPE_CHECKING:
     from planner.patrol.inputs import PlanInputs
-    from planner.plan.document import PlanDocument, Stop
+    from planner.plan.document import PlanDocument, Route, Stop
 
 MEAL_SHIFT_S = 11 * 3600
 """Shifts at least this long need two meal breaks."""
@@ -117,4 +117,110 @@ def quality(doc: PlanDocument, inputs: PlanInputs) -> Quality:
         pool[mode] = pool.get(mode, 0) + 1
     for mode, n in sorted(vehicles_peak(doc).items()):
         figures.append(QualityFigure(f"vehicles_peak_{mode}", n, pool.get(mode, 0)))
+    figures += street_figures(doc, inputs)
+    figures += spread_figures(doc, inputs)
     return Quality(tuple(figures), tuple(gaps))
+
+
+def _movements(route: Route, network: Any) -> list[set[str]]:
+    """Return the streets of each movement of a route: every leg and every alley covered."""
+    stops = route.stops
+    starts = network.snap([(s.lon, s.lat) for s in stops], route.mode)
+    ends = network.snap(
+        [(s.end_lon, s.end_lat) if s.end_lon is not None else (s.lon, s.lat) for s in stops],
+        route.mode,
+    )
+    out = []
+    for k, stop in enumerate(stops):
+        if k and ends[k - 1] != starts[k]:
+            out.append(set(network.path_streets(int(ends[k - 1]), int(starts[k]), route.mode)[0]))
+        if stop.streets:
+            out.append(set(stop.streets))
+    return out
+
+
+def street_figures(doc: PlanDocument, inputs: PlanInputs) -> list[QualityFigure]:
+    """Return the back-alley figures: alley km ridden per day, the hotspot alley at night.
+
+    The alleys are the streets layer's ``alley`` streets; the hotspot alley is the manifest's
+    ``[hotspot_alley]`` (its street, and every alley street of its name). A movement (a leg
+    between two stops, or an alley covered end to end) rides the hotspot alley end to end
+    when it travels all of its streets.
+    """
+    district = inputs.district
+    streets = district.streets
+    alley = streets[streets["alley"].astype("boolean").fillna(False).astype(bool)]
+    lengths = dict(zip(alley["id"].astype(str), alley["length"].astype(float), strict=True))
+    total = sum(lengths.values())
+    spot = (district.manifest or {}).get("hotspot_alley") or {}
+    hot = {str(spot["street_id"])} if spot.get("street_id") else set()
+    if spot.get("name"):
+        hot |= {
+            str(i) for i, n in zip(alley["id"], alley["name"], strict=True) if n == spot["name"]
+        }
+    ridden: dict[str, set[str]] = {}
+    covers: dict[tuple[str, str], int] = {}
+    for r in doc.routes:
+        for move in _movements(r, inputs.network):
+            ridden.setdefault(r.date, set()).update(move & set(lengths))
+            if hot and hot <= move:
+                covers[(r.date, r.shift_id)] = covers.get((r.date, r.shift_id), 0) + 1
+    out = []
+    if total > 0 and ridden:
+        shares = [sum(lengths[s] for s in got) / total for got in ridden.values()]
+        out.append(QualityFigure("alley_km_share_day_mean", round(statistics.mean(shares), 3)))
+    if hot:
+        nights = {(r.date, r.shift_id) for r in doc.routes if doc.roster.shift(r.shift_id).night}
+        if nights:
+            out.append(
+                QualityFigure("hotspot_alley_night_min", min(covers.get(key, 0) for key in nights))
+            )
+    return out
+
+
+SPREAD_RADIUS_M = 400.0
+"""Radius of the spread figure: the most checkpoint visits within this distance of one point."""
+
+
+def spread_figures(doc: PlanDocument, inputs: PlanInputs) -> list[QualityFigure]:
+    """Return how spread the checkpoint visits are over the district.
+
+    ``visits_near_one_point_max_share``: the largest share of all checkpoint visits that lie
+    within :data:`SPREAD_RADIUS_M` of any one visited place; ``grids_visited_day_min_share``:
+    on the worst day, the share of the district's grids with at least one checkpoint visit.
+    """
+    import geopandas as gpd
+    import numpy as np
+
+    district = inputs.district
+    visits = [
+        (r.date, s.lon, s.lat)
+        for r in doc.routes
+        for s in r.stops
+        if s.kind in ("visit", "fixed_post")
+    ]
+    out: list[QualityFigure] = []
+    if not visits:
+        return out
+    pts = gpd.GeoSeries(
+        gpd.points_from_xy([v[1] for v in visits], [v[2] for v in visits]), crs="EPSG:4326"
+    )
+    xy = np.column_stack([pts.to_crs(district.work_crs).x, pts.to_crs(district.work_crs).y])
+    near = 0
+    for k in range(0, len(xy), 512):
+        block = xy[k : k + 512]
+        d = np.hypot(block[:, None, 0] - xy[None, :, 0], block[:, None, 1] - xy[None, :, 1])
+        near = max(near, int((d <= SPREAD_RADIUS_M).sum(axis=1).max()))
+    out.append(QualityFigure("visits_near_one_point_max_share", round(near / len(xy), 3)))
+    grids = district.grids
+    if grids is not None and len(grids):
+        joined = gpd.sjoin(
+            gpd.GeoDataFrame({"date": [v[0] for v in visits]}, geometry=pts),
+            grids[["id", "geometry"]],
+            predicate="within",
+        )
+        per_day = joined.groupby("date")["id"].nunique()
+        days = {r.date for r in doc.routes}
+        worst = min(int(per_day.get(d, 0)) for d in days)
+        out.append(QualityFigure("grids_visited_day_min_share", round(worst / len(grids), 3)))
+    return out

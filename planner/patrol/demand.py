@@ -549,3 +549,89 @@ def standard_shifts(day: date) -> list[DoseShift]:
 def shifts_for_days(first: date, days: int) -> list[DoseShift]:
     """Return :func:`standard_shifts` for ``days`` days from ``first``."""
     return [s for k in range(days) for s in standard_shifts(first + timedelta(days=k))]
+
+
+ALLEY_CATEGORY = "alley"
+"""Category of a dose row that asks for a back alley run to be covered end to end."""
+
+HOTSPOT_ALLEY_NIGHT_VISITS = 3
+"""Times the district's named hotspot alley is covered in a night shift (at least two)."""
+
+
+def street_dose(
+    risk: RiskTable,
+    runs: Sequence[Any],
+    shifts: Sequence[DoseShift],
+    *,
+    night: Mapping[str, bool],
+) -> pd.DataFrame:
+    """Return the dose rows of the back alleys: each run covered end to end in each shift.
+
+    A run's relative risk ``ρ`` is its streets' risk over the shift's hours divided by an
+    average run's in as many hours (longer and riskier runs rank higher; the alley pattern of
+    :mod:`planner.hotspots.risk` makes nights riskier). Every run asks for one cover per shift,
+    worth ``100 × ρ``; the named hotspot alley asks for :data:`HOTSPOT_ALLEY_NIGHT_VISITS`
+    covers in a night shift, hours apart, and is worth more than any other run.
+
+    Parameters
+    ----------
+    risk
+        Street risk (``RiskResult.streets``).
+    runs
+        The alley runs (:func:`planner.patrol.streets.alley_runs`).
+    shifts
+        The shifts to dose.
+    night
+        Shift id -> whether it is a night shift.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows with the columns of :func:`compute_dose`, ``area_id`` the run's id and
+        ``category`` :data:`ALLEY_CATEGORY`; ``dwell_s`` is 0 (the run's length takes the time).
+    """
+    if not runs or not len(shifts):
+        return pd.DataFrame(columns=list(DOSE_COLUMNS))
+    hourly = risk.hourly.reindex([s for r in runs for s in r.streets]).fillna(0.0)
+    per_run = np.vstack(
+        [hourly.loc[list(r.streets)].to_numpy().sum(axis=0) for r in runs]
+    )  # runs x 168
+    mean_hour = float(per_run.mean()) or 1.0
+    rows = []
+    for shift in shifts:
+        weights = shift.slot_weights()
+        r = per_run @ weights
+        rho = r / (mean_hour * shift.minutes / 60.0)
+        top = max(float(rho.max()), 1.0)
+        for k, run in enumerate(runs):
+            hot = bool(run.hotspot)
+            visits = HOTSPOT_ALLEY_NIGHT_VISITS if hot and night.get(shift.id, False) else 1
+            value = max(1, round(100 * float(rho[k])))
+            reason = f"risk {rho[k]:.1f}× an average alley"
+            if hot:
+                value = max(value, round(200 * top))
+                reason += "; the district's hotspot alley"
+            gap = int(0.5 * shift.seconds / visits) if visits > 1 else 0
+            rows.append(
+                {
+                    "area_id": run.id,
+                    "name": run.name,
+                    "category": ALLEY_CATEGORY,
+                    "date": shift.date.isoformat(),
+                    "shift_id": shift.id,
+                    "risk": float(r[k]),
+                    "relative_risk": float(rho[k]),
+                    "camera_share": 0.0,
+                    "camera_factor": 1.0,
+                    "visits": visits,
+                    "dwell_s": 0,
+                    "needed_minutes": 0,
+                    "min_gap_s": gap,
+                    "windows": (),
+                    "value": int(value),
+                    "mandatory": False,
+                    "capped": False,
+                    "reason": reason,
+                }
+            )
+    return pd.DataFrame(rows, columns=list(DOSE_COLUMNS))

@@ -20,6 +20,7 @@ import numpy as np
 from geodata.settings import MODES
 from planner.exceptions import PlanInputError, RulesError
 from planner.patrol.rules_file import load_rules
+from planner.patrol.streets import alley_runs
 from planner.patrol.teams import read_teams
 from planner.plan.document import fingerprint_files
 
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from geodata.bundle import District
     from geodata.network import StreetNetwork
     from planner.patrol.rules_file import RulesFile
+    from planner.patrol.streets import StreetRun
     from planner.patrol.teams import TeamMember, Teams
 
 RULES_FILE = "rules.toml"
@@ -114,8 +116,13 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def district_points(district: Any, network: StreetNetwork, modes: Sequence[str]) -> DistrictPoints:
-    """Collect the district's key areas and posts and their travel-time matrices per mode.
+def district_points(
+    district: Any,
+    network: StreetNetwork,
+    modes: Sequence[str],
+    runs: Sequence[StreetRun] = (),
+) -> DistrictPoints:
+    """Collect the district's key areas, posts and alley ends and their travel times per mode.
 
     Parameters
     ----------
@@ -125,6 +132,9 @@ def district_points(district: Any, network: StreetNetwork, modes: Sequence[str])
         Its street network.
     modes
         The travel modes needed (one matrix each).
+    runs
+        Alley runs (:func:`planner.patrol.streets.alley_runs`): each adds its two ends,
+        ``"<run id>:a"`` and ``":b"``.
     """
     from geodata.categories import CATEGORIES
     from geodata.categories import label as category_label
@@ -135,13 +145,20 @@ def district_points(district: Any, network: StreetNetwork, modes: Sequence[str])
     reps = areas.geometry.representative_point()
     lon = np.concatenate([reps.x.to_numpy(), posts.geometry.x.to_numpy()])
     lat = np.concatenate([reps.y.to_numpy(), posts.geometry.y.to_numpy()])
+    ends = [network.node_lonlat([r.nodes[0], r.nodes[-1]]) for r in runs]
+    if ends:
+        stacked = np.vstack(ends)
+        lon, lat = np.concatenate([lon, stacked[:, 0]]), np.concatenate([lat, stacked[:, 1]])
     lonlat = np.round(np.column_stack([lon, lat]), COORD_DIGITS)
     ids = [str(a) for a in areas["id"]] + [POST_PREFIX + str(p) for p in posts["id"]]
+    ids += [f"{r.id}:{end}" for r in runs for end in ("a", "b")]
     names = [_text(v) for v in areas["name"]] + [_text(v) for v in posts["name"]]
+    names += [r.name or "背街小巷" for r in runs for _ in "ab"]
     en_col = "name_en" if "name_en" in areas.columns else None
     names_en = [_text(v) for v in areas[en_col]] if en_col else [""] * len(areas)
-    names_en += [""] * len(posts)
+    names_en += [""] * len(posts) + ["Back alley"] * (2 * len(runs))
     cats = [str(c) for c in areas["category"]] + ["post"] * len(posts)
+    cats += ["alley"] * (2 * len(runs))
     for i, name in enumerate(names):
         if not name:  # an unnamed place is called by its category, e.g. "餐饮 (unnamed)"
             kind = category_label(cats[i], "zh") if cats[i] in CATEGORIES else cats[i]
@@ -172,8 +189,14 @@ class PlanInputs:
         The rules' groups with their travel mode and base post.
     network
         The street network of the district.
+    alleys
+        The back-alley runs (:func:`planner.patrol.streets.alley_runs`).
+    area_grids
+        Key area id -> the id of the grid its representative point lies in (areas outside
+        every grid are left out).
     points
-        Key areas and posts with the travel-time matrices of the modes the groups use.
+        Key areas, posts and alley ends with the travel-time matrices of the modes the groups
+        use.
     fingerprints
         File name -> sha256 of every input file, as the plan records them.
     """
@@ -187,6 +210,8 @@ class PlanInputs:
     teams: Teams
     groups: tuple[PatrolGroup, ...]
     network: StreetNetwork
+    alleys: tuple[StreetRun, ...]
+    area_grids: Mapping[str, str]
     points: DistrictPoints
     fingerprints: Mapping[str, str]
 
@@ -228,6 +253,22 @@ def _input_files(folder: Path, rules: Path, teams: Path | None) -> dict[str, Pat
     if teams is not None:
         out[TEAMS_FILE] = teams
     return out
+
+
+def area_grids(district: Any) -> dict[str, str]:
+    """Return key area id -> the grid its representative point lies in."""
+    import geopandas as gpd
+
+    areas, grids = district.key_areas, district.grids
+    if grids is None or not len(grids) or not len(areas):
+        return {}
+    points = gpd.GeoDataFrame(
+        {"area": areas["id"].astype(str)},
+        geometry=areas.geometry.representative_point(),
+        crs=areas.crs,
+    )
+    joined = gpd.sjoin(points, grids[["id", "geometry"]], predicate="within")
+    return {str(a): str(g) for a, g in zip(joined["area"], joined["id"], strict=True)}
 
 
 def resolve_files(
@@ -341,7 +382,8 @@ def load_inputs(
     modes = sorted(
         {g.mode for g in groups} | {t.mode for t in parsed.together if t.mode} | {"foot"}
     )
-    points = district_points(loaded, network, modes)
+    runs = alley_runs(loaded, network)
+    points = district_points(loaded, network, modes, runs)
     fingerprints = fingerprint_files(dict(_input_files(folder, rules_path, teams_path)))
     return PlanInputs(
         district=loaded,
@@ -353,6 +395,8 @@ def load_inputs(
         teams=teams,
         groups=tuple(groups),
         network=network,
+        alleys=tuple(runs),
+        area_grids=area_grids(loaded),
         points=points,
         fingerprints=fingerprints,
     )

@@ -35,7 +35,6 @@ about each step.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import logging
 import time
 from dataclasses import dataclass, replace
@@ -180,6 +179,8 @@ class Demand:
         Camera view areas (:func:`geodata.cameras.view_areas`).
     dose
         The dose table of every shift of the horizon (:func:`planner.patrol.demand.compute_dose`).
+    alleys
+        The alley runs' rows of every shift (:func:`planner.patrol.demand.street_dose`).
     timings
         Seconds spent on ``risk`` and on ``dose``.
     """
@@ -187,11 +188,23 @@ class Demand:
     risk: RiskResult
     views: Any
     dose: pd.DataFrame
+    alleys: pd.DataFrame
     timings: dict[str, float]
 
     def shift_rows(self, day: str, shift_id: str) -> pd.DataFrame:
-        """Return the dose rows of one shift."""
+        """Return the key areas' dose rows of one shift."""
         return self.dose[(self.dose["date"] == day) & (self.dose["shift_id"] == shift_id)]
+
+    def alley_rows(self, day: str, shift_id: str) -> pd.DataFrame:
+        """Return the alley runs' dose rows of one shift."""
+        rows = self.alleys
+        return rows[(rows["date"] == day) & (rows["shift_id"] == shift_id)]
+
+    def all_rows(self) -> pd.DataFrame:
+        """Return the dose rows of the key areas and the alleys together."""
+        if not len(self.alleys):
+            return self.dose
+        return pd.concat([self.dose, self.alleys], ignore_index=True)
 
 
 def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
@@ -206,7 +219,7 @@ def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
     from geodata.cameras import view_areas
     from planner.hotspots.risk import district_risk
     from planner.patrol.camera_discount import area_camera_share
-    from planner.patrol.demand import DoseParams, DoseShift, compute_dose
+    from planner.patrol.demand import DoseParams, DoseShift, compute_dose, street_dose
 
     district = inputs.district
     t0 = time.perf_counter()
@@ -230,8 +243,12 @@ def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
         params=DoseParams(gate_stay_s=gate_stay),
         dose_boost=request.dose_boost or None,
     )
+    night = {s.id: bool(s.night if s.night is not None else s.start + s.minutes > 1440)
+             for s in inputs.rules.shifts}  # fmt: skip
+    alleys = street_dose(risk.streets, inputs.alleys, shifts, night=night)
     t2 = time.perf_counter()
-    return Demand(risk, views, dose, {"risk": round(t1 - t0, 3), "dose": round(t2 - t1, 3)})
+    timings = {"risk": round(t1 - t0, 3), "dose": round(t2 - t1, 3)}
+    return Demand(risk, views, dose, alleys, timings)
 
 
 def route_params(per_shift: float) -> Any:
@@ -276,6 +293,10 @@ def solve_shift(
         shift_id=template.id,
         offset_s=template.start_minute * 60,
         length_s=template.duration_minutes * 60,
+        alleys=demand.alley_rows(day, template.id),
+        runs={r.id: r for r in inputs.alleys},
+        network=inputs.network,
+        area_grids=inputs.area_grids,
     )
     params = route_params(seconds)
     result = solve_routes(sp.problem, params, seed=seed)
@@ -394,11 +415,15 @@ def plan_coverage(
         for s in r.stops:
             if s.kind == "visit" and s.area_id is not None:
                 visits.append(Visit(s.area_id, base + s.start, base + s.departure, r.group_id))
-        pts = [(s.lon, s.lat) for s in r.stops]
-        nodes = network.snap(pts, r.mode)
-        for a, b in itertools.pairwise(nodes):
-            if a != b:
-                streets.extend(network.path_streets(int(a), int(b), r.mode)[0])
+        starts = network.snap([(s.lon, s.lat) for s in r.stops], r.mode)
+        ends = network.snap(
+            [(s.end_lon, s.end_lat) if s.end_lon is not None else (s.lon, s.lat) for s in r.stops],
+            r.mode,
+        )
+        for k, stop in enumerate(r.stops):
+            streets.extend(stop.streets)  # an alley covered end to end
+            if k and ends[k - 1] != starts[k]:
+                streets.extend(network.path_streets(int(ends[k - 1]), int(starts[k]), r.mode)[0])
     horizon = doc.days * 86400 + 86400
     info = getattr(demand.risk.streets, "info", None)
     street_risk = info["weekly"] if info is not None else pd.Series(dtype=float)
@@ -568,7 +593,7 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
         tell("routes", k + 1, len(jobs))
     status = "FEASIBLE" if not missing else "INFEASIBLE"
     stages.append(StageRun("routes", status, float(value), float(bound), _since(t0)))
-    doc = replace(doc, routes=tuple(routes), dose=dose_rows(demand.dose, routes))
+    doc = replace(doc, routes=tuple(routes), dose=dose_rows(demand.all_rows(), routes))
 
     t0 = time.perf_counter()
     tell("coverage", 0, 1)

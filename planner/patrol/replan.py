@@ -136,6 +136,10 @@ def _resolve(
             unit_key(r): route_work(replace(r, stops=tuple(prefixes.get(unit_key(r), []))))
             for r in routes
         },
+        alleys=demand.alley_rows(day, shift_id),
+        runs={r.id: r for r in inputs.alleys},
+        network=inputs.network,
+        area_grids=inputs.area_grids,
     )
     now = max(t_rel - off, 0)
     keep = []

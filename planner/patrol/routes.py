@@ -17,7 +17,7 @@ from __future__ import annotations
 import itertools
 import logging
 import math
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from geodata.network import StreetNetwork
     from planner.patrol.inputs import DistrictPoints
     from planner.patrol.rules_file import ShiftTime
+    from planner.patrol.streets import StreetRun
     from planner.patrol.units import Unit
     from planner.routing.model import Route, Site
 
@@ -91,6 +92,7 @@ class ShiftProblem:
     problem: RoutingProblem
     points: tuple[int, ...]
     units: tuple[Unit, ...]
+    runs: Mapping[str, StreetRun] = field(default_factory=dict)
 
     def unit(self, unit_id: str) -> Unit:
         """Return the unit with id ``unit_id``."""
@@ -146,6 +148,10 @@ def shift_problem(
     length_s: int,
     starts: Mapping[str, tuple[str, int]] | None = None,
     used: Mapping[str, tuple[int, int]] | None = None,
+    alleys: pd.DataFrame | None = None,
+    runs: Mapping[str, StreetRun] | None = None,
+    network: StreetNetwork | None = None,
+    area_grids: Mapping[str, str] | None = None,
 ) -> ShiftProblem:
     """Build the routing problem of one shift.
 
@@ -171,6 +177,12 @@ def shift_problem(
     used
         Optional unit id -> (seconds of work, checkpoint visits) its route has made already
         (re-planning): they count against the unit's caps.
+    alleys, runs, network
+        The shift's alley dose rows (:func:`planner.patrol.demand.street_dose`), the runs by
+        id and the street network: each run becomes a site to cover end to end.
+    area_grids
+        Key area id -> its grid: each grid's most needed place is its anchor in the shift
+        (:func:`grid_anchors`), so every grid sees a patrol.
     """
     if not units:
         msg = f"No group is on duty for shift {shift_id} on {date}."
@@ -209,12 +221,19 @@ def shift_problem(
     area_nodes = {str(a): node(pts.at(str(a))) for a in dose["area_id"]}
     sites = dose_to_sites(dose, area_nodes) if len(dose) else []
     cats = {str(a): str(c) for a, c in zip(dose["area_id"], dose["category"], strict=True)}
-    sites = split_visits(gate_priority(sites, cats), length_s)
+    if alleys is not None and len(alleys) and runs and network is not None:
+        sites += alley_sites(pts, alleys, units, runs, network, node)
+    sites = gate_priority(sites, cats)
+    if area_grids:
+        sites = grid_anchors(sites, area_grids, cats)
+    sites = split_visits(sites, length_s)
     idx = np.asarray(order, dtype=np.int64)
     modes = {u.mode for u in units}
     matrices = {m: pts.matrices[m][np.ix_(idx, idx)] for m in modes}
     problem = RoutingProblem(matrices, tuple(sites), tuple(vehicles))
-    return ShiftProblem(date, shift_id, offset_s, length_s, problem, tuple(order), tuple(units))
+    return ShiftProblem(
+        date, shift_id, offset_s, length_s, problem, tuple(order), tuple(units), dict(runs or {})
+    )
 
 
 GATE_VALUE_FACTOR = 3
@@ -265,13 +284,96 @@ def gate_priority(sites: Sequence[Site], categories: Mapping[str, str]) -> list[
     return out
 
 
+ANCHOR_VALUE_FACTOR = 1.5
+"""Each grid's anchor visit is worth this many times the shift's most valuable ordinary visit:
+a unit goes to every grid before it adds more visits in the busiest corner."""
+
+
+def grid_anchors(
+    sites: Sequence[Site], area_grids: Mapping[str, str], categories: Mapping[str, str]
+) -> list[Site]:
+    """Lift each grid's most valuable ordinary visit above every other ordinary visit.
+
+    PRACTICE.md: every grid sees a patrol every day, and a few busy corners do not take the
+    whole shift. The sites with windows (gates, planner's windows) and the alleys keep their
+    own values; of the others, the one with the highest value in each grid becomes worth
+    :data:`ANCHOR_VALUE_FACTOR` times the highest ordinary value.
+    """
+    ordinary = [s for s in sites if not s.windows and s.id in categories and s.id in area_grids]
+    top = max((s.value for s in ordinary), default=0)
+    best: dict[str, Site] = {}
+    for s in ordinary:
+        grid = area_grids[s.id]
+        if grid not in best or s.value > best[grid].value:
+            best[grid] = s
+    anchors = {s.id for s in best.values()}
+    value = max(int(ANCHOR_VALUE_FACTOR * top), 1)
+    return [replace(s, value=max(s.value, value)) if s.id in anchors else s for s in sites]
+
+
 VISIT_SEP = "#"
 """Separates an area id from the visit number in the id of a repeated visit's site."""
 
+MODE_SEP = "~"
+"""Separates an alley run's id from the travel mode of the units that may cover it."""
+
 
 def area_of(site_id: str) -> str:
-    """Return the key-area id of a site id (``"osm-n1#2"`` -> ``"osm-n1"``)."""
-    return site_id.split(VISIT_SEP, 1)[0]
+    """Return the target id of a site id (``"osm-n1#2"`` -> ``"osm-n1"``).
+
+    Alley sites carry the mode of the units that may cover them
+    (``"alley:东铁管巷~ebike#1"`` -> ``"alley:东铁管巷"``).
+    """
+    return site_id.split(VISIT_SEP, 1)[0].split(MODE_SEP, 1)[0]
+
+
+def alley_sites(
+    pts: DistrictPoints,
+    rows: pd.DataFrame,
+    units: Sequence[Unit],
+    runs: Mapping[str, StreetRun],
+    network: StreetNetwork,
+    node: Any,
+) -> list[Site]:
+    """Return the sites of the alley runs a shift's dose asks for, one per run and mode.
+
+    A site's node is the run's first end and its exit the other; its service is the time the
+    mode takes to cover the run beyond the quickest trip between its ends, so the solver
+    counts the whole run. Only units of that mode may take it; it is no checkpoint.
+    """
+    from planner.routing.model import Site
+
+    by_mode: dict[str, list[str]] = {}
+    for u in units:
+        by_mode.setdefault(u.mode, []).append(u.id)
+    out = []
+    for row in rows.itertuples(index=False):
+        run = runs.get(str(row.area_id))
+        if run is None:
+            continue
+        a, b = node(pts.at(f"{run.id}:a")), node(pts.at(f"{run.id}:b"))
+        pa, pb = pts.at(f"{run.id}:a"), pts.at(f"{run.id}:b")
+        for mode, ids in sorted(by_mode.items()):
+            ahead = run.seconds(network, mode)
+            if ahead is None:
+                continue
+            back = run.seconds(network, mode, reverse=True)
+            direct = int(pts.matrices[mode][pa, pb])
+            out.append(
+                Site(
+                    id=f"{run.id}{MODE_SEP}{mode}",
+                    node=a,
+                    exit_node=b,
+                    value=int(row.value),
+                    service=max(ahead - direct, 0),
+                    visits=int(row.visits),
+                    min_gap=int(row.min_gap_s),
+                    reversible=back is not None and back == ahead,
+                    vehicles=tuple(ids),
+                    checkpoint=False,
+                )
+            )
+    return out
 
 
 def split_visits(sites: Sequence[Site], length_s: int) -> list[Site]:
@@ -436,6 +538,12 @@ def to_plan_route(
             here = st.exit_node
             continue
         site = sites[st.site_id]
+        run = sp.runs.get(area_of(site.id))
+        if run is not None:
+            stops.append(_alley_stop(sp, st, site, run, pts, leg))
+            here = st.exit_node
+            travelled += run.length_m
+            continue
         cat = pts.categories[point]
         check, check_zh = check_text(cat)
         stops.append(
@@ -487,11 +595,54 @@ def to_plan_route(
     )
 
 
-def _point_of(pts: DistrictPoints, route: PlanRoute, stop: PlanStop) -> int:
-    """Return the district point index of a plan stop (bases and breaks are at the base)."""
+def _alley_stop(
+    sp: ShiftProblem, st: Any, site: Site, run: StreetRun, pts: DistrictPoints, leg: Any
+) -> PlanStop:
+    """Return the plan stop of an alley run covered from ``st.node`` to ``st.exit_node``."""
+    off = sp.offset_s
+    backwards = st.node != site.node
+    streets = run.streets[::-1] if backwards else run.streets
+    a, b = sp.points[st.node], sp.points[st.exit_node]
+    name = run.name or "背街小巷"
+    return PlanStop(
+        site_id=site.id,
+        area_id=run.id,
+        name=name,
+        category="alley",
+        kind="alley",
+        lon=float(pts.lonlat[a, 0]),
+        lat=float(pts.lonlat[a, 1]),
+        arrival=st.arrival + off,
+        start=st.start + off,
+        departure=st.departure + off,
+        dwell=0,
+        name_en=f"Back alley {run.name}".strip() if run.name else "Back alley",
+        end_lon=float(pts.lonlat[b, 0]),
+        end_lat=float(pts.lonlat[b, 1]),
+        check="Ride or walk the alley end to end: doors, e-bikes, strangers, lighting",
+        check_zh="全程巡查小巷：门户、电动车、可疑人员、照明",
+        leg=leg,
+        streets=tuple(streets),
+    )
+
+
+def _ends_of(pts: DistrictPoints, route: PlanRoute, stop: PlanStop) -> tuple[int, int]:
+    """Return the district point indices where a plan stop starts and where it is left.
+
+    They differ for an alley covered end to end: its stop starts at one end of the run and is
+    left at the other.
+    """
     if stop.kind in ("base", "break") or stop.area_id is None:
-        return pts.at(POST_PREFIX + route.base_post_id)
-    return pts.at(stop.area_id)
+        home = pts.at(POST_PREFIX + route.base_post_id)
+        return home, home
+    if stop.kind == "alley":
+        a, b = pts.at(f"{stop.area_id}:a"), pts.at(f"{stop.area_id}:b")
+        here = np.array([stop.lon, stop.lat])
+        if np.allclose(pts.lonlat[a], here, atol=1e-6):
+            return a, b
+        return b, a
+    x = pts.at(stop.area_id)
+    return x, x
 
 
 @dataclass(frozen=True, slots=True)
@@ -549,7 +700,8 @@ def _try_insert(
     """
     mat = pts.matrices[route.mode]
     stops = list(route.stops)
-    at = [_point_of(pts, route, s) for s in stops]
+    ends = [_ends_of(pts, route, s) for s in stops]
+    ent, ex = [e[0] for e in ends], [e[1] for e in ends]
     work, checkpoints = route_work(route)
     limit = limit or RouteLimit()
     if limit.max_stops is not None and checkpoints + 1 > limit.max_stops:
@@ -560,12 +712,14 @@ def _try_insert(
     lo, hi = new.windows[0]
     best: tuple[int, int, list[PlanStop]] | None = None
     for k in range(max(frozen - 1, 0), len(stops) - 1):
-        extra = int(mat[at[k], x]) + new.dwell + int(mat[x, at[k + 1]]) - int(mat[at[k], at[k + 1]])
+        extra = (
+            int(mat[ex[k], x]) + new.dwell + int(mat[x, ent[k + 1]]) - int(mat[ex[k], ent[k + 1]])
+        )
         if limit.max_work is not None and work + extra > limit.max_work:
             continue
         first = route.start_s if limit.leave_s is None else limit.leave_s
         leave = first if k == 0 and frozen <= 1 else stops[k].departure
-        arrival = leave + int(mat[at[k], x])
+        arrival = leave + int(mat[ex[k], x])
         start = max(arrival, lo)
         if start > hi:
             break
@@ -575,7 +729,7 @@ def _try_insert(
         else:
             head = stops[: k + 1]
         out = [*head, ins]
-        t = ins.departure + int(mat[x, at[k + 1]])
+        t = ins.departure + int(mat[x, ent[k + 1]])
         delay = t - stops[k + 1].arrival
         ok = True
         for j in range(k + 1, len(stops)):
@@ -597,14 +751,14 @@ def _try_insert(
                 out.extend(stops[j + 1 :])
                 break
             if j + 1 < len(stops):
-                t = moved.departure + int(mat[at[j], at[j + 1]])
+                t = moved.departure + int(mat[ex[j], ent[j + 1]])
         if ok and (best is None or delay < best[0]):
             best = (delay, k, out)
     if best is None:
         return None
     delay, k, out = best
-    out[k + 1] = replace(out[k + 1], leg=_leg(network, pts, at[k], x, route.mode))
-    out[k + 2] = replace(out[k + 2], leg=_leg(network, pts, x, at[k + 1], route.mode))
+    out[k + 1] = replace(out[k + 1], leg=_leg(network, pts, ex[k], x, route.mode))
+    out[k + 2] = replace(out[k + 2], leg=_leg(network, pts, x, ent[k + 1], route.mode))
     return delay, replace(route, stops=tuple(out))
 
 

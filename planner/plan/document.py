@@ -36,7 +36,8 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
         stops          [Stop: site_id, area_id?, name, name_en, category, kind, lon, lat,
                         end_lon?, end_lat? (alley segments), windows [[open_s, close_s]],
                         arrival, start, departure, dwell (s), check, check_zh,
-                        leg [[lon, lat]] (the path from the previous stop to this one)]
+                        leg [[lon, lat]] (the path from the previous stop to this one),
+                        streets [street id] (an alley stop's streets, covered in order)]
       dose             [DoseRow: area_id, date, shift_id, needed_visits, needed_minutes,
                         planned_visits, planned_minutes]
       coverage         [CoverageRow: level ("area" | "grid"), id, name, needed_minutes,
@@ -339,6 +340,9 @@ class Stop:
         What to check there, in English and Chinese.
     leg
         The path ``(lon, lat)`` from the previous stop to this one; empty for the first stop.
+    streets
+        For an alley stop, the street ids covered end to end in order, from ``lon, lat`` to
+        ``end_lon, end_lat``; empty for other stops.
     """
 
     site_id: str
@@ -359,9 +363,10 @@ class Stop:
     check: str = ""
     check_zh: str = ""
     leg: tuple[tuple[float, float], ...] = ()
+    streets: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _tuples(self, "windows", "leg")
+        _tuples(self, "windows", "leg", "streets")
 
     @property
     def display_name(self) -> str:
@@ -956,6 +961,8 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
                 _fail(source, f"{sw}.lon", "is not a longitude/latitude pair in degrees")
             if (stop.end_lon is None) != (stop.end_lat is None):
                 _fail(source, f"{sw}.end_lon", "and end_lat must both be given or both be null")
+            if stop.kind == "alley" and (stop.end_lon is None or not stop.streets):
+                _fail(source, f"{sw}.streets", "must name the streets of an alley and its end")
             if stop.arrival < last:
                 _fail(source, f"{sw}.arrival", "is earlier than the previous stop's departure")
             if not stop.arrival <= stop.start <= stop.departure:

@@ -56,6 +56,11 @@ QUALITY_LABELS: dict[str, str] = {
     "checkpoints_median": "checkpoint stops in a unit-shift, median",
     "meal_breaks_min": "meal breaks in a 12-hour unit-shift, fewest",
     "unit_shifts": "unit-shifts",
+    "alley_km_share_day_mean": "share of back-alley km ridden or walked, average day",
+    "hotspot_alley_night_min": "hotspot alley covered end to end, fewest in a night",
+    "visits_near_one_point_max_share": "share of checkpoint visits within 400 m of one point",
+    "grids_visited_day_min_share": "share of grids with a checkpoint visit, worst day",
+    "closed_visits": "checkpoint visits to places closed at that hour",
 }
 """The quality summary's figures as `patrol plan` prints them (vehicles: "<mode>s in use")."""
 
@@ -70,7 +75,7 @@ def quality_lines(doc: PlanDocument) -> list[str]:
             label = f"{f.key.removeprefix('vehicles_peak_')}s in use at once, most"
         else:
             label = QUALITY_LABELS.get(f.key, f.key)
-        share = "share" in f.key
+        share = "share" in f.key and f.of is None
         value = f"{f.value:.0%}" if share else f"{f.value:g}"
         if f.of is not None:
             pct = f" ({f.value / f.of:.0%})" if f.of else ""
