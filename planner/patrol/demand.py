@@ -336,6 +336,7 @@ def compute_dose(
     camera_share: Mapping[str, float] | pd.Series | None = None,
     params: DoseParams | None = None,
     dose_boost: Mapping[str, float] | None = None,
+    surge: Mapping[date, Mapping[str, float]] | None = None,
 ) -> pd.DataFrame:
     """Return the dose table: one row per key area and shift that needs at least one visit.
 
@@ -355,6 +356,10 @@ def compute_dose(
     dose_boost
         Key area id -> factor from 1 to :data:`MAX_DOSE_BOOST` by which its needed dose is
         multiplied (:func:`check_dose_boost`).
+    surge
+        Date -> key area id -> factor: on a surge date (a holiday, a sensitive date, an
+        event) the shifts starting that day need that many times more at the area (its
+        relative risk, or its set ``dose_minutes``, is multiplied).
 
     Returns
     -------
@@ -396,9 +401,11 @@ def compute_dose(
         weights = shift.slot_weights()
         r = hourly @ weights
         rho_raw = r / (per_hour * shift.minutes / 60.0)
+        surged = (surge or {}).get(shift.date, {})
         for i, aid in enumerate(ids):
             share, factor = float(area_share.iloc[i]), float(factors.iloc[i])
-            rho = float(rho_raw[i] * factor)
+            more = float(surged.get(aid, 1.0))
+            rho = float(rho_raw[i] * factor * more)
             hot, pinned = bool(info["hotspot"].iloc[i]), bool(info["pinned"].iloc[i])
             windows = area_windows(cats[i], custom[i], shift)
             stay = params.long_stay_s if (hot or rho >= params.long_stay_ratio) else None
@@ -408,7 +415,9 @@ def compute_dose(
                 stay = params.gate_stay_s
                 windows = [(a, max(a, b - stay)) for a, b in windows]
             minutes = set_minutes[i]
-            reasons = []
+            reasons = [f"surge ×{more:g}"] if more != 1.0 else []
+            if minutes is not None:
+                minutes = min(minutes * more, float(shift.minutes))
             capped = False
             if minutes is not None:
                 if minutes > shift.minutes:

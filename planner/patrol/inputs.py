@@ -121,6 +121,7 @@ def district_points(
     network: StreetNetwork,
     modes: Sequence[str],
     runs: Sequence[StreetRun] = (),
+    events: Sequence[tuple[str, str, float, float]] = (),
 ) -> DistrictPoints:
     """Collect the district's key areas, posts and alley ends and their travel times per mode.
 
@@ -135,6 +136,8 @@ def district_points(
     runs
         Alley runs (:func:`planner.patrol.streets.alley_runs`): each adds its two ends,
         ``"<run id>:a"`` and ``":b"``.
+    events
+        Temporary places of surge dates' events: ``(id, name, lon, lat)``.
     """
     from geodata.categories import CATEGORIES
     from geodata.categories import label as category_label
@@ -149,6 +152,9 @@ def district_points(
     if ends:
         stacked = np.vstack(ends)
         lon, lat = np.concatenate([lon, stacked[:, 0]]), np.concatenate([lat, stacked[:, 1]])
+    if events:
+        lon = np.concatenate([lon, [e[2] for e in events]])
+        lat = np.concatenate([lat, [e[3] for e in events]])
     lonlat = np.round(np.column_stack([lon, lat]), COORD_DIGITS)
     ids = [str(a) for a in areas["id"]] + [POST_PREFIX + str(p) for p in posts["id"]]
     ids += [f"{r.id}:{end}" for r in runs for end in ("a", "b")]
@@ -159,6 +165,10 @@ def district_points(
     names_en += [""] * len(posts) + ["Back alley"] * (2 * len(runs))
     cats = [str(c) for c in areas["category"]] + ["post"] * len(posts)
     cats += ["alley"] * (2 * len(runs))
+    ids += [e[0] for e in events]
+    names += [e[1] for e in events]
+    names_en += [""] * len(events)
+    cats += ["square"] * len(events)
     for i, name in enumerate(names):
         if not name:  # an unnamed place is called by its category, e.g. "餐饮 (unnamed)"
             kind = category_label(cats[i], "zh") if cats[i] in CATEGORIES else cats[i]
@@ -253,6 +263,15 @@ def _input_files(folder: Path, rules: Path, teams: Path | None) -> dict[str, Pat
     if teams is not None:
         out[TEAMS_FILE] = teams
     return out
+
+
+EVENT_PREFIX = "event:"
+"""Prefix of the point id of a surge date's event (``"event:2026-12-13"``)."""
+
+
+def event_id(day: Any) -> str:
+    """Return the point id of the event of the surge date ``day``."""
+    return f"{EVENT_PREFIX}{day.isoformat()}"
 
 
 def area_grids(district: Any) -> dict[str, str]:
@@ -383,7 +402,12 @@ def load_inputs(
         {g.mode for g in groups} | {t.mode for t in parsed.together if t.mode} | {"foot"}
     )
     runs = alley_runs(loaded, network)
-    points = district_points(loaded, network, modes, runs)
+    events = [
+        (event_id(s.date), s.event.name or s.name, s.event.lon, s.event.lat)
+        for s in parsed.surge_dates
+        if s.event is not None
+    ]
+    points = district_points(loaded, network, modes, runs, events)
     fingerprints = fingerprint_files(dict(_input_files(folder, rules_path, teams_path)))
     return PlanInputs(
         district=loaded,

@@ -242,7 +242,11 @@ def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
         camera_share=share,
         params=DoseParams(gate_stay_s=gate_stay),
         dose_boost=request.dose_boost or None,
+        surge=surge_factors(inputs, request),
     )
+    events = event_dose(inputs, shifts)
+    if len(events):
+        dose = pd.concat([dose, events], ignore_index=True)
     night = {s.id: bool(s.night if s.night is not None else s.start + s.minutes > 1440)
              for s in inputs.rules.shifts}  # fmt: skip
     alleys = street_dose(risk.streets, inputs.alleys, shifts, night=night)
@@ -261,6 +265,84 @@ def route_params(per_shift: float) -> Any:
         noise=ROUTE_NOISE,
         solution_limit=max(int(per_shift * SOLUTIONS_PER_SECOND), 10),
     )
+
+
+def surge_places(inputs: PlanInputs, surge: Any) -> set[str]:
+    """Return the key areas whose need a surge date raises: its categories, near its event."""
+    areas = inputs.district.key_areas
+    ids = areas["id"].astype(str)
+    out = set(ids[areas["category"].astype(str).isin(surge.categories)])
+    if surge.event is not None:
+        import geopandas as gpd
+
+        crs = inputs.district.work_crs
+        centre = gpd.GeoSeries(gpd.points_from_xy([surge.event.lon], [surge.event.lat]), crs=4326)
+        near = areas.to_crs(crs).distance(centre.to_crs(crs).iloc[0]) <= surge.event.radius_m
+        out |= set(ids[near.to_numpy()])
+    return out
+
+
+def surge_factors(inputs: PlanInputs, request: PlanRequest) -> dict[date, dict[str, float]]:
+    """Return date -> key area id -> need factor of the rules' surge dates in the horizon."""
+    days = set(request.dates())
+    out: dict[date, dict[str, float]] = {}
+    for s in inputs.rules.surge_dates:
+        if s.date in days and s.factor != 1.0:
+            got = out.setdefault(s.date, {})
+            for aid in surge_places(inputs, s):
+                got[aid] = max(got.get(aid, 1.0), s.factor)
+    return out
+
+
+EVENT_STAY_S = 900
+"""Stay of a patrol at a surge date's event, per visit."""
+
+EVENT_VISIT_EVERY_S = 2 * 3600
+"""A surge date's event asks for one visit per this many seconds of it in a shift."""
+
+
+def event_dose(inputs: PlanInputs, shifts: Sequence[Any]) -> pd.DataFrame:
+    """Return the dose rows of the surge dates' events: temporary checkpoints in their hours."""
+    from planner.patrol.demand import DOSE_COLUMNS
+    from planner.patrol.inputs import event_id
+
+    rows = []
+    for s in inputs.rules.surge_dates:
+        e = s.event
+        if e is None:
+            continue
+        lo_m, hi_m = (e.start, e.end) if e.start is not None and e.end is not None else (0, 1440)
+        for shift in shifts:
+            if shift.date != s.date:
+                continue
+            a = max(lo_m, shift.start_minute) * 60 - shift.start_minute * 60
+            b = min(hi_m, shift.start_minute + shift.minutes) * 60 - shift.start_minute * 60
+            if b - a < EVENT_STAY_S:
+                continue
+            visits = max(1, (b - a) // EVENT_VISIT_EVERY_S)
+            rows.append(
+                {
+                    "area_id": event_id(s.date),
+                    "name": e.name or s.name,
+                    "category": "square",
+                    "date": shift.date.isoformat(),
+                    "shift_id": shift.id,
+                    "risk": 0.0,
+                    "relative_risk": s.factor,
+                    "camera_share": 0.0,
+                    "camera_factor": 1.0,
+                    "visits": int(visits),
+                    "dwell_s": EVENT_STAY_S,
+                    "needed_minutes": int(visits * EVENT_STAY_S // 60),
+                    "min_gap_s": int((b - a) // (2 * visits)) if visits > 1 else 0,
+                    "windows": ((a, b - EVENT_STAY_S),),
+                    "value": max(1, round(100 * s.factor)),
+                    "mandatory": False,
+                    "capped": False,
+                    "reason": f"event of {s.name}",
+                }
+            )
+    return pd.DataFrame(rows, columns=list(DOSE_COLUMNS))
 
 
 def solve_shift(
@@ -407,13 +489,14 @@ def plan_coverage(
 
     network = inputs.network
     district = inputs.district
+    known = set(district.key_areas["id"].astype(str))  # events and alleys are no key areas
     first = doc.start_date
     visits = []
     streets: list[str] = []
     for r in doc.routes:
         base = (date.fromisoformat(r.date) - first).days * 86400
         for s in r.stops:
-            if s.kind == "visit" and s.area_id is not None:
+            if s.kind == "visit" and s.area_id in known:
                 visits.append(Visit(s.area_id, base + s.start, base + s.departure, r.group_id))
         starts = network.snap([(s.lon, s.lat) for s in r.stops], r.mode)
         ends = network.snap(
@@ -431,7 +514,7 @@ def plan_coverage(
         visits,
         streets,
         shift_seconds=horizon,
-        dose=demand.dose,
+        dose=demand.dose[demand.dose["area_id"].isin(known)],
         key_areas=district.key_areas,
         streets=district.streets,
         grids=district.grids,

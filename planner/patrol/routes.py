@@ -102,10 +102,6 @@ class ShiftProblem:
 DAY_S = 12 * 3600
 """A full shift's length, to which ``max_checkpoints`` refers."""
 
-PACE_SLACK_S = 2700
-"""Seconds of work a unit may be ahead of its pace: the reserve for calls is spread over the
-shift, so at no hour has a unit more than 45 minutes of its free time used up."""
-
 
 def unit_vehicle(unit: Unit, start: int, end: int, offset_s: int, st: ShiftTime) -> Vehicle:
     """Return the routing vehicle of a unit: its street time, breaks, work and checkpoint caps.
@@ -132,7 +128,6 @@ def unit_vehicle(unit: Unit, start: int, end: int, offset_s: int, st: ShiftTime)
         max_work=work,
         max_stops=stops,
         pace=1.0 - st.reserve_share,
-        pace_slack=PACE_SLACK_S,
     )
 
 
@@ -226,7 +221,7 @@ def shift_problem(
     sites = gate_priority(sites, cats)
     if area_grids:
         sites = grid_anchors(sites, area_grids, cats)
-    sites = split_visits(sites, length_s)
+    sites = split_visits(within_capacity(sites, vehicles), length_s)
     idx = np.asarray(order, dtype=np.int64)
     modes = {u.mode for u in units}
     matrices = {m: pts.matrices[m][np.ix_(idx, idx)] for m in modes}
@@ -309,6 +304,37 @@ def grid_anchors(
     anchors = {s.id for s in best.values()}
     value = max(int(ANCHOR_VALUE_FACTOR * top), 1)
     return [replace(s, value=max(s.value, value)) if s.id in anchors else s for s in sites]
+
+
+CAPACITY_FACTOR = 1.5
+"""Ordinary checkpoint visits offered to a shift's solver: this many times what its units can
+make (their checkpoint caps); the rest, the least needed, are ranked out beforehand."""
+
+
+def within_capacity(sites: Sequence[Site], vehicles: Sequence[Vehicle]) -> list[Site]:
+    """Keep the checkpoint visits the units could make, ranked by need; drop the rest.
+
+    Sites with windows (gates, planner's windows, events), mandatory ones and alley runs all
+    stay; of the other checkpoint sites the most valuable stay until their visits reach
+    ``CAPACITY_FACTOR`` times the units' checkpoint caps (ties by id, so the choice is
+    repeatable).
+    """
+    caps = [v.max_stops for v in vehicles]
+    if not caps or any(c is None for c in caps):
+        return list(sites)
+    room = int(CAPACITY_FACTOR * sum(c or 0 for c in caps))
+    ordinary = [s for s in sites if s.checkpoint and not s.windows and not s.mandatory]
+    if sum(s.visits for s in ordinary) <= room:
+        return list(sites)
+    keep: set[str] = set()
+    taken = 0
+    for s in sorted(ordinary, key=lambda s: (-s.value, s.id)):
+        if taken >= room:
+            break
+        keep.add(s.id)
+        taken += s.visits
+    dropped = {s.id for s in ordinary} - keep
+    return [s for s in sites if s.id not in dropped]
 
 
 VISIT_SEP = "#"

@@ -61,7 +61,8 @@ _ALLOWED: dict[str, set[str]] = {
     "leave": {"member", "from", "to", "reason"},
     "pins": {"group", "date", "shift"},
     "surge": {"public_holidays", "holiday_extra", "dates"},
-    "surge.dates": {"date", "name", "extra"},
+    "surge.dates": {"date", "name", "extra", "categories", "factor", "event"},
+    "surge.dates.event": {"name", "lon", "lat", "radius_m", "from", "to"},
     "groups": {"id", "name", "name_en", "mode", "base_post", "members"},
     "groups.members": {"id", "name", "name_en", "role"},
     "reserves": {"id", "name", "name_en"},
@@ -172,12 +173,37 @@ class PinSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class SurgeEvent:
+    """The place of a surge date's event: a point, a radius and the event's hours.
+
+    ``start`` and ``end`` are minutes from local midnight of the date (``end`` past 1440 when
+    the event runs past midnight); None for the whole day.
+    """
+
+    name: str
+    lon: float
+    lat: float
+    radius_m: float = 500.0
+    start: int | None = None
+    end: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class SurgeDate:
-    """A sensitive date that needs extra groups on some shifts."""
+    """A sensitive date (敏感时期), holiday or event: extra groups, more need where crowds are.
+
+    ``categories`` are the key-area categories whose need is multiplied by ``factor`` on the
+    date (squares, stations, markets, ...); ``event`` is the event's own place: a temporary
+    checkpoint during its hours, and every key area within its radius needs ``factor`` times
+    more too.
+    """
 
     date: dt.date
     name: str
     extra: tuple[tuple[str, int], ...]
+    categories: tuple[str, ...] = ()
+    factor: float = 1.0
+    event: SurgeEvent | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -612,7 +638,7 @@ def load_rules(
         r.keys(item, "surge.dates", "surge.dates")
         day = in_horizon(r.date(item.get("date"), "surge.dates.date"), "surge.dates.date")
         extra = r.counts(item.get("extra", {}), "surge.dates.extra", sids)
-        surge_dates.append(SurgeDate(day, item.get("name", ""), extra))
+        surge_dates.append(_surge_date(r, item, day, extra))
     public = surge.get("public_holidays", False)
     if not isinstance(public, bool):
         raise r.fail("surge.public_holidays", f"must be true or false, not {public!r}")
@@ -672,6 +698,69 @@ def load_rules(
         shift_time=shift_time,
         together=tuple(together),
     )
+
+
+SURGE_FACTOR = 1.5
+"""Default need multiplier of a surge date's places."""
+
+MAX_SURGE_FACTOR = 5.0
+"""Largest need multiplier a surge date may set."""
+
+
+def _surge_date(
+    reader: _Reader, item: dict[str, Any], day: dt.date, extra: tuple[tuple[str, int], ...]
+) -> SurgeDate:
+    """Read a ``[[surge.dates]]`` entry's places: categories, factor and event."""
+    from geodata.categories import CATEGORIES
+
+    cats = item.get("categories", [])
+    if not isinstance(cats, list) or not all(isinstance(c, str) for c in cats):
+        raise reader.fail("surge.dates.categories", f"must be a list of categories, not {cats!r}")
+    for c in cats:
+        if c not in CATEGORIES:
+            raise reader.fail("surge.dates.categories", f"names unknown category {c!r} on {day}", c)
+    has_places = bool(cats) or "event" in item
+    factor = item.get("factor", SURGE_FACTOR if has_places else 1.0)
+    if (
+        isinstance(factor, bool)
+        or not isinstance(factor, int | float)
+        or not 1 <= factor <= MAX_SURGE_FACTOR
+    ):
+        raise reader.fail(
+            "surge.dates.factor", f"must be a number from 1 to {MAX_SURGE_FACTOR:g}, not {factor!r}"
+        )
+    event = None
+    if "event" in item:
+        raw = item["event"]
+        if not isinstance(raw, dict):
+            raise reader.fail("surge.dates.event", "must be a table with lon, lat and radius_m")
+        reader.keys(raw, "surge.dates.event", "surge.dates.event")
+        coords = []
+        for key, lo, hi in (("lon", -180, 180), ("lat", -90, 90)):
+            v = raw.get(key)
+            if isinstance(v, bool) or not isinstance(v, int | float) or not lo <= v <= hi:
+                raise reader.fail(
+                    f"surge.dates.event.{key}", f"must be a number from {lo} to {hi}, not {v!r}"
+                )
+            coords.append(float(v))
+        radius = raw.get("radius_m", 500)
+        if (
+            isinstance(radius, bool)
+            or not isinstance(radius, int | float)
+            or not 0 < radius <= 5000
+        ):
+            raise reader.fail(
+                "surge.dates.event.radius_m", f"must be 1 to 5000 metres, not {radius!r}"
+            )
+        start = end = None
+        if "from" in raw or "to" in raw:
+            start = _clock(reader, raw.get("from"), "surge.dates.event.from")
+            end = _clock(reader, raw.get("to"), "surge.dates.event.to")
+            end = end if end > start else end + 1440
+        event = SurgeEvent(
+            str(raw.get("name", "")), coords[0], coords[1], float(radius), start, end
+        )
+    return SurgeDate(day, str(item.get("name", "")), extra, tuple(cats), float(factor), event)
 
 
 def _list(reader: _Reader, value: Any, key: str) -> list[Any]:

@@ -250,11 +250,7 @@ def _add_limits(
     manager: pywrapcp.RoutingIndexManager,
     tdim: pywrapcp.RoutingDimension,
 ) -> None:
-    """Cap each vehicle's work (trips and service), its checkpoint visits, and pace its work.
-
-    A vehicle with a ``pace`` may have worked, at any stop, at most that share of the time since
-    the earliest window opening among paced vehicles, plus its ``pace_slack``.
-    """
+    """Cap each vehicle's work (trips and service) and its checkpoint visits."""
     prob = layout.problem
     if any(v.max_work is not None for v in prob.vehicles):
         horizon = layout.horizon()
@@ -273,22 +269,6 @@ def _add_limits(
             transits.append(registered[key])
         caps = [v.max_work if v.max_work is not None else horizon + 1 for v in prob.vehicles]
         routing.AddDimensionWithVehicleTransitAndCapacity(transits, 0, caps, True, WORK)
-        paced = [v for v in prob.vehicles if v.pace is not None]
-        if paced:
-            wdim = routing.GetDimensionOrDie(WORK)
-            solver = routing.solver()
-            share = round(100 * max(v.pace or 0.0 for v in paced))
-            opening = min(v.window[0] for v in paced)
-            slack = max(v.pace_slack for v in paced)
-            depots = set(layout.depot_of.values())
-            for node in range(layout.size):
-                if node in depots:
-                    continue
-                idx = manager.NodeToIndex(node)
-                solver.Add(
-                    wdim.CumulVar(idx) * 100
-                    <= tdim.CumulVar(idx) * share + (100 * slack - share * opening)
-                )
     if any(v.max_stops is not None for v in prob.vehicles):
         counts = layout.checkpoints()
         unary = routing.RegisterUnaryTransitVector(counts)
@@ -331,15 +311,81 @@ def _add_gaps(
                     )
 
 
+def _latest_starts(layout: Layout, vi: int, nodes: list[int]) -> list[int]:
+    """Latest start of each node of a vehicle's sequence that keeps every later window."""
+    prob = layout.problem
+    v = prob.vehicles[vi]
+    mat = prob.matrices[v.mode]
+    out = [0] * len(nodes)
+    bound = v.window[1] - int(mat[layout.exit[nodes[-1]], v.end]) if nodes else v.window[1]
+    for k in range(len(nodes) - 1, -1, -1):
+        node = nodes[k]
+        leave = bound
+        length = layout.dwell[node]
+        if layout.segment[node]:
+            length += int(mat[layout.entry[node], layout.exit[node]])
+        latest = leave - length
+        wins = layout.windows(node)
+        if wins:
+            fits = [min(b, latest) for a, b in wins if a <= min(b, latest)]
+            latest = max(fits) if fits else latest
+        out[k] = latest
+        if k:
+            prev = nodes[k - 1]
+            bound = latest - int(mat[layout.exit[prev], layout.entry[node]])
+    return out
+
+
+def paced_starts(layout: Layout, vi: int, run: OrtoolsRun) -> tuple[int, list[int]]:
+    """Spread a paced vehicle's free time over its window: its departure and start times.
+
+    The vehicle leaves when its window opens; each stop starts when working at the vehicle's
+    ``pace`` (work = trips and service) would reach it, but never before it can be reached
+    nor after the latest start that keeps every later window and the return in time.
+    """
+    prob = layout.problem
+    v = prob.vehicles[vi]
+    nodes = run.routes[vi]
+    if v.pace is None or not nodes or not 0 < v.pace <= 1:
+        return run.departures[vi], run.starts[vi]
+    mat = prob.matrices[v.mode]
+    latest = _latest_starts(layout, vi, nodes)
+    begin = v.window[0]
+    here, clock, work = v.start, begin, 0
+    starts = []
+    for k, node in enumerate(nodes):
+        trip = int(mat[here, layout.entry[node]])
+        arrival = clock + trip
+        work += trip
+        target = begin + int(work / v.pace)
+        start = max(arrival, min(target, latest[k]))
+        wins = sorted(layout.windows(node))
+        if wins and not any(a <= start <= b for a, b in wins):
+            later = [a for a, _b in wins if a >= start]
+            start = later[0] if later and later[0] <= latest[k] else max(arrival, run.starts[vi][k])
+        length = layout.dwell[node]
+        if layout.segment[node]:
+            length += int(mat[layout.entry[node], layout.exit[node]])
+        if not layout.is_break(node):
+            work += length
+        starts.append(start)
+        here, clock = layout.exit[node], start + length
+    return begin, starts
+
+
 def to_routes(layout: Layout, run: OrtoolsRun) -> tuple[Route, ...]:
-    """Turn a run's routing nodes and start times into :class:`Route` objects."""
+    """Turn a run's routing nodes and start times into :class:`Route` objects.
+
+    A vehicle with a ``pace`` has its free time spread over its window (:func:`paced_starts`).
+    """
     prob = layout.problem
     out = []
     for vi, v in enumerate(prob.vehicles):
         mat = prob.matrices[v.mode]
         stops = []
-        here, clock = v.start, run.departures[vi]
-        for node, start in zip(run.routes[vi], run.starts[vi], strict=True):
+        leave, starts = paced_starts(layout, vi, run)
+        here, clock = v.start, leave
+        for node, start in zip(run.routes[vi], starts, strict=True):
             entry, exit_ = layout.entry[node], layout.exit[node]
             arrival = clock + int(mat[here, entry])
             departure = start + layout.dwell[node]
@@ -350,7 +396,7 @@ def to_routes(layout: Layout, run: OrtoolsRun) -> tuple[Route, ...]:
             stops.append(Stop(sid, layout.copy[node], entry, exit_, arrival, start, departure))
             here, clock = exit_, departure
         ret = clock + int(mat[here, v.end])
-        out.append(Route(v.id, tuple(stops), run.departures[vi], ret))
+        out.append(Route(v.id, tuple(stops), leave, ret))
     return tuple(out)
 
 

@@ -172,11 +172,10 @@ class Vehicle:
     max_stops
         Optional cap on the number of checkpoint visits (:attr:`Site.checkpoint`).
     pace
-        Optional share of the time since its window opened that the vehicle may have worked
-        at any stop, plus ``pace_slack`` seconds: its free time is spread over the window
-        instead of gathered at one end (a reserve for calls all through a shift).
-    pace_slack
-        Seconds of work a vehicle may be ahead of its ``pace``.
+        Optional share of its time a vehicle works (trips and service): its stops are then
+        timed as if it worked at that pace, so its free time is spread over its window instead
+        of gathered at one end (a reserve for calls all through a shift). Timing only; the
+        sequence and the rules are unchanged.
     """
 
     id: str
@@ -190,7 +189,6 @@ class Vehicle:
     max_work: int | None = None
     max_stops: int | None = None
     pace: float | None = None
-    pace_slack: int = 0
 
     @property
     def all_breaks(self) -> tuple[Break, ...]:
