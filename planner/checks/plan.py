@@ -76,6 +76,9 @@ def check_roster(doc: PlanDocument, inputs: PlanInputs) -> ValidationCheck:
 
 
 def _label(route: Route) -> str:
+    if route.unit_kind == "grid":
+        who = ", ".join(route.members)
+        return f"grid member {who} ({route.unit_id}) on {route.date}"
     unit = f" unit {route.unit_id}" if route.unit_id and route.unit_id != route.group_id else ""
     return f"group {route.group_id}{unit} on {route.date} shift {route.shift_id}"
 
@@ -114,12 +117,13 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
     for route in doc.routes:
         key = (route.group_id, route.date, route.shift_id)
         where = _label(route)
+        grid = route.unit_kind == "grid"
         unit = (*key, route.unit_id)
         if unit in seen:
             bad.append(f"{where.capitalize()} has more than one route.")
         seen.add(unit)
         groups_seen.add(key)
-        if key not in on_duty:
+        if key not in on_duty and not grid:
             bad.append(f"{where.capitalize()} has a route but the roster has it off duty.")
         tmpl = roster.shift(route.shift_id)
         lo, hi = tmpl.start_minute * 60, tmpl.start_minute * 60 + tmpl.duration_minutes * 60
@@ -129,12 +133,12 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
                 f"its shift {tmpl.hours_label()}."
             )
         stops = list(route.stops)
-        if stops[0].kind != "base":
+        if stops[0].kind != "base" and not grid:
             bad.append(f"The route of {where} does not start at its base.")
         cut = (route.group_id, route.date) in away
-        if stops[-1].kind != "base" and not cut:
+        if stops[-1].kind != "base" and not cut and not grid:
             bad.append(f"The route of {where} does not end at its base.")
-        if route.base_post_id not in posts:
+        if route.base_post_id not in posts and not grid:
             bad.append(f"The route of {where} starts at {route.base_post_id!r}, not a post.")
         if stops[0].start < route.start_s:
             bad.append(f"The route of {where} leaves its base before the shift starts.")
@@ -369,7 +373,7 @@ def check_dose(doc: PlanDocument, district: Any, network: Any, rules: RawRules) 
         visits: dict[str, list[Stop]] = {}
         for r in routes:
             for s in r.stops:
-                if s.kind == "visit" and s.area_id in where:
+                if s.kind in ("visit", "fixed_post") and s.area_id in where:
                     visits.setdefault(s.area_id, []).append(s)
         for aid, (name, cat, own) in info.items():
             gate = cat in gates
@@ -438,7 +442,12 @@ def validate_plan(doc: PlanDocument, inputs: PlanInputs) -> list[ValidationCheck
         words.
     """
     from planner.checks.rules_reading import RawRules
-    from planner.checks.units import check_shift_time, check_units, check_vehicles
+    from planner.checks.units import (
+        check_grid_people,
+        check_shift_time,
+        check_units,
+        check_vehicles,
+    )
 
     district = inputs.district
     posts = {str(p) for p in district.posts["id"]}
@@ -448,7 +457,7 @@ def validate_plan(doc: PlanDocument, inputs: PlanInputs) -> list[ValidationCheck
         check_roster(doc, inputs),
         check_routes(doc, inputs.network, posts),
         check_dose(doc, district, inputs.network, rules),
-        _check("units", check_units(doc, rules)),
+        _check("units", check_units(doc, rules) + check_grid_people(doc, district.teams)),
         _check("vehicles", check_vehicles(doc, rules)),
         _check("shift_time", check_shift_time(doc, rules)),
     ]

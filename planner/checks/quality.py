@@ -70,7 +70,7 @@ def quality(doc: PlanDocument, inputs: PlanInputs) -> Quality:
     for r in doc.routes:
         full_time = r.unit_kind != "grid"
         for s in r.stops:
-            if s.kind == "visit" and s.area_id is not None:
+            if s.kind in ("visit", "fixed_post") and s.area_id is not None:
                 visits.setdefault((s.area_id, r.date, r.shift_id), []).append((s, full_time))
     windows = gate_windows(doc, inputs)
     ours = others = 0
@@ -90,7 +90,7 @@ def quality(doc: PlanDocument, inputs: PlanInputs) -> Quality:
         QualityFigure("gate_windows_full_time", ours, total),
         QualityFigure("gate_windows_others", others, total),
     ]
-    units = [r for r in doc.routes if r.unit_id]
+    units = [r for r in doc.routes if r.unit_id and r.unit_kind != "grid"]
     shares = [unplanned_share(r, rules.handover) for r in units]
     if shares:
         figures += [

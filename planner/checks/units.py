@@ -27,9 +27,11 @@ from __future__ import annotations
 import itertools
 import math
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
     from planner.checks.rules_reading import RawRules
     from planner.plan.document import PlanDocument, Route
 
@@ -70,7 +72,7 @@ def check_units(doc: PlanDocument, rules: RawRules) -> list[str]:
     whole_leave = {(lv.group_id, lv.date) for lv in doc.roster.leave if lv.member_id is None}
     shifts: dict[tuple[str, str, str], list[Route]] = {}
     for r in doc.routes:
-        if not r.unit_id:
+        if not r.unit_id or r.unit_kind == "grid":
             continue  # a plan made before units
         shifts.setdefault((r.group_id, r.date, r.shift_id), []).append(r)
     for (group, day, sid), routes in sorted(shifts.items()):
@@ -120,7 +122,7 @@ def check_vehicles(doc: PlanDocument, rules: RawRules) -> list[str]:
     bad: list[str] = []
     holds: dict[str, list[tuple[int, int, str, Route]]] = {}
     for lo, hi, r in _intervals(doc):
-        if not r.unit_id:
+        if not r.unit_id or r.unit_kind == "grid":
             continue
         riders = r.members if r.mode != "foot" else ()
         if len(r.vehicles) != len(riders):
@@ -217,7 +219,7 @@ def check_shift_time(doc: PlanDocument, rules: RawRules) -> list[str]:
     cut = {(lv.group_id, lv.date) for lv in doc.roster.leave if lv.member_id is None}
     nights: dict[tuple[str, str], list[Route]] = {}
     for r in doc.routes:
-        if not r.unit_id:
+        if not r.unit_id or r.unit_kind == "grid":
             continue
         where = _label(r)
         first, last = r.stops[0], r.stops[-1]
@@ -295,4 +297,34 @@ def check_shift_time(doc: PlanDocument, rules: RawRules) -> list[str]:
                 bad.append(
                     f"Every unit of {day} shift {sid} rests at once, leaving the street empty."
                 )
+    return bad
+
+
+def check_grid_people(doc: PlanDocument, teams: Mapping[str, Any]) -> list[str]:
+    """Return the rules grid members' and volunteers' routes break, one sentence each.
+
+    Each such route is one person of teams.toml's ``[[grid_members]]``, inside one of their
+    duty periods that day, on foot, and its places lie in their grid or near it.
+    """
+    from geodata.duty_hours import parse_duty_hours
+
+    people = {str(p.get("id")): p for p in teams.get("grid_members", []) or []}
+    bad = []
+    for r in doc.routes:
+        if r.unit_kind != "grid":
+            continue
+        where = _label(r)
+        if len(r.members) != 1 or r.members[0] not in people:
+            bad.append(f"The {where} is not one grid member or volunteer of teams.toml.")
+            continue
+        if r.mode != "foot" or r.vehicles:
+            bad.append(f"The {where} does not walk.")
+        person = people[r.members[0]]
+        day = date.fromisoformat(r.date).weekday()
+        periods = [parse_duty_hours(h) for h in person.get("hours", [])]
+        inside = any(
+            day in days and lo * 60 <= r.start_s and r.end_s <= hi * 60 for days, lo, hi in periods
+        )
+        if not inside:
+            bad.append(f"The {where} runs outside {r.members[0]}'s duty hours.")
     return bad

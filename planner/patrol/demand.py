@@ -644,3 +644,25 @@ def street_dose(
                 }
             )
     return pd.DataFrame(rows, columns=list(DOSE_COLUMNS))
+
+
+def school_gate_windows(
+    areas: pd.DataFrame, days: Sequence[date]
+) -> dict[tuple[str, str], list[tuple[int, int]]]:
+    """Return ``(area id, date)`` -> the gate windows of each school and kindergarten that day.
+
+    Windows are seconds from local midnight: the area's own ``windows`` or its category's
+    gate windows, on school days only (:func:`school_day`); an area with ``dose_minutes`` 0
+    needs none.
+    """
+    custom, minutes = area_overrides(areas)
+    out: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    cats = areas["category"].astype(str).tolist()
+    for i, aid in enumerate(areas["id"].astype(str)):
+        if cats[i] not in GATE_CATEGORIES or minutes[i] == 0:
+            continue
+        windows = custom[i] or category_windows(cats[i])
+        for day in days:
+            if windows and school_day(day):
+                out[(aid, day.isoformat())] = [(a * 60, b * 60) for a, b in windows]
+    return out

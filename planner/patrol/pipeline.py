@@ -255,6 +255,36 @@ def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
     return Demand(risk, views, dose, alleys, timings)
 
 
+def without_windows(
+    rows: pd.DataFrame, taken: set[tuple[str, str, tuple[int, int]]], template: ShiftTemplate
+) -> pd.DataFrame:
+    """Drop from a shift's dose rows the gate windows someone else stands.
+
+    A row's windows are start windows from the shift's start; a taken window (seconds from
+    local midnight of its date) is the one whose start matches. A row left without windows is
+    left out; one with fewer has fewer visits.
+    """
+    if not taken or not len(rows):
+        return rows
+    off = template.start_minute * 60
+    by_area: dict[tuple[str, str], set[int]] = {}
+    for aid, day, (lo, _hi) in taken:
+        by_area.setdefault((aid, day), set()).add(lo)
+    keep, windows, visits = [], [], []
+    for k, row in enumerate(rows.itertuples(index=False)):
+        gone = by_area.get((str(row.area_id), str(row.date)), set())
+        wins = tuple(w for w in row.windows if w[0] + off not in gone)
+        if gone and row.windows and not wins:
+            continue
+        keep.append(k)
+        windows.append(wins if gone else row.windows)
+        visits.append(len(wins) if gone and row.windows else int(row.visits))
+    out = rows.iloc[keep].copy()
+    out["windows"] = pd.Series(windows, index=out.index, dtype=object)
+    out["visits"] = visits
+    return out
+
+
 def route_params(per_shift: float) -> Any:
     """Return the routing search settings of a shift with ``per_shift`` seconds of budget."""
     from planner.routing.params import RouteParams
@@ -355,8 +385,13 @@ def solve_shift(
     *,
     seconds: float,
     seed: int,
+    taken: set[tuple[str, str, tuple[int, int]]] | None = None,
 ) -> tuple[list[Any], Any]:
-    """Solve one shift's routes for its units; return the plan routes and the routing result."""
+    """Solve one shift's routes for its units; return the plan routes and the routing result.
+
+    ``taken`` are the gate windows ``(area id, date, window)`` that grid members stand, left
+    out for the units.
+    """
     from planner.patrol.routes import (
         repair_gate_windows,
         route_limits,
@@ -365,7 +400,7 @@ def solve_shift(
     )
     from planner.routing.solve import solve_routes
 
-    rows = demand.shift_rows(day, template.id)
+    rows = without_windows(demand.shift_rows(day, template.id), taken or set(), template)
     sp = shift_problem(
         inputs.points,
         rows,
@@ -585,7 +620,8 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     from geodata.bundle import district_id as bundle_id
     from planner.checks.plan import validate_plan
     from planner.checks.quality import quality
-    from planner.patrol.demand import check_dose_boost
+    from planner.patrol.demand import check_dose_boost, school_gate_windows
+    from planner.patrol.grid_members import plan_grid_people
     from planner.patrol.roster import build_patrol_problem
     from planner.roster.solve import RosterParams, solve_roster
 
@@ -653,6 +689,9 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
 
     t0 = time.perf_counter()
     units = plan_units(inputs, roster, start, jobs)
+    gates = school_gate_windows(inputs.district.key_areas, request.dates())
+    need = {day: rows for day, rows in demand.dose.groupby("date")}
+    grid_routes, taken = plan_grid_people(inputs, request.dates(), gates, need, doc.local_time)
     routes: list[Any] = []
     value = bound = 0
     missing = 0
@@ -668,12 +707,14 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
             shift_units,
             seconds=budget.per_shift,
             seed=shift_seed(seed, day, s.id),
+            taken=taken,
         )
         routes.extend(got)
         value += res.objective
         bound += res.bound
         missing += len(res.missing)
         tell("routes", k + 1, len(jobs))
+    routes.extend(grid_routes)
     status = "FEASIBLE" if not missing else "INFEASIBLE"
     stages.append(StageRun("routes", status, float(value), float(bound), _since(t0)))
     doc = replace(doc, routes=tuple(routes), dose=dose_rows(demand.all_rows(), routes))

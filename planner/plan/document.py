@@ -403,7 +403,8 @@ class Route:
     vehicles
         One vehicle id of the pool per member riding one (empty on foot).
     unit_kind
-        ``"pair"``, ``"group"`` (the whole group) or ``""`` (a plan made before units).
+        ``"pair"``, ``"group"`` (the whole group), ``"grid"`` (a grid member's or volunteer's
+        duty period: no group, no base, on foot) or ``""`` (a plan made before units).
     handover_s
         Seconds of the unit's handover at the base at the start and at the end.
     """
@@ -935,7 +936,8 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
 
     for r, route in enumerate(doc.routes):
         where = f"routes[{r}]"
-        if route.group_id not in group_ids:
+        grid = route.unit_kind == "grid" and not route.group_id  # a grid member: no group
+        if route.group_id not in group_ids and not grid:
             _fail(source, f"{where}.group_id", f"names the unknown group {route.group_id!r}")
         if route.shift_id not in shift_ids:
             _fail(source, f"{where}.shift_id", f"names the unknown shift {route.shift_id!r}")
