@@ -776,7 +776,7 @@ def _sheet_story(
     no paragraph is parsed or laid out) and nothing is returned.
     """
     roster = doc.roster
-    group = roster.group(route.group_id)
+    group = roster.owner(route)
     shift = roster.shift(route.shift_id)
     day = date.fromisoformat(route.date)
     labels = route.stop_labels()

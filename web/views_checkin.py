@@ -84,7 +84,7 @@ def _local(moment: datetime | None, tz: str) -> str:
 def _checkpoint_info(point: Checkpoint, doc: PlanDocument) -> dict[str, Any]:
     """Return what the check-in page shows of a checkpoint."""
     route, stop = point.route, point.stop
-    group = doc.roster.group(route.group_id)
+    group = doc.roster.owner(route)
     shift = doc.roster.shift(route.shift_id)
     label = (
         translate("ci_base_label")

@@ -119,7 +119,7 @@ def route_rows(doc: PlanDocument) -> list[dict[str, Any]]:
     """Return one summary row per route the user may see, in the plan's order."""
     out = []
     for route in visible_routes(doc):
-        group = doc.roster.group(route.group_id)
+        group = doc.roster.owner(route)
         shift = doc.roster.shift(route.shift_id)
         out.append(
             {

@@ -52,6 +52,7 @@ from planner.plan.document import (
     DoseRow,
     Fairness,
     FillIn,
+    GridMember,
     Group,
     Holiday,
     Leave,
@@ -621,7 +622,7 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     from planner.checks.plan import validate_plan
     from planner.checks.quality import quality
     from planner.patrol.demand import check_dose_boost, school_gate_windows
-    from planner.patrol.grid_members import plan_grid_people
+    from planner.patrol.grid_members import plan_grid_people, read_grid_people
     from planner.patrol.roster import build_patrol_problem
     from planner.roster.solve import RosterParams, solve_roster
 
@@ -715,6 +716,17 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
         missing += len(res.missing)
         tell("routes", k + 1, len(jobs))
     routes.extend(grid_routes)
+    people = {p.id: p for p in read_grid_people(inputs.district.teams)}
+    used = sorted({m for r in grid_routes for m in r.members})
+    doc = replace(
+        doc,
+        roster=replace(
+            doc.roster,
+            grid_members=tuple(
+                GridMember(m, people[m].name, people[m].grid, people[m].kind) for m in used
+            ),
+        ),
+    )
     status = "FEASIBLE" if not missing else "INFEASIBLE"
     stages.append(StageRun("routes", status, float(value), float(bound), _since(t0)))
     doc = replace(doc, routes=tuple(routes), dose=dose_rows(demand.all_rows(), routes))

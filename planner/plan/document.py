@@ -25,6 +25,7 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
         schedule       {group id: [shift id or null, one per day of the horizon]}
         leave          [Leave: group_id, member_id? (null: the whole group), date, reason]
         fill_ins       [FillIn: group_id, member_id, date] reserves and neighbours lent
+        grid_members   [GridMember: id, name, grid, kind] part-time people with routes
         holidays       [Holiday: date, name] public holidays inside the horizon
         fairness       [Fairness: group_id, shifts, nights, weekends, holidays]
       routes           [Route: group_id, date, shift_id, mode, base_post_id, start, end,
@@ -232,6 +233,21 @@ class FillIn:
 
 
 @dataclass(frozen=True, slots=True)
+class GridMember:
+    """A grid member (网格员) or volunteer (平安志愿者): id, name, grid and kind."""
+
+    id: str
+    name: str
+    grid: str
+    kind: str = "grid_member"
+
+    def label(self) -> str:
+        """Return the kind and the name, e.g. ``"网格员 grid member 罗强华"``."""
+        kind = "志愿者 volunteer" if self.kind == "volunteer" else "网格员 grid member"
+        return f"{kind} {self.name or self.id}"
+
+
+@dataclass(frozen=True, slots=True)
 class Holiday:
     """A public holiday inside the horizon."""
 
@@ -270,6 +286,8 @@ class Roster:
         The fairness summary, one row per group.
     fill_ins
         Members lent to groups short of members.
+    grid_members
+        The grid members and volunteers whose duty periods have routes.
     """
 
     shifts: tuple[ShiftTemplate, ...]
@@ -279,9 +297,12 @@ class Roster:
     holidays: tuple[Holiday, ...] = ()
     fairness: tuple[Fairness, ...] = ()
     fill_ins: tuple[FillIn, ...] = ()
+    grid_members: tuple[GridMember, ...] = ()
 
     def __post_init__(self) -> None:
-        _tuples(self, "shifts", "groups", "leave", "holidays", "fairness", "fill_ins")
+        _tuples(
+            self, "shifts", "groups", "leave", "holidays", "fairness", "fill_ins", "grid_members"
+        )
         object.__setattr__(self, "schedule", {k: tuple(v) for k, v in self.schedule.items()})
 
     def shift(self, shift_id: str) -> ShiftTemplate:
@@ -306,7 +327,20 @@ class Roster:
             for m in g.members:
                 if m.id == member_id:
                     return m.name or m.id
+        for p in self.grid_members:
+            if p.id == member_id:
+                return p.name or p.id
         return member_id
+
+    def owner(self, route: Route) -> Group:
+        """Return the group of a route; for a grid member's route, a group of that person."""
+        if route.unit_kind == "grid" and not route.group_id:
+            person = next((p for p in self.grid_members if p.id in route.members), None)
+            label = person.label() if person is not None else "网格员 grid member"
+            zh, _, en = label.partition(" ")
+            members = tuple(Member(m, self.member_name(m)) for m in route.members)
+            return Group("", en, zh, members)
+        return self.group(route.group_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -430,12 +430,11 @@ def write_gpx(doc: PlanDocument, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    groups = {g.id: g for g in doc.roster.groups}
     shifts = {s.id: s for s in doc.roster.shifts}
     for route in doc.routes:
         gpx = gpxpy.gpx.GPX()
         gpx.creator = "patrol-planner"
-        group = groups[route.group_id]
+        group = doc.roster.owner(route)
         shift = shifts[route.shift_id]
         gpx.name = f"{group.label()} · {route.date} {shift.name_zh} {shift.name}"
         crew = "、".join(doc.roster.member_name(m) for m in route.members)

@@ -136,7 +136,7 @@ def _out_dir(out: Path) -> Path:
 
 
 def _route_name(doc: PlanDocument, route: Any) -> str:
-    group = doc.roster.group(route.group_id)
+    group = doc.roster.owner(route)
     shift = doc.roster.shift(route.shift_id)
     return f"{group.name_zh or group.name} {shift.name_zh or shift.name} {route.date[5:]}"
 
