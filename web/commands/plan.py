@@ -142,7 +142,7 @@ def _route_name(doc: PlanDocument, route: Any) -> str:
 
 
 def plan_map(doc: PlanDocument, inputs: PlanInputs) -> folium.Map:
-    """Return the plan's map: the district's layers, hotspot risk and every route.
+    """Return the plan's map: the district's layers, hotspot risk and every unit's route.
 
     The first day's routes are shown when the page opens; the others are in the layer control.
     """
@@ -165,7 +165,8 @@ def plan_map(doc: PlanDocument, inputs: PlanInputs) -> folium.Map:
     streets = inputs.district.streets
     layers = [risk_streets_layer(streets, weekly, name="风险 hotspot risk", show=True)]
     colour = {g.id: ROUTE_COLOURS[i % len(ROUTE_COLOURS)] for i, g in enumerate(doc.roster.groups)}
-    for route in doc.routes:
+    # The full-time units' routes; grid members' short duty walks are on their own sheets.
+    for route in (r for r in doc.routes if r.unit_kind != "grid"):
         stops = [
             MapStop(
                 lon=s.lon,
