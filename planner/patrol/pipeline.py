@@ -256,6 +256,24 @@ def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
     return Demand(risk, views, dose, alleys, timings)
 
 
+GATE_POST_S = 600
+"""A unit stands at a gate when it is there this long in the window (or all of it)."""
+
+
+def gate_stood(routes: Sequence[Any], key: tuple[str, str], window: tuple[int, int]) -> bool:
+    """Whether some route stands at gate ``key`` = (area, date) for ten minutes of ``window``."""
+    aid, day = key
+    need = min(GATE_POST_S, window[1] - window[0])
+    for r in routes:
+        base = (date.fromisoformat(r.date) - date.fromisoformat(day)).days * 86400
+        for s in r.stops:
+            if s.area_id == aid and s.kind in ("visit", "fixed_post"):
+                lo, hi = s.start + base, s.departure + base
+                if min(hi, window[1]) - max(lo, window[0]) >= need:
+                    return True
+    return False
+
+
 def without_windows(
     rows: pd.DataFrame, taken: set[tuple[str, str, tuple[int, int]]], template: ShiftTemplate
 ) -> pd.DataFrame:
@@ -690,9 +708,6 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
 
     t0 = time.perf_counter()
     units = plan_units(inputs, roster, start, jobs)
-    gates = school_gate_windows(inputs.district.key_areas, request.dates())
-    need = {day: rows for day, rows in demand.dose.groupby("date")}
-    grid_routes, taken = plan_grid_people(inputs, request.dates(), gates, need, doc.local_time)
     routes: list[Any] = []
     value = bound = 0
     missing = 0
@@ -708,13 +723,17 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
             shift_units,
             seconds=budget.per_shift,
             seed=shift_seed(seed, day, s.id),
-            taken=taken,
         )
         routes.extend(got)
         value += res.objective
         bound += res.bound
         missing += len(res.missing)
         tell("routes", k + 1, len(jobs))
+    # Grid members and volunteers stand the gate windows the units cannot, then walk their grid.
+    gates = school_gate_windows(inputs.district.key_areas, request.dates())
+    left = {key: [w for w in wins if not gate_stood(routes, key, w)] for key, wins in gates.items()}
+    need = {day: rows for day, rows in demand.dose.groupby("date")}
+    grid_routes, _taken = plan_grid_people(inputs, request.dates(), left, need, doc.local_time)
     routes.extend(grid_routes)
     people = {p.id: p for p in read_grid_people(inputs.district.teams)}
     used = sorted({m for r in grid_routes for m in r.members})
