@@ -159,21 +159,31 @@ def check_vehicles(doc: PlanDocument, rules: RawRules) -> list[str]:
 
 
 def vehicles_peak(doc: PlanDocument) -> dict[str, int]:
-    """Return the most vehicles of each kind in use at once over the plan."""
-    events: dict[str, list[tuple[int, int]]] = {}
-    held: dict[str, tuple[int, int, str]] = {}
+    """Return the most vehicles of each kind in use at once over the plan.
+
+    Every member of a unit riding a vehicle holds one for the unit's whole time; a member's
+    overlapping times (a pair and its whole group) count once.
+    """
+    held: dict[tuple[str, str], list[list[int]]] = {}
     for lo, hi, r in _intervals(doc):
-        for v in r.vehicles:
-            a, b, mode = held.get(v, (lo, hi, r.mode))
-            held[v] = (min(a, lo), max(b, hi), mode)
-            events.setdefault(r.mode, [])
-    for v, (lo, hi, mode) in held.items():
-        del v
-        events.setdefault(mode, []).extend([(lo, 1), (hi, -1)])
+        if r.mode == "foot" or not r.vehicles:
+            continue
+        for m in r.members:
+            spans = held.setdefault((r.mode, m), [])
+            for span in spans:
+                if lo < span[1] and span[0] < hi:
+                    span[0], span[1] = min(span[0], lo), max(span[1], hi)
+                    break
+            else:
+                spans.append([lo, hi])
+    events: dict[str, list[tuple[int, int]]] = {}
+    for (mode, _m), spans in held.items():
+        for lo, hi in spans:
+            events.setdefault(mode, []).extend([(lo, 1), (hi, -1)])
     out = {}
     for mode, ev in events.items():
         level = top = 0
-        for _t, step in sorted(ev, key=lambda e: (e[0], e[1])):
+        for _t, step in sorted(ev):
             level += step
             top = max(top, level)
         out[mode] = top
@@ -306,10 +316,12 @@ def check_grid_people(doc: PlanDocument, teams: Mapping[str, Any]) -> list[str]:
     Each such route is one person of teams.toml's ``[[grid_members]]``, inside one of their
     duty periods that day, on foot, and its places lie in their grid or near it.
     """
+    people = {str(p.get("id")): p for p in teams.get("grid_members", []) or []}
+    bad: list[str] = []
+    if not any(r.unit_kind == "grid" for r in doc.routes):
+        return bad
     from geodata.duty_hours import parse_duty_hours
 
-    people = {str(p.get("id")): p for p in teams.get("grid_members", []) or []}
-    bad = []
     for r in doc.routes:
         if r.unit_kind != "grid":
             continue

@@ -76,10 +76,13 @@ def read_grid_people(teams: Mapping[str, Any]) -> list[GridPerson]:
     PlanInputError
         For duty hours that cannot be read (one sentence naming the person).
     """
+    items = teams.get("grid_members", []) or []
+    if not items:
+        return []
     from geodata.duty_hours import parse_duty_hours
 
     out = []
-    for item in teams.get("grid_members", []) or []:
+    for item in items:
         pid = str(item.get("id", ""))
         try:
             hours = tuple(parse_duty_hours(h) for h in item.get("hours", []))
@@ -168,6 +171,14 @@ def plan_grid_people(
     people = read_grid_people(inputs.district.teams)
     if not people:
         return [], set()
+    for p in people:
+        for _days, lo, _hi in p.hours:
+            if _shift_of(inputs, lo * 60) is None:
+                msg = (
+                    f"Grid member {p.id} ({p.name}) is on duty from {lo // 60:02d}:{lo % 60:02d}, "
+                    "outside every shift of the rules; give duty hours inside a shift."
+                )
+                raise PlanInputError(msg)
     near = gate_candidates(inputs)
     pts = inputs.points
     taken: set[tuple[str, str, tuple[int, int]]] = set()

@@ -396,6 +396,14 @@ def load_inputs(
     teams = read_teams(loaded.teams)
     parsed = load_rules(rules_path, teams=teams, text=text)
     groups = resolve_groups(parsed, [str(p) for p in loaded.posts["id"]], folder.name)
+    size = parsed.shift_time.unit_size
+    for g in groups:
+        if len(g.members) < size:
+            msg = (
+                f"{rules_path.name}: [units] size is {size}, but group {g.id} has only "
+                f"{len(g.members)} members, so it cannot make one unit; lower the size."
+            )
+            raise RulesError(msg)
     network = StreetNetwork.from_district(loaded)
     # The groups' modes, the together windows' and walking (grid members, foot patrols).
     modes = sorted(
