@@ -695,6 +695,7 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
             str(manifest.get("name_zh", "")),
             tz,
             str(manifest.get("attribution", "© OpenStreetMap contributors, ODbL 1.0")),
+            str(inputs.folder.resolve()),
         ),
         start=start.isoformat(),
         days=days,

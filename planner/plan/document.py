@@ -12,7 +12,7 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
     PlanDocument
       schema_version   int, SCHEMA_VERSION
       plan_id          str, e.g. "xinjiekou-2026-07-06-s42"
-      district         DistrictInfo: id, name, name_zh, time_zone, attribution
+      district         DistrictInfo: id, name, name_zh, time_zone, attribution, folder
       start, days      first date of the horizon and its length in days
       seed             int, the seed every stage was run with
       created_at       ISO datetime with offset
@@ -107,6 +107,9 @@ class DistrictInfo:
         IANA time zone of all local dates and times, e.g. ``"Asia/Shanghai"``.
     attribution
         Map data attribution printed on every map and sheet.
+    folder
+        The bundle folder the plan was made from (absolute), so the plan can be checked
+        against it again; empty in plans made before it was recorded.
     """
 
     id: str
@@ -114,6 +117,7 @@ class DistrictInfo:
     name_zh: str = ""
     time_zone: str = "Asia/Shanghai"
     attribution: str = "© OpenStreetMap contributors, ODbL 1.0"
+    folder: str = ""
 
 
 @dataclass(frozen=True, slots=True)

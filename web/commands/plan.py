@@ -357,20 +357,30 @@ def demo_command(out: Path, seed: int) -> None:
 
 
 def _plan_district(doc: PlanDocument, district: Path | None) -> Path | None:
-    """Return the district folder to check a plan against: the one given, else the default one.
+    """Return the district folder to check a plan against.
+
+    The one given; else the folder the plan records it was made from, when it is still there;
+    else the default district, when the plan is for it.
 
     Raises
     ------
     PlanOutputError
-        When no folder is given and the plan is for another district than the default one.
+        When no folder is given or recorded and the plan is for another district.
     """
     from geodata.bundle import DEFAULT_DISTRICT_DIR
 
-    if district is None and doc.district.id != DEFAULT_DISTRICT_DIR.name:
+    if district is not None:
+        return district
+    recorded = Path(doc.district.folder) if doc.district.folder else None
+    if recorded is not None and (recorded / "manifest.toml").is_file():
+        return recorded
+    if doc.district.id != DEFAULT_DISTRICT_DIR.name:
         raise PlanOutputError(
-            f"The plan is for district {doc.district.id!r}; give its bundle folder with --district."
+            f"The plan is for district {doc.district.id!r}, whose folder "
+            f"{doc.district.folder or '(not recorded)'} is not there; give its bundle folder "
+            "with --district."
         )
-    return district
+    return None
 
 
 def _plan_inputs(path: Path) -> Path | None:
