@@ -181,8 +181,6 @@ def plan_list() -> Any:
     return render_template("plans.html", plans=list(rows))
 
 
-@bp.route("/<int:plan_id>")
-@requires("view_plans")
 def quality_rows(doc: PlanDocument) -> list[dict[str, str]]:
     """Return the plan's quality summary as label and value per figure (page language)."""
     if doc.quality is None:
@@ -206,6 +204,8 @@ def quality_rows(doc: PlanDocument) -> list[dict[str, str]]:
     return rows
 
 
+@bp.route("/<int:plan_id>")
+@requires("view_plans")
 def plan_detail(plan_id: int) -> Any:
     """Show a plan: roster calendar, fairness, routes, quality, stages, validation, downloads."""
     row, doc = ready_plan_or_404(plan_id)

@@ -416,8 +416,6 @@ def compute_dose(
                 windows = [(a, max(a, b - stay)) for a, b in windows]
             minutes = set_minutes[i]
             reasons = [f"surge ×{more:g}"] if more != 1.0 else []
-            if minutes is not None:
-                minutes = min(minutes * more, float(shift.minutes))
             capped = False
             if minutes is not None:
                 if minutes > shift.minutes:
@@ -426,6 +424,7 @@ def compute_dose(
                         f"{shift.minutes} minutes of shift {shift.id}."
                     )
                     raise PlanInputError(msg)
+                minutes = min(minutes * more, float(shift.minutes))
                 if minutes == 0:
                     continue
                 reasons.append(f"dose set to {minutes:g} min")

@@ -1001,8 +1001,8 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
                 _fail(source, f"{sw}.lon", "is not a longitude/latitude pair in degrees")
             if (stop.end_lon is None) != (stop.end_lat is None):
                 _fail(source, f"{sw}.end_lon", "and end_lat must both be given or both be null")
-            if stop.kind == "alley" and (stop.end_lon is None or not stop.streets):
-                _fail(source, f"{sw}.streets", "must name the streets of an alley and its end")
+            if stop.kind == "alley" and stop.end_lon is None:
+                _fail(source, f"{sw}.end_lon", "must give the end of an alley")
             if stop.arrival < last:
                 _fail(source, f"{sw}.arrival", "is earlier than the previous stop's departure")
             if not stop.arrival <= stop.start <= stop.departure:
