@@ -30,6 +30,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+import tomlkit
 from shapely.geometry import Point
 
 from geodata.bundle import DEFAULT_DISTRICT_DIR, STORAGE_CRS, District
@@ -100,8 +101,10 @@ def default_rules_text(name: str, *, source: str | Path = DEFAULT_RULES) -> str:
     The default district's ``rules.toml`` is copied line by line without the tables of
     :data:`DISTRICT_SPECIFIC_RULES` (and the comment lines leading into them); its ``name``
     becomes "``name`` patrol team" and its first comment line says where the rules come from.
-    The result is parsed back and compared with the source minus those tables, so a copy that
-    would change any other setting is refused.
+    The result is parsed back and compared with the source minus those tables; where the line
+    copy does not give that (entries written as inline arrays), the entries are removed from
+    the document parsed by tomlkit instead. A copy that would change any other setting is
+    refused.
 
     Raises
     ------
@@ -139,15 +142,32 @@ def default_rules_text(name: str, *, source: str | Path = DEFAULT_RULES) -> str:
         _without(expected, dotted)
     if "name" in expected:
         expected["name"] = team
+    if _parses_to(out, expected):
+        return out
+    # A layout the line copy does not follow (an inline array of leave, a dotted key):
+    # remove the entries from the parsed document instead, keeping what comments tomlkit can.
+    doc = tomlkit.parse(text)
+    for dotted in DISTRICT_SPECIFIC_RULES:
+        *parents, last = dotted.split(".")
+        node: Any = doc
+        for key in parents:
+            node = node.get(key) if hasattr(node, "get") else None
+        if node is not None and hasattr(node, "get") and last in node:
+            del node[last]
+    if "name" in doc:
+        doc["name"] = team
+    out = tomlkit.dumps(doc)
+    if _parses_to(out, expected):
+        return out
+    msg = f"The default rules {file} could not be copied without changing other settings."
+    raise BundleError(msg)
+
+
+def _parses_to(text: str, expected: dict[str, Any]) -> bool:
     try:
-        got = tomllib.loads(out)
-    except tomllib.TOMLDecodeError as exc:  # a layout the line copy does not understand
-        msg = f"The default rules {file} could not be copied ({exc})."
-        raise BundleError(msg) from None
-    if got != expected:
-        msg = f"The default rules {file} could not be copied without changing other settings."
-        raise BundleError(msg)
-    return out
+        return tomllib.loads(text) == expected
+    except tomllib.TOMLDecodeError:
+        return False
 
 
 def _quoted(text: str) -> str:

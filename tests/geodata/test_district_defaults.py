@@ -63,6 +63,19 @@ def test_default_rules_carry_new_settings_over(tmp_path: Path) -> None:
     }
     with pytest.raises(BundleError, match="cannot be read"):
         default_rules_text("Y", source=tmp_path / "missing.toml")
+    # Leave written as an inline array is removed too, the rest kept.
+    source.write_text(
+        '# Rules.\nversion = 1\nname = "X"\nleave = [{ member = "A1", from = "2026-12-01" }]\n'
+        "\n# Rest.\n[rest]\nmin_rest_hours = 12\n",
+        encoding="utf-8",
+    )
+    text = default_rules_text("Y", source=source)
+    assert tomllib.loads(text) == {
+        "version": 1,
+        "name": "Y patrol team",
+        "rest": {"min_rest_hours": 12},
+    }
+    assert "# Rest." in text
 
 
 def test_defaults_for_a_district_without_police_posts(data_dir: Path, tmp_path: Path) -> None:
