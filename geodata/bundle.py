@@ -21,8 +21,16 @@ import shapely
 from pyproj import CRS
 
 from geodata.categories import CATEGORIES
+from geodata.duty_hours import DutyHoursError, parse_duty_hours
 from geodata.errors import BundleError
-from geodata.windows import AreaValueError, is_blank, parse_dose_minutes, parse_windows
+from geodata.hours import hours_problems
+from geodata.windows import (
+    AreaValueError,
+    is_blank,
+    parse_dose_minutes,
+    parse_target,
+    parse_windows,
+)
 
 logger = logging.getLogger("geodata")
 
@@ -56,18 +64,48 @@ LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("id", "u", "v", "highway", "name", "length", "alley", "oneway"),
         ("LineString",),
     ),
-    "key_areas": (("id", "name", "category", "priority"), ("Point", "Polygon", "MultiPolygon")),
+    "key_areas": (
+        ("id", "name", "category", "priority"),
+        ("Point", "MultiPoint", "Polygon", "MultiPolygon"),
+    ),
     "posts": (("id", "name", "kind"), ("Point",)),
     "cameras": (("id", "name", "heading", "fov", "range"), ("Point",)),
     "grids": (("id", "name"), ("Polygon", "MultiPolygon")),
 }
-"""Every layer of ``district.gpkg``: required columns and allowed geometry types."""
+"""Every layer of ``district.gpkg``: required columns and allowed geometry types.
 
-POINT_LAYERS: tuple[str, ...] = ("key_areas", "posts", "cameras")
-KEY_AREA_OPTIONAL: tuple[str, ...] = ("windows", "dose_minutes")
-"""Optional columns of ``key_areas``: visit windows (text, :func:`geodata.windows.parse_windows`)
-and the presence needed per shift in minutes (:func:`geodata.windows.parse_dose_minutes`);
-blank cells or a missing column mean the category's windows and the dose from risk."""
+A key area is a point, a polygon, or a MultiPoint for a place with several entrances (a metro
+station and its exits): each point is one entrance, and the representative point of the place
+(``geometry.representative_point()``, the entrance nearest the entrances' centre) is where a
+checkpoint stands."""
+
+OPTIONAL_LAYERS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "rentals": (("id", "name", "address"), ("Point",)),
+}
+"""Layers a bundle may lack (an older bundle reads as having them empty): rental housing
+(出租屋) inspected weekly, one point per address (see :mod:`geodata.rentals`)."""
+
+ALL_LAYERS: tuple[str, ...] = (*LAYERS, *OPTIONAL_LAYERS)
+"""Every layer a bundle may hold, required ones first."""
+
+LAYER_COLUMNS: dict[str, dict[str, str]] = {
+    "rentals": {"id": "str", "name": "str", "address": "str", "phone": "str", "source": "str"},
+}
+"""Column types of an empty optional layer."""
+
+POINT_LAYERS: tuple[str, ...] = ("key_areas", "posts", "cameras", "rentals")
+KEY_AREA_OPTIONAL: tuple[str, ...] = ("windows", "dose_minutes", "target", "opening_hours")
+"""Optional columns of ``key_areas``: visit windows (text, :func:`geodata.windows.parse_windows`),
+the presence needed per shift in minutes (:func:`geodata.windows.parse_dose_minutes`), whether
+the place is a patrol target (``"yes"``, ``"no"``; :func:`geodata.windows.parse_target`) and its
+opening hours (OSM syntax, :mod:`geodata.hours`). Blank cells or a missing column mean the
+category's windows, the dose from risk, the category's target flag and its default hours. A bad
+window, dose or target refuses the bundle; unparseable opening hours are only listed
+(:attr:`District.problems`) and keep the category's default."""
+
+GRID_MEMBER_KINDS: tuple[str, ...] = ("grid_member", "volunteer")
+"""Kinds of part-time people in ``teams.toml``'s ``[[grid_members]]``: grid members (网格员)
+and safety volunteers (平安志愿者)."""
 INCIDENT_COLUMNS: tuple[str, ...] = ("id", "time", "category", "lon", "lat")
 
 
@@ -86,7 +124,12 @@ class District:
     incidents
         ``incidents.csv`` with ``time`` as timezone-aware timestamps in the district's zone.
     teams
-        The parsed ``teams.toml`` (groups, members, vehicles), or an empty dict.
+        The parsed ``teams.toml`` (groups, members, vehicles, grid members), or an empty dict.
+    rentals
+        The optional ``rentals`` layer (rental housing for weekly inspections), maybe empty.
+    problems
+        Sentences about values that do not refuse the bundle but are not used as given
+        (unparseable opening hours), filled by :func:`check_district`.
     """
 
     path: Path | None
@@ -99,6 +142,8 @@ class District:
     grids: gpd.GeoDataFrame
     incidents: pd.DataFrame
     teams: dict[str, Any] = field(default_factory=dict)
+    rentals: gpd.GeoDataFrame = field(default_factory=lambda: empty_layer(LAYER_COLUMNS["rentals"]))
+    problems: list[str] = field(default_factory=list)
 
     @property
     def work_crs(self) -> CRS:
@@ -117,10 +162,16 @@ class District:
 
     def layer(self, name: str) -> gpd.GeoDataFrame:
         """Return the layer called ``name``."""
-        if name not in LAYERS:
-            msg = f"There is no layer called {name!r}; layers are {', '.join(LAYERS)}."
+        if name not in ALL_LAYERS:
+            msg = f"There is no layer called {name!r}; layers are {', '.join(ALL_LAYERS)}."
             raise BundleError(msg)
         return getattr(self, name)
+
+
+def empty_layer(columns: dict[str, str]) -> gpd.GeoDataFrame:
+    """Return an empty EPSG:4326 layer with typed ``columns``."""
+    frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
+    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=STORAGE_CRS), crs=STORAGE_CRS)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,14 +319,24 @@ def _crs_or_none(value: Any) -> CRS | None:
         return None
 
 
-def _read_layer(gpkg: Path, layer: str) -> gpd.GeoDataFrame:
-    """Read one layer of the GeoPackage, checking that it exists and has EPSG:4326."""
+def _layer_names(gpkg: Path) -> set[str]:
+    """Return the layer names of a GeoPackage."""
     try:
-        names = {str(row[0]) for row in pyogrio.list_layers(gpkg)}
+        return {str(row[0]) for row in pyogrio.list_layers(gpkg)}
     except Exception as exc:  # pyogrio raises DataSourceError and others
         msg = f"File {gpkg} is not a readable GeoPackage."
         raise BundleError(msg) from exc
+
+
+def _read_layer(gpkg: Path, layer: str, names: set[str] | None = None) -> gpd.GeoDataFrame:
+    """Read one layer of the GeoPackage, checking that it exists and has EPSG:4326.
+
+    An optional layer (:data:`OPTIONAL_LAYERS`) the file lacks reads as an empty layer.
+    """
+    names = _layer_names(gpkg) if names is None else names
     if layer not in names:
+        if layer in OPTIONAL_LAYERS:
+            return empty_layer(LAYER_COLUMNS[layer])
         msg = f"File {gpkg} has no layer {layer!r}."
         raise BundleError(msg)
     gdf = gpd.read_file(gpkg, layer=layer, engine="pyogrio")
@@ -381,7 +442,8 @@ def load_district(path: str | Path | None = None, *, validate: bool = True) -> D
     if not gpkg.is_file():
         msg = f"District folder {folder} has no {GPKG}."
         raise BundleError(msg)
-    layers = {name: _read_layer(gpkg, name) for name in LAYERS}
+    names = _layer_names(gpkg)
+    layers = {name: _read_layer(gpkg, name, names) for name in ALL_LAYERS}
     incidents = _read_incidents(folder / INCIDENTS, manifest["time_zone"])
     teams = _read_toml(folder / TEAMS) if (folder / TEAMS).is_file() else {}
     district = District(path=folder, manifest=manifest, incidents=incidents, teams=teams, **layers)
@@ -392,9 +454,16 @@ def load_district(path: str | Path | None = None, *, validate: bool = True) -> D
 
 
 def _tidy_area_columns(ka: gpd.GeoDataFrame) -> None:
-    """Make checked ``windows`` text ("" when blank) and ``dose_minutes`` floats (NaN if blank)."""
-    if "windows" in ka.columns:
-        ka["windows"] = ["" if is_blank(v) else str(v) for v in ka["windows"]]
+    """Make checked optional key-area columns plain: text "" when blank, ``dose_minutes`` NaN.
+
+    ``windows`` and ``opening_hours`` become text, ``target`` ``"yes"``, ``"no"`` or ``""``.
+    """
+    for col in ("windows", "opening_hours"):
+        if col in ka.columns:
+            ka[col] = ["" if is_blank(v) else str(v).strip() for v in ka[col]]
+    if "target" in ka.columns:
+        flags = [parse_target(v) for v in ka["target"]]
+        ka["target"] = ["" if f is None else "yes" if f else "no" for f in flags]
     if "dose_minutes" in ka.columns:
         minutes = [parse_dose_minutes(v) for v in ka["dose_minutes"]]
         ka["dose_minutes"] = np.array([math.nan if m is None else m for m in minutes], dtype=float)
@@ -414,7 +483,7 @@ def _row_name(gdf: gpd.GeoDataFrame, i: int) -> str:
 def _check_layer(district: District, name: str, where: str) -> None:
     """Check columns, ids and geometries of one layer."""
     gdf = district.layer(name)
-    columns, types = LAYERS[name]
+    columns, types = LAYERS[name] if name in LAYERS else OPTIONAL_LAYERS[name]
     where = f"Layer {name!r} in {where}"
     if gdf.crs is None:
         msg = f"{where} has no CRS; it must be {STORAGE_CRS}."
@@ -506,9 +575,13 @@ def _check_values(district: District, where: str) -> None:
 
 
 def _check_area_columns(ka: gpd.GeoDataFrame, where: str) -> None:
-    """Check the optional ``windows`` and ``dose_minutes`` columns of the key areas."""
-    readers = {"windows": parse_windows, "dose_minutes": parse_dose_minutes}
-    for col in KEY_AREA_OPTIONAL:
+    """Check the optional ``windows``, ``dose_minutes`` and ``target`` columns of the key areas.
+
+    ``opening_hours`` is not checked here: :func:`geodata.hours.hours_problems` lists what it
+    cannot use, and the bundle stands.
+    """
+    readers = {"windows": parse_windows, "dose_minutes": parse_dose_minutes, "target": parse_target}
+    for col in readers:
         if col not in ka.columns:
             continue
         for i, value in enumerate(ka[col]):
@@ -557,11 +630,25 @@ def _check_inside(district: District, where: str) -> None:
 
 def _check_teams(district: District, where: str) -> None:
     """Check ``teams.toml``: unique ids, known members, vehicles with a known travel mode."""
-    _check_teams_data(district.teams, where)
+    grids = {str(g) for g in district.grids["id"]}
+    posts = {str(p) for p in district.posts["id"]}
+    _check_teams_data(district.teams, where, grids=grids, posts=posts)
+
+
+def _layer_ids(gpkg: Path, layer: str) -> set[str] | None:
+    """Return the ids of one GeoPackage layer, or None when they cannot be read."""
+    try:
+        frame = pyogrio.read_dataframe(gpkg, layer=layer, columns=["id"], read_geometry=False)
+    except Exception:  # a missing or broken GeoPackage is the bundle checker's to report
+        return None
+    return {str(v) for v in frame["id"]}
 
 
 def check_teams_file(folder: str | Path) -> None:
     """Check the ``teams.toml`` of a bundle folder alone (a missing file is fine).
+
+    Grid members' grids and groups' base posts are checked against the folder's GeoPackage
+    when it can be read.
 
     Raises
     ------
@@ -570,10 +657,72 @@ def check_teams_file(folder: str | Path) -> None:
     """
     folder = Path(folder)
     if (folder / TEAMS).is_file():
-        _check_teams_data(_read_toml(folder / TEAMS), str(folder))
+        gpkg = folder / GPKG
+        grids = _layer_ids(gpkg, "grids") if gpkg.is_file() else None
+        posts = _layer_ids(gpkg, "posts") if gpkg.is_file() else None
+        _check_teams_data(_read_toml(folder / TEAMS), str(folder), grids=grids, posts=posts)
 
 
-def _check_teams_data(teams: dict[str, Any], where: str) -> None:
+def _check_grid_members(
+    teams: dict[str, Any], file: str, grids: set[str] | None, member_ids: set[str]
+) -> None:
+    """Check ``[[grid_members]]``: ids, names, grids, kinds, duty hours and phones."""
+    items = teams.get("grid_members", [])
+    if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+        msg = f"{file} has a 'grid_members' entry that is not a list of tables ([[grid_members]])."
+        raise BundleError(msg)
+    seen: set[str] = set()
+    for n, item in enumerate(items, start=1):
+        ident = str(item.get("id", "")).strip()
+        if not ident:
+            msg = f"{file}, grid_members entry {n}, has no id."
+            raise BundleError(msg)
+        if ident in seen:
+            msg = f"{file} has the grid_members id {ident!r} more than once."
+            raise BundleError(msg)
+        if ident in member_ids:
+            msg = f"{file}: grid member {ident!r} has the id of a patrol team member."
+            raise BundleError(msg)
+        seen.add(ident)
+        who = f"{file}: grid member {ident!r}"
+        name = item.get("name", "")
+        if not isinstance(name, str) or not name.strip():
+            msg = f"{who} has no name."
+            raise BundleError(msg)
+        grid = str(item.get("grid", "")).strip()
+        if not grid:
+            msg = f"{who} has no grid."
+            raise BundleError(msg)
+        if grids is not None and grid not in grids:
+            msg = f"{who} names grid {grid!r}, which is not a grid of the district."
+            raise BundleError(msg)
+        kind = item.get("kind", "grid_member")
+        if kind not in GRID_MEMBER_KINDS:
+            msg = f"{who} has kind {kind!r}; use one of {', '.join(GRID_MEMBER_KINDS)}."
+            raise BundleError(msg)
+        hours = item.get("hours")
+        if not isinstance(hours, list) or not hours:
+            msg = f'{who} lists no hours; give a list like ["mon-fri 07:00-09:00"].'
+            raise BundleError(msg)
+        for text in hours:
+            try:
+                parse_duty_hours(text)
+            except DutyHoursError as exc:
+                msg = f"{who}: {exc}"
+                raise BundleError(msg) from None
+        phone = item.get("phone", "")
+        if not isinstance(phone, str):
+            msg = f"{who} has phone {phone!r}; write it as a text in quotes."
+            raise BundleError(msg)
+
+
+def _check_teams_data(
+    teams: dict[str, Any],
+    where: str,
+    *,
+    grids: set[str] | None = None,
+    posts: set[str] | None = None,
+) -> None:
     from geodata.settings import MODES
 
     if not teams:
@@ -608,6 +757,10 @@ def _check_teams_data(teams: dict[str, Any], where: str) -> None:
                 f"use one of {', '.join(MODES)}."
             )
             raise BundleError(msg)
+        base = g.get("base_post")
+        if base is not None and posts is not None and str(base) not in posts:
+            msg = f"{file}: group {g['id']!r} has base_post {base!r}, which is not a post."
+            raise BundleError(msg)
     for v in teams.get("vehicles", []):
         if v.get("mode") not in MODES:
             msg = (
@@ -615,10 +768,17 @@ def _check_teams_data(teams: dict[str, Any], where: str) -> None:
                 f"use one of {', '.join(MODES)}."
             )
             raise BundleError(msg)
+    _check_grid_members(teams, file, grids, members)
 
 
-def check_district(district: District) -> None:
+def check_district(district: District) -> list[str]:
     """Check a loaded or freshly built district in memory.
+
+    Returns
+    -------
+    list of str
+        Problems that do not refuse the bundle (unparseable opening hours, which keep their
+        category's default), one sentence each; also kept in ``district.problems`` and logged.
 
     Raises
     ------
@@ -626,22 +786,32 @@ def check_district(district: District) -> None:
         With one sentence naming the layer, row or id that is wrong.
     """
     where = str(district.path) if district.path is not None else f"district {district.name!r}"
-    for name in LAYERS:
+    for name in ALL_LAYERS:
         _check_layer(district, name, where)
     _check_values(district, where)
     _check_inside(district, where)
     _check_teams(district, where)
+    problems = hours_problems(district.key_areas)
+    for problem in problems:
+        logger.info("%s", problem)
+    district.problems = problems
+    return problems
 
 
-def validate_district(path: str | Path | None = None) -> None:
+def validate_district(path: str | Path | None = None) -> list[str]:
     """Validate the bundle in ``path`` (None = the default district).
+
+    Returns
+    -------
+    list of str
+        The problems that do not refuse the bundle (see :func:`check_district`).
 
     Raises
     ------
     BundleError
         With one sentence naming the file, layer, row or id that is wrong.
     """
-    load_district(path, validate=True)
+    return load_district(path, validate=True).problems
 
 
 # ---------------------------------------------------------------------------------------------
@@ -666,20 +836,74 @@ def _incidents_to_csv(incidents: pd.DataFrame, file: Path) -> None:
 def _write_layer(gdf: gpd.GeoDataFrame, gpkg: Path, name: str) -> None:
     """Write one layer (also an empty one) to the GeoPackage."""
     gdf = gdf.to_crs(STORAGE_CRS) if gdf.crs is not None else gdf
-    types = LAYERS[name][1]
+    types = (LAYERS[name] if name in LAYERS else OPTIONAL_LAYERS[name])[1]
     geometry_type = types[0] if len(types) == 1 else "Unknown"
     if not len(gdf):
         geometry_type = "Point" if name in POINT_LAYERS[1:] else geometry_type
     gdf.to_file(gpkg, layer=name, driver="GPKG", engine="pyogrio", geometry_type=geometry_type)
 
 
-def write_district(district: District, path: str | Path, *, force: bool = False) -> Path:
+def replace_layer(folder: str | Path, name: str, gdf: gpd.GeoDataFrame) -> Path:
+    """Replace one layer of a bundle's GeoPackage, atomically, after checking the new bundle.
+
+    The GeoPackage is copied beside itself, the layer is written into the copy, the bundle is
+    checked with the copy, and the copy then replaces the file in one ``os.replace``; other
+    files of the bundle are not touched.
+
+    Parameters
+    ----------
+    folder
+        The bundle folder.
+    name
+        A layer of :data:`ALL_LAYERS`.
+    gdf
+        The new layer.
+
+    Returns
+    -------
+    Path
+        The GeoPackage.
+
+    Raises
+    ------
+    BundleError
+        When the bundle with the new layer does not pass the checks; nothing is changed.
+    """
+    import dataclasses
+    import os
+
+    bundle = load_district(folder, validate=False)
+    if name not in ALL_LAYERS:
+        bundle.layer(name)  # raises the sentence naming the layers
+    gpkg = Path(folder) / GPKG
+    fd, tmp_name = tempfile.mkstemp(prefix=".district.", suffix=".gpkg", dir=gpkg.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    try:
+        shutil.copyfile(gpkg, tmp)
+        _write_layer(gdf, tmp, name)
+        staged = _read_layer(tmp, name)
+        check_district(dataclasses.replace(bundle, **{name: staged}))
+        os.replace(tmp, gpkg)
+    finally:
+        tmp.unlink(missing_ok=True)
+    logger.info("replaced layer %r of %s (%d rows)", name, gpkg, len(gdf))
+    return gpkg
+
+
+def write_district(
+    district: District,
+    path: str | Path,
+    *,
+    force: bool = False,
+    extra_files: dict[str, str] | None = None,
+) -> Path:
     """Write ``district`` as a bundle in ``path``, atomically.
 
     The bundle is first written and validated in a temporary folder beside ``path``, then
     swapped in, so a failed write never damages a bundle already there. Files in an existing
     bundle folder that the bundle does not own (``rules.toml``, ``source/``, ``README.md``) are
-    kept.
+    kept, unless ``extra_files`` writes them anew.
 
     Parameters
     ----------
@@ -689,6 +913,8 @@ def write_district(district: District, path: str | Path, *, force: bool = False)
         The bundle folder to create or replace.
     force
         Also write into a non-empty folder that holds no bundle yet (its files are kept).
+    extra_files
+        File name -> UTF-8 text of more files to write with the bundle (``rules.toml``).
 
     Returns
     -------
@@ -730,7 +956,7 @@ def write_district(district: District, path: str | Path, *, force: bool = False)
         sync = pyogrio.get_gdal_config_option("OGR_SQLITE_SYNCHRONOUS")
         pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": "OFF"})
         try:
-            for name in LAYERS:
+            for name in ALL_LAYERS:
                 _write_layer(district.layer(name), gpkg, name)
         finally:
             pyogrio.set_gdal_config_options({"OGR_SQLITE_SYNCHRONOUS": sync})
@@ -740,6 +966,8 @@ def write_district(district: District, path: str | Path, *, force: bool = False)
                 dump_toml(district.teams, "Patrol groups, members and vehicles."),
                 encoding="utf-8",
             )
+        for file_name, text in (extra_files or {}).items():
+            (tmp / file_name).write_text(text, encoding="utf-8")
         try:
             validate_district(tmp)
         except BundleError as exc:
@@ -783,19 +1011,38 @@ def summarize_district(district: District) -> dict[str, Any]:
     dict
         Plain JSON-ready values: ``street_nodes``, ``street_edges``, ``street_km``,
         ``alley_segments``, ``alley_km``, ``key_areas``, ``key_areas_by_category``,
-        ``key_area_categories``, ``posts``, ``cameras``, ``grids``, ``incidents`` (and their
-        first and last time), ``area_km2``, ``crs``, ``work_crs``, ``attribution``, ...
+        ``key_area_categories``, ``targets`` (key areas that are patrol targets),
+        ``targets_by_category``, ``inspection_places`` (key areas checked weekly, besides the
+        ``rentals``), ``gate_places`` (schools and kindergartens), ``opening_hours_tagged``,
+        ``posts``, ``cameras``, ``grids``, ``grid_members`` (by kind in
+        ``grid_members_by_kind``), ``rentals``, ``incidents`` (and their first and last time),
+        ``area_km2``, ``crs``, ``work_crs``, ``attribution``, ``problems``, ...
     """
+    from geodata.categories import is_target
+
     st = district.streets
     alley = st["alley"].astype(bool) if len(st) else pd.Series(dtype=bool)
     nodes = set(st["u"].tolist()) | set(st["v"].tolist()) if len(st) else set()
-    by_cat = district.key_areas["category"].value_counts().sort_index()
+    ka = district.key_areas
+    by_cat = ka["category"].value_counts().sort_index()
+    flags = ka["target"] if "target" in ka.columns else [None] * len(ka)
+    target = np.array(
+        [is_target(str(c), f) for c, f in zip(ka["category"], flags, strict=True)], dtype=bool
+    )
+    by_target = ka.loc[target, "category"].value_counts().sort_index() if len(ka) else by_cat
+    inspected = ka["category"].map(lambda c: CATEGORIES[c].inspection if c in CATEGORIES else False)
+    gates = ka["category"].map(lambda c: CATEGORIES[c].has_gate if c in CATEGORIES else False)
+    tagged = int(sum(not is_blank(v) for v in ka["opening_hours"])) if "opening_hours" in ka else 0
+    grid_members: dict[str, int] = {}
     area = float(district.boundary.to_crs(district.work_crs).area.sum()) / 1e6
     inc = district.incidents
     teams = district.teams or {}
     vehicles: dict[str, int] = {}
     for v in teams.get("vehicles", []):
         vehicles[str(v.get("mode", "?"))] = vehicles.get(str(v.get("mode", "?")), 0) + 1
+    for gm in teams.get("grid_members", []):
+        kind = str(gm.get("kind", "grid_member"))
+        grid_members[kind] = grid_members.get(kind, 0) + 1
     m = district.manifest
     return {
         "name": m.get("name", ""),
@@ -810,12 +1057,20 @@ def summarize_district(district: District) -> dict[str, Any]:
         "street_km": round(float(st["length"].sum()) / 1000, 2) if len(st) else 0.0,
         "alley_segments": int(alley.sum()),
         "alley_km": round(float(st.loc[alley, "length"].sum()) / 1000, 2) if len(st) else 0.0,
-        "key_areas": len(district.key_areas),
+        "key_areas": len(ka),
         "key_area_categories": len(by_cat),
         "key_areas_by_category": {str(k): int(v) for k, v in by_cat.items()},
+        "targets": int(target.sum()),
+        "targets_by_category": {str(k): int(v) for k, v in by_target.items()},
+        "inspection_places": int(inspected.sum()) if len(ka) else 0,
+        "gate_places": int(gates.sum()) if len(ka) else 0,
+        "opening_hours_tagged": tagged,
         "posts": len(district.posts),
         "cameras": len(district.cameras),
         "grids": len(district.grids),
+        "grid_members": sum(grid_members.values()),
+        "grid_members_by_kind": grid_members,
+        "rentals": len(district.rentals),
         "incidents": len(inc),
         "incidents_from": inc["time"].min().isoformat() if len(inc) else None,
         "incidents_to": inc["time"].max().isoformat() if len(inc) else None,
@@ -826,4 +1081,5 @@ def summarize_district(district: District) -> dict[str, Any]:
         "sample_layers": list(m.get("sample_layers", [])),
         "source": m.get("source", {}),
         "attribution": m.get("attribution", ""),
+        "problems": list(district.problems),
     }

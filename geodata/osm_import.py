@@ -1,4 +1,4 @@
-"""Build a district from a local OpenStreetMap XML file: streets, key areas, posts, boundary."""
+"""Build a district from a local OpenStreetMap file (XML or PBF): streets, key areas, posts."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import bz2
 import gzip
 import itertools
 import logging
+import tempfile
 import xml.etree.ElementTree as ET
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -22,9 +23,10 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.ops import linemerge, polygonize, unary_union
 
-from geodata.bundle import INCIDENT_COLUMNS, STORAGE_CRS, District, check_district
+from geodata.bundle import INCIDENT_COLUMNS, STORAGE_CRS, District, check_district, empty_layer
 from geodata.categories import CATEGORIES, classify, is_police
 from geodata.errors import OsmImportError
+from geodata.place_merge import ENTRANCE_COLUMN, MERGED_COLUMN, curate_key_areas, dedupe
 
 logger = logging.getLogger("geodata")
 
@@ -44,14 +46,11 @@ ALLEY_HIGHWAYS: frozenset[str] = frozenset(
 )
 """Highway classes that count as back alleys."""
 
+ENTRANCE_RAILWAY: frozenset[str] = frozenset({"subway_entrance", "train_station_entrance"})
+"""``railway=*`` values of station entrances, merged into their station's place."""
+
 ALLEY_SUFFIXES: tuple[str, ...] = ("巷", "胡同", "弄", "里")
 """Street-name endings that mark an alley (巷 lane, 胡同 hutong, 弄 lane, 里 neighbourhood lane)."""
-
-DUPLICATE_RADIUS_M = 150.0
-"""Features of one category with the same name closer than this are one place."""
-
-UNNAMED_RADIUS_M = 60.0
-"""An unnamed feature this close to another of its category is dropped as a duplicate."""
 
 _CLOSED = frozenset({"private", "no"})
 _OPEN_ACCESS = frozenset({"yes", "designated", "permissive", "public"})
@@ -82,6 +81,86 @@ def _open(path: Path) -> IO[bytes]:
     if head == b"BZh":
         return cast("IO[bytes]", bz2.open(path, "rb"))
     return path.open("rb")
+
+
+PBF_MAGIC = b"\x0a\x09OSMHeader"
+"""Bytes 4-14 of an OSM PBF file: the first blob header, of type ``OSMHeader``."""
+
+
+def is_pbf(path: str | Path) -> bool:
+    """Return True when the file begins like an OSM PBF file (an ``OSMHeader`` blob)."""
+    with Path(path).open("rb") as fh:
+        head = fh.read(4 + len(PBF_MAGIC))
+    return head[4:] == PBF_MAGIC
+
+
+def _not_pbf(file: Path) -> OsmImportError:
+    return OsmImportError(
+        f"File {file} is not an OSM PBF file: it does not begin with an OSMHeader block "
+        "(give a .osm.pbf extract or an .osm XML file)."
+    )
+
+
+def pbf_to_xml(path: str | Path, out: str | Path) -> Path:
+    """Convert an OSM PBF file to OSM XML with pyosmium (libosmium), keeping its bounds.
+
+    Raises
+    ------
+    OsmImportError
+        When the file is not a PBF file or libosmium cannot read it.
+    """
+    import osmium
+
+    file = Path(path)
+    if not is_pbf(file):
+        raise _not_pbf(file)
+    target = Path(out)
+    try:
+        reader = osmium.io.Reader(osmium.io.File(str(file), "pbf"))
+        try:
+            writer = osmium.SimpleWriter(
+                osmium.io.File(str(target), "osm"), header=reader.header(), overwrite=True
+            )
+            try:
+                osmium.apply(reader, writer)
+            finally:
+                writer.close()
+        finally:
+            reader.close()
+    except RuntimeError as exc:
+        msg = f"File {file} is a damaged OSM PBF file ({str(exc).strip().rstrip('.')})."
+        raise OsmImportError(msg) from None
+    return target
+
+
+def read_osm(path: str | Path) -> OsmData:
+    """Read an OSM file: XML (``.osm``, optionally gzip or bzip2 compressed) or PBF.
+
+    A PBF file (``.osm.pbf``, recognised by its first bytes) is converted to XML in a
+    temporary file by :func:`pbf_to_xml`, then read like XML.
+
+    Raises
+    ------
+    OsmImportError
+        When the file is missing, unreadable, or neither OSM XML nor OSM PBF.
+    """
+    file = Path(path)
+    if not file.is_file():
+        msg = f"OSM file {file} does not exist."
+        raise OsmImportError(msg)
+    try:
+        pbf = is_pbf(file)
+    except OSError as exc:
+        msg = f"File {file} cannot be read ({exc.strerror})."
+        raise OsmImportError(msg) from None
+    if not pbf and file.name.lower().endswith(".pbf"):
+        raise _not_pbf(file)
+    if not pbf:
+        return read_osm_xml(file)
+    with tempfile.TemporaryDirectory(prefix="patrol-pbf-") as tmp:
+        xml = pbf_to_xml(file, Path(tmp) / "extract.osm")
+        data = read_osm_xml(xml)
+    return data
 
 
 def read_osm_xml(path: str | Path) -> OsmData:
@@ -372,34 +451,6 @@ def _features(data: OsmData) -> Iterator[tuple[str, dict[str, str], Any]]:
                 yield f"osm-r{rid}", tags, geom
 
 
-def _dedupe(gdf: gpd.GeoDataFrame, work_crs: Any, group: str) -> gpd.GeoDataFrame:
-    """Merge features of one ``group`` value that are the same place (see module docstring)."""
-    if not len(gdf):
-        return gdf
-    work = gdf.to_crs(work_crs)
-    # Polygons first, then named points, then by id: the first of a cluster is kept.
-    rank = np.where(work.geom_type == "Point", 1, 0) + np.where(work["name"] == "", 2, 0)
-    order = np.lexsort((work["id"].to_numpy(), rank))
-    keep: list[int] = []
-    kept_geoms: dict[str, list[tuple[str, Any]]] = {}
-    for i in order:
-        row = work.iloc[i]
-        geom = row.geometry
-        same = kept_geoms.setdefault(row[group], [])
-        dup = False
-        for name, other in same:
-            dist = geom.distance(other)
-            if (row["name"] and row["name"] == name and dist <= DUPLICATE_RADIUS_M) or (
-                not row["name"] and dist <= UNNAMED_RADIUS_M
-            ):
-                dup = True
-                break
-        if not dup:
-            keep.append(i)
-            same.append((row["name"], geom))
-    return gdf.iloc[sorted(keep)].reset_index(drop=True)
-
-
 def _names(tags: dict[str, str]) -> tuple[str, str]:
     """Return (name, English name) of a feature."""
     name = tags.get("name") or tags.get("name:zh") or tags.get("name:en") or ""
@@ -422,46 +473,46 @@ def _post_kind(name: str) -> str:
     return "police_station"
 
 
-def empty_layer(columns: dict[str, str]) -> gpd.GeoDataFrame:
-    """Return an empty EPSG:4326 layer with typed ``columns``."""
-    frame = pd.DataFrame({c: pd.Series(dtype=t) for c, t in columns.items()})
-    return gpd.GeoDataFrame(frame, geometry=gpd.GeoSeries([], crs=STORAGE_CRS), crs=STORAGE_CRS)
-
-
 def import_osm(
     path: str | Path,
     *,
     name: str | None = None,
     name_zh: str = "",
     time_zone: str = "Asia/Shanghai",
+    country: str = "CN",
     progress: Progress | None = None,
 ) -> District:
-    """Build a district from a local OSM XML file.
+    """Build a district from a local OSM file.
 
     Parameters
     ----------
     path
-        An ``.osm`` file (optionally gzip or bzip2 compressed), e.g. an Overpass or
-        openstreetmap.org export.
+        An ``.osm`` XML file (optionally gzip or bzip2 compressed), e.g. an Overpass or
+        openstreetmap.org export, or an ``.osm.pbf`` extract (Geofabrik, BBBike, osmium).
     name
         The district's name; defaults to the file name without its extension.
     name_zh
         The district's Chinese name, if any.
     time_zone
         IANA time zone of the district (OSM files do not say).
+    country
+        ISO 3166 code of the district's country, for public holidays in opening hours;
+        stored in the manifest as ``country``.
     progress
         Called with a short message before each long step.
 
     Returns
     -------
     District
-        Boundary, streets, key areas and posts from OSM; empty cameras and grids layers and
-        no incidents. Not yet written; see :func:`geodata.bundle.write_district`.
+        Boundary, streets, key areas and posts from OSM; empty cameras, grids and rentals
+        layers, no incidents and no teams (:func:`geodata.district_defaults.add_defaults`
+        adds what a plan needs). Not yet written; see :func:`geodata.bundle.write_district`.
 
     Raises
     ------
     OsmImportError
-        When the file is unreadable or holds no usable street network.
+        When the file is unreadable, a ``.pbf`` file that is no PBF, or holds no usable
+        street network.
 
     Notes
     -----
@@ -478,13 +529,19 @@ def import_osm(
     Key areas and posts
         Nodes, closed ways and multipolygon relations are classified by
         :func:`geodata.categories.classify`; police places become posts. Ids are stable:
-        ``osm-n<id>``, ``osm-w<id>``, ``osm-r<id>``. Duplicates (the same name and category within
-        :data:`DUPLICATE_RADIUS_M`, or an unnamed feature near one of its category) are merged.
+        ``osm-n<id>``, ``osm-w<id>``, ``osm-r<id>``. The places are curated by
+        :func:`geodata.place_merge.curate_key_areas`: a station's entrances become one place
+        (a MultiPoint of the entrances, keeping the id of the entrance that is its
+        representative point), a node inside the building outline of its category is merged
+        into the outline, and features with the same name and category close together are one
+        place; ``merged_ids`` lists what each kept place absorbed. Key areas carry the OSM
+        ``opening_hours`` tag where there is one, and a blank ``target`` column (the category
+        decides, a planner may set ``yes`` or ``no``).
     """
     file = Path(path)
     say = progress or (lambda _msg: None)
     say(f"reading {file.name}")
-    data = read_osm_xml(file)
+    data = read_osm(file)
     if not data.nodes:
         msg = f"File {file} holds no OSM nodes."
         raise OsmImportError(msg)
@@ -548,11 +605,16 @@ def import_osm(
                 "category": category,
                 "priority": CATEGORIES[category].priority,
                 "osm_tag": _osm_tag(tags),
+                "target": "",
+                "opening_hours": tags.get("opening_hours", "").strip(),
+                MERGED_COLUMN: "",
+                ENTRANCE_COLUMN: tags.get("railway") in ENTRANCE_RAILWAY,
                 "geometry": geom,
             }
         )
     area_cols = {"id": "str", "name": "str", "name_en": "str", "category": "str",
-                 "priority": "int64", "osm_tag": "str"}  # fmt: skip
+                 "priority": "int64", "osm_tag": "str", "target": "str", "opening_hours": "str",
+                 MERGED_COLUMN: "str", ENTRANCE_COLUMN: "bool"}  # fmt: skip
     key_areas = (
         gpd.GeoDataFrame(areas, geometry="geometry", crs=STORAGE_CRS)
         if areas
@@ -567,14 +629,16 @@ def import_osm(
     inside = boundary_geom
     key_areas = key_areas[key_areas.intersects(inside)].reset_index(drop=True)
     posts_gdf = posts_gdf[posts_gdf.intersects(inside)].reset_index(drop=True)
-    key_areas = _dedupe(key_areas, work_crs, "category")
-    posts_gdf = _dedupe(posts_gdf, work_crs, "kind")
+    say("merging station entrances and duplicate places")
+    key_areas = curate_key_areas(key_areas, work_crs)
+    posts_gdf = dedupe(posts_gdf, work_crs, "kind")
     key_areas["priority"] = key_areas["priority"].astype("int64")
 
     manifest = {
         "name": name or file.name.split(".")[0],
         "name_zh": name_zh,
         "time_zone": time_zone,
+        "country": country,
         "crs": STORAGE_CRS,
         "work_crs": work_crs.to_string(),
         "attribution": ATTRIBUTION,

@@ -1,4 +1,4 @@
-"""Seeded sample data where OSM is silent: teams, police rooms, cameras, grids, incidents."""
+"""Seeded sample data where OSM is silent: teams, grid members, posts, cameras, grids, rentals."""
 
 from __future__ import annotations
 
@@ -18,13 +18,18 @@ from scipy.spatial import Voronoi
 from shapely.geometry import LineString, MultiPolygon, Point, Polygon
 from shapely.ops import nearest_points, polygonize, unary_union
 
-from geodata.bundle import STORAGE_CRS, District
+from geodata.bundle import LAYER_COLUMNS, STORAGE_CRS, District, empty_layer
 from geodata.errors import InputError
 
 logger = logging.getLogger("geodata")
 
 DEFAULT_SEED = 20261031
 """Seed of the default district's sample data."""
+
+SAMPLE_LAYERS: tuple[str, ...] = (
+    "teams", "grid_members", "cameras", "grids", "incidents", "rentals",
+)  # fmt: skip
+"""What :func:`add_sample_data` makes up, as listed in the manifest's ``sample_layers``."""
 
 MIN_POLICE_ROOMS = 2
 """Sample police rooms are added until the district has this many posts of kind police_room."""
@@ -72,8 +77,11 @@ _PLACES = {
     "traffic": {"junction": 0.65, "major": 0.30, "any": 0.05},
     "other": {"venue_theft": 0.25, "station": 0.15, "alley": 0.20, "any": 0.40},
 }
-_VENUE_THEFT = ("market", "supermarket", "retail", "restaurant", "tourist_site", "square")
-_VENUE_NIGHT = ("entertainment", "internet_cafe", "restaurant", "hotel")
+_VENUE_THEFT = ("market", "supermarket", "convenience", "retail", "restaurant", "tourist_site",
+                "square")  # fmt: skip
+_VENUE_NIGHT = ("entertainment", "cinema", "internet_cafe", "restaurant", "hotel")
+_STATIONS = ("station", "bus_stop")
+_BANKS = ("bank", "atm")
 
 _DESCRIPTIONS = {
     "theft": ["电动车电瓶被盗 (e-bike battery stolen)", "手机被盗 (phone stolen)",
@@ -93,6 +101,17 @@ _GIVEN = ["伟", "强", "磊", "军", "勇", "杰", "涛", "明", "超", "斌", 
 
 # ---------------------------------------------------------------------------------------------
 # Teams
+
+
+def _new_name(rng: np.random.Generator, used: set[str]) -> str:
+    """Return an invented Chinese name not in ``used`` (and add it there)."""
+    while True:
+        name = str(rng.choice(list(_SURNAMES))) + "".join(
+            rng.choice(_GIVEN, size=int(rng.integers(1, 3)))
+        )
+        if name not in used:
+            used.add(name)
+            return name
 
 
 def sample_teams(seed: int = DEFAULT_SEED) -> dict[str, Any]:
@@ -118,13 +137,7 @@ def sample_teams(seed: int = DEFAULT_SEED) -> dict[str, Any]:
             }
         )
         for i, mid in enumerate(ids):
-            while True:
-                name = str(rng.choice(list(_SURNAMES))) + "".join(
-                    rng.choice(_GIVEN, size=int(rng.integers(1, 3)))
-                )
-                if name not in used:
-                    used.add(name)
-                    break
+            name = _new_name(rng, used)
             number += 1
             members.append(
                 {
@@ -151,6 +164,63 @@ def sample_teams(seed: int = DEFAULT_SEED) -> dict[str, Any]:
     }
 
 
+GRID_MEMBER_HOURS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "grid_member": (
+        ("mon-fri 07:00-09:00", "mon-fri 16:00-18:00"),
+        ("mon-fri 07:00-08:30", "mon-fri 16:00-17:45"),
+    ),
+    "volunteer": (
+        ("mon-fri 07:00-08:15", "mon-fri 16:15-17:45"),
+        ("mon,wed,fri 07:00-08:15", "mon,wed,fri 16:15-17:45"),
+        ("tue,thu 07:00-08:15", "tue,thu 16:15-17:45", "sat 09:00-11:00"),
+    ),
+}
+"""Duty-hour patterns of sample grid members and volunteers: part-time on school-day mornings and
+afternoons around the gate windows (07:20-08:00, 16:30-17:30), one pattern drawn per person."""
+
+
+def sample_grid_members(
+    grids: gpd.GeoDataFrame, seed: int = DEFAULT_SEED, *, exclude: set[str] | None = None
+) -> list[dict[str, Any]]:
+    """Return two part-time people per grid: a grid member (网格员) and a volunteer (志愿者).
+
+    Parameters
+    ----------
+    grids
+        The district's grids (ids in order).
+    seed
+        Seed of the names and duty-hour patterns.
+    exclude
+        Names already taken (the patrol team's), so nobody appears twice.
+
+    Returns
+    -------
+    list of dict
+        ``[[grid_members]]`` entries of teams.toml: ``id`` (GM01, GM02, ...), ``name``,
+        ``grid``, ``kind``, ``hours`` (duty-hours items, :mod:`geodata.duty_hours`), ``phone``
+        (placeholder numbers 139-0000-00NN) and ``source = "sample"``.
+    """
+    rng = np.random.default_rng(seed + 1)
+    used = set(exclude or ())
+    out: list[dict[str, Any]] = []
+    for grid in grids["id"].astype(str):
+        for kind in ("grid_member", "volunteer"):
+            patterns = GRID_MEMBER_HOURS[kind]
+            n = len(out) + 1
+            out.append(
+                {
+                    "id": f"GM{n:02d}",
+                    "name": _new_name(rng, used),
+                    "grid": grid,
+                    "kind": kind,
+                    "hours": list(patterns[int(rng.integers(len(patterns)))]),
+                    "phone": f"139-0000-{n:04d}",
+                    "source": "sample",
+                }
+            )
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # Geometry helpers
 
@@ -160,7 +230,7 @@ def _work(gdf: gpd.GeoDataFrame, crs: Any) -> gpd.GeoDataFrame:
     return gdf.to_crs(crs)
 
 
-def _junctions(streets_w: gpd.GeoDataFrame) -> pd.DataFrame:
+def street_junctions(streets_w: gpd.GeoDataFrame) -> pd.DataFrame:
     """Return street nodes with their degree, number of major streets and position."""
     ends = []
     for row in streets_w.itertuples(index=False):
@@ -184,7 +254,18 @@ def _junctions(streets_w: gpd.GeoDataFrame) -> pd.DataFrame:
     )
 
 
-def _first_street(streets: str) -> str:
+def _spots(geoms: Any) -> list[Point]:
+    """Return each entrance of a multi-entrance area, else the area's representative point."""
+    out: list[Point] = []
+    for g in geoms:
+        if g.geom_type == "MultiPoint":
+            out.extend(g.geoms)
+        else:
+            out.append(g if g.geom_type == "Point" else g.representative_point())
+    return out
+
+
+def first_street(streets: str) -> str:
     """Return the first street name of a junction's ``streets`` (names joined by ×)."""
     return streets.split("×")[0] if streets else ""
 
@@ -223,7 +304,7 @@ def sample_posts(district: District, junctions: pd.DataFrame) -> gpd.GeoDataFram
             new.append(
                 {
                     "id": f"PR{k:02d}",
-                    "name": f"{_first_street(row.streets)}社区警务室 (sample police room {k})",
+                    "name": f"{first_street(row.streets)}社区警务室 (sample police room {k})",
                     "kind": "police_room",
                     "source": "sample",
                     "geometry": p,
@@ -427,6 +508,128 @@ def sample_grids(district: District, seed: int) -> gpd.GeoDataFrame:
     return gdf.to_crs(STORAGE_CRS)
 
 
+REGULAR_GRID_KM2 = 0.45
+"""Target size of the cells of :func:`regular_grids` (about 670 m square)."""
+
+SLIVER_KM2 = GRID_MIN_KM2
+"""A clipped cell smaller than this joins its neighbour with the longest shared border."""
+
+
+def regular_grids(district: District, *, cell_km2: float = REGULAR_GRID_KM2) -> gpd.GeoDataFrame:
+    """Cut the boundary into a regular grid of square cells of about ``cell_km2``.
+
+    Cells are clipped to the boundary; slivers under :data:`SLIVER_KM2` are merged into the
+    neighbour sharing the longest border (within :data:`GRID_MAX_KM2` where one fits), so
+    cells are about 0.3-0.6 km². Ids run G01, G02, ... west to east, north to south, like
+    :func:`sample_grids`; every row has ``source = "sample"``.
+    """
+    crs = district.work_crs
+    boundary = _work(district.boundary, crs).geometry.union_all()
+    side = math.sqrt(cell_km2 * 1e6)
+    minx, miny, maxx, maxy = boundary.bounds
+    nx_ = max(1, math.ceil((maxx - minx) / side))
+    ny_ = max(1, math.ceil((maxy - miny) / side))
+    # Centre the lattice on the boundary's box, so the edge cells are cut evenly.
+    x0 = (minx + maxx) / 2 - nx_ * side / 2
+    y0 = (miny + maxy) / 2 - ny_ * side / 2
+    faces = []
+    for i in range(nx_):
+        for j in range(ny_):
+            cell = shapely.box(
+                x0 + i * side, y0 + j * side, x0 + (i + 1) * side, y0 + (j + 1) * side
+            )
+            part = cell.intersection(boundary)
+            faces.extend(_polygons(part) if part.geom_type != "Polygon" else [part])
+    faces = [f for f in faces if f.area > 1]
+    faces = _merge_small(faces, SLIVER_KM2 * 1e6, GRID_MAX_KM2 * 1e6)
+    cells = []
+    for g in faces:
+        polys = _polygons(shapely.make_valid(g))
+        if polys:
+            cells.append(polys[0] if len(polys) == 1 else MultiPolygon(polys))
+    cells.sort(key=lambda g: (-round(g.centroid.y / 500), g.centroid.x))
+    gdf = gpd.GeoDataFrame(
+        {
+            "id": [f"G{i + 1:02d}" for i in range(len(cells))],
+            "name": [f"第{i + 1}网格 (grid {i + 1})" for i in range(len(cells))],
+            "area_km2": [round(g.area / 1e6, 3) for g in cells],
+            "source": "sample",
+        },
+        geometry=cells,
+        crs=crs,
+    )
+    return gdf.to_crs(STORAGE_CRS)
+
+
+# ---------------------------------------------------------------------------------------------
+# Rental housing
+
+RENTALS_PER_KM = 0.6
+"""Sample rental addresses per km of residential street and alley (at most :data:`MAX_RENTALS`)."""
+
+MAX_RENTALS = 40
+"""At most this many sample rentals."""
+
+RENTAL_OFFSET_M = 12.0
+"""Sample rentals stand this far beside their street (a house front, not the carriageway)."""
+
+
+def sample_rentals(district: District, seed: int = DEFAULT_SEED) -> gpd.GeoDataFrame:
+    """Return sample rental housing (出租屋) on the district's named alleys and residential streets.
+
+    Each is a point a few metres beside a street, with a made-up house number on that street
+    (``石鼓路12号``), a landlord's placeholder phone (137-0000-00NN) and ``source = "sample"``;
+    ids RH001, RH002, ... About :data:`RENTALS_PER_KM` per km of such streets, at most
+    :data:`MAX_RENTALS`.
+    """
+    rng = np.random.default_rng(seed + 2)
+    crs = district.work_crs
+    boundary = _work(district.boundary, crs).geometry.union_all()
+    shapely.prepare(boundary)
+    st = _work(district.streets, crs)
+    homely = st["alley"].astype(bool) | st["highway"].isin(["residential", "living_street"])
+    cand = st[homely & (st["name"] != "") & (st["length"] >= 40)].sort_values("id")
+    if not len(cand):
+        cand = st[st["name"] != ""].sort_values("id")
+    if not len(cand):
+        return empty_layer(LAYER_COLUMNS["rentals"])
+    count = int(min(MAX_RENTALS, max(5, round(cand["length"].sum() / 1000 * RENTALS_PER_KM))))
+    weights = cand["length"].to_numpy(dtype=float)
+    picks = rng.choice(len(cand), size=count, p=weights / weights.sum())
+    rows: list[dict[str, Any]] = []
+    numbers: dict[str, set[int]] = {}
+    for k, pick in enumerate(picks, start=1):
+        street = cand.iloc[int(pick)]
+        line: LineString = street.geometry
+        at = float(rng.uniform(0.1, 0.9)) * line.length
+        here, ahead = line.interpolate(at), line.interpolate(min(at + 1.0, line.length))
+        dx, dy = ahead.x - here.x, ahead.y - here.y
+        norm = math.hypot(dx, dy) or 1.0
+        side = 1 if rng.random() < 0.5 else -1
+        point = Point(
+            here.x - side * dy / norm * RENTAL_OFFSET_M, here.y + side * dx / norm * RENTAL_OFFSET_M
+        )
+        if not boundary.contains(point):
+            point = here
+        taken = numbers.setdefault(str(street["name"]), set())
+        number = int(rng.integers(1, 120))
+        while number in taken:
+            number += 1
+        taken.add(number)
+        address = f"{street['name']}{number}号"
+        rows.append(
+            {
+                "id": f"RH{k:03d}",
+                "name": f"{address} 出租屋 (sample rental {k})",
+                "address": address,
+                "phone": f"137-0000-{k:04d}",
+                "source": "sample",
+                "geometry": point,
+            }
+        )
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=crs).to_crs(STORAGE_CRS)
+
+
 # ---------------------------------------------------------------------------------------------
 # Incidents
 
@@ -443,9 +646,9 @@ def choose_hotspot_alley(district: District) -> pd.Series:
     if not len(cand):
         cand = st[st["alley"]] if st["alley"].any() else st
     areas = _work(district.key_areas, crs)
-    venues = areas[areas["category"].isin((*_VENUE_THEFT, *_VENUE_NIGHT, "station"))]
+    venues = areas[areas["category"].isin((*_VENUE_THEFT, *_VENUE_NIGHT, *_STATIONS))]
     vgeom = shapely.points(
-        np.array([(p.x, p.y) for p in venues.geometry.representative_point()])
+        np.array([(p.x, p.y) for p in _spots(venues.geometry)])
     ) if len(venues) else np.array([])  # fmt: skip
     scores = []
     for row in cand.itertuples(index=False):
@@ -479,14 +682,13 @@ def sample_incidents(
     hot_line: LineString = st.loc[hotspot_id].geometry
 
     def venue_points(cats: tuple[str, ...]) -> list[Point]:
-        sub = areas[areas["category"].isin(cats)]
-        return [g.representative_point() for g in sub.geometry]
+        return _spots(areas.loc[areas["category"].isin(cats), "geometry"])
 
     pools: dict[str, list[Point]] = {
         "venue_theft": venue_points(_VENUE_THEFT),
         "venue_night": venue_points(_VENUE_NIGHT),
-        "station": venue_points(("station",)),
-        "bank": venue_points(("bank",)),
+        "station": venue_points(_STATIONS),
+        "bank": venue_points(_BANKS),
     }
     junction_pts = [
         Point(x, y) for x, y in junctions.loc[junctions["major"] >= 2, ["x", "y"]].to_numpy()
@@ -576,7 +778,7 @@ def sample_incidents(
 def add_sample_data(
     district: District, *, seed: int = DEFAULT_SEED, end: date = date(2026, 10, 31)
 ) -> District:
-    """Return ``district`` with sample teams, police rooms, cameras, grids and incidents.
+    """Return ``district`` with sample teams, police rooms, cameras, grids, rentals and incidents.
 
     Parameters
     ----------
@@ -609,6 +811,12 @@ def add_sample_data(
         At major junctions (all-round domes), and at the entrance of markets, schools,
         kindergartens, stations, squares, banks and entertainment venues (facing the entrance,
         90° field of view).
+    Grid members (网格员, 平安志愿者)
+        Two per grid in ``teams.toml``'s ``[[grid_members]]`` (:func:`sample_grid_members`):
+        a grid member and a volunteer, part-time on school-day mornings and afternoons.
+    Rentals (出租屋)
+        Addresses on named alleys and residential streets (:func:`sample_rentals`), the
+        ``rentals`` layer of weekly inspections.
     Grids (网格)
         The boundary cut along major streets (primary to tertiary, dead ends carried on to
         the boundary) into faces; faces under :data:`GRID_MIN_KM2` are merged into a
@@ -626,7 +834,7 @@ def add_sample_data(
         msg = f"District {district.name!r} has no streets to place sample data on."
         raise InputError(msg)
     rng = np.random.default_rng(seed)
-    junctions = _junctions(_work(district.streets, district.work_crs))
+    junctions = street_junctions(_work(district.streets, district.work_crs))
     posts = sample_posts(district, junctions)
     cameras = sample_cameras(district, junctions, rng)
     grids = sample_grids(district, seed)
@@ -637,13 +845,24 @@ def add_sample_data(
     for i, group in enumerate(teams["groups"]):
         if rooms:
             group["base_post"] = rooms[i % len(rooms)]
+    teams["grid_members"] = sample_grid_members(
+        grids, seed, exclude={m["name"] for m in teams["members"]}
+    )
+    rentals = sample_rentals(district, seed)
     manifest = dict(district.manifest)
-    manifest["sample_layers"] = ["teams", "cameras", "grids", "incidents"]
+    manifest["sample_layers"] = [
+        "teams",
+        "grid_members",
+        "cameras",
+        "grids",
+        "incidents",
+        "rentals",
+    ]
     manifest["sample_posts"] = sorted(posts.loc[posts["source"] == "sample", "id"].tolist())
     manifest["sample_seed"] = seed
     manifest["sample_note"] = (
-        "Teams, cameras, grids, incidents and posts with source = sample are generated by "
-        "geodata/sample_data.py; they are not real."
+        "Teams, grid members, cameras, grids, incidents, rentals and posts with source = sample "
+        "are generated by geodata/sample_data.py; they are not real."
     )
     manifest["hotspot_alley"] = {"street_id": str(hotspot.name), "name": str(hotspot["name"])}
     manifest["incidents_period"] = {
@@ -651,8 +870,10 @@ def add_sample_data(
         "end": end.isoformat(),
     }
     logger.info(
-        "sample data: %d posts, %d cameras, %d grids, %d incidents, hotspot %s",
-        len(posts), len(cameras), len(grids), len(incidents), hotspot["name"],
+        "sample data: %d posts, %d cameras, %d grids, %d grid members, %d rentals, "
+        "%d incidents, hotspot %s",
+        len(posts), len(cameras), len(grids), len(teams["grid_members"]), len(rentals),
+        len(incidents), hotspot["name"],
     )  # fmt: skip
     return replace(
         district,
@@ -662,4 +883,5 @@ def add_sample_data(
         grids=grids,
         incidents=incidents,
         teams=teams,
+        rentals=rentals,
     )

@@ -1,4 +1,4 @@
-"""Visit windows and dose of key areas: read the optional `windows` and `dose_minutes` columns."""
+"""Optional key-area columns: read the `windows`, `dose_minutes` and `target` cells."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})$")
 
 
 class AreaValueError(BundleError):
-    """A ``windows`` or ``dose_minutes`` value of a key area that cannot be used.
+    """A ``windows``, ``dose_minutes`` or ``target`` value of a key area that cannot be used.
 
     Callers that know the place (layer, row, id) build their own sentence from ``column``,
     ``value`` and ``reason``; the message alone names only the value.
@@ -29,7 +29,7 @@ class AreaValueError(BundleError):
     Attributes
     ----------
     column
-        ``"windows"`` or ``"dose_minutes"``.
+        ``"windows"``, ``"dose_minutes"`` or ``"target"``.
     value
         The value as given.
     reason
@@ -178,3 +178,23 @@ def parse_dose_minutes(value: Any) -> float | None:
         reason = f"it is not a number of minutes from 0 to {MAX_DOSE_MINUTES:g}"
         raise AreaValueError("dose_minutes", value, reason)
     return minutes
+
+
+TARGET_VALUES: dict[str, bool] = {"yes": True, "no": False}
+"""The values a ``target`` cell may hold besides a blank one (any case)."""
+
+
+def parse_target(value: Any) -> bool | None:
+    """Read a ``target`` cell: None for a blank one (the category decides), else True or False.
+
+    Raises
+    ------
+    AreaValueError
+        When the value is neither blank nor ``"yes"`` or ``"no"`` (any case, spaces ignored).
+    """
+    if is_blank(value):
+        return None
+    text = value.strip().lower() if isinstance(value, str) else None
+    if text not in TARGET_VALUES:
+        raise AreaValueError("target", value, "it must be yes, no or left blank")
+    return TARGET_VALUES[text]

@@ -48,8 +48,9 @@ AREA_FIELDS = ("name", "category", "priority", "windows", "dose_minutes", "geome
 OPTIONAL_COLUMNS = ("windows", "dose_minutes")
 """Key-area columns that only exist in the layer once an area uses them."""
 
-GEOMETRY_TYPES = ("Point", "Polygon", "MultiPolygon")
-"""Geometries a key area may have (drawn areas are points or polygons)."""
+GEOMETRY_TYPES = ("Point", "MultiPoint", "Polygon", "MultiPolygon")
+"""Geometries a key area may have (drawn areas are points or polygons; an imported station is
+a MultiPoint of its entrances)."""
 
 COORD_DECIMALS = 7
 """Decimal places kept of drawn or imported coordinates (about 1 cm)."""
@@ -561,7 +562,10 @@ def _strip(feat: Mapping[str, Any] | None) -> Any:
     """Return a feature's fields that the editor owns (for comparing), None for no area."""
     if feat is None:
         return None
-    props = {k: v for k, v in feat["properties"].items() if k not in ("name_en", "osm_tag")}
+    # Columns the editor does not set (name_en, osm_tag, opening_hours, target, merged_ids,
+    # ...) are not compared.
+    owned = ("id", *(f for f in AREA_FIELDS if f != "geometry"))
+    props = {k: v for k, v in feat["properties"].items() if k in owned}
     props.setdefault("windows", "")
     props.setdefault("dose_minutes", None)
     if props["dose_minutes"] is not None:

@@ -1,4 +1,4 @@
-"""Tests of the optional key-area columns ``windows`` and ``dose_minutes`` and their parsing."""
+"""Tests of the optional key-area columns (windows, dose_minutes, target, opening_hours)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,13 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from geodata.bundle import GPKG, check_district, load_district, write_district
+from geodata.bundle import (
+    GPKG,
+    check_district,
+    load_district,
+    summarize_district,
+    write_district,
+)
 from geodata.errors import BundleError, InputError
 from geodata.windows import (
     AreaValueError,
@@ -127,6 +133,11 @@ def test_columns_round_trip(tmp_path: Path) -> None:
             [2000.0, math.nan],
             "row 1 (id 'osm-n1'), has dose_minutes 2000.0, but it is not a number",
         ),
+        (
+            "target",
+            ["yes", "maybe"],
+            "row 2 (id 'osm-w2'), has target 'maybe', but it must be yes, no or left blank",
+        ),
     ],
 )
 def test_bad_values_in_a_bundle_name_layer_row_id_and_value(
@@ -162,3 +173,21 @@ def test_write_refuses_bad_windows_and_keeps_the_saved_bundle(
     district.path = None
     with pytest.raises(BundleError, match="district 'Tiny', row 2"):
         check_district(district)
+
+
+def test_target_and_opening_hours_round_trip(tmp_path: Path) -> None:
+    """Tests that target flags come back as yes/no/"" and unusable hours are only listed."""
+    district = tiny_district()
+    district.key_areas["target"] = [" No", None]
+    district.key_areas["opening_hours"] = ["Mo-Fr 07:00-18:00", "8点到22点"]
+    folder = write_district(district, tmp_path / "tiny")
+    back = load_district(folder)
+    areas = back.key_areas.set_index("id")
+    assert areas.loc["osm-n1", "target"] == "no" and areas.loc["osm-w2", "target"] == ""
+    assert areas.loc["osm-w2", "opening_hours"] == "8点到22点"
+    assert back.problems == [
+        "Key area osm-w2 (苏果超市) has opening_hours '8点到22点', but it is not in the OSM "
+        "opening_hours syntax; it keeps the supermarket / mall default '09:00-22:00'."
+    ]
+    summary = summarize_district(back)
+    assert summary["targets"] == 1 and summary["problems"] == back.problems

@@ -14,6 +14,7 @@ import pytest
 from shapely.geometry import LineString, Point, Polygon, box
 
 from geodata.bundle import (
+    ALL_LAYERS,
     DEFAULT_DISTRICT_DIR,
     GPKG,
     INCIDENTS,
@@ -328,6 +329,29 @@ def test_incidents_without_a_column(bundle: Path) -> None:
     assert "'category'" in _error(bundle)
 
 
+GM = (
+    '[[grid_members]]\nid = "GM01"\nname = "张敏"\ngrid = "G01"\nkind = "volunteer"\n'
+    'hours = ["mon-fri 07:00-09:00"]\nphone = "139-0000-0001"\n\n'
+)
+"""One good grid member of the tiny district, for the bad variants below."""
+
+
+def test_grid_members_are_checked_and_counted(bundle: Path) -> None:
+    """Tests that good grid members pass, are counted by kind, and the file check sees grids."""
+    from geodata.bundle import check_teams_file
+
+    base = '[[members]]\nid = "A1"\nname = "李强"\n\n'
+    second = GM.replace("GM01", "GM02").replace('"volunteer"', '"grid_member"')
+    (bundle / "teams.toml").write_text(base + GM + second, encoding="utf-8")
+    s = summarize_district(load_district(bundle))
+    assert s["grid_members"] == 2
+    assert s["grid_members_by_kind"] == {"volunteer": 1, "grid_member": 1}
+    check_teams_file(bundle)
+    (bundle / "teams.toml").write_text(base + GM.replace('"G01"', '"G09"'), encoding="utf-8")
+    with pytest.raises(BundleError, match="names grid 'G09'"):
+        check_teams_file(bundle)
+
+
 @pytest.mark.parametrize(
     ("change", "expected"),
     [
@@ -336,10 +360,21 @@ def test_incidents_without_a_column(bundle: Path) -> None:
         ('[[vehicles]]\nid = "V1"\nmode = "bicycle"\n' * 2, "vehicles id 'V1' more than once"),
         ('[[vehicles]]\nid = "V1"\nmode = "tram"\n', "mode 'tram'"),
         ('[[members]]\nname = "王伟"\n', "members entry 2, has no id"),
+        ('[[groups]]\nid = "A"\nbase_post = "P9"\n', "base_post 'P9', which is not a post"),
+        # Grid members: ids, names, grids, kinds, hours and phones.
+        (GM.replace('"G01"', '"G07"'), "grid member 'GM01' names grid 'G07', which is not a"),
+        (GM.replace('kind = "volunteer"', 'kind = "guard"'), "has kind 'guard'; use one of"),
+        (GM.replace('"mon-fri 07:00-09:00"', '"weekdays 7-9"'), "The duty hours 'weekdays 7-9'"),
+        (GM.replace('hours = ["mon-fri 07:00-09:00"]', "hours = []"), "lists no hours"),
+        (GM.replace('name = "张敏"', 'name = ""'), "grid member 'GM01' has no name"),
+        (GM.replace('id = "GM01"', 'id = "A1"'), "has the id of a patrol team member"),
+        (GM + GM, "the grid_members id 'GM01' more than once"),
+        (GM.replace('phone = "139-0000-0001"', "phone = 13900000001"), "write it as a text"),
+        ('[grid_members]\nid = "GM01"\n', "'grid_members' entry that is not a list of tables"),
     ],
 )
 def test_bad_teams_file(bundle: Path, change: str, expected: str) -> None:
-    """Tests that teams.toml with unknown members, modes or duplicate ids is refused."""
+    """Tests that teams.toml with unknown members, modes, posts or bad grid members is refused."""
     base = '[[members]]\nid = "A1"\nname = "李强"\n\n'
     (bundle / "teams.toml").write_text(base + change, encoding="utf-8")
     message = _error(bundle)
@@ -455,6 +490,64 @@ def test_default_district_team_and_hotspot() -> None:
     assert near[best] >= 2 * sorted(near.values())[-2]
 
 
+def test_default_district_curated_places() -> None:
+    """Tests the rebuilt default district: 15 real schools, one place per station, targets."""
+    d = load_district()
+    s = summarize_district(d)
+    by = s["key_areas_by_category"]
+    assert by["school"] + by["kindergarten"] == s["gate_places"] == 15
+    assert by["college"] == 4 and by["station"] == 5
+    ka = d.key_areas.set_index("id")
+    assert ka.loc["osm-n1234712891", "name"] == "新街口"
+    assert ka.loc["osm-n1234712891"].geometry.geom_type == "MultiPoint"
+    assert ka["merged_ids"].str.contains("osm-n1234712870").sum() == 1  # 新街口#1
+    for category in ("restaurant", "retail", "bus_stop", "pharmacy"):
+        assert s["targets_by_category"].get(category, 0) == 0
+    assert s["targets"] == s["key_areas"] - sum(
+        by[c] for c in ("restaurant", "retail", "bus_stop", "pharmacy")
+    )
+    assert s["inspection_places"] > 0 and s["rentals"] > 0
+    assert s["opening_hours_tagged"] > 0 and s["problems"] == []
+    # Two grid members per grid, each in a grid of the district.
+    members = d.teams["grid_members"]
+    assert len(members) == 2 * len(d.grids)
+    assert {m["grid"] for m in members} == set(d.grids["id"])
+    assert {"grid_members", "rentals"} <= set(d.manifest["sample_layers"])
+    assert d.manifest["country"] == "CN"
+
+
+def test_old_bundle_without_rentals_loads(bundle: Path) -> None:
+    """Tests that a bundle written before the rentals layer loads with an empty one."""
+    gpkg = bundle / GPKG
+    layers = {name: gpd.read_file(gpkg, layer=name) for name in LAYERS}
+    gpkg.unlink()
+    for name, gdf in layers.items():
+        _put_layer(bundle, name, gdf)
+    d = load_district(bundle)
+    assert len(d.rentals) == 0 and list(d.rentals.columns)[:3] == ["id", "name", "address"]
+    assert summarize_district(d)["rentals"] == 0
+
+
+def test_replace_layer_checks_before_it_swaps(bundle: Path) -> None:
+    """Tests that one layer is replaced atomically, and a bad one leaves the file as it was."""
+    from geodata.bundle import replace_layer
+
+    rentals = gpd.GeoDataFrame(
+        {"id": ["R1"], "name": ["石板巷3号"], "address": ["石板巷3号"], "phone": [""],
+         "source": ["import"]},
+        geometry=[Point(_xy(0.4, 0.6))],
+        crs="EPSG:4326",
+    )  # fmt: skip
+    replace_layer(bundle, "rentals", rentals)
+    assert load_district(bundle).rentals["id"].tolist() == ["R1"]
+    before = (bundle / GPKG).read_bytes()
+    outside = rentals.assign(geometry=[Point(118.9, 32.1)])
+    with pytest.raises(BundleError, match=r"'rentals'.*outside the district boundary"):
+        replace_layer(bundle, "rentals", outside)
+    assert (bundle / GPKG).read_bytes() == before
+    assert sorted(p.name for p in bundle.iterdir() if p.name.startswith(".")) == []
+
+
 def test_layer_names_are_checked() -> None:
     """Tests that asking a district for an unknown layer raises a BundleError."""
     with pytest.raises(BundleError, match="no layer called 'roads'"):
@@ -462,6 +555,6 @@ def test_layer_names_are_checked() -> None:
 
 
 def test_list_layers_of_written_bundle(bundle: Path) -> None:
-    """Tests that the GeoPackage holds exactly the bundle's layers."""
+    """Tests that the GeoPackage holds exactly the bundle's layers, the optional ones too."""
     names = {str(row[0]) for row in pyogrio.list_layers(bundle / GPKG)}
-    assert names == set(LAYERS)
+    assert names == set(ALL_LAYERS) == set(LAYERS) | {"rentals"}

@@ -157,13 +157,17 @@ def test_category_table() -> None:
     """Tests the category table: tags to categories, police to posts, labels and priorities."""
     assert classify({"amenity": "school"}) == "school"
     assert classify({"amenity": "kindergarten"}) == "kindergarten"
-    assert classify({"shop": "convenience"}) == "supermarket"
+    assert classify({"shop": "convenience"}) == "convenience"
     assert classify({"shop": "mall"}) == "supermarket"
+    assert classify({"amenity": "atm"}) == "atm"
+    assert classify({"amenity": "bank"}) == "bank"
+    assert classify({"amenity": "cinema"}) == "cinema"
+    assert classify({"amenity": "university"}) == "college"
     assert classify({"shop": "clothes"}) == "retail"
     assert classify({"amenity": "internet_cafe"}) == "internet_cafe"
     assert classify({"amenity": "nightclub"}) == "entertainment"
     assert classify({"railway": "subway_entrance"}) == "station"
-    assert classify({"highway": "bus_stop"}) == "station"
+    assert classify({"highway": "bus_stop"}) == "bus_stop"
     assert classify({"amenity": "police"}) is None and is_police({"amenity": "police"})
     assert classify({"amenity": "bench"}) is None
     assert classify({"shop": "no"}) is None
@@ -241,3 +245,69 @@ def test_osmosis_bound_element(tiny_osm: Path, tmp_path: Path) -> None:
     file.write_text(text, encoding="utf-8")
     bounds = import_osm(file).boundary.geometry.iloc[0].bounds
     assert bounds == pytest.approx((118.0, 32.0, 118.005, 32.004))
+
+
+def _to_pbf(source: Path, target: Path) -> Path:
+    """Write an OSM XML file as PBF with pyosmium (libosmium), keeping its bounds."""
+    import osmium
+
+    reader = osmium.io.Reader(str(source))
+    writer = osmium.SimpleWriter(str(target), header=reader.header())
+    try:
+        osmium.apply(reader, writer)
+    finally:
+        writer.close()
+        reader.close()
+    return target
+
+
+def test_pbf_imports_like_xml(data_dir: Path, tmp_path: Path) -> None:
+    """Tests that a PBF made from the station town imports as its XML does, by its bytes."""
+    xml = data_dir / "bundles" / "station_town.osm"
+    pbf = _to_pbf(xml, tmp_path / "town.osm.pbf")
+    assert pbf.read_bytes()[4:15] == b"\x0a\x09OSMHeader"
+    a, b = import_osm(xml), import_osm(pbf)
+    assert b.streets["id"].tolist() == a.streets["id"].tolist()
+    assert b.key_areas["id"].tolist() == a.key_areas["id"].tolist()
+    assert b.key_areas["merged_ids"].tolist() == a.key_areas["merged_ids"].tolist()
+    assert b.boundary.geometry.iloc[0].bounds == pytest.approx(
+        a.boundary.geometry.iloc[0].bounds, abs=1e-6
+    )
+    # The first bytes tell a PBF file, whatever its name.
+    renamed = pbf.rename(tmp_path / "extract.dat")
+    assert len(import_osm(renamed).key_areas) == len(a.key_areas)
+
+
+def test_bad_pbf_files(data_dir: Path, tmp_path: Path) -> None:
+    """Tests one sentence for a .pbf file that is no PBF and for a damaged one."""
+    fake = tmp_path / "fake.osm.pbf"
+    fake.write_text("<osm></osm>", encoding="utf-8")
+    with pytest.raises(OsmImportError, match=r"fake\.osm\.pbf is not an OSM PBF file"):
+        import_osm(fake)
+    whole = _to_pbf(data_dir / "bundles" / "station_town.osm", tmp_path / "t.osm.pbf").read_bytes()
+    cut = tmp_path / "cut.osm.pbf"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(OsmImportError) as info:
+        import_osm(cut)
+    assert "cut.osm.pbf is a damaged OSM PBF file" in str(info.value)
+    assert "\n" not in str(info.value)
+
+
+def test_nanjing_schools_and_stations(nanjing: District) -> None:
+    """Tests the 15 real schools and kindergartens and one place per metro station."""
+    ka = nanjing.key_areas
+    gates = ka[ka["category"].isin(["school", "kindergarten"])]
+    assert len(gates) == 15
+    colleges = set(ka.loc[ka["category"] == "college", "name"])
+    assert colleges == {
+        "金陵协和神学院",
+        "秦淮区委党校",
+        "秦淮区教师进修学校",
+        "南京幼儿高等师范学校",
+    }
+    stations = ka[ka["category"] == "station"].set_index("name")
+    assert sorted(stations.index) == ["上海路", "大行宫", "常府街", "新街口", "浮桥"]
+    assert len(stations.loc["新街口"].geometry.geoms) == 22
+    # The station keeps the id of its entrance 新街口#10, its representative point.
+    assert stations.loc["新街口", "id"] == "osm-n1234712891"
+    assert not ka["name"].str.startswith("新街口#").any()

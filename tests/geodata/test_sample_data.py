@@ -1,4 +1,4 @@
-"""Tests of the seeded sample data: teams, cameras, grids and incident patterns."""
+"""Tests of the seeded sample data: teams, grid members, cameras, grids, rentals, incidents."""
 
 from __future__ import annotations
 
@@ -7,12 +7,15 @@ import pandas as pd
 import pytest
 
 from geodata.bundle import District, load_district
+from geodata.duty_hours import parse_duty_hours
 from geodata.sample_data import (
     DEFAULT_SEED,
-    _junctions,
     add_sample_data,
+    regular_grids,
+    sample_grid_members,
     sample_incidents,
     sample_teams,
+    street_junctions,
 )
 
 
@@ -48,13 +51,15 @@ def test_same_seed_rebuilds_the_committed_sample_data(default: District) -> None
     assert again.cameras.geom_equals_exact(default.cameras.geometry, 1e-7).all()
     assert again.grids.geom_equals_exact(default.grids.geometry, 1e-6).all()
     assert again.teams == default.teams
+    assert again.rentals["id"].tolist() == default.rentals["id"].tolist()
+    assert again.rentals.geom_equals_exact(default.rentals.geometry, 1e-7).all()
     rooms = set(default.posts.loc[default.posts["kind"] == "police_room", "id"])
     assert {g["base_post"] for g in default.teams["groups"]} <= rooms
 
 
 def test_another_seed_gives_other_incidents(default: District) -> None:
     """Tests that a different seed gives a different incident history."""
-    junctions = _junctions(default.streets.to_crs(default.work_crs))
+    junctions = street_junctions(default.streets.to_crs(default.work_crs))
     hot = default.manifest["hotspot_alley"]["street_id"]
     end = pd.Timestamp(default.manifest["incidents_period"]["end"]).date()
     other = sample_incidents(default, hot, end, DEFAULT_SEED + 1, junctions)
@@ -90,3 +95,49 @@ def test_cameras_and_posts_are_labelled(default: District) -> None:
     domes = default.cameras["heading"].isna()
     assert domes.any() and (~domes).any()
     assert default.cameras.loc[~domes, "heading"].between(0, 360).all()
+
+
+def test_grid_members_two_per_grid_around_school_hours(default: District) -> None:
+    """Tests a grid member and a volunteer per grid, part-time, with names of their own."""
+    members = sample_grid_members(default.grids, 5, exclude={"王伟"})
+    assert members == sample_grid_members(default.grids, 5, exclude={"王伟"})
+    assert len(members) == 2 * len(default.grids)
+    assert [m["id"] for m in members[:3]] == ["GM01", "GM02", "GM03"]
+    assert {m["kind"] for m in members[::2]} == {"grid_member"}
+    assert {m["kind"] for m in members[1::2]} == {"volunteer"}
+    names = [m["name"] for m in members]
+    assert len(set(names)) == len(names) and "王伟" not in names
+    team = {m["name"] for m in default.teams["members"]}
+    assert not team & {m["name"] for m in default.teams["grid_members"]}
+    for m in members:
+        spans = [parse_duty_hours(h) for h in m["hours"]]
+        # Mornings before 09:00 and afternoons from 16:00: drop-off and pick-up.
+        assert any(start < 8 * 60 and end >= 8 * 60 for _d, start, end in spans)
+        assert any(start <= 16 * 60 + 30 and end >= 17 * 60 + 30 for _d, start, end in spans)
+        assert all(end - start <= 150 for _d, start, end in spans)
+        assert m["source"] == "sample" and m["phone"].startswith("139-0000-")
+
+
+def test_rentals_lie_beside_named_streets(default: District) -> None:
+    """Tests that sample rentals are inside the district, beside a named street, addressed."""
+    rentals = default.rentals
+    assert 5 <= len(rentals) <= 40
+    assert rentals["id"].is_unique and rentals["address"].is_unique
+    assert (rentals["source"] == "sample").all()
+    assert rentals["name"].str.contains("出租屋").all()
+    work = rentals.to_crs(default.work_crs)
+    streets = default.streets.to_crs(default.work_crs)
+    named = streets[streets["name"] != ""].geometry.union_all()
+    assert (work.distance(named) <= 15).all()
+    street_of = [a.rstrip("0123456789号") for a in rentals["address"]]
+    assert set(street_of) <= set(default.streets["name"])
+
+
+def test_regular_grids_cover_the_boundary(default: District) -> None:
+    """Tests that the regular grid covers the boundary without overlaps, cells 0.25-0.6 km²."""
+    grids = regular_grids(default).to_crs(default.work_crs)
+    boundary = default.boundary.to_crs(default.work_crs).geometry.iloc[0]
+    assert grids.area.sum() == pytest.approx(boundary.area, rel=1e-6)
+    assert grids.geometry.union_all().symmetric_difference(boundary).area < 10
+    assert grids.area.between(0.25e6, 0.6e6).all()
+    assert grids["id"].tolist() == [f"G{i + 1:02d}" for i in range(len(grids))]

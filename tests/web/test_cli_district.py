@@ -51,7 +51,8 @@ def test_info_table_names_the_figures() -> None:
     """Tests that `district info` prints a readable table with labels in both languages."""
     result = run("district", "info", str(DEFAULT_DISTRICT_DIR))
     assert result.exit_code == 0, result.output
-    for word in ("Street nodes", "Alley segments", "Key areas", "School / 学校", "Attribution"):
+    for word in ("Street nodes", "Alley segments", "Key areas", "School / 学校", "Attribution",
+                 "Patrol targets", "Weekly inspections", "Grid members"):  # fmt: skip
         assert word in result.output
     assert "新街口" in result.output
 
@@ -84,19 +85,94 @@ def test_info_on_missing_and_broken_bundles(tmp_path: Path, broken: Path) -> Non
 
 
 def test_import_osm_writes_a_valid_bundle(data_dir: Path, tmp_path: Path) -> None:
-    """Tests that `import-osm` builds a bundle that loads, and reports progress."""
+    """Tests that `import-osm` builds a bundle that loads, with defaults it says are samples."""
     out = tmp_path / "town"
     result = run("import-osm", str(data_dir / "bundles" / "tiny_town.osm"), "--out", str(out),
                  "--name", "Tiny town")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "9 street nodes" in result.output and "12 segments" in result.output
     assert "... reading tiny_town.osm" in result.output
+    assert "Sample data, not real: teams.toml (4 groups, 16 members, vehicles)" in result.output
+    assert "Default rules: rules.toml (review before planning)." in result.output
     d = load_district(out)
     assert d.name == "Tiny town"
-    # Running it again replaces the bundle.
-    assert run("import-osm", str(data_dir / "bundles" / "tiny_town.osm"), "--out",
-               str(out)).exit_code == 0  # fmt: skip
+    assert len(d.teams["groups"]) == 4 and len(d.grids) >= 1
+    assert d.manifest["sample_layers"] == ["teams", "grid_members", "grids"]
+    rules = (out / "rules.toml").read_text(encoding="utf-8")
+    assert 'name = "Tiny town patrol team"' in rules and "[[leave]]" not in rules
+    # Running it again replaces the bundle and keeps the rules a captain may have edited.
+    (out / "rules.toml").write_text(rules.replace("min_members = 3", "min_members = 2"))
+    again = run("import-osm", str(data_dir / "bundles" / "tiny_town.osm"), "--out", str(out))
+    assert again.exit_code == 0, again.output
+    assert "Kept the bundle's own rules.toml." in again.output
     assert load_district(out).name == "tiny_town"
+    assert "min_members = 2" in (out / "rules.toml").read_text(encoding="utf-8")
+
+
+def test_import_osm_reads_pbf_and_refuses_a_fake(data_dir: Path, tmp_path: Path) -> None:
+    """Tests a PBF import through the command and one error line for a .pbf that is none."""
+    import osmium
+
+    pbf = tmp_path / "town.osm.pbf"
+    reader = osmium.io.Reader(str(data_dir / "bundles" / "station_town.osm"))
+    writer = osmium.SimpleWriter(str(pbf), header=reader.header())
+    osmium.apply(reader, writer)
+    writer.close()
+    reader.close()
+    out = tmp_path / "town"
+    result = run("import-osm", str(pbf), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "base post PR01 (the file has no police post)" in result.output
+    assert "Note: Key area osm-n52 (Prada) has opening_hours '全天营业'" in result.output
+    fake = tmp_path / "fake.osm.pbf"
+    fake.write_text("<osm/>", encoding="utf-8")
+    bad = run("import-osm", str(fake), "--out", str(tmp_path / "other"))
+    assert_clean_error(bad, "fake.osm.pbf", "is not an OSM PBF file")
+    assert not (tmp_path / "other").exists()
+
+
+def test_info_lists_targets_and_hours_problems(data_dir: Path, tmp_path: Path) -> None:
+    """Tests that `district info` counts targets and names the opening hours it cannot use."""
+    out = tmp_path / "town"
+    assert run("import-osm", str(data_dir / "bundles" / "station_town.osm"), "--out",
+               str(out)).exit_code == 0  # fmt: skip
+    result = run("district", "info", str(out))
+    assert result.exit_code == 0, result.output
+    assert "Restaurant / cafe / 餐饮" in result.output and "(not targets)" in result.output
+    assert "Patrol targets" in result.output and "School gates" in result.output
+    assert "Grid members" in result.output
+    assert "Problems (1; the bundle is used, these values are not):" in result.output
+    assert "osm-n52 (Prada)" in result.output
+    s = json.loads(run("district", "info", str(out), "--json").output)
+    assert s["gate_places"] == 2 and s["inspection_places"] == 3  # cafe, bar, hotel
+    assert len(s["problems"]) == 1
+
+
+def test_import_rentals_command(data_dir: Path, tmp_path: Path) -> None:
+    """Tests `district import-rentals`: dry run, import, bad rows by line and a refused file."""
+    town = tmp_path / "town"
+    assert run("import-osm", str(data_dir / "bundles" / "tiny_town.osm"), "--out",
+               str(town)).exit_code == 0  # fmt: skip
+    good = tmp_path / "rentals.csv"
+    good.write_text(
+        "地址,经度,纬度,房东电话\n"
+        + "".join(f"石板巷{i}号,118.002{i},32.0021,139-0000-000{i}\n" for i in range(5))
+        + "铁管巷1号,east,32.0021,\n",
+        encoding="utf-8",
+    )
+    dry = run("district", "import-rentals", str(good), "--district", str(town), "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert "would import 5 of 6 rentals; 1 refused (dry run: nothing stored)." in dry.output
+    assert "rentals.csv: line 7: lon 'east' is not a number" in dry.output
+    assert len(load_district(town).rentals) == 0
+    done = run("district", "import-rentals", str(good), "--district", str(town))
+    assert done.exit_code == 0 and "imported 5 of 6 rentals; 1 refused." in done.output
+    assert len(load_district(town).rentals) == 5
+    bad = tmp_path / "bad.csv"
+    bad.write_text("name,lon,lat\nx,118.002,32.002\n", encoding="utf-8")
+    refused = run("district", "import-rentals", str(bad), "--district", str(town))
+    assert_clean_error(refused, "bad.csv", "has no column for address")
+    assert len(load_district(town).rentals) == 5
 
 
 def test_import_osm_refuses_a_folder_that_is_not_a_bundle(data_dir: Path, tmp_path: Path) -> None:
@@ -129,6 +205,18 @@ def test_import_osm_shenzhen(shared_dir: Path, tmp_path: Path) -> None:
     assert info["street_nodes"] > 100 and info["posts"] >= 1
     # The file's <bounds> box: 0.0456° x 0.0287° at 22.7°N, about 14.9 km².
     assert info["area_km2"] == pytest.approx(14.9, abs=0.2)
+    # Everything a plan needs: a team based at the imported police post, rules, grids
+    # of 0.25-0.6 km² with two grid members each.
+    assert (info["groups"], info["members"]) == (4, 16)
+    assert info["vehicles"] == {"bicycle": 8, "ebike": 15, "motorcycle": 2}
+    assert 25 <= info["grids"] <= 60 and info["grid_members"] == 2 * info["grids"]
+    d = load_district(out)
+    assert {g["base_post"] for g in d.teams["groups"]} <= set(d.posts["id"])
+    areas = d.grids.to_crs(d.work_crs).area
+    assert areas.between(0.25e6, 0.6e6).all()
+    assert areas.sum() == pytest.approx(info["area_km2"] * 1e6, rel=1e-3)
+    assert (out / "rules.toml").is_file()
+    assert "grids" in info["sample_layers"]
 
 
 @pytest.mark.parametrize("damage", ["duplicate id", "post outside", "wrong crs"])
