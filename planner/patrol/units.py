@@ -266,9 +266,9 @@ def assign_vehicles(
                 )
                 raise PlanInputError(msg)
             taken = free[: len(u.members)]
-            for m, v in zip(u.members, taken, strict=True):
-                busy[v] = end
-                held[(m, u.mode)] = v
+            for m, vid in zip(u.members, taken, strict=True):
+                busy[vid] = end
+                held[(m, u.mode)] = vid
             done.append(replace(u, vehicles=tuple(taken)))
         out.append((day, sorted(done, key=lambda u: (u.kind == "group", u.id))))
     return out

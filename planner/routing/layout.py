@@ -124,8 +124,8 @@ class Layout:
             return cut or [(a, a)]
         if si == -1 and node in self.depot_of.values():
             return []
-        b = self.problem.vehicles[-1 - si].all_breaks[self.copy[node]]
-        return [(b.earliest, b.latest)]
+        brk = self.problem.vehicles[-1 - si].all_breaks[self.copy[node]]
+        return [(brk.earliest, brk.latest)]
 
     def banned_nodes(self, vehicle: int) -> list[int]:
         """Routing nodes a vehicle may not serve: others' breaks, sites kept for others."""
