@@ -70,6 +70,24 @@ def _cut(route: Route, t: int, local_time: Any) -> Route | None:
     )
 
 
+def _point_of(stop: Stop, inputs: PlanInputs) -> str:
+    """Return the district point a unit is at after ``stop`` (an alley: the end it rode to)."""
+    from planner.patrol.routes import area_of
+
+    target = area_of(stop.site_id)
+    if stop.kind != "alley" or stop.end_lon is None or stop.end_lat is None:
+        return target
+    pts = inputs.points
+    ends = [f"{target}:a", f"{target}:b"]
+    here = (stop.end_lon, stop.end_lat)
+
+    def away(pid: str) -> float:
+        lon, lat = pts.lonlat[pts.at(pid)]
+        return float((lon - here[0]) ** 2 + (lat - here[1]) ** 2)
+
+    return min(ends, key=away)
+
+
 def _site_of(stop: Stop) -> str:
     return stop.site_id
 
@@ -114,7 +132,7 @@ def _resolve(
 ) -> tuple[dict[str, Route], Any, dict[str, RouteLimit]]:
     """Re-solve one shift for the units of ``routes`` from ``starts``; new routes per unit."""
     from planner.patrol.routes import route_limits, route_work, shift_problem, to_plan_route
-    from planner.routing.model import RoutingProblem
+    from planner.routing.model import MEAL, RoutingProblem
     from planner.routing.solve import RouteParams, solve_routes
 
     tmpl = doc.roster.shift(shift_id)
@@ -156,9 +174,11 @@ def _resolve(
     site_ids = {site.id for site in problem.sites}
     initial = {
         unit_key(r): [
-            stop.site_id
+            MEAL if stop.kind == "break" else stop.site_id
             for stop in r.stops
-            if stop.kind != "base" and stop.start - off >= now and stop.site_id in site_ids
+            if stop.kind != "base"
+            and stop.start - off >= now
+            and (stop.kind == "break" or stop.site_id in site_ids)
         ]
         for r in routes
     }
@@ -263,6 +283,7 @@ def replan(
         for i, r in enumerate(doc.routes)
         if (r.date == day.isoformat() or (r.date == (day - timedelta(days=1)).isoformat()))
         and r.end_s > rel(r)
+        and r.unit_kind != "grid"  # grid members keep their own duty hours and walks
     ]
     demand = plan_demand(
         inputs, PlanRequest(doc.start_date, doc.days, doc.seed, dose_boost=doc.dose_boost)
@@ -298,18 +319,37 @@ def replan(
                     done_sites.update(_site_of(s) for s in cut.stops if s.kind != "base")
                 continue
             prefix = _prefix(r, t_rel, heading=True)
+            waiting = None
+            if (
+                prefix
+                and prefix[-1].start >= t_rel
+                and prefix[-1].arrival <= t_rel
+                and prefix[-1].kind not in ("base", "break")
+            ):
+                # There already, waiting for its window: the visit is not begun, so it is
+                # planned again with the rest, and the re-planned route sets off at T from
+                # the stop before it (the plan's legs join stop to stop).
+                waiting = prefix.pop()
+                if prefix:
+                    prefix[-1] = replace(prefix[-1], departure=max(prefix[-1].departure, t_rel))
+            if waiting is None and prefix and prefix[-1].kind not in ("base", "break"):
+                # Free time spread over the old route is free again: the unit leaves the stop
+                # it is at when its visit is done (or at once, when that was before T).
+                last = prefix[-1]
+                done_at = max(t_rel, last.start + last.dwell)
+                if last.departure > done_at:
+                    prefix[-1] = replace(last, departure=done_at)
             done_sites.update(_site_of(s) for s in prefix if s.kind != "base")
             if prefix and prefix[-1].kind == "base" and len(prefix) > 1:
                 continue  # already back at the base: nothing left to plan
             key = unit_key(r)
             prefixes[key] = prefix
             olds[key] = (i, r)
+            tmpl = doc.roster.shift(sid)
             if prefix:
                 last = prefix[-1]
-                tmpl = doc.roster.shift(sid)
                 at_base = last.kind in ("base", "break")
-                point = POST_PREFIX + r.base_post_id if at_base else last.site_id
-                point = point.split("#", 1)[0]
+                point = POST_PREFIX + r.base_post_id if at_base else _point_of(last, inputs)
                 starts[key] = (point, last.departure - tmpl.start_minute * 60)
         if not cut_any:
             continue

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from planner.result import SolveStatus
 from planner.routing.engine import make_result, run_ortools
 from planner.routing.layout import Layout
+from planner.routing.model import MEAL
 from planner.routing.params import RouteParams, RouteResult
 from planner.routing.search import portfolio, pyvrp_can_express
 
@@ -27,15 +28,25 @@ log = logging.getLogger("planner")
 
 
 def _initial_nodes(layout: Layout, initial: Mapping[str, Sequence[str]]) -> list[list[int]]:
-    """Turn site ids per vehicle into routing nodes (each site's next unused copy)."""
+    """Turn site ids per vehicle into routing nodes (each site's next unused copy).
+
+    :data:`planner.routing.model.MEAL` stands for the vehicle's next break, so a starting
+    route keeps its breaks where they were; breaks it does not place are put where the
+    search finds room.
+    """
     prob = layout.problem
     free: dict[str, list[int]] = {}
     for g, si in zip(layout.groups, layout.group_site, strict=True):
         free.setdefault(prob.sites[si].id, []).append(g[0])
     out = []
-    for v in prob.vehicles:
+    for vi, v in enumerate(prob.vehicles):
         nodes = []
+        breaks = list(layout.break_nodes.get(vi, ()))
         for sid in initial.get(v.id, ()):
+            if sid == MEAL:
+                if breaks:
+                    nodes.append(breaks.pop(0))
+                continue
             copies = free.get(sid)
             if copies:
                 nodes.append(copies.pop(0))
