@@ -149,7 +149,12 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
             )
         # Each stop is reached at its start and left at its end (an alley's far end).
         starts = [(s.lon, s.lat) for s in stops]
-        ends = [(s.end_lon, s.end_lat) if s.end_lon is not None else (s.lon, s.lat) for s in stops]
+        ends = [
+            (s.end_lon, s.end_lat)
+            if s.end_lon is not None and s.end_lat is not None
+            else (s.lon, s.lat)
+            for s in stops
+        ]
         mat = _travel(network, starts + ends, route.mode)
         n = len(stops)
         for k in range(1, len(stops)):
@@ -379,10 +384,10 @@ def check_dose(doc: PlanDocument, district: Any, network: Any, rules: RawRules) 
             gate = cat in gates
             kind = "gate window" if gate else "window"
             for win in shift_windows(cat, own, date.fromisoformat(day), tmpl):
-                got = visits.get(aid, [])
-                if gate and any(covers_gate(s, win) for s in got):
+                seen = visits.get(aid, [])
+                if gate and any(covers_gate(s, win) for s in seen):
                     continue
-                if not gate and any(win[0] <= s.start <= win[1] for s in got):
+                if not gate and any(win[0] <= s.start <= win[1] for s in seen):
                     continue
                 dwell = dwell_of.get((aid, day, sid), 600)
                 starts = win
@@ -437,10 +442,11 @@ def validate_plan(doc: PlanDocument, inputs: PlanInputs) -> list[ValidationCheck
     Returns
     -------
     list of ValidationCheck
-        ``inputs``, ``roster``, ``routes``, ``dose``, ``units``, ``vehicles`` and
-        ``shift_time`` (:mod:`planner.checks.units`); each ``ok`` or with its violations in
-        words.
+        ``inputs``, ``roster``, ``routes``, ``dose``, ``units``, ``vehicles``,
+        ``shift_time`` (:mod:`planner.checks.units`) and ``hours``
+        (:mod:`planner.checks.hours`); each ``ok`` or with its violations in words.
     """
+    from planner.checks.hours import closed_visits
     from planner.checks.rules_reading import RawRules
     from planner.checks.units import (
         check_grid_people,
@@ -460,6 +466,7 @@ def validate_plan(doc: PlanDocument, inputs: PlanInputs) -> list[ValidationCheck
         _check("units", check_units(doc, rules) + check_grid_people(doc, district.teams)),
         _check("vehicles", check_vehicles(doc, rules)),
         _check("shift_time", check_shift_time(doc, rules)),
+        _check("hours", closed_visits(doc, district)),
     ]
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
+from planner.checks.hours import CHECKPOINT_KINDS, closed_visits
 from planner.checks.plan import area_columns, covers_gate, shift_windows
 from planner.checks.rules_reading import RawRules
 from planner.checks.units import checkpoints, unplanned_share, vehicles_peak
@@ -119,6 +120,11 @@ def quality(doc: PlanDocument, inputs: PlanInputs) -> Quality:
         figures.append(QualityFigure(f"vehicles_peak_{mode}", n, pool.get(mode, 0)))
     figures += street_figures(doc, inputs)
     figures += spread_figures(doc, inputs)
+    checkpoints_all = sum(
+        s.kind in CHECKPOINT_KINDS and s.area_id is not None for r in doc.routes for s in r.stops
+    )
+    closed = len(closed_visits(doc, inputs.district))
+    figures.append(QualityFigure("closed_visits", closed, checkpoints_all))
     return Quality(tuple(figures), tuple(gaps))
 
 
