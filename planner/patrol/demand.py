@@ -23,6 +23,21 @@ How a dose is set, for one key area in one shift:
    just over the longest gate window apart, so each window gets its own visit).
 7. *Value* per visit for the routing core: ``round(100 × ρ)`` (at least 1).
 
+What is a checkpoint at all, and when (PRACTICE.md, "Places" and "Spread"):
+
+- *Targets*: shops, cafés, restaurants, pharmacies and bus stops are on the map but are no
+  patrol targets (:attr:`geodata.categories.Category.target`; a planner's ``target`` column
+  overrides it). Such a place needs nothing from risk alone: one visit as a hotspot, or what a
+  planner asks (``target`` yes, a pin, ``windows``, ``dose_minutes``).
+- *Opening hours*: a place closed all shift (its ``opening_hours``, else its category's
+  default, :func:`open_windows`) needs nothing then; one open part of the shift gets start
+  windows inside its hours (``open_s``), each visit beginning and ending while it is open.
+  School gates keep their gate windows; a planner's ``windows`` hold whatever the hours say.
+- *Every grid every day*: a grid none of whose targets needs a visit on a day gets one at its
+  target of highest risk that day (``grids``).
+- *Corners*: :func:`cap_corners` keeps the places within 400 m of one place to a quarter of a
+  shift's visits, so a few busy corners do not take the whole shift.
+
 A planner can set two things per key area in the district bundle (the optional ``key_areas``
 columns, :mod:`geodata.windows`) and one per plan:
 
@@ -101,10 +116,16 @@ def school_day(day: date) -> bool:
 
 DOSE_COLUMNS = (
     "area_id", "name", "category", "date", "shift_id", "risk", "relative_risk", "camera_share",
-    "camera_factor", "visits", "dwell_s", "needed_minutes", "min_gap_s", "windows", "value",
-    "mandatory", "capped", "reason",
+    "camera_factor", "visits", "dwell_s", "needed_minutes", "min_gap_s", "windows", "open_s",
+    "value", "mandatory", "capped", "reason",
 )  # fmt: skip
-"""Columns of a dose table."""
+"""Columns of a dose table.
+
+``windows`` are windows each of which wants a visit of its own (school gates, a planner's
+windows, an event); ``open_s`` are the opening hours inside the shift when the area is open
+only part of it, as start windows (every visit starts and ends while it is open); both in
+seconds from the shift start, empty for none.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +238,79 @@ def area_windows(
             if hi > lo:
                 out.append((lo * 60, hi * 60))
     return sorted(set(out))
+
+
+def open_windows(
+    hours: str | None, category: str, shift: DoseShift, *, country: str | None = None
+) -> list[tuple[int, int]] | None:
+    """Return when an area is open inside a shift, in seconds from the shift start.
+
+    Parameters
+    ----------
+    hours
+        The area's ``opening_hours`` cell (blank or unreadable: the category's default,
+        :func:`geodata.hours.open_intervals`).
+    category
+        The area's category.
+    shift
+        The shift.
+    country
+        The district's country, for public holidays (``PH off``).
+
+    Returns
+    -------
+    list of (int, int) or None
+        The open intervals clipped to the shift, merged and sorted; ``None`` when the area is
+        open the whole shift, ``[]`` when it is closed all of it.
+    """
+    from geodata.hours import open_intervals
+
+    lo, hi = shift.start_minute, shift.start_minute + shift.minutes
+    parts: list[tuple[int, int]] = []
+    for k in (0, 1):
+        if hi <= k * 1440:  # a shift that ends by midnight needs no next day
+            continue
+        day = shift.date + timedelta(days=k)
+        for a, b in open_intervals(hours, category, day, country=country):
+            a, b = max(a + k * 1440, lo), min(b + k * 1440, hi)
+            if b > a:
+                parts.append((a, b))
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted(parts):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    if merged == [(lo, hi)]:
+        return None
+    return [((a - lo) * 60, (b - lo) * 60) for a, b in merged]
+
+
+def area_targets(areas: pd.DataFrame) -> list[bool]:
+    """Return per area (in row order) whether it is a patrol target.
+
+    The ``target`` column (blank, ``yes`` or ``no``) overrides the category's default
+    (:func:`geodata.categories.is_target`): shops, cafés and restaurants are on the map but are
+    no targets unless a planner makes them one (or risk does: see :func:`compute_dose`).
+
+    Raises
+    ------
+    PlanInputError
+        For a ``target`` cell that is neither blank nor yes or no, naming the area.
+    """
+    from geodata.categories import is_target
+    from geodata.windows import AreaValueError
+
+    ids = areas["id"].astype(str).tolist()
+    cells = areas["target"].tolist() if "target" in areas.columns else [None] * len(ids)
+    out = []
+    for aid, cat, cell in zip(ids, areas["category"].astype(str), cells, strict=True):
+        try:
+            out.append(is_target(cat, cell))
+        except AreaValueError as exc:
+            msg = f"Key area {aid!r} has {exc.column} {exc.value!r}, but {exc.reason}."
+            raise PlanInputError(msg) from None
+    return out
 
 
 def area_overrides(
@@ -337,6 +431,8 @@ def compute_dose(
     params: DoseParams | None = None,
     dose_boost: Mapping[str, float] | None = None,
     surge: Mapping[date, Mapping[str, float]] | None = None,
+    country: str | None = None,
+    grids: Sequence[str | None] | None = None,
 ) -> pd.DataFrame:
     """Return the dose table: one row per key area and shift that needs at least one visit.
 
@@ -360,6 +456,13 @@ def compute_dose(
         Date -> key area id -> factor: on a surge date (a holiday, a sensitive date, an
         event) the shifts starting that day need that many times more at the area (its
         relative risk, or its set ``dose_minutes``, is multiplied).
+    country
+        The district's country (its manifest's ``country``), for the public holidays of
+        opening hours (``PH off``).
+    grids
+        Per area (in row order) the id of the grid it lies in, None outside every grid: on
+        each day a grid whose targets need no visit, its target of highest risk in a shift it
+        is open gets one.
 
     Returns
     -------
@@ -378,6 +481,8 @@ def compute_dose(
     ids = areas["id"].astype(str).tolist()
     boost = check_dose_boost(dose_boost, ids)
     custom, set_minutes = area_overrides(areas)
+    targets = area_targets(areas)
+    hours = areas["opening_hours"].tolist() if "opening_hours" in areas.columns else None
     if not len(shifts):
         return pd.DataFrame(columns=list(DOSE_COLUMNS))
     missing = [i for i in ids if i not in risk.hourly.index]
@@ -396,116 +501,242 @@ def compute_dose(
     info = risk.info.loc[ids]
     cats = areas["category"].astype(str).tolist()
     names = areas["name"].astype(str).tolist() if "name" in areas.columns else [""] * len(ids)
-    rows = []
-    for shift in shifts:
-        weights = shift.slot_weights()
-        r = hourly @ weights
-        rho_raw = r / (per_hour * shift.minutes / 60.0)
-        surged = (surge or {}).get(shift.date, {})
-        for i, aid in enumerate(ids):
-            share, factor = float(area_share.iloc[i]), float(factors.iloc[i])
-            more = float(surged.get(aid, 1.0))
-            rho = float(rho_raw[i] * factor * more)
-            hot, pinned = bool(info["hotspot"].iloc[i]), bool(info["pinned"].iloc[i])
-            windows = area_windows(cats[i], custom[i], shift)
-            stay = params.long_stay_s if (hot or rho >= params.long_stay_ratio) else None
-            stay = stay or params.short_stay_s
-            if windows and cats[i] in GATE_CATEGORIES:
-                # A gate post: the unit stands at the gate, the whole stay inside the window.
-                stay = params.gate_stay_s
-                windows = [(a, max(a, b - stay)) for a, b in windows]
-            minutes = set_minutes[i]
-            reasons = [f"surge ×{more:g}"] if more != 1.0 else []
-            capped = False
-            if minutes is not None:
-                if minutes > shift.minutes:
-                    msg = (
-                        f"Key area {aid!r} needs dose_minutes {minutes:g}, more than the "
-                        f"{shift.minutes} minutes of shift {shift.id}."
+    grid_of: list[str | None] = list(grids) if grids is not None else [None] * len(ids)
+    where = {aid: i for i, aid in enumerate(ids)}
+    forced: set[tuple[int, date, str]] = set()
+    # Twice at most: a day on which a grid has no dose row gets one visit at its target of
+    # highest risk that day (PRACTICE.md: every grid sees a patrol every day).
+    for _attempt in range(2):
+        spare: dict[tuple[date, str], tuple[float, int, str]] = {}
+        rows: list[dict[str, Any]] = []
+        for shift in shifts:
+            weights = shift.slot_weights()
+            r = hourly @ weights
+            rho_raw = r / (per_hour * shift.minutes / 60.0)
+            surged = (surge or {}).get(shift.date, {})
+            for i, aid in enumerate(ids):
+                share, factor = float(area_share.iloc[i]), float(factors.iloc[i])
+                more = float(surged.get(aid, 1.0))
+                rho = float(rho_raw[i] * factor * more)
+                hot, pinned = bool(info["hotspot"].iloc[i]), bool(info["pinned"].iloc[i])
+                minutes = set_minutes[i]
+                if not (targets[i] or hot or pinned or custom[i] or minutes is not None):
+                    continue  # on the map, not a target: no risk, no planner made it one
+                opened: list[tuple[int, int]] | None = None
+                if not custom[i]:  # a planner's own windows hold whatever the hours say
+                    text = hours[i] if hours is not None else None
+                    opened = open_windows(
+                        text if isinstance(text, str) else None, cats[i], shift, country=country
                     )
-                    raise PlanInputError(msg)
-                minutes = min(minutes * more, float(shift.minutes))
-                if minutes == 0:
-                    continue
-                reasons.append(f"dose set to {minutes:g} min")
-                # An explicit dose is split afresh below; no risk visits, no cap.
-                visits, dwell, total = 0, stay, minutes * 60.0
-                per_visit = 100.0 * max(rho, 1.0)
-                mandatory = pinned
-                if windows:
-                    reasons.append("windows set by planner" if custom[i] else "gate hours")
-            else:
-                visits = math.floor(rho / params.risk_per_visit)
-                if visits:
-                    reasons.append(f"risk {rho:.1f}× average")
-                if hot and visits < 1:
-                    visits = 1
-                    reasons.append("hotspot")
-                if pinned and visits < params.pinned_visits:
-                    visits = params.pinned_visits
-                    reasons.append("pinned by planner")
-                mandatory = pinned
-                if windows:
-                    # One visit per window: the site's windows bind every visit, so more
-                    # visits than windows could not all start inside them.
-                    if visits > len(windows):
-                        folded = visits - len(windows)
-                        kind = "window" if custom[i] else "gate"
-                        reasons.append(f"{folded} risk visits folded into {kind} visits")
-                    visits = len(windows)
-                    reasons.append("windows set by planner" if custom[i] else "gate hours")
-                if visits < 1:
-                    continue
-                dwell = stay
-                cap = min(params.max_visits, int(params.max_share * shift.seconds // dwell))
-                cap = max(cap, len(windows), 1)
-                capped = visits > cap
-                visits = min(visits, cap)
-                total = float(visits * dwell)
-                per_visit = float(max(1, round(100 * rho)))
-            value = max(1, round(100 * rho))
-            boosted = boost.get(aid, 1.0)
-            if minutes is not None or boosted != 1.0:
-                if boosted != 1.0:
-                    reasons.append(f"shortfall boost ×{boosted:g}")
-                want = total * boosted
-                if want > shift.seconds:
-                    want, capped = float(shift.seconds), True
-                most = max(params.max_visits, visits)
-                visits, dwell = split_dose(want, stay, most, len(windows))
-                value = max(1, round(per_visit * boosted * dwell / stay))
-            gap = int(params.spread * shift.seconds / visits) if visits > 1 else 0
-            if windows and visits > 1:
-                # Longer than any window, so two visits never share one; short enough that
-                # consecutive windows can hold consecutive visits.
-                longest = max(b - a for a, b in windows)
-                reach = min(b2 - a1 for (a1, _), (_, b2) in itertools.pairwise(windows))
-                gap = min(longest + 1, reach)
-            rows.append(
-                {
-                    "area_id": aid,
-                    "name": names[i],
-                    "category": cats[i],
-                    "date": shift.date.isoformat(),
-                    "shift_id": shift.id,
-                    "risk": float(r[i]),
-                    "relative_risk": rho,
-                    "camera_share": share,
-                    "camera_factor": factor,
-                    "visits": int(visits),
-                    "dwell_s": int(dwell),
-                    "needed_minutes": int(visits * dwell // 60),
-                    "min_gap_s": gap,
-                    "windows": tuple(windows),
-                    "value": int(value),
-                    "mandatory": bool(mandatory),
-                    "capped": bool(capped),
-                    "reason": "; ".join(reasons),
-                }
-            )
+                    if opened == []:
+                        continue  # closed all shift: not a checkpoint
+                windows = area_windows(cats[i], custom[i], shift)
+                if windows and opened is not None and cats[i] not in GATE_CATEGORIES:
+                    # category windows of a place with hours: only those it is open in
+                    windows = [
+                        (a, b) for a, b in windows if any(x <= a and b <= y for x, y in opened)
+                    ]
+                stay = params.long_stay_s if (hot or rho >= params.long_stay_ratio) else None
+                stay = stay or params.short_stay_s
+                if windows and cats[i] in GATE_CATEGORIES:
+                    # A gate post: the unit stands at the gate, the whole stay inside the window.
+                    stay = params.gate_stay_s
+                    windows = [(a, max(a, b - stay)) for a, b in windows]
+                reasons = [f"surge ×{more:g}"] if more != 1.0 else []
+                capped = False
+                if minutes is not None:
+                    if minutes > shift.minutes:
+                        msg = (
+                            f"Key area {aid!r} needs dose_minutes {minutes:g}, more than the "
+                            f"{shift.minutes} minutes of shift {shift.id}."
+                        )
+                        raise PlanInputError(msg)
+                    minutes = min(minutes * more, float(shift.minutes))
+                    if minutes == 0:
+                        continue
+                    reasons.append(f"dose set to {minutes:g} min")
+                    # An explicit dose is split afresh below; no risk visits, no cap.
+                    visits, dwell, total = 0, stay, minutes * 60.0
+                    per_visit = 100.0 * max(rho, 1.0)
+                    mandatory = pinned
+                    if windows:
+                        reasons.append("windows set by planner" if custom[i] else "gate hours")
+                else:
+                    visits = math.floor(rho / params.risk_per_visit) if targets[i] else 0
+                    if visits:
+                        reasons.append(f"risk {rho:.1f}× average")
+                    if (i, shift.date, shift.id) in forced and visits < 1:
+                        visits = 1
+                        reasons.append("the grid's daily visit")
+                    if hot and visits < 1:
+                        visits = 1
+                        reasons.append("hotspot")
+                    if pinned and visits < params.pinned_visits:
+                        visits = params.pinned_visits
+                        reasons.append("pinned by planner")
+                    mandatory = pinned
+                    if windows:
+                        # One visit per window: the site's windows bind every visit, so more
+                        # visits than windows could not all start inside them.
+                        if visits > len(windows):
+                            folded = visits - len(windows)
+                            kind = "window" if custom[i] else "gate"
+                            reasons.append(f"{folded} risk visits folded into {kind} visits")
+                        visits = len(windows)
+                        reasons.append("windows set by planner" if custom[i] else "gate hours")
+                    if visits < 1:
+                        grid = grid_of[i]
+                        if grid is not None and targets[i]:
+                            key = (shift.date, grid)
+                            if key not in spare or rho > spare[key][0]:
+                                spare[key] = (rho, i, shift.id)
+                        continue
+                    dwell = stay
+                    cap = min(params.max_visits, int(params.max_share * shift.seconds // dwell))
+                    cap = max(cap, len(windows), 1)
+                    capped = visits > cap
+                    visits = min(visits, cap)
+                    total = float(visits * dwell)
+                    per_visit = float(max(1, round(100 * rho)))
+                value = max(1, round(100 * rho))
+                boosted = boost.get(aid, 1.0)
+                if minutes is not None or boosted != 1.0:
+                    if boosted != 1.0:
+                        reasons.append(f"shortfall boost ×{boosted:g}")
+                    want = total * boosted
+                    if want > shift.seconds:
+                        want, capped = float(shift.seconds), True
+                    most = max(params.max_visits, visits)
+                    visits, dwell = split_dose(want, stay, most, len(windows))
+                    value = max(1, round(per_visit * boosted * dwell / stay))
+                span, open_s = shift.seconds, []
+                if not windows and opened is not None:
+                    # Open part of the shift only: each visit starts and ends while it is open.
+                    open_s = [(a, b - dwell) for a, b in opened if b - a >= dwell]
+                    if not open_s:
+                        continue
+                    span = sum(b - a for a, b in opened)
+                    reasons.append("opening hours")
+                    gap = int(params.spread * span / visits) if visits > 1 else 0
+                elif windows and visits > 1:
+                    # Longer than any window, so two visits never share one; short enough that
+                    # consecutive windows can hold consecutive visits.
+                    longest = max(b - a for a, b in windows)
+                    reach = min(b2 - a1 for (a1, _), (_, b2) in itertools.pairwise(windows))
+                    gap = min(longest + 1, reach)
+                else:
+                    gap = int(params.spread * span / visits) if visits > 1 else 0
+                rows.append(
+                    {
+                        "area_id": aid,
+                        "name": names[i],
+                        "category": cats[i],
+                        "date": shift.date.isoformat(),
+                        "shift_id": shift.id,
+                        "risk": float(r[i]),
+                        "relative_risk": rho,
+                        "camera_share": share,
+                        "camera_factor": factor,
+                        "visits": int(visits),
+                        "dwell_s": int(dwell),
+                        "needed_minutes": int(visits * dwell // 60),
+                        "min_gap_s": gap,
+                        "windows": tuple(windows),
+                        "open_s": tuple(open_s),
+                        "value": int(value),
+                        "mandatory": bool(mandatory),
+                        "capped": bool(capped),
+                        "reason": "; ".join(reasons),
+                    }
+                )
+        have = {(date.fromisoformat(row["date"]), grid_of[where[row["area_id"]]]) for row in rows}
+        more_forced = {
+            (i, d, sid) for (d, g), (_rho, i, sid) in spare.items() if (d, g) not in have
+        }
+        if not more_forced - forced:
+            break
+        forced |= more_forced
     out = pd.DataFrame(rows, columns=list(DOSE_COLUMNS))
     logger.info("dose: %d rows over %d shifts", len(out), len(shifts))
     return out
+
+
+CORNER_RADIUS_M = 400.0
+"""Radius of a corner: the ordinary visits within it of one place are capped together."""
+
+CORNER_SHARE = 0.25
+"""Share of a shift's visits the places within :data:`CORNER_RADIUS_M` of one place may need."""
+
+
+def cap_corners(
+    dose: pd.DataFrame,
+    xy: Mapping[str, tuple[float, float]],
+    *,
+    radius_m: float = CORNER_RADIUS_M,
+    share: float = CORNER_SHARE,
+) -> pd.DataFrame:
+    """Cap the visits a few busy corners need, so that patrol goes across the district.
+
+    PRACTICE.md: a few busy corners do not take the whole shift. In each shift, the ordinary
+    rows (no windows, not mandatory, not a set dose) are taken by value, highest first; each
+    keeps the visits that leave every disc of ``radius_m`` around a place of the shift (its
+    own included) with at most ``share`` of the shift's visits; a row left with none is dropped
+    and one left with fewer says so in ``reason``. Gates, windows, set doses and pinned places
+    count towards the corners but are never cut.
+
+    Parameters
+    ----------
+    dose
+        Dose rows (:data:`DOSE_COLUMNS`).
+    xy
+        Area id -> position in metres (a projected CRS); rows of other ids are not capped.
+    radius_m, share
+        The corner's radius and its share of the shift's visits.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The rows, capped.
+    """
+    if not len(dose):
+        return dose
+    out = []
+    for _key, rows in dose.groupby(["date", "shift_id"], sort=False):
+        rows = rows.copy()
+        limit = max(1.0, share * float(rows["visits"].sum()))
+        fixed = [
+            bool(len(w)) or bool(m) or "dose set" in str(why) or str(a) not in xy
+            for a, w, m, why in zip(
+                rows["area_id"], rows["windows"], rows["mandatory"], rows["reason"], strict=True
+            )
+        ]
+        pos = np.array([xy.get(str(a), (np.nan, np.nan)) for a in rows["area_id"]], dtype=float)
+        near = np.hypot(pos[:, None, 0] - pos[None, :, 0], pos[:, None, 1] - pos[None, :, 1])
+        near = np.nan_to_num(near, nan=np.inf) <= radius_m
+        granted = np.where(fixed, rows["visits"].to_numpy(dtype=float), 0.0)
+        visits = rows["visits"].to_numpy().copy()
+        order = sorted(
+            (k for k in range(len(rows)) if not fixed[k]),
+            key=lambda k: (-int(rows["value"].iloc[k]), str(rows["area_id"].iloc[k])),
+        )
+        for k in order:
+            discs = np.flatnonzero(near[k])  # the corners this place is in
+            room = min(limit - float(granted[near[d]].sum()) for d in discs)
+            keep = int(max(0, min(visits[k], math.floor(room + 1e-9))))
+            granted[k] = keep
+            visits[k] = keep
+        cut = visits < rows["visits"].to_numpy()
+        reasons = [
+            f"{why}; corner cap" if c else str(why)
+            for why, c in zip(rows["reason"], cut, strict=True)
+        ]
+        rows["needed_minutes"] = (visits * rows["dwell_s"].to_numpy()) // 60
+        rows["visits"] = visits
+        rows["reason"] = reasons
+        gaps = rows["min_gap_s"].to_numpy()
+        rows["min_gap_s"] = np.where(visits <= 1, 0, gaps)
+        out.append(rows[visits > 0])
+    return pd.concat(out, ignore_index=True)
 
 
 def dose_to_sites(dose: pd.DataFrame, nodes: Mapping[str, int]) -> list[Site]:
@@ -521,8 +752,9 @@ def dose_to_sites(dose: pd.DataFrame, nodes: Mapping[str, int]) -> list[Site]:
     Returns
     -------
     list of Site
-        One site per row: ``visits``, ``min_gap``, ``service`` (dwell), ``windows``,
-        ``value`` per visit and ``mandatory``.
+        One site per row: ``visits``, ``min_gap``, ``service`` (dwell), ``windows`` (the
+        row's ``windows``, else its opening hours ``open_s``), ``value`` per visit and
+        ``mandatory``.
     """
     from planner.routing.model import Site
 
@@ -540,7 +772,7 @@ def dose_to_sites(dose: pd.DataFrame, nodes: Mapping[str, int]) -> list[Site]:
                 node=int(nodes[row.area_id]),
                 value=int(row.value),
                 service=int(row.dwell_s),
-                windows=tuple((int(a), int(b)) for a, b in row.windows),
+                windows=tuple((int(a), int(b)) for a, b in (row.windows or row.open_s)),
                 mandatory=bool(row.mandatory),
                 visits=int(row.visits),
                 min_gap=int(row.min_gap_s),
@@ -636,6 +868,7 @@ def street_dose(
                     "needed_minutes": 0,
                     "min_gap_s": gap,
                     "windows": (),
+                    "open_s": (),
                     "value": int(value),
                     "mandatory": False,
                     "capped": False,

@@ -261,9 +261,18 @@ def _walk(
 
     mat = pts.matrices[WALK_MODE]
     want: dict[str, float] = {}
+    # A place with windows this shift (a market's hours, a set window) is walked inside them.
+    windows: dict[str, tuple[tuple[int, int], ...]] = {}
+    offset = next(s.start for s in inputs.rules.shifts if s.id == shift_id) * 60
     if need is not None and len(need):
         for row in need.itertuples(index=False):
-            want[str(row.area_id)] = max(want.get(str(row.area_id), 0.0), float(row.value))
+            if str(row.shift_id) != shift_id or int(row.visits) <= 0:
+                continue
+            aid = str(row.area_id)
+            want[aid] = max(want.get(aid, 0.0), float(row.value))
+            timed = row.windows or row.open_s  # its own windows, else its opening hours
+            if timed:
+                windows[aid] = tuple((a + offset, b + offset) for a, b in timed)
     places = [a for a in _grid_areas(inputs, duty.person.grid) if a in want]
     places.sort(key=lambda a: (-want[a], a))
     if not stands and not places:
@@ -284,6 +293,11 @@ def _walk(
         for a in places:
             x = pts.at(a)
             arrive = t + go(x)
+            if a in windows:
+                at = [max(arrive, lo) for lo, hi in windows[a] if max(arrive, lo) <= hi]
+                if not at:
+                    continue
+                arrive = min(at)
             back = arrive + WALK_STAY_S
             if nxt is not None:
                 back += int(mat[x, pts.at(nxt[0])])

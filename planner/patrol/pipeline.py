@@ -208,6 +208,13 @@ class Demand:
         return pd.concat([self.dose, self.alleys], ignore_index=True)
 
 
+def area_positions(district: Any) -> dict[str, tuple[float, float]]:
+    """Return key area id -> its representative point in the district's work CRS (metres)."""
+    areas = district.key_areas
+    pts = areas.geometry.representative_point().to_crs(district.work_crs)
+    return {str(a): (float(x), float(y)) for a, x, y in zip(areas["id"], pts.x, pts.y, strict=True)}
+
+
 def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
     """Compute risk, camera shares and the dose of every shift of the request's horizon.
 
@@ -220,7 +227,13 @@ def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
     from geodata.cameras import view_areas
     from planner.hotspots.risk import district_risk
     from planner.patrol.camera_discount import area_camera_share
-    from planner.patrol.demand import DoseParams, DoseShift, compute_dose, street_dose
+    from planner.patrol.demand import (
+        DoseParams,
+        DoseShift,
+        cap_corners,
+        compute_dose,
+        street_dose,
+    )
 
     district = inputs.district
     t0 = time.perf_counter()
@@ -244,7 +257,10 @@ def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
         params=DoseParams(gate_stay_s=gate_stay),
         dose_boost=request.dose_boost or None,
         surge=surge_factors(inputs, request),
+        country=(district.manifest or {}).get("country") or None,
+        grids=[inputs.area_grids.get(str(a)) for a in district.key_areas["id"]],
     )
+    dose = cap_corners(dose, area_positions(district))
     events = event_dose(inputs, shifts)
     if len(events):
         dose = pd.concat([dose, events], ignore_index=True)
@@ -385,6 +401,7 @@ def event_dose(inputs: PlanInputs, shifts: Sequence[Any]) -> pd.DataFrame:
                     "needed_minutes": int(visits * EVENT_STAY_S // 60),
                     "min_gap_s": int((b - a) // (2 * visits)) if visits > 1 else 0,
                     "windows": ((a, b - EVENT_STAY_S),),
+                    "open_s": (),
                     "value": max(1, round(100 * s.factor)),
                     "mandatory": False,
                     "capped": False,
@@ -550,11 +567,16 @@ def plan_coverage(
     for r in doc.routes:
         base = (date.fromisoformat(r.date) - first).days * 86400
         for s in r.stops:
-            if s.kind == "visit" and s.area_id in known:
+            if s.kind == "visit" and s.area_id is not None and s.area_id in known:
                 visits.append(Visit(s.area_id, base + s.start, base + s.departure, r.group_id))
         starts = network.snap([(s.lon, s.lat) for s in r.stops], r.mode)
         ends = network.snap(
-            [(s.end_lon, s.end_lat) if s.end_lon is not None else (s.lon, s.lat) for s in r.stops],
+            [
+                (s.end_lon, s.end_lat)
+                if s.end_lon is not None and s.end_lat is not None
+                else (s.lon, s.lat)
+                for s in r.stops
+            ],
             r.mode,
         )
         for k, stop in enumerate(r.stops):
@@ -733,7 +755,21 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     # Grid members and volunteers stand the gate windows the units cannot, then walk their grid.
     gates = school_gate_windows(inputs.district.key_areas, request.dates())
     left = {key: [w for w in wins if not gate_stood(routes, key, w)] for key, wins in gates.items()}
-    need = {day: rows for day, rows in demand.dose.groupby("date")}
+    # Their walks go where the units' routes left need: places visited less than asked.
+    short = {
+        (d.area_id, d.date, d.shift_id)
+        for d in dose_rows(demand.dose, routes)
+        if d.planned_visits < d.needed_visits
+    }
+    wanted = demand.dose[
+        [
+            (str(a), str(d), str(s)) in short
+            for a, d, s in zip(
+                demand.dose["area_id"], demand.dose["date"], demand.dose["shift_id"], strict=True
+            )
+        ]
+    ]
+    need = {str(day): rows for day, rows in wanted.groupby("date")}
     grid_routes, _taken = plan_grid_people(inputs, request.dates(), left, need, doc.local_time)
     routes.extend(grid_routes)
     people = {p.id: p for p in read_grid_people(inputs.district.teams)}

@@ -31,7 +31,7 @@ from planner.plan.document import Stop as PlanStop
 from planner.routing.model import MEAL, Break, RoutingProblem, Vehicle
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Collection, Mapping, Sequence
 
     import pandas as pd
 
@@ -218,10 +218,13 @@ def shift_problem(
     cats = {str(a): str(c) for a, c in zip(dose["area_id"], dose["category"], strict=True)}
     if alleys is not None and len(alleys) and runs and network is not None:
         sites += alley_sites(pts, alleys, units, runs, network, node)
-    sites = gate_priority(sites, cats)
+    # Gates, planners' windows and events; the other windows are opening hours.
+    timed = {str(a) for a, w in zip(dose["area_id"], dose["windows"], strict=True) if len(w)}
+    timed |= {s.id for s in sites if s.windows and s.id not in cats}  # alley runs' windows
+    sites = gate_priority(sites, cats, timed)
     if area_grids:
-        sites = grid_anchors(sites, area_grids, cats)
-    sites = split_visits(within_capacity(sites, vehicles), length_s)
+        sites = grid_anchors(sites, area_grids, cats, timed)
+    sites = split_visits(within_capacity(sites, vehicles, timed), length_s)
     idx = np.asarray(order, dtype=np.int64)
     modes = {u.mode for u in units}
     matrices = {m: pts.matrices[m][np.ix_(idx, idx)] for m in modes}
@@ -239,7 +242,9 @@ WINDOW_VALUE_FACTOR = 2
 delivery) is worth this many times the shift's most valuable visit without a window."""
 
 
-def gate_priority(sites: Sequence[Site], categories: Mapping[str, str]) -> list[Site]:
+def gate_priority(
+    sites: Sequence[Site], categories: Mapping[str, str], timed: Collection[str] | None = None
+) -> list[Site]:
     """Make visits with windows the most valuable, school gates first, none mandatory.
 
     The groups on duty often cannot reach every school gate in the same half hour (the default
@@ -259,21 +264,27 @@ def gate_priority(sites: Sequence[Site], categories: Mapping[str, str]) -> list[
     worth three times every other visit, windowed ones included: where one group cannot be at
     a school gate and at a market's window at once, the children's gate comes first. Making
     these visits mandatory instead would let a planner's windows make a shift unroutable.
+
+    ``timed`` are the ids of the sites whose windows are such windows (default: every site
+    with windows); the others' windows are opening hours and keep their value.
     """
 
     def gate(s: Site) -> bool:
         return categories.get(s.id) in GATE_CATEGORIES
 
-    plain = max((s.value for s in sites if not gate(s) and not s.windows), default=1)
+    def windowed(s: Site) -> bool:
+        return bool(s.windows) and (timed is None or s.id in timed)
+
+    plain = max((s.value for s in sites if not gate(s) and not windowed(s)), default=1)
     lifted = []
     for s in sites:
-        if s.windows and not gate(s):
+        if windowed(s) and not gate(s):
             s = replace(s, mandatory=False, value=max(s.value, WINDOW_VALUE_FACTOR * plain))
         lifted.append(s)
     top = max((s.value for s in lifted if not gate(s)), default=1)
     out = []
     for s in lifted:
-        if gate(s) and s.windows:
+        if gate(s) and windowed(s):
             s = replace(s, mandatory=False, value=max(s.value, GATE_VALUE_FACTOR * top))
         out.append(s)
     return out
@@ -285,16 +296,26 @@ a unit goes to every grid before it adds more visits in the busiest corner."""
 
 
 def grid_anchors(
-    sites: Sequence[Site], area_grids: Mapping[str, str], categories: Mapping[str, str]
+    sites: Sequence[Site],
+    area_grids: Mapping[str, str],
+    categories: Mapping[str, str],
+    timed: Collection[str] | None = None,
 ) -> list[Site]:
     """Lift each grid's most valuable ordinary visit above every other ordinary visit.
 
     PRACTICE.md: every grid sees a patrol every day, and a few busy corners do not take the
     whole shift. The sites with windows (gates, planner's windows) and the alleys keep their
     own values; of the others, the one with the highest value in each grid becomes worth
-    :data:`ANCHOR_VALUE_FACTOR` times the highest ordinary value.
+    :data:`ANCHOR_VALUE_FACTOR` times the highest ordinary value. ``timed`` as for
+    :func:`gate_priority` (a place open part of the shift is ordinary).
     """
-    ordinary = [s for s in sites if not s.windows and s.id in categories and s.id in area_grids]
+    ordinary = [
+        s
+        for s in sites
+        if not (s.windows and (timed is None or s.id in timed))
+        and s.id in categories
+        and s.id in area_grids
+    ]
     top = max((s.value for s in ordinary), default=0)
     best: dict[str, Site] = {}
     for s in ordinary:
@@ -311,19 +332,25 @@ CAPACITY_FACTOR = 1.5
 make (their checkpoint caps); the rest, the least needed, are ranked out beforehand."""
 
 
-def within_capacity(sites: Sequence[Site], vehicles: Sequence[Vehicle]) -> list[Site]:
+def within_capacity(
+    sites: Sequence[Site], vehicles: Sequence[Vehicle], timed: Collection[str] | None = None
+) -> list[Site]:
     """Keep the checkpoint visits the units could make, ranked by need; drop the rest.
 
     Sites with windows (gates, planner's windows, events), mandatory ones and alley runs all
     stay; of the other checkpoint sites the most valuable stay until their visits reach
     ``CAPACITY_FACTOR`` times the units' checkpoint caps (ties by id, so the choice is
-    repeatable).
+    repeatable). ``timed`` as for :func:`gate_priority`.
     """
     caps = [v.max_stops for v in vehicles]
     if not caps or any(c is None for c in caps):
         return list(sites)
     room = int(CAPACITY_FACTOR * sum(c or 0 for c in caps))
-    ordinary = [s for s in sites if s.checkpoint and not s.windows and not s.mandatory]
+    ordinary = [
+        s
+        for s in sites
+        if s.checkpoint and not (s.windows and (timed is None or s.id in timed)) and not s.mandatory
+    ]
     if sum(s.visits for s in ordinary) <= room:
         return list(sites)
     keep: set[str] = set()
@@ -703,7 +730,7 @@ def route_work(route: PlanRoute) -> tuple[int, int]:
         work += stop.arrival - prev.departure
         if stop.kind not in ("base", "break"):
             work += stop.dwell
-            checkpoints += 1
+            checkpoints += stop.kind != "alley"  # riding an alley is no checkpoint stop
     return work, checkpoints
 
 

@@ -52,7 +52,7 @@ def test_visits_follow_relative_risk_and_cap():
     # relative risks are 0.8, 2.5 and 8.7.
     levels = {"mid": 0.8, "high": 2.5, "huge": 8.7} | {f"f{i}": 0.0 for i in range(9)}
     risk = _risk(levels)
-    areas = _areas({k: "bank" if k == "high" else "retail" for k in levels})
+    areas = _areas({k: "bank" if k == "high" else "convenience" for k in levels})
     dose = compute_dose(risk, areas, [DAY]).set_index("area_id")
     assert set(dose.index) == {"high", "huge"}
     assert dose.loc["high", "visits"] == 2
@@ -93,7 +93,8 @@ def test_school_gate_windows_are_mandatory():
     # post inside the window (its start at most 15 minutes before the window closes).
     early = DoseShift("D", WED, 7 * 60, 19 * 60)
     risk = _risk({"s": 0.05, "x": 1.95})
-    d = compute_dose(risk, _areas({"s": "school", "x": "retail"}), [early]).set_index("area_id")
+    d = compute_dose(risk, _areas({"s": "school", "x": "convenience"}), [early])
+    d = d.set_index("area_id")
     assert d.loc["s", "visits"] == 2 and not d.loc["s", "mandatory"]
     assert d.loc["s", "windows"] == ((1200, 2700), (34200, 36900))
     assert d.loc["s", "dwell_s"] == 900
@@ -101,7 +102,7 @@ def test_school_gate_windows_are_mandatory():
     assert d.loc["s", "min_gap_s"] == 2701
     # A risky school still gets exactly one visit per gate window.
     levels = {"s": 9.0, "x": 1.0} | {f"f{i}": 0.0 for i in range(8)}  # mean 1.0: s is 9×
-    cats = {k: "school" if k == "s" else "retail" for k in levels}
+    cats = {k: "school" if k == "s" else "convenience" for k in levels}
     risky = compute_dose(_risk(levels), _areas(cats), [early])
     row = risky.set_index("area_id").loc["s"]
     assert row["visits"] == 2 and "folded into gate visits" in row["reason"]
@@ -127,10 +128,107 @@ def test_dose_to_sites():
     # Mean risk 1.0 over four areas: x has relative risk 3.95, so 3 visits of 15 minutes.
     risk = _risk({"s": 0.05, "x": 3.95, "f1": 0.0, "f2": 0.0})
     dose = compute_dose(
-        risk, _areas({"s": "school", "x": "retail", "f1": "park", "f2": "park"}), [DAY]
+        risk, _areas({"s": "school", "x": "convenience", "f1": "park", "f2": "park"}), [DAY]
     )
     sites = {s.id: s for s in dose_to_sites(dose, {"s": 3, "x": 7})}
     assert not sites["s"].mandatory and sites["s"].windows == ((30600, 33300),)
     assert sites["x"].node == 7 and sites["x"].visits == 3 and sites["x"].service == 900
     with pytest.raises(ProblemError, match="no node"):
         dose_to_sites(dose, {"s": 3})
+
+
+def test_opening_hours_bound_the_visits():
+    """Tests that a closed place needs nothing and a place open part of a shift gets start windows.
+
+    A bank (default hours Mo-Fr 09:00-17:00) on a Wednesday: in the 08:00-20:00 shift its
+    visits start from 09:00 and end by 17:00; at night it is closed, so it has no dose row. A
+    cell of ``opening_hours`` replaces the category's default.
+    """
+    from planner.patrol.demand import open_windows
+
+    assert open_windows(None, "bank", DAY) == [(3600, 32400)]
+    assert open_windows(None, "bank", NIGHT) == []
+    assert open_windows(None, "convenience", NIGHT) is None  # 24/7: any time
+    assert open_windows("Mo-Su 18:00-03:00", "restaurant", NIGHT) == [(0, 7 * 3600)]
+    risk = _risk({"b": 3.0, "c": 2.0, "z": 0.0})  # relative risks 1.8 and 1.2
+    areas = _areas({"b": "bank", "c": "convenience", "z": "park"})
+    dose = compute_dose(risk, areas, [DAY, NIGHT], country="CN")
+    bank = dose[dose["area_id"] == "b"].set_index("shift_id")
+    assert list(bank.index) == ["D"]
+    assert bank.loc["D", "windows"] == ()
+    assert bank.loc["D", "open_s"] == ((3600, 32400 - 600),)  # 10-minute stays end by 17:00
+    assert "opening hours" in bank.loc["D", "reason"]
+    assert set(dose[dose["area_id"] == "c"]["shift_id"]) == {"D", "N"}
+    areas["opening_hours"] = ["Mo-Su 00:00-24:00", None, None]
+    late = compute_dose(risk, areas, [NIGHT], country="CN")
+    assert "b" in set(late["area_id"])
+    assert (dose_to_sites(dose[dose["shift_id"] == "D"], {"b": 1, "c": 2})[0].windows) == (
+        (3600, 31800),
+    )
+
+
+def test_places_that_are_no_targets_need_a_reason():
+    """Tests that shops and cafés need no patrol from risk alone, a hotspot one visit.
+
+    A shop (``retail``, no target by default) with twice the average risk gets no row; as a
+    hotspot one visit (not the two its risk would ask); with ``target`` "yes" its risk visits.
+    """
+    levels = {"shop": 2.5, "cafe": 2.5, "x": 0.0, "y": 0.0, "z": 0.0}  # relative risks 2.5
+    risk = _risk(levels, hot=("cafe",))
+    areas = _areas({"shop": "retail", "cafe": "restaurant", "x": "park", "y": "park", "z": "park"})
+    # 10:00-22:00 shops; a 10:00-22:00 shift keeps the hours out of the way.
+    shift = DoseShift("D", WED, 10 * 60, 22 * 60)
+    dose = compute_dose(risk, areas, [shift]).set_index("area_id")
+    assert "shop" not in dose.index
+    assert dose.loc["cafe", "visits"] == 1 and "hotspot" in dose.loc["cafe", "reason"]
+    areas["target"] = ["yes", "", "", "", ""]
+    made = compute_dose(risk, areas, [shift]).set_index("area_id")
+    assert made.loc["shop", "visits"] == 2
+    areas["target"] = ["maybe", "", "", "", ""]
+    with pytest.raises(ProblemError, match="'shop' has target 'maybe'"):
+        compute_dose(risk, areas, [shift])
+
+
+def test_every_grid_gets_a_visit_every_day():
+    """Tests that a grid whose targets' risk asks for nothing gets one visit at its riskiest.
+
+    Grid g2's parks are below the average risk, so no visit would go there; its riskier park
+    gets one visit, in the shift where its risk is highest, and g1 keeps what its risk asks.
+    """
+    levels = {"a": 3.0, "p": 0.3, "q": 0.5, "z": 0.2}
+    risk = _risk(levels)
+    areas = _areas({k: "park" for k in levels})
+    grids = ["g1", "g2", "g2", None]
+    plain = compute_dose(risk, areas, [DAY, NIGHT])
+    assert set(plain["area_id"]) == {"a"}
+    dose = compute_dose(risk, areas, [DAY, NIGHT], grids=grids)
+    assert sorted(set(dose["area_id"])) == ["a", "q"]
+    row = dose[dose["area_id"] == "q"].iloc[0]
+    assert row["visits"] == 1 and "daily visit" in row["reason"]
+    assert len(dose[dose["area_id"] == "q"]) == 1
+
+
+def test_busy_corners_are_capped():
+    """Tests that the places within 400 m of one another need at most a quarter of the visits.
+
+    Three risky places side by side (100 m apart) would need 4 + 4 + 4 of the shift's 16
+    visits; the corner keeps 4 (a quarter), the most valuable first, and the far places are
+    untouched. Gate windows count towards a corner but are never cut.
+    """
+    from planner.patrol.demand import cap_corners
+
+    levels = {"a": 9.0, "b": 8.5, "c": 8.0, "far": 9.0} | {f"f{i}": 0.0 for i in range(30)}
+    risk = _risk(levels)
+    cats = {k: "park" for k in levels}
+    dose = compute_dose(risk, _areas(cats), [DAY])
+    xy = {"a": (0.0, 0.0), "b": (100.0, 0.0), "c": (200.0, 0.0), "far": (5000.0, 0.0)}
+    before = dose.set_index("area_id")["visits"].to_dict()
+    capped = cap_corners(dose, xy).set_index("area_id")
+    total = sum(before.values())
+    assert capped.loc["far", "visits"] == before["far"]
+    near = sum(int(capped["visits"].get(k, 0)) for k in ("a", "b", "c"))
+    assert near <= total / 4 < before["a"] + before["b"] + before["c"]
+    assert capped.loc["a", "visits"] == before["a"]  # the most valuable keeps its visits
+    assert "b" not in capped.index and "c" not in capped.index
+    half = cap_corners(dose, xy, share=0.4).set_index("area_id")  # room for 6.4: a 4, b 2
+    assert half.loc["b", "visits"] == 2 and "corner cap" in half.loc["b", "reason"]
