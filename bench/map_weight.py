@@ -1,59 +1,92 @@
-"""Page weight of the district map with and without the hotspot heat layer."""
+"""Page weight of the district map as the web app serves it, in each language.
+
+Usage::
+
+    python -m bench.map_weight
+
+Starts ``patrol run`` on a free loopback port with a fresh instance folder and the default
+district, logs a captain in and fetches the district map page (``/map/frame``, the map with the
+hotspot heat layer and its hour-of-week selector) in Chinese and in English. Prints the page's
+size raw and gzip-compressed and the time of the first (uncached) and a second (cached) request.
+Only 127.0.0.1 is contacted and the server is stopped at the end.
+"""
 
 from __future__ import annotations
 
 import argparse
 import gzip
+import os
+import subprocess
+import tempfile
 import time
-from pathlib import Path
+import urllib.request
+
+from bench.machine import cpu_model
+from bench.web_load import PASSWORD, PATROL, USER, free_port, logged_in
 
 
-def measure(district: Path | None, lang: str) -> dict[str, float]:
-    """Return the map page's size in bytes (raw and gzip) without and with the hotspot layer.
-
-    The page is rendered as the web app serves it (scripts from the app's own URLs).
-    """
-    from geodata.bundle import load_district
-    from planner.hotspots.risk import district_risk
-    from web.assets import local_html
-    from web.maps import add_layers, district_map, hotspot_layer
-
-    loaded = load_district(district)
-
-    def render(with_heat: bool) -> bytes:
-        m = district_map(loaded, lang=lang)
-        if with_heat:
-            add_layers(m, hotspot_layer(loaded, district_risk(loaded), lang=lang))
-        return local_html(m, "/static/vendor").encode("utf-8")
-
-    before = render(False)
+def fetch(opener: urllib.request.OpenerDirector, url: str) -> tuple[bytes, float]:
+    """Return a page's body and the seconds its request took."""
     started = time.perf_counter()
-    after = render(True)
-    seconds = time.perf_counter() - started
-    return {
-        "before": len(before),
-        "after": len(after),
-        "before_gzip": len(gzip.compress(before)),
-        "after_gzip": len(gzip.compress(after)),
-        "seconds": seconds,
-    }
+    body = opener.open(url, timeout=300).read()
+    return body, time.perf_counter() - started
 
 
-def main() -> None:
-    """Print the figures for each language: ``python -m bench.map_weight [--district D]``."""
-    from bench.machine import cpu_model
+def measure() -> dict[str, dict[str, float]]:
+    """Return, per language, the map page's bytes (raw, gzip) and first and cached seconds."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    figures: dict[str, dict[str, float]] = {}
+    with tempfile.TemporaryDirectory(prefix="patrol-map-") as instance:
+        env = {**os.environ, "PATROL_INSTANCE": instance}
+        subprocess.run(
+            [PATROL, "users", "create", USER, "--role", "captain", "--password-stdin"],
+            input=PASSWORD + "\n",
+            text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        server = subprocess.Popen(
+            [PATROL, "run", "--host", "127.0.0.1", "--port", str(port)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/login", timeout=5).read()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+            opener = logged_in(base)
+            for lang in ("zh", "en"):
+                body, first = fetch(opener, f"{base}/map/frame?lang={lang}")
+                _, cached = fetch(opener, f"{base}/map/frame?lang={lang}")
+                figures[lang] = {
+                    "bytes": len(body),
+                    "gzip": len(gzip.compress(body)),
+                    "first": first,
+                    "cached": cached,
+                }
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    return figures
 
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--district", type=Path, default=None, help="bundle folder")
-    args = parser.parse_args()
+
+def main(argv: list[str] | None = None) -> None:
+    """Print the figures for each language."""
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args(argv)
     print(f"machine: {cpu_model()}")
-    for lang in ("zh", "en"):
-        r = measure(args.district, lang)
-        grow = (r["after"] - r["before"]) / r["before"]
+    for lang, r in measure().items():
         print(
-            f"{lang}: {r['before']:,} -> {r['after']:,} bytes (+{grow:.1%}); gzip "
-            f"{r['before_gzip']:,} -> {r['after_gzip']:,}; map with heat built in "
-            f"{r['seconds']:.2f} s"
+            f"{lang}: {r['bytes']:,} bytes, gzip {r['gzip']:,}; first request "
+            f"{r['first']:.2f} s, cached {r['cached']:.3f} s"
         )
 
 

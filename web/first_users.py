@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
+from web.accounts import create_user
 from web.db import ROLES, User, new_session
 
 if TYPE_CHECKING:
@@ -41,7 +42,6 @@ def ensure_first_users(app: Flask) -> list[tuple[str, str]]:
     list of (str, str)
         The accounts made, empty when the database already had users.
     """
-    from web.auth import create_user
     from web.plan_store import get_district
 
     with new_session(app) as session:

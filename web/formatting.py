@@ -175,6 +175,12 @@ def percent(value: Any, digits: int = 0, lang: str | None = None) -> str:
     return format_percent(float(value), format=pattern, locale=LOCALES[lang])
 
 
+def name_list(names: Any, lang: str | None = None) -> str:
+    """Return names joined as the language lists them: 郭婷、孙磊 / Guo Ting, Sun Lei."""
+    sep = "、" if _lang(lang) == "zh" else ", "
+    return sep.join(str(n) for n in names)
+
+
 def code_label(code: Any, prefix: str, lang: str | None = None) -> str:
     """Return the text of a code that a plan or record stores (a stage name, a solver status).
 
@@ -199,6 +205,7 @@ FILTERS = {
     "number": number,
     "percent": percent,
     "code": code_label,
+    "names": name_list,
 }
 """The Jinja filters, by name: ``{{ plan.start|date_long }}``, ``{{ km|number(1) }}``,
 ``{{ stage.status|code('solve') }}``."""

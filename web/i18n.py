@@ -235,6 +235,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "stage_units": ("巡逻小组", "units"),
     "stage_vehicles": ("车辆", "vehicles"),
     "stage_shift_time": ("班次时间", "shift time"),
+    "stage_hours": ("营业时间", "opening hours"),
     "err_start": (
         "开始日期“{value}”无效，请按 YYYY-MM-DD 填写。",
         "The first day {value!r} is not a date; write it as YYYY-MM-DD.",

@@ -15,6 +15,7 @@ from planner.plan.document import clock
 from web.assets import layer_control
 from web.auth import requires, route_groups
 from web.db import Plan, db_session
+from web.formatting import name_list
 from web.i18n import current_lang, translate
 from web.maps import MapStop, base_map, category_style, route_layer, streets_layers
 from web.plan_store import get_district, plan_dir, ready_plan_or_404
@@ -126,8 +127,8 @@ def route_rows(doc: PlanDocument) -> list[dict[str, Any]]:
                 "id": route.id,
                 "group": _name(group.name_zh, group.name),
                 "unit": route.unit_label,
-                "crew": "、".join(doc.roster.member_name(m) for m in route.members),
-                "vehicles": "、".join(route.vehicles),
+                "crew": name_list(doc.roster.member_name(m) for m in route.members),
+                "vehicles": name_list(route.vehicles),
                 "date": route.date,
                 "shift": _name(shift.name_zh, shift.name),
                 "night": shift.night,

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import delete, func, select
 
-from web.auth import UserError, create_user, current_user, has_permission, requires
+from web.accounts import UserError, create_user
+from web.auth import current_user, has_permission, requires
 from web.db import ROLES, User, UserGroup, db_session
 from web.i18n import current_lang, translate
 from web.plan_store import get_district

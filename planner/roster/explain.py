@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
+from planner.checks.roster import check_roster
+from planner.result import SolveStatus
 from planner.roster.model import DAY_MINUTES
+from planner.roster.result import RosterResult, cp_solver, read_roster
 from planner.roster.rules import RULE_WORDS, build_model
 
 if TYPE_CHECKING:
     from planner.roster.model import RosterProblem
-    from planner.roster.solve import RosterParams, RosterResult
+    from planner.roster.result import RosterParams
 
 log = logging.getLogger("planner")
 
@@ -132,8 +135,6 @@ def explain_infeasible(
         which those rules are soft at a high price (its check lists what it breaks), or
         ``None`` when even that fails.
     """
-    from planner.roster.solve import SolveStatus, _read, _solver
-
     seconds = max(1.0, params.time_limit)
     core = _core(problem, params, seed, seconds)
     if core is None:
@@ -141,14 +142,12 @@ def explain_infeasible(
     sentences = tuple(f"{rule_sentence(problem, rule, staff)}" for rule, staff in sorted(core))
     t0 = time.monotonic()
     m = build_model(problem, relaxed=frozenset(core), relax_weight=RELAX_WEIGHT)
-    solver = _solver(params, seconds, seed)
+    solver = cp_solver(params, seconds, seed)
     status = solver.solve(m.cp)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return sentences, None
-    from planner.checks.roster import check_roster
-    from planner.roster.solve import RosterResult
 
-    assignment, lending = _read(m, list(solver.response_proto.solution))
+    assignment, lending = read_roster(m, list(solver.response_proto.solution))
     check = check_roster(problem, assignment, lending)
     relaxed = RosterResult(
         status=SolveStatus.FEASIBLE,

@@ -8,13 +8,14 @@ import math
 import random
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ortools.sat.python import cp_model
 
-from planner.checks.roster import RosterCheck, Violation, check_roster
+from planner.checks.roster import check_roster
 from planner.result import SolveStatus
+from planner.roster.explain import explain_infeasible
+from planner.roster.result import RosterParams, RosterResult, cp_solver, read_roster
 from planner.roster.rules import build_model
 
 if TYPE_CHECKING:
@@ -23,140 +24,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("planner")
 
-
-@dataclass(frozen=True, slots=True)
-class RosterParams:
-    """Solver settings.
-
-    Parameters
-    ----------
-    time_limit
-        Wall-clock seconds for the whole solve.
-    num_workers
-        CP-SAT workers (2 on the project's machines).
-    linearization_level
-        CP-SAT linearization; 2 was the largest single lever on the benchmark.
-    first_phase
-        Share of the time for the full model before large-neighbourhood search starts.
-    full_model_cells
-        Up to this many staff x days, the full model keeps one worker for the whole time
-        (it proves optimality there); beyond it, every worker turns to neighbourhood search
-        after ``first_phase``.
-    lns_linearization, lns_seconds, lns_size
-        Linearization and time limit of each neighbourhood re-solve, and the starting share
-        of (staff, day) cells it frees (adapted as the search goes).
-    greedy_batch
-        Staff solved together in each step of the greedy first roster.
-    lns_cutoff
-        Ask each re-solve for a strictly better roster only.
-    lns_mix
-        Relative frequency of the neighbourhoods: whole staff rows, all staff over a window
-        of days, and some staff over half the horizon.
-    lns
-        Whether to improve with large-neighbourhood search when the full model is not proven.
-    explain
-        When infeasible, look for the smallest set of conflicting rules and a relaxed roster.
-    """
-
-    time_limit: float = 10.0
-    num_workers: int = 2
-    linearization_level: int = 2
-    first_phase: float = 0.25
-    full_model_cells: int = 600
-    lns_linearization: int = 2
-    lns_seconds: float = 1.0
-    lns_size: float = 0.15
-    lns_mix: tuple[float, float, float] = (0.2, 0.6, 0.2)
-    lns_cutoff: bool = True
-    greedy_batch: int = 1
-    lns: bool = True
-    explain: bool = True
-
-    def __post_init__(self) -> None:
-        if self.time_limit <= 0 or self.num_workers < 1:
-            msg = "time_limit must be > 0 and num_workers >= 1."
-            raise ValueError(msg)
-
-
-@dataclass(frozen=True, slots=True)
-class RosterResult:
-    """What a roster solve returns.
-
-    ``assignment`` maps each staff id to its shift id (or ``None`` for off) on each day;
-    ``lending`` lists ``(member, group, day)`` fill-ins. ``objective`` is recomputed from the
-    roster by the validator; ``check`` holds the validator's findings (penalties in words).
-    ``conflict`` explains an infeasible request (sentences, smallest set found) and
-    ``relaxed`` is then the best roster that breaks only the rules named there.
-    """
-
-    status: SolveStatus
-    objective: int | None
-    bound: float | None
-    runtime: float
-    assignment: dict[str, list[str | None]] = field(default_factory=dict)
-    lending: tuple[tuple[str, str, int], ...] = ()
-    check: RosterCheck | None = None
-    conflict: tuple[str, ...] = ()
-    relaxed: RosterResult | None = None
-    iterations: int = 0
-
-    def is_feasible(self) -> bool:
-        """Whether a roster that keeps every hard rule was found."""
-        return self.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
-
-    @property
-    def gap(self) -> float | None:
-        """Relative gap between objective and bound (0 when proven optimal)."""
-        if self.objective is None or self.bound is None:
-            return None
-        if self.objective == 0:
-            return 0.0
-        return max(0.0, (self.objective - self.bound) / abs(self.objective))
-
-    @property
-    def penalties(self) -> tuple[Violation, ...]:
-        """Each soft penalty, by rule and person, with a sentence."""
-        return self.check.soft if self.check else ()
-
-    def summary(self) -> str:
-        """One line: status, objective, bound, gap and runtime."""
-        gap = "n/a" if self.gap is None else f"{100 * self.gap:.2f}%"
-        bound = "n/a" if self.bound is None else f"{self.bound:g}"
-        return (
-            f"status {self.status.value}, objective {self.objective}, bound {bound}, "
-            f"gap {gap}, {self.runtime:.1f} s"
-        )
-
-
-def _solver(
-    params: RosterParams, seconds: float, seed: int, workers: int | None = None
-) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    p = solver.parameters
-    p.max_time_in_seconds = max(0.05, seconds)
-    p.num_workers = workers or params.num_workers
-    p.random_seed = seed
-    p.linearization_level = params.linearization_level
-    return solver
-
-
-def _read(
-    m: Model, values: list[int]
-) -> tuple[dict[str, list[str | None]], list[tuple[str, str, int]]]:
-    pr = m.problem
-    out: dict[str, list[str | None]] = {}
-    for p, st in enumerate(pr.staff):
-        row: list[str | None] = []
-        for d in range(pr.days):
-            sid = None
-            for s, sh in enumerate(pr.shifts):
-                lit = m.x.get((p, d, s))
-                if lit is not None and values[lit.index]:
-                    sid = sh.id
-            row.append(sid)
-        out[st.id] = row
-    lending = [key for key, lit in m.lend.items() if values[lit.index]]
-    return out, sorted(lending, key=lambda k: (k[2], k[1], k[0]))
 
 
 class _Best:
@@ -283,7 +150,8 @@ class _Lns:
                 proto.objective.domain.extend([-(2**60), cutoff])
             remaining = deadline - time.monotonic()
             seed = self.seed + 7919 * worker + self.iterations
-            solver = _solver(self.params, min(self.params.lns_seconds, remaining), seed, workers=1)
+            seconds = min(self.params.lns_seconds, remaining)
+            solver = cp_solver(self.params, seconds, seed, workers=1)
             solver.parameters.linearization_level = self.params.lns_linearization
             status = solver.solve(model)
             log.debug(
@@ -348,14 +216,14 @@ def _greedy(
         left = deadline - time.monotonic()
         if left <= 0 or stop.is_set():
             return None
-        solver = _solver(params, min(2.0, left), seed, workers=1)
+        solver = cp_solver(params, min(2.0, left), seed, workers=1)
         solver.parameters.linearization_level = 1
         t = time.monotonic()
         status = solver.solve(sm.cp)
         log.debug("greedy staff %s: %.2fs", group, time.monotonic() - t)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             return None
-        got = _read(sm, list(solver.response_proto.solution))[0]
+        got = read_roster(sm, list(solver.response_proto.solution))[0]
         for p in group:
             rows[p] = got[pr.staff[p].id]
             for d, sid in enumerate(rows[p]):
@@ -373,7 +241,7 @@ def _greedy(
         want = sid is not None and sidx[sid] == s
         proto.variables[lit.index].domain[0] = int(want)
         proto.variables[lit.index].domain[1] = int(want)
-    solver = _solver(params, max(0.1, min(5.0, deadline - time.monotonic())), seed, workers=1)
+    solver = cp_solver(params, max(0.1, min(5.0, deadline - time.monotonic())), seed, workers=1)
     if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return list(solver.response_proto.solution)
@@ -398,7 +266,7 @@ def _search(
     hands its thread to the neighbourhood search after ``first_phase`` of the time.
     """
     best = _Best()
-    full = _solver(params, deadline - time.monotonic(), seed, workers=1 if params.lns else None)
+    full = cp_solver(params, deadline - time.monotonic(), seed, workers=1 if params.lns else None)
     outcome: dict[str, Any] = {}
     lns = _Lns(m, params, best, seed)
     greedy_done = threading.Event()
@@ -487,7 +355,7 @@ def solve_roster(
         return RosterResult(SolveStatus.UNKNOWN, None, None, time.monotonic() - t0)
     values, objective = best.get()
     optimal = status == cp_model.OPTIMAL or (bound is not None and objective <= bound + 1e-6)
-    assignment, lending = _read(m, values)
+    assignment, lending = read_roster(m, values)
     check = check_roster(problem, assignment, lending)
     if check.objective != objective:
         log.warning("solver objective %s differs from the roster's %s", objective, check.objective)
@@ -509,7 +377,6 @@ def _infeasible(problem: RosterProblem, params: RosterParams, seed: int, t0: flo
     conflict: tuple[str, ...] = ()
     relaxed: RosterResult | None = None
     if params.explain:
-        from planner.roster.explain import explain_infeasible
 
         conflict, relaxed = explain_infeasible(problem, params, seed=seed)
     return RosterResult(

@@ -12,7 +12,7 @@ from planner.exceptions import PlanInputError
 from planner.plan.document import read_plan
 from web import create_app
 from web import jobs as jobs_module
-from web.auth import create_user
+from web.accounts import create_user
 from web.db import Job, Plan, new_session
 from web.demo import fail_unfinished
 from web.jobs import INTERRUPTED, next_queued, run_job, start_worker

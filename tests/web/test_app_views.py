@@ -12,7 +12,7 @@ import pytest
 
 from planner.plan.document import CoverageRow, read_plan, write_plan
 from web import create_app
-from web.auth import create_user
+from web.accounts import create_user
 from web.db import new_session
 from web.plan_store import import_plan
 

@@ -91,7 +91,7 @@ def test_validate_passes_and_prints_json(small_plan: Path) -> None:
     summary = json.loads(result.stdout)
     assert summary["ok"] is True
     assert set(summary["checks"]) == {
-        "inputs", "roster", "routes", "dose", "units", "vehicles", "shift_time",
+        "inputs", "roster", "routes", "dose", "units", "vehicles", "shift_time", "hours",
     }  # fmt: skip
 
 

@@ -7,7 +7,7 @@ from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
 from sqlalchemy import select
 
 from web import create_app
-from web.auth import create_user
+from web.accounts import create_user
 from web.db import ROLES, User, UserGroup, new_session
 from web.first_users import ensure_first_users, first_users_file
 

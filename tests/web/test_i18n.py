@@ -16,7 +16,7 @@ import pytest
 
 from planner.plan.document import read_plan
 from web import create_app
-from web.auth import create_user
+from web.accounts import create_user
 from web.db import Job, Plan, User, new_session
 from web.i18n import MESSAGES
 from web.plan_store import get_district, import_plan

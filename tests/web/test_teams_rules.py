@@ -16,7 +16,7 @@ from planner.roster.solve import RosterParams, solve_roster
 from tests.web.conftest import WEB_PASSWORD, WEB_ROLES
 from web import create_app
 from web import teams_rules as tr
-from web.auth import create_user
+from web.accounts import create_user
 from web.db import Edit, find_user, new_session
 from web.workspace import ensure, read_text, replace_text, undo
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from tests.web.conftest import CSRF, WEB_PASSWORD, WEB_ROLES
 from web import create_app
-from web.auth import create_user
+from web.accounts import create_user
 from web.db import Edit, Job, Plan, new_session
 from web.workspace import ensure, read_text
 

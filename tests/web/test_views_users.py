@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from tests.web.conftest import CSRF
-from web.auth import create_user
+from web.accounts import create_user
 from web.db import User, UserGroup, new_session
 
 if TYPE_CHECKING:

@@ -34,7 +34,7 @@ def create_command(name: str, role: str, password_stdin: bool, groups: tuple[str
     """Create user NAME with a role, asking for the password (typed twice)."""
     from flask import current_app
 
-    from web.auth import check_new_user, create_user
+    from web.accounts import check_new_user, create_user
     from web.db import new_session
 
     with new_session(current_app) as session:

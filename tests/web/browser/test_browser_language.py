@@ -90,6 +90,7 @@ def data_strings(server: LiveServer) -> list[str]:
     out = [doc.district.name, doc.district.name_zh, doc.district.attribution]
     for group in doc.roster.groups:
         out += [group.name, group.name_zh, *(m.name for m in group.members)]
+    out += [m.name for m in doc.roster.grid_members]
     for route in doc.routes:
         for stop in route.stops:
             out += [stop.display_name, stop.name_en or ""]
