@@ -674,6 +674,7 @@ def cap_corners(
     *,
     radius_m: float = CORNER_RADIUS_M,
     share: float = CORNER_SHARE,
+    grids: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Cap the visits a few busy corners need, so that patrol goes across the district.
 
@@ -692,6 +693,9 @@ def cap_corners(
         Area id -> position in metres (a projected CRS); rows of other ids are not capped.
     radius_m, share
         The corner's radius and its share of the shift's visits.
+    grids
+        Optional area id -> its grid: a grid whose every row of a day the cap would drop
+        keeps one visit at its most valuable one (every grid sees a patrol every day).
 
     Returns
     -------
@@ -735,8 +739,25 @@ def cap_corners(
         rows["reason"] = reasons
         gaps = rows["min_gap_s"].to_numpy()
         rows["min_gap_s"] = np.where(visits <= 1, 0, gaps)
-        out.append(rows[visits > 0])
-    return pd.concat(out, ignore_index=True)
+        out.append(rows)
+    capped = pd.concat(out, ignore_index=True)
+    if grids:
+        capped = _keep_grid_visits(capped, grids)
+    return capped[capped["visits"] > 0].reset_index(drop=True)
+
+
+def _keep_grid_visits(rows: pd.DataFrame, grids: Mapping[str, str]) -> pd.DataFrame:
+    """Give one visit back to each grid and day the corner cap left with none."""
+    grid = [grids.get(str(a)) for a in rows["area_id"]]
+    rows = rows.assign(_grid=grid)
+    for (_day, _g), part in rows[rows["_grid"].notna()].groupby(["date", "_grid"]):
+        if int(part["visits"].sum()) > 0:
+            continue
+        best = part.sort_values(["value", "area_id"], ascending=[False, True]).index[0]
+        rows.loc[best, "visits"] = 1
+        rows.loc[best, "needed_minutes"] = int(rows.loc[best, "dwell_s"]) // 60
+        rows.loc[best, "reason"] = f"{rows.loc[best, 'reason']}; the grid's daily visit"
+    return rows.drop(columns="_grid")
 
 
 def dose_to_sites(dose: pd.DataFrame, nodes: Mapping[str, int]) -> list[Site]:

@@ -232,3 +232,22 @@ def test_busy_corners_are_capped():
     assert "b" not in capped.index and "c" not in capped.index
     half = cap_corners(dose, xy, share=0.4).set_index("area_id")  # room for 6.4: a 4, b 2
     assert half.loc["b", "visits"] == 2 and "corner cap" in half.loc["b", "reason"]
+
+
+def test_the_corner_cap_leaves_every_grid_its_daily_visit():
+    """Tests that a grid whose only places lie in a capped corner keeps one visit a day.
+
+    b and c are the only places of grid g2 and sit next to a; the cap would drop both, so the
+    more valuable of them keeps one visit, said in its reason.
+    """
+    from planner.patrol.demand import cap_corners
+
+    levels = {"a": 9.0, "b": 8.5, "c": 8.0, "far": 9.0} | {f"f{i}": 0.0 for i in range(30)}
+    dose = compute_dose(_risk(levels), _areas({k: "park" for k in levels}), [DAY])
+    xy = {"a": (0.0, 0.0), "b": (100.0, 0.0), "c": (200.0, 0.0), "far": (5000.0, 0.0)}
+    grids = {"a": "g1", "b": "g2", "c": "g2", "far": "g3"}
+    capped = cap_corners(dose, xy, grids=grids).set_index("area_id")
+    assert capped.loc["b", "visits"] == 1 and "daily visit" in capped.loc["b", "reason"]
+    assert "c" not in capped.index
+    plain = cap_corners(dose, xy).set_index("area_id")
+    assert capped.loc["a", "visits"] == plain.loc["a", "visits"]
