@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from planner.exceptions import IncidentError
-from planner.patrol.routes import unit_key
+from planner.patrol.inspections import inspected_point
+from planner.patrol.routes import area_of, unit_key
 from planner.plan.document import Leave, PlanDocument, StageRun, clock
 
 if TYPE_CHECKING:
@@ -59,7 +60,12 @@ def _cut(route: Route, t: int, local_time: Any) -> Route | None:
         return None
     last = done[-1]
     if last.departure > t:
-        done[-1] = replace(last, departure=t, dwell=max(0, min(last.dwell, t - last.start)))
+        dwell = max(0, min(last.dwell, t - last.start))
+        done[-1] = replace(last, departure=t, dwell=dwell)
+        if last.kind == "inspection" and dwell < last.dwell:
+            # An inspection broken off is no inspection: it stays due; the unit was there.
+            place = inspected_point(area_of(last.site_id))
+            done[-1] = replace(done[-1], kind="visit", area_id=place)
     end = max(t, done[-1].departure)
     return replace(
         route,
@@ -72,11 +78,9 @@ def _cut(route: Route, t: int, local_time: Any) -> Route | None:
 
 def _point_of(stop: Stop, inputs: PlanInputs) -> str:
     """Return the district point a unit is at after ``stop`` (an alley: the end it rode to)."""
-    from planner.patrol.routes import area_of
-
     target = area_of(stop.site_id)
     if stop.kind != "alley" or stop.end_lon is None or stop.end_lat is None:
-        return target
+        return inspected_point(target)
     pts = inputs.points
     ends = [f"{target}:a", f"{target}:b"]
     here = (stop.end_lon, stop.end_lat)
@@ -131,13 +135,19 @@ def _resolve(
     prefixes: dict[str, list[Stop]],
 ) -> tuple[dict[str, Route], Any, dict[str, RouteLimit]]:
     """Re-solve one shift for the units of ``routes`` from ``starts``; new routes per unit."""
+    from planner.patrol.demand import school_gate_windows
+    from planner.patrol.pipeline import gate_stood, without_windows
     from planner.patrol.routes import route_limits, route_work, shift_problem, to_plan_route
     from planner.routing.model import MEAL, RoutingProblem
     from planner.routing.solve import RouteParams, solve_routes
 
     tmpl = doc.roster.shift(shift_id)
     off, length = tmpl.start_minute * 60, tmpl.duration_minutes * 60
-    rows = demand.shift_rows(day, shift_id)
+    # The gate windows the grid members stand (their walks are kept) are left to them.
+    gates = school_gate_windows(inputs.district.key_areas, [date.fromisoformat(day)])
+    walks = [r for r in doc.routes if r.unit_kind == "grid"]
+    taken = {(a, d, w) for (a, d), ws in gates.items() for w in ws if gate_stood(walks, (a, d), w)}
+    rows = without_windows(demand.shift_rows(day, shift_id), taken, tmpl)
     handover = inputs.rules.shift_time.handover_minutes * 60
     units = [unit_of(r, t_rel, handover) for r in routes]
     sp: ShiftProblem = shift_problem(
