@@ -41,6 +41,10 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("geodata")
 
+INSPECTION_HOURS = "Mo-Su 09:00-20:00"
+"""When a rental may be inspected (people are at home and it is not too late), in the
+``opening_hours`` syntax."""
+
 CHECKLIST_ZH = "租住人员登记（流动人口）；消防通道与灭火器；电动车室内充电；群租隐患"
 """What the weekly inspection of a rental checks (Chinese)."""
 

@@ -224,6 +224,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Grids with a checkpoint visit, worst day",
     ),
     "q_closed_visits": ("营业时间外的签到", "Checkpoint visits to closed places"),
+    "q_inspections_done": ("已安排的场所检查", "Inspections asked for, made"),
+    "q_inspections_week": ("每周完成检查的场所", "Places inspected in each full week"),
+    "stage_inspections": ("场所检查", "inspections"),
+    "inspections": ("每周场所检查", "Weekly inspections"),
+    "insp_status": ("状态", "Status"),
+    "insp_done": ("已安排", "planned"),
+    "insp_due": ("待安排", "due, not planned"),
     "q_vehicles_peak": ("同时使用的{mode}（最多）", "{mode} in use at once, most"),
     "q_uncovered_gates": (
         "无人值守的护学岗时段（{n} 个）：",

@@ -66,12 +66,14 @@ KIND_LABELS = {
     "break": "休息 Break",
     "fixed_post": "定点 Fixed post",
     "alley": "小巷 Alley",
+    "inspection": "场所检查 Inspection",
 }
 EXTRA_CATEGORY_LABELS = {
     "alley": ("小巷", "Alley"),
     "police_room": ("警务室", "Police room"),
     "police": ("派出所", "Police"),
     "post": ("岗亭", "Post"),
+    "rental": ("出租屋", "Rental housing"),
 }
 DETAIL = "放大图 Detail"
 WEEKDAYS = ("周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun")
@@ -715,7 +717,7 @@ def _stop_table(
         if not compact:
             if en:
                 category += f"<br/>{_escape(en)}"
-            if stop.kind in ("break", "fixed_post"):
+            if stop.kind in ("break", "fixed_post", "inspection"):
                 category += f"<br/>{KIND_LABELS[stop.kind]}"
             if stop.name_en and stop.name:
                 place += f"<br/><font size=7 color='#555555'>{_escape(stop.name_en)}</font>"

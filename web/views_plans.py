@@ -319,8 +319,26 @@ def coverage_view(plan_id: int) -> Any:
 
     areas, grids = rows("area"), rows("grid")
     blind = [r for r in areas + grids if r["blind"]]
+    inspections = [
+        {
+            "name": c.name,
+            "id": c.id.removeprefix("insp:"),
+            "minutes": c.planned_minutes,
+            "status": translate("insp_done" if c.planned_visits else "insp_due"),
+            "done": bool(c.planned_visits),
+        }
+        for c in doc.coverage
+        if c.level == "inspection"
+    ]
+    inspections.sort(key=lambda r: (r["done"], r["id"]))
     return render_template(
-        "coverage.html", plan=row, doc=doc, areas=areas, grids=grids, blind=blind
+        "coverage.html",
+        plan=row,
+        doc=doc,
+        areas=areas,
+        grids=grids,
+        blind=blind,
+        inspections=inspections,
     )
 
 

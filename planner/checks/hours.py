@@ -6,7 +6,9 @@ checkpoint at that hour. Worked out here from the raw key areas alone: each area
 and the district's country for public holidays. A visit counts as inside the hours when it
 begins and ends (its start plus its stay; time left free after it is no visit) within one open
 interval. Areas with windows a planner set (the ``windows``
-column) are held to those windows instead, by the dose check.
+column) are held to those windows instead, by the dose check. An inspection (a stop of kind
+``"inspection"``, target ``"insp:<point id>"``) is held to its place's hours whatever windows
+are set; a rental's are :data:`geodata.rentals.INSPECTION_HOURS`.
 """
 
 from __future__ import annotations
@@ -64,9 +66,14 @@ def closed_visits(doc: PlanDocument, district: Any) -> list[str]:
     district
         The district the plan was made for (its ``key_areas`` layer and ``manifest``).
     """
+    from geodata.rentals import INSPECTION_HOURS
     from planner.plan.document import clock
 
     table = area_hours_table(district.key_areas)
+    rentals = getattr(district, "rentals", None)
+    if rentals is not None:
+        for rid in rentals["id"]:
+            table[f"rental:{rid}"] = (INSPECTION_HOURS, "rental", False)
     country = (district.manifest or {}).get("country") or None
     out = []
     for r in doc.routes:
@@ -74,8 +81,10 @@ def closed_visits(doc: PlanDocument, district: Any) -> list[str]:
         for s in r.stops:
             if s.kind not in CHECKPOINT_KINDS or s.area_id is None:
                 continue
-            known = table.get(s.area_id)
-            if known is None or known[2]:
+            inspection = s.kind == "inspection"
+            place = s.area_id.removeprefix("insp:") if inspection else s.area_id
+            known = table.get(place)
+            if known is None or (known[2] and not inspection):
                 continue  # an event, an alley, a rental, or a planner's own windows
             hours, category, _ = known
             spans = _open_spans(hours, category, day, country)

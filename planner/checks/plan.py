@@ -443,10 +443,12 @@ def validate_plan(doc: PlanDocument, inputs: PlanInputs) -> list[ValidationCheck
     -------
     list of ValidationCheck
         ``inputs``, ``roster``, ``routes``, ``dose``, ``units``, ``vehicles``,
-        ``shift_time`` (:mod:`planner.checks.units`) and ``hours``
-        (:mod:`planner.checks.hours`); each ``ok`` or with its violations in words.
+        ``shift_time`` (:mod:`planner.checks.units`), ``hours``
+        (:mod:`planner.checks.hours`) and ``inspections``
+        (:mod:`planner.checks.inspections`); each ``ok`` or with its violations in words.
     """
     from planner.checks.hours import closed_visits
+    from planner.checks.inspections import inspection_faults
     from planner.checks.rules_reading import RawRules
     from planner.checks.units import (
         check_grid_people,
@@ -467,6 +469,7 @@ def validate_plan(doc: PlanDocument, inputs: PlanInputs) -> list[ValidationCheck
         _check("vehicles", check_vehicles(doc, rules)),
         _check("shift_time", check_shift_time(doc, rules)),
         _check("hours", closed_visits(doc, district)),
+        _check("inspections", inspection_faults(doc, district)),
     ]
 
 

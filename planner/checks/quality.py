@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from planner.checks.hours import CHECKPOINT_KINDS, closed_visits
+from planner.checks.inspections import PREFIX, inspected_places, uninspected, weeks_in_full
 from planner.checks.plan import area_columns, covers_gate, shift_windows
 from planner.checks.rules_reading import RawRules
 from planner.checks.units import checkpoints, unplanned_share, vehicles_peak
@@ -125,6 +126,15 @@ def quality(doc: PlanDocument, inputs: PlanInputs) -> Quality:
     )
     closed = len(closed_visits(doc, inputs.district))
     figures.append(QualityFigure("closed_visits", closed, checkpoints_all))
+    asked = [d for d in doc.dose if d.area_id.startswith(PREFIX)]
+    if asked:
+        done = sum(1 for d in asked if d.planned_visits >= 1)
+        figures.append(QualityFigure("inspections_done", done, len(asked)))
+    full = weeks_in_full(doc)
+    if full:
+        places = len(inspected_places(inputs.district)) * len(full)
+        left = len(uninspected(doc, inputs.district))
+        figures.append(QualityFigure("inspections_week", places - left, places))
     return Quality(tuple(figures), tuple(gaps))
 
 

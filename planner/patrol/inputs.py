@@ -49,6 +49,9 @@ computed from the rounded coordinates, so they can be recomputed from a plan.jso
 POST_PREFIX = "post:"
 """Prefix of a post's point id (key-area ids are used as they are)."""
 
+RENTAL_PREFIX = "rental:"
+"""Prefix of a rental's point id (``"rental:<rental id>"``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class PatrolGroup:
@@ -138,6 +141,9 @@ def district_points(
         ``"<run id>:a"`` and ``":b"``.
     events
         Temporary places of surge dates' events: ``(id, name, lon, lat)``.
+
+    The district's rental housing (its ``rentals`` layer, inspected weekly) come last, as
+    ``"rental:<id>"``.
     """
     from geodata.categories import CATEGORIES
     from geodata.categories import label as category_label
@@ -155,6 +161,12 @@ def district_points(
     if events:
         lon = np.concatenate([lon, [e[2] for e in events]])
         lat = np.concatenate([lat, [e[3] for e in events]])
+    rentals = getattr(district, "rentals", None)
+    if rentals is None or not len(rentals):
+        rentals = None
+    else:
+        lon = np.concatenate([lon, rentals.geometry.x.to_numpy()])
+        lat = np.concatenate([lat, rentals.geometry.y.to_numpy()])
     lonlat = np.round(np.column_stack([lon, lat]), COORD_DIGITS)
     ids = [str(a) for a in areas["id"]] + [POST_PREFIX + str(p) for p in posts["id"]]
     ids += [f"{r.id}:{end}" for r in runs for end in ("a", "b")]
@@ -169,6 +181,13 @@ def district_points(
     names += [e[1] for e in events]
     names_en += [""] * len(events)
     cats += ["square"] * len(events)
+    if rentals is not None:
+        ids += [RENTAL_PREFIX + str(r) for r in rentals["id"]]
+        names += [
+            _text(v) or _text(a) for v, a in zip(rentals["name"], rentals["address"], strict=True)
+        ]
+        names_en += [""] * len(rentals)
+        cats += ["rental"] * len(rentals)
     for i, name in enumerate(names):
         if not name:  # an unnamed place is called by its category, e.g. "餐饮 (unnamed)"
             kind = category_label(cats[i], "zh") if cats[i] in CATEGORIES else cats[i]

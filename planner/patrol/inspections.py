@@ -4,11 +4,12 @@ Each place of a category with ``inspection`` in the category table
 (:attr:`geodata.categories.Category.inspection`) and each rental of the bundle's ``rentals``
 layer is checked once a week (``[inspections] every_days``, default 7) with its category's
 checklist, for ``[inspections] minutes`` (default 30) inside its opening hours
-(:mod:`geodata.hours`; rentals :data:`RENTAL_HOURS`).
+(:mod:`geodata.hours`; rentals :data:`geodata.rentals.INSPECTION_HOURS`).
 
 :func:`schedule_inspections` spreads them over the week's shifts: each place goes to the shift
-in which it is open long enough and which has the least inspection work per unit so far (the
-places with the fewest such shifts first, then by id, so the schedule is repeatable). The
+in which it is open long enough and which has the least inspection work per unit so far,
+shifts with :data:`ROOMY_MINUTES` of opening first (the places with the fewest such shifts
+first, then by id, so the schedule is repeatable). The
 shift's dose then holds it as a long stop whose start must fit the opening hours; the route
 sheet prints its checklist, and a check-in signs it off like a checkpoint.
 """
@@ -21,6 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from planner.patrol.demand import DOSE_COLUMNS
+from planner.patrol.inputs import RENTAL_PREFIX
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
@@ -29,11 +33,18 @@ if TYPE_CHECKING:
 INSPECTION_PREFIX = "insp:"
 """Prefix of an inspection's target id (``"insp:<place id>"``)."""
 
-RENTAL_PREFIX = "rental:"
-"""Prefix of a rental's point id."""
+INSPECTION_MINUTES = 30
+"""Length of an inspection (*default* 30 min, ``../PRACTICE``: a longer stop than a checkpoint)."""
 
-RENTAL_HOURS = "Mo-Su 09:00-20:00"
-"""When a rental may be inspected (people are at home and it is not too late)."""
+SLACK_MINUTES = 60
+"""A place is given to a shift only when it is open at least this much longer than an
+inspection within the shift's working hours (not squeezed into the last minutes before the
+handover)."""
+
+ROOMY_MINUTES = 240
+"""Shifts in which a place can be started on for at least this long are preferred: a
+restaurant open until 22:00 is inspected by day, not squeezed into a night shift's first
+hours."""
 
 INSPECTION_VALUE = 500
 """Value of an inspection per stop before the window lift (they rank with planners' windows)."""
@@ -90,7 +101,7 @@ def venues(inputs: PlanInputs) -> list[Venue]:
         )
     rentals = getattr(district, "rentals", None)
     if rentals is not None and len(rentals):
-        from geodata.rentals import CHECKLIST_EN, CHECKLIST_ZH
+        from geodata.rentals import CHECKLIST_EN, CHECKLIST_ZH, INSPECTION_HOURS
 
         for rid, name in zip(rentals["id"], rentals["name"], strict=True):
             out.append(
@@ -99,7 +110,7 @@ def venues(inputs: PlanInputs) -> list[Venue]:
                     f"{RENTAL_PREFIX}{rid}",
                     str(name or ""),
                     "rental",
-                    RENTAL_HOURS,
+                    INSPECTION_HOURS,
                     CHECKLIST_ZH,
                     CHECKLIST_EN,
                 )
@@ -167,7 +178,7 @@ def schedule_inspections(
                 wins = [
                     (a - t.start, b - t.start - minutes)
                     for a, b in open_in_shift(v, d, lo, hi, country)
-                    if b - a >= minutes
+                    if b - a >= minutes + SLACK_MINUTES
                 ]
                 if wins:
                     options.setdefault(v.id, []).append(((d, s), wins))
@@ -176,7 +187,13 @@ def schedule_inspections(
             if not choices:
                 continue
             (d, s), wins = min(
-                choices, key=lambda c: (load.get(c[0], 0.0) / units[c[0]], c[0][0], c[0][1])
+                choices,
+                key=lambda c: (
+                    sum(b - a for a, b in c[1]) < ROOMY_MINUTES,
+                    load.get(c[0], 0.0) / units[c[0]],
+                    c[0][0],
+                    c[0][1],
+                ),
             )
             load[(d, s)] = load.get((d, s), 0.0) + minutes
             out.append(Inspection(v, week, d, s, tuple((a * 60, max(a, b) * 60) for a, b in wins)))
@@ -185,8 +202,6 @@ def schedule_inspections(
 
 def inspection_dose(tasks: Sequence[Inspection], minutes: int) -> pd.DataFrame:
     """Return the dose rows of scheduled inspections (columns of the dose table)."""
-    from planner.patrol.demand import DOSE_COLUMNS
-
     rows: list[dict[str, Any]] = []
     for t in tasks:
         rows.append(
@@ -215,6 +230,71 @@ def inspection_dose(tasks: Sequence[Inspection], minutes: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(DOSE_COLUMNS))
 
 
-def points_of(inputs_venues: Sequence[Venue]) -> Mapping[str, str]:
-    """Return inspection target id -> the point id where the place is."""
-    return {v.id: v.point for v in inputs_venues}
+
+
+def plan_inspections(
+    inputs: PlanInputs,
+    start: date,
+    days: int,
+    worked: Mapping[tuple[date, str], int],
+    minutes: int = INSPECTION_MINUTES,
+) -> list[Inspection]:
+    """Schedule the weekly inspections that fall in a plan's horizon.
+
+    Each week the horizon touches is scheduled as a whole (its days outside the horizon with
+    every shift of the rules and the horizon's mean number of units per shift), so a plan of a
+    few days takes only its days' share of the week's inspections instead of all of them.
+
+    Parameters
+    ----------
+    inputs
+        The district's inputs.
+    start, days
+        The horizon.
+    worked
+        ``(date, shift id) -> units on duty`` of every shift worked in the horizon.
+    minutes
+        Length of an inspection.
+
+    Returns
+    -------
+    list of Inspection
+        The inspections of the horizon's shifts.
+    """
+    horizon = {start + timedelta(days=k) for k in range(days)}
+    mean = max(1, round(sum(worked.values()) / len(worked))) if worked else 1
+    slots: list[tuple[date, str, int]] = []
+    for week in sorted({week_of(d) for d in horizon}):
+        for k in range(7):
+            day = week + timedelta(days=k)
+            for t in inputs.rules.shifts:
+                if day in horizon:
+                    if (day, t.id) in worked:
+                        slots.append((day, t.id, worked[(day, t.id)]))
+                else:
+                    slots.append((day, t.id, mean))
+    tasks = schedule_inspections(inputs, slots, minutes)
+    return [t for t in tasks if t.date in horizon and (t.date, t.shift_id) in worked]
+
+
+def is_inspection(target_id: str) -> bool:
+    """Whether a dose row's or a stop's target id is an inspection (``"insp:<point id>"``)."""
+    return target_id.startswith(INSPECTION_PREFIX)
+
+
+def inspected_point(target_id: str) -> str:
+    """Return the point id (key area or ``"rental:<id>"``) of an inspection's target id."""
+    return target_id.removeprefix(INSPECTION_PREFIX)
+
+
+def checklist(category: str) -> tuple[str, str]:
+    """Return what an inspection of a place of ``category`` checks (English, Chinese)."""
+    from geodata.categories import CATEGORIES
+    from geodata.rentals import CHECKLIST_EN, CHECKLIST_ZH
+
+    if category == "rental":
+        return CHECKLIST_EN, CHECKLIST_ZH
+    known = CATEGORIES.get(category)
+    if known is None:
+        return CHECKLIST_EN, CHECKLIST_ZH
+    return known.checklist("en"), known.checklist("zh")

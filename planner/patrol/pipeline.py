@@ -260,7 +260,7 @@ def plan_demand(inputs: PlanInputs, request: PlanRequest) -> Demand:
         country=(district.manifest or {}).get("country") or None,
         grids=[inputs.area_grids.get(str(a)) for a in district.key_areas["id"]],
     )
-    dose = cap_corners(dose, area_positions(district))
+    dose = cap_corners(dose, area_positions(district), grids=inputs.area_grids)
     events = event_dose(inputs, shifts)
     if len(events):
         dose = pd.concat([dose, events], ignore_index=True)
@@ -621,7 +621,34 @@ def plan_coverage(
         )
         for g in result.grids.itertuples(index=False)
     ]
+    rows += inspection_coverage(demand.dose, doc)
     return result, tuple(rows)
+
+
+def inspection_coverage(dose: pd.DataFrame, doc: PlanDocument) -> list[Any]:
+    """Return a coverage row per inspection the horizon asks for (0 visits: still due)."""
+    from planner.patrol.inspections import is_inspection
+    from planner.plan.document import CoverageRow
+
+    made: dict[str, list[int]] = {}
+    for r in doc.routes:
+        for s in r.stops:
+            if s.kind == "inspection" and s.area_id is not None:
+                got = made.setdefault(s.area_id, [0, 0])
+                got[0] += 1
+                got[1] += s.dwell // 60
+    return [
+        CoverageRow(
+            "inspection",
+            str(row.area_id),
+            str(row.name),
+            int(row.needed_minutes),
+            made.get(str(row.area_id), [0, 0])[1],
+            made.get(str(row.area_id), [0, 0])[0],
+        )
+        for row in dose.itertuples(index=False)
+        if is_inspection(str(row.area_id))
+    ]
 
 
 def make_plan(
@@ -663,6 +690,12 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     from planner.checks.quality import quality
     from planner.patrol.demand import check_dose_boost, school_gate_windows
     from planner.patrol.grid_members import plan_grid_people, read_grid_people
+    from planner.patrol.inspections import (
+        INSPECTION_MINUTES,
+        inspection_dose,
+        is_inspection,
+        plan_inspections,
+    )
     from planner.patrol.roster import build_patrol_problem
     from planner.roster.solve import RosterParams, solve_roster
 
@@ -731,6 +764,15 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
 
     t0 = time.perf_counter()
     units = plan_units(inputs, roster, start, jobs)
+    # The week's inspections go into the shifts worked, as long stops inside opening hours.
+    worked = {
+        (when, s.id): len(shift_units)
+        for (_d, s), (when, shift_units) in zip(jobs, units, strict=True)
+    }
+    tasks = plan_inspections(inputs, start, days, worked)
+    if tasks:
+        extra = inspection_dose(tasks, INSPECTION_MINUTES)
+        demand = replace(demand, dose=pd.concat([demand.dose, extra], ignore_index=True))
     routes: list[Any] = []
     value = bound = 0
     missing = 0
@@ -759,7 +801,7 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     short = {
         (d.area_id, d.date, d.shift_id)
         for d in dose_rows(demand.dose, routes)
-        if d.planned_visits < d.needed_visits
+        if d.planned_visits < d.needed_visits and not is_inspection(d.area_id)
     }
     wanted = demand.dose[
         [

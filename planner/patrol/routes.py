@@ -26,6 +26,7 @@ from geodata.categories import GATE_CATEGORIES
 from planner.exceptions import PlanInputError
 from planner.patrol.demand import dose_to_sites
 from planner.patrol.inputs import POST_PREFIX
+from planner.patrol.inspections import checklist, inspected_point, is_inspection
 from planner.plan.document import Route as PlanRoute
 from planner.plan.document import Stop as PlanStop
 from planner.routing.model import MEAL, Break, RoutingProblem, Vehicle
@@ -213,7 +214,7 @@ def shift_problem(
                 breaks=tuple(replace(b, earliest=max(b.earliest, t0)) for b in later),
             )
         vehicles.append(v)
-    area_nodes = {str(a): node(pts.at(str(a))) for a in dose["area_id"]}
+    area_nodes = {str(a): node(pts.at(inspected_point(str(a)))) for a in dose["area_id"]}
     sites = dose_to_sites(dose, area_nodes) if len(dose) else []
     cats = {str(a): str(c) for a, c in zip(dose["area_id"], dose["category"], strict=True)}
     if alleys is not None and len(alleys) and runs and network is not None:
@@ -221,7 +222,8 @@ def shift_problem(
     # Gates, planners' windows and events; the other windows are opening hours.
     timed = {str(a) for a, w in zip(dose["area_id"], dose["windows"], strict=True) if len(w)}
     timed |= {s.id for s in sites if s.windows and s.id not in cats}  # alley runs' windows
-    sites = gate_priority(sites, cats, timed)
+    sites = gate_priority(inspection_priority(sites), cats, timed)
+    timed |= {s.id for s in sites if is_inspection(s.id)}  # kept whatever the capacity
     if area_grids:
         sites = grid_anchors(sites, area_grids, cats, timed)
     sites = split_visits(within_capacity(sites, vehicles, timed), length_s)
@@ -288,6 +290,20 @@ def gate_priority(
             s = replace(s, mandatory=False, value=max(s.value, GATE_VALUE_FACTOR * top))
         out.append(s)
     return out
+
+
+def inspection_priority(sites: Sequence[Site]) -> list[Site]:
+    """Rank the shift's inspections with the planners' windows (then :func:`gate_priority`).
+
+    An inspection was given to this shift for its week (:mod:`planner.patrol.inspections`),
+    so a route takes it before the visits risk alone asks for: each is worth
+    :data:`WINDOW_VALUE_FACTOR` times the most valuable of those, and no more than a gate.
+    """
+    plain = max((s.value for s in sites if not s.windows and not is_inspection(s.id)), default=1)
+    return [
+        replace(s, value=max(s.value, WINDOW_VALUE_FACTOR * plain)) if is_inspection(s.id) else s
+        for s in sites
+    ]
 
 
 ANCHOR_VALUE_FACTOR = 1.5
@@ -598,14 +614,15 @@ def to_plan_route(
             travelled += run.length_m
             continue
         cat = pts.categories[point]
-        check, check_zh = check_text(cat)
+        inspection = is_inspection(site.id)
+        check, check_zh = checklist(cat) if inspection else check_text(cat)
         stops.append(
             PlanStop(
                 site_id=site.id,
                 area_id=area_of(site.id),
                 name=pts.names[point],
                 category=cat,
-                kind="visit",
+                kind="inspection" if inspection else "visit",
                 lon=float(pts.lonlat[point, 0]),
                 lat=float(pts.lonlat[point, 1]),
                 arrival=st.arrival + off,
@@ -694,7 +711,7 @@ def _ends_of(pts: DistrictPoints, route: PlanRoute, stop: PlanStop) -> tuple[int
         if np.allclose(pts.lonlat[a], here, atol=1e-6):
             return a, b
         return b, a
-    x = pts.at(stop.area_id)
+    x = pts.at(inspected_point(stop.area_id))
     return x, x
 
 

@@ -77,11 +77,13 @@ from planner.exceptions import PlanInputError
 SCHEMA_VERSION = 1
 """Version of the plan.json schema this module reads and writes."""
 
-STOP_KINDS = ("visit", "fixed_post", "alley", "break", "base")
-"""The kinds of stop a route can make."""
+STOP_KINDS = ("visit", "fixed_post", "inspection", "alley", "break", "base")
+"""The kinds of stop a route can make (an inspection: a weekly check of a hotel, internet cafe,
+rental, restaurant or venue, with its checklist)."""
 
-COVERAGE_LEVELS = ("area", "grid")
-"""The levels a coverage row can describe."""
+COVERAGE_LEVELS = ("area", "grid", "inspection")
+"""The levels a coverage row can describe (an inspection: a place's weekly inspection, asked for
+in the horizon; its planned visits 0 while it is due)."""
 
 
 def _tuples(obj: object, *names: str) -> None:
@@ -510,9 +512,9 @@ class CoverageRow:
     Attributes
     ----------
     level
-        ``"area"`` or ``"grid"``.
+        ``"area"``, ``"grid"`` or ``"inspection"``.
     id, name
-        Id and name of the key area or grid.
+        Id and name of the key area, grid or inspected place (``"insp:<place id>"``).
     needed_minutes, planned_minutes, planned_visits
         Dose needed and planned over the horizon.
     camera_share
@@ -1022,7 +1024,8 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
         _check_date(dose.date, source, f"dose[{i}].date")
     for i, cov in enumerate(doc.coverage):
         if cov.level not in COVERAGE_LEVELS:
-            _fail(source, f"coverage[{i}].level", f"must be 'area' or 'grid', not {cov.level!r}")
+            levels = ", ".join(COVERAGE_LEVELS)
+            _fail(source, f"coverage[{i}].level", f"must be one of {levels}, not {cov.level!r}")
 
 
 def _hhmm(seconds: int) -> str:

@@ -71,7 +71,7 @@ def test_exports_parse_back(small_plan: Path, doc) -> None:
         assert len(gpx.waypoints) + sum(len(t.points) for t in gpx.routes) >= len(r.stops) - 1
     with (small_plan / "coverage.csv").open(encoding="utf-8-sig") as fh:
         levels = {row["level"] for row in csv.DictReader(fh)}
-    assert levels == {"area", "grid"}
+    assert levels == {"area", "grid", "inspection"}
     assert len(PdfReader(small_plan / "route_sheets.pdf").pages) == len(doc.routes)
 
 
@@ -92,6 +92,7 @@ def test_validate_passes_and_prints_json(small_plan: Path) -> None:
     assert summary["ok"] is True
     assert set(summary["checks"]) == {
         "inputs", "roster", "routes", "dose", "units", "vehicles", "shift_time", "hours",
+        "inspections",
     }  # fmt: skip
 
 

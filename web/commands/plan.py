@@ -61,6 +61,8 @@ QUALITY_LABELS: dict[str, str] = {
     "visits_near_one_point_max_share": "share of checkpoint visits within 400 m of one point",
     "grids_visited_day_min_share": "share of grids with a checkpoint visit, worst day",
     "closed_visits": "checkpoint visits to places closed at that hour",
+    "inspections_done": "inspections the plan asks for, made",
+    "inspections_week": "places inspected in each full week",
 }
 """The quality summary's figures as `patrol plan` prints them (vehicles: "<mode>s in use")."""
 

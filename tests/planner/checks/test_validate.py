@@ -64,6 +64,7 @@ def test_the_plan_passes_every_check(doc, small_plan: Path) -> None:
     checks = validate_plan(doc, load_inputs(None, small_plan / "inputs" / "rules.toml"))
     assert [c.name for c in checks] == [
         "inputs", "roster", "routes", "dose", "units", "vehicles", "shift_time", "hours",
+        "inspections",
     ]  # fmt: skip
     assert all(c.ok for c in checks), [c.violations for c in checks]
     assert summary(checks)["ok"] is True

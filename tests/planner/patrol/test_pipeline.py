@@ -87,7 +87,7 @@ def test_dose_rows_match_routes(doc) -> None:
     visits: dict[tuple[str, str], int] = {}
     for r in doc.routes:
         for s in r.stops:
-            if s.kind in ("visit", "alley", "fixed_post"):
+            if s.kind in ("visit", "alley", "fixed_post", "inspection"):
                 visits[(s.area_id, r.shift_id)] = visits.get((s.area_id, r.shift_id), 0) + 1
     assert sum(d.planned_visits for d in doc.dose) == sum(visits.values())
     for d in doc.dose:
