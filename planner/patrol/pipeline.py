@@ -85,7 +85,7 @@ SOLUTIONS_PER_SECOND = 40
 ``per_shift * SOLUTIONS_PER_SECOND`` solutions, so a plan does not depend on the machine's
 speed or load (about the rate of one core of the 2-core machine the benchmarks run on)."""
 
-SAFETY_FACTOR = 6.0
+SAFETY_FACTOR = 20.0
 """A shift's routing search stops at this many times its budget in any case (a safety bound
 that a loaded machine may reach; the plan then depends on timing and the log says so)."""
 
