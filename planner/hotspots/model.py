@@ -1,16 +1,19 @@
 """The hotspot forecast: recency-weighted counts, repeat days and kernel smoothing per unit.
 
-Design note. On the Houston 2010 records plain all-time counts per cell are already within a
-few per cent of what a perfect estimate of a stationary rate would reach; smoothing,
-near-repeat terms and category weights measured below them there, while on sparser data a
-kernel density does better than counts. The forecast is therefore a family that contains every
-naive map — counts of the whole training period (``smooth_mix = 0``), counts of its last stretch
-(``window_days``) and the kernel density (``smooth_mix = 1``) — and the mixtures between them,
-with two more terms: a recency half-life, and the number of distinct days with an incident in
-the unit (a place that has incidents on many days is a steadier hotspot than one whose records
-come from a single event). :mod:`planner.hotspots.evaluation` chooses the member on rolling
-splits inside the training period and moves away from the best naive map only when a mixture
-is at least as good on every rolling split and area share.
+Design note. On the Houston 2010 records (250 m cells) plain all-time counts of the training
+period are the best naive map, and smoothing, near-repeat terms, recency and category weights
+move the PAI by a few hundredths at most, in either direction; on sparser data a kernel
+density does better than counts. The forecast is therefore a family that contains every naive
+map — counts of the whole training period, counts of its last stretch (``window_days``) and
+the kernel density (``prior_days = inf``) — and the mixtures between them. The kernel density
+enters as a gamma prior of ``prior_days`` days of data, so its weight falls as the history
+grows (rolling splits inside the training period have shorter histories than the final
+forecast, and a fixed mixing weight chosen on them over-smooths it). Two more terms: a recency
+half-life, and the number of distinct days with an incident in the unit (a place with
+incidents on many days is a steadier hotspot than one whose records come from one event).
+:mod:`planner.hotspots.evaluation` chooses the member on those rolling splits and leaves the
+best naive map only for a member that is at least as good on every rolling row and gains
+across the map.
 """
 
 from __future__ import annotations
@@ -35,8 +38,8 @@ HALF_LIVES = (math.inf, 240.0, 120.0)
 DAYS_MIX = (0.0, 0.5, 1.0)
 """Candidate weights of the distinct-days term."""
 
-SMOOTH_MIX = (0.0, 0.1, 0.3, 0.6, 1.0)
-"""Candidate weights of the kernel-smoothed counts (1 = the kernel density alone)."""
+PRIOR_DAYS = (5.0, 15.0, 45.0, 135.0, math.inf)
+"""Candidate strengths, in days of data, of the kernel-smoothed prior (inf = the KDE alone)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +52,12 @@ class ForecastParams:
         Recency half-life in days; ``math.inf`` for none.
     days_mix
         Weight of the distinct-days term (each term is normalised to sum 1).
-    smooth_mix
-        Share of the counts replaced by the counts smoothed with ``bandwidth_m``.
+    prior_days
+        Strength of the smoothed counts as a prior, in days of data: with ``T`` days of
+        history the smoothed counts (bandwidth ``bandwidth_m``) get the share
+        ``prior_days / (T + prior_days)`` (the posterior mean of a Poisson rate under a gamma
+        prior of that many days), so the longer the history, the less it is smoothed; 0 for
+        none, ``math.inf`` for the kernel density alone.
     bandwidth_m
         Gaussian kernel bandwidth of the smoothed term, in metres.
     window_days
@@ -59,16 +66,16 @@ class ForecastParams:
 
     half_life: float = math.inf
     days_mix: float = 0.0
-    smooth_mix: float = 0.0
+    prior_days: float = 0.0
     bandwidth_m: float = 0.0
     window_days: float | None = None
 
     def __post_init__(self) -> None:
-        if not self.half_life > 0 or self.days_mix < 0 or not 0 <= self.smooth_mix <= 1:
-            msg = "Expected half_life > 0, days_mix >= 0 and smooth_mix in [0, 1]."
+        if not self.half_life > 0 or self.days_mix < 0 or not self.prior_days >= 0:
+            msg = "Expected half_life > 0, days_mix >= 0 and prior_days >= 0."
             raise ValueError(msg)
-        if self.smooth_mix > 0 and not self.bandwidth_m > 0:
-            msg = "Expected bandwidth_m > 0 when smooth_mix > 0."
+        if self.prior_days > 0 and not self.bandwidth_m > 0:
+            msg = "Expected bandwidth_m > 0 when prior_days > 0."
             raise ValueError(msg)
         if self.window_days is not None and not self.window_days > 0:
             msg = "Expected window_days > 0."
@@ -79,7 +86,7 @@ class ForecastParams:
         return {
             "half_life_days": "inf" if math.isinf(self.half_life) else self.half_life,
             "days_mix": self.days_mix,
-            "smooth_mix": self.smooth_mix,
+            "prior_days": "inf" if math.isinf(self.prior_days) else self.prior_days,
             "bandwidth_m": self.bandwidth_m,
             "window_days": self.window_days,
         }
@@ -90,7 +97,7 @@ def candidates(bandwidths_m: Sequence[float]) -> tuple[ForecastParams, ...]:
     out = []
     for h, d in itertools.product(HALF_LIVES, DAYS_MIX):
         out.append(ForecastParams(h, d))
-        for s, bw in itertools.product(SMOOTH_MIX[1:], bandwidths_m):
+        for s, bw in itertools.product(PRIOR_DAYS, bandwidths_m):
             out.append(ForecastParams(h, d, s, bw))
     return tuple(out)
 
@@ -107,11 +114,14 @@ class History:
         Age of each incident at the forecast time, in days.
     day
         Local calendar day of each incident (days since the epoch).
+    days
+        Length of the history in days.
     """
 
     unit: NDArray[np.int64]
     age_days: NDArray[np.float64]
     day: NDArray[np.int64]
+    days: float
 
 
 def _normalised(v: NDArray[np.float64]) -> NDArray[np.float64]:
@@ -167,9 +177,14 @@ class Components:
     def score(self, params: ForecastParams) -> NDArray[np.float64]:
         """Return the forecast of ``params`` per unit."""
         hl, win = params.half_life, params.window_days
-        score = self.counts(hl, win) * (1.0 - params.smooth_mix)
-        if params.smooth_mix > 0:
-            score = score + params.smooth_mix * self.smoothed(hl, win, params.bandwidth_m)
+        if math.isinf(params.prior_days):
+            share = 1.0
+        else:
+            length = min(self.history.days, win) if win is not None else self.history.days
+            share = params.prior_days / (length + params.prior_days)
+        score = self.counts(hl, win) * (1.0 - share)
+        if share > 0:
+            score = score + share * self.smoothed(hl, win, params.bandwidth_m)
         if params.days_mix > 0:
             score = score + params.days_mix * self.days(win)
         return score

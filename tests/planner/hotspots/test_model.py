@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -22,6 +23,7 @@ def _history() -> History:
         unit=np.array([0, 0, 0, 0, 1, 1, 1]),
         age_days=np.array([60.0, 60, 60, 60, 1, 2, 3]),
         day=np.array([10, 10, 10, 10, 68, 69, 70]),
+        days=90.0,
     )
 
 
@@ -49,19 +51,33 @@ def test_half_life_and_window_weight_recent_incidents():
     assert last == pytest.approx([0.0, 1.0, 0.0])
 
 
-def test_full_smoothing_is_the_kernel_density():
-    """Tests that smooth_mix = 1 gives the kernel density, which reaches the empty cell."""
-    s = forecast_scores(_units(), _history(), ForecastParams(smooth_mix=1.0, bandwidth_m=100.0))
+def test_infinite_prior_is_the_kernel_density():
+    """Tests that prior_days = inf gives the kernel density, which reaches the empty cell."""
+    s = forecast_scores(
+        _units(), _history(), ForecastParams(prior_days=math.inf, bandwidth_m=100.0)
+    )
     assert s.sum() == pytest.approx(1.0)
     assert s[2] > 0
+
+
+def test_prior_weight_falls_as_the_history_grows():
+    """Tests that the smoothed prior gets the share prior_days / (history days + prior_days)."""
+    units, h = _units(), _history()
+    params = ForecastParams(prior_days=30.0, bandwidth_m=100.0)
+    counts = forecast_scores(units, h, ForecastParams())
+    kde = forecast_scores(units, h, ForecastParams(prior_days=math.inf, bandwidth_m=100.0))
+    # 90 days of history: a quarter smoothed.
+    assert forecast_scores(units, h, params) == pytest.approx(0.75 * counts + 0.25 * kde)
+    longer = dataclasses.replace(h, days=270.0)
+    assert forecast_scores(units, longer, params) == pytest.approx(0.9 * counts + 0.1 * kde)
 
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
         ({"half_life": 0.0}, "Expected half_life > 0"),  # no decay is inf, not 0
-        ({"smooth_mix": 1.5}, "smooth_mix in"),  # more than all of the counts
-        ({"smooth_mix": 0.5}, "Expected bandwidth_m > 0"),  # smoothing without a bandwidth
+        ({"prior_days": -1.0}, "prior_days >= 0"),  # a negative amount of data
+        ({"prior_days": 5.0}, "Expected bandwidth_m > 0"),  # smoothing without a bandwidth
         ({"window_days": -1.0}, "Expected window_days > 0"),  # a window in the future
     ],
 )
