@@ -35,14 +35,17 @@ HOUSTON = SHARED / "data" / "incidents" / "houston_crime_2010.csv.gz"
 
 def _table(result: Evaluation) -> list[str]:
     lines = [
-        "| unit | area | " + " | ".join(METHODS) + " | best naive | headroom captured |",
-        "|---|---:|" + "---:|" * len(METHODS) + "---|---:|",
+        "| unit | area | " + " | ".join(METHODS) + " | best naive | headroom captured "
+        "| plans' street risk |",
+        "|---|---:|" + "---:|" * len(METHODS) + "---|---:|---:|",
     ]
     for row in result.rows:
         cells = " | ".join(f"{row.pai[m]:.3f} ({row.pei[m]:.3f})" for m in METHODS)
+        plan = row.context.get("plan_risk")
+        shown = f"{plan[0]:.3f} ({plan[1]:.3f})" if plan else "–"
         lines.append(
             f"| {row.unit} | {row.area:.0%} | {cells} | {row.best_naive} | "
-            f"{row.headroom_captured:+.1%} |"
+            f"{row.headroom_captured:+.1%} | {shown} |"
         )
     by_unit: dict[str, list[float]] = {}
     for row in result.rows:

@@ -204,6 +204,8 @@ class Row:
     area: float
     pai: dict[str, float]
     pei: dict[str, float]
+    context: dict[str, tuple[float, float]] = field(default_factory=dict)
+    """Figures shown for context, not methods: name -> (PAI, PEI)."""
 
     @property
     def best_naive(self) -> str:
@@ -226,6 +228,16 @@ class Row:
             "pei": {m: round(self.pei[m], 4) for m in METHODS},
             "best_naive": self.best_naive,
             "headroom_captured": round(self.headroom_captured, 4),
+            **(
+                {
+                    "context": {
+                        k: {"pai": round(v[0], 4), "pei": round(v[1], 4)}
+                        for k, v in self.context.items()
+                    }
+                }
+                if self.context
+                else {}
+            ),
         }
 
 
@@ -413,6 +425,44 @@ def evaluate_units(
     )
 
 
+def plan_street_risk(
+    points: IncidentPoints, split: Split, streets: gpd.GeoDataFrame, segments: SegmentUnits
+) -> NDArray[np.float64]:
+    """Return the plans' street risk per segment, from the training incidents of ``split``.
+
+    The weekly risk of :func:`planner.hotspots.risk.compute_risk` (per 100 m, with the
+    category weights, recency, kernel and the back-alley night pattern) is multiplied by the
+    segment's length, so that :func:`hit_rate_by_measure` ranks the segments as the plans do.
+    """
+    import geopandas as gpd
+    from pyproj import Transformer
+
+    from planner.hotspots.risk import compute_risk
+
+    train = (points.time >= split.start) & (points.time < split.cut)
+    lon, lat = Transformer.from_crs(points.crs, "EPSG:4326", always_xy=True).transform(
+        points.x[train], points.y[train]
+    )
+    incidents = pd.DataFrame(
+        {
+            "time": pd.DatetimeIndex(points.time[train]),
+            "category": points.category[train],
+            "lon": lon,
+            "lat": lat,
+        }
+    )
+    layer = streets[~streets.geometry.is_empty & streets.geometry.notna()].copy()
+    if "id" not in layer:
+        layer["id"] = [str(i) for i in layer.index]
+    empty = gpd.GeoDataFrame({"id": []}, geometry=[], crs="EPSG:4326")
+    risk = compute_risk(
+        incidents, empty, layer, empty, work_crs=points.crs, as_of=pd.Timestamp(split.cut)
+    )
+    weekly = risk.streets.info["weekly"].reindex(list(segments.ids)).to_numpy(float)
+    # Ranked per metre as the plans rank streets: by the risk per 100 m.
+    return np.asarray(weekly * segments.measure / 100.0, dtype=np.float64)
+
+
 def rolling_splits(test: Split, n: int = ROLLING_SPLITS) -> list[Split]:
     """Return ``n`` consecutive splits ending at ``test.cut``, inside its training period.
 
@@ -563,15 +613,25 @@ def evaluate(
     notes = []
     if streets is not None:
         segments = SegmentUnits.from_streets(streets, points.crs)
-        results.append(
-            evaluate_units(
-                points, test, rolling, lambda x, y: segments,
-                unit="segment", areas=areas, bandwidths_m=BANDWIDTHS_M,
-            )
+        seg = evaluate_units(
+            points, test, rolling, lambda x, y: segments,
+            unit="segment", areas=areas, bandwidths_m=BANDWIDTHS_M,
         )  # fmt: skip
+        risk = plan_street_risk(points, test, streets, segments)
+        final = _prepare(points, test, lambda x, y: segments)
+        for row in seg.rows:
+            hit = hit_rate_by_measure(risk, final.actual, segments.measure, row.area)
+            oracle = row.pai["oracle"] * row.area
+            row.context["plan_risk"] = (hit / row.area, hit / oracle if oracle > 0 else 0.0)
+        results.append(seg)
         notes.append(
             "segment rows count the incidents within 50 m of a street segment; the area share "
             "is a share of the street length"
+        )
+        notes.append(
+            "context.plan_risk is the street risk plans use now (planner.hotspots.risk, "
+            "computed from the training incidents as of the test period's start); it is not "
+            "one of the naive maps"
         )
     result = Evaluation(
         test=test,

@@ -82,8 +82,30 @@ def test_evaluate_default_district_reports_segments():
     data = json.loads(res.output)
     assert [r["unit"] for r in data["rows"]] == ["cell", "segment"]
     assert data["models"]["segment"]["test_incidents_in_units"] > 100
+    # The street risk plans use now is shown beside the maps, on the same segments.
+    plan = data["rows"][1]["context"]["plan_risk"]
+    assert 0 < plan["pei"] <= 1 and plan["pai"] > 1
+    assert "context" not in data["rows"][0]
     text = CliRunner().invoke(cli, ["hotspots", "evaluate", "--train-until", "2026-09-01"])
     assert text.exit_code == 0 and "segment:" in text.output
+
+
+def test_evaluate_on_an_osm_street_network(shared_dir):
+    """Tests that --osm scores the streets of an OSM file, here the default district's source."""
+    from geodata.bundle import DEFAULT_DISTRICT_DIR
+
+    res = CliRunner().invoke(
+        cli,
+        [
+            "hotspots", "evaluate", "--incidents", str(DEFAULT_DISTRICT_DIR / "incidents.csv"),
+            "--tz", "Asia/Shanghai", "--osm", str(shared_dir / "data/osm/nanjing_xinjiekou.osm"),
+            "--train-until", "2026-09-01", "--area", "0.05", "--json",
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert [r["unit"] for r in data["rows"]] == ["cell", "segment"]
+    assert data["models"]["segment"]["units"] > 500
 
 
 def test_evaluate_bad_date_is_one_line(tmp_path):

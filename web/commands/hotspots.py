@@ -156,6 +156,13 @@ def evaluate(
         for row in u.rows:
             cells = " ".join(f"{row.pai[m]:>6.3f}/{row.pei[m]:<5.3f}" for m in METHODS)
             click.echo(f"{row.area:>6.1%}  {cells}  {row.headroom_captured:>7.1%}")
+        for row in u.rows:
+            if "plan_risk" in row.context:
+                pai, pei = row.context["plan_risk"]
+                click.echo(
+                    f"{row.area:>6.1%}  street risk plans use now: {pai:.3f}/{pei:.3f} "
+                    "(context, not a naive map)"
+                )
     click.echo(
         "\nEach figure is PAI/PEI; 'captured' is the share of the PAI gap between the best "
         "naive map and the oracle that the forecast closes."
