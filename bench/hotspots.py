@@ -7,7 +7,7 @@ Usage: ``python -m bench.hotspots [--incidents F] [--train-until 2010-07-01]
 Default: the Houston 2010 records of ``../shared`` (train before 2010-07-01, test July–August)
 on 250 m cells at 1 %, 5 % and 10 % area, and the default district's own incidents on cells and
 street segments (train before 2026-09-01). Besides the table of
-:func:`planner.hotspots.evaluation.evaluate`, it measures how much of the oracle's lead a
+:func:`planner.hotspots.forecast_evaluation.evaluate`, it measures how much of the oracle's lead a
 perfect forecast could take in a world where each cell's rate never changes: test counts are
 drawn as Poisson variates of the training counts' rates (``--draws`` times), then a forecast
 that knows the rates and one that has only a Poisson draw of training counts are scored.
@@ -25,9 +25,15 @@ import numpy as np
 
 from bench.machine import cpu_model
 from geodata.bundle import load_district
-from planner.hotspots.evaluation import METHODS, NAIVE, Evaluation, evaluate, hit_rate_by_measure
+from planner.hotspots.forecast_evaluation import (
+    METHODS,
+    NAIVE,
+    Evaluation,
+    evaluate,
+    hit_rate_by_measure,
+)
+from planner.hotspots.incident_points import IncidentPoints, make_grid, read_points, study_region
 from planner.hotspots.incidents import parse_mapping
-from planner.hotspots.points import IncidentPoints, make_grid, read_points, study_region
 
 SHARED = Path(os.environ.get("PATROL_SHARED", Path(__file__).resolve().parents[2] / "shared"))
 HOUSTON = SHARED / "data" / "incidents" / "houston_crime_2010.csv.gz"

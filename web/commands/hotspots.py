@@ -103,10 +103,10 @@ def evaluate(
     from datetime import datetime
 
     from planner.exceptions import IncidentError
-    from planner.hotspots.evaluation import METHODS
-    from planner.hotspots.evaluation import evaluate as run_evaluation
+    from planner.hotspots.forecast_evaluation import METHODS
+    from planner.hotspots.forecast_evaluation import evaluate as run_evaluation
+    from planner.hotspots.incident_points import read_points
     from planner.hotspots.incidents import parse_mapping
-    from planner.hotspots.points import read_points
 
     shares = _area_shares(ctx, areas)
     for flag, value in (("--train-until", train_until), ("--test-until", test_until)):

@@ -8,8 +8,8 @@ import pytest
 from shapely.geometry import LineString
 
 from planner.exceptions import IncidentError
-from planner.hotspots.points import Grid
-from planner.hotspots.units import CellUnits, SegmentUnits
+from planner.hotspots.incident_points import Grid
+from planner.hotspots.spatial_units import CellUnits, SegmentUnits
 
 
 def test_cells_outside_the_region_are_no_unit():

@@ -8,9 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from planner.hotspots.model import ForecastParams, History, candidates, forecast_scores
-from planner.hotspots.points import Grid
-from planner.hotspots.units import CellUnits
+from planner.hotspots.forecast_model import ForecastParams, History, candidates, forecast_scores
+from planner.hotspots.incident_points import Grid
+from planner.hotspots.spatial_units import CellUnits
 
 
 def _units() -> CellUnits:

@@ -11,7 +11,7 @@ import pytest
 from shapely.geometry import LineString
 
 from planner.exceptions import IncidentError
-from planner.hotspots.evaluation import (
+from planner.hotspots.forecast_evaluation import (
     METHODS,
     NAIVE,
     Split,
@@ -19,7 +19,7 @@ from planner.hotspots.evaluation import (
     hit_rate_by_measure,
     rolling_splits,
 )
-from planner.hotspots.points import read_points
+from planner.hotspots.incident_points import read_points
 
 HOT = [(118.780, 32.040), (118.790, 32.050)]
 

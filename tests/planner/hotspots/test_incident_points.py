@@ -7,7 +7,7 @@ import json
 import pytest
 
 from planner.exceptions import IncidentError
-from planner.hotspots.points import read_points
+from planner.hotspots.incident_points import read_points
 
 
 def test_records_without_coordinates_are_counted(tmp_path):

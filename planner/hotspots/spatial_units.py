@@ -2,7 +2,7 @@
 
 A unit set maps incident coordinates (metres, in the points' CRS) to unit indices, knows each
 unit's measure (a cell's area, a segment's length) and smooths per-unit counts with a Gaussian
-kernel, so that every map of :mod:`planner.hotspots.evaluation` is written once for both.
+kernel, so that every map of :mod:`planner.hotspots.forecast_evaluation` is written once for both.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from scipy import sparse
 from scipy.ndimage import gaussian_filter
 
 from planner.exceptions import IncidentError
-from planner.hotspots.points import REGION_BUFFER_CELLS, Grid, study_region
+from planner.hotspots.incident_points import REGION_BUFFER_CELLS, Grid, study_region
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -46,7 +46,7 @@ class Units(Protocol):
 
 @dataclass(frozen=True, slots=True)
 class CellUnits:
-    """The cells of a grid's study region (see :func:`planner.hotspots.points.study_region`).
+    """The cells of a grid's study region (:func:`planner.hotspots.incident_points.study_region`).
 
     Attributes
     ----------

@@ -9,9 +9,10 @@ PEI is 1 and no forecast passes it).
 
 The naive maps are all-time counts of the training period (``counts_all``), counts of its last
 stretch as long as the test period (``counts_last``) and a Gaussian kernel density of all
-training incidents (``kde``). The forecast's hyperparameters (:mod:`planner.hotspots.model`)
-and the KDE bandwidth are chosen by the mean PEI over rolling splits inside the training
-period; the test period is looked at only for the final scores.
+training incidents (``kde``). The forecast's hyperparameters
+(:mod:`planner.hotspots.forecast_model`) and the KDE bandwidth are chosen by the mean PEI over
+rolling splits inside the training period; the test period is looked at only for the final
+scores.
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ import numpy as np
 import pandas as pd
 
 from planner.exceptions import IncidentError
-from planner.hotspots.model import Components, ForecastParams, History, candidates
-from planner.hotspots.points import make_grid
-from planner.hotspots.units import CellUnits, SegmentUnits
+from planner.hotspots.forecast_model import Components, ForecastParams, History, candidates
+from planner.hotspots.incident_points import make_grid
+from planner.hotspots.spatial_units import CellUnits, SegmentUnits
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
     import geopandas as gpd
     from numpy.typing import NDArray
 
-    from planner.hotspots.points import IncidentPoints
-    from planner.hotspots.units import Units
+    from planner.hotspots.incident_points import IncidentPoints
+    from planner.hotspots.spatial_units import Units
 
 logger = logging.getLogger("planner")
 
@@ -322,8 +323,8 @@ def evaluate_units(
 
     The KDE bandwidth is the one with the best mean PEI over the rolling rows (every rolling
     split and area share). The anchor is the naive map with the best mean rolling PEI; a
-    member of :func:`planner.hotspots.model.candidates` replaces it when its mean rolling PEI
-    is higher, it is not below the anchor on any rolling row, and it catches more of the
+    member of :func:`planner.hotspots.forecast_model.candidates` replaces it when its mean
+    rolling PEI is higher, it is not below the anchor on any rolling row, and it catches more of the
     rolling test incidents than the anchor in each of :data:`SPATIAL_FOLDS` random parts of
     the units.
 
@@ -546,7 +547,7 @@ def evaluate(
     Parameters
     ----------
     points
-        The incidents (:func:`planner.hotspots.points.read_points`).
+        The incidents (:func:`planner.hotspots.incident_points.read_points`).
     train_until
         First local time of the test period.
     cell

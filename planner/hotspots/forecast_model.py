@@ -11,8 +11,8 @@ grows (rolling splits inside the training period have shorter histories than the
 forecast, and a fixed mixing weight chosen on them over-smooths it). Two more terms: a recency
 half-life, and the number of distinct days with an incident in the unit (a place with
 incidents on many days is a steadier hotspot than one whose records come from one event).
-:mod:`planner.hotspots.evaluation` chooses the member on those rolling splits and leaves the
-best naive map only for a member that is at least as good on every rolling row and gains
+:mod:`planner.hotspots.forecast_evaluation` chooses the member on those rolling splits and
+leaves the best naive map only for a member that is at least as good on every rolling row and gains
 across the map.
 """
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
     from numpy.typing import NDArray
 
-    from planner.hotspots.units import Units
+    from planner.hotspots.spatial_units import Units
 
 HALF_LIVES = (math.inf, 240.0, 120.0)
 """Candidate recency half-lives in days (inf = no decay)."""
