@@ -83,6 +83,9 @@ TEXT: dict[str, tuple[str, str]] = {
 """Bilingual labels: key -> (Chinese, English)."""
 
 
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
+"""Geometry types a key area is drawn as an outline for (points get a marker)."""
+
 def label(key: str, lang: str = "zh") -> str:
     """Return the label of ``key`` in ``lang`` ("zh" or "en")."""
     zh, en = TEXT[key]
@@ -702,7 +705,14 @@ def key_area_layers(
             f" ({len(subset)})",
             show=bool((priorities >= show_from_priority).any()),
         )
-        areas = [i for i, g in enumerate(subset.geometry) if not isinstance(g, Point)]
+        areas = [i for i, g in enumerate(subset.geometry) if g.geom_type in POLYGON_TYPES]
+        entrances = [i for i, g in enumerate(subset.geometry) if g.geom_type == "MultiPoint"]
+        for i in entrances:  # a station's entrances, merged into one place: a dot at each
+            for p in subset.geometry.iloc[i].geoms:
+                folium.CircleMarker(
+                    (p.y, p.x), radius=3, color=style.colour, fill=True, fill_opacity=0.9,
+                    weight=1, tooltip=props[i]["name"],
+                ).add_to(group)  # fmt: skip
         if areas:
             folium.GeoJson(
                 feature_collection(
