@@ -125,6 +125,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(teams_bp)
     init_views(app)
+    from web.views_publish import init_publish
+
+    init_publish(app)
     from web.formatting import init_formatting
 
     init_formatting(app)

@@ -245,7 +245,7 @@ def test_database_matching_no_revision_is_refused_in_one_sentence(tmp_path: Path
 
 
 def test_downgrade_to_0001_and_back_on_sqlite(make_web_app) -> None:
-    """Tests that the head -> 0001 gives the old schema, keeps plans and jobs, and upgrades again."""
+    """Tests that head -> 0001 gives the old schema, keeps plans and jobs, and upgrades again."""
     app = make_web_app()
     engine = engine_of(app)
     with new_session(app) as session:

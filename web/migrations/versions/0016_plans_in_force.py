@@ -14,9 +14,7 @@ depends_on = None
 def upgrade() -> None:
     """Add plans.state ("draft" for plans made before), published_at and published_by_id."""
     with op.batch_alter_table("plans") as batch:
-        batch.add_column(
-            sa.Column("state", sa.String(16), nullable=False, server_default="draft")
-        )
+        batch.add_column(sa.Column("state", sa.String(16), nullable=False, server_default="draft"))
         batch.add_column(sa.Column("published_at", sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column("published_by_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
