@@ -128,6 +128,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views_publish import init_publish
 
     init_publish(app)
+    from web.views_me import bp as me_bp
+
+    app.register_blueprint(me_bp)
     from web.formatting import init_formatting
 
     init_formatting(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, g, redirect, render_template, url_for
 
 from planner.hotspots.risk import district_risk
 from web.i18n import current_lang
@@ -23,7 +23,10 @@ _lock = threading.Lock()
 
 @bp.route("/")
 def index() -> Any:
-    """Open the district map."""
+    """Open the district map; members land on their day (``/me``)."""
+    user = g.get("user")
+    if user is not None and user.role == "member":
+        return redirect(url_for("me.my_day"))
     return redirect(url_for("maps.district"))
 
 
