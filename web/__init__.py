@@ -55,7 +55,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     default the address of the request), ``DATABASE_UPGRADE`` (migrate the database schema
     at start; default on, ``PATROL_DATABASE_UPGRADE=off`` leaves it to ``patrol db upgrade``),
     ``TIME_ZONE`` (the zone dates and times are shown in; default the district's),
-    ``API_TOKEN_LIFETIME`` (seconds a JSON API token lasts; default the session lifetime).
+    ``API_TOKEN_LIFETIME`` (seconds a JSON API token lasts; default the session lifetime),
+    ``PUBLIC_MAP_LAYERS`` (what anonymous visitors see of the district map, see
+    :mod:`web.map_layers`; default boundary and streets).
 
     Parameters
     ----------
@@ -125,6 +127,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(teams_bp)
     init_views(app)
+    from web.views_publish import init_publish
+
+    init_publish(app)
+    from web.views_me import bp as me_bp
+
+    app.register_blueprint(me_bp)
     from web.formatting import init_formatting
 
     init_formatting(app)
