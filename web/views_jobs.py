@@ -39,7 +39,8 @@ def district_id() -> str:
     from web.plan_store import get_district
 
     district = get_district(current_app)
-    return bundle_id(district.path, district.manifest)
+    folder = district.path if district.path is not None else current_app.instance_path
+    return bundle_id(folder, district.manifest)
 
 
 def _job_or_404(job_id: int) -> Job:
