@@ -30,6 +30,7 @@ Use inside a view::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -145,6 +146,27 @@ def _keep_id(copy: Path, source: Path) -> None:
     manifest = {"id": district_id(source, manifest), **manifest}
     text = dump_toml(manifest, "District bundle manifest (see geodata/bundle.py).")
     (copy / "manifest.toml").write_text(text, encoding="utf-8")
+
+
+def text_version(text: str | None) -> str:
+    """Return the version (ETag) of a working file's text: a digest of it (``""`` for none)."""
+    return hashlib.sha256((text or "").encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def latest_change(session: Session, target: str) -> dict[str, str]:
+    """Return the latest recorded edit of ``target``: ``edit`` (id), ``who`` and ``summary``.
+
+    A refused save that someone else's edit overtook names it with these values.
+    """
+    from web.db import User
+
+    edit = session.scalars(
+        select(Edit).where(Edit.target == target).order_by(Edit.id.desc()).limit(1)
+    ).first()
+    if edit is None:
+        return {"edit": "?", "who": "?", "summary": "?"}
+    user = session.get(User, edit.user_id) if edit.user_id is not None else None
+    return {"edit": str(edit.id), "who": user.name if user else "—", "summary": edit.summary}
 
 
 def data_version(session: Session) -> int:
