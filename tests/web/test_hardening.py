@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.web.conftest import CSRF, WEB_PASSWORD
+from tests.web.conftest import CSRF, WEB_PASSWORD, signed_in
 from web.plan_store import import_plan
 
 PLAN_JSON = Path(__file__).resolve().parents[1] / "data" / "plan" / "plan.json"
@@ -198,7 +198,6 @@ def test_nested_toml_is_refused_by_the_api_and_the_raw_editor(make_web_app, kind
     response = client.put(f"/api/v1/{kind}", json={"text": NESTED_TOML}, headers=headers)
     assert response.status_code == 422, response.get_data(as_text=True)
     assert response.get_json()["error"] == f"{kind}.toml is nested more than 64 levels deep."
-    from tests.web.conftest import signed_in
 
     page = signed_in(app, "captain")
     response = page.post(f"/teams/raw/{kind}", data={"text": NESTED_TOML, "csrf_token": CSRF})
@@ -211,8 +210,6 @@ def test_nested_geojson_upload_is_refused(make_web_app) -> None:
     """Tests that an areas file nested too deeply is refused by the import form, nothing kept
     but the uploaded copy."""
     from io import BytesIO
-
-    from tests.web.conftest import signed_in
 
     app = make_web_app()
     client = signed_in(app, "planner")
@@ -268,3 +265,55 @@ def test_answers_carry_security_headers(app, path: str) -> None:
     assert response.headers["X-Frame-Options"] == "SAMEORIGIN"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+# ---------------------------------------------------------------------------------------------
+# 5. Bounds: the job queue and the horizon
+
+
+def test_queued_jobs_are_capped_per_user_and_in_all(make_web_app, monkeypatch) -> None:
+    """Tests that a fourth waiting job of one user and a job past the app's cap are refused
+    with one sentence (page and API), and nothing more is queued."""
+    from sqlalchemy import func, select
+
+    from web import jobs
+    from web.db import Job, new_session
+
+    app = make_web_app()
+    page = signed_in(app, "captain")
+    form = {"start": "2026-12-07", "days": "1", "seed": "0", "time_limit": "26"}
+    for _ in range(jobs.MAX_QUEUED_PER_USER):
+        assert page.post("/jobs/new", data={**form, "csrf_token": CSRF}).status_code == 302
+    refused = page.post("/jobs/new?lang=en", data={**form, "csrf_token": CSRF})
+    assert refused.status_code == 400
+    assert "You have 3 plans queued or being made" in refused.get_data(as_text=True)
+    headers = {"Authorization": f"Bearer {token_of(app, 'captain')}"}
+    api = app.test_client().post(
+        "/api/v1/jobs", json={"start": "2026-12-07", "days": 1}, headers=headers
+    )
+    assert api.status_code == 429 and api.get_json()["error"].startswith("You have 3 plans")
+    monkeypatch.setattr(jobs, "MAX_QUEUED", 3)
+    admin = {"Authorization": f"Bearer {token_of(app, 'admin')}"}
+    full = app.test_client().post(
+        "/api/v1/jobs", json={"start": "2026-12-07", "days": 1}, headers=admin
+    )
+    assert full.status_code == 429 and full.get_json()["error"] == (
+        "3 plans are queued or being made; try again later."
+    )
+    with new_session(app) as session:
+        assert session.scalar(select(func.count()).select_from(Job)) == 3
+
+
+@pytest.mark.parametrize("start", ["9999-12-31", "0001-01-01", "2099-12-31"])
+def test_job_dates_out_of_range_are_refused(app, start: str) -> None:
+    """Tests that the job form and the API refuse days past the accepted dates in one sentence."""
+    page = signed_in(app, "captain")
+    data = {"start": start, "days": "2", "seed": "0", "time_limit": "26", "csrf_token": CSRF}
+    response = page.post("/jobs/new?lang=en", data=data)
+    assert response.status_code == 400
+    assert "A plan&#39;s days must lie from 2000-01-01 to 2099-12-31." in response.get_data(
+        as_text=True
+    )
+    headers = {"Authorization": f"Bearer {token_of(app, 'captain')}"}
+    api = app.test_client().post("/api/v1/jobs", json={"start": start, "days": 2}, headers=headers)
+    assert api.status_code == 422 and api.get_json()["field"] == "start"
