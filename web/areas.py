@@ -214,9 +214,11 @@ def check_geometry(value: Any) -> dict[str, Any]:
     """
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise AreaError("area_err_geometry_json") from None
+            value = load_json(value, "geometry")
+        except DecodeError as exc:
+            if exc.key == "syntax":
+                raise AreaError("area_err_geometry_json") from None
+            raise AreaError(f"dec_{exc.key}", **exc.values) from None
     if isinstance(value, Mapping) and value.get("type") == "Feature":
         value = value.get("geometry")
     if not isinstance(value, Mapping) or value.get("type") not in GEOMETRY_TYPES:

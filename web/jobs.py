@@ -244,6 +244,11 @@ def _finish(app: Flask, job_id: int, status: str, message: str = "") -> None:
         job.plan.status = {"done": "ready"}.get(status, status)
         job.plan.message = message[:500]
         session.commit()
+        plan_id = job.plan_id
+    if status in ("failed", "cancelled"):
+        from web.debris import discard_snapshot
+
+        discard_snapshot(app, plan_id)
 
 
 def run_job(app: Flask, job_id: int) -> str:

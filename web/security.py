@@ -97,6 +97,7 @@ def init_security(app: Flask) -> Limiter:
     Talisman(app, **options)
     app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
     limiter = Limiter(get_remote_address, app=app)
+    app.extensions["patrol_limiter"] = limiter  # the decorators hold it only weakly
     for endpoint, on_breach in THROTTLED_VIEWS.items():
         limit = limiter.limit(
             login_limit, methods=["POST"], deduct_when=failed_sign_in, on_breach=on_breach

@@ -27,6 +27,7 @@ from folium.plugins import Draw
 from jinja2 import Template
 
 from geodata.categories import CATEGORIES
+from geodata.decoding import DecodeError, load_json
 from geodata.errors import InputError
 from web import areas as service
 from web import hotspot_edits, incident_imports
@@ -388,8 +389,10 @@ def editor() -> Any:
 
 def _json_list(text: str | None) -> list[Any]:
     try:
-        value = json.loads(text or "[]")
-    except json.JSONDecodeError:
+        value = load_json(text or "[]", "changes")
+    except DecodeError as exc:
+        if exc.key != "syntax":
+            raise service.AreaError(f"dec_{exc.key}", **exc.values) from None
         value = None
     if not isinstance(value, list):
         raise service.AreaError("area_err_geometry_json")

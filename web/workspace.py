@@ -283,7 +283,9 @@ def commit_change(
     """
     folder = ensure(app)
     with edit_lock:
-        staged = Path(tempfile.mkdtemp(prefix=".district-edit-", dir=folder.parent))
+        # the process id in the name tells a live edit's folder from a killed one's
+        prefix = f".district-edit-{os.getpid()}-"
+        staged = Path(tempfile.mkdtemp(prefix=prefix, dir=folder.parent))
         try:
             for entry in folder.iterdir():
                 if entry.is_file():

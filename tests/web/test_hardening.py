@@ -317,3 +317,71 @@ def test_job_dates_out_of_range_are_refused(app, start: str) -> None:
     headers = {"Authorization": f"Bearer {token_of(app, 'captain')}"}
     api = app.test_client().post("/api/v1/jobs", json={"start": start, "days": 2}, headers=headers)
     assert api.status_code == 422 and api.get_json()["field"] == "start"
+
+
+def test_the_throttle_outlives_garbage_collection(app) -> None:
+    """Tests that the login throttle still answers after a garbage collection (the limiter is
+    kept by the app, not only weakly by its decorators)."""
+    import gc
+
+    gc.collect()
+    client = app.test_client()
+    with client.session_transaction() as sess:
+        sess["csrf_token"] = CSRF
+    response = client.post("/login", data={"name": "x", "password": "y", "csrf_token": CSRF})
+    assert response.status_code == 401
+
+
+# ---------------------------------------------------------------------------------------------
+# 8. Debris of killed edits and failed jobs
+
+
+def test_debris_of_killed_edits_and_failed_jobs_is_removed(app) -> None:
+    """Tests that staging folders of ended processes or older than ten minutes go, a live
+    process's young one stays, and only failed and cancelled plans lose their snapshot."""
+    import os
+    import time
+
+    from web.db import Plan, new_session
+    from web.debris import clean_debris
+    from web.workspace import ensure
+
+    parent = ensure(app).parent
+    dead = subprocess_pid()
+    folders = {
+        "dead": parent / f".district-edit-{dead}-abc",
+        "live": parent / f".district-edit-{os.getpid()}-def",
+        "old": parent / f".district-edit-{os.getpid()}-ghi",
+        "new-copy": parent / ".district-new-xyz",
+    }
+    for folder in folders.values():
+        folder.mkdir()
+        (folder / "district.gpkg").write_bytes(b"x" * 1000)
+    hour_ago = time.time() - 3600
+    os.utime(folders["old"], (hour_ago, hour_ago))
+    with new_session(app) as session:
+        for status in ("failed", "cancelled", "ready", "running"):
+            session.add(Plan(title=status, district="d", start="2026-12-07", days=1, status=status))
+        session.commit()
+    for plan_id in (1, 2, 3, 4):
+        data = Path(app.instance_path) / "plans" / str(plan_id) / "data"
+        data.mkdir(parents=True)
+        (data / "manifest.toml").write_text("", encoding="utf-8")
+    removed = clean_debris(app)
+    assert not folders["dead"].exists() and not folders["old"].exists()
+    assert folders["live"].exists() and folders["new-copy"].exists()  # young, no process id
+    kept = [
+        p for p in (1, 2, 3, 4) if (Path(app.instance_path) / "plans" / str(p) / "data").exists()
+    ]
+    assert kept == [3, 4]
+    assert len(removed) == 4
+
+
+def subprocess_pid() -> int:
+    """Return the id of a process that has ended."""
+    import subprocess
+    import sys
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
