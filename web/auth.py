@@ -105,7 +105,7 @@ def _forget_user() -> None:
 
 
 PASSWORD_CHANGE_ENDPOINTS = frozenset(
-    {"auth.account", "auth.logout", "auth.login", "static", "vendor.static"}
+    {"auth.account", "auth.logout", "auth.login", "static", "vendor.asset"}
 )
 """Pages a user who must change their password may still open."""
 
