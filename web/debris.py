@@ -2,6 +2,8 @@
 
 An edit stages a full copy of the working data in ``instance/.district-edit-*`` (about 7 MB
 for the default district) and removes it when it ends; a process killed mid-save leaves it.
+If its audit record was committed before the kill, the files it had not yet moved in are
+moved in first (:func:`web.workspace.finish_interrupted_edit`): no saved edit is lost.
 A planning job copies the working data into its plan's ``data`` folder; a job that fails,
 is cancelled or is killed leaves that copy with no plan to use it. :func:`clean_debris` runs
 when the app starts its background work, and :func:`discard_snapshot` when a job fails.
@@ -59,6 +61,16 @@ def _owner_alive(name: str) -> bool:
     return True
 
 
+def _finish_edit(app: Flask, folder: Path) -> None:
+    """Complete the edit of a killed process's staging folder if its record was saved."""
+    from web.workspace import finish_interrupted_edit
+
+    with new_session(app) as session:
+        edit_id = finish_interrupted_edit(app, session, folder)
+    if edit_id is not None:
+        logger.warning("Completed edit %d, interrupted by the end of its process.", edit_id)
+
+
 def discard_snapshot(app: Flask, plan_id: int) -> bool:
     """Remove the data snapshot of plan ``plan_id``; return whether there was one."""
     data = Path(app.instance_path) / PLANS_DIR / str(plan_id) / PLAN_DATA_DIR
@@ -94,6 +106,7 @@ def clean_debris(app: Flask, *, now: float | None = None) -> list[Path]:
                 continue
             stale = folder.is_dir() and (old or not _owner_alive(folder.name))
             if stale:
+                _finish_edit(app, folder)
                 shutil.rmtree(folder, ignore_errors=True)
                 removed.append(folder)
     with new_session(app) as session:

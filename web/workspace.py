@@ -303,8 +303,6 @@ def commit_change(
             except InputError as exc:
                 raise _rename_error(exc, staged, folder) from None
             old = {name: _read_bytes(folder / name) for name in changed}
-            for name in changed:
-                _swap_in(staged / name, folder / name)
             edit = Edit(
                 user_id=user_id,
                 created_at=utcnow(),
@@ -316,17 +314,75 @@ def commit_change(
                 after=json.dumps(change.after, ensure_ascii=False),
                 undo_of=change.undo_of,
             )
+            # The audit record is committed first and the staging folder says which: a
+            # process killed between the commit and the last file moved in is completed
+            # at the next start (web.debris), one killed before the commit is discarded.
             try:
                 session.add(edit)
+                session.flush()
+                _write_journal(staged, edit, changed)
                 session.commit()
             except BaseException:
                 session.rollback()
+                raise
+            try:
+                for name in changed:
+                    _swap_in(staged / name, folder / name)
+            except BaseException:
                 for name, data in old.items():
                     _restore(folder / name, data)
+                session.delete(edit)
+                session.commit()
                 raise
             return edit
         finally:
             shutil.rmtree(staged, ignore_errors=True)
+
+
+JOURNAL = ".journal.json"
+"""File of a staging folder naming the edit it holds and the files it replaces or removes."""
+
+
+def _edit_mark(edit: Edit) -> str:
+    """Return what tells an edit from another that got its id after a rollback."""
+    return hashlib.sha256(f"{edit.target}|{edit.summary}|{edit.after}".encode()).hexdigest()
+
+
+def _write_journal(staged: Path, edit: Edit, changed: list[str]) -> None:
+    plan = {name: "replace" if (staged / name).is_file() else "remove" for name in changed}
+    tmp = staged / (JOURNAL + ".tmp")
+    text = json.dumps({"edit": edit.id, "mark": _edit_mark(edit), "files": plan})
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, staged / JOURNAL)
+
+
+def finish_interrupted_edit(app: Flask, session: Session, staged: Path) -> int | None:
+    """Complete the edit a killed process left in ``staged`` if its audit record was saved.
+
+    Returns
+    -------
+    int or None
+        The id of the completed edit, or None when there was nothing to complete (no
+        journal, or its record was never committed: the edit did not happen).
+    """
+    try:
+        journal = json.loads((staged / JOURNAL).read_text(encoding="utf-8"))
+        edit_id, files = int(journal["edit"]), dict(journal["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    edit = session.get(Edit, edit_id)
+    if edit is None or _edit_mark(edit) != journal.get("mark"):
+        return None  # never committed (its id may since belong to another edit)
+    folder = workspace_dir(app)
+    with edit_lock:
+        for name, how in files.items():
+            if name not in EDITABLE:
+                continue
+            if how == "remove":
+                (folder / name).unlink(missing_ok=True)
+            elif (staged / name).is_file():  # not yet moved in
+                os.replace(staged / name, folder / name)
+    return edit_id
 
 
 def _read_bytes(path: Path) -> bytes | None:

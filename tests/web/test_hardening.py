@@ -385,3 +385,31 @@ def subprocess_pid() -> int:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     child.wait()
     return child.pid
+
+
+def test_an_edit_killed_after_its_record_is_completed_at_start(app) -> None:
+    """Tests that a staging folder whose audit record was committed has its files moved in at
+    the next start, and one whose record never was is discarded with the file untouched."""
+    import shutil
+
+    from web import workspace
+    from web.db import Edit, new_session
+    from web.debris import clean_debris
+
+    folder = workspace.ensure(app)
+    before = (folder / "teams.toml").read_text(encoding="utf-8")
+    dead = subprocess_pid()
+    saved, lost = (folder.parent / f".district-edit-{dead}-{n}" for n in ("saved", "lost"))
+    for staged, line in ((saved, "# saved\n"), (lost, "# lost\n")):
+        shutil.copytree(folder, staged)
+        (staged / "teams.toml").write_text(before + line, encoding="utf-8")
+    with new_session(app) as session:
+        edit = Edit(kind="teams", action="replace", target="teams.toml", summary="s", after="{}")
+        session.add(edit)
+        session.commit()
+        workspace._write_journal(saved, edit, ["teams.toml"])
+        ghost = Edit(id=99, kind="teams", action="replace", target="teams.toml", summary="g")
+        workspace._write_journal(lost, ghost, ["teams.toml"])  # never committed
+    clean_debris(app)
+    assert (folder / "teams.toml").read_text(encoding="utf-8") == before + "# saved\n"
+    assert not saved.exists() and not lost.exists()
