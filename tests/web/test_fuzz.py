@@ -400,7 +400,9 @@ def test_every_command_refuses_bad_input_in_one_line(
         (folder / f"in.{suffix}").write_bytes(content)
         args, stdin = ["incidents", "import", str(folder / f"in.{suffix}"), "--dry-run"], None
     else:
-        args, stdin = ["users", "create", name or "x", "--role", "viewer", "--password-stdin"], name
+        # "--" ends the options, so that a name such as "-0" is a name
+        args = ["users", "create", "--role", "viewer", "--password-stdin", "--", name or "x"]
+        stdin = name
     result = CliRunner(env=env).invoke(cli, args, input=stdin)
     assert "Traceback" not in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(
