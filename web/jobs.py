@@ -8,9 +8,10 @@ import threading
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from geodata.errors import InputError
+from planner.dates import FIRST_DATE, LAST_DATE, start_problem
 from web.db import Job, Plan, User, db_session, new_session, utcnow
 from web.i18n import translate
 from web.plan_store import PLAN_DATA_DIR, attach_document, plan_dir
@@ -33,6 +34,12 @@ MAX_DAYS = 14
 
 TIME_LIMITS = (0.5, 600.0)
 """Smallest and largest seconds per solver stage a job may ask for."""
+
+MAX_QUEUED_PER_USER = 3
+"""Most jobs one user may have queued or running at once."""
+
+MAX_QUEUED = 20
+"""Most jobs queued or running at once in all (each may take minutes of both cores)."""
 
 INTERRUPTED = "Stopped by a restart of the server before it finished."
 
@@ -83,6 +90,8 @@ def check_job_form(form: Mapping[str, str]) -> dict[str, Any]:
         days = 0
     if not 1 <= days <= MAX_DAYS:
         raise JobFormError("err_days", n=MAX_DAYS)
+    if start_problem(start, days):
+        raise JobFormError("err_start_range", first=str(FIRST_DATE), last=str(LAST_DATE))
     try:
         seed = int((form.get("seed") or "0").strip())
     except ValueError:
@@ -149,7 +158,23 @@ def shortfall_boost(
 def submit_job(
     session: Session, settings: Mapping[str, Any], user: User | None, *, district: str = ""
 ) -> Job:
-    """Queue a planning job and its (queued) plan row for ``district`` (its id); return the job."""
+    """Queue a planning job and its (queued) plan row for ``district`` (its id); return the job.
+
+    Raises
+    ------
+    JobFormError
+        When ``user`` has :data:`MAX_QUEUED_PER_USER` jobs waiting or running, or the app
+        :data:`MAX_QUEUED`; nothing is queued.
+    """
+    unfinished = select(func.count()).select_from(Job).where(Job.status.in_(("queued", "running")))
+    if (
+        user is not None
+        and (session.scalar(unfinished.where(Job.created_by_id == user.id)) or 0)
+        >= MAX_QUEUED_PER_USER
+    ):
+        raise JobFormError("err_queue_user", n=MAX_QUEUED_PER_USER)
+    if (session.scalar(unfinished) or 0) >= MAX_QUEUED:
+        raise JobFormError("err_queue_full", n=MAX_QUEUED)
     plan = Plan(
         title=settings["title"],
         district=district,
@@ -219,6 +244,11 @@ def _finish(app: Flask, job_id: int, status: str, message: str = "") -> None:
         job.plan.status = {"done": "ready"}.get(status, status)
         job.plan.message = message[:500]
         session.commit()
+        plan_id = job.plan_id
+    if status in ("failed", "cancelled"):
+        from web.debris import discard_snapshot
+
+        discard_snapshot(app, plan_id)
 
 
 def run_job(app: Flask, job_id: int) -> str:

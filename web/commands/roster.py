@@ -88,13 +88,20 @@ def roster(
     seed: int,
 ) -> None:
     """Roster the district's patrol groups: who works which shift on which day."""
+    from planner.dates import days_problem, seed_problem, start_problem
     from planner.patrol.roster import roster_document, roster_for_district
     from planner.roster.explain import describe
 
     first = _date(start)
-    if days <= 0:
-        msg = f"--days must be at least 1, not {days}."
-        raise RulesError(msg)
+    checks = (
+        ("--days", days_problem(days)),
+        ("--start", start_problem(first, days)),
+        ("--seed", seed_problem(seed)),
+    )
+    for option, why in checks:
+        if why:
+            msg = f"{option} {why}."
+            raise RulesError(msg)
     problem, result = roster_for_district(
         district, first, days, rules=rules, time_limit=time_limit, seed=seed
     )
