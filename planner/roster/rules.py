@@ -35,6 +35,7 @@ RULE_WORDS: dict[str, str] = {
     "pattern": "the rotation pattern",
     "min_crew": "minimum crew per group on shift",
     "cover": "how many groups each shift needs",
+    "carry_in": "rest and days in a row across the start of the period",
 }
 
 
@@ -172,6 +173,50 @@ def add_rest(m: Model) -> None:
                     m.cp.add_bool_or([~la, ~lb]).only_enforce_if(m.guard(key, staff.id))
 
 
+def add_carry_in(m: Model) -> None:
+    """Forbidden successions, rest and days in a row hold across the start of the period.
+
+    What each staff member worked just before day 0 (``RosterProblem.history``) is fixed:
+    a shift too close after one worked then is ruled out, and a run of working days that
+    goes on into the period counts its days before day 0.
+    """
+    pr = m.problem
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    conflicts = rest_conflicts(pr)
+    for p, staff in enumerate(pr.staff):
+        tail = pr.history_of(staff.id)
+        if not tail:
+            continue
+        g = m.guard("carry_in", staff.id)
+        banned: set[tuple[int, int]] = set()
+        last = tail[-1]
+        if last is not None:
+            banned.update((0, sidx[b]) for b in pr.shift(last).forbidden_next)
+        for aid, k, bid, _rule in conflicts:
+            for j in range(1, min(k, len(tail)) + 1):
+                if tail[-j] == aid and k - j < pr.days:
+                    banned.add((k - j, sidx[bid]))
+        for d, s in sorted(banned):
+            lit = m.shift_lit(p, d, s)
+            if lit is not None:
+                m.cp.add_bool_or([~lit]).only_enforce_if(g)
+        k_max = staff.max_consecutive
+        run = _trailing(tail, lambda sid: sid is not None)
+        if k_max is not None and run:
+            window = range(0, min(pr.days, max(1, k_max - run + 1)))
+            m.cp.add_bool_or([m.off[p, d] for d in window]).only_enforce_if(g)
+
+
+def _trailing(tail: Sequence[str | None], pred: Callable[[str | None], bool]) -> int:
+    """Length of the run at the end of ``tail`` for which ``pred`` holds."""
+    n = 0
+    for sid in reversed(tail):
+        if not pred(sid):
+            break
+        n += 1
+    return n
+
+
 def add_max_shifts_of_type(m: Model) -> None:
     """At most ``n`` shifts of each limited type per staff member."""
     pr = m.problem
@@ -283,16 +328,24 @@ def add_max_nights_in_row(m: Model) -> None:
     if k is None:
         return
     for p, staff in enumerate(pr.staff):
-        for d in range(pr.days - k):
-            lits = [lit for i in range(k + 1) for lit in _night_lits(m, p, d + i)]
-            if len(lits) <= k:
+        # Nights worked just before day 0 count: windows may start before the period.
+        before = _trailing(pr.history_of(staff.id), lambda sid: _is_night(pr, sid))
+        for d in range(-min(before, k), pr.days - k):
+            known = -d if d < 0 else 0
+            lits = [lit for i in range(known, k + 1) for lit in _night_lits(m, p, d + i)]
+            room = k - known
+            if len(lits) <= room:
                 continue
             if weight is None:
-                m.cp.add(sum(lits) <= k).only_enforce_if(m.guard("max_nights_in_row", staff.id))
+                m.cp.add(sum(lits) <= room).only_enforce_if(m.guard("max_nights_in_row", staff.id))
             else:
                 excess = m.cp.new_bool_var(f"nights_in_row(p={p},d={d})")
-                m.cp.add(sum(lits) <= k + excess)
+                m.cp.add(sum(lits) <= room + excess)
                 m.penalise(weight, excess)
+
+
+def _is_night(pr: RosterProblem, sid: str | None) -> bool:
+    return sid is not None and pr.shift(sid).is_night
 
 
 def _pattern_lit(m: Model, p: int, d: int, sid: str | None) -> Lit | None:
@@ -448,6 +501,20 @@ def add_requests(m: Model) -> None:
             m.penalise(r.weight, lit)
 
 
+def add_keep(m: Model) -> None:
+    """Each cell of the roster in force that changes costs its weight (stable re-solves)."""
+    pr = m.problem
+    pidx = {s.id: i for i, s in enumerate(pr.staff)}
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    for k in pr.keep:
+        p = pidx[k.staff]
+        if k.shift is None:
+            m.penalise(k.weight, 1 - m.off[p, k.day])
+        else:
+            lit = m.shift_lit(p, k.day, sidx[k.shift])
+            m.penalise(k.weight, 1 if lit is None else 1 - lit)
+
+
 def _fair(
     m: Model, name: str, weight: int, counts: Sequence[cp_model.LinearExprT], top: int
 ) -> None:
@@ -482,6 +549,7 @@ RULES: list[Callable[[Model], None]] = [
     add_pins,
     add_forbidden_successions,
     add_rest,
+    add_carry_in,
     add_max_shifts_of_type,
     add_total_minutes,
     add_max_consecutive,
@@ -494,6 +562,7 @@ RULES: list[Callable[[Model], None]] = [
     # soft rules (cover may have hard sides)
     add_cover,
     add_requests,
+    add_keep,
     add_fairness,
 ]
 

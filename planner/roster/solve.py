@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("planner")
 
 
-
 class _Best:
     """The best roster found so far, shared between search threads."""
 
@@ -211,6 +210,8 @@ def _greedy(
             cover=cover,
             requests=tuple(q for q in pr.requests if q.staff in ids),
             pins=tuple(q for q in pr.pins if q.staff in ids),
+            keep=tuple(q for q in pr.keep if q.staff in ids),
+            history=tuple(h for h in pr.history if h[0] in ids),
         )
         sm = build_model(sub)
         left = deadline - time.monotonic()
@@ -377,7 +378,6 @@ def _infeasible(problem: RosterProblem, params: RosterParams, seed: int, t0: flo
     conflict: tuple[str, ...] = ()
     relaxed: RosterResult | None = None
     if params.explain:
-
         conflict, relaxed = explain_infeasible(problem, params, seed=seed)
     return RosterResult(
         SolveStatus.INFEASIBLE,
