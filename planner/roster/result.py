@@ -77,6 +77,7 @@ class RosterResult:
     roster by the validator; ``check`` holds the validator's findings (penalties in words).
     ``conflict`` explains an infeasible request (sentences, smallest set found) and
     ``relaxed`` is then the best roster that breaks only the rules named there.
+    ``first_roster`` is the time in seconds to the first roster that keeps every hard rule.
     """
 
     status: SolveStatus
@@ -89,6 +90,7 @@ class RosterResult:
     conflict: tuple[str, ...] = ()
     relaxed: RosterResult | None = None
     iterations: int = 0
+    first_roster: float | None = None
 
     def is_feasible(self) -> bool:
         """Whether a roster that keeps every hard rule was found."""

@@ -33,12 +33,15 @@ class _Best:
         self.values: list[int] | None = None
         self.objective: int | None = None
         self.found = threading.Event()
+        self.first_at: float | None = None
 
     def offer(self, values: list[int], objective: int) -> bool:
         """Keep ``values`` if they beat the best so far."""
         with self.lock:
             if self.objective is None or objective < self.objective:
                 self.values, self.objective = values, objective
+                if self.first_at is None:
+                    self.first_at = time.monotonic()
                 self.found.set()
                 return True
         return False
@@ -371,6 +374,7 @@ def solve_roster(
         lending=tuple(lending),
         check=check,
         iterations=iterations,
+        first_roster=None if best.first_at is None else best.first_at - t0,
     )
 
 
