@@ -37,6 +37,11 @@ class RosterParams:
         of (staff, day) cells it frees (adapted as the search goes).
     greedy_batch
         Staff solved together in each step of the greedy first roster.
+    greedy_share
+        Share of the time left that the greedy first roster may take in all.
+    greedy_first_vars
+        Beyond this many shift and day-off variables, the greedy first roster is made before
+        the full model is built (building it takes about 10 us per variable).
     lns_cutoff
         Ask each re-solve for a strictly better roster only.
     lns_mix
@@ -59,6 +64,8 @@ class RosterParams:
     lns_mix: tuple[float, float, float] = (0.2, 0.6, 0.2)
     lns_cutoff: bool = True
     greedy_batch: int = 1
+    greedy_share: float = 0.4
+    greedy_first_vars: int = 200_000
     lns: bool = True
     explain: bool = True
 

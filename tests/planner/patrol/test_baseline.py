@@ -70,7 +70,9 @@ def test_whole_group_leave_changes_few_cells_and_none_before_the_freeze(tmp_path
     # Without the baseline the same leave re-draws far more of the roster.
     plain = solve_roster(fresh.problem, PARAMS, seed=0)
     redrawn = sum(
-        a != b for g in base.schedule for a, b in zip(base.schedule[g], plain.assignment[g])
+        a != b
+        for g in base.schedule
+        for a, b in zip(base.schedule[g], plain.assignment[g], strict=True)
     )
     assert redrawn > len(changed)
 

@@ -60,7 +60,7 @@ def test_nights_in_a_row_count_the_nights_before_the_period():
     )
     result = solve(problem)
     # Each night on day 0 and day 1 would be beyond the limit (4 each) against 3 per request.
-    assert result.assignment["B"] == [None, "N"]
+    assert result.assignment["B"][0] != "N" and result.assignment["B"][1] == "N"
     assert result.objective == 3
 
 
