@@ -199,7 +199,13 @@ def _greedy(
 
 
 def _greedy_rows(
-    pr: RosterProblem, params: RosterParams, seed: int, deadline: float, stop: threading.Event
+    pr: RosterProblem,
+    params: RosterParams,
+    seed: int,
+    deadline: float,
+    stop: threading.Event,
+    *,
+    quick: bool = False,
 ) -> dict[int, list[str | None]] | None:
     """Build a first roster staff by staff against the cover still missing.
 
@@ -207,7 +213,9 @@ def _greedy_rows(
     staff member's own rules are a small model; the cover enters it as a linear objective
     (a shift where people are still missing earns its under-weight, one already full costs
     its over-weight), exact for one person at a time and cheap to build on long horizons.
-    Each step gets an equal share of ``greedy_share`` of the time left. Returns the shift
+    Each step searches up to 2 s; with ``quick`` (large problems, before the full model is
+    built) each gets an equal share of ``greedy_share`` of the time left, and with under
+    :data:`GREEDY_SEARCH_SECONDS` a share takes its person's first roster. Returns the shift
     (or ``None``) of each staff index on each day, or ``None`` when no first roster was found.
     """
     if not _greedy_fits(pr):
@@ -253,18 +261,27 @@ def _greedy_rows(
             return None
         steps_left = math.ceil((len(order) - first) / batch)
         share = max(0.1, (until - now) / steps_left)
-        solver = cp_solver(params, min(2.0, max(share, 1.5), left), seed, workers=1)
-        # One person's model: without presolve and linearization the first roster comes in
-        # tens of milliseconds on 364 days and is about as good as a second's search, so
-        # with little time per person the first one is taken.
-        solver.parameters.linearization_level = 0
-        solver.parameters.cp_model_presolve = False
-        solver.parameters.stop_after_first_solution = share < GREEDY_SEARCH_SECONDS
+        search = not quick or share >= GREEDY_SEARCH_SECONDS
+        limit = (share if quick else 2.0) if search else 1.5
+        solver = cp_solver(params, min(2.0, limit, left), seed, workers=1)
+        if search:
+            # Time enough per person: search with presolve (short horizons prove it fast).
+            solver.parameters.linearization_level = 1
+        else:
+            # Little time per person: without presolve and linearization one person's
+            # first roster comes in tens of milliseconds on 364 days, about as good as a
+            # second's search with presolve.
+            solver.parameters.linearization_level = 0
+            solver.parameters.cp_model_presolve = False
+            solver.parameters.stop_after_first_solution = True
         status = solver.solve(sm.cp)
         if status == cp_model.UNKNOWN and deadline - time.monotonic() > 0.1:
-            # No roster for this person within the share (some need presolve to find one).
+            # No roster for this person in time: take the first, the other way round.
             solver = cp_solver(params, min(10.0, deadline - time.monotonic()), seed, workers=1)
             solver.parameters.stop_after_first_solution = True
+            if search:
+                solver.parameters.linearization_level = 0
+                solver.parameters.cp_model_presolve = False
             status = solver.solve(sm.cp)
         log.debug("greedy staff %s: %.2fs", group, time.monotonic() - now)
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -418,7 +435,7 @@ def solve_roster(
     if params.lns and size > params.greedy_first_vars and _greedy_fits(problem):
         # A large model takes long to build: make the first roster from small models first.
         first = dataclasses.replace(params, greedy_share=0.9)
-        rows = _greedy_rows(problem, first, seed, deadline, threading.Event())
+        rows = _greedy_rows(problem, first, seed, deadline, threading.Event(), quick=True)
         first_at = time.monotonic()
         if rows is not None and deadline - first_at < BUILD_SECONDS_PER_VAR * size + 2.0:
             log.info("no time left to build the full model: the greedy roster is the result")
