@@ -137,17 +137,34 @@ def add_pins(m: Model) -> None:
                 m.cp.add_bool_or([lit]).only_enforce_if(g)
 
 
+#: Beyond this many forbidden (shift, next shift) pairs, successions are grouped per day.
+GROUPED_SUCCESSIONS = 40
+
+
 def add_forbidden_successions(m: Model) -> None:
     """Shift ``b`` may not be worked the day after shift ``a`` (within the horizon only).
 
-    Shifts that forbid the same set of next shifts share one constraint per day: at most one
-    of them today or one of the set tomorrow (one shift a day makes that exact). On the
-    benchmark's 33 shift types this is a few constraints per day instead of hundreds of
-    clauses.
+    Beyond :data:`GROUPED_SUCCESSIONS` pairs, shifts that forbid the same set of next shifts
+    share one constraint per day: at most one of them today or one of the set tomorrow (one
+    shift a day makes that exact). On 33 shift types this is a few constraints per day
+    instead of hundreds of clauses.
     """
     pr = m.problem
     sidx = {s.id: i for i, s in enumerate(pr.shifts)}
     groups: dict[frozenset[str], list[int]] = {}
+    pairs = sum(len(sa.forbidden_next) for sa in pr.shifts)
+    if pairs <= GROUPED_SUCCESSIONS:
+        # Few pairs: one clause per pair, the form the benchmark's instances were tuned on.
+        for p, staff in enumerate(pr.staff):
+            for a, sa in enumerate(pr.shifts):
+                for bid in sa.forbidden_next:
+                    b = sidx[bid]
+                    for d in range(pr.days - 1):
+                        la, lb = m.shift_lit(p, d, a), m.shift_lit(p, d + 1, b)
+                        if la is not None and lb is not None:
+                            g = m.guard("forbidden_succession", staff.id)
+                            m.cp.add_bool_or([~la, ~lb]).only_enforce_if(g)
+        return
     for a, sa in enumerate(pr.shifts):
         if sa.forbidden_next:
             groups.setdefault(sa.forbidden_next, []).append(a)
