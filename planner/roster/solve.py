@@ -176,6 +176,10 @@ class _Lns:
             self.learn(kind, improved, status in (cp_model.OPTIMAL, cp_model.INFEASIBLE))
 
 
+#: From this many days on, the greedy shares its time out and may take first rosters (on
+#: 40 staff x 84 days its first roster came at 19 s instead of 48 s, 5310 against 22168).
+QUICK_GREEDY_DAYS = 56
+
 #: With less than this many seconds per person, the greedy takes each person's first roster.
 GREEDY_SEARCH_SECONDS = 0.5
 
@@ -194,7 +198,9 @@ def _greedy(
     m: Model, params: RosterParams, seed: int, deadline: float, stop: threading.Event
 ) -> list[int] | None:
     """Return the greedy first roster as values of every variable of the full model."""
-    rows = _greedy_rows(m.problem, params, seed, deadline, stop)
+    # On long horizons one person's search does not prove in 2 s: take quick first rosters.
+    quick = m.problem.days >= QUICK_GREEDY_DAYS
+    rows = _greedy_rows(m.problem, params, seed, deadline, stop, quick=quick)
     return None if rows is None else _complete(m, params, seed, deadline, rows)
 
 
