@@ -16,6 +16,7 @@ from tests.web.conftest import WEB_PASSWORD, WEB_ROLES
 from web.auth import PERMISSIONS
 from web.db import CheckIn, Edit, Job, Plan, User, new_session
 from web.plan_store import import_plan
+from web.plans_in_force import publish
 
 PLAN_JSON = Path(__file__).resolve().parents[1] / "data" / "plan" / "plan.json"
 
@@ -29,7 +30,8 @@ def make_app(make_web_app, **config):
     """The default district, one user per role (the member in group g1), plan 1 ready."""
     app = make_web_app(member_groups=("g1",), **config)
     with new_session(app) as session:
-        import_plan(app, session, PLAN_JSON, title="test plan")
+        row = import_plan(app, session, PLAN_JSON, title="test plan")
+        publish(session, row, None)  # members and viewers see published plans only
     return app
 
 
@@ -285,6 +287,20 @@ def test_every_endpoint_for_every_role(app) -> None:
         "api_accounts.logout_everywhere",
     }
     assert api - tested == untested
+
+
+def test_members_and_viewers_do_not_see_drafts(app) -> None:
+    """Tests that a draft plan is listed and opened for a captain, but not a member or viewer."""
+    with new_session(app) as session:
+        draft = import_plan(app, session, PLAN_JSON, title="draft").id
+    client = app.test_client()
+    captain = {p["id"] for p in client.get("/api/v1/plans", headers=bearer(app, "captain")).json}
+    assert {1, draft} <= captain
+    for role in ("member", "viewer"):
+        listed = {p["id"] for p in client.get("/api/v1/plans", headers=bearer(app, role)).json}
+        assert 1 in listed and draft not in listed
+        assert_error(client.get(f"/api/v1/plans/{draft}", headers=bearer(app, role)), 404)
+    assert client.get(f"/api/v1/plans/{draft}", headers=bearer(app, "captain")).status_code == 200
 
 
 def test_members_see_only_their_groups_routes(app) -> None:

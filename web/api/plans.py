@@ -9,9 +9,10 @@ from flask import current_app, url_for
 from sqlalchemy import select
 
 from web.api.core import ID, ApiBlueprint, StoredDateTime, refuse
-from web.auth import has_permission, route_groups
+from web.auth import current_user, has_permission, route_groups
 from web.db import Plan, db_session
 from web.plan_store import load_document
+from web.plans_in_force import may_see
 from web.views_plans import DOWNLOADS
 
 if TYPE_CHECKING:
@@ -114,7 +115,7 @@ def plan_row(row: Plan) -> dict[str, Any]:
 def ready_plan(plan_id: int) -> tuple[Plan, PlanDocument]:
     """Return a ready plan and its document; 404 when there is none, 409 when not ready."""
     row = db_session().get(Plan, plan_id)
-    if row is None:
+    if row is None or not may_see(row, current_user()):  # members, viewers: published only
         refuse(404, f"There is no plan {plan_id}.", "plan_id")
     if row.status != "ready" or not row.path:
         refuse(409, f"Plan {plan_id} is not ready (it is {row.status}).", "plan_id")
@@ -165,9 +166,10 @@ def documents(plan_id: int, doc: PlanDocument) -> list[dict[str, str]]:
 @bp.needs("view_plans")
 @bp.response(200, PlanRowSchema(many=True))
 def plan_list() -> list[dict[str, Any]]:
-    """All plans, newest first (any status)."""
+    """All plans the user may open, newest first (members and viewers: published plans)."""
     rows = db_session().scalars(select(Plan).order_by(Plan.created_at.desc(), Plan.id.desc()))
-    return [plan_row(r) for r in rows]
+    user = current_user()
+    return [plan_row(r) for r in rows if may_see(r, user)]
 
 
 @bp.route(f"/<{ID}:plan_id>", methods=["GET"])
