@@ -22,6 +22,7 @@ MIN_PASSWORD = 8
 NAME_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,40}$")
 """What a user name may be."""
 
+
 class UserError(InputError):
     """A user name, role or password that cannot be used.
 

@@ -1,4 +1,4 @@
-"""Jobs run by Celery workers: attempts, the worker and its heartbeat, files kept in the database."""
+"""Jobs on Celery workers: attempts, the worker and its heartbeat, files kept in the database."""
 
 from __future__ import annotations
 
