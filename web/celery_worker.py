@@ -13,8 +13,8 @@ Faults, and what handles them:
   acknowledged only when the task ends (``task_acks_late``) and is given back to the queue
   when its process is lost (``task_reject_on_worker_lost``), so another process runs it.
 - A whole worker lost (``kill -9`` of its main process, a machine gone): its job's heartbeat
-  stops; the other workers' sweep (:class:`Sweep`) sends the job again once the heartbeat is
-  older than the lease, and :func:`web.jobs.claim_job` lets exactly one take it over. The
+  stops; the other workers' sweep (:class:`Sweep`) queues the job again once the heartbeat is
+  older than the lease (:func:`web.jobs.requeue_lost`, one sweep wins) and sends it once. The
   broker also hands the unacknowledged message back after ``visibility_timeout``; a job
   already done is then skipped.
 - Duplicates: a job is claimed by one conditional ``UPDATE`` and its result is written once
@@ -190,7 +190,7 @@ def run_plan_job(job_id: int) -> str:
 
 
 class Sweep(threading.Thread):
-    """Sends again the running jobs whose worker stopped renewing their heartbeat.
+    """Queues and sends again the running jobs whose worker stopped renewing their heartbeat.
 
     Every worker runs one in its main process; :func:`web.jobs.claim_job` decides which
     worker takes a job over, so several sweeps do no harm.
@@ -203,33 +203,16 @@ class Sweep(threading.Thread):
 
     def run(self) -> None:
         """Look for lost jobs every half lease."""
-        from web.jobs import lease_seconds
+        from web.jobs import lease_seconds, requeue_lost
 
         every = lease_seconds(self.app) / 2
         while not self.stop.wait(every):
             try:
-                for job_id in lost_jobs(self.app):
+                for job_id in requeue_lost(self.app):
                     logger.warning("Job %d lost its worker; sending it again.", job_id)
                     send_job(self.app, job_id)
             except Exception:  # the sweep must outlive a database or broker hiccup
                 logger.warning("The sweep for lost jobs failed.", exc_info=True)
-
-
-def lost_jobs(app: Flask) -> list[int]:
-    """Return the running jobs whose heartbeat is older than the lease."""
-    from datetime import timedelta
-
-    from sqlalchemy import select
-
-    from web.db import Job, new_session, utcnow
-    from web.jobs import lease_seconds
-
-    stale = utcnow() - timedelta(seconds=lease_seconds(app))
-    with new_session(app) as session:
-        query = select(Job.id).where(
-            Job.status == "running", Job.heartbeat_at.is_not(None), Job.heartbeat_at < stale
-        )
-        return list(session.scalars(query))
 
 
 def start_worker(app: Flask, concurrency: int, *, loglevel: str = "INFO") -> None:

@@ -316,6 +316,37 @@ def claim_job(app: Flask, job_id: int, worker: str = "") -> int | None:
         return attempt
 
 
+def requeue_lost(app: Flask) -> list[int]:
+    """Put back in the queue the running jobs whose heartbeat is older than the lease.
+
+    Each is changed by one conditional ``UPDATE``, so of several workers' sweeps only one
+    requeues a job (and sends it once); the next claim counts the attempt.
+
+    Returns
+    -------
+    list of int
+        The jobs put back, to be sent to the workers again.
+    """
+    stale = utcnow() - timedelta(seconds=lease_seconds(app))
+    lost = and_(Job.status == "running", Job.heartbeat_at.is_not(None), Job.heartbeat_at < stale)
+    requeued = []
+    with new_session(app) as session:
+        for job_id, worker in session.execute(select(Job.id, Job.worker).where(lost)).all():
+            message = f"Its worker {worker} stopped before it finished; queued again."
+            done = session.execute(
+                update(Job)
+                .where(Job.id == job_id, lost)
+                .values(status="queued", heartbeat_at=None, message=message[:500])
+            )
+            if done.rowcount == 1:  # type: ignore[attr-defined]
+                job = session.get(Job, job_id)
+                if job is not None:
+                    job.plan.status = "queued"
+                requeued.append(job_id)
+            session.commit()
+    return requeued
+
+
 def finish_job(
     app: Flask, job_id: int, status: str, message: str = "", *, attempt: int | None = None
 ) -> bool:
