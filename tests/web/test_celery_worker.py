@@ -220,3 +220,39 @@ def test_six_districts_survive_a_broker_restart_and_a_killed_worker(
         )
         assert checked.returncode == 0, checked.stderr
         assert json.loads(checked.stdout)["ok"] is True
+
+
+def test_the_web_app_sends_jobs_to_the_broker_and_shows_a_workers_plan(
+    redis_server: RedisServer, make_web_app, client_as
+) -> None:
+    """Tests that with a broker the job form keeps the district snapshot in the database and
+    sends the job id to Redis instead of running it; a worker's run (from the database only)
+    makes a plan whose file the web app fetches from the database when it is first shown."""
+    from web.db import Job, JobFile, Plan, new_session
+    from web.jobs import run_job
+
+    app = make_web_app(BROKER_URL=redis_server.url, JOB_CORES=1)
+    client = client_as(app, "captain")
+    form = {"title": "w", "start": "2026-12-07", "days": "1", "seed": "3", "time_limit": "2",
+            "csrf_token": "tok"}  # fmt: skip
+    assert client.post("/jobs/new", data=form).status_code == 302
+    queued = redis_server.client().lrange("patrol-plans", 0, -1)
+    assert len(queued) == 1
+    headers = json.loads(queued[0])["headers"]
+    assert (headers["task"], headers["argsrepr"]) == ("patrol.run_job", "[1]")
+    with new_session(app) as session:
+        job = session.get(Job, 1)
+        assert (job.status, json.loads(job.params)["cores"]) == ("queued", 1)
+        assert session.get(JobFile, (1, "inputs.zip")) is not None
+        plan_id = job.plan_id
+
+    assert run_job(app, 1, stored=True) == "done"
+    with new_session(app) as session:
+        plan = session.get(Plan, plan_id)
+        assert plan.status == "ready"
+        stored = plan.plan_file(app.instance_path)
+    assert not stored.exists()  # the worker wrote the database, not this disk
+    page = client.get(f"/plans/{plan_id}")
+    assert page.status_code == 200
+    assert stored.is_file()
+    assert run_job(app, 1, stored=True) == "done"  # a second delivery changes nothing
