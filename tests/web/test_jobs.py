@@ -148,3 +148,20 @@ def fixture_doc(data_dir):
     from planner.plan.document import read_plan
 
     return read_plan(data_dir / "plan" / "plan.json")
+
+
+def test_a_restart_of_the_web_app_leaves_the_workers_jobs_alone(make_web_app) -> None:
+    """Tests that with a broker a restarting web app does not fail the jobs its workers are
+    running (their leases decide), while without one such jobs fail as before."""
+    from web.demo import INTERRUPTED, fail_unfinished
+
+    for broker, expected in (("redis://127.0.0.1:9/0", ("running", "")), (None, None)):
+        app = make_web_app(BROKER_URL=broker)  # nothing is sent: no broker is reached here
+        job_id = _queue(app)
+        assert claim_job(app, job_id, "host-a/11") == 1
+        fail_unfinished(app)
+        job = _job(app, job_id)
+        if expected is None:
+            assert (job.status, job.message, job.plan.status) == ("failed", INTERRUPTED, "failed")
+        else:
+            assert (job.status, job.message, job.plan.status) == (*expected, "running")
