@@ -32,6 +32,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.machine import cpu_model
 
@@ -156,7 +157,7 @@ def job_seconds(db: Path) -> list[float]:
 
 
 def run(workers: int, folders: list[Path], args: argparse.Namespace, base: dict[str, str],
-        work: Path) -> dict[str, float]:  # fmt: skip
+        work: Path) -> dict[str, Any]:  # fmt: skip
     """Plan every district on ``workers`` workers; return the figures of the run."""
     run_dir = work / f"w{workers}"
     run_dir.mkdir()
@@ -170,9 +171,11 @@ def run(workers: int, folders: list[Path], args: argparse.Namespace, base: dict[
     if args.time_limit is not None:
         command += ["--time-limit", str(args.time_limit)]
     try:
+        load_before = os.getloadavg()[0]
         began = time.perf_counter()
         done = subprocess.run(command, env=env, capture_output=True, text=True)
         wall = time.perf_counter() - began
+        load_after = os.getloadavg()[0]
     finally:
         stop(procs)
     if done.returncode != 0:
@@ -184,6 +187,7 @@ def run(workers: int, folders: list[Path], args: argparse.Namespace, base: dict[
         "per_hour": len(folders) * 3600 / wall,
         "job_median": statistics.median(seconds),
         "job_max": max(seconds),
+        "load": (load_before, load_after),
     }
 
 
@@ -228,16 +232,19 @@ def main() -> None:
         f"solved within {budget}; each worker is `patrol worker --concurrency 1` with one core "
         "per job, the broker a local redis-server, the store one SQLite file. Wall time runs "
         "from `patrol city plan --wait` submitting the plans until the last district's outputs "
-        "are written (workers started and ready before).",
+        "are written (workers started and ready before). The load average (1 min) before and "
+        "after each run shows how much of the 2 cores other work took meanwhile: scaling "
+        "needs both cores free.",
         "",
-        "| workers | wall s | plans per hour | job s, median | job s, longest | scaling |",
-        "|---:|---:|---:|---:|---:|---:|",
+        "| workers | wall s | plans per hour | job s, median | job s, longest | scaling "
+        "| load before, after |",
+        "|---:|---:|---:|---:|---:|---:|---|",
     ]
     for f in figures:
         scaling = f["per_hour"] / first["per_hour"]
         lines.append(
             f"| {f['workers']} | {f['wall']:.1f} | {f['per_hour']:.1f} | {f['job_median']:.1f} "
-            f"| {f['job_max']:.1f} | {scaling:.2f}x |"
+            f"| {f['job_max']:.1f} | {scaling:.2f}x | {f['load'][0]:.1f}, {f['load'][1]:.1f} |"
         )
     text = "\n".join(lines) + "\n"
     print(text)

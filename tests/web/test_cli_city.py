@@ -55,6 +55,23 @@ def test_city_plan_without_a_broker_plans_each_district_in_process(tmp_path, env
         checked = _run(env, "validate", str(out / ident / "plan.json"), "--district", str(folder))
         assert checked.exit_code == 0, checked.output
 
+    overview = _run(env, "city", "overview", "--on", "2026-12-07", "--json")
+    assert overview.exit_code == 0, overview.output
+    rows = json.loads(overview.output)
+    assert [(r["district"], r["plan"], r["in_force"]) for r in rows] == [
+        ("north", 1, True), ("south", 2, True)
+    ]  # fmt: skip
+    for row in rows:
+        plan = json.loads((out / row["district"] / "plan.json").read_text(encoding="utf-8"))
+        figures = {f["key"]: f for f in plan["quality"]["figures"]}
+        gates = figures["gate_windows_covered"]
+        assert (row["gate_windows_covered"], row["gate_windows"]) == (gates["value"], gates["of"])
+        assert row["alley_km_share"] == figures["alley_km_share_day_mean"]["value"]
+        areas = [c for c in plan["coverage"] if c["level"] == "area" and c["needed_minutes"] > 0]
+        assert row["areas_with_dose"] == len(areas) > 0
+    later = _run(env, "city", "overview", "--on", "2026-12-20")
+    assert later.output.splitlines()[1].endswith("(not in force)")
+
 
 def test_city_plan_refuses_bad_districts_in_one_sentence(tmp_path, env) -> None:
     """Tests that a folder that is no bundle, or one district given twice, is refused in one

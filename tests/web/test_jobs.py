@@ -165,3 +165,68 @@ def test_a_restart_of_the_web_app_leaves_the_workers_jobs_alone(make_web_app) ->
             assert (job.status, job.message, job.plan.status) == ("failed", INTERRUPTED, "failed")
         else:
             assert (job.status, job.message, job.plan.status) == (*expected, "running")
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    """A database on a throwaway PostgreSQL server (the store of workers on several machines)."""
+    from sqlalchemy import create_engine
+    from test_db_migrations import _postgres_bin, _Server  # the migration tests' server
+
+    bindir = _postgres_bin()
+    if bindir is None:
+        pytest.skip(
+            "PostgreSQL server binaries (initdb, pg_ctl) not found; apt-get install postgresql"
+        )
+    server = _Server(bindir)
+    admin_url = server.start()
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql("CREATE DATABASE jobs")
+    admin.dispose()
+    try:
+        yield admin_url.replace("/postgres?", "/jobs?")
+    finally:
+        server.stop()
+
+
+@pytest.mark.slow
+def test_on_postgresql_one_claim_wins_and_a_workers_plan_is_shown(
+    postgres_url, make_web_app, client_as
+) -> None:
+    """Tests on PostgreSQL that of eight workers claiming one job at the same moment exactly
+    one gets it, and that a job run as a worker runs it (inputs from the database, plan into
+    it) gives a plan the web app shows after copying it from the database."""
+    import threading
+
+    from web.jobs import INPUTS_FILE, prepare_stored_job
+
+    app = make_web_app(DATABASE_URL=postgres_url, JOB_LEASE=30)
+    race = _queue(app)
+    results: list[int | None] = []
+    barrier = threading.Barrier(8)
+
+    def claim(k: int) -> None:
+        barrier.wait()
+        results.append(claim_job(app, race, f"host/{k}"))
+
+    threads = [threading.Thread(target=claim, args=(k,)) for k in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results, key=lambda r: r or 0) == [None] * 7 + [1]
+
+    job_id = _queue(app)
+    with new_session(app) as session:
+        job = session.get(Job, job_id)
+        prepare_stored_job(app, session, job)
+        assert session.get(JobFile, (job_id, INPUTS_FILE)) is not None
+        plan_id = job.plan_id
+    assert run_job(app, job_id, stored=True) == "done"
+    with new_session(app) as session:
+        stored = session.get(Plan, plan_id).plan_file(app.instance_path)
+    assert not stored.exists()
+    client = client_as(app, "viewer")
+    assert client.get(f"/plans/{plan_id}").status_code == 200
+    assert stored.is_file()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -22,8 +23,6 @@ from flask.cli import with_appcontext
 from geodata.errors import InputError
 
 if TYPE_CHECKING:
-    from datetime import date
-
     from flask import Flask
 
 POLL_SECONDS = 1.0
@@ -230,3 +229,90 @@ def city_plan_command(
 def _ids(jobs: dict[str, int]) -> str:
     ids = sorted(jobs.values())
     return f"{ids[0]}-{ids[-1]}" if len(ids) > 1 else str(ids[0])
+
+
+def city_overview(app: Flask, on: date) -> list[dict[str, object]]:
+    """Return, per district with a ready plan, the plan in force on ``on`` and its figures.
+
+    The plan in force is the newest ready plan whose horizon holds ``on``, else the newest
+    ready plan of the district. Figures: gate windows with someone at the gate, the share of
+    back-alley km patrolled on an average day, and key areas whose needed dose is planned.
+    """
+    from datetime import timedelta
+
+    from sqlalchemy import select
+
+    from web.db import Plan, new_session
+    from web.plan_store import load_document
+
+    with new_session(app) as session:
+        rows = session.scalars(
+            select(Plan).where(Plan.status == "ready").order_by(Plan.id.desc())
+        ).all()
+    chosen: dict[str, Plan] = {}
+    for row in rows:
+        first = date.fromisoformat(row.start)
+        holds = first <= on < first + timedelta(days=row.days)
+        current = chosen.get(row.district)
+        if current is None:
+            chosen[row.district] = row
+            continue
+        cur_first = date.fromisoformat(current.start)
+        if holds and not cur_first <= on < cur_first + timedelta(days=current.days):
+            chosen[row.district] = row
+    out: list[dict[str, object]] = []
+    for ident in sorted(chosen):
+        row = chosen[ident]
+        doc = load_document(app, row)
+        figures = {f.key: f for f in (doc.quality.figures if doc.quality else ())}
+        gates = figures.get("gate_windows_covered")
+        alleys = figures.get("alley_km_share_day_mean")
+        areas = [c for c in doc.coverage if c.level == "area" and c.needed_minutes > 0]
+        met = sum(1 for c in areas if c.planned_minutes >= c.needed_minutes)
+        first = date.fromisoformat(row.start)
+        out.append(
+            {
+                "district": ident,
+                "plan": row.id,
+                "start": row.start,
+                "days": row.days,
+                "in_force": first <= on < first + timedelta(days=row.days),
+                "gate_windows_covered": None if gates is None else gates.value,
+                "gate_windows": None if gates is None else gates.of,
+                "alley_km_share": None if alleys is None else alleys.value,
+                "areas_dose_met": met,
+                "areas_with_dose": len(areas),
+            }
+        )
+    return out
+
+
+@city.command("overview")
+@click.option("--on", "on", default=None, help="The day to show plans in force on (default today).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@with_appcontext
+def city_overview_command(on: str | None, as_json: bool) -> None:
+    """Show each district's plan in force: gate windows covered, alleys patrolled, coverage."""
+    from web.commands.plan import _date
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    day = date.today() if on is None else _date(on, "--on")
+    rows = city_overview(app, day)
+    if as_json:
+        click.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        return
+    if not rows:
+        click.echo("No district has a ready plan yet.")
+        return
+    click.echo(f"{'district':<16} {'plan':>5} {'from':<10} {'days':>4}  {'gates':>9}  "
+               f"{'alleys':>6}  {'areas met':>10}")  # fmt: skip
+    for r in rows:
+        gates = "-"
+        if r["gate_windows"] is not None:
+            gates = f"{r['gate_windows_covered']:g}/{r['gate_windows']:g}"
+        alleys = "-" if r["alley_km_share"] is None else f"{r['alley_km_share']:.0%}"
+        mark = "" if r["in_force"] else "  (not in force)"
+        click.echo(
+            f"{r['district']:<16} {r['plan']:>5} {r['start']:<10} {r['days']:>4}  {gates:>9}  "
+            f"{alleys:>6}  {r['areas_dose_met']:>4}/{r['areas_with_dose']:<5}{mark}"
+        )
