@@ -197,11 +197,20 @@ def test_on_postgresql_one_claim_wins_and_a_workers_plan_is_shown(
     """Tests on PostgreSQL that of eight workers claiming one job at the same moment exactly
     one gets it, and that a job run as a worker runs it (inputs from the database, plan into
     it) gives a plan the web app shows after copying it from the database."""
+    from web.db import engine_of
+
+    app = make_web_app(DATABASE_URL=postgres_url, JOB_LEASE=30)
+    try:
+        _race_and_run(app, client_as)
+    finally:
+        engine_of(app).dispose()
+
+
+def _race_and_run(app, client_as) -> None:
     import threading
 
     from web.jobs import INPUTS_FILE, prepare_stored_job
 
-    app = make_web_app(DATABASE_URL=postgres_url, JOB_LEASE=30)
     race = _queue(app)
     results: list[int | None] = []
     barrier = threading.Barrier(8)
