@@ -74,9 +74,9 @@ def test_the_sweep_requeues_only_lost_jobs_once(app) -> None:
     assert _job(app, alive).status == "running"
 
 
-def test_a_job_lost_too_often_ends_failed_with_its_reason(app) -> None:
+def test_a_job_lost_too_often_ends_failed_with_its_reason(app, client_as) -> None:
     """Tests that a job whose worker is lost at every one of its 3 attempts is not started a
-    4th time but ends as failed, saying so with the last reason (shown on the job page)."""
+    4th time but ends as failed, saying so with the last reason, shown on the job page."""
     job_id = _queue(app)
     for attempt in (1, 2, 3):
         assert claim_job(app, job_id, f"host/{attempt}") == attempt
@@ -89,6 +89,8 @@ def test_a_job_lost_too_often_ends_failed_with_its_reason(app) -> None:
         "Gave up after 3 attempts; the last one: "
         "Its worker host/3 stopped before it finished; queued again."
     )
+    page = client_as(app, "captain").get(f"/jobs/{job_id}").get_data(as_text=True)
+    assert "Gave up after 3 attempts; the last one: Its worker host/3 stopped" in page
 
 
 def test_an_error_is_retried_then_fails_with_its_reason(app, monkeypatch) -> None:
