@@ -60,6 +60,18 @@ _HEADER = re.compile(r"^\s*\[\[?\s*([A-Za-z0-9_.\-]+)\s*\]\]?\s*(?:#.*)?$")
 _NAME = re.compile(r"^name\s*=.*$")
 
 
+def _target_points(district: District) -> list[Any]:
+    """Return the representative points (work CRS) of the district's patrol targets."""
+    from geodata.categories import CATEGORIES
+
+    areas = district.key_areas
+    if not len(areas):
+        return []
+    keep = [c in CATEGORIES and CATEGORIES[c].target for c in areas["category"]]
+    points = areas[keep].to_crs(district.work_crs).geometry.representative_point()
+    return list(points)
+
+
 def _blocks(lines: list[str]) -> list[tuple[str | None, int, int]]:
     """Split TOML lines into (table, first, end) blocks, the first one before any table.
 
@@ -228,7 +240,7 @@ def add_defaults(
     sample = ["teams", "grid_members"]
     grids = district.grids
     if not len(grids):
-        grids = regular_grids(district)
+        grids = regular_grids(district, places=_target_points(district))
         sample.append("grids")
     teams = sample_teams(seed)
     teams["note"] = (

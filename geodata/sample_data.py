@@ -6,7 +6,7 @@ import logging
 import math
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -20,6 +20,9 @@ from shapely.ops import nearest_points, polygonize, unary_union
 
 from geodata.bundle import LAYER_COLUMNS, STORAGE_CRS, District, empty_layer
 from geodata.errors import InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 logger = logging.getLogger("geodata")
 
@@ -515,13 +518,42 @@ SLIVER_KM2 = GRID_MIN_KM2
 """A clipped cell smaller than this joins its neighbour with the longest shared border."""
 
 
-def regular_grids(district: District, *, cell_km2: float = REGULAR_GRID_KM2) -> gpd.GeoDataFrame:
+def _merge_empty(faces: list[Any], places: Sequence[Any]) -> list[Any]:
+    """Merge each face holding none of ``places`` into the neighbour sharing the longest border.
+
+    Faces are taken smallest first; a face with no neighbour (an island) joins the nearest.
+    """
+    faces = list(faces)
+    while len(faces) > 1:
+        empty = [i for i, f in enumerate(faces) if not any(f.covers(p) for p in places)]
+        if not empty:
+            break
+        i = min(empty, key=lambda k: (faces[k].area, k))
+        others = [j for j in range(len(faces)) if j != i]
+        shared = {j: faces[i].boundary.intersection(faces[j].boundary).length for j in others}
+        if max(shared.values()) > 0:
+            best = max(others, key=lambda j: (shared[j], -j))
+        else:
+            best = min(others, key=lambda j: (faces[i].distance(faces[j]), j))
+        faces[best] = unary_union([faces[best], faces[i]])
+        faces.pop(i)
+    return faces
+
+
+def regular_grids(
+    district: District,
+    *,
+    cell_km2: float = REGULAR_GRID_KM2,
+    places: Sequence[Any] | None = None,
+) -> gpd.GeoDataFrame:
     """Cut the boundary into a regular grid of square cells of about ``cell_km2``.
 
     Cells are clipped to the boundary; slivers under :data:`SLIVER_KM2` are merged into the
     neighbour sharing the longest border (within :data:`GRID_MAX_KM2` where one fits), so
-    cells are about 0.3-0.6 km². Ids run G01, G02, ... west to east, north to south, like
-    :func:`sample_grids`; every row has ``source = "sample"``.
+    cells are about 0.3-0.6 km². With ``places`` (points in the district's work CRS, e.g. its
+    patrol targets), a cell holding none of them joins its neighbour too, so every sample grid
+    has somewhere to sign in and a daily patrol can reach each one. Ids run G01, G02, ... west
+    to east, north to south, like :func:`sample_grids`; every row has ``source = "sample"``.
     """
     crs = district.work_crs
     boundary = _work(district.boundary, crs).geometry.union_all()
@@ -542,6 +574,8 @@ def regular_grids(district: District, *, cell_km2: float = REGULAR_GRID_KM2) -> 
             faces.extend(_polygons(part) if part.geom_type != "Polygon" else [part])
     faces = [f for f in faces if f.area > 1]
     faces = _merge_small(faces, SLIVER_KM2 * 1e6, GRID_MAX_KM2 * 1e6)
+    if places is not None and len(places):
+        faces = _merge_empty(faces, list(places))
     cells = []
     for g in faces:
         polys = _polygons(shapely.make_valid(g))

@@ -56,6 +56,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     at start; default on, ``PATROL_DATABASE_UPGRADE=off`` leaves it to ``patrol db upgrade``),
     ``TIME_ZONE`` (the zone dates and times are shown in; default the district's),
     ``API_TOKEN_LIFETIME`` (seconds a JSON API token lasts; default the session lifetime),
+    ``PUBLIC_MAP_LAYERS`` (what anonymous visitors see of the district map, see
+    :mod:`web.map_layers`; default boundary and streets),
     ``BROKER_URL`` (a Celery broker, e.g. ``redis://host:6379/0``: planning jobs go to
     ``patrol worker`` processes instead of a thread of this one; default none),
     ``JOB_CORES`` (cores one job on a worker uses; default 1), ``JOB_ATTEMPTS`` (times a job
@@ -134,6 +136,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(teams_bp)
     init_views(app)
+    from web.views_publish import init_publish
+
+    init_publish(app)
+    from web.views_me import bp as me_bp
+
+    app.register_blueprint(me_bp)
     from web.formatting import init_formatting
 
     init_formatting(app)

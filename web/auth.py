@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "view_routes": frozenset({"admin", "captain", "planner", "member"}),
     # Coverage and the blind-spot layer: planners and above.
     "view_coverage": frozenset({"admin", "captain", "planner"}),
+    # Publishing a plan as the one in force for its days: captains and admins.
+    "publish_plans": frozenset({"admin", "captain"}),
     # Making plans (background jobs) and cancelling them: captains and admins.
     "make_plans": frozenset({"admin", "captain"}),
     # Data exports and the PDF of a whole plan.

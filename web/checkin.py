@@ -79,6 +79,7 @@ REASONS = (
     "not_yet",
     "other_plan",
     "plan_not_ready",
+    "superseded",
     "bad_position",
     "too_far",
     "not_allowed",
@@ -418,6 +419,12 @@ def find_checkpoint(
         raise CheckInError(
             "plan_not_ready",
             f"Plan {data.plan_id} of the check-in code is no longer in use.",
+            plan=data.plan_id,
+        )
+    if row.state == "superseded":
+        raise CheckInError(
+            "superseded",
+            f"Plan {data.plan_id} of the check-in code has been superseded by another plan.",
             plan=data.plan_id,
         )
     try:

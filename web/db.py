@@ -33,6 +33,10 @@ ROLES = ("admin", "captain", "planner", "member", "viewer")
 PLAN_STATUSES = ("queued", "running", "ready", "failed", "cancelled")
 """States of a stored plan: being made (queued, running), usable (ready), failed or cancelled."""
 
+PLAN_STATES = ("draft", "published", "superseded")
+"""Whether a ready plan is in force: made but not handed out (draft), the plan in force for
+its period (published), or replaced by a later published plan of an overlapping period."""
+
 JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 """States of a background job."""
 
@@ -88,8 +92,12 @@ class Plan(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     path: Mapped[str] = mapped_column(String(1000), default="")
     data_version: Mapped[int] = mapped_column(Integer, default=0)
+    state: Mapped[str] = mapped_column(String(16), default="draft", server_default="draft")
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
 
-    created_by: Mapped[User | None] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    published_by: Mapped[User | None] = relationship(foreign_keys=[published_by_id])
     job: Mapped[Job | None] = relationship(back_populates="plan", uselist=False)
 
     def plan_file(self, instance_path: str | Path) -> Path:

@@ -18,6 +18,7 @@ from web.plan_store import (
     new_plan_row,
     plan_dir,
 )
+from web.plans_in_force import publish
 from web.workspace import snapshot
 
 if TYPE_CHECKING:
@@ -88,6 +89,7 @@ def make_demo_plan(app: Flask, plan_id: int) -> None:
             budget = TimeBudget.within(seconds, DEMO_DAYS * len(inputs.rules.shifts))
             doc = make_plan(inputs, PlanRequest(DEMO_START, DEMO_DAYS, 0, budget))
             attach_document(app, session, row, doc)
+            publish(session, row, None)  # the only plan of its days: the one in force
             logger.info("Demo plan %d is ready.", plan_id)
         except Exception as exc:  # the thread must record every failure, not die silently
             logger.exception("The demo plan could not be made.")
@@ -116,7 +118,9 @@ def start_demo_plan(app: Flask, *, wait: bool = False) -> Plan | None:
             return None
         source = app.config.get("DEMO_PLAN_SOURCE")
         if source and Path(source).is_file():
-            return import_plan(app, session, source, title=DEMO_TITLE)
+            row = import_plan(app, session, source, title=DEMO_TITLE)
+            publish(session, row, None)
+            return row
         row = new_plan_row(
             session,
             title=DEMO_TITLE,

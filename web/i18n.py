@@ -226,6 +226,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "q_closed_visits": ("营业时间外的签到", "Checkpoint visits to closed places"),
     "q_inspections_done": ("已安排的场所检查", "Inspections asked for, made"),
     "q_inspections_week": ("每周完成检查的场所", "Places inspected in each full week"),
+    "q_visits_short": ("需要但未安排的签到", "Checkpoint visits asked for and not planned"),
+    "q_one_more_unit_max": (
+        "增加一个巡逻小组可多签到（最忙班次）",
+        "Visits one more unit could add (busiest shift)",
+    ),
     "stage_inspections": ("场所检查", "inspections"),
     "inspections": ("每周场所检查", "Weekly inspections"),
     "insp_status": ("状态", "Status"),

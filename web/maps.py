@@ -83,6 +83,9 @@ TEXT: dict[str, tuple[str, str]] = {
 """Bilingual labels: key -> (Chinese, English)."""
 
 
+POLYGON_TYPES = ("Polygon", "MultiPolygon")
+"""Geometry types a key area is drawn as an outline for (points get a marker)."""
+
 def label(key: str, lang: str = "zh") -> str:
     """Return the label of ``key`` in ``lang`` ("zh" or "en")."""
     zh, en = TEXT[key]
@@ -329,6 +332,13 @@ _CSS = """
 .pm-z-far .pm-glyph { transform: scale(.6); }
 .pm-z-low .pm-grid-label { font-size: 10px; }
 .foliumpopup th { padding-right: 8px; text-align: left; color: #555; font-weight: 600; }
+@media (max-width: 600px) {
+  .leaflet-control-layers-expanded { max-height: 38vh; overflow-y: auto; font-size: 11px;
+    padding: 4px 6px; }
+  .pm-legend { max-height: 26vh; font-size: 10px; padding: 5px 7px; }
+  .pm-legend .sym { width: 18px; }
+  .pm-title { font-size: 12px; }
+}
 """
 
 
@@ -374,6 +384,41 @@ class ZoomClasses(MacroElement):
     def __init__(self) -> None:
         super().__init__()
         self._name = "ZoomClasses"
+
+
+class FitBounds(MacroElement):
+    """Fit the map to bounds, keeping side padding only where the map is wide enough for it.
+
+    Leaflet's ``fitBounds`` with more padding than the map is wide gives a zoom of NaN and the
+    error "Invalid LatLng object: (NaN, NaN)" (a blank map on a 390 px phone). Here the side
+    padding shrinks so that at least :attr:`MIN_ROOM` pixels (or half the map) stay for the
+    district, and a map with no size yet (a hidden frame) is fitted when it gets one.
+    """
+
+    MIN_ROOM = 240
+
+    _template = Template(
+        "{% macro script(this, kwargs) %}"
+        "(function(m){ var b = {{ this.bounds_js }}, pad = {{ this.padding_js }};"
+        "function fit(){ var s = m.getSize(); if (!(s.x > 0 && s.y > 0)) { return false; }"
+        "var room = Math.min({{ this.min_room }}, s.x / 2), side = pad[0] + pad[1];"
+        "var k = side > 0 ? Math.max(0, Math.min(1, (s.x - room) / side)) : 0;"
+        "var v = Math.min(20, Math.max(0, (s.y - 40) / 4));"
+        "m.fitBounds(b, {paddingTopLeft: [Math.floor(pad[0] * k), v],"
+        " paddingBottomRight: [Math.floor(pad[1] * k), v]}); return true; }"
+        "if (!fit()) { m.setView(L.latLngBounds(b).getCenter(), 15);"
+        " m.once('resize', fit); } })({{ this._parent.get_name() }});"
+        "{% endmacro %}"
+    )
+
+    def __init__(
+        self, bounds: tuple[tuple[float, float], tuple[float, float]], padding: tuple[int, int]
+    ) -> None:
+        super().__init__()
+        self._name = "FitBounds"
+        self.bounds_js = json.dumps([list(bounds[0]), list(bounds[1])])
+        self.padding_js = json.dumps([int(padding[0]), int(padding[1])])
+        self.min_room = int(self.MIN_ROOM)
 
 
 class MetricScale(MacroElement):
@@ -530,11 +575,7 @@ def base_map(
     if title:
         Corner(f'<div class="pm-title">{html.escape(title)}</div>', position="topleft").add_to(m)
     # Keep the district clear of the legend (bottom left) and the layer control (top right).
-    m.fit_bounds(
-        [[min_lat, min_lon], [max_lat, max_lon]],
-        padding_top_left=(padding[0], 20),
-        padding_bottom_right=(padding[1], 20),
-    )
+    FitBounds(((min_lat, min_lon), (max_lat, max_lon)), padding).add_to(m)
     return m
 
 
@@ -702,7 +743,14 @@ def key_area_layers(
             f" ({len(subset)})",
             show=bool((priorities >= show_from_priority).any()),
         )
-        areas = [i for i, g in enumerate(subset.geometry) if not isinstance(g, Point)]
+        areas = [i for i, g in enumerate(subset.geometry) if g.geom_type in POLYGON_TYPES]
+        entrances = [i for i, g in enumerate(subset.geometry) if g.geom_type == "MultiPoint"]
+        for i in entrances:  # a station's entrances, merged into one place: a dot at each
+            for p in subset.geometry.iloc[i].geoms:
+                folium.CircleMarker(
+                    (p.y, p.x), radius=3, color=style.colour, fill=True, fill_opacity=0.9,
+                    weight=1, tooltip=props[i]["name"],
+                ).add_to(group)  # fmt: skip
         if areas:
             folium.GeoJson(
                 feature_collection(

@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
-from flask import abort, current_app
+from flask import abort, current_app, g
 from sqlalchemy import select
 
 from geodata.errors import InputError
@@ -205,8 +205,12 @@ def load_document(app: Flask, row: Plan) -> PlanDocument:
 
 def ready_plan_or_404(plan_id: int) -> tuple[Plan, PlanDocument]:
     """Return the ready plan ``plan_id`` and its document, or answer HTTP 404."""
+    from web.plans_in_force import may_see
+
     row = db_session().get(Plan, plan_id)
     if row is None or row.status != "ready" or not row.path:
+        abort(404)
+    if not may_see(row, g.get("user")):  # members and viewers: published plans only
         abort(404)
     try:
         doc = load_document(current_app, row)

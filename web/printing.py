@@ -74,8 +74,11 @@ EXTRA_CATEGORY_LABELS = {
     "police": ("派出所", "Police"),
     "post": ("岗亭", "Post"),
     "rental": ("出租屋", "Rental housing"),
+    "break": ("休息", "Break"),
 }
 DETAIL = "放大图 Detail"
+INSPECTION_MARK = "·检查"
+"""Added to the category of an inspection stop on the compact sheet (餐饮·检查)."""
 WEEKDAYS = ("周一 Mon", "周二 Tue", "周三 Wed", "周四 Thu", "周五 Fri", "周六 Sat", "周日 Sun")
 
 STREET_COLOR = colors.HexColor("#C9C9C9")
@@ -610,6 +613,8 @@ def _dense_table(
     checks: dict[str, list[str]] = {}
     for k, (label, stop) in enumerate(zip(labels, route.stops, strict=True)):
         zh, _ = _category_label(stop.category)
+        if stop.kind == "inspection":  # its checklist is listed apart from the visits'
+            zh = f"{zh}{INSPECTION_MARK}"
         windows = ", ".join(f"{_hhmm(lo)}–{_hhmm(hi)}" for lo, hi in stop.windows)
         dwell = str(round(stop.dwell / 60)) if stop.dwell else ""
         url = (codes or {}).get(k)

@@ -167,6 +167,11 @@ def check_in_page(token: str) -> Any:
     except CheckInError as exc:
         context["error"] = _refusal(exc, doc)
         context["reason"] = exc.reason
+        if exc.reason == "superseded":
+            from web.plans_in_force import replacement
+
+            old = session.get(Plan, int(exc.values["plan"]))
+            context["current_plan"] = replacement(session, old) if old is not None else None
         status = STATUS_CODES.get(exc.reason, 400)
     if context["record"] is not None and doc is not None:
         rec = context["record"]

@@ -5,10 +5,21 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from flask import Blueprint, Response, current_app, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from planner.hotspots.risk import district_risk
-from web.i18n import current_lang
+from web.i18n import current_lang, translate
+from web.map_layers import LAYERS, layered_district, public_setting, visible_layers
 from web.maps import add_layers, district_map, district_title, hotspot_layer
 from web.plan_store import get_district
 from web.views_common import render_map
@@ -23,45 +34,84 @@ _lock = threading.Lock()
 
 @bp.route("/")
 def index() -> Any:
-    """Open the district map."""
+    """Open the district map; members land on their day (``/me``)."""
+    user = g.get("user")
+    if user is not None and user.role == "member":
+        return redirect(url_for("me.my_day"))
     return redirect(url_for("maps.district"))
+
+
+def _layers() -> frozenset[str]:
+    """Return the map layers the visitor sees (:mod:`web.map_layers`)."""
+    return visible_layers(g.get("user"), public_setting(current_app))
+
+
+@bp.record_once
+def _check_setting(state: Any) -> None:
+    public_setting(state.app, check=True)  # a bad PUBLIC_MAP_LAYERS stops the app at start
+
+
+def _login() -> Any:
+    """Send a visitor to the login page (the public map is switched off)."""
+    flash(translate("login_needed"), "warning")
+    return redirect(url_for("auth.login", next=request.full_path))
 
 
 @bp.route("/map")
 def district() -> Any:
     """Show the district map page: title, hint and the map in a frame."""
+    layers = _layers()
+    if not layers:
+        return _login()
     lang = current_lang()
     name = district_title(get_district(current_app), lang)
-    return render_template("map.html", district_name=name, frame=url_for("maps.frame", lang=lang))
+    return render_template(
+        "map.html",
+        district_name=name,
+        frame=url_for("maps.frame", lang=lang),
+        public_only=g.get("user") is None,
+    )
 
 
-def hotspot_district_map(district: Any, lang: str) -> folium.Map:
-    """Return the district map with the hotspot heat layer and its hour-of-week selector.
+def hotspot_district_map(
+    district: Any, lang: str, layers: frozenset[str] = frozenset(LAYERS)
+) -> folium.Map:
+    """Return the district map of ``layers``, with the hotspot heat when they hold ``"heat"``.
+
+    The heat layer comes with its hour-of-week selector.
 
     The risk is that of the working district's incidents and hotspot overrides, with no
     season (``planner.hotspots.risk.district_risk``).
     """
-    return add_layers(
-        district_map(district, lang=lang),
-        hotspot_layer(district, district_risk(district), lang=lang),
-    )
+    m = district_map(layered_district(district, layers), lang=lang)
+    if "heat" not in layers:
+        return m
+    return add_layers(m, hotspot_layer(district, district_risk(district), lang=lang))
 
 
 @bp.route("/map/frame")
 def frame() -> Response:
-    """Return the district map itself (a full Folium page), rendered once per language.
+    """Return the district map itself (a full Folium page), rendered once per language and layers.
 
-    The page is made again when the working district changes (an edit of its areas, incidents
-    or hotspot overrides loads a new district object).
+    The layers are those the visitor may see (:mod:`web.map_layers`). The page is made again
+    when the working district changes (an edit of its areas, incidents or hotspot overrides
+    loads a new district object).
     """
+    layers = _layers()
+    if not layers:
+        return _login()  # type: ignore[no-any-return]
     lang = current_lang()
+    key = (lang, layers)
     district = get_district(current_app)
-    cache: dict[str, tuple[Any, str]] = current_app.extensions.setdefault("patrol_map_html", {})
-    cached = cache.get(lang)
+    cache: dict[Any, tuple[Any, str]] = current_app.extensions.setdefault("patrol_map_html", {})
+    cached = cache.get(key)
     if cached is None or cached[0] is not district:
         with _lock:
-            cached = cache.get(lang)
+            cached = cache.get(key)
             if cached is None or cached[0] is not district:
-                cached = (district, render_map(hotspot_district_map(district, lang)))
-                cache[lang] = cached
-    return Response(cached[1], mimetype="text/html")
+                cached = (district, render_map(hotspot_district_map(district, lang, layers)))
+                cache[key] = cached
+    response = Response(cached[1], mimetype="text/html")
+    response.headers["Cache-Control"] = "private"  # what it shows depends on who asks
+    response.vary.add("Cookie")
+    return response

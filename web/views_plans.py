@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from planner.plan.document import clock
 from web.assets import layer_control
-from web.auth import requires, route_groups
+from web.auth import current_user, requires, route_groups
 from web.db import Plan, db_session
 from web.formatting import name_list
 from web.i18n import current_lang, translate
@@ -178,8 +178,11 @@ def _route_or_404(doc: PlanDocument, route_id: str) -> Route:
 @requires("view_plans")
 def plan_list() -> Any:
     """All plans, newest first, with status and who made them."""
+    from web.plans_in_force import may_see
+
     rows = db_session().scalars(select(Plan).order_by(Plan.created_at.desc(), Plan.id.desc()))
-    return render_template("plans.html", plans=list(rows))
+    user = current_user()
+    return render_template("plans.html", plans=[p for p in rows if may_see(p, user)])
 
 
 def quality_rows(doc: PlanDocument) -> list[dict[str, str]]:

@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from planner.plan.document import PlanDocument
 
 INSPECTION_STOP_S = 30 * 60
-"""Shortest stay of an inspection (the *default* 30 minutes)."""
+"""Shortest stay of an inspection when the rules set none (``[inspections] minutes``, the
+*default* 30 minutes)."""
 
 PREFIX = "insp:"
 """Prefix of an inspection stop's target id (``"insp:<key area id>"``, ``"insp:rental:<id>"``)."""
@@ -56,8 +57,13 @@ def inspection_visits(doc: PlanDocument) -> dict[tuple[str, date], list[str]]:
     return out
 
 
-def inspection_faults(doc: PlanDocument, district: Any) -> list[str]:
-    """Return one sentence per inspection that is not one (wrong place, too short, repeated)."""
+def inspection_faults(
+    doc: PlanDocument, district: Any, minimum_s: int = INSPECTION_STOP_S
+) -> list[str]:
+    """Return one sentence per inspection that is not one (wrong place, too short, repeated).
+
+    ``minimum_s`` is the inspection's length from the rules file (read by the validator).
+    """
     places = inspected_places(district)
     out = []
     for r in doc.routes:
@@ -70,10 +76,10 @@ def inspection_faults(doc: PlanDocument, district: Any) -> list[str]:
                     f"{s.name} ({s.area_id}) on {r.date} is an inspection of a place the "
                     "district does not inspect."
                 )
-            if s.dwell < INSPECTION_STOP_S:
+            if s.dwell < minimum_s:
                 out.append(
                     f"The inspection of {s.name} on {r.date} lasts {s.dwell // 60} min, less "
-                    f"than {INSPECTION_STOP_S // 60} min."
+                    f"than {minimum_s // 60} min."
                 )
     for (place, week), days in sorted(inspection_visits(doc).items()):
         if len(days) > 1:

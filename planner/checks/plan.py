@@ -469,7 +469,7 @@ def validate_plan(doc: PlanDocument, inputs: PlanInputs) -> list[ValidationCheck
         _check("vehicles", check_vehicles(doc, rules)),
         _check("shift_time", check_shift_time(doc, rules)),
         _check("hours", closed_visits(doc, district)),
-        _check("inspections", inspection_faults(doc, district)),
+        _check("inspections", inspection_faults(doc, district, rules.inspection)),
     ]
 
 

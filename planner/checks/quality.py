@@ -126,6 +126,7 @@ def quality(doc: PlanDocument, inputs: PlanInputs) -> Quality:
     )
     closed = len(closed_visits(doc, inputs.district))
     figures.append(QualityFigure("closed_visits", closed, checkpoints_all))
+    figures += need_figures(doc, rules.max_checkpoints)
     asked = [d for d in doc.dose if d.area_id.startswith(PREFIX)]
     if asked:
         done = sum(1 for d in asked if d.planned_visits >= 1)
@@ -192,6 +193,32 @@ def street_figures(doc: PlanDocument, inputs: PlanInputs) -> list[QualityFigure]
                 QualityFigure("hotspot_alley_night_min", min(covers.get(key, 0) for key in nights))
             )
     return out
+
+
+def need_figures(doc: PlanDocument, max_checkpoints: int) -> list[QualityFigure]:
+    """Return how much checkpoint need the plan leaves, and what one more unit would take.
+
+    ``visits_short``: checkpoint visits the dose rows ask for and no route makes, of all
+    asked for (alley covers are not counted). ``one_more_unit_max``: on the shift with the most
+    left, the visits one more unit could add, at most its checkpoint cap (an upper bound: the
+    most needed of those left first, travel aside).
+    """
+    asked = 0
+    short: dict[tuple[str, str], int] = {}
+    for d in doc.dose:
+        if d.area_id.startswith("alley:"):
+            continue
+        asked += d.needed_visits
+        left = max(0, d.needed_visits - d.planned_visits)
+        if left:
+            short[(d.date, d.shift_id)] = short.get((d.date, d.shift_id), 0) + left
+    if not asked:
+        return []
+    most = max(short.values(), default=0)
+    return [
+        QualityFigure("visits_short", sum(short.values()), asked),
+        QualityFigure("one_more_unit_max", min(most, max_checkpoints)),
+    ]
 
 
 SPREAD_RADIUS_M = 400.0

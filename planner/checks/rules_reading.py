@@ -131,6 +131,7 @@ class RawRules:
         self.reserve = float(st.get("reserve_share", 0.25))
         self.max_checkpoints = int(st.get("max_checkpoints", 25))
         self.gate = int(st.get("gate_minutes", 15)) * 60
+        self.inspection = int(doc.get("inspections", {}).get("minutes", 30)) * 60
         units = doc.get("units", {})
         self.unit_size = int(units.get("size", 2))
         self.together: dict[str, list[tuple[int, int, str | None]]] = {}

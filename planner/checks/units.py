@@ -214,8 +214,8 @@ def unplanned_share(route: Route, handover_s: int) -> float:
 
 
 def checkpoints(route: Route) -> int:
-    """Return a route's checkpoint stops (visits and posts; not the base, breaks or alleys)."""
-    return sum(s.kind in ("visit", "fixed_post") for s in route.stops)
+    """Return a route's checkpoint stops (visits, posts, inspections; not base, breaks, alleys)."""
+    return sum(s.kind in ("visit", "fixed_post", "inspection") for s in route.stops)
 
 
 def checkpoint_cap(route: Route, rules: RawRules) -> int:

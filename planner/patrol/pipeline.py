@@ -85,7 +85,7 @@ SOLUTIONS_PER_SECOND = 40
 ``per_shift * SOLUTIONS_PER_SECOND`` solutions, so a plan does not depend on the machine's
 speed or load (about the rate of one core of the 2-core machine the benchmarks run on)."""
 
-SAFETY_FACTOR = 6.0
+SAFETY_FACTOR = 20.0
 """A shift's routing search stops at this many times its budget in any case (a safety bound
 that a loaded machine may reach; the plan then depends on timing and the log says so)."""
 
@@ -690,12 +690,7 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     from planner.checks.quality import quality
     from planner.patrol.demand import check_dose_boost, school_gate_windows
     from planner.patrol.grid_members import plan_grid_people, read_grid_people
-    from planner.patrol.inspections import (
-        INSPECTION_MINUTES,
-        inspection_dose,
-        is_inspection,
-        plan_inspections,
-    )
+    from planner.patrol.inspections import inspection_dose, is_inspection, plan_inspections
     from planner.patrol.roster import build_patrol_problem
     from planner.roster.solve import RosterParams, solve_roster
 
@@ -769,9 +764,10 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
         (when, s.id): len(shift_units)
         for (_d, s), (when, shift_units) in zip(jobs, units, strict=True)
     }
-    tasks = plan_inspections(inputs, start, days, worked)
+    minutes = inputs.rules.inspection_minutes
+    tasks = plan_inspections(inputs, start, days, worked, minutes)
     if tasks:
-        extra = inspection_dose(tasks, INSPECTION_MINUTES)
+        extra = inspection_dose(tasks, minutes)
         demand = replace(demand, dose=pd.concat([demand.dose, extra], ignore_index=True))
     routes: list[Any] = []
     value = bound = 0

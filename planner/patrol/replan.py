@@ -59,6 +59,12 @@ def _cut(route: Route, t: int, local_time: Any) -> Route | None:
     if not done:
         return None
     last = done[-1]
+    if last.kind == "alley" and last.departure > t:
+        # An alley broken off is not covered end to end: it is left out of what was done.
+        done.pop()
+        if not done:
+            return None
+        last = done[-1]
     if last.departure > t:
         dwell = max(0, min(last.dwell, t - last.start))
         done[-1] = replace(last, departure=t, dwell=dwell)
@@ -346,7 +352,9 @@ def replan(
                 # Free time spread over the old route is free again: the unit leaves the stop
                 # it is at when its visit is done (or at once, when that was before T).
                 last = prefix[-1]
-                done_at = max(t_rel, last.start + last.dwell)
+                # A visit is done after its stay; an alley once it is ridden to its end.
+                busy = last.departure - last.start if last.kind == "alley" else last.dwell
+                done_at = max(t_rel, last.start + busy)
                 if last.departure > done_at:
                     prefix[-1] = replace(last, departure=done_at)
             done_sites.update(_site_of(s) for s in prefix if s.kind != "base")

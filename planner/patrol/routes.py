@@ -428,6 +428,10 @@ def alley_sites(
                 continue
             back = run.seconds(network, mode, reverse=True)
             direct = int(pts.matrices[mode][pa, pb])
+            # Ridden the other way, the solver counts the service plus the quickest trip from
+            # b to a: the same time only when that trip is as quick as the one from a to b.
+            both_ways = back is not None and back == ahead
+            both_ways = both_ways and int(pts.matrices[mode][pb, pa]) == direct
             out.append(
                 Site(
                     id=f"{run.id}{MODE_SEP}{mode}",
@@ -437,7 +441,7 @@ def alley_sites(
                     service=max(ahead - direct, 0),
                     visits=int(row.visits),
                     min_gap=int(row.min_gap_s),
-                    reversible=back is not None and back == ahead,
+                    reversible=both_ways,
                     vehicles=tuple(ids),
                     checkpoint=False,
                 )

@@ -33,8 +33,10 @@ _ALLOWED: dict[str, set[str]] = {
         "teams",
         "units",
         "shift_time",
+        "inspections",
     },
     "horizon": {"start", "days"},
+    "inspections": {"minutes"},
     "shifts": {"id", "name", "start", "end", "night", "meals", "rest"},
     "units": {"size", "together"},
     "units.together": {"shift", "from", "to", "mode", "reason"},
@@ -242,6 +244,7 @@ class RulesFile:
     surge_dates: tuple[SurgeDate, ...]
     groups: tuple[Group, ...]
     shift_time: ShiftTime = ShiftTime()
+    inspection_minutes: int = 30
     together: tuple[Together, ...] = ()
 
     def shift(self, shift_id: str) -> ShiftTemplate:
@@ -644,6 +647,15 @@ def load_rules(
         raise r.fail("surge.public_holidays", f"must be true or false, not {public!r}")
 
     shift_time = _shift_time(r, doc.get("shift_time", {}), doc.get("units", {}))
+    inspections = doc.get("inspections", {})
+    if not isinstance(inspections, dict):
+        raise r.fail("inspections", "must be a table")
+    r.keys(inspections, "inspections", "inspections")
+    inspection_minutes = r.int_(inspections, "minutes", "inspections", default=30)
+    if not 10 <= inspection_minutes <= 240:
+        raise r.fail(
+            "inspections.minutes", f"must be from 10 to 240 minutes, not {inspection_minutes}"
+        )
     together = []
     for item in doc.get("units", {}).get("together", []):
         r.keys(item, "units.together", "units.together")
@@ -696,6 +708,7 @@ def load_rules(
         surge_dates=tuple(surge_dates),
         groups=groups,
         shift_time=shift_time,
+        inspection_minutes=inspection_minutes,
         together=tuple(together),
     )
 

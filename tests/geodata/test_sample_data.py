@@ -141,3 +141,15 @@ def test_regular_grids_cover_the_boundary(default: District) -> None:
     assert grids.geometry.union_all().symmetric_difference(boundary).area < 10
     assert grids.area.between(0.25e6, 0.6e6).all()
     assert grids["id"].tolist() == [f"G{i + 1:02d}" for i in range(len(grids))]
+
+
+def test_regular_grids_around_places_leave_no_grid_empty(default: District) -> None:
+    """Tests that with places given, every cell holds one and the cells still cover the boundary."""
+    work = default.key_areas.to_crs(default.work_crs)
+    places = list(work.geometry.representative_point().iloc[::25])
+    grids = regular_grids(default, places=places).to_crs(default.work_crs)
+    plain = regular_grids(default)
+    assert len(grids) < len(plain)
+    assert all(any(g.covers(p) for p in places) for g in grids.geometry)
+    boundary = default.boundary.to_crs(default.work_crs).geometry.iloc[0]
+    assert grids.area.sum() == pytest.approx(boundary.area, rel=1e-6)

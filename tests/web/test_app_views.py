@@ -15,6 +15,7 @@ from web import create_app
 from web.accounts import create_user
 from web.db import new_session
 from web.plan_store import import_plan
+from web.plans_in_force import publish
 
 ROLES = ("admin", "captain", "planner", "member", "viewer")
 PASSWORD = "correct horse"
@@ -24,7 +25,7 @@ FAST_HASH = "pbkdf2:sha256:1000"  # the default scrypt is deliberately slow
 @pytest.fixture(scope="module")
 def app(data_dir: Path, tiny_bundle: Path, tmp_path_factory: pytest.TempPathFactory):
     """The app on a fresh SQLite database with the tiny district, one user per role and the
-    hand-made plan of tests/data/plan/plan.json as plan 1."""
+    hand-made plan of tests/data/plan/plan.json as plan 1, published."""
     tmp = tmp_path_factory.mktemp("app")
     app = create_app(
         {
@@ -40,7 +41,8 @@ def app(data_dir: Path, tiny_bundle: Path, tmp_path_factory: pytest.TempPathFact
         for role in ROLES:
             groups = [first_group] if role == "member" else []
             create_user(session, role, role, PASSWORD, method=FAST_HASH, groups=groups)
-        import_plan(app, session, data_dir / "plan" / "plan.json", title="Fixture plan")
+        row = import_plan(app, session, data_dir / "plan" / "plan.json", title="Fixture plan")
+        publish(session, row, None)  # members and viewers see published plans only
     return app
 
 

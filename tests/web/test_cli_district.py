@@ -10,6 +10,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from geodata.bundle import DEFAULT_DISTRICT_DIR, GPKG, MANIFEST, load_district
+from geodata.categories import CATEGORIES
+from planner.plan.document import read_plan
 from web.cli import cli
 
 if TYPE_CHECKING:
@@ -206,17 +208,41 @@ def test_import_osm_shenzhen(shared_dir: Path, tmp_path: Path) -> None:
     # The file's <bounds> box: 0.0456° x 0.0287° at 22.7°N, about 14.9 km².
     assert info["area_km2"] == pytest.approx(14.9, abs=0.2)
     # Everything a plan needs: a team based at the imported police post, rules, grids
-    # of 0.25-0.6 km² with two grid members each.
+    # of at least 0.25 km², each holding a patrol target, with two grid members each.
     assert (info["groups"], info["members"]) == (4, 16)
     assert info["vehicles"] == {"bicycle": 8, "ebike": 15, "motorcycle": 2}
-    assert 25 <= info["grids"] <= 60 and info["grid_members"] == 2 * info["grids"]
+    assert 10 <= info["grids"] <= 60 and info["grid_members"] == 2 * info["grids"]
     d = load_district(out)
     assert {g["base_post"] for g in d.teams["groups"]} <= set(d.posts["id"])
-    areas = d.grids.to_crs(d.work_crs).area
-    assert areas.between(0.25e6, 0.6e6).all()
-    assert areas.sum() == pytest.approx(info["area_km2"] * 1e6, rel=1e-3)
+    grids = d.grids.to_crs(d.work_crs)
+    assert (grids.area >= 0.25e6).all()
+    assert grids.area.sum() == pytest.approx(info["area_km2"] * 1e6, rel=1e-3)
+    targets = d.key_areas[[CATEGORIES[c].target for c in d.key_areas["category"]]]
+    inside = targets.to_crs(d.work_crs).geometry.representative_point()
+    assert all(inside.within(g).any() or inside.touches(g).any() for g in grids.geometry)
     assert (out / "rules.toml").is_file()
     assert "grids" in info["sample_layers"]
+
+
+def test_an_imported_district_plans_right_away(shared_dir: Path, tmp_path: Path) -> None:
+    """Tests that the Longgang import plans two days and passes the checks with no other file.
+
+    The spread and opening-hours figures hold there too: no corner takes more than 35 % of the
+    checkpoint visits, every grid has one every day, and none is at a closed place.
+    """
+    out, plan = tmp_path / "longgang", tmp_path / "plan"
+    osm = shared_dir / "data" / "osm" / "shenzhen_longgang.osm"
+    assert run("import-osm", str(osm), "--out", str(out)).exit_code == 0
+    args = ["plan", "--district", str(out), "--start", "2026-12-07", "--days", "2"]
+    result = run(*args, "--out", str(plan), "--time-limit", "12")
+    assert result.exit_code == 0, result.output
+    result = run("validate", str(plan / "plan.json"))
+    assert result.exit_code == 0, result.output
+    doc = read_plan(plan / "plan.json")
+    figures = {f.key: f for f in doc.quality.figures}
+    assert figures["visits_near_one_point_max_share"].value <= 0.35
+    assert figures["grids_visited_day_min_share"].value == 1
+    assert figures["closed_visits"].value == 0
 
 
 @pytest.mark.parametrize("damage", ["duplicate id", "post outside", "wrong crs"])

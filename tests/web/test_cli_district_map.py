@@ -111,3 +111,14 @@ def test_default_district_map(tmp_path: Path) -> None:
     text = decoded(page)
     for label in ("辖区边界", "背街小巷", "巡逻基点", "视频监控", "网格", "图例", "新街口"):
         assert label in text, label
+    assert "pm-hot-hour" in page  # the heat layer's hour-of-week selector, as on the web map
+
+
+def test_heat_layer_can_be_left_out(tiny_bundle: Path, tmp_path: Path) -> None:
+    """Tests that --no-heat writes the map without the hour-of-week heat selector."""
+    with_heat, without = tmp_path / "a.html", tmp_path / "b.html"
+    assert run(str(tiny_bundle), "--out", str(with_heat)).exit_code == 0
+    result = run(str(tiny_bundle), "--out", str(without), "--no-heat")
+    assert result.exit_code == 0, result.output
+    assert "pm-hot-hour" in with_heat.read_text(encoding="utf-8")
+    assert "pm-hot-hour" not in without.read_text(encoding="utf-8")

@@ -26,17 +26,86 @@ def _write_points(path, *, seed: int = 5):
 
 
 def test_evaluate_prints_json(tmp_path):
-    """Tests that `hotspots evaluate --json` prints PAI and hit rate of all three methods."""
+    """Tests that `hotspots evaluate --json` prints one row per unit and area share."""
     f = _write_points(tmp_path / "inc.csv")
     res = CliRunner().invoke(
         cli,
-        ["hotspots", "evaluate", "--incidents", str(f), "--train-until", "2021-07-01", "--json"],
+        [
+            "hotspots", "evaluate", "--incidents", str(f), "--train-until", "2021-07-01",
+            "--area", "0.01", "0.05", "0.10", "--json",
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert [(r["unit"], r["area"]) for r in data["rows"]] == [
+        ("cell", 0.01),
+        ("cell", 0.05),
+        ("cell", 0.1),
+    ]
+    for row in data["rows"]:
+        assert set(row["pai"]) == {"forecast", "counts_all", "counts_last", "kde", "oracle"}
+        assert set(row["pei"]) == set(row["pai"])
+        assert row["pai"]["forecast"] > 1
+    assert data["cell_m"] == 250
+    assert len(data["rolling"]) == 3
+
+
+def test_evaluate_maps_columns_and_time_zone(tmp_path):
+    """Tests that --map and --tz read a file that the defaults refuse, in one line."""
+    f = _write_points(tmp_path / "inc.csv")
+    df = pd.read_csv(f).rename(columns={"time": "date_single", "lon": "longitude"})
+    df["latitude"] = df.pop("lat")
+    df["date_single"] = df["date_single"] + "+00:00"
+    g = tmp_path / "other.csv"
+    df.to_csv(g, index=False)
+    base = ["hotspots", "evaluate", "--incidents", str(g), "--train-until", "2021-07-01"]
+    res = CliRunner().invoke(cli, [*base, "--json"])
+    assert res.exit_code == 2
+    assert "no column for the time; name it with --map column=time" in res.output
+    assert "Traceback" not in res.output
+    res = CliRunner().invoke(
+        cli,
+        [*base, "--map", "date_single=time", "--tz", "Asia/Shanghai", "--area", "0.05", "--json"],
+    )
+    assert res.exit_code == 0, res.output
+    assert [r["area"] for r in json.loads(res.output)["rows"]] == [0.05]
+    bad = CliRunner().invoke(cli, [*base, "--map", "date_single=when"])
+    assert bad.exit_code == 2 and "names unknown field 'when'" in bad.output
+
+
+def test_evaluate_default_district_reports_segments():
+    """Tests that the default district's incidents give cell and street-segment rows."""
+    res = CliRunner().invoke(
+        cli, ["hotspots", "evaluate", "--train-until", "2026-09-01", "--area", "0.05", "--json"]
     )
     assert res.exit_code == 0, res.output
     data = json.loads(res.output)
-    assert set(data["methods"]) == {"forecast", "last_period", "kde"}
-    assert data["cell_m"] == 250 and data["area_share"] == 0.05
-    assert data["methods"]["forecast"]["pai"] > 1
+    assert [r["unit"] for r in data["rows"]] == ["cell", "segment"]
+    assert data["models"]["segment"]["test_incidents_in_units"] > 100
+    # The street risk plans use now is shown beside the maps, on the same segments.
+    plan = data["rows"][1]["context"]["plan_risk"]
+    assert 0 < plan["pei"] <= 1 and plan["pai"] > 1
+    assert "context" not in data["rows"][0]
+    text = CliRunner().invoke(cli, ["hotspots", "evaluate", "--train-until", "2026-09-01"])
+    assert text.exit_code == 0 and "segment:" in text.output
+
+
+def test_evaluate_on_an_osm_street_network(shared_dir):
+    """Tests that --osm scores the streets of an OSM file, here the default district's source."""
+    from geodata.bundle import DEFAULT_DISTRICT_DIR
+
+    res = CliRunner().invoke(
+        cli,
+        [
+            "hotspots", "evaluate", "--incidents", str(DEFAULT_DISTRICT_DIR / "incidents.csv"),
+            "--tz", "Asia/Shanghai", "--osm", str(shared_dir / "data/osm/nanjing_xinjiekou.osm"),
+            "--train-until", "2026-09-01", "--area", "0.05", "--json",
+        ],
+    )  # fmt: skip
+    assert res.exit_code == 0, res.output
+    data = json.loads(res.output)
+    assert [r["unit"] for r in data["rows"]] == ["cell", "segment"]
+    assert data["models"]["segment"]["units"] > 500
 
 
 def test_evaluate_bad_date_is_one_line(tmp_path):
@@ -48,6 +117,18 @@ def test_evaluate_bad_date_is_one_line(tmp_path):
     assert res.exit_code == 2
     assert "--train-until 'July'" in res.output
     assert "Traceback" not in res.output
+
+
+def test_evaluate_stray_argument_is_refused(tmp_path):
+    """Tests that a word after --area that is no number is refused as a usage error."""
+    f = _write_points(tmp_path / "inc.csv")
+    res = CliRunner().invoke(
+        cli,
+        ["hotspots", "evaluate", "--incidents", str(f), "--train-until", "2021-07-01",
+         "--area", "0.05", "lots"],
+    )  # fmt: skip
+    assert res.exit_code == 2
+    assert "Unexpected argument 'lots'" in res.output
 
 
 def test_hotspots_show_names_the_alley():

@@ -238,6 +238,6 @@ def _race_and_run(app, client_as) -> None:
     with new_session(app) as session:
         stored = session.get(Plan, plan_id).plan_file(app.instance_path)
     assert not stored.exists()
-    client = client_as(app, "viewer")
+    client = client_as(app, "captain")  # a draft: captains and planners see it
     assert client.get(f"/plans/{plan_id}").status_code == 200
     assert stored.is_file()

@@ -10,7 +10,9 @@ import numpy as np
 import pytest
 
 from planner.hotspots.risk import district_risk
+from tests.web.conftest import WEB_PASSWORD, signed_in
 from web import create_app, maps
+from web.accounts import create_user
 from web.db import new_session
 from web.plan_store import get_district
 from web.workspace import replace_text
@@ -69,9 +71,10 @@ def test_heat_levels_refuse_a_table_without_168_hours() -> None:
 
 @pytest.fixture(scope="module")
 def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
-    """An app on the default district, shared by the tests that only read the map."""
+    """An app on the default district, shared by the tests that only read the map, with a
+    planner (the heat layer needs a login)."""
     folder = tmp_path_factory.mktemp("hotspots")
-    return create_app(
+    app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
@@ -79,6 +82,9 @@ def shared_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "DATABASE_URL": "sqlite:///" + str(folder / "app.sqlite3"),
         }
     )
+    with new_session(app) as session:
+        create_user(session, "planner", "planner", WEB_PASSWORD, method="pbkdf2:sha256:1000")
+    return app
 
 
 @pytest.fixture
@@ -90,7 +96,7 @@ def map_app(make_web_app: Callable[..., Flask]) -> Flask:
 def test_embedded_heat_matches_the_risk_of_a_chosen_hour(shared_app: Flask) -> None:
     """Tests that the map page embeds, for Friday 22:00 and the whole week, the heat class of
     every street and key area that the district's risk gives, at the street's own place."""
-    page = shared_app.test_client().get("/map/frame?lang=zh").get_data(as_text=True)
+    page = signed_in(shared_app, "planner").get("/map/frame?lang=zh").get_data(as_text=True)
     data = embedded_data(page)
     with shared_app.app_context():
         district = get_district(shared_app)
@@ -120,7 +126,7 @@ def test_embedded_heat_matches_the_risk_of_a_chosen_hour(shared_app: Flask) -> N
 def test_hour_selector_is_labelled_in_the_page_language(shared_app: Flask) -> None:
     """Tests that the map carries the hour selector (days, whole week, 24 hours, steps) in
     Chinese or English, loads nothing from the network, and is listed in the layer control."""
-    client = shared_app.test_client()
+    client = signed_in(shared_app, "planner")
     for lang, words in (
         ("zh", ["热点时段", "全周", "周一", "周五", "周日", "上一小时", "热点风险（按时段）"]),
         ("en", ["Hotspot hour", "Whole week", "Mon", "Fri", "Sun", "Next hour", "Hotspot heat"]),
@@ -143,7 +149,7 @@ def test_map_follows_an_edit_of_the_hotspot_overrides(
 ) -> None:
     """Tests that pinning a quiet street in hotspots.toml makes it hot on the next map page
     (the page is not served stale from the cache)."""
-    client = client_as(map_app, "viewer")
+    client = client_as(map_app, "planner")
     before = embedded_data(client.get("/map/frame?lang=en").get_data(as_text=True))
     with map_app.app_context():
         district = get_district(map_app)

@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 from planner.plan.document import read_plan
 from tests.web.conftest import CSRF, WEB_PASSWORD, WEB_ROLES
 from web.checkin import checkpoint_tokens, read_token
-from web.db import CheckIn, Job, new_session
+from web.db import CheckIn, Job, Plan, new_session
 from web.plan_store import import_plan
+from web.plans_in_force import publish
 from web.views_checkin import QR_MASK
 
 if TYPE_CHECKING:
@@ -51,11 +52,12 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
 @pytest.fixture
 def app(make_web_app, tiny_bundle: Path, data_dir: Path, clock) -> Flask:
     """The app on the tiny district with PUBLIC_URL set, the member in group g1, and the fixture
-    plan stored twice (plans 1 and 2)."""
+    plan stored twice (plans 1, published, and 2, a draft)."""
     app = make_web_app(district=tiny_bundle, member_groups=("g1",), PUBLIC_URL=PUBLIC)
     with new_session(app) as session:
         for title in ("Fixture plan", "Same plan again"):
             import_plan(app, session, data_dir / "plan" / "plan.json", title=title)
+        publish(session, session.get(Plan, 1), None)  # members see published plans only
     return app
 
 

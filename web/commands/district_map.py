@@ -39,14 +39,25 @@ def _default_lang(manifest: dict) -> str:
     help="Also offer OpenStreetMap's public tiles as a base layer (off by default; needs the "
     "network when chosen).",
 )
-def district_map(district: Path | None, out: Path, lang: str | None, online_tiles: bool) -> None:
+@click.option(
+    "--no-heat",
+    is_flag=True,
+    help="Leave out the hotspot heat layer and its hour-of-week selector.",
+)
+def district_map(
+    district: Path | None, out: Path, lang: str | None, online_tiles: bool, no_heat: bool
+) -> None:
     """Write a map of district D (default: the default district) as one offline HTML file.
 
     The map draws the district's own streets (no tile server): major streets, back alleys,
-    key areas by category, patrol posts, cameras with view areas, grids, a legend and popups.
+    key areas by category, patrol posts, cameras with view areas, grids, a legend and popups,
+    and, as the web app's district map does, the hotspot heat layer with its hour-of-week
+    selector (risk from the district's incidents and hotspot overrides).
     """
     from geodata.bundle import load_district
+    from planner.hotspots.risk import district_risk
     from web.assets import AssetsMissingError, write_standalone_html
+    from web.maps import add_layers, hotspot_layer
     from web.maps import district_map as build_map
 
     if out.exists() and out.is_dir():
@@ -56,6 +67,8 @@ def district_map(district: Path | None, out: Path, lang: str | None, online_tile
     loaded = load_district(district)
     chosen = lang or _default_lang(loaded.manifest)
     m = build_map(loaded, lang=chosen, online_tiles=online_tiles)
+    if not no_heat:
+        add_layers(m, hotspot_layer(loaded, district_risk(loaded), lang=chosen))
     try:
         written = write_standalone_html(m, out)
     except AssetsMissingError as exc:
@@ -66,5 +79,6 @@ def district_map(district: Path | None, out: Path, lang: str | None, online_tile
     click.echo(
         f"Wrote {written} ({size_kb:,.0f} KB): {len(loaded.streets)} street segments, "
         f"{len(loaded.key_areas)} key areas, {len(loaded.posts)} posts, "
-        f"{len(loaded.cameras)} cameras, {len(loaded.grids)} grids."
+        f"{len(loaded.cameras)} cameras, {len(loaded.grids)} grids"
+        + ("." if no_heat else "; hotspot heat by hour of the week.")
     )

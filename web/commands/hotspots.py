@@ -13,63 +13,159 @@ def hotspots() -> None:
     """Hotspots: evaluate the forecast, show a district's hotspots."""
 
 
-@hotspots.command("evaluate")
+def _area_shares(ctx: click.Context, given: tuple[float, ...]) -> tuple[float, ...]:
+    """Return the --area values, including numbers that follow the first one."""
+    shares = list(given)
+    for extra in ctx.args:
+        try:
+            shares.append(float(extra))
+        except ValueError:
+            raise click.UsageError(f"Unexpected argument {extra!r}.") from None
+    if ctx.args and not given:
+        raise click.UsageError(f"Unexpected argument {ctx.args[0]!r}.")
+    return tuple(shares) if shares else (0.01, 0.05, 0.10)
+
+
+@hotspots.command(
+    "evaluate", context_settings={"allow_extra_args": True, "ignore_unknown_options": False}
+)
 @click.option(
     "--incidents",
     "incidents",
-    required=True,
+    default=None,
     type=click.Path(dir_okay=False, path_type=Path),
-    help="Incident CSV (optionally .gz) with lon, lat and time (or date and hour).",
+    help="Incident file (CSV, optionally .gz, or GeoJSON); default the district's incidents.",
 )
 @click.option(
     "--train-until",
     required=True,
     help="First local date (or date and time) of the test period, e.g. 2010-07-01.",
 )
+@click.option(
+    "--map",
+    "mapping",
+    multiple=True,
+    metavar="COLUMN=FIELD",
+    help="Read the file's COLUMN as FIELD (time, date, hour, category, lon, lat), as "
+    "`incidents import` does; repeat for several.",
+)
+@click.option(
+    "--tz",
+    default=None,
+    help="Time zone times with a UTC offset are converted to; default the district's with "
+    "--district, else each time's own wall-clock time.",
+)
 @click.option("--cell", default=250.0, show_default=True, type=float, help="Cell size in metres.")
 @click.option(
     "--area",
-    default=0.05,
-    show_default=True,
+    "areas",
+    multiple=True,
     type=float,
-    help="Share of the study region's cells flagged as hotspots.",
+    help="Area shares flagged as hotspots, e.g. --area 0.01 0.05 0.10 (the default).",
 )
+@click.option(
+    "--district",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="District bundle whose street segments are scored too (and whose incidents are "
+    "used without --incidents).",
+)
+@click.option(
+    "--osm",
+    "osm",
+    default=None,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="OSM file whose street network is scored too.",
+)
+@click.option("--test-until", default=None, help="End of the test period; default the data's.")
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
-def evaluate(incidents: Path, train_until: str, cell: float, area: float, as_json: bool) -> None:
-    """Compare our grid forecast with two naive baselines on the same cells and test period.
+@click.pass_context
+def evaluate(
+    ctx: click.Context,
+    incidents: Path | None,
+    train_until: str,
+    mapping: tuple[str, ...],
+    tz: str | None,
+    cell: float,
+    areas: tuple[float, ...],
+    district: Path | None,
+    osm: Path | None,
+    test_until: str | None,
+    as_json: bool,
+) -> None:
+    """Compare the forecast with the naive maps and the oracle on the same units and period.
 
-    Prints the Predictive Accuracy Index (hit rate ÷ area share) and hit rate of our forecast,
-    of last-period counts per cell and of a Gaussian kernel density, and the oracle ceiling.
+    For grid cells (and street segments, with --district or --osm) and each area share, prints
+    the PAI (hit rate / area share) and PEI (hit rate / the oracle's) of the forecast, of
+    all-time counts, last-period counts and a kernel density, and of the oracle; the forecast's
+    settings are chosen on rolling splits inside the training period.
     """
     from datetime import datetime
 
     from planner.exceptions import IncidentError
-    from planner.hotspots.forecast import evaluate_forecast, read_points
+    from planner.hotspots.forecast_evaluation import METHODS
+    from planner.hotspots.forecast_evaluation import evaluate as run_evaluation
+    from planner.hotspots.incident_points import read_points
+    from planner.hotspots.incidents import parse_mapping
 
-    try:
-        datetime.fromisoformat(train_until)
-    except ValueError:
-        raise IncidentError(
-            f"--train-until {train_until!r} is not a date such as 2010-07-01."
-        ) from None
-    points = read_points(incidents)
-    result = evaluate_forecast(points, train_until, cell=cell, area_share=area)
+    shares = _area_shares(ctx, areas)
+    for flag, value in (("--train-until", train_until), ("--test-until", test_until)):
+        if value is None:
+            continue
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise IncidentError(f"{flag} {value!r} is not a date such as 2010-07-01.") from None
+    if district is not None and osm is not None:
+        raise IncidentError("Give either --district or --osm, not both.")
+    streets = None
+    zone = tz
+    if district is not None or (incidents is None and osm is None):
+        from geodata.bundle import load_district
+
+        loaded = load_district(district)
+        streets = loaded.streets
+        zone = tz or str(loaded.manifest["time_zone"])
+        if incidents is None:
+            assert loaded.path is not None
+            incidents = loaded.path / "incidents.csv"
+    elif osm is not None:
+        from geodata.osm_import import import_osm
+
+        streets = import_osm(osm).streets
+    if incidents is None:
+        raise IncidentError("Give --incidents FILE (or --district for the district's own).")
+    points = read_points(incidents, mapping=parse_mapping(mapping), time_zone=zone)
+    result = run_evaluation(
+        points, train_until, cell=cell, areas=shares, test_until=test_until, streets=streets
+    )
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
     click.echo(
         f"{result.n_train} training and {result.n_test} test incidents "
-        f"({result.n_dropped} records left out); {result.region_cells} cells of "
-        f"{result.cell:g} m in the study region ({result.region}); "
-        f"{result.area_share:.1%} area = {result.selected_cells:.0f} cells."
+        f"({result.n_dropped} records left out); test {result.test.to_dict()['train_until']} "
+        f"to {result.test.to_dict()['test_until']}."
     )
-    click.echo(f"{'method':<12} {'PAI':>8} {'hit rate':>9}")
-    for m in (*result.methods, *result.references, result.oracle):
-        click.echo(f"{m.name:<12} {m.pai:>8.3f} {m.hit_rate:>9.3f}")
+    for u in result.units:
+        click.echo(
+            f"\n{u.unit}: {u.n_units} units, {u.n_test_in_units} test incidents in them; "
+            f"forecast {u.params.to_dict()}, KDE bandwidth {u.kde_bandwidth_m:g} m"
+        )
+        click.echo(f"{'area':>6}  " + " ".join(f"{m:>12}" for m in METHODS) + "  captured")
+        for row in u.rows:
+            cells = " ".join(f"{row.pai[m]:>6.3f}/{row.pei[m]:<5.3f}" for m in METHODS)
+            click.echo(f"{row.area:>6.1%}  {cells}  {row.headroom_captured:>7.1%}")
+        for row in u.rows:
+            if "plan_risk" in row.context:
+                pai, pei = row.context["plan_risk"]
+                click.echo(
+                    f"{row.area:>6.1%}  street risk plans use now: {pai:.3f}/{pei:.3f} "
+                    "(context, not a naive map)"
+                )
     click.echo(
-        f"forecast / best baseline ({result.best_baseline.name}): {result.ratio:.3f}; "
-        f"all_counts (whole training period) is shown for context; the oracle row is the "
-        f"ceiling no forecast can pass."
+        "\nEach figure is PAI/PEI; 'captured' is the share of the PAI gap between the best "
+        "naive map and the oracle that the forecast closes."
     )
 
 

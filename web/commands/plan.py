@@ -63,6 +63,8 @@ QUALITY_LABELS: dict[str, str] = {
     "closed_visits": "checkpoint visits to places closed at that hour",
     "inspections_done": "inspections the plan asks for, made",
     "inspections_week": "places inspected in each full week",
+    "visits_short": "checkpoint visits asked for and not planned",
+    "one_more_unit_max": "visits one more unit could add, busiest shift",
 }
 """The quality summary's figures as `patrol plan` prints them (vehicles: "<mode>s in use")."""
 

@@ -257,18 +257,7 @@ def _adopt(engine: Engine, connection: Connection) -> str | None:
     if not any(second):
         return "0001"
     if all(second):
-        jobs = {column["name"] for column in inspector.get_columns("jobs")}
-        third = ["attempts" in jobs, "heartbeat_at" in jobs, "job_files" in tables]
-        if not any(third):
-            return "0002"
-        if all(third):
-            return "0003"
-        msg = (
-            f"The database {safe_url(engine)} has part of the tables of revision 0003 "
-            "(jobs.attempts, jobs.heartbeat_at, job_files) and no alembic_version table, "
-            "so it matches no schema revision."
-        )
-        raise DatabaseSetupError(msg)
+        return "0002"
     msg = (
         f"The database {safe_url(engine)} has part of the tables of revision 0002 "
         "(plans.data_version, edits, check_ins) and no alembic_version table, "

@@ -9,7 +9,7 @@ import pytest
 
 from geodata.bundle import load_district
 from geodata.network import StreetNetwork
-from planner.checks.plan import check_dose, check_routes, summary, validate_plan
+from planner.checks.plan import _insertable, check_dose, check_routes, summary, validate_plan
 from planner.checks.rules_reading import RawRules
 from planner.patrol.inputs import load_inputs
 from planner.plan.document import read_plan
@@ -93,15 +93,32 @@ def test_late_arrival_outside_window_is_found(doc, network, district) -> None:
     assert any("is not the recomputed" in v for v in check.violations)
 
 
+def _gate_its_route_could_take_back(doc, network, rules):
+    """Return (route index, stop, route without it) of a gate visit its route could redo."""
+    for r, route in enumerate(doc.routes):
+        for k, stop in enumerate(route.stops):
+            gate = stop.kind == "visit" and stop.category in ("school", "kindergarten")
+            if not (gate and stop.windows):
+                continue
+            without = dataclasses.replace(route, stops=route.stops[:k] + route.stops[k + 1 :])
+            where = (stop.lon, stop.lat)
+            if _insertable(network, without, where, stop.windows[0], rules.gate, rules):
+                return r, stop, without
+    pytest.fail("no gate visit whose route could take it back")
+
+
 def test_missed_school_window_is_found(doc, network, district, small_plan: Path) -> None:
-    """Tests that dropping a reachable school gate visit breaks the dose check."""
-    r, k = _gate_stop(doc)
-    route = doc.routes[r]
-    name = route.stops[k].name
-    routes = list(doc.routes)
-    routes[r] = dataclasses.replace(route, stops=route.stops[:k] + route.stops[k + 1 :])
-    bad = dataclasses.replace(doc, routes=tuple(routes))
+    """Tests that dropping a school gate visit its route could still make breaks the dose check.
+
+    The stop is one whose route keeps room for it once it is gone (within the reserve for
+    calls): a route planned to the limit of its reserve could not take it back.
+    """
     rules = RawRules((small_plan / "inputs" / "rules.toml").read_text(encoding="utf-8"), {})
+    r, stop, without = _gate_its_route_could_take_back(doc, network, rules)
+    name = stop.name
+    routes = list(doc.routes)
+    routes[r] = without
+    bad = dataclasses.replace(doc, routes=tuple(routes))
     check = check_dose(bad, district, network, rules)
     assert not check.ok
     assert any(name in v and "could reach it" in v for v in check.violations), check.violations

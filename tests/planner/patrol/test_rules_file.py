@@ -88,3 +88,16 @@ def test_missing_groups(good, tmp_path):
     out.write_text(text[: text.index("[[groups]]")], encoding="utf-8")
     with pytest.raises(RulesError, match="groups are missing"):
         load_rules(out)
+
+
+def test_inspection_length_is_a_rule(good, tmp_path):
+    """Tests that [inspections] minutes sets the inspection's length and a bad one is refused."""
+    assert load_rules(good).inspection_minutes == 30
+    text = good.read_text(encoding="utf-8")
+    longer = tmp_path / "longer.toml"
+    longer.write_text(text + "\n[inspections]\nminutes = 45\n", encoding="utf-8")
+    assert load_rules(longer).inspection_minutes == 45
+    short = tmp_path / "short.toml"
+    short.write_text(text + "\n[inspections]\nminutes = 5\n", encoding="utf-8")
+    with pytest.raises(RulesError, match=r"inspections.minutes must be from 10 to 240"):
+        load_rules(short)

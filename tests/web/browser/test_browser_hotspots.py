@@ -29,11 +29,12 @@ def expected_hot(data: dict[str, Any], slot: int) -> int:
 
 
 def test_hour_selector_restyles_the_heat(
-    page: Page, live_server: LiveServer, page_log: PageLog, shot: Any
+    page: Page, live_server: LiveServer, page_log: PageLog, shot: Any, sign_in: Any
 ) -> None:
     """Tests that choosing a day and hour (or the whole week, or stepping an hour) shows as
     many heat shapes as the page's data has hot places at that time, with no request to the
     server and no script error; hiding the layer hides its selector."""
+    sign_in(page, "planner", lang="en")  # the heat needs a login
     url = f"{live_server.url}/map/frame?lang=en"
     page.goto(url)
     html = page.content()

@@ -149,10 +149,11 @@ def test_route_map_numbers_stops_as_the_stop_table(
 
 
 def test_district_map_with_the_network_cut_off(
-    page: Page, live_server: LiveServer, shot: Any, page_log: PageLog
+    page: Page, live_server: LiveServer, shot: Any, page_log: PageLog, sign_in: Any
 ) -> None:
     """Tests that the district map draws streets, key areas, the layer control and legend with
     every host but 127.0.0.1 blocked, and that it tries to reach no other host at all."""
+    sign_in(page, "planner")  # key areas and posts need a login
     page.goto(f"{live_server.url}/map")
     frame = page.frame_locator("iframe.map")
     frame.locator(".leaflet-map-pane").wait_for(state="attached")
