@@ -87,6 +87,13 @@ def read_instance(path: str | Path) -> RosterProblem:
     )
 
 
+def peak_mb() -> float:
+    """Peak resident memory of this process in MB (Linux reports kilobytes)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("file", type=Path)
@@ -94,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--json", action="store_true", help="Print one JSON line with figures and peak memory."
+    )
     args = parser.parse_args(argv)
     try:
         problem = read_instance(args.file)
@@ -103,6 +113,22 @@ def main(argv: list[str] | None = None) -> int:
     result = solve_roster(
         problem, RosterParams(time_limit=args.seconds, num_workers=args.workers), seed=args.seed
     )
+    if args.json:
+        check = check_roster(problem, result.assignment) if result.is_feasible() else None
+        figures = {
+            "instance": problem.name,
+            "staff": len(problem.staff),
+            "days": problem.days,
+            "shifts": len(problem.shifts),
+            "status": result.status.value,
+            "objective": check.objective if check is not None and check.ok else None,
+            "bound": result.bound,
+            "runtime": round(result.runtime, 2),
+            "first_roster": None if result.first_roster is None else round(result.first_roster, 2),
+            "peak_mb": round(peak_mb()),
+        }
+        print(json.dumps(figures))
+        return 0 if check is not None and check.ok else 1
     if not result.is_feasible():
         print(f"{problem.name}: {result.summary()}", file=sys.stderr)
         return 1

@@ -109,7 +109,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     from web.assets import assets_blueprint
     from web.auth import bp as auth_bp
-    from web.auth import load_user
+    from web.auth import load_user, require_password_change
     from web.csrf import init_csrf
     from web.db import init_db
     from web.views_areas import bp as areas_bp
@@ -125,6 +125,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_db(app)
     init_csrf(app)
     app.before_request(load_user)
+    app.before_request(require_password_change)
     app.register_blueprint(assets_blueprint("vendor", "/static/vendor"))
     app.register_blueprint(auth_bp)
     app.register_blueprint(map_bp)
@@ -148,6 +149,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.api import init_api
 
     init_api(app)
+    from web.security import init_security
+
+    init_security(app)
     if app.config.get("BROKER_URL"):
         from web.celery_worker import init_broker
 

@@ -7,6 +7,7 @@ Hotspot pins and weights are in :mod:`web.hotspot_edits`, incident imports in
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import math
 import re
@@ -19,6 +20,7 @@ import shapely
 from shapely.geometry import mapping, shape
 
 from geodata.categories import CATEGORIES, default_priority
+from geodata.decoding import DecodeError, load_json
 from geodata.errors import InputError
 from geodata.windows import MAX_DOSE_MINUTES as WINDOWS_MAX_DOSE
 from web.workspace import (
@@ -27,6 +29,7 @@ from web.workspace import (
     commit_change,
     current_district,
     ensure,
+    latest_change,
     read_key_areas,
     register_undo,
     write_key_areas,
@@ -211,9 +214,11 @@ def check_geometry(value: Any) -> dict[str, Any]:
     """
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise AreaError("area_err_geometry_json") from None
+            value = load_json(value, "geometry")
+        except DecodeError as exc:
+            if exc.key == "syntax":
+                raise AreaError("area_err_geometry_json") from None
+            raise AreaError(f"dec_{exc.key}", **exc.values) from None
     if isinstance(value, Mapping) and value.get("type") == "Feature":
         value = value.get("geometry")
     if not isinstance(value, Mapping) or value.get("type") not in GEOMETRY_TYPES:
@@ -573,6 +578,23 @@ def _strip(feat: Mapping[str, Any] | None) -> Any:
     return {"properties": props, "geometry": feat["geometry"]}
 
 
+def version_of(feat: Mapping[str, Any]) -> str:
+    """Return the version (ETag) of a key area: a digest of the fields the editor owns."""
+    text = json.dumps(_strip(feat), sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def area_version(app: Flask, area_id: str) -> str:
+    """Return the version of working key area ``area_id`` (forms carry it, the API's ETag).
+
+    Raises
+    ------
+    AreaError
+        When there is no such area.
+    """
+    return version_of(_area_or_error(_working_areas(app), area_id))
+
+
 def _working_areas(app: Flask) -> dict[str, dict[str, Any]]:
     """Return id -> canonical feature of the working copy's key areas."""
     return _features(read_key_areas(ensure(app)))
@@ -630,17 +652,24 @@ def update_area(
     fields: Mapping[str, Any],
     *,
     user_id: int | None,
+    expect_version: str | None = None,
 ) -> Edit | None:
     """Change fields of a key area (geometry too: move or reshape); None when nothing changed.
+
+    ``expect_version`` is the area's version when the editor opened it (:func:`area_version`);
+    when given and the area has changed since, nothing is saved.
 
     Raises
     ------
     AreaError
-        For an unknown area, a wrong field, or an area moved wholly outside the district.
+        For an unknown area, a wrong field, an area moved wholly outside the district, or
+        (``area_err_stale``) an area changed since ``expect_version``, naming that edit.
     """
     clean = check_area(fields, partial=True)
     areas = _working_areas(app)
     old = _area_or_error(areas, area_id)
+    if expect_version is not None and version_of(old) != expect_version:
+        raise AreaError("area_err_stale", id=str(area_id), **latest_change(session, str(area_id)))
     if "geometry" in clean:
         check_inside(current_district(app), clean["geometry"])
     new = _merged_feature(old, clean)
@@ -735,9 +764,13 @@ def _read_collection(data: bytes, filename: str) -> list[Any]:
     except UnicodeDecodeError:
         raise AreaError("area_err_utf8", file=filename) from None
     try:
-        doc = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise AreaError("area_err_json", file=filename, line=exc.lineno, msg=exc.msg) from None
+        doc = load_json(text, filename)
+    except DecodeError as exc:
+        if exc.key == "syntax":
+            raise AreaError(
+                "area_err_json", file=filename, line=exc.values["line"], msg=exc.values["why"]
+            ) from None
+        raise AreaError(f"dec_{exc.key}", **exc.values) from None
     if isinstance(doc, dict) and doc.get("type") == "Feature":
         doc = {"type": "FeatureCollection", "features": [doc]}
     if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import functools
 import time
+import unicodedata
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -21,8 +23,9 @@ from flask import (
 from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
+from web.accounts import UserError, end_sessions, set_password
 from web.db import ROLES, User, UserGroup, db_session, find_user
-from web.first_users import first_users_file
+from web.first_users import first_users_file, forget_first_user
 from web.i18n import translate
 
 if TYPE_CHECKING:
@@ -88,11 +91,39 @@ def load_user() -> None:
         return
     lifetime = current_app.permanent_session_lifetime.total_seconds()
     if time.time() - float(session.get("login_at", 0)) > lifetime:
-        session.pop("user_id", None)
-        session.pop("login_at", None)
-        g.session_expired = True
+        _forget_user()
         return
-    g.user = db_session().get(User, user_id)
+    user = db_session().get(User, user_id)
+    if user is None or user.disabled or session.get("sv") != user.session_version:
+        _forget_user()  # logged out everywhere, a new password, disabled or removed
+        return
+    g.user = user
+
+
+def _forget_user() -> None:
+    for key in ("user_id", "login_at", "sv"):
+        session.pop(key, None)
+    g.session_expired = True
+
+
+PASSWORD_CHANGE_ENDPOINTS = frozenset(
+    {"auth.account", "auth.logout", "auth.login", "static", "vendor.asset"}
+)
+"""Pages a user who must change their password may still open."""
+
+
+def require_password_change() -> Any:
+    """Send a signed-in user who must change their password to the account page first.
+
+    The JSON API refuses such a user itself (see :meth:`web.api.core.ApiBlueprint.needs`).
+    """
+    user = current_user()
+    if user is None or not user.must_change_password or request.path.startswith("/api/"):
+        return None
+    if request.endpoint in PASSWORD_CHANGE_ENDPOINTS or request.endpoint is None:
+        return None
+    flash(translate("password_must_change"), "warning")
+    return redirect(url_for("auth.account"))
 
 
 def has_permission(permission: str, user: User | None = None) -> bool:
@@ -127,10 +158,23 @@ def requires(permission: str) -> Callable[[F], F]:
     return decorate
 
 
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("maps.index")
+def safe_next(target: str | None) -> str:
+    """Return ``target`` when it is a path of this site, else the map's path.
+
+    Only a path is accepted: it starts with one ``/``, names no scheme or host, holds no
+    backslash, and no control character or space (browsers drop a tab or a newline, so
+    ``/<tab>/evil.example`` would become ``//evil.example``; a CR or LF would split the
+    ``Location`` header).
+    """
+    fallback = url_for("maps.index")
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return fallback
+    if "\\" in target or any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in target):
+        return fallback
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return fallback
+    return target
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -143,26 +187,75 @@ def login() -> Any:
         user = find_user(db_session(), name) if name else None
         if user is None or not check_password_hash(user.password_hash, password):
             error = translate("bad_login")
+        elif user.disabled:
+            error = translate("account_disabled")
         else:
-            lang = session.get("lang")
-            session.clear()
-            if lang:
-                session["lang"] = lang
-            session.permanent = True
-            session["user_id"] = user.id
-            session["login_at"] = time.time()
-            return redirect(_safe_next(request.args.get("next")))
+            _start_session(user)
+            if user.must_change_password:
+                flash(translate("password_must_change"), "warning")
+                return redirect(url_for("auth.account", next=request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     status = 401 if error else 200
     hint = first_users_file(current_app).is_file()
     return render_template("login.html", error=error, first_users=hint), status
 
 
-@bp.route("/logout", methods=["POST"])
-def logout() -> Any:
-    """End the session and go back to the map."""
+def _start_session(user: User) -> None:
+    """Start a new session of ``user`` (the language is kept), under their session version."""
     lang = session.get("lang")
     session.clear()
     if lang:
         session["lang"] = lang
+    session.permanent = True
+    session["user_id"] = user.id
+    session["login_at"] = time.time()
+    session["sv"] = user.session_version
+
+
+def _end_session() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+@bp.route("/logout", methods=["POST"])
+def logout() -> Any:
+    """End the session and go back to the map.
+
+    The session cookie is signed, not stored, so a copy of it would still be valid: logging
+    out ends every session and API token of the user (their session version changes).
+    """
+    user = current_user()
+    if user is not None:
+        end_sessions(db_session(), user)
+    _end_session()
     flash(translate("logged_out"), "info")
     return redirect(url_for("maps.index"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account() -> Any:
+    """Change one's own password (current, new, repeated); other sessions end, this one stays."""
+    user = current_user()
+    if user is None:
+        flash(translate("login_needed"), "warning")
+        return redirect(url_for("auth.login", next=request.full_path))
+    error = None
+    if request.method == "POST":
+        new = request.form.get("password", "")
+        if new != request.form.get("repeat", ""):
+            error = translate("err_password_repeat")
+        else:
+            try:
+                set_password(db_session(), user, new, current=request.form.get("current", ""))
+            except UserError as exc:
+                db_session().rollback()
+                error = translate(exc.key, **exc.values)
+            else:
+                forget_first_user(current_app, user.name)
+                _start_session(user)
+                flash(translate("password_changed"), "info")
+                return redirect(safe_next(request.args.get("next")))
+    status = 400 if error else 200
+    return render_template("account.html", error=error), status

@@ -153,6 +153,9 @@ def start_background(app: Flask) -> None:
         start_demo_plan(app)  # fails unfinished plans first
     else:
         fail_unfinished(app)
+    from web.debris import clean_debris
+
+    clean_debris(app)
     if app.config.get("JOBS_WORKER"):
         start_worker(app)
 

@@ -2,10 +2,11 @@
 
 When the app serves its first request and its database has no user at all, it makes the users
 ``admin``, ``captain``, ``planner``, ``member`` (linked to the first patrol group) and ``viewer``
-with random passwords, writes them to ``first_users.txt`` in the instance folder (readable by
-the owner only) and logs them once. An install whose first user was made with
-``patrol users create`` never gets these accounts. Admins change or remove them on the users
-page.
+with random passwords and writes them to ``first_users.txt`` in the instance folder (readable
+by the owner only); the server log names the accounts and the file, not the passwords. Each
+account must choose a new password at its first login, which takes its line out of the file
+(the file goes with the last one). An install whose first user was made with
+``patrol users create`` never gets these accounts.
 """
 
 from __future__ import annotations
@@ -55,20 +56,44 @@ def ensure_first_users(app: Flask) -> list[tuple[str, str]]:
         made = []
         for role in ROLES:
             password = secrets.token_urlsafe(9)
-            create_user(session, role, role, password, groups=groups if role == "member" else [])
+            user = create_user(
+                session, role, role, password, groups=groups if role == "member" else []
+            )
+            user.must_change_password = True
             made.append((role, password))
+        session.commit()
     path = first_users_file(app)
     lines = [f"{name}\t{password}" for name, password in made]
     path.write_text(
-        "# Accounts made on first start (name, password); change them on the users page.\n"
+        "# Accounts made on first start (name, password). Each must choose a new password at\n"
+        "# its first login; its line then leaves this file, and the file goes with the last.\n"
         + "\n".join(lines)
         + "\n",
         encoding="utf-8",
     )
     path.chmod(0o600)
     logger.warning(
-        "First start: made one account per role (%s); the passwords are in %s",
-        ", ".join(f"{n} / {p}" for n, p in made),
+        "First start: made one account per role (%s); their passwords are in %s, readable by "
+        "this user only, and must be changed at first login",
+        ", ".join(name for name, _ in made),
         path,
     )
     return made
+
+
+def forget_first_user(app: Flask, name: str) -> None:
+    """Remove ``name``'s line from :data:`FIRST_USERS_FILE` (its password changed).
+
+    The file is removed with its last account.
+    """
+    path = first_users_file(app)
+    if not path.is_file():
+        return
+    lines = path.read_text(encoding="utf-8").splitlines()
+    kept = [line for line in lines if line.split("\t", 1)[0] != name]
+    if len(kept) == len(lines):
+        return
+    if all(line.startswith("#") or not line.strip() for line in kept):
+        path.unlink()
+        return
+    path.write_text("\n".join(kept) + "\n", encoding="utf-8")

@@ -12,9 +12,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from geodata.errors import InputError
+from planner.dates import FIRST_DATE, LAST_DATE, start_problem
 from planner.plan.document import PlanDocument
 from web.db import Job, Plan, User, db_session, new_session, utcnow
 from web.i18n import translate
@@ -45,6 +46,12 @@ MAX_DAYS = 14
 
 TIME_LIMITS = (0.5, 600.0)
 """Smallest and largest seconds per solver stage a job may ask for."""
+
+MAX_QUEUED_PER_USER = 3
+"""Most jobs one user may have queued or running at once."""
+
+MAX_QUEUED = 20
+"""Most jobs queued or running at once in all (each may take minutes of both cores)."""
 
 INTERRUPTED = "Stopped by a restart of the server before it finished."
 
@@ -110,6 +117,8 @@ def check_job_form(form: Mapping[str, str]) -> dict[str, Any]:
         days = 0
     if not 1 <= days <= MAX_DAYS:
         raise JobFormError("err_days", n=MAX_DAYS)
+    if start_problem(start, days):
+        raise JobFormError("err_start_range", first=str(FIRST_DATE), last=str(LAST_DATE))
     try:
         seed = int((form.get("seed") or "0").strip())
     except ValueError:
@@ -176,7 +185,23 @@ def shortfall_boost(
 def submit_job(
     session: Session, settings: Mapping[str, Any], user: User | None, *, district: str = ""
 ) -> Job:
-    """Queue a planning job and its (queued) plan row for ``district`` (its id); return the job."""
+    """Queue a planning job and its (queued) plan row for ``district`` (its id); return the job.
+
+    Raises
+    ------
+    JobFormError
+        When ``user`` has :data:`MAX_QUEUED_PER_USER` jobs waiting or running, or the app
+        :data:`MAX_QUEUED`; nothing is queued.
+    """
+    unfinished = select(func.count()).select_from(Job).where(Job.status.in_(("queued", "running")))
+    if (
+        user is not None
+        and (session.scalar(unfinished.where(Job.created_by_id == user.id)) or 0)
+        >= MAX_QUEUED_PER_USER
+    ):
+        raise JobFormError("err_queue_user", n=MAX_QUEUED_PER_USER)
+    if (session.scalar(unfinished) or 0) >= MAX_QUEUED:
+        raise JobFormError("err_queue_full", n=MAX_QUEUED)
     plan = Plan(
         title=settings["title"],
         district=district,
@@ -369,7 +394,12 @@ def finish_job(
         job.plan.status = {"done": "ready"}.get(status, status)
         job.plan.message = message[:500]
         session.commit()
-        return True
+        plan_id = job.plan_id
+    if status in ("failed", "cancelled"):
+        from web.debris import discard_snapshot
+
+        discard_snapshot(app, plan_id)
+    return True
 
 
 def _retry_later(app: Flask, job_id: int, attempt: int, reason: str) -> bool:

@@ -749,7 +749,7 @@ def key_area_layers(
             for p in subset.geometry.iloc[i].geoms:
                 folium.CircleMarker(
                     (p.y, p.x), radius=3, color=style.colour, fill=True, fill_opacity=0.9,
-                    weight=1, tooltip=props[i]["name"],
+                    weight=1, tooltip=str(props[i]["name"]),
                 ).add_to(group)  # fmt: skip
         if areas:
             folium.GeoJson(

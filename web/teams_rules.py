@@ -27,6 +27,7 @@ import tomlkit
 from tomlkit.exceptions import TOMLKitError
 from tomlkit.items import AoT, Null, Table, Whitespace
 
+from geodata.decoding import DecodeError, load_toml
 from geodata.errors import InputError
 from geodata.settings import MODES
 from planner.patrol.rules_file import WEEKDAYS
@@ -443,28 +444,49 @@ def _commit(
 
 
 def replace_raw(
-    app: Flask, session: Session, kind: str, text: str, *, user_id: int | None
+    app: Flask,
+    session: Session,
+    kind: str,
+    text: str,
+    *,
+    user_id: int | None,
+    expect_version: str | None = None,
 ) -> Edit | None:
     """Replace the whole teams or rules file with ``text`` (the raw editor), checked as a form.
+
+    ``expect_version`` is the file's version when the editor opened it
+    (:func:`web.workspace.text_version`); when given and the file has changed since, nothing
+    is saved.
 
     Raises
     ------
     TeamsError
-        For an unknown kind, or the checker's sentence when the text is refused.
+        For an unknown kind, the checker's sentence when the text is refused, or
+        (``tr_err_stale``) a file changed since ``expect_version``, naming that edit.
     """
     if kind not in KINDS:
         raise TeamsError("tr_err_kind", kind=kind)
     if len(text) > MAX_FILE:
         raise TeamsError("tr_err_too_long", field=workspace.TEXT_FILES[kind], n=MAX_FILE)
+    try:
+        load_toml(text, workspace.TEXT_FILES[kind], max_bytes=MAX_FILE)
+    except DecodeError as exc:
+        if exc.key != "syntax":  # a syntax error gets the rules checker's own sentence below
+            raise TeamsError(f"dec_{exc.key}", **exc.values) from None
     text = text.replace("\r\n", "\n")
     if text and not text.endswith("\n"):
         text += "\n"
-    try:
-        return workspace.replace_text(
-            app, session, kind, text, user_id=user_id, summary=f"{kind}: raw edit"
-        )
-    except InputError as exc:
-        raise TeamsError(None, _clean(str(exc), app)) from exc
+    name = workspace.TEXT_FILES[kind]
+    with workspace.edit_lock:  # the version check and the write as one step
+        now = workspace.text_version(workspace.read_text(app, name))
+        if expect_version is not None and now != expect_version:
+            raise TeamsError("tr_err_stale", file=name, **workspace.latest_change(session, name))
+        try:
+            return workspace.replace_text(
+                app, session, kind, text, user_id=user_id, summary=f"{kind}: raw edit"
+            )
+        except InputError as exc:
+            raise TeamsError(None, _clean(str(exc), app)) from exc
 
 
 # ---------------------------------------------------------------------------------------------

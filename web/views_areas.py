@@ -27,6 +27,7 @@ from folium.plugins import Draw
 from jinja2 import Template
 
 from geodata.categories import CATEGORIES
+from geodata.decoding import DecodeError, load_json
 from geodata.errors import InputError
 from web import areas as service
 from web import hotspot_edits, incident_imports
@@ -176,6 +177,7 @@ def area_edit(area_id: str) -> Any:
         abort(404)
     error = None
     form = _form_of(feat)
+    version = request.form.get("version") or None
     if request.method == "POST":
         form = _form_fields(request.form)
         fields = dict(form)
@@ -186,7 +188,12 @@ def area_edit(area_id: str) -> Any:
             fields.pop("lat", None)
         try:
             edit = service.update_area(
-                current_app, db_session(), area_id, fields, user_id=_user_id()
+                current_app,
+                db_session(),
+                area_id,
+                fields,
+                user_id=_user_id(),
+                expect_version=version,
             )
         except InputError as exc:
             error = _refused(exc)
@@ -194,9 +201,16 @@ def area_edit(area_id: str) -> Any:
             key = "area_updated" if edit is not None else "area_unchanged"
             flash(translate(key, id=area_id), "info")
             return redirect(url_for("areas.area_edit", area_id=area_id))
+    if version is None:  # the version this form was filled from
+        version = service.area_version(current_app, area_id)
     status = 400 if error else 200
     return render_template(
-        "areas_form.html", area=feat, form=form, error=error, categories=_categories()
+        "areas_form.html",
+        area=feat,
+        form=form,
+        error=error,
+        categories=_categories(),
+        version=version,
     ), status
 
 
@@ -375,8 +389,10 @@ def editor() -> Any:
 
 def _json_list(text: str | None) -> list[Any]:
     try:
-        value = json.loads(text or "[]")
-    except json.JSONDecodeError:
+        value = load_json(text or "[]", "changes")
+    except DecodeError as exc:
+        if exc.key != "syntax":
+            raise service.AreaError(f"dec_{exc.key}", **exc.values) from None
         value = None
     if not isinstance(value, list):
         raise service.AreaError("area_err_geometry_json")

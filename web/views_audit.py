@@ -159,7 +159,7 @@ def diff_rows(edit: Edit) -> list[tuple[str, str, str]]:
         single = all(v is None or v.get("type") == "Feature" for v in (before, after))
         if single:
             return _feature_rows(before, after)
-        rows = []
+        rows: list[tuple[str, str, str]] = []
         for area_id in dict.fromkeys([*(before or {}), *(after or {})]):
             if len(rows) >= MAX_DIFF_LINES:
                 rows.append(("…", "", ""))

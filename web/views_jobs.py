@@ -39,7 +39,8 @@ def district_id() -> str:
     from web.plan_store import get_district
 
     district = get_district(current_app)
-    return bundle_id(district.path, district.manifest)
+    folder = district.path if district.path is not None else current_app.instance_path
+    return bundle_id(folder, district.manifest)
 
 
 def _job_or_404(job_id: int) -> Job:
@@ -59,10 +60,10 @@ def new_job() -> Any:
         form = {k: request.form.get(k, "") for k in DEFAULT_FORM}
         try:
             settings = check_job_form(form)
+            job = submit_job(db_session(), settings, current_user(), district=district_id())
         except JobFormError as exc:
             error = translate(exc.key, **exc.values)
         else:
-            job = submit_job(db_session(), settings, current_user(), district=district_id())
             wake_worker(current_app)
             return redirect(url_for("jobs.job_view", job_id=job.id))
     status = 400 if error else 200

@@ -394,20 +394,21 @@ def compare_docs(a: PlanDocument, b: PlanDocument) -> dict[str, Any]:
         )
     ca = {(c.level, c.id): c for c in a.coverage}
     cb = {(c.level, c.id): c for c in b.coverage}
-    coverage = []
+    coverage: list[dict[str, Any]] = []
     for key in sorted(set(ca) | set(cb)):
-        x, y = ca.get(key), cb.get(key)
-        before = x.planned_minutes if x else 0
-        after = y.planned_minutes if y else 0
+        old, new = ca.get(key), cb.get(key)
+        minutes_before = old.planned_minutes if old else 0
+        minutes_after = new.planned_minutes if new else 0
+        either = new or old
         coverage.append(
             {
                 "level": translate("grids" if key[0] == "grid" else "areas"),
                 "id": key[1],
-                "name": (y or x).name if (y or x) else key[1],
-                "needed": (y or x).needed_minutes if (y or x) else 0,
-                "before": before,
-                "after": after,
-                "change": after - before,
+                "name": either.name if either else key[1],
+                "needed": either.needed_minutes if either else 0,
+                "before": minutes_before,
+                "after": minutes_after,
+                "change": minutes_after - minutes_before,
             }
         )
     coverage.sort(key=lambda r: (-abs(r["change"]), r["id"]))
@@ -436,6 +437,8 @@ def compare_view() -> Any:
     if not a_id and not b_id:
         return render_template("compare.html", **context)
     ids = {p.id: p for p in ready}
+    a: Plan | None
+    b: Plan | None
     try:
         a, b = ids[int(a_id)], ids[int(b_id)]
     except (KeyError, ValueError):

@@ -315,19 +315,26 @@ def rules() -> Any:
 @requires("edit_teams")
 def raw(kind: str) -> Any:
     """Edit the whole teams.toml or rules.toml as text, checked as the forms are."""
-    from web.workspace import TEXT_FILES, read_text
+    from web.workspace import TEXT_FILES, read_text, text_version
 
     if kind not in tr.KINDS:
         return render_template("error.html", code=404, message=translate("not_found")), 404
     name = TEXT_FILES[kind]
     error = None
     text = None
+    version = None
     if request.method == "POST":
         text = request.form.get("text", "")
+        version = request.form.get("version") or None
         user = current_user()
         try:
             edit = tr.replace_raw(
-                current_app, db_session(), kind, text, user_id=user.id if user else None
+                current_app,
+                db_session(),
+                kind,
+                text,
+                user_id=user.id if user else None,
+                expect_version=version,
             )
         except tr.TeamsError as exc:
             db_session().rollback()
@@ -341,9 +348,17 @@ def raw(kind: str) -> Any:
             return redirect(url_for("teams.raw", kind=kind))
     if text is None:
         text = read_text(current_app, name)
+    if version is None:  # the version this page's text was read at
+        version = text_version(read_text(current_app, name))
     context = _context()
     return render_template(
-        "teams_raw.html", error=error, kind=kind, file=name, text=text, **context
+        "teams_raw.html",
+        error=error,
+        kind=kind,
+        file=name,
+        text=text,
+        version=version,
+        **context,
     ), 400 if error else 200
 
 
@@ -366,10 +381,10 @@ def replan() -> Any:
     form["title"] = translate("tr_replan") + f" {start} +{days}"
     try:
         settings = check_job_form(form)
+        job = submit_job(db_session(), settings, current_user(), district=district_id())
     except JobFormError as exc:
         flash(translate(exc.key, **exc.values), "warning")
         return redirect(url_for("teams.leave"))
-    job = submit_job(db_session(), settings, current_user(), district=district_id())
     wake_worker(current_app)
     session.pop(REPLAN_KEY, None)
     return redirect(url_for("jobs.job_view", job_id=job.id))

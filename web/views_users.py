@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import delete, func, select
 
-from web.accounts import UserError, create_user
+from web.accounts import UserError, create_user, set_disabled, set_password
 from web.auth import current_user, has_permission, requires
 from web.db import ROLES, User, UserGroup, db_session
 from web.i18n import current_lang, translate
@@ -176,4 +176,38 @@ def groups(user_id: int) -> Any:
         return _page(_message(exc))
     listed = ", ".join(chosen) or translate("users_no_groups")
     flash(translate("users_groups_saved", name=user.name, groups=listed), "info")
+    return redirect(url_for("users.users"))
+
+
+@bp.route("/<int:user_id>/password", methods=["POST"])
+@requires("manage_users")
+def reset_password(user_id: int) -> Any:
+    """Give a user a new password; they must choose their own at their next login."""
+    session = db_session()
+    user = _user_or_404(user_id)
+    try:
+        set_password(session, user, request.form.get("password", ""), must_change=True)
+    except UserError as exc:
+        session.rollback()
+        return _page(_message(exc))
+    flash(translate("users_password_reset", name=user.name), "info")
+    if user.id == getattr(current_user(), "id", None):
+        return redirect(url_for("auth.login"))  # an admin who reset their own password
+    return redirect(url_for("users.users"))
+
+
+@bp.route("/<int:user_id>/disabled", methods=["POST"])
+@requires("manage_users")
+def disabled(user_id: int) -> Any:
+    """Disable a user (their sessions and tokens end) or enable them again."""
+    session = db_session()
+    user = _user_or_404(user_id)
+    disable = request.form.get("disabled") == "1"
+    try:
+        set_disabled(session, user, disable)
+    except UserError as exc:
+        session.rollback()
+        return _page(_message(exc))
+    key = "users_disabled_done" if disable else "users_enabled_done"
+    flash(translate(key, name=user.name), "info")
     return redirect(url_for("users.users"))

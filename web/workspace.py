@@ -30,6 +30,7 @@ Use inside a view::
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -147,6 +148,27 @@ def _keep_id(copy: Path, source: Path) -> None:
     (copy / "manifest.toml").write_text(text, encoding="utf-8")
 
 
+def text_version(text: str | None) -> str:
+    """Return the version (ETag) of a working file's text: a digest of it (``""`` for none)."""
+    return hashlib.sha256((text or "").encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def latest_change(session: Session, target: str) -> dict[str, str]:
+    """Return the latest recorded edit of ``target``: ``edit`` (id), ``who`` and ``summary``.
+
+    A refused save that someone else's edit overtook names it with these values.
+    """
+    from web.db import User
+
+    edit = session.scalars(
+        select(Edit).where(Edit.target == target).order_by(Edit.id.desc()).limit(1)
+    ).first()
+    if edit is None:
+        return {"edit": "?", "who": "?", "summary": "?"}
+    user = session.get(User, edit.user_id) if edit.user_id is not None else None
+    return {"edit": str(edit.id), "who": user.name if user else "—", "summary": edit.summary}
+
+
 def data_version(session: Session) -> int:
     """Return the data version: the id of the latest edit, 0 when nothing was edited."""
     return int(session.scalar(select(func.max(Edit.id))) or 0)
@@ -261,7 +283,9 @@ def commit_change(
     """
     folder = ensure(app)
     with edit_lock:
-        staged = Path(tempfile.mkdtemp(prefix=".district-edit-", dir=folder.parent))
+        # the process id in the name tells a live edit's folder from a killed one's
+        prefix = f".district-edit-{os.getpid()}-"
+        staged = Path(tempfile.mkdtemp(prefix=prefix, dir=folder.parent))
         try:
             for entry in folder.iterdir():
                 if entry.is_file():
@@ -279,8 +303,6 @@ def commit_change(
             except InputError as exc:
                 raise _rename_error(exc, staged, folder) from None
             old = {name: _read_bytes(folder / name) for name in changed}
-            for name in changed:
-                _swap_in(staged / name, folder / name)
             edit = Edit(
                 user_id=user_id,
                 created_at=utcnow(),
@@ -292,17 +314,75 @@ def commit_change(
                 after=json.dumps(change.after, ensure_ascii=False),
                 undo_of=change.undo_of,
             )
+            # The audit record is committed first and the staging folder says which: a
+            # process killed between the commit and the last file moved in is completed
+            # at the next start (web.debris), one killed before the commit is discarded.
             try:
                 session.add(edit)
+                session.flush()
+                _write_journal(staged, edit, changed)
                 session.commit()
             except BaseException:
                 session.rollback()
+                raise
+            try:
+                for name in changed:
+                    _swap_in(staged / name, folder / name)
+            except BaseException:
                 for name, data in old.items():
                     _restore(folder / name, data)
+                session.delete(edit)
+                session.commit()
                 raise
             return edit
         finally:
             shutil.rmtree(staged, ignore_errors=True)
+
+
+JOURNAL = ".journal.json"
+"""File of a staging folder naming the edit it holds and the files it replaces or removes."""
+
+
+def _edit_mark(edit: Edit) -> str:
+    """Return what tells an edit from another that got its id after a rollback."""
+    return hashlib.sha256(f"{edit.target}|{edit.summary}|{edit.after}".encode()).hexdigest()
+
+
+def _write_journal(staged: Path, edit: Edit, changed: list[str]) -> None:
+    plan = {name: "replace" if (staged / name).is_file() else "remove" for name in changed}
+    tmp = staged / (JOURNAL + ".tmp")
+    text = json.dumps({"edit": edit.id, "mark": _edit_mark(edit), "files": plan})
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, staged / JOURNAL)
+
+
+def finish_interrupted_edit(app: Flask, session: Session, staged: Path) -> int | None:
+    """Complete the edit a killed process left in ``staged`` if its audit record was saved.
+
+    Returns
+    -------
+    int or None
+        The id of the completed edit, or None when there was nothing to complete (no
+        journal, or its record was never committed: the edit did not happen).
+    """
+    try:
+        journal = json.loads((staged / JOURNAL).read_text(encoding="utf-8"))
+        edit_id, files = int(journal["edit"]), dict(journal["files"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    edit = session.get(Edit, edit_id)
+    if edit is None or _edit_mark(edit) != journal.get("mark"):
+        return None  # never committed (its id may since belong to another edit)
+    folder = workspace_dir(app)
+    with edit_lock:
+        for name, how in files.items():
+            if name not in EDITABLE:
+                continue
+            if how == "remove":
+                (folder / name).unlink(missing_ok=True)
+            elif (staged / name).is_file():  # not yet moved in
+                os.replace(staged / name, folder / name)
+    return edit_id
 
 
 def _read_bytes(path: Path) -> bytes | None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from planner.roster.model import rest_conflicts
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from planner.roster.model import RosterProblem
 
@@ -168,6 +168,7 @@ def _check_hard(c: _Checker) -> None:
                         f"{who} works {bid} on {pr.day_label(d + k)} without enough {what} "
                         f"after {aid} on {pr.day_label(d)}.",
                     )
+        _check_carry_in(c, st.id, conflicts)
         for shift in pr.shifts:
             n = st.max_of(shift.id)
             got = sum(sid == shift.id for sid in row)
@@ -183,8 +184,9 @@ def _check_hard(c: _Checker) -> None:
             c.h("max_minutes", st.id, [], f"{who} works {minutes} min; limit {st.max_minutes}.")
         if st.min_minutes and minutes < st.min_minutes:
             c.h("min_minutes", st.id, [], f"{who} works {minutes} min; at least {st.min_minutes}.")
+        run_before = _trailing(pr.history_of(st.id), lambda sid: sid is not None)
         for first, last in c.runs(work):
-            n = last - first + 1
+            n = last - first + 1 + (run_before if first == 0 else 0)
             if st.max_consecutive is not None and n > st.max_consecutive:
                 c.h(
                     "max_consecutive",
@@ -194,6 +196,7 @@ def _check_hard(c: _Checker) -> None:
                     f"limit {st.max_consecutive}.",
                 )
             inner = first > 0 and last < pr.days - 1
+            n = last - first + 1
             if st.min_consecutive and inner and n < st.min_consecutive:
                 c.h(
                     "min_consecutive",
@@ -223,7 +226,7 @@ def _check_hard(c: _Checker) -> None:
                     f"{who} works {worked} weekends; limit {st.max_weekends}.",
                 )
         if pr.rules.max_nights_in_row is not None and pr.rules.max_nights_weight is None:
-            for first, last, n in _night_runs(c, row):
+            for first, last, n in _night_runs(c, st.id, row):
                 if n > pr.rules.max_nights_in_row:
                     c.h(
                         "max_nights_in_row",
@@ -347,9 +350,68 @@ def _check_member_rest(c: _Checker, owner: dict[str, str]) -> None:
                     )
 
 
-def _night_runs(c: _Checker, row: Sequence[str | None]) -> list[tuple[int, int, int]]:
-    night = [sid is not None and c.pr.shift(sid).is_night for sid in row]
-    return [(a, b, b - a + 1) for a, b in c.runs(night)]
+def _trailing(tail: Sequence[str | None], pred: Callable[[str | None], bool]) -> int:
+    n = 0
+    for sid in reversed(tail):
+        if not pred(sid):
+            break
+        n += 1
+    return n
+
+
+def _check_carry_in(
+    c: _Checker, staff: str, conflicts: Sequence[tuple[str, int, str, str]]
+) -> None:
+    """Successions and rest from the days just before day 0 into the period."""
+    pr = c.pr
+    tail = pr.history_of(staff)
+    if not tail:
+        return
+    row = c.a[staff]
+    who = next(s.label for s in pr.staff if s.id == staff)
+    last = tail[-1]
+    if last is not None and row[0] is not None and row[0] in pr.shift(last).forbidden_next:
+        c.h(
+            "forbidden_succession",
+            staff,
+            [0],
+            f"{who} works {row[0]} on {pr.day_label(0)} right after {last} the day before, "
+            "which it may not follow.",
+        )
+    for aid, k, bid, rule in conflicts:
+        for j in range(1, min(k, len(tail)) + 1):
+            d = k - j
+            if tail[-j] == aid and d < pr.days and row[d] == bid:
+                what = "rest after a night" if rule == "rest_after_night" else "rest"
+                when = "the day" if j == 1 else f"{j} days"
+                c.h(
+                    "min_rest" if rule == "overlap" else rule,
+                    staff,
+                    [d],
+                    f"{who} works {bid} on {pr.day_label(d)} without enough {what} after "
+                    f"{aid} {when} before the period.",
+                )
+
+
+def _night_runs(c: _Checker, staff: str, row: Sequence[str | None]) -> list[tuple[int, int, int]]:
+    """Return runs of nights ``(first, last, counted)``, counting nights before day 0.
+
+    ``counted`` is the run's length with those nights, less those already beyond the
+    limit before the period (they were counted then).
+    """
+    pr = c.pr
+    night = [sid is not None and pr.shift(sid).is_night for sid in row]
+    out = []
+    k = pr.rules.max_nights_in_row or 0
+    for a, b in c.runs(night):
+        n = b - a + 1
+        if a == 0:
+            before = _trailing(
+                pr.history_of(staff), lambda sid: sid is not None and pr.shift(sid).is_night
+            )
+            n += before - max(0, before - k)
+        out.append((a, b, n))
+    return out
 
 
 def _pattern_deviation(c: _Checker, staff: str, row: Sequence[str | None]) -> tuple[int, list[int]]:
@@ -420,7 +482,7 @@ def _check_soft(c: _Checker) -> None:
         row = c.a[st.id]
         if rules.max_nights_in_row is not None and rules.max_nights_weight is not None:
             k = rules.max_nights_in_row
-            for first, last, n in _night_runs(c, row):
+            for first, last, n in _night_runs(c, st.id, row):
                 if n > k:
                     c.s(
                         "max_nights_in_row",
@@ -439,6 +501,17 @@ def _check_soft(c: _Checker) -> None:
                 days,
                 pat.weight * n,
                 f"{st.label} leaves the rotation on {n} day(s): {_days_text(pr, days)}.",
+            )
+    for kept in pr.keep:
+        got = c.a[kept.staff][kept.day]
+        if got != kept.shift:
+            c.s(
+                "changed",
+                kept.staff,
+                [kept.day],
+                kept.weight,
+                f"{labels[kept.staff]} changes from {kept.shift or 'off'} to {got or 'off'} on "
+                f"{pr.day_label(kept.day)}.",
             )
     _fair_soft(c)
     crew = rules.crew

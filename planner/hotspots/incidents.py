@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
-import json
 import logging
 import math
 import os
@@ -18,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import pandas as pd
 
+from geodata.decoding import DecodeError, load_json
 from planner.exceptions import IncidentError
 
 if TYPE_CHECKING:
@@ -199,10 +199,9 @@ def _read_table(path: Path) -> tuple[list[str], list[dict[str, Any]], str]:
         raise IncidentError(msg) from None
     if path.suffix.lower() in (".geojson", ".json"):
         try:
-            doc = json.loads(text)
-        except json.JSONDecodeError as exc:
-            msg = f"Incident file {path} is not valid JSON (line {exc.lineno}: {exc.msg})."
-            raise IncidentError(msg) from None
+            doc = load_json(text, f"Incident file {path}")
+        except DecodeError as exc:
+            raise IncidentError(str(exc)) from None
         if not isinstance(doc, dict) or doc.get("type") != "FeatureCollection":
             msg = f"Incident file {path} is not a GeoJSON FeatureCollection."
             raise IncidentError(msg)

@@ -409,9 +409,12 @@ def load_inputs(
         loaded = load_district(folder)
     try:
         text = rules_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         msg = f"Cannot read the rules file {rules_path}: {exc}."
         raise RulesError(msg) from exc
+    except UnicodeDecodeError:
+        msg = f"The rules file {rules_path} is not UTF-8 text."
+        raise RulesError(msg) from None
     teams = read_teams(loaded.teams)
     parsed = load_rules(rules_path, teams=teams, text=text)
     groups = resolve_groups(parsed, [str(p) for p in loaded.posts["id"]], folder.name)

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from planner.checks.roster import RosterCheck
+    from planner.patrol.baseline import Baseline
     from planner.roster.solve import RosterResult
 
 log = logging.getLogger("planner")
@@ -36,7 +37,9 @@ class PatrolRoster:
     """A patrol roster problem with its calendar.
 
     ``notes`` say what the calendar and rules did (holidays found, surge dates, entries of
-    the rules file that fall outside the requested period).
+    the rules file that fall outside the requested period). ``baseline`` is the roster in
+    force that a stable re-solve keeps (:func:`planner.patrol.baseline.apply_baseline`), with
+    its cells before ``freeze_until`` kept exactly.
     """
 
     problem: RosterProblem
@@ -46,6 +49,8 @@ class PatrolRoster:
     adjusted_workdays: tuple[int, ...]
     surge: tuple[tuple[int, str], ...]
     notes: tuple[str, ...]
+    baseline: Baseline | None = None
+    freeze_until: dt.date | None = None
 
 
 def day_label(day: dt.date) -> str:
@@ -278,6 +283,16 @@ def roster_document(roster: PatrolRoster, result: RosterResult) -> dict[str, Any
         "conflict": list(result.conflict),
     }
     doc.update(body(result))
+    if roster.baseline is not None:
+        from planner.patrol.baseline import changed_cells
+
+        doc["baseline"] = {
+            "file": roster.baseline.source,
+            "freeze_until": None
+            if roster.freeze_until is None
+            else roster.freeze_until.isoformat(),
+        }
+        doc["changed"] = changed_cells(roster, result.assignment) if result.assignment else []
     if result.relaxed is not None:
         doc["relaxed"] = body(result.relaxed)
     return doc
@@ -291,6 +306,8 @@ def roster_for_district(
     rules: str | Path | None = None,
     time_limit: float = 10.0,
     seed: int = 0,
+    baseline: Baseline | None = None,
+    freeze_until: dt.date | None = None,
 ) -> tuple[PatrolRoster, RosterResult]:
     """Build and solve the patrol roster of a district (the entry point of `patrol plan`).
 
@@ -304,6 +321,10 @@ def roster_for_district(
         A rules file; defaults to the district's rules.toml.
     time_limit, seed
         Solver time limit in seconds and random seed.
+    baseline, freeze_until
+        The roster in force, kept where it can be (each changed cell costs
+        :data:`~planner.patrol.baseline.CHANGE_WEIGHT`), exactly before ``freeze_until``;
+        its days before ``start`` carry rest and rotation into the period.
 
     Returns
     -------
@@ -316,5 +337,12 @@ def roster_for_district(
 
     inputs = load_inputs(district, rules)
     roster = build_patrol_problem(inputs.rules, start, days)
+    if baseline is not None:
+        from planner.patrol.baseline import apply_baseline
+
+        roster = apply_baseline(roster, baseline, freeze_until=freeze_until)
+    elif freeze_until is not None:
+        msg = "--freeze-until needs --baseline: there is no roster in force to keep."
+        raise RulesError(msg)
     result = solve_roster(roster.problem, RosterParams(time_limit=time_limit), seed=seed)
     return roster, result

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from geodata.decoding import MAX_DEPTH, DecodeError, check_value
 from geodata.settings import MODES
+from planner.dates import days_problem, start_problem
 from planner.exceptions import RulesError
 from planner.patrol.teams import Teams, read_teams
 
@@ -413,6 +415,14 @@ def _team_groups(teams: Teams) -> tuple[Group, ...]:
     )
 
 
+def _check_decoded(doc: dict[str, Any], path: Path) -> None:
+    """Refuse a parsed file nested too deeply or holding a lone surrogate or a NUL."""
+    try:
+        check_value(doc, path.name)
+    except DecodeError as exc:
+        raise RulesError(str(exc)) from None
+
+
 def read_teams_file(path: str | Path) -> Teams:
     """Read a teams.toml file into :class:`planner.patrol.teams.Teams` (for a file being edited).
 
@@ -422,12 +432,23 @@ def read_teams_file(path: str | Path) -> Teams:
         When the file is not valid TOML or lists no groups.
     """
     path = Path(path)
-    text = path.read_text(encoding="utf-8")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        msg = f"Cannot read the teams file {path}: {exc.strerror}."
+        raise RulesError(msg) from exc
+    except UnicodeDecodeError:
+        msg = f"The teams file {path} is not UTF-8 text."
+        raise RulesError(msg) from None
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path.name}: not valid TOML ({exc})."
         raise RulesError(msg) from exc
+    except RecursionError:
+        msg = f"{path.name} is nested more than {MAX_DEPTH} levels deep."
+        raise RulesError(msg) from None
+    _check_decoded(doc, path)
     teams = read_teams(doc)
     if not teams.groups:
         raise _Reader(path, text).fail("groups", "must list groups, each with an id")
@@ -467,12 +488,19 @@ def load_rules(
         except OSError as exc:
             msg = f"Cannot read the rules file {path}: {exc.strerror}."
             raise RulesError(msg) from exc
+        except UnicodeDecodeError:
+            msg = f"The rules file {path} is not UTF-8 text."
+            raise RulesError(msg) from None
     r = _Reader(path, text)
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         msg = f"{path.name} is not valid TOML: {exc}."
         raise RulesError(msg) from exc
+    except RecursionError:
+        msg = f"{path.name} is nested more than {MAX_DEPTH} levels deep."
+        raise RulesError(msg) from None
+    _check_decoded(doc, path)
     r.keys(doc, "", "")
     for section in ("horizon", "demand", "rest", "fairness", "rotation", "crew", "surge"):
         table = doc.get(section, {})
@@ -485,6 +513,10 @@ def load_rules(
     h_days = r.int_(hz, "days", "horizon")
     if h_days == 0:
         raise r.fail("horizon.days", "must be at least 1")
+    if h_days is not None and (why := days_problem(h_days)):
+        raise r.fail("horizon.days", why, h_days)
+    if h_start is not None and (why := start_problem(h_start, h_days or 1)):
+        raise r.fail("horizon.start", why, hz.get("start"))
 
     # shifts
     raw_shifts = doc.get("shifts")

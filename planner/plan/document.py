@@ -72,6 +72,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from geodata.decoding import MAX_DEPTH, DecodeError, check_value
 from planner.exceptions import PlanInputError
 
 SCHEMA_VERSION = 1
@@ -732,6 +733,13 @@ class PlanDocument:
         except json.JSONDecodeError as exc:
             msg = f"{source}: not valid JSON at line {exc.lineno}, column {exc.colno}."
             raise PlanInputError(msg) from None
+        except RecursionError:
+            msg = f"{source} is nested more than {MAX_DEPTH} levels deep."
+            raise PlanInputError(msg) from None
+        try:
+            check_value(data, source)
+        except DecodeError as exc:
+            raise PlanInputError(str(exc)) from None
         return cls.from_dict(data, source=source)
 
 

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 from planner.plan.document import check_document
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from planner.plan.document import PlanDocument, Route, ShiftTemplate
 
 logger = logging.getLogger("planner")
@@ -34,6 +36,37 @@ LEAVE_FILL = "D9EAD3"
 
 CSV_ENCODING = "utf-8-sig"
 """CSV files start with a byte-order mark so that spreadsheet programs read Chinese right."""
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+"""First characters that make a spreadsheet program read a cell as a formula (OWASP)."""
+
+
+def spreadsheet_text(value: Any) -> Any:
+    """Return a CSV cell that no spreadsheet program runs as a formula.
+
+    Text that begins with one of :data:`FORMULA_STARTS` (a group named
+    ``=HYPERLINK(...)``) gets a leading apostrophe, as OWASP advises for CSV injection;
+    numbers and other text are returned unchanged.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def _csv_row(values: Iterable[Any]) -> list[Any]:
+    return [spreadsheet_text(v) for v in values]
+
+
+def _text_not_formulas(workbook: Any) -> None:
+    """Keep every cell of ``workbook`` that looks like a formula as text (quote-prefixed)."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                text = cell.value
+                if isinstance(text, str) and text.startswith(FORMULA_STARTS):
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
 
 
 def _safe(text: str) -> str:
@@ -81,7 +114,7 @@ def write_roster_csv(doc: PlanDocument, path: str | Path) -> list[Path]:
         writer.writerow(["group_id", "group 组", *days])
         for group in doc.roster.groups:
             row = doc.roster.schedule.get(group.id, (None,) * doc.days)
-            writer.writerow([group.id, group.label(), *[s or "" for s in row]])
+            writer.writerow(_csv_row([group.id, group.label(), *[s or "" for s in row]]))
     return [path]
 
 
@@ -217,6 +250,7 @@ def write_roster_xlsx(doc: PlanDocument, path: str | Path) -> list[Path]:
         for col, value in enumerate(values, start=1):
             ss.cell(row=row, column=col, value=value)
     ss.column_dimensions["B"].width = 16
+    _text_not_formulas(wb)
     wb.save(path)
     return [path]
 
@@ -515,16 +549,18 @@ def write_coverage_csv(doc: PlanDocument, path: str | Path) -> list[Path]:
             )
             camera = "" if row.camera_share is None else f"{row.camera_share:.3f}"
             writer.writerow(
-                [
-                    row.level,
-                    row.id,
-                    row.name,
-                    row.needed_minutes,
-                    row.planned_minutes,
-                    row.planned_visits,
-                    share,
-                    camera,
-                ]
+                _csv_row(
+                    [
+                        row.level,
+                        row.id,
+                        row.name,
+                        row.needed_minutes,
+                        row.planned_minutes,
+                        row.planned_visits,
+                        share,
+                        camera,
+                    ]
+                )
             )
     return [path]
 

@@ -139,6 +139,24 @@ class Pin:
 
 
 @dataclass(frozen=True, slots=True)
+class Keep:
+    """A cell of the roster in force: working anything else that day costs ``weight``.
+
+    ``shift=None`` keeps a day off.
+    """
+
+    staff: str
+    day: int
+    shift: str | None
+    weight: int
+
+    def __post_init__(self) -> None:
+        if self.weight < 0:
+            msg = f"The weight of keeping {self.staff!r} on day {self.day} is negative."
+            raise ProblemError(msg)
+
+
+@dataclass(frozen=True, slots=True)
 class Pattern:
     """A cyclic rotation, e.g. ``("D", "D", "N", "N", None, None)``; ``weight=None`` is hard.
 
@@ -232,6 +250,12 @@ class RosterProblem:
         Instance name.
     day_labels
         Optional readable date of each day, e.g. ``"12 Dec"``, for explanations.
+    keep
+        Cells of the roster in force; each one changed costs its weight (stable re-solves).
+    history
+        ``(staff id, shifts)``: what each staff member worked on the days just before day 0,
+        oldest first (the last entry is the day before day 0; ``None`` is a day off). Rest,
+        forbidden successions, nights in a row and days in a row hold across the boundary.
     """
 
     days: int
@@ -245,6 +269,8 @@ class RosterProblem:
     rules: PatrolRules = field(default_factory=PatrolRules)
     name: str = ""
     day_labels: tuple[str, ...] = ()
+    keep: tuple[Keep, ...] = ()
+    history: tuple[tuple[str, tuple[str | None, ...]], ...] = ()
 
     def __post_init__(self) -> None:
         if self.days <= 0:
@@ -291,6 +317,22 @@ class RosterProblem:
                     f"or shift {pin.shift!r}."
                 )
                 raise ProblemError(msg)
+        for k in self.keep:
+            self._check_day(k.day, f"kept cell of {k.staff!r}")
+            if k.staff not in known_p or (k.shift is not None and k.shift not in known_s):
+                msg = (
+                    f"Kept cell on day {k.day} names unknown staff {k.staff!r} "
+                    f"or shift {k.shift!r}."
+                )
+                raise ProblemError(msg)
+        for sid, tail in self.history:
+            if sid not in known_p:
+                msg = f"The days before the roster name unknown staff {sid!r}."
+                raise ProblemError(msg)
+            bad_s = {x for x in tail if x is not None} - known_s
+            if bad_s:
+                msg = f"The days before the roster give {sid!r} unknown shift {sorted(bad_s)[0]!r}."
+                raise ProblemError(msg)
         pat = self.rules.pattern
         if pat is not None:
             if not pat.cycle:
@@ -332,6 +374,10 @@ class RosterProblem:
             if self.is_weekend(d):
                 out.setdefault((self.start_weekday + d) // 7, []).append(d)
         return [out[k] for k in sorted(out)]
+
+    def history_of(self, staff_id: str) -> tuple[str | None, ...]:
+        """Shifts of ``staff_id`` on the days before day 0, oldest first (empty if none)."""
+        return dict(self.history).get(staff_id, ())
 
     def day_label(self, day: int) -> str:
         """Return a readable label of ``day``."""

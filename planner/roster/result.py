@@ -37,6 +37,11 @@ class RosterParams:
         of (staff, day) cells it frees (adapted as the search goes).
     greedy_batch
         Staff solved together in each step of the greedy first roster.
+    greedy_share
+        Share of the time left that the greedy first roster may take in all.
+    greedy_first_vars
+        Beyond this many shift and day-off variables, the greedy first roster is made before
+        the full model is built (building it takes about 10 us per variable).
     lns_cutoff
         Ask each re-solve for a strictly better roster only.
     lns_mix
@@ -59,6 +64,8 @@ class RosterParams:
     lns_mix: tuple[float, float, float] = (0.2, 0.6, 0.2)
     lns_cutoff: bool = True
     greedy_batch: int = 1
+    greedy_share: float = 0.4
+    greedy_first_vars: int = 200_000
     lns: bool = True
     explain: bool = True
 
@@ -77,6 +84,7 @@ class RosterResult:
     roster by the validator; ``check`` holds the validator's findings (penalties in words).
     ``conflict`` explains an infeasible request (sentences, smallest set found) and
     ``relaxed`` is then the best roster that breaks only the rules named there.
+    ``first_roster`` is the time in seconds to the first roster that keeps every hard rule.
     """
 
     status: SolveStatus
@@ -89,6 +97,7 @@ class RosterResult:
     conflict: tuple[str, ...] = ()
     relaxed: RosterResult | None = None
     iterations: int = 0
+    first_roster: float | None = None
 
     def is_feasible(self) -> bool:
         """Whether a roster that keeps every hard rule was found."""

@@ -35,6 +35,7 @@ RULE_WORDS: dict[str, str] = {
     "pattern": "the rotation pattern",
     "min_crew": "minimum crew per group on shift",
     "cover": "how many groups each shift needs",
+    "carry_in": "rest and days in a row across the start of the period",
 }
 
 
@@ -95,24 +96,18 @@ class Model:
             self.terms.append((weight, expr))
 
 
-def _allowed(problem: RosterProblem, p: int, d: int, s: int) -> bool:
-    staff = problem.staff[p]
-    if d in staff.days_off:
-        return False
-    return staff.max_of(problem.shifts[s].id) != 0
-
-
 def create_variables(m: Model) -> None:
     """Create the shift and day-off variables; one shift (or off) per staff and day."""
     pr = m.problem
-    for p in range(len(pr.staff)):
+    for p, staff in enumerate(pr.staff):
+        kinds = [s for s, sh in enumerate(pr.shifts) if staff.max_of(sh.id) != 0]
         for d in range(pr.days):
             m.off[p, d] = m.cp.new_bool_var(f"off(p={p},d={d})")
             lits = [m.off[p, d]]
-            for s in range(len(pr.shifts)):
-                if _allowed(pr, p, d, s):
-                    m.x[p, d, s] = m.cp.new_bool_var(f"x(p={p},d={d},s={s})")
-                    lits.append(m.x[p, d, s])
+            if d not in staff.days_off:
+                for s in kinds:
+                    lit = m.x[p, d, s] = m.cp.new_bool_var(f"x(p={p},d={d},s={s})")
+                    lits.append(lit)
             m.cp.add_exactly_one(lits)
 
 
@@ -142,19 +137,52 @@ def add_pins(m: Model) -> None:
                 m.cp.add_bool_or([lit]).only_enforce_if(g)
 
 
+#: Beyond this many forbidden (shift, next shift) pairs, successions are grouped per day.
+GROUPED_SUCCESSIONS = 40
+
+
 def add_forbidden_successions(m: Model) -> None:
-    """Shift ``b`` may not be worked the day after shift ``a`` (within the horizon only)."""
+    """Shift ``b`` may not be worked the day after shift ``a`` (within the horizon only).
+
+    Beyond :data:`GROUPED_SUCCESSIONS` pairs, shifts that forbid the same set of next shifts
+    share one constraint per day: at most one of them today or one of the set tomorrow (one
+    shift a day makes that exact). On 33 shift types this is a few constraints per day
+    instead of hundreds of clauses.
+    """
     pr = m.problem
     sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    groups: dict[frozenset[str], list[int]] = {}
+    pairs = sum(len(sa.forbidden_next) for sa in pr.shifts)
+    if pairs <= GROUPED_SUCCESSIONS:
+        # Few pairs: one clause per pair, the form the benchmark's instances were tuned on.
+        for p, staff in enumerate(pr.staff):
+            for a, sa in enumerate(pr.shifts):
+                for bid in sa.forbidden_next:
+                    b = sidx[bid]
+                    for d in range(pr.days - 1):
+                        la, lb = m.shift_lit(p, d, a), m.shift_lit(p, d + 1, b)
+                        if la is not None and lb is not None:
+                            g = m.guard("forbidden_succession", staff.id)
+                            m.cp.add_bool_or([~la, ~lb]).only_enforce_if(g)
+        return
+    for a, sa in enumerate(pr.shifts):
+        if sa.forbidden_next:
+            groups.setdefault(sa.forbidden_next, []).append(a)
     for p, staff in enumerate(pr.staff):
-        for a, sa in enumerate(pr.shifts):
-            for bid in sa.forbidden_next:
-                b = sidx[bid]
-                for d in range(pr.days - 1):
-                    la, lb = m.shift_lit(p, d, a), m.shift_lit(p, d + 1, b)
-                    if la is not None and lb is not None:
-                        g = m.guard("forbidden_succession", staff.id)
-                        m.cp.add_bool_or([~la, ~lb]).only_enforce_if(g)
+        for banned, firsts in groups.items():
+            seconds = [sidx[b] for b in sorted(banned)]
+            for d in range(pr.days - 1):
+                today = [lit for a in firsts if (lit := m.shift_lit(p, d, a)) is not None]
+                tomorrow = [lit for b in seconds if (lit := m.shift_lit(p, d + 1, b)) is not None]
+                if not today or not tomorrow:
+                    continue
+                g = m.guard("forbidden_succession", staff.id)
+                if len(today) == 1 and len(tomorrow) == 1:
+                    m.cp.add_bool_or([~today[0], ~tomorrow[0]]).only_enforce_if(g)
+                elif g:
+                    m.cp.add(sum([*today, *tomorrow]) <= 1).only_enforce_if(g)
+                else:
+                    m.cp.add_at_most_one([*today, *tomorrow])
 
 
 def add_rest(m: Model) -> None:
@@ -172,6 +200,50 @@ def add_rest(m: Model) -> None:
                     m.cp.add_bool_or([~la, ~lb]).only_enforce_if(m.guard(key, staff.id))
 
 
+def add_carry_in(m: Model) -> None:
+    """Forbidden successions, rest and days in a row hold across the start of the period.
+
+    What each staff member worked just before day 0 (``RosterProblem.history``) is fixed:
+    a shift too close after one worked then is ruled out, and a run of working days that
+    goes on into the period counts its days before day 0.
+    """
+    pr = m.problem
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    conflicts = rest_conflicts(pr)
+    for p, staff in enumerate(pr.staff):
+        tail = pr.history_of(staff.id)
+        if not tail:
+            continue
+        g = m.guard("carry_in", staff.id)
+        banned: set[tuple[int, int]] = set()
+        last = tail[-1]
+        if last is not None:
+            banned.update((0, sidx[b]) for b in pr.shift(last).forbidden_next)
+        for aid, k, bid, _rule in conflicts:
+            for j in range(1, min(k, len(tail)) + 1):
+                if tail[-j] == aid and k - j < pr.days:
+                    banned.add((k - j, sidx[bid]))
+        for d, s in sorted(banned):
+            lit = m.shift_lit(p, d, s)
+            if lit is not None:
+                m.cp.add_bool_or([~lit]).only_enforce_if(g)
+        k_max = staff.max_consecutive
+        run = _trailing(tail, lambda sid: sid is not None)
+        if k_max is not None and run:
+            window = range(0, min(pr.days, max(1, k_max - run + 1)))
+            m.cp.add_bool_or([m.off[p, d] for d in window]).only_enforce_if(g)
+
+
+def _trailing(tail: Sequence[str | None], pred: Callable[[str | None], bool]) -> int:
+    """Length of the run at the end of ``tail`` for which ``pred`` holds."""
+    n = 0
+    for sid in reversed(tail):
+        if not pred(sid):
+            break
+        n += 1
+    return n
+
+
 def add_max_shifts_of_type(m: Model) -> None:
     """At most ``n`` shifts of each limited type per staff member."""
     pr = m.problem
@@ -182,30 +254,33 @@ def add_max_shifts_of_type(m: Model) -> None:
                 continue
             lits = [m.x[p, d, s] for d in range(pr.days) if (p, d, s) in m.x]
             if len(lits) > n:
-                m.cp.add(sum(lits) <= n).only_enforce_if(m.guard("max_shifts_of_type", staff.id))
+                m.cp.add(cp_model.LinearExpr.sum(lits) <= n).only_enforce_if(
+                    m.guard("max_shifts_of_type", staff.id)
+                )
 
 
 def _minutes(m: Model, p: int) -> cp_model.LinearExprT:
     pr = m.problem
-    return sum(
-        pr.shifts[s].minutes * m.x[p, d, s]
-        for d in range(pr.days)
-        for s in range(len(pr.shifts))
-        if (p, d, s) in m.x
-    )
+    lits, coeffs = [], []
+    for d in range(pr.days):
+        for s, sh in enumerate(pr.shifts):
+            lit = m.x.get((p, d, s))
+            if lit is not None:
+                lits.append(lit)
+                coeffs.append(sh.minutes)
+    return cp_model.LinearExpr.weighted_sum(lits, coeffs)
 
 
 def add_total_minutes(m: Model) -> None:
     """Total working minutes stay between the staff member's minimum and maximum."""
     for p, staff in enumerate(m.problem.staff):
+        if staff.max_minutes is None and not staff.min_minutes:
+            continue
+        minutes = _minutes(m, p)
         if staff.max_minutes is not None:
-            m.cp.add(_minutes(m, p) <= staff.max_minutes).only_enforce_if(
-                m.guard("max_minutes", staff.id)
-            )
+            m.cp.add(minutes <= staff.max_minutes).only_enforce_if(m.guard("max_minutes", staff.id))
         if staff.min_minutes:
-            m.cp.add(_minutes(m, p) >= staff.min_minutes).only_enforce_if(
-                m.guard("min_minutes", staff.id)
-            )
+            m.cp.add(minutes >= staff.min_minutes).only_enforce_if(m.guard("min_minutes", staff.id))
 
 
 def add_max_consecutive(m: Model) -> None:
@@ -283,16 +358,24 @@ def add_max_nights_in_row(m: Model) -> None:
     if k is None:
         return
     for p, staff in enumerate(pr.staff):
-        for d in range(pr.days - k):
-            lits = [lit for i in range(k + 1) for lit in _night_lits(m, p, d + i)]
-            if len(lits) <= k:
+        # Nights worked just before day 0 count: windows may start before the period.
+        before = _trailing(pr.history_of(staff.id), lambda sid: _is_night(pr, sid))
+        for d in range(-min(before, k), pr.days - k):
+            known = -d if d < 0 else 0
+            lits = [lit for i in range(known, k + 1) for lit in _night_lits(m, p, d + i)]
+            room = k - known
+            if len(lits) <= room:
                 continue
             if weight is None:
-                m.cp.add(sum(lits) <= k).only_enforce_if(m.guard("max_nights_in_row", staff.id))
+                m.cp.add(sum(lits) <= room).only_enforce_if(m.guard("max_nights_in_row", staff.id))
             else:
                 excess = m.cp.new_bool_var(f"nights_in_row(p={p},d={d})")
-                m.cp.add(sum(lits) <= k + excess)
+                m.cp.add(sum(lits) <= room + excess)
                 m.penalise(weight, excess)
+
+
+def _is_night(pr: RosterProblem, sid: str | None) -> bool:
+    return sid is not None and pr.shift(sid).is_night
 
 
 def _pattern_lit(m: Model, p: int, d: int, sid: str | None) -> Lit | None:
@@ -418,7 +501,7 @@ def add_cover(m: Model) -> None:
             )
         s = sidx[c.shift]
         lits = [m.x[p, c.day, s] for p in range(len(pr.staff)) if (p, c.day, s) in m.x]
-        n = sum(lits)
+        n = cp_model.LinearExpr.sum(lits)
         top = len(lits)
         if c.under_weight is None:
             m.cp.add(n >= c.requirement).only_enforce_if(m.guard("cover"))
@@ -446,6 +529,20 @@ def add_requests(m: Model) -> None:
             m.penalise(r.weight, 1 if lit is None else 1 - lit)
         elif lit is not None:
             m.penalise(r.weight, lit)
+
+
+def add_keep(m: Model) -> None:
+    """Each cell of the roster in force that changes costs its weight (stable re-solves)."""
+    pr = m.problem
+    pidx = {s.id: i for i, s in enumerate(pr.staff)}
+    sidx = {s.id: i for i, s in enumerate(pr.shifts)}
+    for k in pr.keep:
+        p = pidx[k.staff]
+        if k.shift is None:
+            m.penalise(k.weight, 1 - m.off[p, k.day])
+        else:
+            lit = m.shift_lit(p, k.day, sidx[k.shift])
+            m.penalise(k.weight, 1 if lit is None else 1 - lit)
 
 
 def _fair(
@@ -482,6 +579,7 @@ RULES: list[Callable[[Model], None]] = [
     add_pins,
     add_forbidden_successions,
     add_rest,
+    add_carry_in,
     add_max_shifts_of_type,
     add_total_minutes,
     add_max_consecutive,
@@ -494,6 +592,7 @@ RULES: list[Callable[[Model], None]] = [
     # soft rules (cover may have hard sides)
     add_cover,
     add_requests,
+    add_keep,
     add_fairness,
 ]
 
@@ -529,5 +628,7 @@ def build_model(
     create_variables(m)
     for rule in RULES:
         rule(m)
-    m.cp.minimize(sum(w * e for w, e in m.terms))
+    m.cp.minimize(
+        cp_model.LinearExpr.weighted_sum([e for _, e in m.terms], [w for w, _ in m.terms])
+    )
     return m

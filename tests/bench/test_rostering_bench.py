@@ -39,3 +39,20 @@ def test_instance1(shared_dir, tmp_path):
     doc = json.loads(out.read_text(encoding="utf-8"))
     check = check_roster(read_instance(path), doc["assignment"])
     assert check.ok and check.objective == doc["objective"]
+
+
+def test_json_figures_on_a_generated_look_alike(tmp_path, capsys):
+    """Tests a small generated look-alike: same text per seed, a roster, its figures as JSON."""
+    from bench.rostering_generate import generate
+
+    text = generate(12, 28, 4, seed=3)
+    assert text == generate(12, 28, 4, seed=3)
+    path = tmp_path / "Small.txt"
+    path.write_text(text, encoding="utf-8")
+    problem = read_instance(path)
+    assert (len(problem.staff), problem.days, len(problem.shifts)) == (12, 28, 4)
+    assert main([str(path), "--seconds", "4", "--json"]) == 0
+    fig = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert fig["status"] in ("optimal", "feasible")
+    assert fig["objective"] is not None and fig["first_roster"] <= fig["runtime"]
+    assert fig["peak_mb"] > 0

@@ -235,6 +235,9 @@ def matrix(area_id: str, route_id: str) -> list[tuple[str, str, Any, str | None]
         ("POST", "/api/v1/edits/999/undo", None, "view_audit"),
         ("GET", "/api/v1/hotspots", None, "edit_areas"),
         ("PUT", "/api/v1/hotspots/nowhere", {"weight": -1}, "edit_areas"),
+        ("POST", "/api/v1/account/password", {"current": "", "password": ""}, None),
+        ("POST", "/api/v1/users/999/password", {"password": "long enough"}, "manage_users"),
+        ("PUT", "/api/v1/users/999/disabled", {"disabled": True}, "manage_users"),
     ]
 
 
@@ -275,7 +278,13 @@ def test_every_endpoint_for_every_role(app) -> None:
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/") and rule.endpoint.startswith("api_")
     }
-    assert api - tested == {"api_tokens.issue_token", "api_docs_page.docs_page"}
+    # Logging out everywhere would end the tokens used here (tests/web/test_accounts.py).
+    untested = {
+        "api_tokens.issue_token",
+        "api_docs_page.docs_page",
+        "api_accounts.logout_everywhere",
+    }
+    assert api - tested == untested
 
 
 def test_members_see_only_their_groups_routes(app) -> None:

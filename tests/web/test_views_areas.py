@@ -359,6 +359,7 @@ def test_a_new_area_is_in_the_next_plans_snapshot(app, as_role, monkeypatch) -> 
     def fake_make_plan(district, *, start, days, seed, time_limit, progress):
         layer = gpd.read_file(Path(district) / "district.gpkg", layer="key_areas")
         seen.append(set(layer["id"]))
+        seen.append(Path(district))
         raise jobs_module.JobCancelled
 
     monkeypatch.setattr(jobs_module, "make_plan_for_job", fake_make_plan)
@@ -373,5 +374,6 @@ def test_a_new_area_is_in_the_next_plans_snapshot(app, as_role, monkeypatch) -> 
     with new_session(app) as session:
         plan = session.get(Plan, plan.id)
         assert plan.data_version == 1
-    snapshot = ensure(app).parent / "plans" / str(plan.id) / "data" / "district.gpkg"
-    assert "web-1" in set(gpd.read_file(snapshot, layer="key_areas")["id"])
+    snapshot = ensure(app).parent / "plans" / str(plan.id) / "data"
+    assert seen[1] == snapshot  # the plan is made from its own copy of the data
+    assert not snapshot.exists()  # which a cancelled plan does not keep

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask_smorest import Api
 
-from web.api.core import PREFIX, ErrorSchema, init_errors, load_api_user
+from web.api.core import PREFIX, ErrorSchema, check_json_body, init_errors, load_api_user
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -27,10 +27,21 @@ class PatrolApi(Api):  # type: ignore[misc]
 
 
 def _blueprints() -> list[Any]:
-    from web.api import areas, checkins, district, edits, jobs, plans, teams_rules, tokens
+    from web.api import (
+        accounts,
+        areas,
+        checkins,
+        district,
+        edits,
+        jobs,
+        plans,
+        teams_rules,
+        tokens,
+    )
 
     return [
         tokens.bp,
+        accounts.bp,
         district.bp,
         areas.bp,
         plans.bp,
@@ -76,6 +87,7 @@ def init_api(app: Flask) -> PatrolApi:
 
     app.register_blueprint(docs_bp)
     app.before_request(load_api_user)
+    app.before_request(check_json_body)
     init_errors(app)
     app.extensions["patrol_api"] = api
     return api

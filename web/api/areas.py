@@ -11,7 +11,7 @@ from flask import current_app
 from geodata.categories import CATEGORIES
 from geodata.errors import InputError
 from web import areas, hotspot_edits, incident_imports
-from web.api.core import ApiBlueprint, ErrorSchema, refuse
+from web.api.core import ApiBlueprint, ErrorSchema, etag, if_match, refuse, refuse_stale
 from web.api.district import FeatureCollectionSchema
 from web.auth import current_user
 from web.db import db_session
@@ -224,12 +224,12 @@ def area_list() -> Any:
 @bp.needs(None)
 @bp.response(200, FeatureSchema)
 @bp.alt_response(404, schema=ErrorSchema, description="No such key area.")
-def area_get(area_id: str) -> dict[str, Any]:
-    """Return one key area as a GeoJSON Feature."""
+def area_get(area_id: str) -> Any:
+    """Return one key area as a GeoJSON Feature; its ETag is its version (for If-Match)."""
     feat = _find(area_id)
     if feat is None:
         refuse(404, f"There is no key area {area_id}.", "area_id")
-    return feat
+    return feat, etag(areas.area_version(current_app, area_id))
 
 
 @bp.route("/areas", methods=["POST"])
@@ -250,13 +250,25 @@ def area_create(body: dict[str, Any]) -> dict[str, Any]:
 @bp.arguments(AreaFieldsSchema)
 @bp.response(200, AreaEditSchema)
 @bp.alt_response(404, schema=ErrorSchema, description="No such key area.")
-def area_update(body: dict[str, Any], area_id: str) -> dict[str, Any]:
-    """Change fields of a key area; a new geometry moves or reshapes it."""
+@bp.alt_response(412, schema=ErrorSchema, description="Changed since the If-Match version.")
+def area_update(body: dict[str, Any], area_id: str) -> Any:
+    """Change fields of a key area; a new geometry moves or reshapes it.
+
+    Send the ETag of the GET in ``If-Match``: an area changed since is refused with 412.
+    """
     try:
-        edit = areas.update_area(current_app, db_session(), area_id, body, user_id=_user_id())
+        edit = areas.update_area(
+            current_app,
+            db_session(),
+            area_id,
+            body,
+            user_id=_user_id(),
+            expect_version=if_match(),
+        )
     except InputError as exc:
+        refuse_stale(exc)
         refuse_area(exc)
-    return _edited(area_id, edit)
+    return _edited(area_id, edit), etag(areas.area_version(current_app, area_id))
 
 
 @bp.route("/areas/<area_id>", methods=["DELETE"])

@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask import current_app
 from sqlalchemy import select
 
-from web.api.core import ID, ApiBlueprint, refuse
+from web.api.core import ID, ApiBlueprint, StoredDateTime, refuse
 from web.api.plans import ready_plan
 from web.auth import current_user
 from web.checkin import CheckInError, check_in, ledger, shortfall
@@ -73,7 +73,7 @@ class CheckInSchema(ma.Schema):
     day = ma.fields.String()
     shift = ma.fields.String()
     user = ma.fields.String(allow_none=True)
-    at = ma.fields.DateTime()
+    at = StoredDateTime()
     lon = ma.fields.Float()
     lat = ma.fields.Float()
     accuracy_m = ma.fields.Float(allow_none=True)

@@ -43,12 +43,20 @@ MESSAGES: dict[int, str] = {
     404: "There is no such resource.",
     405: "This method is not allowed on this path.",
     409: "The request conflicts with the current state of the resource.",
+    412: "The resource has changed since the version named in If-Match.",
     413: "The request body is too large.",
     415: "The request body has a media type this endpoint does not take.",
     422: "The request body or parameters are not valid.",
+    428: "Send the resource's ETag in an If-Match header.",
+    429: "Too many failed sign-ins from this address; wait a minute and try again.",
     500: "The server failed to answer this request.",
 }
 """One sentence per HTTP status when no more precise message is known."""
+
+PASSWORD_CHANGE_MESSAGE = (
+    "Choose a new password first (POST /api/v1/account/password); it was set by an admin or "
+    "on first start."
+)
 
 CSRF_MESSAGE = (
     "The CSRF token is missing or wrong; send the session's token in the X-CSRF-Token header, "
@@ -66,6 +74,19 @@ class ErrorSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "The body field, parameter or header to blame, if any."},
     )
+
+
+class StoredDateTime(ma.fields.DateTime):
+    """A time read from the database, written with its zone (ISO 8601, ``+00:00``).
+
+    The database keeps times in UTC; SQLite gives them back without a zone, so a time without
+    one is taken as UTC instead of being written as a local time of no zone.
+    """
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return super()._serialize(value, attr, obj, **kwargs)
 
 
 def is_api_request() -> bool:
@@ -207,7 +228,8 @@ def _password_mark(user: User) -> str:
 
 def make_token(app: Flask, user: User) -> tuple[str, datetime]:
     """Return a signed bearer token for ``user`` and when it expires (UTC)."""
-    token = _serializer(app).dumps({"uid": user.id, "pw": _password_mark(user)})
+    mark = {"uid": user.id, "pw": _password_mark(user), "sv": user.session_version}
+    token = _serializer(app).dumps(mark)
     return token, datetime.now(UTC) + token_lifetime(app)
 
 
@@ -217,8 +239,8 @@ def user_of_token(app: Flask, token: str) -> User:
     Raises
     ------
     ApiError
-        401 when the token is forged or damaged, has expired, or its user is gone or has a
-        new password since.
+        401 when the token is forged or damaged, has expired, or its user is gone, disabled,
+        has a new password or has logged out since (their session version changed).
     """
     max_age = int(token_lifetime(app).total_seconds())
     try:
@@ -230,8 +252,14 @@ def user_of_token(app: Flask, token: str) -> User:
     if not isinstance(data, dict) or not isinstance(data.get("uid"), int):
         refuse(401, "The bearer token is not valid (it names no user).")
     user = db_session().get(User, data["uid"])
-    if user is None or data.get("pw") != _password_mark(user):
+    if (
+        user is None
+        or data.get("pw") != _password_mark(user)
+        or data.get("sv", 0) != user.session_version
+    ):
         refuse(401, "The bearer token is no longer valid; ask POST /api/v1/token for a new one.")
+    if user.disabled:
+        refuse(401, "The bearer token's account is disabled.")
     return user
 
 
@@ -260,6 +288,60 @@ def load_api_user() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
+# Versions (optimistic concurrency)
+
+
+def etag(version: str) -> dict[str, str]:
+    """Return the ``ETag`` header of a resource at ``version``."""
+    return {"ETag": f'"{version}"'}
+
+
+def if_match() -> str | None:
+    """Return the version an ``If-Match`` header names (None: no header, or ``*``).
+
+    A write that sends the ETag it read is refused with 412 when the resource has changed
+    since (the sentence names the edit that changed it); one without the header is applied
+    as before.
+    """
+    value = (request.headers.get("If-Match") or "").strip()
+    if not value or value == "*":
+        return None
+    return value.removeprefix("W/").strip('"')
+
+
+def refuse_stale(exc: InputError) -> None:
+    """Answer 412 when ``exc`` is a refusal because the resource changed since If-Match."""
+    if getattr(exc, "key", None) in ("area_err_stale", "tr_err_stale"):
+        refuse(412, str(exc), "If-Match")
+
+
+# ---------------------------------------------------------------------------------------------
+# Request bodies
+
+MAX_BODY = 48_000_000
+"""Largest JSON body accepted (an upload's 20 MB content may double when JSON-escaped)."""
+
+
+def check_json_body() -> None:
+    """Before each API request with a JSON body: refuse it whole unless it decodes in limits.
+
+    The body goes through :func:`geodata.decoding.load_json` before webargs reads it, so a
+    body nested too deeply, or holding a lone surrogate or a NUL, is answered 400 with one
+    sentence instead of failing deeper down.
+    """
+    if not is_api_request() or request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if not request.is_json:
+        return
+    from geodata.decoding import DecodeError, load_json
+
+    try:
+        load_json(request.get_data(cache=True), "The request body", max_bytes=MAX_BODY)
+    except DecodeError as exc:
+        refuse(400, str(exc), exc.values.get("path"))
+
+
+# ---------------------------------------------------------------------------------------------
 # Blueprints with permissions
 
 
@@ -275,11 +357,15 @@ class ApiBlueprint(Blueprint):  # type: ignore[misc]
             self.register_error_handler(code, json_error)
         self.register_error_handler(ApiError, json_error)
 
-    def needs(self, permission: str | None) -> Callable[[F], F]:
+    def needs(
+        self, permission: str | None, *, allow_password_change: bool = False
+    ) -> Callable[[F], F]:
         """Decorate a view: 401 without a valid token or session, 403 without ``permission``.
 
-        ``None`` asks only for a signed-in user. The roles are written into the OpenAPI
-        description of the operation (``x-permission``, ``x-roles``), with its 401 and 403.
+        ``None`` asks only for a signed-in user. A user who must change their password is
+        refused (403) everywhere but where ``allow_password_change`` is set. The roles are
+        written into the OpenAPI description of the operation (``x-permission``,
+        ``x-roles``), with its 401 and 403.
         """
         if permission is not None and permission not in PERMISSIONS:
             msg = f"Unknown permission {permission!r}."
@@ -291,6 +377,9 @@ class ApiBlueprint(Blueprint):  # type: ignore[misc]
             def wrapped(*args: Any, **kwargs: Any) -> Any:
                 if current_user() is None:
                     refuse(401, g.get("api_token_error") or MESSAGES[401], "Authorization")
+                user = current_user()
+                if user is not None and user.must_change_password and not allow_password_change:
+                    refuse(403, PASSWORD_CHANGE_MESSAGE, "password")
                 if permission is not None and not has_permission(permission):
                     refuse(403, f"Your role may not do this (it needs {permission}).")
                 return view(*args, **kwargs)

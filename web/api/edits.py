@@ -13,7 +13,7 @@ import web.areas
 import web.hotspot_edits
 import web.incident_imports  # noqa: F401 (registers the undo of incident imports)
 from geodata.errors import InputError
-from web.api.core import ID, ApiBlueprint, refuse
+from web.api.core import ID, ApiBlueprint, StoredDateTime, refuse
 from web.auth import current_user, has_permission
 from web.db import EDIT_KINDS, Edit, db_session
 from web.workspace import data_version, undo
@@ -54,7 +54,7 @@ class EditSchema(ma.Schema):
 
     id = ma.fields.Integer()
     user = ma.fields.String(allow_none=True)
-    created_at = ma.fields.DateTime()
+    created_at = StoredDateTime()
     kind = ma.fields.String()
     action = ma.fields.String()
     target = ma.fields.String()

@@ -30,6 +30,7 @@ bp = ApiBlueprint(
 
 FIELD_OF_KEY = {
     "err_start": "start",
+    "err_start_range": "start",
     "err_days": "days",
     "err_seed": "seed",
     "err_time_limit": "time_limit",
@@ -86,7 +87,10 @@ def create_job(body: dict[str, Any]) -> dict[str, Any]:
         settings = check_job_form(form_strings(body))
     except JobFormError as exc:
         refuse(422, str(exc), FIELD_OF_KEY.get(exc.key))
-    job = submit_job(db_session(), settings, current_user(), district=district_id())
+    try:
+        job = submit_job(db_session(), settings, current_user(), district=district_id())
+    except JobFormError as exc:
+        refuse(429, str(exc))
     wake_worker(current_app)
     return job_state(job)
 

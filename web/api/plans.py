@@ -8,7 +8,7 @@ import marshmallow as ma
 from flask import current_app, url_for
 from sqlalchemy import select
 
-from web.api.core import ID, ApiBlueprint, refuse
+from web.api.core import ID, ApiBlueprint, StoredDateTime, refuse
 from web.auth import has_permission, route_groups
 from web.db import Plan, db_session
 from web.plan_store import load_document
@@ -37,7 +37,7 @@ class PlanRowSchema(ma.Schema):
     status = ma.fields.String(metadata={"description": "queued, running, ready, failed, ..."})
     message = ma.fields.String()
     created_by = ma.fields.String(allow_none=True)
-    created_at = ma.fields.DateTime()
+    created_at = StoredDateTime()
     data_version = ma.fields.Integer(metadata={"description": "The district data it used."})
     job_id = ma.fields.Integer(allow_none=True)
 

@@ -9,10 +9,10 @@ from flask import current_app
 
 from geodata.errors import InputError
 from web import teams_rules
-from web.api.core import ApiBlueprint, refuse
+from web.api.core import ApiBlueprint, ErrorSchema, etag, if_match, refuse, refuse_stale
 from web.auth import current_user
 from web.db import db_session
-from web.workspace import TEXT_FILES, data_version, read_text
+from web.workspace import TEXT_FILES, data_version, read_text, text_version
 
 bp = ApiBlueprint(
     "api_rules_teams",
@@ -95,32 +95,48 @@ def _field(exc: InputError) -> str | None:
     return str(field) if field else None
 
 
-def _edit(kind: str, call: Any, field: str | None = None) -> dict[str, Any]:
+def _edit(kind: str, call: Any, field: str | None = None) -> Any:
     try:
         edit = call()
     except InputError as exc:
+        refuse_stale(exc)
         refuse(422, str(exc), _field(exc) or field)
-    return _state(kind, edit.id if edit is not None else None)
+    return _versioned(kind, _state(kind, edit.id if edit is not None else None))
+
+
+def _versioned(kind: str, state: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return a file's state with its version as the ETag header (send it in If-Match)."""
+    return state, etag(text_version(state["text"]))
 
 
 @bp.route("/rules", methods=["GET"])
 @bp.needs("edit_teams")
 @bp.response(200, FileStateSchema)
-def get_rules() -> dict[str, Any]:
-    """Return the working rules.toml, as text and as data."""
-    return _state("rules")
+def get_rules() -> Any:
+    """Return the working rules.toml, as text and as data; its ETag is its version."""
+    return _versioned("rules", _state("rules"))
 
 
 @bp.route("/rules", methods=["PUT"])
 @bp.needs("edit_teams")
 @bp.arguments(FileTextSchema)
 @bp.response(200, FileStateSchema)
+@bp.alt_response(412, schema=ErrorSchema, description="Changed since the If-Match version.")
 def put_rules(body: dict[str, str]) -> dict[str, Any]:
-    """Replace rules.toml whole; refused with the checker's sentence, nothing changed."""
+    """Replace rules.toml whole; refused with the checker's sentence, nothing changed.
+
+    Send the ETag of the GET in ``If-Match``: a file changed since is refused with 412.
+    """
+    version = if_match()
     return _edit(
         "rules",
         lambda: teams_rules.replace_raw(
-            current_app, db_session(), "rules", body["text"], user_id=_user_id()
+            current_app,
+            db_session(),
+            "rules",
+            body["text"],
+            user_id=_user_id(),
+            expect_version=version,
         ),
     )
 
@@ -128,21 +144,31 @@ def put_rules(body: dict[str, str]) -> dict[str, Any]:
 @bp.route("/teams", methods=["GET"])
 @bp.needs("edit_teams")
 @bp.response(200, FileStateSchema)
-def get_teams() -> dict[str, Any]:
-    """Return the working teams.toml, as text and as data (groups, members, vehicles)."""
-    return _state("teams")
+def get_teams() -> Any:
+    """Return the working teams.toml, as text and data (groups, members, vehicles); ETag too."""
+    return _versioned("teams", _state("teams"))
 
 
 @bp.route("/teams", methods=["PUT"])
 @bp.needs("edit_teams")
 @bp.arguments(FileTextSchema)
 @bp.response(200, FileStateSchema)
+@bp.alt_response(412, schema=ErrorSchema, description="Changed since the If-Match version.")
 def put_teams(body: dict[str, str]) -> dict[str, Any]:
-    """Replace teams.toml whole; refused with the checker's sentence, nothing changed."""
+    """Replace teams.toml whole; refused with the checker's sentence, nothing changed.
+
+    Send the ETag of the GET in ``If-Match``: a file changed since is refused with 412.
+    """
+    version = if_match()
     return _edit(
         "teams",
         lambda: teams_rules.replace_raw(
-            current_app, db_session(), "teams", body["text"], user_id=_user_id()
+            current_app,
+            db_session(),
+            "teams",
+            body["text"],
+            user_id=_user_id(),
+            expect_version=version,
         ),
     )
 

@@ -47,6 +47,8 @@ def issue_token(body: dict[str, Any]) -> dict[str, Any]:
     user = find_user(db_session(), body["name"].strip())
     if user is None or not check_password_hash(user.password_hash, body["password"]):
         refuse(401, "The name or the password is wrong.", "password")
+    if user.disabled:
+        refuse(403, "This account is disabled; ask an admin.", "name")
     token, expires = make_token(current_app, user)
     from web.api.core import token_lifetime
 

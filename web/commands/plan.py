@@ -259,14 +259,18 @@ def _run_plan(
     seed: int,
     time_limit: float | None,
 ) -> None:
+    from planner.dates import seed_problem, start_problem
     from planner.patrol.inputs import load_inputs, resolve_files
     from planner.patrol.pipeline import make_plan
     from planner.patrol.request import PlanRequest, TimeBudget
 
+    for option, why in (("--start", start_problem(start, days)), ("--seed", seed_problem(seed))):
+        if why:
+            raise PlanOutputError(f"{option} {why}.")
     began = time.perf_counter()
     resolve_files(district, rules)  # refuse a missing district or rules file before any work
-    out = _out_dir(out)
     inputs = load_inputs(district, rules)
+    out = _out_dir(out)  # only once the inputs are read: a refused plan leaves no folder
     shifts = days * len(inputs.rules.shifts)
     budget = TimeBudget() if time_limit is None else TimeBudget.within(time_limit, shifts)
     request = PlanRequest(start, days, seed, budget)

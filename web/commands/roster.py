@@ -13,11 +13,11 @@ import click
 from planner.exceptions import RulesError
 
 
-def _date(value: str) -> dt.date:
+def _date(value: str, option: str = "--start") -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        msg = f"--start must be a date like 2026-12-07, not {value!r}."
+        msg = f"{option} must be a date like 2026-12-07, not {value!r}."
         raise RulesError(msg) from exc
 
 
@@ -49,6 +49,15 @@ def render(doc: dict[str, Any], lines: list[str]) -> str:
         out.append(f"Surge: {item['date']} {item['name']}.")
     for item in doc["lending"]:
         out.append(f"Fill-in: {item['member']} joins group {item['group']} on {item['date']}.")
+    if "changed" in doc:
+        base = doc["baseline"]
+        frozen = f", kept as is before {base['freeze_until']}" if base["freeze_until"] else ""
+        out.append(f"Changed from {base['file']}{frozen}: {len(doc['changed'])} cell(s).")
+        for item in doc["changed"]:
+            out.append(
+                f"Changed: group {item['group']} on {item['date']}: "
+                f"{item['before'] or 'off'} -> {item['after'] or 'off'}."
+            )
     out += lines
     out += [f"Note: {n}" for n in doc["notes"]]
     return "\n".join(out)
@@ -75,6 +84,19 @@ def render(doc: dict[str, Any], lines: list[str]) -> str:
     "--out", "out", type=click.Path(path_type=Path), default=None, help="Write JSON here."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the roster as JSON.")
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The roster in force (plan.json or roster JSON): change as few of its cells as possible.",
+)
+@click.option(
+    "--freeze-until",
+    "freeze_until",
+    default=None,
+    help="Keep the baseline exactly before this date, YYYY-MM-DD.",
+)
 @click.option("--time-limit", "time_limit", default=10.0, show_default=True, type=float)
 @click.option("--seed", "seed", default=0, show_default=True, type=int)
 def roster(
@@ -84,19 +106,41 @@ def roster(
     rules: Path | None,
     out: Path | None,
     as_json: bool,
+    baseline: Path | None,
+    freeze_until: str | None,
     time_limit: float,
     seed: int,
 ) -> None:
     """Roster the district's patrol groups: who works which shift on which day."""
+    from planner.dates import days_problem, seed_problem, start_problem
     from planner.patrol.roster import roster_document, roster_for_district
     from planner.roster.explain import describe
 
     first = _date(start)
-    if days <= 0:
-        msg = f"--days must be at least 1, not {days}."
-        raise RulesError(msg)
+    checks = (
+        ("--days", days_problem(days)),
+        ("--start", start_problem(first, days)),
+        ("--seed", seed_problem(seed)),
+    )
+    for option, why in checks:
+        if why:
+            msg = f"{option} {why}."
+            raise RulesError(msg)
+    frozen = None if freeze_until is None else _date(freeze_until, "--freeze-until")
+    base = None
+    if baseline is not None:
+        from planner.patrol.baseline import read_baseline
+
+        base = read_baseline(baseline)
     problem, result = roster_for_district(
-        district, first, days, rules=rules, time_limit=time_limit, seed=seed
+        district,
+        first,
+        days,
+        rules=rules,
+        time_limit=time_limit,
+        seed=seed,
+        baseline=base,
+        freeze_until=frozen,
     )
     doc = roster_document(problem, result)
     if out is not None:

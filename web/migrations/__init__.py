@@ -257,7 +257,18 @@ def _adopt(engine: Engine, connection: Connection) -> str | None:
     if not any(second):
         return "0001"
     if all(second):
-        return "0002"
+        users = {column["name"] for column in inspector.get_columns("users")}
+        third = [name in users for name in ("session_version", "disabled", "must_change_password")]
+        if all(third):
+            return "0003"
+        if not any(third):
+            return "0002"
+        msg = (
+            f"The database {safe_url(engine)} has part of the columns of revision 0003 "
+            "(users.session_version, disabled, must_change_password) and no alembic_version "
+            "table, so it matches no schema revision."
+        )
+        raise DatabaseSetupError(msg)
     msg = (
         f"The database {safe_url(engine)} has part of the tables of revision 0002 "
         "(plans.data_version, edits, check_ins) and no alembic_version table, "

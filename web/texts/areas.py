@@ -260,6 +260,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "The ID {id} is already taken; try again.",
     ),
     "area_err_no_area": ("没有编号为 {id} 的重点部位。", "There is no key area {id}."),
+    "area_err_stale": (
+        "重点部位 {id} 在您打开之后已被修改（第 {edit} 号修改，{who}：{summary}），未保存；"
+        "请重新打开后再改。",
+        "Key area {id} has changed since you opened it (edit {edit} by {who}: {summary}), so "
+        "nothing was saved; open it again and redo your change.",
+    ),
     "area_err_changed": (
         "{id} 刚被他人修改，请刷新后重试。",
         "{id} was changed by someone else meanwhile; reload and try again.",

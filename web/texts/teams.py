@@ -223,4 +223,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "surge.dates.date {date} is already a sensitive date.",
     ),
     "tr_err_unknown_surge": ("没有敏感日期 {date}。", "There is no sensitive date {date}."),
+    "tr_err_stale": (
+        "{file} 在您打开之后已被修改（第 {edit} 号修改，{who}：{summary}），未保存；"
+        "请重新打开后再改。",
+        "{file} has changed since you opened it (edit {edit} by {who}: {summary}), so nothing "
+        "was saved; open it again and redo your change.",
+    ),
 }

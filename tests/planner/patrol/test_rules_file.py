@@ -69,6 +69,13 @@ BAD = [
     ("max_nights_in_row = 2", "max_night_in_row = 2", r"rest.max_night_in_row is not a known"),
     ("min_members = 2", "min_members = ", r"is not valid TOML: .*line \d+"),
     ('member = "A2"', 'member = "X9"', r"leave.member names unknown member 'X9'"),
+    # a horizon of 100,000 days once took the leave page 22 s
+    ("days = 14", "days = 100000", r"line 6: horizon.days must be a whole number of days from 1"),
+    # dates a plan cannot reach
+    ('start = "2026-09-28"', "start = 9999-12-31", r"line 5: horizon.start must be a date from"),
+    ('start = "2026-09-28"', 'start = "0001-01-01"', r"horizon.start must be a date from 2000"),
+    # nested arrays deeper than any rule needs
+    ("days = 14", "days = 14\nx = " + "[" * 2000 + "]" * 2000, r"nested more than 64 levels"),
 ]
 
 

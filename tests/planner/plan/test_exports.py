@@ -20,6 +20,7 @@ from planner.plan.exports import (
     LEAVE_FILL,
     NIGHT_FILL,
     WEEKEND_FILL,
+    spreadsheet_text,
     write_coverage_csv,
     write_exports,
     write_gpx,
@@ -167,3 +168,56 @@ def test_write_exports_lists_every_file(doc: PlanDocument, tmp_path: Path) -> No
     paths = write_exports(doc, tmp_path / "out")
     assert len(paths) == 8
     assert all(p.is_file() and p.stat().st_size > 0 for p in paths)
+
+
+FORMULA = '=HYPERLINK("http://evil.example","x")'
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        FORMULA,  # a formula
+        "+1+cmd|' /C calc'!A0",  # DDE through a plus sign
+        "-2+3",  # a minus sign
+        "@SUM(1)",  # an at sign
+    ],
+)
+def test_spreadsheet_cells_are_never_formulas(doc: PlanDocument, tmp_path: Path, name: str) -> None:
+    """Tests that a group name that a spreadsheet would run is written as text in the roster
+    CSV (a leading apostrophe, OWASP) and in the workbook (a quote-prefixed text cell)."""
+    first = dataclasses.replace(doc.roster.groups[0], name=name, name_zh="")
+    roster = dataclasses.replace(doc.roster, groups=(first, *doc.roster.groups[1:]))
+    evil = dataclasses.replace(doc, roster=roster)
+    (path,) = write_roster_csv(evil, tmp_path / "roster.csv")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert rows[1][1] == "'" + name
+    (path,) = write_roster_xlsx(evil, tmp_path / "roster.xlsx")
+    wb = openpyxl.load_workbook(path)
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            assert all(cell.data_type != "f" for cell in row)
+    cell = wb["排班 Roster"]["A3"]
+    assert cell.value == name and cell.data_type == "s" and cell.quotePrefix
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("\t=1", "'\t=1"),  # a leading tab
+        ("\r=1", "'\r=1"),  # a leading carriage return
+        ("a=1", "a=1"),  # a formula character later on
+        (-3, -3),  # a number stays a number
+        ("", ""),  # an empty cell
+    ],
+)
+def test_spreadsheet_text(value: object, written: object) -> None:
+    """Tests which CSV cells get the leading apostrophe."""
+    assert spreadsheet_text(value) == written
+
+
+def test_plain_names_are_written_as_they_are(doc: PlanDocument, tmp_path: Path) -> None:
+    """Tests that names without a formula's first character get no apostrophe."""
+    (path,) = write_roster_csv(doc, tmp_path / "roster.csv")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        assert not any(cell.startswith("'") for row in csv.reader(fh) for cell in row)

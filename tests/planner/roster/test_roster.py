@@ -90,7 +90,8 @@ def test_forbidden_succession():
     )
     result = solve(problem)
     assert result.objective == 3
-    assert result.assignment["A"] == ["L", None]
+    # Day 1 may be off or another late shift (both cost the refused request), never E.
+    assert result.assignment["A"][0] == "L" and result.assignment["A"][1] != "E"
 
 
 def test_max_consecutive_and_type_maximum():
