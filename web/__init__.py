@@ -57,7 +57,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     ``TIME_ZONE`` (the zone dates and times are shown in; default the district's),
     ``API_TOKEN_LIFETIME`` (seconds a JSON API token lasts; default the session lifetime),
     ``PUBLIC_MAP_LAYERS`` (what anonymous visitors see of the district map, see
-    :mod:`web.map_layers`; default boundary and streets).
+    :mod:`web.map_layers`; default boundary and streets),
+    ``BROKER_URL`` (a Celery broker, e.g. ``redis://host:6379/0``: planning jobs go to
+    ``patrol worker`` processes instead of a thread of this one; default none),
+    ``JOB_CORES`` (cores one job on a worker uses; default 1), ``JOB_ATTEMPTS`` (times a job
+    is started before it ends as failed; default 3), ``JOB_LEASE`` (seconds without a
+    heartbeat after which a worker counts as lost and its job is taken over; default 60).
 
     Parameters
     ----------
@@ -86,6 +91,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         FIRST_USERS=None,
         DEMO_PLAN_SOURCE=os.environ.get("PATROL_DEMO_PLAN"),
         PUBLIC_URL=os.environ.get("PATROL_PUBLIC_URL"),
+        BROKER_URL=os.environ.get("PATROL_BROKER_URL"),
+        JOB_CORES=os.environ.get("PATROL_JOB_CORES"),
+        JOB_ATTEMPTS=os.environ.get("PATROL_JOB_ATTEMPTS"),
+        JOB_LEASE=os.environ.get("PATROL_JOB_LEASE"),
     )
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
@@ -143,6 +152,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.security import init_security
 
     init_security(app)
+    if app.config.get("BROKER_URL"):
+        from web.celery_worker import init_broker
+
+        init_broker(app)
 
     if app.config["DEMO_PLAN"] or app.config["JOBS_WORKER"] or app.config["FIRST_USERS"]:
         from web.demo import on_first_request

@@ -13,6 +13,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -118,7 +119,9 @@ class Job(Base):
     """A background job that makes one plan; it survives restarts in this table.
 
     ``params`` is the JSON text of the planning settings (start, days, seed, time_limit).
-    Progress is the pipeline's last report: ``stage``, ``done`` of ``total``.
+    Progress is the pipeline's last report: ``stage``, ``done`` of ``total``. ``attempts``
+    counts the runs that started it; ``worker`` names the process of the latest
+    (``host/pid``), which renews ``heartbeat_at`` while it runs the job on a Celery worker.
     """
 
     __tablename__ = "jobs"
@@ -136,6 +139,9 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    worker: Mapped[str] = mapped_column(String(200), default="")
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     plan: Mapped[Plan] = relationship(back_populates="job")
     created_by: Mapped[User | None] = relationship()
@@ -144,6 +150,21 @@ class Job(Base):
     def finished(self) -> bool:
         """True once the job is done, failed or cancelled."""
         return self.status in ("done", "failed", "cancelled")
+
+
+class JobFile(Base):
+    """A file of a job kept in the database, so workers on other machines can share it.
+
+    ``inputs.zip`` is the district bundle the job plans from, ``plan.json`` the plan it made
+    and ``outputs.zip`` the plan's output folder (for ``patrol city plan``).
+    """
+
+    __tablename__ = "job_files"
+
+    job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
 EDIT_KINDS = ("area", "hotspot", "incidents", "teams", "rules")

@@ -43,8 +43,9 @@ INTERRUPTED = "Stopped by a restart of the server before it finished."
 def fail_unfinished(app: Flask) -> int:
     """Mark plans left unfinished by a previous server process as failed.
 
-    Jobs left running fail (:func:`web.jobs.fail_interrupted_jobs`); plans whose job is still
-    queued stay queued, as the worker resumes them; any other unfinished plan fails.
+    Jobs left running fail (:func:`web.jobs.fail_interrupted_jobs`; not with a broker, whose
+    workers own them); plans whose job is still queued or running stay as they are, as the
+    worker resumes them; any other unfinished plan fails.
 
     Returns
     -------
@@ -57,7 +58,7 @@ def fail_unfinished(app: Flask) -> int:
     with new_session(app) as session:
         rows = session.scalars(select(Plan).where(Plan.status.in_(("queued", "running")))).all()
         for row in rows:
-            if row.job is not None and row.job.status == "queued":
+            if row.job is not None and not row.job.finished:
                 continue
             row.status = "failed"
             row.message = INTERRUPTED

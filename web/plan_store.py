@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import io
+import os
 import shutil
+import tempfile
 import threading
-from pathlib import Path
+import zipfile
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from flask import abort, current_app, g
+from sqlalchemy import select
 
+from geodata.errors import InputError
 from planner.plan.document import PlanDocument, read_plan, write_plan
-from web.db import Plan, User, db_session
+from web.db import Job, JobFile, Plan, User, db_session
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -102,9 +108,91 @@ def import_plan(
     return attach_document(app, session, row, doc)
 
 
+def pack_folder(folder: str | Path, *, skip: tuple[str, ...] = ("source",)) -> bytes:
+    """Return the files under ``folder`` as a zip archive (folders named in ``skip`` left out)."""
+    root = Path(folder)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(root.rglob("*")):
+            relative = path.relative_to(root)
+            if path.is_file() and relative.parts[0] not in skip:
+                archive.write(path, relative.as_posix())
+    return buffer.getvalue()
+
+
+class ArchiveError(InputError):
+    """A stored archive that cannot be unpacked safely."""
+
+
+def unpack_folder(data: bytes, dest: str | Path) -> Path:
+    """Unpack a :func:`pack_folder` archive into ``dest`` (made if needed); return ``dest``.
+
+    Raises
+    ------
+    ArchiveError
+        When the data is no zip archive or names a file outside ``dest``.
+    """
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            for name in archive.namelist():
+                part = PurePosixPath(name)
+                if part.is_absolute() or ".." in part.parts:
+                    msg = f"The stored archive names a file outside its folder: {name!r}."
+                    raise ArchiveError(msg)
+            archive.extractall(dest)
+    except zipfile.BadZipFile as exc:
+        msg = f"The stored archive cannot be read: {exc}."
+        raise ArchiveError(msg) from None
+    return dest
+
+
+def store_job_file(session: Session, job_id: int, name: str, data: bytes) -> None:
+    """Keep ``data`` as file ``name`` of job ``job_id`` (replacing one of that name; no commit)."""
+    row = session.get(JobFile, (job_id, name))
+    if row is None:
+        session.add(JobFile(job_id=job_id, name=name, data=data))
+    else:
+        row.data = data
+
+
+def read_job_file(session: Session, job_id: int, name: str) -> bytes | None:
+    """Return file ``name`` of job ``job_id`` as kept in the database, or None."""
+    row = session.get(JobFile, (job_id, name))
+    return None if row is None else bytes(row.data)
+
+
+def fetch_plan_file(app: Flask, row: Plan) -> Path:
+    """Return the plan.json of ``row``, copied from the database when a worker made it.
+
+    A plan made by a Celery worker on another machine lives in the database (the job's
+    ``plan.json``); the first reader on this machine writes it to the instance folder.
+    """
+    path = row.plan_file(app.instance_path)
+    if path.is_file():
+        return path
+    from web.db import new_session
+
+    with new_session(app) as session:
+        data = session.scalar(
+            select(JobFile.data)
+            .join(Job, Job.id == JobFile.job_id)
+            .where(Job.plan_id == row.id, JobFile.name == PlanDocument.FILE_NAME)
+        )
+    if data is None:
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".plan-", dir=path.parent)
+    with os.fdopen(fd, "wb") as out:
+        out.write(bytes(data))
+    os.replace(tmp, path)
+    return path
+
+
 def load_document(app: Flask, row: Plan) -> PlanDocument:
     """Return the plan document of ``row``, read once per file version."""
-    path = row.plan_file(app.instance_path)
+    path = fetch_plan_file(app, row)
     key = (str(path), path.stat().st_mtime)
     with _docs_lock:
         doc = _docs.get(key)

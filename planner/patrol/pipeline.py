@@ -711,7 +711,7 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     t0 = time.perf_counter()
     tell("roster", 0, 1)
     pr = build_patrol_problem(inputs.rules, start, days)
-    rparams = RosterParams(time_limit=budget.roster, num_workers=2)
+    rparams = RosterParams(time_limit=budget.roster, num_workers=request.cores)
     rres = solve_roster(pr.problem, rparams, seed=seed)
     if rres.is_feasible():
         assignment, rstatus = rres.assignment, rres.status.value.upper()

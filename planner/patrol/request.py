@@ -113,6 +113,10 @@ class PlanRequest:
         earlier plan); recorded in the plan.
     created_at
         Creation time recorded in the plan (default: now, in the district's time zone).
+    cores
+        Threads the roster solver may run at once (the CPU the plan declares; the routing
+        solves use one thread whatever this is). A job on a Celery worker asks for one per job
+        unless configured, so the workers of a machine do not oversubscribe its cores.
     """
 
     start: date
@@ -121,8 +125,12 @@ class PlanRequest:
     budget: TimeBudget = field(default_factory=TimeBudget)
     dose_boost: Mapping[str, float] = field(default_factory=dict)
     created_at: datetime | None = None
+    cores: int = 2
 
     def __post_init__(self) -> None:
+        if isinstance(self.cores, bool) or not isinstance(self.cores, int) or self.cores < 1:
+            msg = f"A plan needs a whole number of cores of at least 1, not {self.cores!r}."
+            raise PlanInputError(msg)
         if isinstance(self.start, datetime) or not isinstance(self.start, date):
             msg = f"A plan starts on a date, not {self.start!r}."
             raise PlanInputError(msg)

@@ -39,3 +39,8 @@ COMMANDS.append(_users)
 from web.commands.db import db as _db  # noqa: E402
 
 COMMANDS.append(_db)
+
+from web.commands.city import city as _city  # noqa: E402
+from web.commands.worker import worker_command as _worker  # noqa: E402
+
+COMMANDS.extend([_city, _worker])
