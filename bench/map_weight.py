@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import os
-import subprocess
-import tempfile
 import time
-import urllib.request
+from typing import TYPE_CHECKING
 
 from bench.machine import cpu_model
-from bench.web_load import PASSWORD, PATROL, USER, free_port, logged_in
+from bench.web_load import logged_in, serving
+
+if TYPE_CHECKING:
+    import urllib.request
 
 
 def fetch(opener: urllib.request.OpenerDirector, url: str) -> tuple[bytes, float]:
@@ -34,48 +34,18 @@ def fetch(opener: urllib.request.OpenerDirector, url: str) -> tuple[bytes, float
 
 def measure() -> dict[str, dict[str, float]]:
     """Return, per language, the map page's bytes (raw, gzip) and first and cached seconds."""
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
     figures: dict[str, dict[str, float]] = {}
-    with tempfile.TemporaryDirectory(prefix="patrol-map-") as instance:
-        env = {**os.environ, "PATROL_INSTANCE": instance}
-        subprocess.run(
-            [PATROL, "users", "create", USER, "--role", "captain", "--password-stdin"],
-            input=PASSWORD + "\n",
-            text=True,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        server = subprocess.Popen(
-            [PATROL, "run", "--host", "127.0.0.1", "--port", str(port)],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(base + "/login", timeout=5).read()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.5)
-            opener = logged_in(base)
-            for lang in ("zh", "en"):
-                body, first = fetch(opener, f"{base}/map/frame?lang={lang}")
-                _, cached = fetch(opener, f"{base}/map/frame?lang={lang}")
-                figures[lang] = {
-                    "bytes": len(body),
-                    "gzip": len(gzip.compress(body)),
-                    "first": first,
-                    "cached": cached,
-                }
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with serving() as base:
+        opener = logged_in(base)
+        for lang in ("zh", "en"):
+            body, first = fetch(opener, f"{base}/map/frame?lang={lang}")
+            _, cached = fetch(opener, f"{base}/map/frame?lang={lang}")
+            figures[lang] = {
+                "bytes": len(body),
+                "gzip": len(gzip.compress(body)),
+                "first": first,
+                "cached": cached,
+            }
     return figures
 
 

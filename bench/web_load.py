@@ -15,6 +15,7 @@ the loop is bounded in time and the server is stopped at the end.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -29,8 +30,12 @@ import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bench.machine import cpu_model
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 RESULTS = Path(__file__).resolve().parent / "results"
 USER, PASSWORD = "load-captain", "load-captain-pass"
@@ -44,6 +49,47 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serving(*, threads: bool = False) -> Iterator[str]:
+    """Run ``patrol run`` on a free loopback port with a fresh instance and a captain.
+
+    Yields the server's base URL once its login page answers; stops the server at the end.
+    """
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory(prefix="patrol-bench-") as instance:
+        env = {**os.environ, "PATROL_INSTANCE": instance}
+        subprocess.run(
+            [PATROL, "users", "create", USER, "--role", "captain", "--password-stdin"],
+            input=PASSWORD + "\n",
+            text=True,
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+        command = [PATROL, "run", "--host", "127.0.0.1", "--port", str(port)]
+        server = subprocess.Popen(
+            command + (["--with-threads"] if threads else []),
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(base + "/login", timeout=5).read()
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.5)
+            yield base
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
 
 
 def logged_in(base: str) -> urllib.request.OpenerDirector:
@@ -118,40 +164,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=RESULTS / "web_load.md")
     args = parser.parse_args(argv)
 
-    port = free_port()
-    base = f"http://127.0.0.1:{port}"
-    with tempfile.TemporaryDirectory(prefix="patrol-load-") as instance:
-        env = {**os.environ, "PATROL_INSTANCE": instance}
-        subprocess.run(
-            [PATROL, "users", "create", USER, "--role", "captain", "--password-stdin"],
-            input=PASSWORD + "\n",
-            text=True,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
-        server = subprocess.Popen(
-            [PATROL, "run", "--host", "127.0.0.1", "--port", str(port), "--with-threads"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(base + "/login", timeout=5).read()
-                    break
-                except OSError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.5)
-            route = wait_for_route(base, logged_in(base), timeout=300)
-            pages = ["/map/frame", "/plans/1", route, route + "/map"]
-            latency = run_load(base, pages, args.clients, args.seconds)
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+    with serving(threads=True) as base:
+        route = wait_for_route(base, logged_in(base), timeout=300)
+        pages = ["/map/frame", "/plans/1", route, route + "/map"]
+        latency = run_load(base, pages, args.clients, args.seconds)
 
     errors = int(latency.pop("errors")[0])
     total = sum(len(v) for v in latency.values())
