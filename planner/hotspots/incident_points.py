@@ -16,6 +16,7 @@ from pyproj import CRS, Transformer
 from scipy.ndimage import binary_dilation
 
 from planner.exceptions import IncidentError
+from planner.hotspots.incidents import _zone, match_columns
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -95,23 +96,7 @@ def _utm_crs(lon: float, lat: float) -> str:
 
 def _field_columns(columns: list[str], mapping: Mapping[str, str], path: Path) -> dict[str, str]:
     """Return field -> source column, from ``mapping`` first, then the usual names."""
-    from planner.hotspots.incidents import DEFAULT_COLUMNS
-
-    chosen: dict[str, str] = {}
-    for column, target in mapping.items():
-        if column not in columns:
-            msg = f"Incident file {path} has no column {column!r} named in the mapping."
-            raise IncidentError(msg)
-        chosen[target] = column
-    lower = {c.strip().lower(): c for c in columns}
-    for target, names in DEFAULT_COLUMNS.items():
-        if target in chosen:
-            continue
-        for name in names:
-            col = lower.get(name.lower())
-            if col is not None and col not in chosen.values():
-                chosen[target] = col
-                break
+    chosen = match_columns(columns, mapping, path)
     for need in ("lon", "lat"):
         if need not in chosen:
             msg = (
@@ -191,8 +176,6 @@ def read_points(
         When the file is missing, unreadable, lacks the needed columns or has no usable record,
         or the time zone is unknown.
     """
-    from planner.hotspots.incidents import _zone
-
     path = Path(path)
     if not path.is_file():
         msg = f"Incident file {path} does not exist."

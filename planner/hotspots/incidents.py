@@ -238,8 +238,13 @@ def _read_table(path: Path) -> tuple[list[str], list[dict[str, Any]], str]:
     return [str(c) for c in reader.fieldnames], rows, "line"
 
 
-def _resolve_columns(columns: list[str], mapping: Mapping[str, str], path: Path) -> dict[str, str]:
-    """Return field -> source column."""
+def match_columns(columns: list[str], mapping: Mapping[str, str], path: Path) -> dict[str, str]:
+    """Return field -> source column: ``mapping`` (column -> field) first, then the usual names.
+
+    The usual names are :data:`DEFAULT_COLUMNS`, matched without regard to case; a column is
+    used for one field only. Raises IncidentError when the mapping names a column the file
+    lacks; which fields must be found is the caller's to check.
+    """
     chosen: dict[str, str] = {}
     for column, target in mapping.items():
         if column not in columns:
@@ -251,9 +256,16 @@ def _resolve_columns(columns: list[str], mapping: Mapping[str, str], path: Path)
         if target in chosen:
             continue
         for name in names:
-            if name.lower() in lower and lower[name.lower()] not in chosen.values():
-                chosen[target] = lower[name.lower()]
+            col = lower.get(name.lower())
+            if col is not None and col not in chosen.values():
+                chosen[target] = col
                 break
+    return chosen
+
+
+def _resolve_columns(columns: list[str], mapping: Mapping[str, str], path: Path) -> dict[str, str]:
+    """Return field -> source column, with every field an import needs."""
+    chosen = match_columns(columns, mapping, path)
     missing = [f for f in ("category", "lon", "lat") if f not in chosen]
     if "time" not in chosen and "date" not in chosen:
         missing.insert(0, "time")
