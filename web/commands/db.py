@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 
 @click.group("db")
 def db() -> None:
-    """Show and upgrade the web app's database schema (migrations).
+    """Show and upgrade the web app's database schema (migrations); prune old job files.
 
     The app upgrades its database when it starts unless DATABASE_UPGRADE (or the environment
     variable PATROL_DATABASE_UPGRADE) is off; then `patrol db upgrade` does it.
@@ -77,3 +77,29 @@ def upgrade_command(revision: str) -> None:
         click.echo(f"Upgraded the database {where} from {before or 'empty'} to {label}.")
     else:
         click.echo(f"The database {where} is already at {label}.")
+
+
+@db.command("prune")
+@click.option(
+    "--older-than",
+    "days",
+    type=click.FloatRange(min=0),
+    default=14.0,
+    show_default=True,
+    help="Keep the inputs and outputs of jobs finished within this many days.",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be deleted, delete nothing.")
+@with_appcontext
+def prune_command(days: float, dry_run: bool) -> None:
+    """Delete old jobs' inputs.zip and outputs.zip from the database; keep every plan.json.
+
+    Run it after `patrol city plan --wait` has unpacked the outputs, e.g. weekly from cron.
+    """
+    from datetime import timedelta
+
+    from web.db import new_session
+    from web.job_files_prune import prune_job_files
+
+    with new_session(current_app) as session:
+        report = prune_job_files(session, timedelta(days=days), dry_run=dry_run)
+    click.echo(report.sentence())
