@@ -143,6 +143,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views_me import bp as me_bp
 
     app.register_blueprint(me_bp)
+    from web.views_swaps import init_swaps
+
+    init_swaps(app)
     from web.formatting import init_formatting
 
     init_formatting(app)

@@ -189,7 +189,27 @@ def diff_rows(edit: Edit) -> list[tuple[str, str, str]]:
                 translate("audit_records", n=_short(new_n)),
             )
         ]
+    if edit.kind == "roster":
+        return _roster_rows(before, after)
     return _text_rows(before, after)
+
+
+def _roster_rows(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """Return a roster edit's cells as rows (group and day, shift before, shift after)."""
+    from web.formatting import date_long
+
+    off = translate("swap_off")
+    rows = []
+    for key in dict.fromkeys([*(before or {}), *(after or {})]):
+        group, _, day = key.partition("/")
+        rows.append(
+            (
+                f"{group} {date_long(day)}",
+                (before or {}).get(key) or off,
+                (after or {}).get(key) or off,
+            )
+        )
+    return rows
 
 
 @bp.route("/")
