@@ -168,7 +168,8 @@ def check_view(names: Names, check: SwapCheck) -> dict[str, Any]:
     }
 
 
-def _doc(app: Flask, row: Plan | None) -> PlanDocument | None:
+def plan_document(app: Flask, row: Plan | None) -> PlanDocument | None:
+    """Return a plan's document, None when it has none (yet) or it cannot be read."""
     if row is None or not row.path:
         return None
     try:
@@ -226,7 +227,7 @@ def _list_views(user: User, limit: int = 100) -> list[dict[str, Any]]:
     out = []
     for req in visible_requests(session, user, limit):
         if req.plan_id not in docs:
-            docs[req.plan_id] = Names(_doc(current_app, req.plan))
+            docs[req.plan_id] = Names(plan_document(current_app, req.plan))
         out.append(request_view(req, docs[req.plan_id]))
     return out
 
@@ -281,7 +282,7 @@ def _other_groups(options: list[dict[str, Any]]) -> list[dict[str, str]]:
     session = db_session()
     seen: dict[str, str] = {}
     for plan_id in dict.fromkeys(o["plan_id"] for o in options):
-        names = Names(_doc(current_app, session.get(Plan, plan_id)))
+        names = Names(plan_document(current_app, session.get(Plan, plan_id)))
         for gid in names.groups:
             seen.setdefault(gid, names.group_line(gid))
     return [{"value": k, "label": v} for k, v in seen.items()]
@@ -340,7 +341,7 @@ def swap_new() -> Any:
     try:
         plan_id, swap = _parse(request.form)
         row = session.get(Plan, plan_id)
-        names = Names(_doc(current_app, row))
+        names = Names(plan_document(current_app, row))
         if request.form.get("confirm") == "1":
             req = create_request(
                 current_app,
@@ -378,7 +379,7 @@ def swap_detail(swap_id: int, error: str | None = None, status: int = 200) -> An
     req = _request_or_404(swap_id)
     user = current_user()
     assert user is not None
-    names = Names(_doc(current_app, req.plan))
+    names = Names(plan_document(current_app, req.plan))
     check = None
     stale = None
     if req.status == "pending":
@@ -407,7 +408,7 @@ def swap_approve(swap_id: int) -> Any:
     try:
         edit = approve(current_app, db_session(), req, user, now=checkin_now())
     except SwapRequestError as exc:
-        names = Names(_doc(current_app, req.plan))
+        names = Names(plan_document(current_app, req.plan))
         text = error_text(names, exc)
         if exc.reason == "breaks_rules":
             check = current_check(current_app, db_session(), req)
