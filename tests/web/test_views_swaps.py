@@ -14,7 +14,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta, timezone
 from html import unescape
-from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -112,9 +112,7 @@ def _ask(client: FlaskClient, form: dict[str, str]) -> int:
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
-def test_a_member_asks_the_captain_approves_and_the_roster_changes(
-    app: Flask, client_as
-) -> None:
+def test_a_member_asks_the_captain_approves_and_the_roster_changes(app: Flask, client_as) -> None:
     """Tests the whole way of a swap: the form offers my shift, the check shows what changes
     in words, the request waits on both pages, the approval rewrites the plan's roster (same
     route id, the other group's crew) and is recorded in the edit history."""
@@ -211,17 +209,26 @@ def test_a_swap_that_breaks_a_rule_says_which_and_cannot_be_approved(
         # neither give nor swap
         ({**GIVE, "kind": "lend"}, "请选择让班或对换。"),
         # a day of their shift that is no date
-        ({**GIVE, "kind": "swap", "other_day": "10/01"}, "对方班次的日期“10/01”无效，应为 YYYY-MM-DD。"),
+        (
+            {**GIVE, "kind": "swap", "other_day": "10/01"},
+            "对方班次的日期“10/01”无效，应为 YYYY-MM-DD。",
+        ),
         # a shift of a group that is not mine
         ({"mine": "1|g2|2026-10-01", "kind": "give", "other": "g1"}, "第二组 不是您的班组"),
         # g1 is off on 1 October
-        ({"mine": "1|g1|2026-10-01", "kind": "give", "other": "g2"}, "第一组 在 2026年10月1日 星期四 休息"),
+        (
+            {"mine": "1|g1|2026-10-01", "kind": "give", "other": "g2"},
+            "第一组 在 2026年10月1日 星期四 休息",
+        ),
         # a swap with g2 on 30 September, when g2 is off
-        ({**GIVE, "kind": "swap", "other_day": "2026-09-30"}, "第二组 在 2026年9月30日 星期三 休息，没有可对换的班次。"),
+        (
+            {**GIVE, "kind": "swap", "other_day": "2026-09-30"},
+            "第二组 在 2026年9月30日 星期三 休息，没有可对换的班次。",
+        ),
         # a plan that is not there
         ({**GIVE, "mine": "7|g1|2026-09-30"}, "该班次所在方案已不是现行方案"),
     ],
-)  # fmt: skip
+)
 def test_a_refused_request_says_why_in_chinese_and_keeps_the_form(
     app: Flask, client_as, form: dict[str, str], sentence: str
 ) -> None:
@@ -235,9 +242,7 @@ def test_a_refused_request_says_why_in_chinese_and_keeps_the_form(
         assert session.scalar(select(ShiftSwap)) is None
 
 
-def test_who_sees_withdraws_and_the_shift_that_started(
-    app: Flask, client_as, monkeypatch
-) -> None:
+def test_who_sees_withdraws_and_the_shift_that_started(app: Flask, client_as, monkeypatch) -> None:
     """Tests that the other group's member sees the request and a member of neither group
     does not, that only the asker withdraws it, that a second request for the same shift is
     refused, and that once the shift has started it is not offered nor accepted."""
