@@ -80,7 +80,9 @@ def _overlaps(doc: PlanDocument, route: Route, day: date) -> tuple[datetime, dat
 def live_units(
     session: Session, plans: list[tuple[Plan, PlanDocument]], day: date, now: datetime
 ) -> list[LiveUnit]:
-    """Return the units whose shift overlaps ``day``, running ones first, then by start.
+    """Return the units whose shift overlaps ``day``, the ones that need a look first.
+
+    Units with missed or overdue checkpoints come first, then running ones, then by start.
 
     Parameters
     ----------
@@ -111,5 +113,12 @@ def live_units(
                 )
         for route_id, (route, (start, end)) in routes.items():
             out.append(LiveUnit(row, doc, route, start, end, tuple(points.get(route_id, ()))))
-    out.sort(key=lambda u: (not u.running(now), u.start, u.route.id))
+    out.sort(
+        key=lambda u: (
+            not (u.count("missed") or u.count("overdue")),
+            not u.running(now),
+            u.start,
+            u.route.id,
+        )
+    )
     return out

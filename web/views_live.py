@@ -60,7 +60,8 @@ def _unit(u: LiveUnit, now: datetime) -> dict[str, Any]:
     group = roster.owner(r)
     shift = roster.shift(r.shift_id)
     unit = r.unit_label
-    number = unit.removeprefix(f"{r.group_id}-") if r.group_id else unit
+    # "A-1" is unit 1; a unit handed over by a shift swap keeps its id (its codes are printed)
+    number = unit.rpartition("-")[2] if r.group_id and "-" in unit else unit
     label = translate("me_unit", unit=number) if unit not in (r.group_id, "") else ""
     crew = [roster.member_name(m) for m in r.members] or [m.name or m.id for m in group.members]
     state = "live_running" if u.running(now) else ("live_over" if u.end <= now else "live_later")
