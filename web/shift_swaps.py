@@ -83,8 +83,11 @@ def plan_rules(app: Flask, row: Plan) -> tuple[str, dict[str, Any]] | None:
         rules = Path(folder) / "rules.toml"
         if rules.is_file():
             teams = Path(folder) / "teams.toml"
-            table = tomllib.loads(teams.read_text(encoding="utf-8")) if teams.is_file() else {}
-            return rules.read_text(encoding="utf-8"), table
+            try:
+                table = tomllib.loads(teams.read_text(encoding="utf-8")) if teams.is_file() else {}
+                return rules.read_text(encoding="utf-8"), table
+            except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+                return None
     return None
 
 
@@ -127,6 +130,9 @@ def _check(doc: PlanDocument, swap: Swap, rules: tuple[str, dict[str, Any]] | No
         return check_swap(doc, swap, rules[0], rules[1])
     except SwapError as exc:
         raise SwapRequestError(f"swap_{exc.reason}", str(exc), **exc.values) from None
+    except (KeyError, TypeError, ValueError, tomllib.TOMLDecodeError):
+        msg = "The rules file the roster is checked against cannot be read."
+        raise SwapRequestError("bad_rules", msg) from None
 
 
 def probe(app: Flask, session: Session, user: User, plan_id: int, swap: Swap) -> SwapCheck:
@@ -250,8 +256,9 @@ def approve(app: Flask, session: Session, req: ShiftSwap, user: User, *, now: da
         or breaks a roster rule (``breaks_rules``), a moved shift has started or been signed in
         at; nothing is changed then.
     """
-    _pending(req)
     with _lock:
+        session.refresh(req)  # another approval may have decided it meanwhile
+        _pending(req)
         row = _in_force(session.get(Plan, req.plan_id))
         check = current_check(app, session, req)
         if check.broken:

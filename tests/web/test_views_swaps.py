@@ -264,3 +264,16 @@ def test_who_sees_withdraws_and_the_shift_that_started(app: Flask, client_as, mo
     assert "1|g1|2026-09-30" not in _text(member.get("/swaps/new"))
     late = _words(_text(_post(member, "/swaps/new?lang=zh", confirm="1", **GIVE), 400))
     assert "该班次已开始，不能再换班。" in late
+
+
+def test_a_damaged_rules_file_is_said_in_one_sentence(app: Flask, client_as) -> None:
+    """Tests that when the plan's rules file cannot be read the check says so (400) and the
+    request is not stored."""
+    (plan_dir(app, 1) / PLAN_DATA_DIR / "rules.toml").write_text("[[shifts]\n", encoding="utf-8")
+    member = client_as(app, "member")
+    page = _words(_text(_post(member, "/swaps/new?lang=zh", confirm="0", **GIVE), 400))
+    assert "排班规则文件无法读取，无法检查换班后的排班。" in page
+    sent = _words(_text(_post(member, "/swaps/new?lang=en", confirm="1", **GIVE), 400))
+    assert "The rules file the roster is checked against cannot be read." in sent
+    with new_session(app) as session:
+        assert session.scalar(select(ShiftSwap)) is None

@@ -111,6 +111,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "找不到排班规则文件，无法检查换班后的排班。",
         "No rules file is at hand to check the swapped roster against.",
     ),
+    "swap_err_bad_rules": (
+        "排班规则文件无法读取，无法检查换班后的排班。",
+        "The rules file the roster is checked against cannot be read.",
+    ),
     "swap_err_started": (
         "该班次已开始，不能再换班。",
         "The shift has started already, so it cannot be swapped.",
