@@ -143,6 +143,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views_me import bp as me_bp
 
     app.register_blueprint(me_bp)
+    from web.views_swaps import init_swaps
+
+    init_swaps(app)
+    from web.views_live import bp as live_bp
+
+    app.register_blueprint(live_bp)
     from web.formatting import init_formatting
 
     init_formatting(app)

@@ -167,11 +167,12 @@ class JobFile(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
 
-EDIT_KINDS = ("area", "hotspot", "incidents", "teams", "rules")
-"""What an edit of the district data changes: a key area, a hotspot pin or weight
-(``hotspots.toml``), the incident records, the teams file or the rules file."""
+EDIT_KINDS = ("area", "hotspot", "incidents", "teams", "rules", "roster")
+"""What an edit changes: a key area, a hotspot pin or weight (``hotspots.toml``), the incident
+records, the teams file or the rules file of the district data, or the roster of a plan in
+force (an approved shift swap)."""
 
-EDIT_ACTIONS = ("add", "update", "delete", "import", "replace", "undo")
+EDIT_ACTIONS = ("add", "update", "delete", "import", "replace", "undo", "swap")
 """How an edit changes its target."""
 
 
@@ -230,6 +231,44 @@ class CheckIn(Base):
 
     plan: Mapped[Plan] = relationship()
     user: Mapped[User | None] = relationship()
+
+
+SWAP_STATUSES = ("pending", "approved", "refused", "withdrawn")
+"""States of a shift swap request: waiting for a captain, approved (the roster changed),
+refused by a captain (with a reason), or withdrawn by the member who asked."""
+
+
+class ShiftSwap(Base):
+    """A member's request to give a group's shift to another group or swap it with theirs.
+
+    ``group_id`` works ``shift_id`` on ``day`` in plan ``plan_id``; ``other_group_id`` takes it
+    over. For a swap, ``other_day`` and ``other_shift_id`` name the other group's shift taken
+    in return; both are None when the shift is given away. An approval changes the plan's
+    roster and names the recorded edit (``edit_id``); a refusal keeps its ``reason``.
+    """
+
+    __tablename__ = "shift_swaps"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("plans.id"), index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    group_id: Mapped[str] = mapped_column(String(40))
+    day: Mapped[str] = mapped_column(String(10))
+    shift_id: Mapped[str] = mapped_column(String(40))
+    other_group_id: Mapped[str] = mapped_column(String(40))
+    other_day: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    other_shift_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    reason: Mapped[str] = mapped_column(String(500), default="")
+    edit_id: Mapped[int | None] = mapped_column(ForeignKey("edits.id"), nullable=True)
+
+    plan: Mapped[Plan] = relationship()
+    requested_by: Mapped[User | None] = relationship(foreign_keys=[requested_by_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
 
 
 def database_url(app: Flask) -> str:

@@ -189,7 +189,33 @@ def diff_rows(edit: Edit) -> list[tuple[str, str, str]]:
                 translate("audit_records", n=_short(new_n)),
             )
         ]
+    if edit.kind == "roster":
+        return _roster_rows(edit.target, before, after)
     return _text_rows(before, after)
+
+
+def _roster_rows(target: str, before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """Return a roster edit's cells as rows (group and day, shift before, shift after).
+
+    Groups and shifts are named as the plan (``plan-<id>``) names them now.
+    """
+    from web.formatting import date_long
+    from web.views_swaps import Names, plan_document
+
+    plan_id = target.removeprefix("plan-")
+    row = db_session().get(Plan, int(plan_id)) if plan_id.isdigit() else None
+    names = Names(plan_document(current_app, row))
+    rows = []
+    for key in dict.fromkeys([*(before or {}), *(after or {})]):
+        group, _, day = key.partition("/")
+        rows.append(
+            (
+                f"{names.group(group)} {date_long(day)}",
+                names.shift((before or {}).get(key)),
+                names.shift((after or {}).get(key)),
+            )
+        )
+    return rows
 
 
 @bp.route("/")

@@ -51,7 +51,8 @@ def _unit_name(unit_id: str, group_id: str) -> str:
     """Return a unit's name for people: "巡逻单元 1" for ``A-1``, "" for the whole group."""
     if not unit_id or unit_id == group_id or unit_id.endswith("-all"):
         return ""
-    number = unit_id.removeprefix(f"{group_id}-") if group_id else unit_id
+    # "A-1" is unit 1, also when a shift swap has handed it to another group (its id stays)
+    number = unit_id.rpartition("-")[2] if group_id and "-" in unit_id else unit_id
     return translate("me_unit", unit=number)
 
 

@@ -20,6 +20,7 @@ is recomputed from the plan's schedule in clock minutes:
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from planner.checks.rules_reading import WEEKDAYS, RawRules, days_between
@@ -45,8 +46,46 @@ def _calendar(first: dt.date, last: dt.date) -> tuple[set[dt.date], set[dt.date]
     return hol, work
 
 
+@dataclass(frozen=True, slots=True)
+class RosterFinding:
+    """One hard roster rule a plan breaks: the rule, the values of its sentence, the sentence.
+
+    Attributes
+    ----------
+    rule
+        ``groups``, ``shift_missing``, ``shift_times``, ``cover``, ``pinned``, ``rest``,
+        ``nights_in_row``, ``days_in_row``, ``days_off`` or ``crew``.
+    values
+        What the sentence names (group and shift ids, ISO dates, counts), so that a page can
+        say it in its own language.
+    message
+        The sentence in English.
+    """
+
+    rule: str
+    values: dict[str, str | int | float] = field(default_factory=dict)
+    message: str = ""
+
+
 def roster_violations(doc: PlanDocument, rules_text: str, teams: Mapping[str, Any]) -> list[str]:
     """Return every hard roster rule the plan breaks, one sentence each.
+
+    Parameters
+    ----------
+    doc
+        The plan.
+    rules_text
+        The text of the rules file the plan was made with.
+    teams
+        The district's teams.toml as a table (groups when the rules define none).
+    """
+    return [f.message for f in roster_findings(doc, rules_text, teams)]
+
+
+def roster_findings(
+    doc: PlanDocument, rules_text: str, teams: Mapping[str, Any]
+) -> list[RosterFinding]:
+    """Return every hard roster rule the plan breaks, with what each sentence names.
 
     Parameters
     ----------
@@ -60,22 +99,38 @@ def roster_violations(doc: PlanDocument, rules_text: str, teams: Mapping[str, An
     rules = RawRules(rules_text, teams)
     roster = doc.roster
     dates = doc.dates()
-    bad: list[str] = []
+    bad: list[RosterFinding] = []
     have = {g.id for g in roster.groups}
     if have != set(rules.groups):
+        plan, asked = ", ".join(sorted(have)), ", ".join(sorted(rules.groups))
         bad.append(
-            f"The plan's groups ({', '.join(sorted(have))}) are not the rules file's "
-            f"({', '.join(sorted(rules.groups))})."
+            RosterFinding(
+                "groups",
+                {"plan": plan, "rules": asked},
+                f"The plan's groups ({plan}) are not the rules file's ({asked}).",
+            )
         )
         return bad
     for sid, (start, minutes) in rules.shifts.items():
         try:
             t = roster.shift(sid)
         except KeyError:
-            bad.append(f"Shift {sid} of the rules file is missing from the plan.")
+            bad.append(
+                RosterFinding(
+                    "shift_missing",
+                    {"shift": sid},
+                    f"Shift {sid} of the rules file is missing from the plan.",
+                )
+            )
             continue
         if t.start_minute != start or t.duration_minutes != minutes:
-            bad.append(f"Shift {sid} runs {t.hours_label()} in the plan, not as in the rules file.")
+            bad.append(
+                RosterFinding(
+                    "shift_times",
+                    {"shift": sid, "hours": t.hours_label()},
+                    f"Shift {sid} runs {t.hours_label()} in the plan, not as in the rules file.",
+                )
+            )
     if bad:
         return bad
     schedule = {g: list(roster.schedule.get(g, (None,) * doc.days)) for g in rules.groups}
@@ -83,7 +138,13 @@ def roster_violations(doc: PlanDocument, rules_text: str, teams: Mapping[str, An
     for gid, day, want in rules.pins:
         if day in dates and schedule[gid][dates.index(day)] != want:
             got = schedule[gid][dates.index(day)] or "off"
-            bad.append(f"Group {gid} is pinned to {want or 'off'} on {day} but has {got}.")
+            bad.append(
+                RosterFinding(
+                    "pinned",
+                    {"group": gid, "day": day.isoformat(), "want": want or "off", "got": got},
+                    f"Group {gid} is pinned to {want or 'off'} on {day} but has {got}.",
+                )
+            )
     for gid, row in schedule.items():
         bad += _rest(rules, gid, row, dates)
         bad += _runs(rules, gid, row, dates)
@@ -93,7 +154,7 @@ def roster_violations(doc: PlanDocument, rules_text: str, teams: Mapping[str, An
 
 def _cover(
     rules: RawRules, schedule: dict[str, list[str | None]], dates: list[dt.date]
-) -> list[str]:
+) -> list[RosterFinding]:
     if rules.cover_soft:
         return []
     hol, adjusted = _calendar(dates[0], dates[-1])
@@ -114,11 +175,19 @@ def _cover(
             want = int(need.get(sid, 0)) + extra.get(sid, 0)
             got = sum(row[d] == sid for row in schedule.values())
             if got != want:
-                out.append(f"Shift {sid} on {day} has {got} groups; the rules ask for {want}.")
+                out.append(
+                    RosterFinding(
+                        "cover",
+                        {"shift": sid, "day": day.isoformat(), "got": got, "want": want},
+                        f"Shift {sid} on {day} has {got} groups; the rules ask for {want}.",
+                    )
+                )
     return out
 
 
-def _rest(rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.date]) -> list[str]:
+def _rest(
+    rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.date]
+) -> list[RosterFinding]:
     out = []
     worked = [(d, sid) for d, sid in enumerate(row) if sid is not None]
     for (d1, s1), (d2, s2) in itertools.pairwise(worked):
@@ -129,14 +198,29 @@ def _rest(rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.d
         if rules.night.get(s1) and not rules.night.get(s2):
             need = max(need, rules.rest_after_night)
         if gap < need:
+            values: dict[str, str | int | float] = {
+                "group": gid,
+                "shift": s2,
+                "day": dates[d2].isoformat(),
+                "hours": round(gap / 60, 1),
+                "before": s1,
+                "before_day": dates[d1].isoformat(),
+                "need": need / 60,
+            }
             out.append(
-                f"Group {gid} works {s2} on {dates[d2]} {gap / 60:.1f} h after its {s1} shift "
-                f"of {dates[d1]} ends; the rules ask for {need / 60:g} h of rest."
+                RosterFinding(
+                    "rest",
+                    values,
+                    f"Group {gid} works {s2} on {dates[d2]} {gap / 60:.1f} h after its {s1} "
+                    f"shift of {dates[d1]} ends; the rules ask for {need / 60:g} h of rest.",
+                )
             )
     return out
 
 
-def _runs(rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.date]) -> list[str]:
+def _runs(
+    rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.date]
+) -> list[RosterFinding]:
     out = []
 
     def runs(flags: list[bool]) -> list[tuple[int, int]]:
@@ -155,29 +239,45 @@ def _runs(rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.d
         for a, b in runs(nights):
             if b - a + 1 > rules.max_nights:
                 out.append(
-                    f"Group {gid} works {b - a + 1} nights in a row from {dates[a]}; "
-                    f"the limit is {rules.max_nights}."
+                    RosterFinding(
+                        "nights_in_row",
+                        _run(gid, b - a + 1, dates[a], rules.max_nights),
+                        f"Group {gid} works {b - a + 1} nights in a row from {dates[a]}; "
+                        f"the limit is {rules.max_nights}.",
+                    )
                 )
     if rules.max_days is not None:
         for a, b in runs(work):
             if b - a + 1 > rules.max_days:
                 out.append(
-                    f"Group {gid} works {b - a + 1} days in a row from {dates[a]}; "
-                    f"the limit is {rules.max_days}."
+                    RosterFinding(
+                        "days_in_row",
+                        _run(gid, b - a + 1, dates[a], int(rules.max_days)),
+                        f"Group {gid} works {b - a + 1} days in a row from {dates[a]}; "
+                        f"the limit is {rules.max_days}.",
+                    )
                 )
     if rules.min_off:
         for a, b in runs([not w for w in work]):
             if a > 0 and b < len(row) - 1 and b - a + 1 < rules.min_off:
                 out.append(
-                    f"Group {gid} has only {b - a + 1} days off from {dates[a]}; "
-                    f"the rules ask for {rules.min_off}."
+                    RosterFinding(
+                        "days_off",
+                        _run(gid, b - a + 1, dates[a], int(rules.min_off)),
+                        f"Group {gid} has only {b - a + 1} days off from {dates[a]}; "
+                        f"the rules ask for {rules.min_off}.",
+                    )
                 )
     return out
 
 
+def _run(gid: str, n: int, first: dt.date, limit: int) -> dict[str, str | int | float]:
+    return {"group": gid, "n": n, "day": first.isoformat(), "limit": limit}
+
+
 def _crew(
     rules: RawRules, schedule: dict[str, list[str | None]], dates: list[dt.date]
-) -> list[str]:
+) -> list[RosterFinding]:
     """Every group on shift has enough members present, with reserves and neighbours filling in."""
     if rules.min_members is None:
         return []
@@ -201,9 +301,20 @@ def _crew(
                 used.add(m)
                 short -= 1
             if short > 0:
+                values: dict[str, str | int | float] = {
+                    "group": gid,
+                    "shift": str(schedule[gid][d]),
+                    "day": day.isoformat(),
+                    "n": int(rules.min_members) - short,
+                    "need": int(rules.min_members),
+                }
                 out.append(
-                    f"Group {gid} is on {schedule[gid][d]} on {day} with "
-                    f"{int(rules.min_members) - short} members present; the rules ask for "
-                    f"{rules.min_members}, and no reserve or off-duty neighbour is free."
+                    RosterFinding(
+                        "crew",
+                        values,
+                        f"Group {gid} is on {schedule[gid][d]} on {day} with "
+                        f"{int(rules.min_members) - short} members present; the rules ask for "
+                        f"{rules.min_members}, and no reserve or off-duty neighbour is free.",
+                    )
                 )
     return out

@@ -17,7 +17,7 @@ import pytest
 from planner.plan.document import read_plan
 from web import create_app
 from web.accounts import create_user
-from web.db import Job, Plan, User, new_session
+from web.db import Job, Plan, ShiftSwap, User, new_session
 from web.i18n import MESSAGES
 from web.plan_store import get_district, import_plan
 
@@ -165,6 +165,10 @@ def audit(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Audit:
         import_plan(app, session, source, title="Fixture plan")
         job = Job(plan_id=1, params="{}", status="done", stage="validate", done=6, total=6)
         session.add(job)
+        session.add(
+            ShiftSwap(plan_id=1, group_id="g1", day="2026-09-30", shift_id="D",
+                      other_group_id="g2", note="", reason="")
+        )  # fmt: skip
         session.commit()
         job_id = job.id
         users = [u.name for u in session.query(User)] + [p.title for p in session.query(Plan)]
@@ -176,6 +180,7 @@ def audit(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Audit:
         "job_id": str(job_id),
         "area_id": str(district.key_areas["id"].iloc[0]),
         "kind": "teams",
+        "swap_id": "1",
     }
     try:
         from web.checkin import checkpoint_tokens
