@@ -461,7 +461,7 @@ def _job_inputs(
     """
     if into is None:
         data = plan_dir(app, job.plan_id) / PLAN_DATA_DIR
-        job.plan.data_version = snapshot(app, session, data)
+        job.plan.data_version = snapshot(app, session, data, job.plan.district)
         session.commit()
         return data, shortfall_boost(app, session, params.get("shortfall_of"), data)
     packed = read_job_file(session, job.id, INPUTS_FILE)
@@ -683,7 +683,7 @@ def prepare_stored_job(app: Flask, session: Session, job: Job) -> None:
     worked out here, where the earlier plan's check-ins are, and kept as ``dose_boost.json``.
     """
     data = plan_dir(app, job.plan_id) / PLAN_DATA_DIR
-    job.plan.data_version = snapshot(app, session, data)
+    job.plan.data_version = snapshot(app, session, data, job.plan.district)
     params = json.loads(job.params)
     boost = shortfall_boost(app, session, params.get("shortfall_of"), data)
     if boost:
