@@ -341,16 +341,16 @@ def test_db_commands_report_and_upgrade(tmp_path: Path) -> None:
     result = _run_db(env, "current")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        f"{url}: no revision (made before migrations; head is 0005, run patrol db upgrade)\n"
+        f"{url}: no revision (made before migrations; head is 0016, run patrol db upgrade)\n"
     )
     result = _run_db(env, "upgrade")
     assert result.exit_code == 0, result.output
     assert result.output == (
         f"Stamped the database {url}, made before migrations, as 0001 "
-        "and upgraded it to 0005 (head).\n"
+        "and upgraded it to 0016 (head).\n"
     )
-    assert _run_db(env, "current").output == f"{url}: 0005 (head)\n"
-    assert _run_db(env, "upgrade").output == f"The database {url} is already at 0005 (head).\n"
+    assert _run_db(env, "current").output == f"{url}: 0016 (head)\n"
+    assert _run_db(env, "upgrade").output == f"The database {url} is already at 0016 (head).\n"
 
     result = _run_db(env, "upgrade", "0042")
     assert result.exit_code == 2
@@ -365,9 +365,9 @@ def test_db_commands_after_an_upgrade_at_start_and_bad_settings(tmp_path: Path) 
     url = "sqlite:///" + str(tmp_path / "new.sqlite3")
     env = {"PATROL_INSTANCE": str(tmp_path / "inst"), "PATROL_DATABASE_URL": url}
     result = _run_db(env, "upgrade")
-    assert result.output == f"Upgraded the database {url} from empty to 0005 (head).\n"
+    assert result.output == f"Upgraded the database {url} from empty to 0016 (head).\n"
     result = _run_db(env, "current")
-    assert result.output == f"{url}: 0005 (head)\n"
+    assert result.output == f"{url}: 0016 (head)\n"
 
     result = _run_db(env | {"PATROL_DATABASE_UPGRADE": "maybe"}, "current")
     assert result.exit_code == 2
