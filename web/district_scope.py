@@ -43,9 +43,6 @@ SESSION_KEY = "district"
 SCOPE_KEY = "patrol_district_scope"
 """Key of ``Session.info`` holding the district a request's database session is limited to."""
 
-ALL_DISTRICTS = "patrol_all_districts"
-"""Execution option that lifts the district condition from one statement (city overview)."""
-
 CHECKIN_ENDPOINT = "checkin.check_in_page"
 """The check-in page: its district is that of the plan its code names."""
 
@@ -53,7 +50,7 @@ CHECKIN_ENDPOINT = "checkin.check_in_page"
 def _scope(state: ORMExecuteState) -> None:
     """Add the session's district condition to an ORM ``SELECT`` (see the module docstring)."""
     scope = state.session.info.get(SCOPE_KEY)
-    if scope is None or not state.is_select or state.execution_options.get(ALL_DISTRICTS):
+    if scope is None or not state.is_select:
         return
     keys, edits = scope
     in_district = Plan.district.in_(keys)

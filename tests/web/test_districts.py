@@ -308,3 +308,37 @@ def test_patrol_district_commands(make_web_app, tiny_bundle, tmp_path) -> None:
     assert (nobody.exit_code, nobody.stderr) == (2, "Error: There is no user 'zed'.\n")
     empty = run.invoke(cli, ["district", "add", "east", str(tmp_path)], env=env)
     assert empty.exit_code == 2 and "has no manifest.toml" in empty.stderr
+
+
+def test_a_job_of_one_district_plans_from_that_district_s_working_copy(app: Flask) -> None:
+    """Tests that a job queued in an added district (a copy of the default one, which has
+    rules and teams) is planned from that district's working copy (its edit and data
+    version), and its plan is that district's."""
+    from geodata.bundle import DEFAULT_DISTRICT_DIR
+    from web.jobs import run_job
+
+    with new_session(app) as session:
+        add_district(app, session, "west", DEFAULT_DISTRICT_DIR, "West")
+    client = app.test_client()
+    admin = _bearer(app, "admin")
+    areas = client.get("/api/v1/districts/west/areas", headers=admin).json["features"]
+    area_id = areas[0]["id"]
+    pin = {"pin": True, "weight": 3.0, "note": "west"}
+    put = client.put(f"/api/v1/districts/west/hotspots/{area_id}", json=pin, headers=admin)
+    assert put.status_code == 200, put.get_data(as_text=True)
+    body = {"start": "2026-12-07", "days": 1, "time_limit": 2}
+    made = client.post("/api/v1/districts/west/jobs", json=body, headers=admin)
+    assert made.status_code == 201, made.get_data(as_text=True)
+    status = run_job(app, made.json["id"])
+    with new_session(app) as session:
+        job = session.get(Job, made.json["id"])
+        assert status == "done", job.message
+        plan = job.plan
+    assert (plan.district, plan.status) == ("west", "ready")
+    assert plan.data_version == put.json["edit_id"]
+    folder = plan.plan_file(app.instance_path).parent
+    assert area_id in (folder / "data" / "hotspots.toml").read_text(encoding="utf-8")
+    assert read_plan(plan.plan_file(app.instance_path)).district.id == "west"
+    assert not (workspace_dir(app, "tiny") / "hotspots.toml").is_file() or area_id not in (
+        workspace_dir(app, "tiny") / "hotspots.toml"
+    ).read_text(encoding="utf-8")
