@@ -27,11 +27,11 @@ from web.db import CheckIn, Job, Plan, db_session
 from web.districts import (
     ENVIRON_KEY,
     district_ids,
-    district_keys,
+    edit_condition,
     is_default,
+    plan_condition,
     role_in,
 )
-from web.workspace import edit_criteria
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -52,8 +52,7 @@ def _scope(state: ORMExecuteState) -> None:
     scope = state.session.info.get(SCOPE_KEY)
     if scope is None or not state.is_select:
         return
-    keys, edits = scope
-    in_district = Plan.district.in_(keys)
+    in_district, edits = scope
     plans_here = select(Plan.id).where(in_district)
     state.statement = state.statement.options(
         with_loader_criteria(Plan, in_district, include_aliases=True),
@@ -67,7 +66,7 @@ def scope_session(app: Flask, db: Session, ident: str) -> None:
     """Limit ``db`` to the plans, jobs, check-ins and edits of district ``ident``."""
     from web.db import Edit
 
-    db.info[SCOPE_KEY] = (district_keys(app, ident), (Edit, edit_criteria(app, ident)))
+    db.info[SCOPE_KEY] = (plan_condition(app, db, ident), (Edit, edit_condition(app, db, ident)))
 
 
 def _token_district(app: Flask, token: str) -> str | None:

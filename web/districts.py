@@ -227,12 +227,30 @@ def active_district(app: Flask) -> str:
     return default_district(app)
 
 
-def district_keys(app: Flask, ident: str) -> tuple[str, ...]:
-    """Return the values of ``plans.district`` that mean district ``ident``.
+def plan_condition(app: Flask, session: Session, ident: str) -> Any:
+    """Return the SQL condition of the plans of district ``ident``.
 
-    Plans of the default district made before it had an id in the database carry ``""``.
+    An added district's plans carry its id. The default district's are all the others: its
+    own id, ``""`` (plans made before), and any id of no district added (plans imported from
+    elsewhere), so that adding a district hides nothing a single-district install had.
     """
-    return (ident, "") if is_default(app, ident) else (ident,)
+    from web.db import Plan
+
+    if not is_default(app, ident):
+        return Plan.district == ident
+    return Plan.district.notin_(list(added_districts(app, session)))
+
+
+def edit_condition(app: Flask, session: Session, ident: str) -> Any:
+    """Return the SQL condition of the edits of district ``ident`` (no district: default)."""
+    from sqlalchemy import or_
+
+    from web.db import Edit
+
+    if not is_default(app, ident):
+        return Edit.district == ident
+    added = list(added_districts(app, session))
+    return or_(Edit.district.is_(None), Edit.district.notin_(added))
 
 
 class DistrictPaths:

@@ -47,7 +47,13 @@ from sqlalchemy import func, select
 
 from geodata.errors import InputError
 from web.db import Edit, new_session, utcnow
-from web.districts import active_district, default_district, district_source, is_default
+from web.districts import (
+    active_district,
+    default_district,
+    district_source,
+    edit_condition,
+    is_default,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -207,17 +213,8 @@ def data_version(session: Session, app: Flask | None = None, district: str | Non
     """
     query = select(func.max(Edit.id))
     if app is not None:
-        query = query.where(edit_criteria(app, _key(app, district)))
+        query = query.where(edit_condition(app, session, _key(app, district)))
     return int(session.scalar(query) or 0)
-
-
-def edit_criteria(app: Flask, district: str) -> Any:
-    """Return the SQL condition of the edits of ``district`` (those of no district: default)."""
-    from sqlalchemy import or_
-
-    if is_default(app, district):
-        return or_(Edit.district.is_(None), Edit.district == default_district(app))
-    return Edit.district == district
 
 
 def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:

@@ -342,3 +342,14 @@ def test_a_job_of_one_district_plans_from_that_district_s_working_copy(app: Flas
     assert not (workspace_dir(app, "tiny") / "hotspots.toml").is_file() or area_id not in (
         workspace_dir(app, "tiny") / "hotspots.toml"
     ).read_text(encoding="utf-8")
+
+
+def test_plans_of_no_district_added_stay_with_the_default_district(app: Flask, data_dir) -> None:
+    """Tests that a plan imported from elsewhere (its district id is none of the service's)
+    stays listed in the default district once a second one is added, and not in north."""
+    with new_session(app) as session:
+        row = import_plan(app, session, data_dir / "plan" / "plan.json", title="imported")
+        plan_id = row.id
+    assert row.district == "xinjiekou"
+    assert _client(app, "captain").get(f"/plans/{plan_id}").status_code == 200
+    assert _client(app, "ncap").get(f"/plans/{plan_id}").status_code == 404
