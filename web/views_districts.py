@@ -18,7 +18,7 @@ from flask import (
     url_for,
 )
 
-from web.auth import PERMISSIONS, current_user, safe_next
+from web.auth import PERMISSIONS, current_user, requires, safe_next
 from web.db import db_session
 from web.district_scope import SESSION_KEY, init_district_scope
 from web.districts import active_district, added_districts, district_ids, role_here, roles_of
@@ -141,6 +141,56 @@ def city() -> Any:
         on=on,
         error=error,
         here=active_district(app),
+    ), (400 if error else 200)
+
+
+@bp.route("/districts/roles", methods=["GET", "POST"])
+@requires("manage_users")
+def roles() -> Any:
+    """Show every user's role in each district; on POST, set one user's roles (admins only).
+
+    Admins have every district and are not listed; a user whose roles are set here has those
+    and no other (see :mod:`web.districts`).
+    """
+    from sqlalchemy import select
+
+    from web.db import ROLES, User
+    from web.districts import NO_ROLE, DistrictError, grant
+
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    db = db_session()
+    names = district_names(app)
+    error = None
+    if request.method == "POST":
+        user_id = request.form.get("user", "")
+        user = db.get(User, int(user_id)) if user_id.isdigit() else None
+        if user is None or user.role == "admin":
+            error = translate("dist_err_user")
+        else:
+            wanted = {d: request.form.get(f"role_{d}", NO_ROLE) for d in names}
+            bad = [r for r in wanted.values() if r not in (*ROLES, NO_ROLE)]
+            if bad:
+                error = translate("dist_err_role", role=bad[0][:20])
+            else:
+                try:
+                    for ident, role in wanted.items():
+                        grant(app, db, user, ident, role)
+                except DistrictError as exc:
+                    db.rollback()
+                    error = str(exc)
+                else:
+                    g.pop("patrol_roles", None)
+                    flash(translate("dist_roles_saved", name=user.name), "info")
+                    return redirect(url_for("districts.roles"), 303)
+    users = db.scalars(select(User).where(User.role != "admin").order_by(User.name)).all()
+    table = {u.id: roles_of(app, db, u) for u in users}
+    return render_template(
+        "district_roles.html",
+        users=users,
+        table=table,
+        names=names,
+        roles=(*ROLES[1:], NO_ROLE),
+        error=error,
     ), (400 if error else 200)
 
 

@@ -353,3 +353,27 @@ def test_plans_of_no_district_added_stay_with_the_default_district(app: Flask, d
     assert row.district == "xinjiekou"
     assert _client(app, "captain").get(f"/plans/{plan_id}").status_code == 200
     assert _client(app, "ncap").get(f"/plans/{plan_id}").status_code == 404
+
+
+def test_admins_set_roles_per_district_on_the_roles_page(app: Flask) -> None:
+    """Tests that an admin sets a user's role in each district on /districts/roles, that a bad
+    role is refused in one sentence with nothing changed, and that only admins open it."""
+    from web.db import find_user
+
+    admin = _client(app, "admin")
+    page = admin.get("/districts/roles").get_data(as_text=True)
+    assert 'name="role_north"' in page and "roles-form-" in page
+    with new_session(app) as session:
+        ncap = find_user(session, "ncap").id
+    form = {"csrf_token": CSRF, "user": str(ncap), "role_tiny": "viewer", "role_north": "boss"}
+    bad = admin.post("/districts/roles", data=form)
+    assert bad.status_code == 400 and "boss" in unescape(bad.get_data(as_text=True))
+    form["role_north"] = "planner"
+    assert admin.post("/districts/roles", data=form).status_code == 303
+    with new_session(app) as session:
+        assert roles_of(app, session, find_user(session, "ncap")) == {
+            "tiny": "viewer",
+            "north": "planner",
+        }
+    assert _client(app, "captain").get("/districts/roles").status_code == 403
+    assert _client(app, "ncap").get("/districts/roles").status_code == 403

@@ -5,6 +5,19 @@ from __future__ import annotations
 MESSAGES: dict[str, tuple[str, str]] = {
     "dist_switch": ("辖区", "District"),
     "role_none": ("无角色", "no role"),
+    "dist_roles_title": ("各辖区角色", "Roles per district"),
+    "dist_roles_hint": (
+        "管理员拥有所有辖区。在此设置过角色的用户只拥有这些角色；未设置的用户只在默认辖区拥有其用户页角色。",
+        "Admins have every district. A user whose roles are set here has those and no other; "
+        "one without has their users-page role in the default district only.",
+    ),
+    "dist_roles_save": ("保存", "Save"),
+    "dist_roles_saved": ("已保存 {name} 的各辖区角色。", "Saved the roles of {name} per district."),
+    "dist_err_user": (
+        "没有这个用户，或其为管理员（拥有所有辖区）。",
+        "There is no such user, or they are an admin (who has every district).",
+    ),
+    "dist_err_role": ("角色“{role}”不存在。", "There is no role \u201c{role}\u201d."),
     "dist_switch_go": ("切换", "Switch"),
     "dist_err_unknown": (
         "没有可切换到的辖区“{district}”。",
