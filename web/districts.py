@@ -77,13 +77,18 @@ def added_districts(app: Flask, session: Session) -> dict[str, tuple[str, Path]]
     """Return id -> (name, bundle folder) of the districts added besides the default one.
 
     Districts of the ``DISTRICTS`` setting come first; a database row of the same id wins.
+    Read once per request.
     """
+    if has_request_context() and "patrol_added" in g:
+        return dict(g.patrol_added)
     out: dict[str, tuple[str, Path]] = {}
     for ident, folder in dict(app.config.get("DISTRICTS") or {}).items():
         out[str(ident)] = (str(ident), Path(folder))
     for row in session.scalars(select(District).order_by(District.id)):
         out[row.id] = (row.name or row.id, Path(row.source))
     out.pop(default_district(app), None)
+    if has_request_context():
+        g.patrol_added = dict(out)
     return out
 
 
@@ -141,6 +146,8 @@ def add_district(app: Flask, session: Session, ident: str, folder: Path, name: s
     validate_district(folder)
     session.add(District(id=ident, name=name or ident, source=str(folder.resolve())))
     session.commit()
+    if has_request_context():
+        g.pop("patrol_added", None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -156,9 +163,21 @@ def _rows(session: Session, user: User) -> dict[str, str]:
 
 
 def roles_of(app: Flask, session: Session, user: User | None) -> dict[str, str]:
-    """Return district id -> role of ``user`` in each district where they have one."""
+    """Return district id -> role of ``user`` in each district where they have one.
+
+    Read once per request and user.
+    """
     if user is None:
         return {}
+    if not has_request_context():
+        return _roles_of(app, session, user)
+    cache: dict[int, dict[str, str]] = g.setdefault("patrol_roles", {})
+    if user.id not in cache:
+        cache[user.id] = _roles_of(app, session, user)
+    return dict(cache[user.id])
+
+
+def _roles_of(app: Flask, session: Session, user: User) -> dict[str, str]:
     ids = district_ids(app, session)
     if user.role == "admin":
         return dict.fromkeys(ids, "admin")
@@ -175,11 +194,6 @@ def role_in(app: Flask, session: Session, user: User | None, ident: str | None) 
     if user.role == "admin":
         return "admin"
     key = default_district(app) if is_default(app, ident) else str(ident)
-    if has_request_context():
-        cache: dict[tuple[int, str], str | None] = g.setdefault("patrol_roles", {})
-        if (user.id, key) not in cache:
-            cache[user.id, key] = roles_of(app, session, user).get(key)
-        return cache[user.id, key]
     return roles_of(app, session, user).get(key)
 
 
@@ -212,6 +226,8 @@ def grant(app: Flask, session: Session, user: User, ident: str, role: str) -> No
     else:
         row.role = role
     session.commit()
+    if has_request_context():
+        g.pop("patrol_roles", None)
 
 
 # ---------------------------------------------------------------------------------------------

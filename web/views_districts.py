@@ -179,7 +179,6 @@ def roles() -> Any:
                     db.rollback()
                     error = str(exc)
                 else:
-                    g.pop("patrol_roles", None)
                     flash(translate("dist_roles_saved", name=user.name), "info")
                     return redirect(url_for("districts.roles"), 303)
     users = db.scalars(select(User).where(User.role != "admin").order_by(User.name)).all()
