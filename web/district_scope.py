@@ -1,15 +1,15 @@
 """Each request sees one district: which one, and its plans, jobs, check-ins and edits only.
 
 Before each request :func:`choose_district` settles the district the request works on
-(:func:`web.districts.active_district`): the one an API path names (the default district for
-the API's other paths), that of a check-in code's plan, else the one chosen with the page
-header's switcher (kept in the session) when the user has a role there, else the first
-district where they have one. The request's database session then reads only that
-district's rows: every ORM ``SELECT`` of plans, jobs, check-ins and edits it runs gets the
-district's condition added (:func:`sqlalchemy.orm.with_loader_criteria`), so a plan of
-another district is simply not found (404) by any page or endpoint, and lists, limits and
-the plan in force are the district's. Background threads and commands use their own
-sessions and see everything.
+(:func:`web.districts.active_district`): the one an API path names; that of a check-in code's
+plan (the phone page and the API's sign-in); the default district for the API's other paths;
+else the one chosen with the page header's switcher (kept in the session) when the user has
+a role there, else the first district where they have one. The request's database session
+then reads only that district's rows: every ORM ``SELECT`` of plans, jobs, check-ins and
+edits it runs gets the district's condition added
+(:func:`sqlalchemy.orm.with_loader_criteria`), so a plan of another district is simply not
+found (404) by any page or endpoint, and lists, limits and the plan in force are the
+district's. Background threads and commands use their own sessions and see everything.
 
 With one district (no district added) nothing is scoped: the app works as it always has.
 """
@@ -43,8 +43,8 @@ SESSION_KEY = "district"
 SCOPE_KEY = "patrol_district_scope"
 """Key of ``Session.info`` holding the district a request's database session is limited to."""
 
-CHECKIN_ENDPOINT = "checkin.check_in_page"
-"""The check-in page: its district is that of the plan its code names."""
+CHECKIN_ENDPOINTS = frozenset({"checkin.check_in_page", "api_checkins.create_checkin"})
+"""The check-in page and the API's sign-in: their district is that of the code's plan."""
 
 
 def _scope(state: ORMExecuteState) -> None:
@@ -81,6 +81,15 @@ def _token_district(app: Flask, token: str) -> str | None:
     return None if row is None else row.district or None
 
 
+def _request_token() -> str:
+    """Return the check-in code of this request: in the page's path, or the API body's."""
+    if request.view_args and "token" in request.view_args:
+        return str(request.view_args["token"])
+    body = request.get_json(silent=True) if request.is_json else None
+    token = body.get("token") if isinstance(body, dict) else None
+    return token if isinstance(token, str) else ""
+
+
 def choose_district() -> Any:
     """Before each request: settle the district it works on and scope its database session."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
@@ -97,11 +106,11 @@ def choose_district() -> Any:
 
             refuse(404, f"There is no district {named!r}; GET /api/v1/districts lists them.")
         g.district = named
-    elif request.path.startswith("/api/"):
-        pass  # the API's paths without a district are the default district's
-    elif request.endpoint == CHECKIN_ENDPOINT and request.view_args:
-        found = _token_district(app, str(request.view_args.get("token", "")))
+    elif request.endpoint in CHECKIN_ENDPOINTS:
+        found = _token_district(app, _request_token())
         g.district = ids[0] if found is None or is_default(app, found) else found
+    elif request.path.startswith("/api/"):
+        pass  # the API's other paths without a district are the default district's
     else:
         chosen = session.get(SESSION_KEY)
         if chosen in ids and (user is None or role_in(app, db, user, chosen) is not None):

@@ -195,6 +195,18 @@ def test_check_ins_follow_the_plan_of_the_code(app: Flask) -> None:
     with new_session(app) as session:
         rec = session.scalars(select(CheckIn)).one()
     assert rec.plan_id == rows["north"].id
+    # the API's sign-in follows the code's plan too
+    body = {"token": north_code[3:], "lon": stop.lon, "lat": stop.lat, "accuracy_m": 10}
+    tiny_member = app.test_client().post(
+        "/api/v1/checkins", json=body, headers=_bearer(app, "member")
+    )
+    assert tiny_member.status_code == 403, tiny_member.get_data(as_text=True)
+    key2 = f"{doc.routes[0].id}/2"
+    body["token"] = checkpoint_tokens(app, rows["north"].id, doc)[key2]
+    body["lon"], body["lat"] = doc.routes[0].stops[2].lon, doc.routes[0].stops[2].lat
+    api = app.test_client().post("/api/v1/checkins", json=body, headers=_bearer(app, "nmem"))
+    assert api.status_code == 201, api.get_data(as_text=True)
+    assert _count(app, CheckIn) == 2
     # the check-ins of north's plan are north's: tiny's ledger API does not find them
     tiny = _bearer(app, "captain")
     path = f"/api/v1/plans/{rows['north'].id}/checkins"
