@@ -44,7 +44,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     Flask's default. Settings (in ``instance/config.py``, or ``PATROL_*`` environment variables):
     ``SECRET_KEY`` (default: a random key kept in ``instance/secret_key``), ``DATABASE_URL``
     (default SQLite ``instance/patrol.sqlite3``; e.g. ``postgresql+psycopg://...``),
-    ``DISTRICT`` (district bundle folder; default the default district),
+    ``DISTRICT`` (district bundle folder; default the default district), ``DISTRICTS``
+    (``{id: bundle folder}`` of more districts served besides it, as ``patrol district add``
+    adds them; see :mod:`web.districts`),
     ``PERMANENT_SESSION_LIFETIME`` (seconds or timedelta; default 8 hours), ``DEMO_PLAN``
     (make a demo plan on first start; default on unless testing), ``DEMO_PLAN_SOURCE``
     (a plan.json to copy as the demo plan instead of planning one), ``JOBS_WORKER`` (run
@@ -155,6 +157,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.api import init_api
 
     init_api(app)
+    from web.districts import DistrictPaths
+    from web.views_districts import init_districts
+
+    init_districts(app)
+    app.wsgi_app = DistrictPaths(app.wsgi_app)  # type: ignore[method-assign]
     from web.security import init_security
 
     init_security(app)

@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash
 
 from web.accounts import UserError, end_sessions, set_password
 from web.db import ROLES, User, UserGroup, db_session, find_user
+from web.districts import role_here
 from web.first_users import first_users_file, forget_first_user
 from web.i18n import translate
 
@@ -72,7 +73,7 @@ def route_groups(user: User | None = None) -> frozenset[str] | None:
     routes see every route.
     """
     user = user if user is not None else current_user()
-    if user is None or user.role != "member":
+    if user is None or role_here(user) != "member":
         return None
     rows = db_session().scalars(select(UserGroup.group_id).where(UserGroup.user_id == user.id))
     return frozenset(rows)
@@ -127,9 +128,13 @@ def require_password_change() -> Any:
 
 
 def has_permission(permission: str, user: User | None = None) -> bool:
-    """Return whether ``user`` (default: the signed-in user) holds ``permission``."""
+    """Return whether ``user`` (default: the signed-in user) holds ``permission``.
+
+    The role that counts is the user's role in the district the request works on
+    (:func:`web.districts.role_here`).
+    """
     user = user if user is not None else current_user()
-    return user is not None and user.role in PERMISSIONS[permission]
+    return user is not None and role_here(user) in PERMISSIONS[permission]
 
 
 def requires(permission: str) -> Callable[[F], F]:

@@ -534,10 +534,12 @@ def may_sign_in(session: Session, user: User, route: Route) -> None:
         member not linked to the route's group.
     """
     from web.auth import PERMISSIONS
+    from web.districts import role_here
 
-    if user.role not in PERMISSIONS["check_in"]:
-        raise CheckInError("not_allowed", f"The role {user.role} may not sign in at checkpoints.")
-    if user.role == "member":
+    role = role_here(user)
+    if role not in PERMISSIONS["check_in"]:
+        raise CheckInError("not_allowed", f"The role {role} may not sign in at checkpoints.")
+    if role == "member":
         groups = set(
             session.scalars(select(UserGroup.group_id).where(UserGroup.user_id == user.id))
         )

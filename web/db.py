@@ -197,8 +197,38 @@ class Edit(Base):
     before: Mapped[str] = mapped_column(Text, default="null")
     after: Mapped[str] = mapped_column(Text, default="null")
     undo_of: Mapped[int | None] = mapped_column(ForeignKey("edits.id"), nullable=True)
+    district: Mapped[str | None] = mapped_column(String(100), nullable=True, index=True)
+    """The district whose data changed (None: the default district)."""
 
     user: Mapped[User | None] = relationship()
+
+
+class District(Base):
+    """A district added to the service besides the default one (``patrol district add``).
+
+    ``source`` is its bundle folder; the app works on a copy of it in the instance folder
+    (see :mod:`web.workspace`).
+    """
+
+    __tablename__ = "districts"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), default="", server_default="")
+    source: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class UserDistrict(Base):
+    """A user's role in one district (see :mod:`web.districts` for how roles are read).
+
+    ``role`` is one of :data:`ROLES`, or ``"none"``: no role in that district.
+    """
+
+    __tablename__ = "user_districts"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    district: Mapped[str] = mapped_column(String(100), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
 
 
 class CheckIn(Base):

@@ -461,7 +461,7 @@ def _job_inputs(
     """
     if into is None:
         data = plan_dir(app, job.plan_id) / PLAN_DATA_DIR
-        job.plan.data_version = snapshot(app, session, data)
+        job.plan.data_version = snapshot(app, session, data, job.plan.district)
         session.commit()
         return data, shortfall_boost(app, session, params.get("shortfall_of"), data)
     packed = read_job_file(session, job.id, INPUTS_FILE)
@@ -588,8 +588,12 @@ def _store_result(
     The job's row changes from running to done by one conditional ``UPDATE`` in the same
     transaction as the files, so of two attempts that both finish only the first is kept.
     """
+    from dataclasses import replace
+
     from planner.plan.document import write_plan
 
+    if params.get("folder"):  # the bundle as the submitting side keeps it, not the scratch copy
+        doc = replace(doc, district=replace(doc.district, folder=str(params["folder"])))
     plan_json = write_plan(doc, scratch / PlanDocument.FILE_NAME).read_bytes()
     outputs = None
     if params.get("outputs"):
@@ -683,12 +687,13 @@ def prepare_stored_job(app: Flask, session: Session, job: Job) -> None:
     worked out here, where the earlier plan's check-ins are, and kept as ``dose_boost.json``.
     """
     data = plan_dir(app, job.plan_id) / PLAN_DATA_DIR
-    job.plan.data_version = snapshot(app, session, data)
+    job.plan.data_version = snapshot(app, session, data, job.plan.district)
     params = json.loads(job.params)
     boost = shortfall_boost(app, session, params.get("shortfall_of"), data)
     if boost:
         store_job_file(session, job.id, BOOST_FILE, json.dumps(boost).encode())
     params.setdefault("cores", job_cores(app))
+    params["folder"] = str(data.resolve())
     job.params = json.dumps(params)
     store_job_file(session, job.id, INPUTS_FILE, pack_folder(data))
     session.commit()

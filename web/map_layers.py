@@ -93,7 +93,9 @@ def visible_layers(user: User | None, setting: str | Iterable[str] | None = None
     """Return the layers ``user`` sees (None: an anonymous visitor, see :func:`public_layers`)."""
     if user is None:
         return public_layers(setting)
-    return ROLE_LAYERS.get(user.role, PUBLIC_LAYERS)
+    from web.districts import role_here
+
+    return ROLE_LAYERS.get(role_here(user) or "", PUBLIC_LAYERS)
 
 
 def layered_district(district: Any, layers: frozenset[str]) -> Any:

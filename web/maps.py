@@ -86,6 +86,7 @@ TEXT: dict[str, tuple[str, str]] = {
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
 """Geometry types a key area is drawn as an outline for (points get a marker)."""
 
+
 def label(key: str, lang: str = "zh") -> str:
     """Return the label of ``key`` in ``lang`` ("zh" or "en")."""
     zh, en = TEXT[key]

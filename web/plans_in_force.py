@@ -66,7 +66,9 @@ def overlaps(a: Plan, b: Plan) -> bool:
 
 def sees_drafts(user: User | None) -> bool:
     """Return whether ``user`` sees draft and superseded plans (see :data:`DRAFT_ROLES`)."""
-    return user is not None and user.role in DRAFT_ROLES
+    from web.districts import role_here
+
+    return user is not None and role_here(user) in DRAFT_ROLES
 
 
 def may_see(row: Plan, user: User | None) -> bool:

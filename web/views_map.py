@@ -36,7 +36,9 @@ _lock = threading.Lock()
 def index() -> Any:
     """Open the district map; members land on their day (``/me``)."""
     user = g.get("user")
-    if user is not None and user.role == "member":
+    from web.districts import role_here
+
+    if user is not None and role_here(user) == "member":
         return redirect(url_for("me.my_day"))
     return redirect(url_for("maps.district"))
 

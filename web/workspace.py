@@ -1,8 +1,11 @@
 """The app's working copy of the district data: edits checked, swapped in, recorded, undone.
 
 The shipped bundle (the ``DISTRICT`` setting, else the default district) is never written to.
-On first use it is copied to ``instance/district/`` (without its ``source/`` folder); every
-edit of the web app changes that copy, in four steps, under one lock:
+On first use it is copied to ``instance/district/`` (without its ``source/`` folder); a district
+added besides it (:mod:`web.districts`) is copied to ``instance/districts/<id>/``. Every
+function takes the district as ``district`` (default: the one the request works on,
+:func:`web.districts.active_district`). Every edit of the web app changes that copy, in four
+steps, under one lock:
 
 1. the files of the copy are copied to a staging folder beside it;
 2. the edit's ``mutate`` function changes the staged files;
@@ -43,7 +46,14 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from geodata.errors import InputError
-from web.db import Edit, utcnow
+from web.db import Edit, new_session, utcnow
+from web.districts import (
+    active_district,
+    default_district,
+    district_source,
+    edit_condition,
+    is_default,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -55,7 +65,10 @@ if TYPE_CHECKING:
     from geodata import District
 
 WORKSPACE_DIR = "district"
-"""Folder of the instance that holds the working copy of the district bundle."""
+"""Folder of the instance that holds the working copy of the default district's bundle."""
+
+ADDED_DIR = "districts"
+"""Folder of the instance that holds one working copy per added district (by id)."""
 
 EDITABLE = ("district.gpkg", "incidents.csv", "teams.toml", "rules.toml", "hotspots.toml")
 """Files of the working copy that edits may change (the manifest and streets stay)."""
@@ -100,34 +113,50 @@ class Change:
     undo_of: int | None = None
 
 
-def source_dir(app: Flask) -> Path:
-    """Return the shipped bundle the working copy starts from."""
-    from geodata.bundle import DEFAULT_DISTRICT_DIR
+def _key(app: Flask, district: str | None) -> str:
+    """Return the id of ``district`` (None: the request's district; "": the default one)."""
+    if district is None:
+        return active_district(app)
+    return default_district(app) if is_default(app, district) else district
 
-    configured = app.config.get("DISTRICT")
-    return Path(configured) if configured else DEFAULT_DISTRICT_DIR
+
+def source_dir(app: Flask, district: str | None = None) -> Path:
+    """Return the shipped (or added) bundle the working copy of ``district`` starts from."""
+    key = _key(app, district)
+    with new_session(app) as session:
+        return district_source(app, session, key)
 
 
-def workspace_dir(app: Flask) -> Path:
+def workspace_dir(app: Flask, district: str | None = None) -> Path:
     """Return the folder of the working copy (it may not exist yet; see :func:`ensure`)."""
-    return Path(app.instance_path) / WORKSPACE_DIR
+    key = _key(app, district)
+    if is_default(app, key):
+        return Path(app.instance_path) / WORKSPACE_DIR
+    return Path(app.instance_path) / ADDED_DIR / key
 
 
-def ensure(app: Flask) -> Path:
+def staging_parent(app: Flask) -> Path:
+    """Return the folder where edits are staged, for every district (the instance folder)."""
+    return Path(app.instance_path)
+
+
+def ensure(app: Flask, district: str | None = None) -> Path:
     """Make the working copy from the shipped bundle if there is none; return its folder."""
-    target = workspace_dir(app)
+    key = _key(app, district)
+    target = workspace_dir(app, key)
     if (target / "manifest.toml").is_file():
         return target
     with edit_lock:
         if (target / "manifest.toml").is_file():
             return target
-        src = source_dir(app)
+        src = source_dir(app, key)
+        target.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".district-new-", dir=target.parent))
         try:
             for entry in src.iterdir():
                 if entry.is_file():
                     shutil.copy2(entry, tmp / entry.name)
-            _keep_id(tmp, src)
+            _keep_id(tmp, src, None if is_default(app, key) else key)
             if target.exists():
                 shutil.rmtree(target)
             tmp.rename(target)
@@ -136,14 +165,20 @@ def ensure(app: Flask) -> Path:
     return target
 
 
-def _keep_id(copy: Path, source: Path) -> None:
-    """Write the source bundle's id into the copy's manifest, so plans keep naming it."""
+def _keep_id(copy: Path, source: Path, ident: str | None = None) -> None:
+    """Write the district's id into the copy's manifest, so plans keep naming it.
+
+    The default district keeps its source bundle's id; an added district (``ident``) is
+    known by the id it was added under, whatever its bundle's manifest says.
+    """
     from geodata.bundle import district_id, dump_toml, read_manifest
 
     manifest = read_manifest(copy)
-    if "id" in manifest:
-        return
-    manifest = {"id": district_id(source, manifest), **manifest}
+    if ident is None:
+        if "id" in manifest:
+            return
+        ident = district_id(source, manifest)
+    manifest = {"id": ident, **{k: v for k, v in manifest.items() if k != "id"}}
     text = dump_toml(manifest, "District bundle manifest (see geodata/bundle.py).")
     (copy / "manifest.toml").write_text(text, encoding="utf-8")
 
@@ -169,9 +204,17 @@ def latest_change(session: Session, target: str) -> dict[str, str]:
     return {"edit": str(edit.id), "who": user.name if user else "—", "summary": edit.summary}
 
 
-def data_version(session: Session) -> int:
-    """Return the data version: the id of the latest edit, 0 when nothing was edited."""
-    return int(session.scalar(select(func.max(Edit.id))) or 0)
+def data_version(session: Session, app: Flask | None = None, district: str | None = None) -> int:
+    """Return the data version: the id of the latest edit, 0 when nothing was edited.
+
+    With ``app`` and ``district``, the latest edit of that district; without, of the
+    edits ``session`` sees (a request's session sees its district's, see
+    :mod:`web.district_scope`).
+    """
+    query = select(func.max(Edit.id))
+    if app is not None:
+        query = query.where(edit_condition(app, session, _key(app, district)))
+    return int(session.scalar(query) or 0)
 
 
 def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
@@ -184,19 +227,21 @@ def _stamp(folder: Path) -> tuple[tuple[str, int, int], ...]:
     return tuple(out)
 
 
-def current_district(app: Flask) -> District:
+def current_district(app: Flask, district: str | None = None) -> District:
     """Return the working district, loaded once per change of its files."""
     from geodata import load_district
 
-    folder = ensure(app)
+    key = _key(app, district)
+    folder = ensure(app, key)
     stamp = _stamp(folder)
-    cached = app.extensions.get("patrol_workspace")
+    caches: dict[str, Any] = app.extensions.setdefault("patrol_workspace", {})
+    cached = caches.get(key)
     if cached is not None and cached[0] == stamp:
         return cached[1]  # type: ignore[no-any-return]
     with edit_lock:
-        district = load_district(folder, validate=False)
-        app.extensions["patrol_workspace"] = (stamp, district)
-    return district
+        loaded = load_district(folder, validate=False)
+        caches[key] = (stamp, loaded)
+    return loaded
 
 
 BUNDLE_FILES = ("district.gpkg", "incidents.csv")
@@ -255,6 +300,7 @@ def commit_change(
     mutate: Callable[[Path], None],
     *,
     user_id: int | None,
+    district: str | None = None,
 ) -> Edit | None:
     """Stage, check and apply one edit of the working data; record it in the audit log.
 
@@ -269,6 +315,8 @@ def commit_change(
         may raise :class:`~geodata.errors.InputError` to refuse the edit.
     user_id
         Who made the edit.
+    district
+        The district whose data to change (default: the request's).
 
     Returns
     -------
@@ -281,11 +329,12 @@ def commit_change(
         When ``mutate`` refuses the edit or the changed data fails :func:`check_bundle`;
         the working data and the database are then unchanged.
     """
-    folder = ensure(app)
+    key = _key(app, district)
+    folder = ensure(app, key)
     with edit_lock:
         # the process id in the name tells a live edit's folder from a killed one's
         prefix = f".district-edit-{os.getpid()}-"
-        staged = Path(tempfile.mkdtemp(prefix=prefix, dir=folder.parent))
+        staged = Path(tempfile.mkdtemp(prefix=prefix, dir=staging_parent(app)))
         try:
             for entry in folder.iterdir():
                 if entry.is_file():
@@ -313,6 +362,7 @@ def commit_change(
                 before=json.dumps(change.before, ensure_ascii=False),
                 after=json.dumps(change.after, ensure_ascii=False),
                 undo_of=change.undo_of,
+                district=key,
             )
             # The audit record is committed first and the staging folder says which: a
             # process killed between the commit and the last file moved in is completed
@@ -351,7 +401,8 @@ def _edit_mark(edit: Edit) -> str:
 def _write_journal(staged: Path, edit: Edit, changed: list[str]) -> None:
     plan = {name: "replace" if (staged / name).is_file() else "remove" for name in changed}
     tmp = staged / (JOURNAL + ".tmp")
-    text = json.dumps({"edit": edit.id, "mark": _edit_mark(edit), "files": plan})
+    record = {"edit": edit.id, "mark": _edit_mark(edit), "files": plan, "district": edit.district}
+    text = json.dumps(record)
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, staged / JOURNAL)
 
@@ -373,7 +424,7 @@ def finish_interrupted_edit(app: Flask, session: Session, staged: Path) -> int |
     edit = session.get(Edit, edit_id)
     if edit is None or _edit_mark(edit) != journal.get("mark"):
         return None  # never committed (its id may since belong to another edit)
-    folder = workspace_dir(app)
+    folder = workspace_dir(app, str(journal.get("district") or ""))
     with edit_lock:
         for name, how in files.items():
             if name not in EDITABLE:
@@ -405,9 +456,10 @@ def _restore(target: Path, data: bytes | None) -> None:
     os.replace(tmp, target)
 
 
-def snapshot(app: Flask, session: Session, dest: str | Path) -> int:
+def snapshot(app: Flask, session: Session, dest: str | Path, district: str | None = None) -> int:
     """Copy the working data into ``dest`` (a new bundle folder) and return its data version."""
-    folder = ensure(app)
+    key = _key(app, district)
+    folder = ensure(app, key)
     dest = Path(dest)
     with edit_lock:
         if dest.exists():
@@ -416,7 +468,7 @@ def snapshot(app: Flask, session: Session, dest: str | Path) -> int:
         for entry in folder.iterdir():
             if entry.is_file():
                 shutil.copy2(entry, dest / entry.name)
-        return data_version(session)
+        return data_version(session, app, key)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -493,7 +545,8 @@ def undo(app: Flask, session: Session, edit_id: int, *, user_id: int | None) -> 
         was undone again, or its target has changed since.
     """
     edit = session.get(Edit, edit_id)
-    if edit is None:
+    key = _key(app, None)
+    if edit is None or _key(app, edit.district or "") != key:
         msg = f"There is no edit {edit_id}."
         raise WorkspaceError(msg)
     done = session.scalar(select(Edit.id).where(Edit.undo_of == edit_id))

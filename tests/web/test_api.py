@@ -240,6 +240,8 @@ def matrix(area_id: str, route_id: str) -> list[tuple[str, str, Any, str | None]
         ("POST", "/api/v1/account/password", {"current": "", "password": ""}, None),
         ("POST", "/api/v1/users/999/password", {"password": "long enough"}, "manage_users"),
         ("PUT", "/api/v1/users/999/disabled", {"disabled": True}, "manage_users"),
+        ("GET", "/api/v1/districts", None, None),
+        ("GET", "/api/v1/city", None, "view_coverage"),
     ]
 
 

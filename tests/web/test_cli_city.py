@@ -38,7 +38,8 @@ def _run(env: dict[str, str], *args: str):
 @pytest.mark.slow
 def test_city_plan_without_a_broker_plans_each_district_in_process(tmp_path, env) -> None:
     """Tests that without PATROL_BROKER_URL two districts are planned in this process and each
-    one's outputs land in OUT/<district id>/, where `patrol validate` passes them."""
+    one's outputs land in OUT/<district id>/, where `patrol validate` passes them (with and
+    without --district)."""
     north = _copy_district(tmp_path / "n", "north")
     south = _copy_district(tmp_path / "s", "south")
     out = tmp_path / "out"
@@ -54,6 +55,10 @@ def test_city_plan_without_a_broker_plans_each_district_in_process(tmp_path, env
         assert (plan["district"]["id"], plan["start"], plan["days"]) == (ident, "2026-12-07", 1)
         checked = _run(env, "validate", str(out / ident / "plan.json"), "--district", str(folder))
         assert checked.exit_code == 0, checked.output
+        # the plan records the bundle it was submitted from, not the worker's scratch copy
+        assert plan["district"]["folder"] == str(folder.resolve())
+        alone = _run(env, "validate", str(out / ident / "plan.json"))
+        assert alone.exit_code == 0, alone.output
 
     overview = _run(env, "city", "overview", "--on", "2026-12-07", "--json")
     assert overview.exit_code == 0, overview.output

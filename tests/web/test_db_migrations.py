@@ -154,8 +154,8 @@ def test_fresh_upgrade_gives_exactly_the_models_schema(make_web_app) -> None:
     app = make_web_app()
     engine = engine_of(app)
     assert app.extensions["patrol_db_migration"].before is None
-    assert app.extensions["patrol_db_migration"].after == head_revision() == "0006"
-    assert current_revision(engine) == "0006"
+    assert app.extensions["patrol_db_migration"].after == head_revision() == "0007"
+    assert current_revision(engine) == "0007"
     assert _schema_diff(engine, Base.metadata) == []
     names = set(inspect(engine).get_table_names())
     assert names == set(Base.metadata.tables) | {"alembic_version"}
@@ -166,7 +166,7 @@ def test_the_migration_connection_returns_to_the_pool_as_it_was(tmp_path: Path) 
     engine = create_engine("sqlite:///" + str(tmp_path / "one.sqlite3"), pool_size=1)
     event.listen(engine, "connect", _sqlite_pragmas)
     pragmas = "SELECT * FROM pragma_foreign_keys, pragma_busy_timeout"
-    assert upgrade_database(engine).after == "0006"
+    assert upgrade_database(engine).after == "0007"
     with engine.connect() as conn:
         assert tuple(conn.execute(text(pragmas)).one()) == (1, 5000)
     with pytest.raises(DatabaseSetupError, match="Can't locate revision identified by 'x'"):
@@ -187,7 +187,7 @@ def test_old_create_all_database_is_adopted_and_keeps_its_rows(tmp_path: Path) -
 
     app = _sqlite_app(tmp_path, url)
     done = app.extensions["patrol_db_migration"]
-    assert (done.before, done.adopted, done.after) == (None, "0001", "0006")
+    assert (done.before, done.adopted, done.after) == (None, "0001", "0007")
     assert _schema_diff(engine_of(app), Base.metadata) == []
     with new_session(app) as session:
         plans = session.scalars(select(Plan).order_by(Plan.id)).all()
@@ -204,7 +204,7 @@ def test_old_create_all_database_is_adopted_and_keeps_its_rows(tmp_path: Path) -
         )  # fmt: skip
         session.commit()
     again = _sqlite_app(tmp_path, url).extensions["patrol_db_migration"]
-    assert (again.before, again.after, again.changed) == ("0006", "0006", False)
+    assert (again.before, again.after, again.changed) == ("0007", "0007", False)
 
 
 def test_database_made_by_todays_create_all_is_stamped_head(tmp_path: Path) -> None:
@@ -217,7 +217,7 @@ def test_database_made_by_todays_create_all_is_stamped_head(tmp_path: Path) -> N
     engine.dispose()
     app = _sqlite_app(tmp_path, url)
     done = app.extensions["patrol_db_migration"]
-    assert (done.before, done.adopted, done.after) == (None, "0002", "0006")
+    assert (done.before, done.adopted, done.after) == (None, "0002", "0007")
     assert _schema_diff(engine_of(app), Base.metadata) == []
 
 
@@ -258,14 +258,14 @@ def test_downgrade_to_0001_and_back_on_sqlite(make_web_app) -> None:
         plan_id = plan.id
 
     done = downgrade_database(engine, "0001")
-    assert (done.before, done.after) == ("0006", "0001")
+    assert (done.before, done.after) == ("0007", "0001")
     assert _schema_diff(engine, _old_metadata()) == []
     with engine.connect() as conn:
         assert conn.execute(text("SELECT title FROM plans")).scalars().all() == ["p"]
         assert conn.execute(text("SELECT plan_id FROM jobs")).scalars().all() == [plan_id]
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
-    assert upgrade_database(engine).after == "0006"
+    assert upgrade_database(engine).after == "0007"
     assert _schema_diff(engine, Base.metadata) == []
     with new_session(app) as session:
         assert session.get(Plan, plan_id).data_version == 0  # type: ignore[union-attr]
@@ -310,11 +310,11 @@ def test_apps_starting_at_once_migrate_a_sqlite_database_once(tmp_path: Path) ->
     """Tests that three processes starting together on one new SQLite file migrate it once."""
     url = "sqlite:///" + str(tmp_path / "race.sqlite3")
     results = _race(tmp_path, url)
-    assert results == [[None, "0006"], ["0006", "0006"], ["0006", "0006"]]
+    assert results == [[None, "0007"], ["0007", "0007"], ["0007", "0007"]]
     engine = create_engine(url)
     with engine.connect() as conn:
         assert conn.execute(text("SELECT version_num FROM alembic_version")).scalars().all() == [
-            "0006"
+            "0007"
         ]
     assert _schema_diff(engine, Base.metadata) == []
     engine.dispose()
@@ -341,16 +341,16 @@ def test_db_commands_report_and_upgrade(tmp_path: Path) -> None:
     result = _run_db(env, "current")
     assert result.exit_code == 0, result.output
     assert result.output == (
-        f"{url}: no revision (made before migrations; head is 0006, run patrol db upgrade)\n"
+        f"{url}: no revision (made before migrations; head is 0007, run patrol db upgrade)\n"
     )
     result = _run_db(env, "upgrade")
     assert result.exit_code == 0, result.output
     assert result.output == (
         f"Stamped the database {url}, made before migrations, as 0001 "
-        "and upgraded it to 0006 (head).\n"
+        "and upgraded it to 0007 (head).\n"
     )
-    assert _run_db(env, "current").output == f"{url}: 0006 (head)\n"
-    assert _run_db(env, "upgrade").output == f"The database {url} is already at 0006 (head).\n"
+    assert _run_db(env, "current").output == f"{url}: 0007 (head)\n"
+    assert _run_db(env, "upgrade").output == f"The database {url} is already at 0007 (head).\n"
 
     result = _run_db(env, "upgrade", "0042")
     assert result.exit_code == 2
@@ -365,9 +365,9 @@ def test_db_commands_after_an_upgrade_at_start_and_bad_settings(tmp_path: Path) 
     url = "sqlite:///" + str(tmp_path / "new.sqlite3")
     env = {"PATROL_INSTANCE": str(tmp_path / "inst"), "PATROL_DATABASE_URL": url}
     result = _run_db(env, "upgrade")
-    assert result.output == f"Upgraded the database {url} from empty to 0006 (head).\n"
+    assert result.output == f"Upgraded the database {url} from empty to 0007 (head).\n"
     result = _run_db(env, "current")
-    assert result.output == f"{url}: 0006 (head)\n"
+    assert result.output == f"{url}: 0007 (head)\n"
 
     result = _run_db(env | {"PATROL_DATABASE_UPGRADE": "maybe"}, "current")
     assert result.exit_code == 2
@@ -479,7 +479,7 @@ def test_postgresql_migrations_and_round_trip(postgres, tmp_path: Path, monkeypa
     app = create_app(settings)
     engine = engine_of(app)
     assert engine.dialect.name == "postgresql"
-    assert app.extensions["patrol_db_migration"].after == "0006"
+    assert app.extensions["patrol_db_migration"].after == "0007"
     assert _schema_diff(engine, Base.metadata) == []
     with engine.connect() as conn:
         version = conn.execute(text("SHOW server_version")).scalar()
@@ -509,7 +509,7 @@ def test_postgresql_migrations_and_round_trip(postgres, tmp_path: Path, monkeypa
     done = downgrade_database(engine, "0001")
     assert done.after == "0001"
     assert _schema_diff(engine, _old_metadata()) == []
-    assert upgrade_database(engine).after == "0006"
+    assert upgrade_database(engine).after == "0007"
     with new_session(app) as session:
         assert session.get(Plan, ids[0]).title == "week"  # type: ignore[union-attr]
     engine.dispose()
@@ -523,7 +523,7 @@ def test_postgresql_old_database_and_processes_starting_at_once(postgres, tmp_pa
     old.create_all(engine)
     _old_rows(engine, old)
     done = upgrade_database(engine)
-    assert (done.adopted, done.after) == ("0001", "0006")
+    assert (done.adopted, done.after) == ("0001", "0007")
     assert _schema_diff(engine, Base.metadata) == []
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT title, data_version FROM plans ORDER BY id")).all()
@@ -532,7 +532,7 @@ def test_postgresql_old_database_and_processes_starting_at_once(postgres, tmp_pa
 
     url = postgres("race")
     results = _race(tmp_path, url)
-    assert results == [[None, "0006"], ["0006", "0006"], ["0006", "0006"]]
+    assert results == [[None, "0007"], ["0007", "0007"], ["0007", "0007"]]
     engine = create_engine(url)
     assert _schema_diff(engine, Base.metadata) == []
     engine.dispose()

@@ -32,6 +32,7 @@ def _blueprints() -> list[Any]:
         areas,
         checkins,
         district,
+        districts,
         edits,
         jobs,
         plans,
@@ -49,6 +50,7 @@ def _blueprints() -> list[Any]:
         teams_rules.bp,
         checkins.bp,
         edits.bp,
+        districts.bp,
     ]
 
 

@@ -25,6 +25,13 @@ COMMANDS.append(_roster)
 COMMANDS.extend([_district, _import_osm])
 _district.add_command(_district_map, "map")
 
+from web.commands.districts import add_command as _district_add  # noqa: E402
+from web.commands.districts import grant_command as _district_grant  # noqa: E402
+from web.commands.districts import list_command as _district_list  # noqa: E402
+
+for _command in (_district_add, _district_list, _district_grant):
+    _district.add_command(_command)
+
 from web.commands.plan import demo_command as _demo  # noqa: E402
 from web.commands.plan import plan_command as _plan  # noqa: E402
 from web.commands.plan import replan_command as _replan  # noqa: E402

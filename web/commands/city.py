@@ -92,6 +92,7 @@ def submit_districts(
                 "time_limit": time_limit,
                 "outputs": True,
                 "cores": job_cores(app),
+                "folder": str(folder.resolve()),
             }
             job = Job(plan=plan, params=json.dumps(params))
             session.add_all([plan, job])
