@@ -17,6 +17,7 @@ from web.auth import current_user, requires, route_groups
 from web.db import Plan, db_session
 from web.formatting import name_list
 from web.i18n import current_lang, translate
+from web.map_labels import Declutter
 from web.maps import MapStop, base_map, category_style, route_layer, streets_layers
 from web.plan_store import get_district, plan_dir, ready_plan_or_404
 from web.views_common import render_map
@@ -266,6 +267,7 @@ def route_map(doc: PlanDocument, route: Route, lang: str) -> Any:
         for label, s in zip(route.stop_labels(), route.stops, strict=True)
     ]
     route_layer(stops, legs or None, name=route.id, colour=ROUTE_COLOUR, lang=lang).add_to(m)
+    Declutter().add_to(m)
     return layer_control(m, collapsed=True)
 
 
