@@ -225,7 +225,7 @@ def leave_calendar(app: Flask) -> dict[str, Any]:
     dict
         ``days`` (ISO dates), ``weekend`` (one flag per day), ``rows`` (group, member, name,
         cells: the reasons of leave that day, "" when present) and ``leave`` (the entries of
-        the file, with ``group``).
+        the file, with ``group`` and the member's ``name``).
     """
     teams = teams_data(app)
     rules = rules_data(app)
@@ -233,9 +233,11 @@ def leave_calendar(app: Flask) -> dict[str, Any]:
     people = [(m["group"], m["id"], m["name"]) for m in teams["members"]]
     people += [("", r["id"], r["name"]) for r in rules["reserves"]]
     group_of = {mid: gid for gid, mid, _ in people}
+    name_of = {mid: name for _gid, mid, name in people}
     away: dict[tuple[str, dt.date], list[str]] = {}
     for item in rules["leave"]:
         item["group"] = group_of.get(str(item.get("member")), "")
+        item["name"] = name_of.get(str(item.get("member")), "") or str(item.get("member", ""))
         try:
             first = dt.date.fromisoformat(str(item["from"]))
             last = dt.date.fromisoformat(str(item["to"]))

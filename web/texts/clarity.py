@@ -1,0 +1,32 @@
+"""Texts of confirmations and of the clearer plan pages, in Chinese and English.
+
+Confirmations come before destructive actions; the plan pages say why places are uncovered,
+what the job form's defaults and limits are, and hide the solver's table behind "details".
+"""
+
+from __future__ import annotations
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # Confirmations (the browser's confirm dialog) before an action that removes something.
+    "confirm_remove_group": (
+        "确定删除班组“{name}”？其队员将不属于任何班组。",
+        "Remove group “{name}”? Its members will belong to no group.",
+    ),
+    "confirm_remove_member": ("确定删除队员“{name}”？", "Remove member “{name}”?"),
+    "confirm_remove_reserve": ("确定删除机动人员“{name}”？", "Remove reserve “{name}”?"),
+    "confirm_remove_vehicle": ("确定删除车辆“{name}”？", "Remove vehicle “{name}”?"),
+    "confirm_remove_leave": (
+        "确定删除{member}（{start}至{end}）的请假？",
+        "Remove the leave of {member} ({start} to {end})?",
+    ),
+    "confirm_remove_shift": ("确定删除班次“{name}”？", "Remove shift “{name}”?"),
+    "confirm_remove_date": ("确定删除日期 {date}？", "Remove the date {date}?"),
+    "confirm_delete_area": (
+        "确定删除重点部位“{name}”？删除后可在修改记录中撤销。",
+        "Delete key area “{name}”? The edit history can undo it.",
+    ),
+    "confirm_cancel_job": (
+        "确定取消此排班任务？已完成的部分不会保存为方案。",
+        "Cancel this planning job? What it has done so far is not kept as a plan.",
+    ),
+}
