@@ -13,7 +13,6 @@ nothing. After a change the page offers to re-plan the dates it touches.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Any
 
 from flask import (
@@ -52,9 +51,6 @@ register_nav("teams.teams", "nav_teams", "edit_teams", 40)
 REPLAN_KEY = "teams_replan"
 """Session key of the dates the last change touched (offered for re-planning)."""
 
-DEFAULT_TIME_LIMIT = 26.0
-"""Seconds of solving of a re-plan in all when there is no earlier plan to copy (the default
-budget of a week: 5 s for the roster and 1.5 s for each of 14 shifts)."""
 
 GROUP_FIELDS = ("name", "name_en", "default_mode", "leader", "base_post")
 """Fields of a group that the groups table changes."""
@@ -371,12 +367,12 @@ def replan() -> Any:
 
     start = request.form.get("start", "")
     days = request.form.get("days", "")
-    seed, time_limit = "0", str(DEFAULT_TIME_LIMIT)
+    from web.job_defaults import replan_time_limit
+
+    seed, time_limit = "0", f"{replan_time_limit(current_app):g}"
     plan = _latest_plan(None, None)
     if plan is not None:
         seed = str(plan.seed)
-        if plan.job is not None:
-            time_limit = str(json.loads(plan.job.params).get("time_limit", time_limit))
     form = {"start": start, "days": days, "seed": seed, "time_limit": time_limit}
     form["title"] = translate("tr_replan") + f" {start} +{days}"
     try:

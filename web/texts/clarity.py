@@ -29,4 +29,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "确定取消此排班任务？已完成的部分不会保存为方案。",
         "Cancel this planning job? What it has done so far is not kept as a plan.",
     ),
+    # The planning form's time budget.
+    "job_full_budget": (
+        "默认值为 {days} 天的完整时限 {total} 秒：排班 {roster} 秒，{shifts} 个班次的路线各 "
+        "{per_shift} 秒；时限越短，方案越粗。",
+        "The default is the full budget of {days} days, {total} s: the roster {roster} s and "
+        "the routes of {shifts} shifts {per_shift} s each; a shorter limit gives a rougher plan.",
+    ),
+    "job_replan_limit": (
+        "“班组与规则”页修改后的重新排班沿用最新方案的时限：{seconds} 秒。",
+        "A re-plan after a change on the teams and rules pages keeps the newest plan's limit: "
+        "{seconds} s.",
+    ),
 }
