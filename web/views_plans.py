@@ -431,10 +431,15 @@ def compare_docs(a: PlanDocument, b: PlanDocument) -> dict[str, Any]:
 @bp.route("/compare")
 @requires("view_coverage")
 def compare_view() -> Any:
-    """Compare two ready plans chosen with ``?a=ID&b=ID`` (a form picks them)."""
+    """Compare two ready plans chosen with ``?a=ID&b=ID`` (a form picks them).
+
+    Without a choice the two newest ready plans are compared, the older one as "before".
+    """
     session = db_session()
     ready = session.scalars(select(Plan).where(Plan.status == "ready").order_by(Plan.id)).all()
     a_id, b_id = request.args.get("a", ""), request.args.get("b", "")
+    if not a_id and not b_id and len(ready) >= 2:  # the two newest: the older one first
+        a_id, b_id = str(ready[-2].id), str(ready[-1].id)
     context: dict[str, Any] = {"plans": ready, "a_id": a_id, "b_id": b_id, "error": None}
     if not a_id and not b_id:
         return render_template("compare.html", **context)
@@ -445,7 +450,10 @@ def compare_view() -> Any:
         a, b = ids[int(a_id)], ids[int(b_id)]
     except (KeyError, ValueError):
         a = b = None
-    if a is None or b is None or a.id == b.id:
+    if a is not None and b is not None and a.id == b.id:
+        context["error"] = translate("compare_same", plan=f"#{a.id} {a.title}")
+        return render_template("compare.html", **context), 400
+    if a is None or b is None:
         context["error"] = translate("compare_bad")
         return render_template("compare.html", **context), 400
     _ra, doc_a = ready_plan_or_404(a.id)

@@ -293,7 +293,20 @@ def test_compare_two_plans(app, data_dir: Path, tmp_path: Path) -> None:
     cov = page.split('class="grid coverage-changes"')[1].split("</table>")[0]
     assert f"<td>{grid.id}</td>" in cov
     assert "+25" in cov
-    for query in ("a=1&b=1", "a=1&b=999", "a=x&b=1"):
+    for query in ("a=1&b=999", "a=x&b=1"):
         response = client.get(f"/plans/compare?{query}&lang=en")
         assert response.status_code == 400, query
         assert "Choose two different plans that are ready." in response.get_data(as_text=True)
+    same = client.get("/plans/compare?a=1&b=1&lang=zh")  # a Chinese page
+    assert same.status_code == 400
+    assert "“之前”和“之后”选了同一个方案（#1 " in same.get_data(as_text=True)
+    newest = client.get("/plans/compare").get_data(as_text=True)  # no choice: the two newest
+    assert 'class="grid roster-changes"' in newest
+    choices = {}
+    for name in ("a", "b"):
+        select_html = newest.split(f'<select name="{name}">')[1].split("</select>")[0]
+        ids = [int(i) for i in re.findall(r'<option value="(\d+)"', select_html)]
+        chosen = re.findall(r'<option value="(\d+)" selected>', select_html)
+        choices[name] = (sorted(ids), [int(c) for c in chosen])
+    ids = choices["a"][0]
+    assert choices["a"][1] == [ids[-2]] and choices["b"][1] == [ids[-1]]

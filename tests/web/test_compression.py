@@ -53,7 +53,6 @@ def test_the_icon(make_web_app: Callable[..., Flask]) -> None:
     assert icon.status_code == 200
     assert icon.mimetype == "image/vnd.microsoft.icon"
     assert icon.get_data()[:4] == b"\x00\x00\x01\x00"  # the ICO header
-    icon.close()
     login = c.get("/login").get_data(as_text=True)
     assert 'rel="icon" href="/favicon.ico"' in login
     svg = c.get("/static/favicon.svg")

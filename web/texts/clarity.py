@@ -41,4 +41,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "A re-plan after a change on the teams and rules pages keeps the newest plan's limit: "
         "{seconds} s.",
     ),
+    # Comparing plans.
+    "compare_same": (
+        "“之前”和“之后”选了同一个方案（{plan}）；请选择两个不同的方案。",
+        "“Before” and “after” are the same plan ({plan}); choose two different plans.",
+    ),
+    "compare_need_two": (
+        "对比需要至少两个已生成的方案。",
+        "Comparing needs at least two plans that are ready.",
+    ),
 }
