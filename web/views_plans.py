@@ -209,6 +209,33 @@ def quality_rows(doc: PlanDocument) -> list[dict[str, str]]:
     return rows
 
 
+def leave_rows(doc: PlanDocument) -> list[dict[str, str]]:
+    """Return the roster's leave as date, group name, member name (or "whole group"), reason."""
+    groups = {g.id: _name(g.name_zh, g.name) for g in doc.roster.groups}
+    members = {m.id: m.name for g in doc.roster.groups for m in g.members}
+    return [
+        {
+            "date": item.date,
+            "group": groups.get(item.group_id, item.group_id),
+            "who": (
+                members.get(item.member_id, item.member_id)
+                if item.member_id
+                else translate("whole_group")
+            ),
+            "reason": item.reason or "",
+        }
+        for item in doc.roster.leave
+    ]
+
+
+def solver_summary(doc: PlanDocument) -> str:
+    """Return the solver stages in one sentence: how many, whether all found a plan, seconds."""
+    stages = list(doc.stages)
+    found = sum(1 for s in stages if str(s.status).lower() in ("optimal", "feasible"))
+    seconds = sum(s.runtime or 0.0 for s in stages)
+    return translate("solver_summary", n=len(stages), found=found, seconds=f"{seconds:.1f}")
+
+
 @bp.route("/<int:plan_id>")
 @requires("view_plans")
 def plan_detail(plan_id: int) -> Any:
@@ -221,6 +248,8 @@ def plan_detail(plan_id: int) -> Any:
         cal=calendar_rows(doc),
         routes=route_rows(doc),
         quality=quality_rows(doc),
+        leave=leave_rows(doc),
+        solver=solver_summary(doc),
         downloads=[(name, translate(key)) for name, (key, _m) in DOWNLOADS.items()],
     )
 

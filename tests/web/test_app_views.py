@@ -14,6 +14,7 @@ from planner.plan.document import CoverageRow, read_plan, write_plan
 from web import create_app
 from web.accounts import create_user
 from web.db import new_session
+from web.i18n import translate
 from web.plan_store import import_plan
 from web.plans_in_force import publish
 
@@ -310,3 +311,19 @@ def test_compare_two_plans(app, data_dir: Path, tmp_path: Path) -> None:
         choices[name] = (sorted(ids), [int(c) for c in chosen])
     ids = choices["a"][0]
     assert choices["a"][1] == [ids[-2]] and choices["b"][1] == [ids[-1]]
+
+
+def test_the_solver_table_is_behind_a_toggle_for_captains(app) -> None:
+    """Tests that a captain sees the solver stages in one Chinese sentence with the table
+    behind a closed "details" toggle, and that a member sees no solver table."""
+    captain = app.test_client()
+    login(captain, "captain")
+    page = captain.get("/plans/1?lang=zh").get_data(as_text=True)
+    details = page.split('<details class="solver" id="solver-details">')[1].split("</details>")[0]
+    assert "个求解阶段" in details.split("</summary>")[0]
+    assert "<table" in details.split("</summary>")[1]
+    member = app.test_client()
+    login(member, "member")
+    page = member.get("/plans/1?lang=zh").get_data(as_text=True)
+    assert "solver-details" not in page
+    assert translate("objective", "zh") not in page

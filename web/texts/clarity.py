@@ -50,4 +50,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "对比需要至少两个已生成的方案。",
         "Comparing needs at least two plans that are ready.",
     ),
+    # The plan page's solver stages (captains, planners and admins, behind a toggle).
+    "solver_summary": (
+        "{n} 个求解阶段，{found} 个得到可行方案，共用时 {seconds} 秒。",
+        "{n} solver stages, {found} found a feasible plan, {seconds} s in all.",
+    ),
+    "solver_details": ("（点击查看详情）", "(select for details)"),
 }
