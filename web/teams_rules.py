@@ -95,8 +95,15 @@ class TeamsError(InputError):
         self.values = values
 
     def text(self, lang: str) -> str:
-        """Return the message in ``lang`` (a checker's sentence stays as it is)."""
-        return translate(self.key, lang, **self.values) if self.key else str(self)
+        """Return the message in ``lang``.
+
+        A checker's sentence goes through :func:`web.rules_sentences.checker_sentence`.
+        """
+        if self.key:
+            return translate(self.key, lang, **self.values)
+        from web.rules_sentences import checker_sentence
+
+        return checker_sentence(str(self), lang)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -231,13 +231,18 @@ def _apply(ops: Mapping[str, Op]) -> str | None:
 def _page(template: str, ops: Mapping[str, Op], endpoint: str, **values: Any) -> Any:
     """GET: render the page; POST: apply the change, then redirect (or re-render refused)."""
     error = None
+    refill: dict[str, str] = {}
     if request.method == "POST":
         error = _apply(ops)
         if error is None:
             return redirect(url_for(endpoint))
+        # The page puts what was typed back into the refused form (static/refill.js).
+        refill = {k: v for k, v in request.form.items() if k != "csrf_token"}
     context = _context()
     context.update({k: v() if callable(v) else v for k, v in values.items()})
-    return render_template(template, error=error, **context), 400 if error else 200
+    return render_template(template, error=error, refill=refill, **context), (
+        400 if error else 200
+    )
 
 
 def _context() -> dict[str, Any]:

@@ -56,4 +56,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} solver stages, {found} found a feasible plan, {seconds} s in all.",
     ),
     "solver_details": ("（点击查看详情）", "(select for details)"),
+    # The rules checker's sentences on a Chinese page (web.rules_sentences).
+    "rules_checker_said": ("{where}：{setting}{what}。", "{where}: {setting} {what}."),
+    "rules_checker_other": (
+        "{where}：{setting}不符合规则（{what}）。",
+        "{where}: {setting} {what}.",
+    ),
+    "rs_leave_from": ("请假开始日期", "Leave from"),
+    "rs_leave_to": ("请假结束日期", "Leave to"),
+    "rs_leave_member": ("请假队员", "Member on leave"),
+    "rs_shift_id": ("班次编号", "Shift id"),
+    "rs_group_id": ("班组编号", "Group id"),
 }
