@@ -240,9 +240,8 @@ def _page(template: str, ops: Mapping[str, Op], endpoint: str, **values: Any) ->
         refill = {k: v for k, v in request.form.items() if k != "csrf_token"}
     context = _context()
     context.update({k: v() if callable(v) else v for k, v in values.items()})
-    return render_template(template, error=error, refill=refill, **context), (
-        400 if error else 200
-    )
+    status = 400 if error else 200
+    return render_template(template, error=error, refill=refill, **context), status
 
 
 def _context() -> dict[str, Any]:
@@ -264,10 +263,17 @@ def _context() -> dict[str, Any]:
 def teams() -> Any:
     """Show and change groups (names, mode, leader, base post), members, reserves, vehicles."""
 
-    def posts() -> list[str]:
+    def posts() -> list[tuple[str, str]]:
+        """Return the district's posts as (id, name) by name, for the base post select."""
         from web.workspace import current_district
 
-        return sorted(str(p) for p in current_district(current_app).posts["id"])
+        frame = current_district(current_app).posts
+        names = frame["name"] if "name" in frame.columns else frame["id"]
+        pairs = [
+            (str(i), str(n) if isinstance(n, str) and n.strip() else str(i))
+            for i, n in zip(frame["id"], names, strict=True)
+        ]
+        return sorted(pairs, key=lambda p: (p[1], p[0]))
 
     def data() -> dict[str, Any]:
         return tr.teams_data(current_app)
