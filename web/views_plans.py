@@ -353,6 +353,25 @@ def coverage_view(plan_id: int) -> Any:
 
     areas, grids = rows("area"), rows("grid")
     blind = [r for r in areas + grids if r["blind"]]
+    from web.coverage_reasons import REACH_M, blind_reasons
+
+    keys = [("area", r["id"]) for r in areas if r["blind"]]
+    keys += [("grid", r["id"]) for r in grids if r["blind"]]
+    why = blind_reasons(doc, get_district(current_app), keys)
+    for r in blind:
+        r["reason"] = translate("why_" + why.of.get(r["id"], "capacity"))
+    why_sentence = (
+        translate(
+            "why_uncovered",
+            n=len(blind),
+            hours=why.count("hours"),
+            reach=why.count("reach"),
+            capacity=why.count("capacity"),
+            metres=f"{REACH_M:g}",
+        )
+        if blind
+        else ""
+    )
     inspections = [
         {
             "name": c.name,
@@ -372,6 +391,7 @@ def coverage_view(plan_id: int) -> Any:
         areas=areas,
         grids=grids,
         blind=blind,
+        why_uncovered=why_sentence,
         inspections=inspections,
     )
 

@@ -327,3 +327,30 @@ def test_the_solver_table_is_behind_a_toggle_for_captains(app) -> None:
     page = member.get("/plans/1?lang=zh").get_data(as_text=True)
     assert "solver-details" not in page
     assert translate("objective", "zh") not in page
+
+
+def test_coverage_says_why_places_are_uncovered(app, data_dir: Path, tmp_path: Path) -> None:
+    """Tests that the coverage page says in one Chinese sentence how many blind spots are
+    down to hours, reach and capacity, the counts adding up to the blind spots listed, and
+    gives each listed place its reason."""
+    doc = read_plan(data_dir / "plan" / "plan.json")
+    needed = [c for c in doc.coverage if c.needed_minutes > 0 and c.level in ("area", "grid")]
+    gone = {c.id for c in needed[:3]}  # three places left without a visit
+    coverage = tuple(
+        replace(c, planned_minutes=0, planned_visits=0) if c.id in gone else c for c in doc.coverage
+    )
+    with new_session(app) as session:
+        path = write_plan(replace(doc, coverage=coverage), tmp_path / "plan.json")
+        plan = import_plan(app, session, path, title="Blind copy").id
+    client = app.test_client()
+    login(client, "captain")
+    page = client.get(f"/plans/{plan}/coverage?lang=zh").get_data(as_text=True)
+    blind = page.split('<ul class="blind">')[1].split("</ul>")[0].count("<li>")
+    assert blind >= 1
+    said = re.search(r'<p class="why-uncovered" id="why-uncovered">([^<]*)</p>', page)
+    assert said is not None
+    numbers = [int(n) for n in re.findall(r"(\d+) 处", said.group(1))]
+    assert numbers[0] == blind and sum(numbers[1:]) == blind, said.group(1)
+    reasons = ("班次内不开放", "离街道太远", "班次已排满")
+    items = page.split('<ul class="blind">')[1].split("</ul>")[0].split("<li>")[1:]
+    assert all(any(r in item for r in reasons) for item in items)

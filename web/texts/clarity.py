@@ -67,4 +67,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "rs_leave_member": ("请假队员", "Member on leave"),
     "rs_shift_id": ("班次编号", "Shift id"),
     "rs_group_id": ("班组编号", "Group id"),
+    # Coverage: why places are uncovered (web.coverage_reasons).
+    "why_uncovered": (
+        "{n} 处需要巡逻的地点没有安排巡逻：{hours} 处在所有班次内都不开放（时间），"
+        "{reach} 处离街道超过 {metres} 米、巡逻路线到不了（可达），"
+        "其余 {capacity} 处开放且可达，但各小组的班次已排满（能力）。",
+        "{n} places that need patrols got none: {hours} are closed during every shift (hours), "
+        "{reach} lie more than {metres} m from any street the routes follow (reach), and the "
+        "other {capacity} were open and reachable but the units' shifts were full (capacity).",
+    ),
+    "why_hours": ("班次内不开放", "closed during the shifts"),
+    "why_reach": ("离街道太远", "too far from the streets"),
+    "why_capacity": ("班次已排满", "the shifts were full"),
 }
