@@ -514,10 +514,18 @@ def compare_view() -> Any:
 @bp.route("/<int:plan_id>/print")
 @requires("view_routes")
 def print_view(plan_id: int) -> Any:
-    """Show the plan for paper: roster calendar and each route's stop table, A4 print stylesheet."""
+    """Show the plan for paper: the roster, then one A4 page per unit-shift.
+
+    Each unit-shift's page holds its route sketch, stop table and check-in codes (print
+    stylesheet).
+    """
     row, doc = ready_plan_or_404(plan_id)
+    from markupsafe import Markup
+
+    from web.route_sketch import route_sketch
+
     routes = [
-        (info, stop_rows(route))
+        (info, stop_rows(route), Markup(route_sketch(route, colour=ROUTE_COLOUR, title=info["id"])))
         for info, route in zip(route_rows(doc), visible_routes(doc), strict=True)
     ]
     return render_template("print.html", plan=row, doc=doc, cal=calendar_rows(doc), routes=routes)

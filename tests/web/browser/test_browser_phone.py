@@ -160,3 +160,36 @@ def test_checkin_page_fits_a_phone(
     _fits(page)
     shot(page, "phone-member-checkin")
     assert page_log.js_errors() == []
+
+
+A4_CONTENT_PX = (718, 1032)
+"""An A4 page inside print.css's margins (190 x 273 mm) in CSS pixels."""
+
+MOST_CHECKPOINTS = 36
+"""Sheets of routes up to this many stops must fit one page (the practice: about 25 a
+unit-shift; the test plan's group routes have 36 and more)."""
+
+
+def test_the_print_view_is_one_page_per_unit_shift(
+    new_context: Any, live_server: LiveServer, sign_in: Any, screenshot_dir: Any
+) -> None:
+    """Tests that in print each unit-shift's sheet holds its route sketch and codes and,
+    for a route of up to 36 stops, fits one A4 page; the browser's PDF of the plan is kept
+    with the screenshots."""
+    width, height = A4_CONTENT_PX
+    page = new_context(locale="zh-CN", viewport={"width": width, "height": height}).new_page()
+    sign_in(page, "captain")
+    page.goto(f"{live_server.url}/plans/{live_server.demo_plan}/print")
+    page.emulate_media(media="print")
+    sheets = page.locator("section.route-sheet")
+    assert sheets.count() >= 1
+    assert sheets.locator("figure.sketch svg.route-sketch").count() == sheets.count()
+    sizes = page.evaluate(
+        """() => [...document.querySelectorAll('section.route-sheet')].map(s =>
+            [s.querySelectorAll('table.stops tbody tr').length,
+             Math.ceil(s.getBoundingClientRect().height)])"""
+    )
+    short = [(n, h) for n, h in sizes if n <= MOST_CHECKPOINTS]
+    assert any(n > 25 for n, _h in short), sizes  # a full sheet is among them
+    assert all(h <= height for _n, h in short), [s for s in short if s[1] > height]
+    (screenshot_dir / "print-view.pdf").write_bytes(page.pdf(format="A4", print_background=True))
