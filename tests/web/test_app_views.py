@@ -195,7 +195,9 @@ def test_print_view_has_a4_print_stylesheet(app, route_id: str) -> None:
     with client.get(match.group(1)) as response:
         css = response.get_data(as_text=True)
     assert "size: A4" in css
-    assert page.count('class="sheet"') == 1 + 2  # the roster and the fixture's two routes
+    assert page.count('class="sheet"') == 1  # the roster
+    assert page.count('class="sheet route-sheet"') == 2  # a page for each of the two routes
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="route-sketch"') == 2
     assert page.count('<th class="sign">') == 2
 
 
