@@ -165,6 +165,12 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.security import init_security
 
     init_security(app)
+    from web.compression import init_compression
+
+    init_compression(app)
+    from web.favicon import init_favicon
+
+    init_favicon(app)
     if app.config.get("BROKER_URL"):
         from web.celery_worker import init_broker
 

@@ -95,8 +95,15 @@ class TeamsError(InputError):
         self.values = values
 
     def text(self, lang: str) -> str:
-        """Return the message in ``lang`` (a checker's sentence stays as it is)."""
-        return translate(self.key, lang, **self.values) if self.key else str(self)
+        """Return the message in ``lang``.
+
+        A checker's sentence goes through :func:`web.rules_sentences.checker_sentence`.
+        """
+        if self.key:
+            return translate(self.key, lang, **self.values)
+        from web.rules_sentences import checker_sentence
+
+        return checker_sentence(str(self), lang)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,7 +232,7 @@ def leave_calendar(app: Flask) -> dict[str, Any]:
     dict
         ``days`` (ISO dates), ``weekend`` (one flag per day), ``rows`` (group, member, name,
         cells: the reasons of leave that day, "" when present) and ``leave`` (the entries of
-        the file, with ``group``).
+        the file, with ``group`` and the member's ``name``).
     """
     teams = teams_data(app)
     rules = rules_data(app)
@@ -233,9 +240,11 @@ def leave_calendar(app: Flask) -> dict[str, Any]:
     people = [(m["group"], m["id"], m["name"]) for m in teams["members"]]
     people += [("", r["id"], r["name"]) for r in rules["reserves"]]
     group_of = {mid: gid for gid, mid, _ in people}
+    name_of = {mid: name for _gid, mid, name in people}
     away: dict[tuple[str, dt.date], list[str]] = {}
     for item in rules["leave"]:
         item["group"] = group_of.get(str(item.get("member")), "")
+        item["name"] = name_of.get(str(item.get("member")), "") or str(item.get("member", ""))
         try:
             first = dt.date.fromisoformat(str(item["from"]))
             last = dt.date.fromisoformat(str(item["to"]))

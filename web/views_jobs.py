@@ -23,14 +23,8 @@ from web.jobs import MAX_DAYS, JobFormError, check_job_form, request_cancel, sub
 
 bp = Blueprint("jobs", __name__, url_prefix="/jobs")
 
-DEFAULT_FORM = {
-    "title": "",
-    "start": "",
-    "days": "2",
-    "seed": "0",
-    "time_limit": "26",
-    "shortfall": "",
-}
+FORM_FIELDS = ("title", "start", "days", "seed", "time_limit", "shortfall")
+"""The planning form's fields (their defaults: :func:`web.job_defaults.default_job_form`)."""
 
 
 def district_id() -> str:
@@ -54,10 +48,12 @@ def _job_or_404(job_id: int) -> Job:
 @requires("make_plans")
 def new_job() -> Any:
     """Show the planning form; on POST queue a job and go to its progress page."""
+    from web.job_defaults import default_job_form, full_time_limit, replan_time_limit
+
     error = None
-    form = dict(DEFAULT_FORM)
+    form = default_job_form(current_app)
     if request.method == "POST":
-        form = {k: request.form.get(k, "") for k in DEFAULT_FORM}
+        form = {k: request.form.get(k, "") for k in FORM_FIELDS}
         try:
             settings = check_job_form(form)
             job = submit_job(db_session(), settings, current_user(), district=district_id())
@@ -67,7 +63,18 @@ def new_job() -> Any:
             wake_worker(current_app)
             return redirect(url_for("jobs.job_view", job_id=job.id))
     status = 400 if error else 200
-    return render_template("job_new.html", form=form, error=error, max_days=MAX_DAYS), status
+    seconds, budget, shifts = full_time_limit(current_app)
+    limits = {
+        "total": f"{seconds:g}",
+        "days": 7,
+        "roster": f"{budget.roster:g}",
+        "shifts": shifts,
+        "per_shift": f"{budget.per_shift:g}",
+        "replan": f"{replan_time_limit(current_app):g}",
+    }
+    return render_template(
+        "job_new.html", form=form, error=error, max_days=MAX_DAYS, limits=limits
+    ), status
 
 
 def job_state(job: Job) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from web.auth import current_user, requires, route_groups
 from web.db import Plan, db_session
 from web.formatting import name_list
 from web.i18n import current_lang, translate
+from web.map_labels import Declutter
 from web.maps import MapStop, base_map, category_style, route_layer, streets_layers
 from web.plan_store import get_district, plan_dir, ready_plan_or_404
 from web.views_common import render_map
@@ -208,6 +209,33 @@ def quality_rows(doc: PlanDocument) -> list[dict[str, str]]:
     return rows
 
 
+def leave_rows(doc: PlanDocument) -> list[dict[str, str]]:
+    """Return the roster's leave as date, group name, member name (or "whole group"), reason."""
+    groups = {g.id: _name(g.name_zh, g.name) for g in doc.roster.groups}
+    members = {m.id: m.name for g in doc.roster.groups for m in g.members}
+    return [
+        {
+            "date": item.date,
+            "group": groups.get(item.group_id, item.group_id),
+            "who": (
+                members.get(item.member_id, item.member_id)
+                if item.member_id
+                else translate("whole_group")
+            ),
+            "reason": item.reason or "",
+        }
+        for item in doc.roster.leave
+    ]
+
+
+def solver_summary(doc: PlanDocument) -> str:
+    """Return the solver stages in one sentence: how many, whether all found a plan, seconds."""
+    stages = list(doc.stages)
+    found = sum(1 for s in stages if str(s.status).lower() in ("optimal", "feasible"))
+    seconds = sum(s.runtime or 0.0 for s in stages)
+    return translate("solver_summary", n=len(stages), found=found, seconds=f"{seconds:.1f}")
+
+
 @bp.route("/<int:plan_id>")
 @requires("view_plans")
 def plan_detail(plan_id: int) -> Any:
@@ -220,6 +248,8 @@ def plan_detail(plan_id: int) -> Any:
         cal=calendar_rows(doc),
         routes=route_rows(doc),
         quality=quality_rows(doc),
+        leave=leave_rows(doc),
+        solver=solver_summary(doc),
         downloads=[(name, translate(key)) for name, (key, _m) in DOWNLOADS.items()],
     )
 
@@ -266,6 +296,7 @@ def route_map(doc: PlanDocument, route: Route, lang: str) -> Any:
         for label, s in zip(route.stop_labels(), route.stops, strict=True)
     ]
     route_layer(stops, legs or None, name=route.id, colour=ROUTE_COLOUR, lang=lang).add_to(m)
+    Declutter().add_to(m)
     return layer_control(m, collapsed=True)
 
 
@@ -322,6 +353,25 @@ def coverage_view(plan_id: int) -> Any:
 
     areas, grids = rows("area"), rows("grid")
     blind = [r for r in areas + grids if r["blind"]]
+    from web.coverage_reasons import REACH_M, blind_reasons
+
+    keys = [("area", r["id"]) for r in areas if r["blind"]]
+    keys += [("grid", r["id"]) for r in grids if r["blind"]]
+    why = blind_reasons(doc, get_district(current_app), keys)
+    for r in blind:
+        r["reason"] = translate("why_" + why.of.get(r["id"], "capacity"))
+    why_sentence = (
+        translate(
+            "why_uncovered",
+            n=len(blind),
+            hours=why.count("hours"),
+            reach=why.count("reach"),
+            capacity=why.count("capacity"),
+            metres=f"{REACH_M:g}",
+        )
+        if blind
+        else ""
+    )
     inspections = [
         {
             "name": c.name,
@@ -341,6 +391,7 @@ def coverage_view(plan_id: int) -> Any:
         areas=areas,
         grids=grids,
         blind=blind,
+        why_uncovered=why_sentence,
         inspections=inspections,
     )
 
@@ -429,10 +480,15 @@ def compare_docs(a: PlanDocument, b: PlanDocument) -> dict[str, Any]:
 @bp.route("/compare")
 @requires("view_coverage")
 def compare_view() -> Any:
-    """Compare two ready plans chosen with ``?a=ID&b=ID`` (a form picks them)."""
+    """Compare two ready plans chosen with ``?a=ID&b=ID`` (a form picks them).
+
+    Without a choice the two newest ready plans are compared, the older one as "before".
+    """
     session = db_session()
     ready = session.scalars(select(Plan).where(Plan.status == "ready").order_by(Plan.id)).all()
     a_id, b_id = request.args.get("a", ""), request.args.get("b", "")
+    if not a_id and not b_id and len(ready) >= 2:  # the two newest: the older one first
+        a_id, b_id = str(ready[-2].id), str(ready[-1].id)
     context: dict[str, Any] = {"plans": ready, "a_id": a_id, "b_id": b_id, "error": None}
     if not a_id and not b_id:
         return render_template("compare.html", **context)
@@ -443,7 +499,10 @@ def compare_view() -> Any:
         a, b = ids[int(a_id)], ids[int(b_id)]
     except (KeyError, ValueError):
         a = b = None
-    if a is None or b is None or a.id == b.id:
+    if a is not None and b is not None and a.id == b.id:
+        context["error"] = translate("compare_same", plan=f"#{a.id} {a.title}")
+        return render_template("compare.html", **context), 400
+    if a is None or b is None:
         context["error"] = translate("compare_bad")
         return render_template("compare.html", **context), 400
     _ra, doc_a = ready_plan_or_404(a.id)
@@ -455,10 +514,18 @@ def compare_view() -> Any:
 @bp.route("/<int:plan_id>/print")
 @requires("view_routes")
 def print_view(plan_id: int) -> Any:
-    """Show the plan for paper: roster calendar and each route's stop table, A4 print stylesheet."""
+    """Show the plan for paper: the roster, then one A4 page per unit-shift.
+
+    Each unit-shift's page holds its route sketch, stop table and check-in codes (print
+    stylesheet).
+    """
     row, doc = ready_plan_or_404(plan_id)
+    from markupsafe import Markup
+
+    from web.route_sketch import route_sketch
+
     routes = [
-        (info, stop_rows(route))
+        (info, stop_rows(route), Markup(route_sketch(route, colour=ROUTE_COLOUR, title=info["id"])))
         for info, route in zip(route_rows(doc), visible_routes(doc), strict=True)
     ]
     return render_template("print.html", plan=row, doc=doc, cal=calendar_rows(doc), routes=routes)

@@ -13,7 +13,6 @@ nothing. After a change the page offers to re-plan the dates it touches.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import TYPE_CHECKING, Any
 
 from flask import (
@@ -52,9 +51,6 @@ register_nav("teams.teams", "nav_teams", "edit_teams", 40)
 REPLAN_KEY = "teams_replan"
 """Session key of the dates the last change touched (offered for re-planning)."""
 
-DEFAULT_TIME_LIMIT = 26.0
-"""Seconds of solving of a re-plan in all when there is no earlier plan to copy (the default
-budget of a week: 5 s for the roster and 1.5 s for each of 14 shifts)."""
 
 GROUP_FIELDS = ("name", "name_en", "default_mode", "leader", "base_post")
 """Fields of a group that the groups table changes."""
@@ -235,13 +231,17 @@ def _apply(ops: Mapping[str, Op]) -> str | None:
 def _page(template: str, ops: Mapping[str, Op], endpoint: str, **values: Any) -> Any:
     """GET: render the page; POST: apply the change, then redirect (or re-render refused)."""
     error = None
+    refill: dict[str, str] = {}
     if request.method == "POST":
         error = _apply(ops)
         if error is None:
             return redirect(url_for(endpoint))
+        # The page puts what was typed back into the refused form (static/refill.js).
+        refill = {k: v for k, v in request.form.items() if k != "csrf_token"}
     context = _context()
     context.update({k: v() if callable(v) else v for k, v in values.items()})
-    return render_template(template, error=error, **context), 400 if error else 200
+    status = 400 if error else 200
+    return render_template(template, error=error, refill=refill, **context), status
 
 
 def _context() -> dict[str, Any]:
@@ -263,10 +263,17 @@ def _context() -> dict[str, Any]:
 def teams() -> Any:
     """Show and change groups (names, mode, leader, base post), members, reserves, vehicles."""
 
-    def posts() -> list[str]:
+    def posts() -> list[tuple[str, str]]:
+        """Return the district's posts as (id, name) by name, for the base post select."""
         from web.workspace import current_district
 
-        return sorted(str(p) for p in current_district(current_app).posts["id"])
+        frame = current_district(current_app).posts
+        names = frame["name"] if "name" in frame.columns else frame["id"]
+        pairs = [
+            (str(i), str(n) if isinstance(n, str) and n.strip() else str(i))
+            for i, n in zip(frame["id"], names, strict=True)
+        ]
+        return sorted(pairs, key=lambda p: (p[1], p[0]))
 
     def data() -> dict[str, Any]:
         return tr.teams_data(current_app)
@@ -371,12 +378,12 @@ def replan() -> Any:
 
     start = request.form.get("start", "")
     days = request.form.get("days", "")
-    seed, time_limit = "0", str(DEFAULT_TIME_LIMIT)
+    from web.job_defaults import replan_time_limit
+
+    seed, time_limit = "0", f"{replan_time_limit(current_app):g}"
     plan = _latest_plan(None, None)
     if plan is not None:
         seed = str(plan.seed)
-        if plan.job is not None:
-            time_limit = str(json.loads(plan.job.params).get("time_limit", time_limit))
     form = {"start": start, "days": days, "seed": seed, "time_limit": time_limit}
     form["title"] = translate("tr_replan") + f" {start} +{days}"
     try:

@@ -14,6 +14,7 @@ from planner.plan.document import CoverageRow, read_plan, write_plan
 from web import create_app
 from web.accounts import create_user
 from web.db import new_session
+from web.i18n import translate
 from web.plan_store import import_plan
 from web.plans_in_force import publish
 
@@ -194,7 +195,9 @@ def test_print_view_has_a4_print_stylesheet(app, route_id: str) -> None:
     with client.get(match.group(1)) as response:
         css = response.get_data(as_text=True)
     assert "size: A4" in css
-    assert page.count('class="sheet"') == 1 + 2  # the roster and the fixture's two routes
+    assert page.count('class="sheet"') == 1  # the roster
+    assert page.count('class="sheet route-sheet"') == 2  # a page for each of the two routes
+    assert page.count('<svg xmlns="http://www.w3.org/2000/svg" class="route-sketch"') == 2
     assert page.count('<th class="sign">') == 2
 
 
@@ -293,7 +296,63 @@ def test_compare_two_plans(app, data_dir: Path, tmp_path: Path) -> None:
     cov = page.split('class="grid coverage-changes"')[1].split("</table>")[0]
     assert f"<td>{grid.id}</td>" in cov
     assert "+25" in cov
-    for query in ("a=1&b=1", "a=1&b=999", "a=x&b=1"):
+    for query in ("a=1&b=999", "a=x&b=1"):
         response = client.get(f"/plans/compare?{query}&lang=en")
         assert response.status_code == 400, query
         assert "Choose two different plans that are ready." in response.get_data(as_text=True)
+    same = client.get("/plans/compare?a=1&b=1&lang=zh")  # a Chinese page
+    assert same.status_code == 400
+    assert "“之前”和“之后”选了同一个方案（#1 " in same.get_data(as_text=True)
+    newest = client.get("/plans/compare").get_data(as_text=True)  # no choice: the two newest
+    assert 'class="grid roster-changes"' in newest
+    choices = {}
+    for name in ("a", "b"):
+        select_html = newest.split(f'<select name="{name}">')[1].split("</select>")[0]
+        ids = [int(i) for i in re.findall(r'<option value="(\d+)"', select_html)]
+        chosen = re.findall(r'<option value="(\d+)" selected>', select_html)
+        choices[name] = (sorted(ids), [int(c) for c in chosen])
+    ids = choices["a"][0]
+    assert choices["a"][1] == [ids[-2]] and choices["b"][1] == [ids[-1]]
+
+
+def test_the_solver_table_is_behind_a_toggle_for_captains(app) -> None:
+    """Tests that a captain sees the solver stages in one Chinese sentence with the table
+    behind a closed "details" toggle, and that a member sees no solver table."""
+    captain = app.test_client()
+    login(captain, "captain")
+    page = captain.get("/plans/1?lang=zh").get_data(as_text=True)
+    details = page.split('<details class="solver" id="solver-details">')[1].split("</details>")[0]
+    assert "个求解阶段" in details.split("</summary>")[0]
+    assert "<table" in details.split("</summary>")[1]
+    member = app.test_client()
+    login(member, "member")
+    page = member.get("/plans/1?lang=zh").get_data(as_text=True)
+    assert "solver-details" not in page
+    assert translate("objective", "zh") not in page
+
+
+def test_coverage_says_why_places_are_uncovered(app, data_dir: Path, tmp_path: Path) -> None:
+    """Tests that the coverage page says in one Chinese sentence how many blind spots are
+    down to hours, reach and capacity, the counts adding up to the blind spots listed, and
+    gives each listed place its reason."""
+    doc = read_plan(data_dir / "plan" / "plan.json")
+    needed = [c for c in doc.coverage if c.needed_minutes > 0 and c.level in ("area", "grid")]
+    gone = {c.id for c in needed[:3]}  # three places left without a visit
+    coverage = tuple(
+        replace(c, planned_minutes=0, planned_visits=0) if c.id in gone else c for c in doc.coverage
+    )
+    with new_session(app) as session:
+        path = write_plan(replace(doc, coverage=coverage), tmp_path / "plan.json")
+        plan = import_plan(app, session, path, title="Blind copy").id
+    client = app.test_client()
+    login(client, "captain")
+    page = client.get(f"/plans/{plan}/coverage?lang=zh").get_data(as_text=True)
+    blind = page.split('<ul class="blind">')[1].split("</ul>")[0].count("<li>")
+    assert blind >= 1
+    said = re.search(r'<p class="why-uncovered" id="why-uncovered">([^<]*)</p>', page)
+    assert said is not None
+    numbers = [int(n) for n in re.findall(r"(\d+) 处", said.group(1))]
+    assert numbers[0] == blind and sum(numbers[1:]) == blind, said.group(1)
+    reasons = ("班次内不开放", "离街道太远", "班次已排满")
+    items = page.split('<ul class="blind">')[1].split("</ul>")[0].split("<li>")[1:]
+    assert all(any(r in item for r in reasons) for item in items)

@@ -269,9 +269,9 @@ def findings(audit: Audit, lang: str) -> dict[str, list[str]]:
     for url in audit.urls:
         response = client.get(url)
         assert response.status_code < 500, (url, response.status_code)
-        page = response.get_data(as_text=True)
         if response.status_code != 200 or response.mimetype != "text/html":
-            continue  # redirects, refusals and files
+            continue  # redirects, refusals and files (an icon is no text)
+        page = response.get_data(as_text=True)
         if "L.map(" in page:  # a Folium map: its labels are in the script, JSON-escaped
             if lang == "en":
                 text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), page)
