@@ -67,7 +67,14 @@ class DecodeError(InputError):
 def _path_text(path: tuple[str | int, ...]) -> str:
     if not path:
         return "the top level"
-    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path).lstrip(".")
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{_key_text(p)}" for p in path).lstrip(".")
+
+
+def _key_text(key: str) -> str:
+    """Return ``key`` as written, or JSON-quoted when it holds a control or lone surrogate."""
+    if key.isprintable():
+        return key
+    return json.dumps(key)  # escapes newlines, NULs and surrogates: the sentence stays one line
 
 
 def _check_string(text: str, where: str, path: tuple[str | int, ...]) -> None:
