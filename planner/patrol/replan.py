@@ -151,11 +151,13 @@ def _resolve(
     seed: int,
     prefixes: dict[str, list[Stop]],
     extra: Sequence[Unit] = (),
+    taken_over: Sequence[Route] = (),
 ) -> tuple[dict[str, Route], Any, dict[str, RouteLimit]]:
     """Re-solve one shift for the units of ``routes`` from ``starts``, and ``extra`` units.
 
     ``extra`` are units called in (:func:`planner.patrol.call_out.call_out_units`): they
-    start at their base at their own start, with no route before.
+    start at their base at their own start, with no route before; the ``taken_over`` routes
+    (the group called away's, in the same order) are their starting points.
     """
     from planner.patrol.demand import school_gate_windows
     from planner.patrol.pipeline import gate_stood, without_windows
@@ -214,6 +216,18 @@ def _resolve(
         ]
         for r in routes
     }
+    # A unit called in starts from the route it takes over (the one called away's, by
+    # position), its own breaks placed in time among those stops.
+    for u, took in zip(extra, taken_over, strict=False):
+        timed = [(b.earliest, MEAL) for b in u.breaks]
+        timed += [
+            (stop.start, stop.site_id)
+            for stop in took.stops
+            if stop.kind not in ("base", "break")
+            and stop.start >= u.start_s + u.handover_s
+            and stop.site_id in site_ids
+        ]
+        initial[u.id] = [sid for _, sid in sorted(timed, key=lambda x: x[0])]
     # Greedy descent from the kept routes: other units' routes change as little as possible.
     params = RouteParams(time_limit=seconds, engine="ortools", metaheuristic="greedy")
     result = solve_routes(problem, params, seed=seed, initial=initial)
@@ -421,6 +435,7 @@ def replan(
         solved, result, limits = _resolve(
             inputs, demand, doc, [olds[g][1] for g in olds], starts, rdate, sid,
             done_sites, t_rel, per_shift, doc.seed, prefixes, extra,
+            [r for _, r in items if r.group_id == group_id and r.unit_kind != "group"],
         )  # fmt: skip
         value += result.objective
         bound += result.bound

@@ -449,10 +449,30 @@ def validate_command(plan: Path, district: Path | None) -> None:
     show_default=True,
     help="Seconds for re-solving the routes.",
 )
+@click.option(
+    "--call-in",
+    "call_in",
+    default="auto",
+    show_default=True,
+    help=(
+        "Who takes over when no other group is on duty: 'auto' calls in the off-duty group the "
+        "rest rules allow, 'none' nobody, or a group id to call in that group."
+    ),
+)
 def replan_command(
-    plan: Path, group: str, from_: str, out: Path, district: Path | None, time_limit: float
+    plan: Path,
+    group: str,
+    from_: str,
+    out: Path,
+    district: Path | None,
+    time_limit: float,
+    call_in: str,
 ) -> None:
-    """Mark GROUP unavailable from a time and re-plan the rest of that day into OUT."""
+    """Mark GROUP unavailable from a time and re-plan the rest of that day into OUT.
+
+    The groups still on duty take over what they can reach; with none left, an off-duty group
+    is called in within the rest rules (``--call-in``), and the summary says who and why.
+    """
     from planner.patrol.inputs import load_inputs
     from planner.patrol.replan import replan
     from planner.plan.document import read_plan
@@ -467,10 +487,12 @@ def replan_command(
     doc = read_plan(plan)
     out = _out_dir(out)
     inputs = load_inputs(_plan_district(doc, district), _plan_inputs(plan))
-    new, changes = replan(doc, inputs, group, moment, time_limit=time_limit)
+    new, changes = replan(doc, inputs, group, moment, time_limit=time_limit, call_in=call_in)
     files = write_outputs(new, inputs, out)
     for line in changes:
         click.echo(f"  {line}")
+    for call in new.roster.call_ins[len(doc.roster.call_ins) :]:
+        click.echo(f"  {call.reason_zh}")
     bad = [c for c in new.validation if not c.ok]
     click.echo(
         f"Wrote {len(files)} files to {out}; checks "
