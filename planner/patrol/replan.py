@@ -161,7 +161,14 @@ def _resolve(
     """
     from planner.patrol.demand import school_gate_windows
     from planner.patrol.pipeline import gate_stood, without_windows
-    from planner.patrol.routes import route_limits, route_work, shift_problem, to_plan_route
+    from planner.patrol.routes import (
+        MODE_SEP,
+        VISIT_SEP,
+        route_limits,
+        route_work,
+        shift_problem,
+        to_plan_route,
+    )
     from planner.routing.model import MEAL, RoutingProblem
     from planner.routing.solve import RouteParams, solve_routes
 
@@ -218,15 +225,20 @@ def _resolve(
     }
     # A unit called in starts from the route it takes over (the one called away's, by
     # position), its own breaks placed in time among those stops.
+    # An alley's site is one per travel mode: the unit's own mode's, where it may ride it.
+    allowed = {site.id: site.vehicles for site in problem.sites}
     for u, took in zip(extra, taken_over, strict=False):
         timed = [(b.earliest, MEAL) for b in u.breaks]
-        timed += [
-            (stop.start, stop.site_id)
-            for stop in took.stops
-            if stop.kind not in ("base", "break")
-            and stop.start >= u.start_s + u.handover_s
-            and stop.site_id in site_ids
-        ]
+        for stop in took.stops:
+            if stop.kind in ("base", "break") or stop.start < u.start_s + u.handover_s:
+                continue
+            sid = stop.site_id
+            if MODE_SEP in sid:  # "run~mode" or "run~mode#k"
+                run, _, rest = sid.partition(MODE_SEP)
+                copy = rest.partition(VISIT_SEP)[2]
+                sid = f"{run}{MODE_SEP}{u.mode}" + (f"{VISIT_SEP}{copy}" if copy else "")
+            if sid in allowed and (not allowed[sid] or u.id in allowed[sid]):
+                timed.append((stop.start, sid))
         initial[u.id] = [sid for _, sid in sorted(timed, key=lambda x: x[0])]
     # Greedy descent from the kept routes: other units' routes change as little as possible.
     params = RouteParams(time_limit=seconds, engine="ortools", metaheuristic="greedy")
