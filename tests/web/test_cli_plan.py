@@ -149,6 +149,50 @@ def test_validate_fails_on_a_tampered_plan(small_plan: Path, tmp_path: Path) -> 
             ["replan", "{plan}", "--group", "A", "--from", "7 Dec 14:00", "--out", "{tmp}/r"],
             "--from must look like",
         ),
+        (  # a baseline of another period
+            [
+                "plan",
+                "--start",
+                "2027-03-01",
+                "--days",
+                "1",
+                "--out",
+                "{tmp}/o",
+                "--baseline",
+                "{plan}",
+            ],
+            "neither overlaps 2027-03-01",
+        ),
+        (  # a freeze date outside the horizon
+            [
+                "plan",
+                "--start",
+                "2026-12-07",
+                "--days",
+                "1",
+                "--out",
+                "{tmp}/o",
+                "--baseline",
+                "{plan}",
+                "--freeze-until",
+                "2026-12-20",
+            ],
+            "--freeze-until 2026-12-20 is outside the roster's period",
+        ),
+        (  # a freeze date without a baseline
+            [
+                "plan",
+                "--start",
+                "2026-12-07",
+                "--days",
+                "1",
+                "--out",
+                "{tmp}/o",
+                "--freeze-until",
+                "2026-12-07",
+            ],
+            "--freeze-until needs --baseline",
+        ),
         (  # a group to call in that the plan does not have
             [
                 "replan",
@@ -197,3 +241,19 @@ def test_replan_calls_in_an_off_duty_group(small_plan: Path, doc, tmp_path: Path
     assert f"Group {call.group_id} is called in for group {night}" in result.output
     assert f"调用{call.group_id}组" in result.output
     assert _run("validate", str(out / "plan.json")).exit_code == 0
+
+
+def test_a_baseline_of_another_team_is_refused(small_plan: Path, tmp_path: Path) -> None:
+    """Tests that `patrol plan --baseline` of other groups is refused in one sentence, before
+    any folder is made."""
+    other = json.loads((small_plan / "plan.json").read_text(encoding="utf-8"))
+    other["roster"]["schedule"] = {"X": ["D"], "Y": ["N"]}
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(other), encoding="utf-8")
+    out = tmp_path / "o"
+    args = ["plan", "--start", "2026-12-07", "--days", "1", "--out", str(out)]
+    result = _run(*args, "--baseline", str(path))
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "The baseline other.json is for groups X, Y, not this team's A, B, C, D." in line
+    assert not out.exists()
