@@ -142,6 +142,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.views_publish import init_publish
 
     init_publish(app)
+    from web.views_call_away import init_call_away
+
+    init_call_away(app)
     from web.views_me import bp as me_bp
 
     app.register_blueprint(me_bp)

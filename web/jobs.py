@@ -8,7 +8,7 @@ import os
 import socket
 import tempfile
 import threading
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +23,7 @@ from web.plan_store import (
     PLAN_DATA_DIR,
     PLANS_DIR,
     attach_document,
+    load_document,
     pack_folder,
     plan_dir,
     read_job_file,
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
     from flask import Flask
     from sqlalchemy.orm import Session
 
+    from planner.patrol.baseline import Baseline
+    from planner.patrol.inputs import PlanInputs
     from planner.patrol.pipeline import Progress
 
 logger = logging.getLogger("planner")
@@ -69,6 +72,9 @@ OUTPUTS_FILE = "outputs.zip"
 
 BOOST_FILE = "dose_boost.json"
 """The job file holding the dose boost of a job that makes up a plan's check-in shortfall."""
+
+BASELINE_FILE = "baseline.json"
+"""Job file holding the roster of the plan in force a job keeps to (:func:`baseline_for`)."""
 
 
 class JobFormError(InputError):
@@ -235,6 +241,62 @@ def request_cancel(session: Session, job: Job) -> None:
     session.commit()
 
 
+def baseline_for(app: Flask, session: Session, row: Plan) -> dict[str, Any] | None:
+    """Return the roster of the plan in force over plan ``row``'s days, or None.
+
+    The plan in force (:func:`web.plans_in_force.in_force_over`) is the baseline of a new
+    plan of the same district: the new roster keeps its cells where it can and carries its
+    days before the horizon in. The roster is returned in plan.json's shape
+    (``start``, ``days``, ``roster.schedule``) with the plan's id as ``plan``.
+    """
+    from web.plans_in_force import in_force_over
+
+    found = in_force_over(
+        session, row.district, date.fromisoformat(row.start), int(row.days), besides=row.id
+    )
+    if found is None or not found.path:
+        return None
+    doc = load_document(app, found)
+    schedule = {g: list(cells) for g, cells in doc.roster.schedule.items()}
+    return {
+        "plan": found.id,
+        "start": doc.start,
+        "days": doc.days,
+        "roster": {"schedule": schedule},
+    }
+
+
+def _fitting_baseline(
+    inputs: PlanInputs, data: Mapping[str, Any], start: date, days: int, time_zone: str
+) -> tuple[Baseline | None, date | None]:
+    """Return the baseline of a job and its freeze date, or None when it does not fit.
+
+    A plan in force for other groups or shifts than the working copy's (the team changed
+    since) is left out, so the job plans a fresh roster instead of failing. The days of the
+    horizon already begun (before today, district time) are frozen when the baseline has them.
+    """
+    from zoneinfo import ZoneInfo
+
+    from planner.patrol.baseline import baseline_from_dict
+
+    base = baseline_from_dict(dict(data), source=f"plan {data.get('plan')}")
+    groups = {g.id for g in inputs.groups}
+    shifts = {s.id for s in inputs.rules.shifts}
+    used = {s for row in base.schedule.values() for s in row if s is not None}
+    if set(base.schedule) != groups or not used <= shifts:
+        logger.warning(
+            "The plan in force %s is for other groups or shifts; the job plans afresh.",
+            data.get("plan"),
+        )
+        return None, None
+    today = datetime.now(ZoneInfo(time_zone)).date()
+    last = start + timedelta(days=days - 1)
+    begun = [start + timedelta(days=k) for k in range((today - start).days)]
+    if start < today <= last and all(d in base.dates for d in begun):
+        return base, today
+    return base, None
+
+
 def make_plan_for_job(
     district: str | None,
     *,
@@ -245,13 +307,15 @@ def make_plan_for_job(
     progress: Progress,
     dose_boost: Mapping[str, float] | None = None,
     cores: int = 2,
+    baseline: Mapping[str, Any] | None = None,
 ) -> PlanDocument:
     """Run the planning pipeline for a job (:func:`planner.patrol.pipeline.make_plan`).
 
     ``time_limit`` is the job's seconds of solving in all, split between the roster and the
     shifts' routes by :meth:`planner.patrol.request.TimeBudget.within` (None: the default
     budget); ``cores`` are the
-    threads the roster solver may use.
+    threads the roster solver may use. ``baseline`` is the roster of the plan in force
+    (:func:`baseline_for`): the new roster changes as few of its cells as it can.
     """
     from planner.patrol.inputs import load_inputs
     from planner.patrol.pipeline import make_plan
@@ -260,7 +324,20 @@ def make_plan_for_job(
     inputs = load_inputs(district)
     shifts = days * len(inputs.rules.shifts)
     budget = TimeBudget() if time_limit is None else TimeBudget.within(time_limit, shifts)
-    request = PlanRequest(start, days, seed, budget, dose_boost=dose_boost or {}, cores=cores)
+    base, freeze = None, None
+    if baseline:
+        tz = str(inputs.district.manifest.get("time_zone", "Asia/Shanghai"))
+        base, freeze = _fitting_baseline(inputs, baseline, start, days, tz)
+    request = PlanRequest(
+        start,
+        days,
+        seed,
+        budget,
+        dose_boost=dose_boost or {},
+        cores=cores,
+        baseline=base,
+        freeze_until=freeze,
+    )
     return make_plan(inputs, request, progress=progress)
 
 
@@ -474,6 +551,14 @@ def _job_inputs(
     return data, ({str(k): float(v) for k, v in boost.items()} if boost else None)
 
 
+def _job_baseline(app: Flask, session: Session, job: Job, *, stored: bool) -> Any:
+    """Return the roster in force a job keeps to: worked out now, or kept with a stored job."""
+    if not stored:
+        return baseline_for(app, session, job.plan)
+    kept = read_job_file(session, job.id, BASELINE_FILE)
+    return json.loads(kept) if kept else None
+
+
 def run_job(app: Flask, job_id: int, *, stored: bool = False) -> str:
     """Run one queued job to its end; return its final status (done, failed or cancelled).
 
@@ -527,7 +612,10 @@ def run_job(app: Flask, job_id: int, *, stored: bool = False) -> str:
                 raise JobCancelled
             into = Path(scratch.name) if scratch is not None else None
             data, boost = _job_inputs(app, session, job, params, into)
+            base = _job_baseline(app, session, job, stored=into is not None)
         extra: dict[str, Any] = {"dose_boost": boost} if boost else {}
+        if base:
+            extra["baseline"] = base
         if stored:
             extra["cores"] = int(params.get("cores") or job_cores(app))
         doc = make_plan_for_job(
@@ -692,6 +780,9 @@ def prepare_stored_job(app: Flask, session: Session, job: Job) -> None:
     boost = shortfall_boost(app, session, params.get("shortfall_of"), data)
     if boost:
         store_job_file(session, job.id, BOOST_FILE, json.dumps(boost).encode())
+    base = baseline_for(app, session, job.plan)
+    if base:
+        store_job_file(session, job.id, BASELINE_FILE, json.dumps(base).encode())
     params.setdefault("cores", job_cores(app))
     params["folder"] = str(data.resolve())
     job.params = json.dumps(params)

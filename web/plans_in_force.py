@@ -156,3 +156,36 @@ def replacement(session: Session, row: Plan) -> Plan | None:
         select(Plan).where(Plan.state == "published").order_by(Plan.published_at.desc())
     ).all()
     return next((other for other in rows if overlaps(other, row)), None)
+
+
+def in_force_over(
+    session: Session, district: str, first: date, days: int, *, besides: int | None = None
+) -> Plan | None:
+    """Return the plan in force that shares a day with ``days`` days from ``first``, or None.
+
+    Of the district's published ready plans overlapping that period, the one in force on
+    ``first`` comes first, else the one that comes into force earliest inside the period.
+
+    Parameters
+    ----------
+    session
+        The database session.
+    district
+        The district id.
+    first, days
+        The period.
+    besides
+        A plan id never to return (the plan being made).
+    """
+    end = first + timedelta(days=max(int(days), 1))
+    query = select(Plan).where(
+        Plan.state == "published", Plan.status == "ready", Plan.district == district
+    )
+    rows = [
+        r for r in session.scalars(query.order_by(Plan.start, Plan.id)).all() if r.id != besides
+    ]
+    over = [r for r in rows if period(r)[0] < end and first < period(r)[1]]
+    covering = [r for r in over if period(r)[0] <= first]
+    if covering:
+        return covering[-1]
+    return over[0] if over else None

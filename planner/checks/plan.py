@@ -103,6 +103,9 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
         for d, sid in zip(doc.dates(), row, strict=True)
         if sid is not None
     }
+    # A group called in for one called away works part of that shift (re-plans).
+    called = {(c.group_id, c.date, c.shift_id): c for c in roster.call_ins}
+    on_duty |= set(called)
     seen: set[tuple[str, str, str, str]] = set()
     groups_seen: set[tuple[str, str, str]] = set()
     # Whole-group leave (a group called away) excuses a route cut short or missing that day
@@ -127,6 +130,19 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
             bad.append(f"{where.capitalize()} has a route but the roster has it off duty.")
         tmpl = roster.shift(route.shift_id)
         lo, hi = tmpl.start_minute * 60, tmpl.start_minute * 60 + tmpl.duration_minutes * 60
+        if (
+            key in called
+            and roster.schedule.get(route.group_id, ())[
+                doc.dates().index(date.fromisoformat(route.date))
+            ]
+            is None
+        ):
+            call = called[key]
+            if route.start_s < call.start_s or route.end_s > call.end_s:
+                bad.append(
+                    f"The route of {where} runs {clock(route.start_s)}-{clock(route.end_s)}, "
+                    f"outside its call-in {clock(call.start_s)}-{clock(call.end_s)}."
+                )
         if route.start_s < lo or route.end_s > hi:
             bad.append(
                 f"The route of {where} runs {clock(route.start_s)}-{clock(route.end_s)}, outside "

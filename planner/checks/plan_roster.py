@@ -14,7 +14,11 @@ is recomputed from the plan's schedule in clock minutes:
   and ``rest_after_night_hours`` after a night before a day shift;
 - ``max_nights_in_row`` when it has no weight, ``max_days_in_row``, ``min_days_off_in_row``;
 - crew: every group on shift has ``min_members`` present (members on leave are away), with
-  fill-ins from the reserves and from off-duty neighbour groups.
+  fill-ins from the reserves and from off-duty neighbour groups;
+- call-ins (re-plans): a group called in is off duty that day and replaces a group called away
+  that day; its rest before and after the call-in keeps the rest rules above, a night call-in
+  keeps ``max_nights_in_row`` (weight or not), the days keep ``max_days_in_row``, and its hours
+  in the 7 days up to the call-in's end stay within ``[call_out] max_hours_in_7_days``.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from planner.checks.rules_reading import WEEKDAYS, RawRules, days_between
+from planner.checks.rules_reading import WEEKDAYS, RawRules, as_date, days_between
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -149,7 +153,102 @@ def roster_findings(
         bad += _rest(rules, gid, row, dates)
         bad += _runs(rules, gid, row, dates)
     bad += _crew(rules, schedule, dates)
+    bad += _call_ins(rules, doc, schedule, dates)
     return bad
+
+
+def _call_ins(
+    rules: RawRules, doc: PlanDocument, schedule: dict[str, list[str | None]], dates: list[dt.date]
+) -> list[str]:
+    """Every group called in was free to be called: off duty, rested, within its limits."""
+    out: list[str] = []
+    first = dates[0]
+    away = {(lv.group_id, lv.date) for lv in doc.roster.leave if lv.member_id is None}
+
+    def spans(gid: str) -> list[tuple[int, int, bool, str]]:
+        found = []
+        for d, sid in enumerate(schedule.get(gid, [])):
+            if sid is not None:
+                start, minutes = rules.shifts[sid]
+                found.append((d * 1440 + start, d * 1440 + start + minutes, rules.night[sid], ""))
+        for c in doc.roster.call_ins:
+            if c.group_id == gid:
+                d = (as_date(c.date) - first).days
+                found.append((d * 1440 + c.start_s // 60, d * 1440 + c.end_s // 60,
+                              rules.night[c.shift_id], c.date))  # fmt: skip
+        return sorted(found)
+
+    for c in doc.roster.call_ins:
+        where = f"Group {c.group_id} called in on {c.date} shift {c.shift_id}"
+        day = as_date(c.date)
+        d = (day - first).days
+        if c.group_id not in schedule or c.shift_id not in rules.shifts:
+            out.append(f"{where}: no such group or shift in the rules file.")
+            continue
+        if schedule[c.group_id][d] is not None:
+            out.append(f"{where} is on duty that day already.")
+        if (c.replaces, c.date) not in away:
+            out.append(f"{where} replaces group {c.replaces}, which is not called away that day.")
+        a, b = d * 1440 + c.start_s // 60, d * 1440 + c.end_s // 60
+        night = rules.night[c.shift_id]
+        mine = spans(c.group_id)
+        others = [x for x in mine if not (x[3] == c.date and x[0] == a)]
+        before = [x for x in others if x[1] <= a]
+        after = [x for x in others if x[0] >= b]
+        if any(x[0] < b and a < x[1] for x in others):
+            out.append(f"{where} works another shift at the same time.")
+        if before:
+            was_night = before[-1][2]
+            need = (
+                max(rules.min_rest, rules.rest_after_night)
+                if was_night and not night
+                else rules.min_rest
+            )
+            gap = a - before[-1][1]
+            if gap < need:
+                out.append(
+                    f"{where} {gap / 60:.1f} h after its last shift ends; the rules ask for "
+                    f"{need / 60:g} h of rest."
+                )
+        if after:
+            next_night = after[0][2]
+            need = (
+                max(rules.min_rest, rules.rest_after_night)
+                if night and not next_night
+                else rules.min_rest
+            )
+            gap = after[0][0] - b
+            if gap < need:
+                out.append(
+                    f"{where} ends {gap / 60:.1f} h before its next shift; the rules ask for "
+                    f"{need / 60:g} h of rest."
+                )
+        for limit, flags, what in (
+            (
+                rules.max_nights_any if night else None,
+                {x[0] // 1440 for x in mine if x[2]},
+                "nights",
+            ),
+            (rules.max_days, {x[0] // 1440 for x in mine}, "days"),
+        ):
+            if limit is None:
+                continue
+            run, k = 1, d - 1
+            while k in flags:
+                run, k = run + 1, k - 1
+            k = d + 1
+            while k in flags:
+                run, k = run + 1, k + 1
+            if run > int(limit):
+                out.append(f"{where} works {run} {what} in a row; the limit is {limit}.")
+        if rules.call_out_max is not None:
+            week = sum(max(0, min(e, b) - max(s, b - 7 * 1440)) for s, e, _, _ in mine)
+            if week > rules.call_out_max:
+                out.append(
+                    f"{where} works {week / 60:g} h in the 7 days up to the call-in's end; the "
+                    f"limit is {rules.call_out_max / 60:g} h."
+                )
+    return out
 
 
 def _cover(

@@ -95,6 +95,8 @@ class RawRules:
         nights = rest.get("max_nights_in_row")
         soft = "max_nights_in_row_weight" in rest
         self.max_nights = None if nights is None or soft else int(nights)
+        # A call-out holds to the limit even where the roster may pay to pass it.
+        self.max_nights_any = None if nights is None else int(nights)
         self.max_days = rest.get("max_days_in_row")
         self.min_off = rest.get("min_days_off_in_row")
         crew = doc.get("crew", {})
@@ -132,6 +134,9 @@ class RawRules:
         self.max_checkpoints = int(st.get("max_checkpoints", 25))
         self.gate = int(st.get("gate_minutes", 15)) * 60
         self.inspection = int(doc.get("inspections", {}).get("minutes", 30)) * 60
+        call_out = doc.get("call_out", {})
+        most = call_out.get("max_hours_in_7_days")
+        self.call_out_max = round(float(most) * 60) if most is not None else None
         units = doc.get("units", {})
         self.unit_size = int(units.get("size", 2))
         self.together: dict[str, list[tuple[int, int, str | None]]] = {}

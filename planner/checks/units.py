@@ -227,6 +227,9 @@ def check_shift_time(doc: PlanDocument, rules: RawRules) -> list[str]:
     """Return the shift-time rules (handover, meals, rest, reserve, checkpoints) broken."""
     bad: list[str] = []
     cut = {(lv.group_id, lv.date) for lv in doc.roster.leave if lv.member_id is None}
+    # A group called in mid-shift takes the meals whose windows are still open when its
+    # handover is done, and the night's rest only when the rest window opens after that.
+    called = {(c.group_id, c.date, c.shift_id): c.start_s for c in doc.roster.call_ins}
     nights: dict[tuple[str, str], list[Route]] = {}
     for r in doc.routes:
         if not r.unit_id or r.unit_kind == "grid":
@@ -252,21 +255,25 @@ def check_shift_time(doc: PlanDocument, rules: RawRules) -> list[str]:
             continue
         if not whole and not called_away:
             meals = [s for s in r.stops if s.kind == "break" and s.site_id == "meal"]
-            if len(meals) != len(template.meals):
+            due = list(template.meals)
+            came = called.get((r.group_id, r.date, r.shift_id))
+            if came is not None:
+                due = [(lo, hi) for lo, hi in due if hi * 60 >= came + handover]
+            if len(meals) != len(due):
                 bad.append(
-                    f"The {where} has {len(meals)} meal breaks; the shift has "
-                    f"{len(template.meals)}."
+                    f"The {where} has {len(meals)} meal breaks; the shift has {len(due)}"
+                    + (" after its call-in." if came is not None else ".")
                 )
-            for s, (lo, hi) in zip(
-                sorted(meals, key=lambda s: s.start), template.meals, strict=False
-            ):
+            for s, (lo, hi) in zip(sorted(meals, key=lambda s: s.start), due, strict=False):
                 if not lo * 60 <= s.start <= hi * 60 or s.departure - s.start < rules.meal:
                     bad.append(
                         f"The {where} takes a meal break at "
                         f"{s.start // 3600 % 24:02d}:{s.start // 60 % 60:02d} outside its window "
                         f"or shorter than {rules.meal // 60} min."
                     )
-            if template.rest is not None:
+            if template.rest is not None and (
+                came is None or template.rest[0] * 60 >= came + handover
+            ):
                 nights.setdefault((r.date, r.shift_id), []).append(r)
         share = unplanned_share(r, rules.handover)
         street, planned = street_time(r, rules.handover)

@@ -675,6 +675,9 @@ def make_plan(
     PlanInputError
         For a request or district facts that cannot be planned (a dose boost naming an unknown
         key area, a key area's bad ``windows``, a roster that no rule relaxation fits).
+    RulesError
+        For a baseline of other groups or another period, or a freeze date outside the
+        horizon (one sentence).
     """
     try:
         return _make_plan(inputs, request, progress or _quiet)
@@ -688,6 +691,7 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     from geodata.bundle import district_id as bundle_id
     from planner.checks.plan import validate_plan
     from planner.checks.quality import quality
+    from planner.patrol.baseline import apply_baseline
     from planner.patrol.demand import check_dose_boost, school_gate_windows
     from planner.patrol.grid_members import plan_grid_people, read_grid_people
     from planner.patrol.inspections import inspection_dose, is_inspection, plan_inspections
@@ -711,6 +715,8 @@ def _make_plan(inputs: PlanInputs, request: PlanRequest, tell: Progress) -> Plan
     t0 = time.perf_counter()
     tell("roster", 0, 1)
     pr = build_patrol_problem(inputs.rules, start, days)
+    if request.baseline is not None:  # the roster in force: keep it, carry its days in
+        pr = apply_baseline(pr, request.baseline, freeze_until=request.freeze_until)
     rparams = RosterParams(time_limit=budget.roster, num_workers=request.cores)
     rres = solve_roster(pr.problem, rparams, seed=seed)
     if rres.is_feasible():

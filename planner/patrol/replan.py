@@ -29,9 +29,11 @@ from zoneinfo import ZoneInfo
 from planner.exceptions import IncidentError
 from planner.patrol.inspections import inspected_point
 from planner.patrol.routes import area_of, unit_key
-from planner.plan.document import Leave, PlanDocument, StageRun, clock
+from planner.plan.document import CallIn, Leave, PlanDocument, StageRun, clock
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from planner.patrol.inputs import PlanInputs
     from planner.patrol.pipeline import Demand
     from planner.patrol.routes import RouteLimit, ShiftProblem
@@ -40,8 +42,17 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("planner")
 
+MIN_CALL_OUT_S = 3600
+"""Street time a call-out must leave at least (handovers aside), else nobody is called."""
+
 UNAVAILABLE = "unavailable from {time}: {reason}"
 """Reason recorded in the roster's leave for a group taken off the plan."""
+
+AUTO = "auto"
+"""Call in an off-duty group only when no other group is on duty in the shift."""
+
+NOBODY = "none"
+"""Call nobody in."""
 
 
 def _prefix(route: Route, t: int, *, heading: bool) -> list[Stop]:
@@ -139,11 +150,25 @@ def _resolve(
     seconds: float,
     seed: int,
     prefixes: dict[str, list[Stop]],
+    extra: Sequence[Unit] = (),
+    taken_over: Sequence[Route] = (),
 ) -> tuple[dict[str, Route], Any, dict[str, RouteLimit]]:
-    """Re-solve one shift for the units of ``routes`` from ``starts``; new routes per unit."""
+    """Re-solve one shift for the units of ``routes`` from ``starts``, and ``extra`` units.
+
+    ``extra`` are units called in (:func:`planner.patrol.call_out.call_out_units`): they
+    start at their base at their own start, with no route before; the ``taken_over`` routes
+    (the group called away's, in the same order) are their starting points.
+    """
     from planner.patrol.demand import school_gate_windows
     from planner.patrol.pipeline import gate_stood, without_windows
-    from planner.patrol.routes import route_limits, route_work, shift_problem, to_plan_route
+    from planner.patrol.routes import (
+        MODE_SEP,
+        VISIT_SEP,
+        route_limits,
+        route_work,
+        shift_problem,
+        to_plan_route,
+    )
     from planner.routing.model import MEAL, RoutingProblem
     from planner.routing.solve import RouteParams, solve_routes
 
@@ -155,7 +180,7 @@ def _resolve(
     taken = {(a, d, w) for (a, d), ws in gates.items() for w in ws if gate_stood(walks, (a, d), w)}
     rows = without_windows(demand.shift_rows(day, shift_id), taken, tmpl)
     handover = inputs.rules.shift_time.handover_minutes * 60
-    units = [unit_of(r, t_rel, handover) for r in routes]
+    units = [unit_of(r, t_rel, handover) for r in routes] + list(extra)
     sp: ShiftProblem = shift_problem(
         inputs.points,
         rows,
@@ -198,6 +223,23 @@ def _resolve(
         ]
         for r in routes
     }
+    # A unit called in starts from the route it takes over (the one called away's, by
+    # position), its own breaks placed in time among those stops.
+    # An alley's site is one per travel mode: the unit's own mode's, where it may ride it.
+    allowed = {site.id: site.vehicles for site in problem.sites}
+    for u, took in zip(extra, taken_over, strict=False):
+        timed = [(b.earliest, MEAL) for b in u.breaks]
+        for stop in took.stops:
+            if stop.kind in ("base", "break") or stop.start < u.start_s + u.handover_s:
+                continue
+            sid = stop.site_id
+            if MODE_SEP in sid:  # "run~mode" or "run~mode#k"
+                run, _, rest = sid.partition(MODE_SEP)
+                copy = rest.partition(VISIT_SEP)[2]
+                sid = f"{run}{MODE_SEP}{u.mode}" + (f"{VISIT_SEP}{copy}" if copy else "")
+            if sid in allowed and (not allowed[sid] or u.id in allowed[sid]):
+                timed.append((stop.start, sid))
+        initial[u.id] = [sid for _, sid in sorted(timed, key=lambda x: x[0])]
     # Greedy descent from the kept routes: other units' routes change as little as possible.
     params = RouteParams(time_limit=seconds, engine="ortools", metaheuristic="greedy")
     result = solve_routes(problem, params, seed=seed, initial=initial)
@@ -242,8 +284,14 @@ def replan(
     *,
     reason: str = "called away",
     time_limit: float = 5.0,
+    call_in: str = AUTO,
 ) -> tuple[PlanDocument, list[str]]:
     """Mark ``group_id`` unavailable from ``moment`` and re-plan the rest of that day.
+
+    The units still on duty in the group's shift take over what they can reach. When none is
+    left, an off-duty group the rest rules allow is called in for the rest of the shift
+    (:mod:`planner.patrol.call_out`), recorded in the roster's ``call_ins`` with why it was
+    chosen and why the others were not.
 
     Parameters
     ----------
@@ -260,6 +308,10 @@ def replan(
         Why, recorded in the roster's leave.
     time_limit
         Seconds for all re-solves together.
+    call_in
+        :data:`AUTO` (call in an off-duty group only when no other group is on duty),
+        :data:`NOBODY` (never), or the id of the off-duty group to call in (also beside the
+        groups still on duty).
 
     Returns
     -------
@@ -282,6 +334,13 @@ def replan(
     if group_id not in {g.id for g in doc.roster.groups}:
         known = ", ".join(g.id for g in doc.roster.groups)
         msg = f"The plan has no group {group_id!r}; its groups are {known}."
+        raise IncidentError(msg)
+    groups = {g.id for g in doc.roster.groups}
+    if call_in not in (AUTO, NOBODY) and (call_in not in groups or call_in == group_id):
+        known = ", ".join(sorted(groups - {group_id}))
+        msg = (
+            f"The group to call in must be {AUTO!r}, {NOBODY!r} or one of {known}, not {call_in!r}."
+        )
         raise IncidentError(msg)
     local = moment.astimezone(tz) if moment.tzinfo else moment.replace(tzinfo=tz)
     day = local.date()
@@ -313,6 +372,8 @@ def replan(
     shifts = {k: v for k, v in shifts.items() if any(r.group_id == group_id for _, r in v)}
     per_shift = time_limit / max(len(shifts), 1)
     value = bound = 0
+    call_ins: list[CallIn] = []
+    added: list[Route] = []
     for (rdate, sid), items in sorted(shifts.items()):
         t_rel = rel(items[0][1])
         done_sites: set[str] = set()
@@ -371,16 +432,27 @@ def replan(
                 starts[key] = (point, last.departure - tmpl.start_minute * 60)
         if not cut_any:
             continue
-        if not olds:
-            changes.append(f"No other group is on duty in {rdate} {sid}; the rest is left out.")
+        extra: list[Unit] = []
+        if call_in == NOBODY or (call_in == AUTO and olds):
+            pass
+        else:
+            extra, record, lines = _call_out(doc, inputs, group_id, rdate, sid, t_rel, call_in)
+            changes += lines
+            if record is not None:
+                call_ins.append(record)
+        if not olds and not extra:
+            if call_in == NOBODY:
+                changes.append(f"No other group is on duty in {rdate} {sid}; the rest is left out.")
             continue
         solved, result, limits = _resolve(
             inputs, demand, doc, [olds[g][1] for g in olds], starts, rdate, sid,
-            done_sites, t_rel, per_shift, doc.seed, prefixes,
+            done_sites, t_rel, per_shift, doc.seed, prefixes, extra,
+            [r for _, r in items if r.group_id == group_id and r.unit_kind != "group"],
         )  # fmt: skip
         value += result.objective
         bound += result.bound
         joined = {gid: _join(prefixes[gid], solved[gid], old) for gid, (_, old) in olds.items()}
+        joined.update({u.id: solved[u.id] for u in extra})
         rows = demand.shift_rows(rdate, sid)
         cut_routes = [r for i, r in ((i, new_routes.get(i)) for i, _ in items) if r is not None]
         repaired = repair_gate_windows(
@@ -394,6 +466,14 @@ def replan(
             limits=limits,
         )
         joined = {unit_key(r): r for r in repaired if unit_key(r) in joined}
+        for u in extra:
+            new = joined[u.id]
+            added.append(new)
+            visits = sum(s.kind not in ("base", "break") for s in new.stops)
+            changes.append(
+                f"Group {u.group_id} unit {u.id} {rdate} {sid}: called in from "
+                f"{clock(new.start_s)}, {visits} visits."
+            )
         for gid, (i, old) in olds.items():
             new = joined[gid]
             new_routes[i] = new
@@ -410,6 +490,7 @@ def replan(
             routes.append(r)
         elif (changed := new_routes[i]) is not None:
             routes.append(changed)
+    routes += added
     leave = (
         *doc.roster.leave,
         Leave(
@@ -421,7 +502,7 @@ def replan(
         doc,
         plan_id=f"{doc.plan_id}-r{group_id}{local:%m%d%H%M}",
         created_at=datetime.now(tz).isoformat(timespec="seconds"),
-        roster=replace(doc.roster, leave=leave),
+        roster=replace(doc.roster, leave=leave, call_ins=(*doc.roster.call_ins, *call_ins)),
         routes=tuple(routes),
     )
     new_doc = replace(new_doc, dose=_dose(doc, new_doc, dose_rows))
@@ -432,6 +513,67 @@ def replan(
         stage = replace(stage, status="INFEASIBLE")
     new_doc = replace(new_doc, coverage=cov, validation=tuple(checks), stages=(*doc.stages, stage))
     return new_doc, changes
+
+
+def _call_out(
+    doc: PlanDocument,
+    inputs: PlanInputs,
+    away: str,
+    day: str,
+    shift_id: str,
+    t_rel: int,
+    wanted: str,
+) -> tuple[list[Unit], CallIn | None, list[str]]:
+    """Choose the off-duty group to call in for the rest of a shift, and build its units.
+
+    Returns the units (none when nobody may be called), the roster record and the summary's
+    lines in words (who was called and why, why the others were not).
+    """
+    from planner.patrol.call_out import call_out_units, judge_group, turn_out_start
+
+    tmpl = doc.roster.shift(shift_id)
+    start = turn_out_start(inputs, t_rel, tmpl.start_minute * 60)
+    end = (tmpl.start_minute + tmpl.duration_minutes) * 60
+    handover = inputs.rules.shift_time.handover_minutes * 60
+    where = f"{day} {shift_id}"
+    if end - start - 2 * handover < MIN_CALL_OUT_S:
+        return [], None, [f"Nobody is called in for {where}: the shift ends at {clock(end)}."]
+    candidates = [g.id for g in doc.roster.groups if g.id != away]
+    if wanted != AUTO:
+        candidates = [wanted]
+    choices = [judge_group(doc, inputs, g, day, shift_id, start, end) for g in candidates]
+    refused = [c for c in choices if not c.ok and "on duty that day" not in c.reason]
+    groups = {g.id: g for g in inputs.groups}
+    why_not: list[str] = [c.reason for c in refused]
+    why_not_zh: list[str] = [c.reason_zh for c in refused]
+    for c in sorted((c for c in choices if c.ok), key=lambda c: (-c.rest_s, c.hours_s, c.group_id)):
+        units, trouble = call_out_units(
+            inputs, groups[c.group_id], day, shift_id, start, doc.routes, away
+        )
+        if not units:
+            why_not.append(f"Group {c.group_id} is not called: {trouble}")
+            why_not_zh.append(f"{c.group_id}组未调用：人员或车辆不足。")
+            continue
+        others = "; ".join(why_not)
+        on_duty = "no other group is on duty" if wanted == AUTO else "asked for"
+        en = (
+            f"Group {c.group_id} is called in for group {away} from {clock(start)} to "
+            f"{clock(end)} of {where} ({on_duty}): {c.reason}"
+            + (f" Others: {others}" if others else "")
+        )
+        zh = (
+            f"{away}组被调离，调用{c.group_id}组于{day} {clock(start)}至{clock(end)}"
+            f"（{tmpl.name_zh or shift_id}）接替：{c.reason_zh}" + "".join(why_not_zh)
+        )
+        record = CallIn(c.group_id, day, shift_id, start, end, away, en, zh)
+        return units, record, [en]
+    if wanted != AUTO and not why_not:
+        why_not = [c.reason for c in choices]
+    lines = [
+        f"No off-duty group may be called in for {where}; the rest is left out. "
+        + " ".join(why_not)
+    ]
+    return [], None, lines
 
 
 def _dose(old: PlanDocument, new: PlanDocument, rows_of: Any) -> tuple[Any, ...]:

@@ -21,6 +21,8 @@ from planner.exceptions import PlanInputError
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
+    from planner.patrol.baseline import Baseline
+
 ROSTER_SECONDS = 5.0
 """Default seconds of the roster stage."""
 
@@ -117,6 +119,12 @@ class PlanRequest:
         Threads the roster solver may run at once (the CPU the plan declares; the routing
         solves use one thread whatever this is). A job on a Celery worker asks for one per job
         unless configured, so the workers of a machine do not oversubscribe its cores.
+    baseline
+        The roster in force (:class:`planner.patrol.baseline.Baseline`): the new roster changes
+        as few of its cells as it can and carries rest and rotation in from its days before
+        the horizon (:func:`planner.patrol.baseline.apply_baseline`); None: a fresh roster.
+    freeze_until
+        With a baseline, its cells before this date are kept as they are; None: none frozen.
     """
 
     start: date
@@ -126,6 +134,8 @@ class PlanRequest:
     dose_boost: Mapping[str, float] = field(default_factory=dict)
     created_at: datetime | None = None
     cores: int = 2
+    baseline: Baseline | None = None
+    freeze_until: date | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.cores, bool) or not isinstance(self.cores, int) or self.cores < 1:
@@ -151,6 +161,9 @@ class PlanRequest:
         except (OverflowError, ValueError):
             msg = f"A plan of {self.days} days from {self.start} ends after the last date."
             raise PlanInputError(msg) from None
+        if self.freeze_until is not None and self.baseline is None:
+            msg = "A freeze date needs the roster in force as a baseline."
+            raise PlanInputError(msg)
 
     def dates(self) -> list[date]:
         """Return the days of the horizon in order."""

@@ -36,7 +36,9 @@ _ALLOWED: dict[str, set[str]] = {
         "units",
         "shift_time",
         "inspections",
+        "call_out",
     },
+    "call_out": {"max_hours_in_7_days", "turn_out_minutes"},
     "horizon": {"start", "days"},
     "inspections": {"minutes"},
     "shifts": {"id", "name", "start", "end", "night", "meals", "rest"},
@@ -248,6 +250,8 @@ class RulesFile:
     shift_time: ShiftTime = ShiftTime()
     inspection_minutes: int = 30
     together: tuple[Together, ...] = ()
+    call_out_max_minutes: int | None = None
+    turn_out_minutes: int = 30
 
     def shift(self, shift_id: str) -> ShiftTemplate:
         """Return the shift template with id ``shift_id``.
@@ -688,6 +692,14 @@ def load_rules(
         raise r.fail(
             "inspections.minutes", f"must be from 10 to 240 minutes, not {inspection_minutes}"
         )
+    call_out = doc.get("call_out", {})
+    if not isinstance(call_out, dict):
+        raise r.fail("call_out", "must be a table")
+    r.keys(call_out, "call_out", "call_out")
+    call_out_max = r.hours(call_out, "max_hours_in_7_days", "call_out")
+    turn_out = r.int_(call_out, "turn_out_minutes", "call_out", default=30)
+    if not 0 <= turn_out <= 240:
+        raise r.fail("call_out.turn_out_minutes", f"must be from 0 to 240 minutes, not {turn_out}")
     together = []
     for item in doc.get("units", {}).get("together", []):
         r.keys(item, "units.together", "units.together")
@@ -742,6 +754,8 @@ def load_rules(
         shift_time=shift_time,
         inspection_minutes=inspection_minutes,
         together=tuple(together),
+        call_out_max_minutes=call_out_max,
+        turn_out_minutes=turn_out,
     )
 
 

@@ -25,6 +25,9 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
         schedule       {group id: [shift id or null, one per day of the horizon]}
         leave          [Leave: group_id, member_id? (null: the whole group), date, reason]
         fill_ins       [FillIn: group_id, member_id, date] reserves and neighbours lent
+        call_ins       [CallIn: group_id, date, shift_id, start_s, end_s, replaces, reason,
+                       reason_zh] off-duty groups called in for a group called away (re-plans
+                       only; left out when empty)
         grid_members   [GridMember: id, name, grid, kind] part-time people with routes
         holidays       [Holiday: date, name] public holidays inside the horizon
         fairness       [Fairness: group_id, shifts, nights, weekends, holidays]
@@ -240,6 +243,34 @@ class FillIn:
 
 
 @dataclass(frozen=True, slots=True)
+class CallIn:
+    """An off-duty group called in for the rest of a shift, for a group called away.
+
+    Attributes
+    ----------
+    group_id
+        The group called in.
+    date, shift_id
+        The shift it works part of (the shift's date, as in routes).
+    start_s, end_s
+        Its time on that shift, seconds from local midnight of ``date``.
+    replaces
+        The group called away whose work it takes over.
+    reason, reason_zh
+        Why this group was called, in English and Chinese.
+    """
+
+    group_id: str
+    date: str
+    shift_id: str
+    start_s: int
+    end_s: int
+    replaces: str
+    reason: str = ""
+    reason_zh: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class GridMember:
     """A grid member (网格员) or volunteer (平安志愿者): id, name, grid and kind."""
 
@@ -295,6 +326,8 @@ class Roster:
         Members lent to groups short of members.
     grid_members
         The grid members and volunteers whose duty periods have routes.
+    call_ins
+        Off-duty groups called in by a re-plan for a group called away.
     """
 
     shifts: tuple[ShiftTemplate, ...]
@@ -305,10 +338,19 @@ class Roster:
     fairness: tuple[Fairness, ...] = ()
     fill_ins: tuple[FillIn, ...] = ()
     grid_members: tuple[GridMember, ...] = ()
+    call_ins: tuple[CallIn, ...] = ()
 
     def __post_init__(self) -> None:
         _tuples(
-            self, "shifts", "groups", "leave", "holidays", "fairness", "fill_ins", "grid_members"
+            self,
+            "shifts",
+            "groups",
+            "leave",
+            "holidays",
+            "fairness",
+            "fill_ins",
+            "grid_members",
+            "call_ins",
         )
         object.__setattr__(self, "schedule", {k: tuple(v) for k, v in self.schedule.items()})
 
@@ -685,6 +727,8 @@ class PlanDocument:
         out: dict[str, Any] = _encode(self)
         if not self.dose_boost:
             del out["dose_boost"]  # optional: a plan without a boost is written as before
+        if not self.roster.call_ins:
+            del out["roster"]["call_ins"]  # optional: only re-plans call groups in
         return out
 
     def to_json(self, *, indent: int | None = 1) -> str:
@@ -974,6 +1018,18 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
         if lv.group_id not in group_ids:
             _fail(source, f"roster.leave[{i}].group_id", f"names the unknown group {lv.group_id!r}")
         _check_date(lv.date, source, f"roster.leave[{i}].date")
+    for i, ci in enumerate(roster.call_ins):
+        where = f"roster.call_ins[{i}]"
+        for attr in ("group_id", "replaces"):
+            if getattr(ci, attr) not in group_ids:
+                _fail(source, f"{where}.{attr}", f"names the unknown group {getattr(ci, attr)!r}")
+        if ci.shift_id not in shift_ids:
+            _fail(source, f"{where}.shift_id", f"names the unknown shift {ci.shift_id!r}")
+        if ci.date not in dates:
+            _check_date(ci.date, source, f"{where}.date")
+            _fail(source, f"{where}.date", f"{ci.date} is outside the plan's horizon")
+        if ci.end_s <= ci.start_s:
+            _fail(source, f"{where}.end_s", "must be after start_s")
     for i, h in enumerate(roster.holidays):
         _check_date(h.date, source, f"roster.holidays[{i}].date")
     for i, fr in enumerate(roster.fairness):

@@ -149,6 +149,65 @@ def test_validate_fails_on_a_tampered_plan(small_plan: Path, tmp_path: Path) -> 
             ["replan", "{plan}", "--group", "A", "--from", "7 Dec 14:00", "--out", "{tmp}/r"],
             "--from must look like",
         ),
+        (  # a baseline of another period
+            [
+                "plan",
+                "--start",
+                "2027-03-01",
+                "--days",
+                "1",
+                "--out",
+                "{tmp}/o",
+                "--baseline",
+                "{plan}",
+            ],
+            "neither overlaps 2027-03-01",
+        ),
+        (  # a freeze date outside the horizon
+            [
+                "plan",
+                "--start",
+                "2026-12-07",
+                "--days",
+                "1",
+                "--out",
+                "{tmp}/o",
+                "--baseline",
+                "{plan}",
+                "--freeze-until",
+                "2026-12-20",
+            ],
+            "--freeze-until 2026-12-20 is outside the roster's period",
+        ),
+        (  # a freeze date without a baseline
+            [
+                "plan",
+                "--start",
+                "2026-12-07",
+                "--days",
+                "1",
+                "--out",
+                "{tmp}/o",
+                "--freeze-until",
+                "2026-12-07",
+            ],
+            "--freeze-until needs --baseline",
+        ),
+        (  # a group to call in that the plan does not have
+            [
+                "replan",
+                "{plan}",
+                "--group",
+                "A",
+                "--from",
+                "2026-12-07 14:00",
+                "--call-in",
+                "Z",
+                "--out",
+                "{tmp}/r",
+            ],
+            "The group to call in must be 'auto', 'none' or one of",
+        ),
     ],
 )
 def test_bad_input_one_line_no_traceback(args, words, tmp_path: Path, small_plan: Path) -> None:
@@ -166,3 +225,35 @@ def test_days_out_of_range_is_refused(tmp_path: Path) -> None:
     result = _run("plan", "--start", "2026-12-07", "--days", "0", "--out", str(tmp_path / "o"))
     assert result.exit_code == 2 and "--days" in result.stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_replan_calls_in_an_off_duty_group(small_plan: Path, doc, tmp_path: Path) -> None:
+    """Tests that `patrol replan` of the lone night group calls in an off-duty group, says who
+    and why in English and Chinese, and writes a plan that passes `patrol validate`."""
+    (night,) = [g for g, row in doc.roster.schedule.items() if row[0] == "N"]
+    out = tmp_path / "r"
+    args = ["replan", str(small_plan / "plan.json"), "--group", night]
+    args += ["--from", "2026-12-07 22:00", "--out", str(out), "--time-limit", "2"]
+    result = _run(*args)
+    assert result.exit_code == 0, result.output
+    (call,) = read_plan(out / "plan.json").roster.call_ins
+    assert call.replaces == night and call.shift_id == "N" and call.start_s == 22 * 3600 + 1800
+    assert f"Group {call.group_id} is called in for group {night}" in result.output
+    assert f"调用{call.group_id}组" in result.output
+    assert _run("validate", str(out / "plan.json")).exit_code == 0
+
+
+def test_a_baseline_of_another_team_is_refused(small_plan: Path, tmp_path: Path) -> None:
+    """Tests that `patrol plan --baseline` of other groups is refused in one sentence, before
+    any folder is made."""
+    other = json.loads((small_plan / "plan.json").read_text(encoding="utf-8"))
+    other["roster"]["schedule"] = {"X": ["D"], "Y": ["N"]}
+    path = tmp_path / "other.json"
+    path.write_text(json.dumps(other), encoding="utf-8")
+    out = tmp_path / "o"
+    args = ["plan", "--start", "2026-12-07", "--days", "1", "--out", str(out)]
+    result = _run(*args, "--baseline", str(path))
+    assert result.exit_code == 2, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert "The baseline other.json is for groups X, Y, not this team's A, B, C, D." in line
+    assert not out.exists()

@@ -258,11 +258,15 @@ def _run_plan(
     rules: Path | None,
     seed: int,
     time_limit: float | None,
+    baseline: Path | None = None,
+    freeze_until: str | None = None,
 ) -> None:
     from planner.dates import seed_problem, start_problem
+    from planner.patrol.baseline import apply_baseline, read_baseline
     from planner.patrol.inputs import load_inputs, resolve_files
     from planner.patrol.pipeline import make_plan
     from planner.patrol.request import PlanRequest, TimeBudget
+    from planner.patrol.roster import build_patrol_problem
 
     for option, why in (("--start", start_problem(start, days)), ("--seed", seed_problem(seed))):
         if why:
@@ -270,10 +274,16 @@ def _run_plan(
     began = time.perf_counter()
     resolve_files(district, rules)  # refuse a missing district or rules file before any work
     inputs = load_inputs(district, rules)
+    frozen = None if freeze_until is None else _date(freeze_until, "--freeze-until")
+    if frozen is not None and baseline is None:
+        raise PlanOutputError("--freeze-until needs --baseline, the roster in force.")
+    base = None if baseline is None else read_baseline(baseline)
+    if base is not None:  # a baseline of another team or period is refused before any work
+        apply_baseline(build_patrol_problem(inputs.rules, start, days), base, freeze_until=frozen)
     out = _out_dir(out)  # only once the inputs are read: a refused plan leaves no folder
     shifts = days * len(inputs.rules.shifts)
     budget = TimeBudget() if time_limit is None else TimeBudget.within(time_limit, shifts)
-    request = PlanRequest(start, days, seed, budget)
+    request = PlanRequest(start, days, seed, budget, baseline=base, freeze_until=frozen)
     click.echo(f"Time budget {budget.describe(shifts)}.")
     bars = _Bars()
     try:
@@ -343,6 +353,19 @@ def _date(value: str, what: str) -> date:
     help="Seconds of solving in all, split as the default budget is (default: 5 s for the "
     "roster and 1.5 s for each shift's routes).",
 )
+@click.option(
+    "--baseline",
+    "baseline",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The roster in force (plan.json or roster JSON): change as few of its cells as possible.",
+)
+@click.option(
+    "--freeze-until",
+    "freeze_until",
+    default=None,
+    help="Keep the baseline exactly before this date, YYYY-MM-DD.",
+)
 def plan_command(
     district: Path | None,
     start: str,
@@ -351,9 +374,21 @@ def plan_command(
     rules: Path | None,
     seed: int,
     time_limit: float | None,
+    baseline: Path | None,
+    freeze_until: str | None,
 ) -> None:
     """Plan roster, routes and coverage for DAYS days and write every output to OUT."""
-    _run_plan(district, _date(start, "--start"), days, out, rules, seed, time_limit)
+    _run_plan(
+        district,
+        _date(start, "--start"),
+        days,
+        out,
+        rules,
+        seed,
+        time_limit,
+        baseline,
+        freeze_until,
+    )
 
 
 @click.command("demo")
@@ -449,10 +484,30 @@ def validate_command(plan: Path, district: Path | None) -> None:
     show_default=True,
     help="Seconds for re-solving the routes.",
 )
+@click.option(
+    "--call-in",
+    "call_in",
+    default="auto",
+    show_default=True,
+    help=(
+        "Who takes over when no other group is on duty: 'auto' calls in the off-duty group the "
+        "rest rules allow, 'none' nobody, or a group id to call in that group."
+    ),
+)
 def replan_command(
-    plan: Path, group: str, from_: str, out: Path, district: Path | None, time_limit: float
+    plan: Path,
+    group: str,
+    from_: str,
+    out: Path,
+    district: Path | None,
+    time_limit: float,
+    call_in: str,
 ) -> None:
-    """Mark GROUP unavailable from a time and re-plan the rest of that day into OUT."""
+    """Mark GROUP unavailable from a time and re-plan the rest of that day into OUT.
+
+    The groups still on duty take over what they can reach; with none left, an off-duty group
+    is called in within the rest rules (``--call-in``), and the summary says who and why.
+    """
     from planner.patrol.inputs import load_inputs
     from planner.patrol.replan import replan
     from planner.plan.document import read_plan
@@ -467,10 +522,12 @@ def replan_command(
     doc = read_plan(plan)
     out = _out_dir(out)
     inputs = load_inputs(_plan_district(doc, district), _plan_inputs(plan))
-    new, changes = replan(doc, inputs, group, moment, time_limit=time_limit)
+    new, changes = replan(doc, inputs, group, moment, time_limit=time_limit, call_in=call_in)
     files = write_outputs(new, inputs, out)
     for line in changes:
         click.echo(f"  {line}")
+    for call in new.roster.call_ins[len(doc.roster.call_ins) :]:
+        click.echo(f"  {call.reason_zh}")
     bad = [c for c in new.validation if not c.ok]
     click.echo(
         f"Wrote {len(files)} files to {out}; checks "

@@ -1,0 +1,318 @@
+"""Call-outs: which off-duty group may be called in when a group is called away mid-shift.
+
+PRACTICE.md: the captain handles call-aways. When the group on a shift is called away and no
+other group is on duty, the re-plan (:func:`planner.patrol.replan.replan`) calls in an
+off-duty group for the rest of the shift, within the rules file's rest rules:
+
+- ``min_rest_hours`` between the end of the group's last shift and the call-out, and between
+  the call-out's end and its next shift; ``rest_after_night_hours`` after a night before a day
+  call-out (a group just off a night is never called), and after a night call-out before a day
+  shift;
+- ``max_nights_in_row`` (a night call-out counts as a night) and ``max_days_in_row``;
+- ``[call_out] max_hours_in_7_days``: its hours in the 7 days up to the end of the call-out;
+- enough members at work (not on leave) for a unit, and vehicles of its travel mode free in
+  the pool for the call-out's time (the group called away keeps its own).
+
+Of the groups that may be called, the one rested longest goes, then the one with fewest
+hours in the 7 days. Every group that may not be called is given with the reason, so the
+re-plan's summary says who was called and why the others were not. The group is at its base
+``[call_out] turn_out_minutes`` after the call and works until the shift's end.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import TYPE_CHECKING
+
+from planner.plan.document import clock
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from planner.patrol.inputs import PatrolGroup, PlanInputs
+    from planner.patrol.units import Unit
+    from planner.plan.document import PlanDocument, Route
+
+
+@dataclass(frozen=True, slots=True)
+class CallOutChoice:
+    """Whether one off-duty group may be called in, and why (in English and Chinese).
+
+    Attributes
+    ----------
+    group_id
+        The group.
+    ok
+        True when the rules allow calling it.
+    reason, reason_zh
+        The reason in words: its rest and hours when it may be called, the rule it would break
+        when not.
+    rest_s
+        Seconds since the end of its last shift in the plan (large when none is known).
+    hours_s
+        Seconds of work in the 7 days up to the end of the call-out, the call-out included.
+    """
+
+    group_id: str
+    ok: bool
+    reason: str
+    reason_zh: str
+    rest_s: int = 0
+    hours_s: int = 0
+
+
+def _spans(doc: PlanDocument, group_id: str) -> list[tuple[int, int, bool]]:
+    """Return the group's worked shifts and earlier call-ins as (start, end, night), seconds."""
+    origin = doc.start_date.toordinal()
+    out = []
+    for d, sid in enumerate(doc.roster.schedule.get(group_id, ())):
+        if sid is None:
+            continue
+        t = doc.roster.shift(sid)
+        start = d * 86400 + t.start_minute * 60
+        out.append((start, start + t.duration_minutes * 60, t.night))
+    for ci in doc.roster.call_ins:
+        if ci.group_id == group_id:
+            base = (date.fromisoformat(ci.date).toordinal() - origin) * 86400
+            out.append((base + ci.start_s, base + ci.end_s, doc.roster.shift(ci.shift_id).night))
+    return sorted(out)
+
+
+def _hours(h: float) -> str:
+    return f"{h:.1f}".rstrip("0").rstrip(".")
+
+
+def judge_group(
+    doc: PlanDocument,
+    inputs: PlanInputs,
+    group_id: str,
+    day: str,
+    shift_id: str,
+    start_s: int,
+    end_s: int,
+) -> CallOutChoice:
+    """Say whether the rest rules allow calling ``group_id`` in from ``start_s`` to ``end_s``.
+
+    Parameters
+    ----------
+    doc
+        The plan (its schedule and earlier call-ins).
+    inputs
+        The district's inputs (the planner's reading of the rules file).
+    group_id
+        The off-duty group.
+    day, shift_id
+        The shift of the call-out (ISO date of the shift's start).
+    start_s, end_s
+        The call-out's time, seconds from local midnight of ``day``.
+
+    Returns
+    -------
+    CallOutChoice
+        Allowed or not, with the reason.
+    """
+    rules = inputs.rules
+    night = doc.roster.shift(shift_id).night
+    d = (date.fromisoformat(day) - doc.start_date).days
+    row = doc.roster.schedule.get(group_id, ())
+    name = f"Group {group_id}"
+
+    def no(en: str, zh: str) -> CallOutChoice:
+        return CallOutChoice(
+            group_id, False, f"{name} is not called: {en}.", f"{group_id}组未调用：{zh}。"
+        )
+
+    if 0 <= d < len(row) and row[d] is not None:
+        return no("it is on duty that day", "当天在班")
+    if any(lv.group_id == group_id and lv.member_id is None and lv.date == day
+           for lv in doc.roster.leave):  # fmt: skip
+        return no("the whole group is away that day", "全组当天不在岗")
+    a, b = d * 86400 + start_s, d * 86400 + end_s
+    spans = _spans(doc, group_id)
+    if any(s < b and a < e for s, e, _ in spans):
+        return no("it works then already", "该时段已在岗")
+    before = [(s, e, n) for s, e, n in spans if e <= a]
+    after = [(s, e, n) for s, e, n in spans if s >= b]
+    min_rest = (rules.min_rest_minutes or 0) * 60
+    after_night = (rules.rest_after_night_minutes or 0) * 60
+    rest_s = 10**9
+    if before:
+        _, e, was_night = before[-1]
+        rest_s = a - e
+        need = max(min_rest, after_night) if was_night and not night else min_rest
+        if rest_s < need:
+            what = "night" if was_night else "shift"
+            return no(
+                f"its last {what} ended {_hours(rest_s / 3600)} h before; the rules ask for "
+                f"{_hours(need / 3600)} h of rest",
+                f"距上一{'夜班' if was_night else '班次'}结束仅{_hours(rest_s / 3600)}小时，"
+                f"规则要求休息{_hours(need / 3600)}小时",
+            )
+    if after:
+        s, _, next_night = after[0]
+        need = max(min_rest, after_night) if night and not next_night else min_rest
+        if s - b < need:
+            return no(
+                f"its next shift starts {_hours((s - b) / 3600)} h after the call-out would "
+                f"end; the rules ask for {_hours(need / 3600)} h of rest",
+                f"下一班次在调用结束后{_hours((s - b) / 3600)}小时开始，"
+                f"规则要求休息{_hours(need / 3600)}小时",
+            )
+    days = {s // 86400 for s, _, _ in spans}
+    nights = {s // 86400 for s, _, n in spans if n}
+    for limit, marked, what, zh in (
+        (rules.max_nights_in_row, nights if night else None, "nights", "连续夜班"),
+        (rules.max_days_in_row, days, "days", "连续工作天数"),
+    ):
+        if limit is None or marked is None:
+            continue
+        run = 1
+        k = d - 1
+        while k in marked:
+            run, k = run + 1, k - 1
+        k = d + 1
+        while k in marked:
+            run, k = run + 1, k + 1
+        if run > limit:
+            return no(
+                f"it would work {run} {what} in a row; the limit is {limit}",
+                f"将{zh}{run}天，上限{limit}天",
+            )
+    week = sum(max(0, min(e, b) - max(s, b - 7 * 86400)) for s, e, _ in spans) + (b - a)
+    most = rules.call_out_max_minutes
+    if most is not None and week > most * 60:
+        return no(
+            f"it would work {_hours(week / 3600)} h in the 7 days; the limit is "
+            f"{_hours(most / 60)} h",
+            f"7天内将工作{_hours(week / 3600)}小时，上限{_hours(most / 60)}小时",
+        )
+    rested = (
+        "no shift before it in the plan"
+        if not before
+        else (f"{_hours(rest_s / 3600)} h after its last shift")
+    )
+    rested_zh = "计划内此前无班次" if not before else f"距上一班次{_hours(rest_s / 3600)}小时"
+    return CallOutChoice(
+        group_id,
+        True,
+        f"{name} may be called: off duty, {rested}, {_hours(week / 3600)} h in the 7 days.",
+        f"{group_id}组可调用：当天休息，{rested_zh}，7天内{_hours(week / 3600)}小时。",
+        rest_s,
+        week,
+    )
+
+
+def call_out_units(
+    inputs: PlanInputs,
+    group: PatrolGroup,
+    day: str,
+    shift_id: str,
+    start_s: int,
+    busy: Sequence[Route],
+    away: str,
+) -> tuple[list[Unit], str]:
+    """Return the units of ``group`` called in from ``start_s`` to the shift's end.
+
+    The units are the group's as a plan would make them that day (pairs, the whole group in a
+    together window), starting at ``start_s`` at the base: the meal breaks whose window is
+    still open (starting no earlier than the handover's end), the night's rest only when its
+    window opens after the handover, and whole-group windows that begin after it.
+
+    Parameters
+    ----------
+    inputs
+        The district's inputs.
+    group
+        The group called in.
+    day, shift_id
+        The shift.
+    start_s
+        When the group is at its base, seconds from local midnight of ``day``.
+    busy
+        The plan's routes: those that overlap the call-out hold their vehicles.
+    away
+        The group called away: its vehicles go with it.
+
+    Returns
+    -------
+    tuple
+        The units with vehicles, and an empty text; or no units and why (English), when the
+        group has too few members at work or the pool too few free vehicles.
+    """
+    from planner.patrol.units import (
+        LICENSED_MODES,
+        ON_FOOT,
+        UnitBreak,
+        present_members,
+        shift_units,
+    )
+
+    rules = inputs.rules
+    template = rules.shift(shift_id)
+    when = date.fromisoformat(day)
+    members = present_members(group, when, rules)
+    if len(members) < rules.shift_time.unit_size:
+        return [], f"Group {group.id} has {len(members)} members at work that day."
+    units = shift_units(template, [(group, members)], rules)
+    handover = rules.shift_time.handover_minutes * 60
+    lo = start_s + handover
+    rest_open = template.rest is not None and template.rest[0] * 60 >= lo
+    out = []
+    for u in units:
+        if u.kind == "group":
+            if u.start_s >= lo:
+                out.append(u)
+            continue
+        breaks = []
+        for b in u.breaks:
+            if b.kind == "rest" and not rest_open:
+                continue
+            if b.kind == "meal" and b.latest >= lo:
+                breaks.append(UnitBreak(b.kind, max(b.earliest, lo), b.latest, b.duration))
+            elif b.kind != "meal" and b.earliest >= lo:
+                breaks.append(b)
+        out.append(replace(u, start_s=start_s, breaks=tuple(breaks)))
+    # Vehicles: the pool's vehicles of the mode not held by any route overlapping the call-out.
+    end = (template.start + template.minutes) * 60
+    base = when.toordinal() * 86400
+    held: set[str] = set()
+    for r in busy:
+        r0 = date.fromisoformat(r.date).toordinal() * 86400
+        overlaps = r0 + r.start_s < base + end and base + start_s < r0 + r.end_s
+        if overlaps or (r.group_id == away and r.date == day):
+            held.update(r.vehicles)
+    done = []
+    taken: dict[tuple[str, str], str] = {}
+    for u in sorted(out, key=lambda u: (u.kind == "group", u.id)):
+        if u.mode == ON_FOOT:
+            done.append(u)
+            continue
+        if u.mode in LICENSED_MODES:
+            for m in u.members:
+                member = inputs.teams.members.get(m)
+                if member is None or u.mode not in member.licences:
+                    return [], f"Member {m} of group {group.id} holds no {u.mode} licence."
+        kept = [taken.get((m, u.mode)) for m in u.members]
+        if u.kind == "group" and all(kept):
+            done.append(replace(u, vehicles=tuple(v for v in kept if v)))
+            continue
+        free = [
+            v.id
+            for v in inputs.teams.vehicles
+            if v.mode == u.mode and v.id not in held and v.id not in taken.values()
+        ]
+        if len(free) < len(u.members):
+            return [], (
+                f"Group {group.id} needs {len(u.members)} {u.mode}s for unit {u.id} from "
+                f"{clock(start_s)}, but only {len(free)} are free."
+            )
+        for m, vid in zip(u.members, free, strict=False):
+            taken[(m, u.mode)] = vid
+        done.append(replace(u, vehicles=tuple(free[: len(u.members)])))
+    return done, ""
+
+
+def turn_out_start(inputs: PlanInputs, t_rel: int, shift_start_s: int) -> int:
+    """Return when a group called at ``t_rel`` is at its base (seconds from the shift's date)."""
+    return max(t_rel + inputs.rules.turn_out_minutes * 60, shift_start_s)
