@@ -22,7 +22,7 @@ from shapely.geometry import LineString, MultiLineString, Point, mapping
 
 from geodata.cameras import view_areas
 from geodata.categories import CATEGORIES
-from web.assets import layer_control
+from web.maps.assets import layer_control
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -85,6 +85,7 @@ TEXT: dict[str, tuple[str, str]] = {
 
 POLYGON_TYPES = ("Polygon", "MultiPolygon")
 """Geometry types a key area is drawn as an outline for (points get a marker)."""
+
 
 def label(key: str, lang: str = "zh") -> str:
     """Return the label of ``key`` in ``lang`` ("zh" or "en")."""
@@ -1703,7 +1704,7 @@ def district_map(district: Any, *, lang: str = "zh", online_tiles: bool = False)
     Returns
     -------
     folium.Map
-        Write it offline with :func:`web.assets.write_standalone_html`; add route or risk
+        Write it offline with :func:`web.maps.assets.write_standalone_html`; add route or risk
         layers with :func:`add_layers` so that the layer control lists them.
     """
     _check_lang(lang)
