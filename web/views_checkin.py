@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import functools
 import math
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from sqlalchemy import select
 
-from planner.plan.document import clock
+from planner.plan.times import clock, date_time, time_of_day, window
 from web.auth import current_user, requires
 from web.checkin import (
     ACCURACY_CAP_M,
@@ -35,6 +33,8 @@ from web.plan_store import get_district, load_document, ready_plan_or_404
 from web.views_common import map_prefix, register_nav
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from planner.plan.document import PlanDocument, Route, Stop
     from web.checkin import Checkpoint, Ledger, LedgerRow
 
@@ -70,11 +70,7 @@ def _refusal(exc: CheckInError, doc: PlanDocument | None = None) -> str:
 
 
 def _local(moment: datetime | None, tz: str) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    return date_time(moment, current_lang(), tz)
 
 
 def _checkpoint_info(point: Checkpoint, doc: PlanDocument) -> dict[str, Any]:
@@ -93,8 +89,8 @@ def _checkpoint_info(point: Checkpoint, doc: PlanDocument) -> dict[str, Any]:
         "route": f"{_name(group.name_zh, group.name)} · {route.date} · "
         f"{_name(shift.name_zh, shift.name)}",
         "planned": clock(stop.arrival),
-        "window": ", ".join(f"{clock(a)}–{clock(b)}" for a, b in stop.windows),
-        "due": point.due.strftime("%H:%M"),
+        "window": ", ".join(window(a, b) for a, b in stop.windows),
+        "due": time_of_day(point.due),
         "check": (stop.check_zh or stop.check) if current_lang() == "zh" else stop.check,
     }
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
 
-from planner.plan.document import clock
+from planner.plan.times import clock, window
 from web.auth import current_user, requires, route_groups
 from web.db import Plan, db_session
 from web.formatting import name_list
@@ -151,7 +151,7 @@ def stop_rows(route: Route) -> list[dict[str, Any]]:
                     if stop.kind == "base"
                     else category_style(stop.category).name(lang)
                 ),
-                "window": ", ".join(f"{clock(a)}–{clock(b)}" for a, b in stop.windows),
+                "window": ", ".join(window(a, b) for a, b in stop.windows),
                 "arrival": clock(stop.arrival),
                 "dwell": stop.dwell // 60,
                 "check": (stop.check_zh or stop.check) if lang == "zh" else stop.check,

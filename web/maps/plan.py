@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from shapely.geometry import LineString
 
 from planner.hotspots.risk import district_risk
-from planner.plan.document import clock
+from planner.plan.times import clock, window
 from web.maps.assets import write_standalone_html
 from web.maps.layers import (
     MapStop,
@@ -73,7 +73,7 @@ def plan_map(doc: PlanDocument, inputs: PlanInputs) -> folium.Map:
                 lat=s.lat,
                 name=s.name or s.name_en or s.site_id,
                 arrival=clock(s.arrival),
-                window=", ".join(f"{clock(a)}–{clock(b)}" for a, b in s.windows),
+                window=", ".join(window(a, b) for a, b in s.windows),
                 dwell_min=s.dwell // 60,
                 note=s.check_zh or s.check,
                 id=s.site_id,

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import LineString
 
-from planner.plan.document import clock
+from planner.plan.times import clock, window
 from web.maps.assets import layer_control, local_html
 from web.maps.layers import MapStop, base_map, route_layer, streets_layers
 
@@ -56,7 +56,7 @@ def route_map(doc: PlanDocument, route: Route, streets: gpd.GeoDataFrame, lang: 
             lat=s.lat,
             name=s.display_name,
             arrival=clock(s.arrival),
-            window=", ".join(f"{clock(a)}–{clock(b)}" for a, b in s.windows),
+            window=", ".join(window(a, b) for a, b in s.windows),
             dwell_min=s.dwell // 60,
             note=s.check_zh if lang == "zh" else s.check,
             id=s.site_id,
