@@ -109,11 +109,11 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if app.config.get(name) is None:
             app.config[name] = not app.config.get("TESTING", False)
 
-    from web.assets import assets_blueprint
     from web.auth import bp as auth_bp
     from web.auth import load_user, require_password_change
     from web.csrf import init_csrf
     from web.db import init_db
+    from web.maps.assets import assets_blueprint
     from web.views_areas import bp as areas_bp
     from web.views_audit import bp as audit_bp
     from web.views_checkin import bp as checkin_bp

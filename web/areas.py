@@ -79,7 +79,7 @@ class AreaError(InputError):
     Attributes
     ----------
     key, values
-        The catalogue key (:mod:`web.texts.areas`) and values of the message, so that pages
+        The catalogue key (:mod:`planner.texts`) and values of the message, so that pages
         can show it in their language; the exception's text is the English one.
     """
 

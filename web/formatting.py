@@ -1,69 +1,33 @@
-"""Dates, times and numbers written for the page's language, as Jinja filters (Babel/CLDR)."""
+"""Dates, times and numbers written for the page's language, as Jinja filters (Babel/CLDR).
+
+Times are written by :mod:`planner.plan.times`, the one formatter of times people read; this
+module picks the page's language and the district's time zone for it.
+"""
 
 from __future__ import annotations
 
 import math
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, tzinfo
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale
-from babel.dates import format_date, format_datetime, format_time
 from babel.numbers import format_decimal, format_percent
 from flask import current_app, g, has_request_context
 
+from planner.plan import times
 from web.i18n import DEFAULT_LANG, current_lang
 
 if TYPE_CHECKING:
     from flask import Flask
 
-LOCALES = {"zh": Locale.parse("zh_Hans_CN"), "en": Locale.parse("en")}
-"""Babel locale of each page language (the patterns below fix the order: day before month);
-parsed once, as Babel would otherwise parse the name again on every call."""
-
-PATTERNS: dict[str, tuple[str, str]] = {
-    # name: (Chinese, English) CLDR patterns
-    "date_long": ("y年M月d日 EEEE", "EEE d MMM y"),
-    "date_short": ("M月d日 EEE", "EEE d MMM"),
-    "datetime": ("y年M月d日 HH:mm", "d MMM y, HH:mm"),
-    "time": ("HH:mm", "HH:mm"),
-}
-"""How each filter writes a date or time: 2026年12月7日 星期一 / Mon 7 Dec 2026, and so on."""
+LOCALES = times.LOCALES
+"""Babel locale of each page language (see :mod:`planner.plan.times`)."""
 
 
 def _lang(lang: str | None) -> str:
     if lang in LOCALES:
         return lang  # type: ignore[return-value]
     return current_lang() if has_request_context() else DEFAULT_LANG
-
-
-def _pattern(name: str, lang: str) -> str:
-    zh, en = PATTERNS[name]
-    return zh if lang == "zh" else en
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return date.fromisoformat(value.strip()[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def _as_datetime(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value
-    if isinstance(value, str) and value.strip():
-        try:
-            return datetime.fromisoformat(value.strip())
-        except ValueError:
-            return None
-    return None
 
 
 def display_zone() -> tzinfo:
@@ -92,54 +56,34 @@ def display_zone() -> tzinfo:
 
 
 def date_long(value: Any, lang: str | None = None) -> str:
-    """Return a date in full: 2026年12月7日 星期一 (zh), Mon 7 Dec 2026 (en).
-
-    ``value`` is a date, a datetime or ISO text (``"2026-12-07"``); anything else is returned
-    as text unchanged.
-    """
-    day = _as_date(value)
-    if day is None:
-        return "" if value is None else str(value)
-    lang = _lang(lang)
-    return format_date(day, _pattern("date_long", lang), locale=LOCALES[lang])
+    """Return a date in full in the page's language (:func:`planner.plan.times.date_long`)."""
+    return times.date_long(value, _lang(lang))
 
 
 def date_short(value: Any, lang: str | None = None) -> str:
-    """Return a date without its year: 12月7日 周一 (zh), Mon 7 Dec (en)."""
-    day = _as_date(value)
-    if day is None:
-        return "" if value is None else str(value)
-    lang = _lang(lang)
-    return format_date(day, _pattern("date_short", lang), locale=LOCALES[lang])
+    """Return a date without its year (:func:`planner.plan.times.date_short`)."""
+    return times.date_short(value, _lang(lang))
 
 
-def date_time(value: Any, lang: str | None = None, zone: tzinfo | None = None) -> str:
+def date_time(value: Any, lang: str | None = None, zone: tzinfo | str | None = None) -> str:
     """Return a moment with its date: 2026年12月7日 14:05 (zh), 7 Dec 2026, 14:05 (en).
 
     A moment with a time zone is shown in ``zone`` (default :func:`display_zone`); a naive
     one is taken as UTC, as the database stores moments.
     """
-    moment = _as_datetime(value)
-    if moment is None:
-        return "" if value is None else str(value)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    lang = _lang(lang)
-    target = zone or display_zone()
-    return format_datetime(moment, _pattern("datetime", lang), tzinfo=target, locale=LOCALES[lang])
+    return times.date_time(value, _lang(lang), zone or display_zone())
 
 
 def clock(value: Any, lang: str | None = None) -> str:
     """Return the time of day of a time, a datetime or ISO text, in its own offset: 08:40."""
-    if isinstance(value, time):
-        moment: Any = value
-    else:
-        moment = _as_datetime(value)
-        if moment is None:
-            return "" if value is None else str(value)
-        moment = moment.timetz()
-    lang = _lang(lang)
-    return format_time(moment, _pattern("time", lang), locale=LOCALES[lang])
+    return times.time_of_day(value, _lang(lang))
+
+
+def duration(seconds: Any, lang: str | None = None) -> str:
+    """Return a duration in hours and minutes (:func:`planner.plan.times.duration`)."""
+    if seconds is None or seconds == "":
+        return ""
+    return times.duration(float(seconds), _lang(lang))
 
 
 def number(value: Any, digits: int | None = None, lang: str | None = None) -> str:
@@ -202,6 +146,7 @@ FILTERS = {
     "date_short": date_short,
     "datetime": date_time,
     "clock": clock,
+    "duration": duration,
     "number": number,
     "percent": percent,
     "code": code_label,

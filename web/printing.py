@@ -34,7 +34,11 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from geodata.categories import CATEGORIES
 from planner.exceptions import ProblemError
-from planner.plan.document import check_document, clock
+from planner.plan.document import check_document
+from planner.plan.times import clock, duration
+from planner.plan.times import (
+    hhmm as _hhmm,  # the sheet's date line says when a shift runs past midnight
+)
 from web.fonts import cjk_font_subset, find_cjk_font
 
 if TYPE_CHECKING:
@@ -577,11 +581,6 @@ def _register_font(text: _Text, source: FontSource) -> str:
     return name
 
 
-def _hhmm(seconds: int) -> str:
-    """Return the local time of day; the sheet's date line says when a shift runs past midnight."""
-    return clock(seconds % 86400)
-
-
 def _window_text(stop: Stop) -> str:
     return "<br/>".join(f"{_hhmm(lo)}–{_hhmm(hi)}" for lo, hi in stop.windows)
 
@@ -994,10 +993,7 @@ def _reserve_text(route: Any) -> str:
     street, busy = street_time(route, route.handover_s)
     free = max(street - busy, 0)
     share = free / street if street > 0 else 0.0
-    return (
-        f"{free // 3600} h {free % 3600 // 60:02d} min ({share:.0%}) 备勤待命、处置警情 "
-        "free for calls"
-    )
+    return f"{duration(free, 'en')} ({share:.0%}) 备勤待命、处置警情 free for calls"
 
 
 def _breaks_text(route: Any) -> str:

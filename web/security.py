@@ -2,7 +2,7 @@
 
 The content security policy keeps the maps working offline: every script, style, image and
 font comes from the app itself (Leaflet and Leaflet.draw are served from the installed
-packages, see :mod:`web.assets`); Folium writes its map as inline scripts and styles, so those
+packages, see :mod:`web.maps.assets`); Folium writes its map as inline scripts and styles, so those
 are allowed inline, but nothing is loaded from another site, nothing may be sent to another
 site, and only the app's own pages may frame its map pages.
 

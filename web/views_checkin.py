@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import functools
-import html
 import math
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request
 from markupsafe import Markup
 from sqlalchemy import select
 
-from planner.plan.document import clock
-from web.assets import layer_control
+from planner.plan.times import clock, date_time, time_of_day, window
 from web.auth import current_user, requires
 from web.checkin import (
     ACCURACY_CAP_M,
@@ -32,10 +28,13 @@ from web.checkin import (
 from web.checkin import now as checkin_now
 from web.db import CheckIn, Plan, User, db_session
 from web.i18n import current_lang, translate
+from web.maps import LedgerMarker, ledger_page
 from web.plan_store import get_district, load_document, ready_plan_or_404
-from web.views_common import register_nav, render_map
+from web.views_common import map_prefix, register_nav
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from planner.plan.document import PlanDocument, Route, Stop
     from web.checkin import Checkpoint, Ledger, LedgerRow
 
@@ -43,9 +42,6 @@ bp = Blueprint("checkin", __name__)
 
 STATUS_CODES = {"not_allowed": 403, "not_on_route": 403, "already": 409}
 """HTTP status of a refused check-in by reason; other reasons answer 400."""
-
-STATUS_COLOURS = {"missed": "#d32f2f", "late": "#f57c00", "done": "#2e7d32", "pending": "#9e9e9e"}
-"""Marker colours of the ledger map."""
 
 register_nav("checkin.ledger_index", "nav_ledger", "view_ledger", 40)
 
@@ -74,11 +70,7 @@ def _refusal(exc: CheckInError, doc: PlanDocument | None = None) -> str:
 
 
 def _local(moment: datetime | None, tz: str) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+    return date_time(moment, current_lang(), tz)
 
 
 def _checkpoint_info(point: Checkpoint, doc: PlanDocument) -> dict[str, Any]:
@@ -97,8 +89,8 @@ def _checkpoint_info(point: Checkpoint, doc: PlanDocument) -> dict[str, Any]:
         "route": f"{_name(group.name_zh, group.name)} · {route.date} · "
         f"{_name(shift.name_zh, shift.name)}",
         "planned": clock(stop.arrival),
-        "window": ", ".join(f"{clock(a)}–{clock(b)}" for a, b in stop.windows),
-        "due": point.due.strftime("%H:%M"),
+        "window": ", ".join(window(a, b) for a, b in stop.windows),
+        "due": time_of_day(point.due),
         "check": (stop.check_zh or stop.check) if current_lang() == "zh" else stop.check,
     }
 
@@ -317,62 +309,31 @@ def ledger_view(plan_id: int) -> Any:
     )
 
 
-def _dot(colour: str) -> str:
-    return (
-        f'<span style="display:inline-block;width:12px;height:12px;border-radius:50%;'
-        f'background:{colour};border:1px solid #fff"></span>'
-    )
-
-
 @bp.route("/plans/<int:plan_id>/ledger/map")
 @requires("view_ledger")
 def ledger_map_frame(plan_id: int) -> Response:
     """Return a map of the plan's checkpoints coloured by check-in (missed ones on top)."""
-    import folium
-
-    from web.maps import base_map, legend, streets_layers
-
     _row, doc = ready_plan_or_404(plan_id)
     book = ledger(db_session(), plan_id, doc)
-    lang = current_lang()
-    order = ("pending", "done", "late", "missed")
-    visits = sorted(book.visits, key=lambda v: order.index(v.status))
-    if visits:
-        lons, lats = [v.lon for v in visits], [v.lat for v in visits]
-        pad = 0.002
-        bounds = (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
-    else:
-        bounds = (118.77, 32.03, 118.80, 32.05)
-    m = base_map(bounds, attribution=doc.district.attribution, padding=(20, 20))
-    streets = get_district(current_app).streets
-    near = streets.cx[bounds[0] : bounds[2], bounds[1] : bounds[3]]
-    if len(near):
-        for group in streets_layers(near, lang=lang):
-            group.add_to(m)
-    layer = folium.FeatureGroup(name=html.escape(translate("ledger_map_legend")))
     tz = doc.district.time_zone
-    for v in visits:
-        text = (
-            f"{v.route_id} · {v.label} · {_name(v.name, v.name_en)} · "
-            f"{translate('ledger_map_' + ('done' if v.status == 'done' else v.status))} · "
-            f"{_local(v.planned, tz)}"
+    markers = [
+        LedgerMarker(
+            lon=v.lon,
+            lat=v.lat,
+            status=v.status,
+            text=(
+                f"{v.route_id} · {v.label} · {_name(v.name, v.name_en)} · "
+                f"{translate('ledger_map_' + ('done' if v.status == 'done' else v.status))} · "
+                f"{_local(v.planned, tz)}"
+            ),
         )
-        folium.CircleMarker(
-            [v.lat, v.lon],
-            radius=9 if v.status == "missed" else 6,
-            color="#ffffff",
-            weight=1.5,
-            fill=True,
-            fill_color=STATUS_COLOURS[v.status],
-            fill_opacity=0.95,
-            tooltip=html.escape(text),
-            class_name=f"pm-ledger-{v.status}",
-        ).add_to(layer)
-    layer.add_to(m)
-    rows = [
-        (_dot(STATUS_COLOURS[s]), translate(f"ledger_map_{s}"))
-        for s in ("missed", "late", "done", "pending")
+        for v in book.visits
     ]
-    legend(rows, title=translate("ledger_map_legend")).add_to(m)
-    layer_control(m, collapsed=True)
-    return Response(render_map(m), mimetype="text/html")
+    page = ledger_page(
+        markers,
+        get_district(current_app).streets,
+        attribution=doc.district.attribution,
+        lang=current_lang(),
+        prefix=map_prefix(),
+    )
+    return Response(page, mimetype="text/html")

@@ -1,4 +1,4 @@
-"""What every page shares: texts, the signed-in user, error pages and map rendering."""
+"""What every page shares: texts, the signed-in user, error pages, the map libraries' URL."""
 
 from __future__ import annotations
 
@@ -7,17 +7,15 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template, request
 
-from web.assets import local_html
 from web.auth import current_user, has_permission
 from web.i18n import LANGS, current_lang, translate
 
 if TYPE_CHECKING:
-    import folium
     from flask import Flask
     from werkzeug.exceptions import HTTPException
 
 VENDOR_PREFIX = "/static/vendor"
-"""Where the app serves Leaflet and jQuery (see :func:`web.assets.assets_blueprint`)."""
+"""Where the app serves Leaflet and jQuery (see :func:`web.maps.assets.assets_blueprint`)."""
 
 ERROR_KEYS = {400: "csrf_failed", 403: "forbidden", 404: "not_found"}
 
@@ -69,9 +67,9 @@ def nav_items() -> list[NavItem]:
     ]
 
 
-def render_map(m: folium.Map) -> str:
-    """Return a Folium map as an HTML page that loads its libraries from this app only."""
-    return local_html(m, request.script_root + VENDOR_PREFIX)
+def map_prefix() -> str:
+    """Return the URL prefix from which map pages load their libraries (this app only)."""
+    return request.script_root + VENDOR_PREFIX
 
 
 def lang_url(lang: str) -> str:

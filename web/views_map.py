@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -17,15 +17,11 @@ from flask import (
     url_for,
 )
 
-from planner.hotspots.risk import district_risk
 from web.i18n import current_lang, translate
-from web.map_layers import LAYERS, layered_district, public_setting, visible_layers
-from web.maps import add_layers, district_map, district_title, hotspot_layer
+from web.map_layers import public_setting, visible_layers
+from web.maps import district_page, district_title
 from web.plan_store import get_district
-from web.views_common import render_map
-
-if TYPE_CHECKING:
-    import folium
+from web.views_common import map_prefix
 
 bp = Blueprint("maps", __name__)
 
@@ -75,22 +71,6 @@ def district() -> Any:
     )
 
 
-def hotspot_district_map(
-    district: Any, lang: str, layers: frozenset[str] = frozenset(LAYERS)
-) -> folium.Map:
-    """Return the district map of ``layers``, with the hotspot heat when they hold ``"heat"``.
-
-    The heat layer comes with its hour-of-week selector.
-
-    The risk is that of the working district's incidents and hotspot overrides, with no
-    season (``planner.hotspots.risk.district_risk``).
-    """
-    m = district_map(layered_district(district, layers), lang=lang)
-    if "heat" not in layers:
-        return m
-    return add_layers(m, hotspot_layer(district, district_risk(district), lang=lang))
-
-
 @bp.route("/map/frame")
 def frame() -> Response:
     """Return the district map itself (a full Folium page), rendered once per language and layers.
@@ -111,7 +91,8 @@ def frame() -> Response:
         with _lock:
             cached = cache.get(key)
             if cached is None or cached[0] is not district:
-                cached = (district, render_map(hotspot_district_map(district, lang, layers)))
+                page = district_page(district, lang, layers, prefix=map_prefix())
+                cached = (district, page)
                 cache[key] = cached
     response = Response(cached[1], mimetype="text/html")
     response.headers["Cache-Control"] = "private"  # what it shows depends on who asks

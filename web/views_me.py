@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from babel.dates import format_date
 from flask import Blueprint, Response, current_app, flash, render_template, request, url_for
 
-from planner.plan.document import clock
+from planner.plan.times import clock, time_of_day, window
 from web.auth import current_user, requires
 from web.checkin import now as checkin_now
 from web.db import db_session
@@ -89,7 +89,7 @@ def _shift_view(s: MyShift, now: Any) -> dict[str, Any]:
 
 def _checkpoint_view(point: NextCheckpoint) -> dict[str, Any]:
     stop = point.stop
-    windows = ", ".join(f"{clock(a)}–{clock(b)}" for a, b in stop.windows)
+    windows = ", ".join(window(a, b) for a, b in stop.windows)
     sign_in = url_for("checkin.check_in_page", token=point.token, plan=point.shift.plan.id)
     name = _name(stop.display_name, stop.name_en)
     title = (
@@ -101,7 +101,7 @@ def _checkpoint_view(point: NextCheckpoint) -> dict[str, Any]:
         "title": title,
         "window": windows or translate("me_any_time"),
         "planned": clock(stop.arrival),
-        "due": point.due.strftime("%H:%M"),
+        "due": time_of_day(point.due),
         "day": date_long(point.shift.day),
         "shift": _name(point.shift.shift.name_zh, point.shift.shift.name),
         "url": sign_in,

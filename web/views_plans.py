@@ -11,16 +11,16 @@ from typing import TYPE_CHECKING, Any
 from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
 from sqlalchemy import select
 
-from planner.plan.document import clock
-from web.assets import layer_control
+from planner.plan.times import clock, window
 from web.auth import current_user, requires, route_groups
 from web.db import Plan, db_session
 from web.formatting import name_list
 from web.i18n import current_lang, translate
-from web.map_labels import Declutter
-from web.maps import MapStop, base_map, category_style, route_layer, streets_layers
+from web.maps import category_style, coverage_page, route_page
+from web.maps.routes import ROUTE_COLOUR
+from web.maps.sketch import route_sketch
 from web.plan_store import get_district, plan_dir, ready_plan_or_404
-from web.views_common import render_map
+from web.views_common import map_prefix
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -28,8 +28,6 @@ if TYPE_CHECKING:
     from planner.plan.document import PlanDocument, Route
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
-
-ROUTE_COLOUR = "#1565c0"
 
 DOWNLOADS: dict[str, tuple[str, str]] = {
     "plan.json": ("dl_plan_json", "application/json"),
@@ -155,7 +153,7 @@ def stop_rows(route: Route) -> list[dict[str, Any]]:
                     if stop.kind == "base"
                     else category_style(stop.category).name(lang)
                 ),
-                "window": ", ".join(f"{clock(a)}–{clock(b)}" for a, b in stop.windows),
+                "window": ", ".join(window(a, b) for a, b in stop.windows),
                 "arrival": clock(stop.arrival),
                 "dwell": stop.dwell // 60,
                 "check": (stop.check_zh or stop.check) if lang == "zh" else stop.check,
@@ -266,40 +264,6 @@ def route_view(plan_id: int, route_id: str) -> Any:
     )
 
 
-def route_map(doc: PlanDocument, route: Route, lang: str) -> Any:
-    """Return the Folium map of one route over the district's streets around it."""
-    points = [(s.lon, s.lat) for s in route.stops] + [p for s in route.stops for p in s.leg]
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    pad = 0.002
-    bounds = (min(lons) - pad, min(lats) - pad, max(lons) + pad, max(lats) + pad)
-    m = base_map(bounds, attribution=doc.district.attribution, padding=(20, 20))
-    streets = get_district(current_app).streets
-    near = streets.cx[bounds[0] : bounds[2], bounds[1] : bounds[3]]
-    if len(near):
-        for group in streets_layers(near, lang=lang):
-            group.add_to(m)
-    from shapely.geometry import LineString
-
-    legs = [LineString(s.leg) for s in route.stops if len(s.leg) >= 2]
-    stops = [
-        MapStop(
-            lon=s.lon,
-            lat=s.lat,
-            name=s.display_name,
-            arrival=clock(s.arrival),
-            window=", ".join(f"{clock(a)}–{clock(b)}" for a, b in s.windows),
-            dwell_min=s.dwell // 60,
-            note=s.check_zh if lang == "zh" else s.check,
-            id=s.site_id,
-            label=label,
-        )
-        for label, s in zip(route.stop_labels(), route.stops, strict=True)
-    ]
-    route_layer(stops, legs or None, name=route.id, colour=ROUTE_COLOUR, lang=lang).add_to(m)
-    Declutter().add_to(m)
-    return layer_control(m, collapsed=True)
-
-
 @bp.route("/<int:plan_id>/routes/<route_id>/map")
 @requires("view_routes")
 def route_map_frame(plan_id: int, route_id: str) -> Response:
@@ -316,7 +280,8 @@ def route_map_frame(plan_id: int, route_id: str) -> Response:
         if page is not None:
             _map_cache.move_to_end(key)
     if page is None:
-        page = render_map(route_map(doc, route, current_lang()))
+        streets = get_district(current_app).streets
+        page = route_page(doc, route, streets, current_lang(), prefix=map_prefix())
         with _map_lock:
             _map_cache[key] = page
             while len(_map_cache) > MAP_CACHE_SIZE:
@@ -400,11 +365,9 @@ def coverage_view(plan_id: int) -> Any:
 @requires("view_coverage")
 def coverage_map_frame(plan_id: int) -> Response:
     """Return the coverage map (grids by share, blind spots) as a full Folium page."""
-    from web.coverage_map import coverage_map
-
     _row, doc = ready_plan_or_404(plan_id)
-    m = coverage_map(doc, get_district(current_app), lang=current_lang())
-    return Response(render_map(m), mimetype="text/html")
+    page = coverage_page(doc, get_district(current_app), lang=current_lang(), prefix=map_prefix())
+    return Response(page, mimetype="text/html")
 
 
 def _shift_label(doc: PlanDocument, shift_id: str | None) -> str:
@@ -521,8 +484,6 @@ def print_view(plan_id: int) -> Any:
     """
     row, doc = ready_plan_or_404(plan_id)
     from markupsafe import Markup
-
-    from web.route_sketch import route_sketch
 
     routes = [
         (info, stop_rows(route), Markup(route_sketch(route, colour=ROUTE_COLOUR, title=info["id"])))

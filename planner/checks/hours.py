@@ -67,7 +67,7 @@ def closed_visits(doc: PlanDocument, district: Any) -> list[str]:
         The district the plan was made for (its ``key_areas`` layer and ``manifest``).
     """
     from geodata.rentals import INSPECTION_HOURS
-    from planner.plan.document import clock
+    from planner.plan.times import clock
 
     table = area_hours_table(district.key_areas)
     rentals = getattr(district, "rentals", None)

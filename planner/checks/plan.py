@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from planner.plan.document import PlanDocument, ValidationCheck, clock, fingerprint_files
+from planner.plan.document import PlanDocument, ValidationCheck, fingerprint_files
+from planner.plan.times import clock
 
 if TYPE_CHECKING:
     from pathlib import Path

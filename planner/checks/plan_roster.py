@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     import datetime as dt
     from collections.abc import Mapping, Sequence
 
-    from planner.plan.document import PlanDocument
+    from planner.plan.document import CallIn, PlanDocument
 
 
 def _calendar(first: dt.date, last: dt.date) -> tuple[set[dt.date], set[dt.date]]:
@@ -58,7 +58,7 @@ class RosterFinding:
     ----------
     rule
         ``groups``, ``shift_missing``, ``shift_times``, ``cover``, ``pinned``, ``rest``,
-        ``nights_in_row``, ``days_in_row``, ``days_off`` or ``crew``.
+        ``nights_in_row``, ``days_in_row``, ``days_off``, ``crew`` or ``call_in``.
     values
         What the sentence names (group and shift ids, ISO dates, counts), so that a page can
         say it in its own language.
@@ -159,9 +159,15 @@ def roster_findings(
 
 def _call_ins(
     rules: RawRules, doc: PlanDocument, schedule: dict[str, list[str | None]], dates: list[dt.date]
-) -> list[str]:
+) -> list[RosterFinding]:
     """Every group called in was free to be called: off duty, rested, within its limits."""
-    out: list[str] = []
+    out: list[RosterFinding] = []
+
+    def note(c: CallIn, message: str) -> None:
+        values: dict[str, str | int | float] = {"group": c.group_id, "day": c.date}
+        values |= {"shift": c.shift_id, "detail": message}
+        out.append(RosterFinding("call_in", values, message))
+
     first = dates[0]
     away = {(lv.group_id, lv.date) for lv in doc.roster.leave if lv.member_id is None}
 
@@ -183,12 +189,12 @@ def _call_ins(
         day = as_date(c.date)
         d = (day - first).days
         if c.group_id not in schedule or c.shift_id not in rules.shifts:
-            out.append(f"{where}: no such group or shift in the rules file.")
+            note(c, f"{where}: no such group or shift in the rules file.")
             continue
         if schedule[c.group_id][d] is not None:
-            out.append(f"{where} is on duty that day already.")
+            note(c, f"{where} is on duty that day already.")
         if (c.replaces, c.date) not in away:
-            out.append(f"{where} replaces group {c.replaces}, which is not called away that day.")
+            note(c, f"{where} replaces group {c.replaces}, which is not called away that day.")
         a, b = d * 1440 + c.start_s // 60, d * 1440 + c.end_s // 60
         night = rules.night[c.shift_id]
         mine = spans(c.group_id)
@@ -196,7 +202,7 @@ def _call_ins(
         before = [x for x in others if x[1] <= a]
         after = [x for x in others if x[0] >= b]
         if any(x[0] < b and a < x[1] for x in others):
-            out.append(f"{where} works another shift at the same time.")
+            note(c, f"{where} works another shift at the same time.")
         if before:
             was_night = before[-1][2]
             need = (
@@ -206,9 +212,10 @@ def _call_ins(
             )
             gap = a - before[-1][1]
             if gap < need:
-                out.append(
+                note(
+                    c,
                     f"{where} {gap / 60:.1f} h after its last shift ends; the rules ask for "
-                    f"{need / 60:g} h of rest."
+                    f"{need / 60:g} h of rest.",
                 )
         if after:
             next_night = after[0][2]
@@ -219,9 +226,10 @@ def _call_ins(
             )
             gap = after[0][0] - b
             if gap < need:
-                out.append(
+                note(
+                    c,
                     f"{where} ends {gap / 60:.1f} h before its next shift; the rules ask for "
-                    f"{need / 60:g} h of rest."
+                    f"{need / 60:g} h of rest.",
                 )
         for limit, flags, what in (
             (
@@ -240,13 +248,14 @@ def _call_ins(
             while k in flags:
                 run, k = run + 1, k + 1
             if run > int(limit):
-                out.append(f"{where} works {run} {what} in a row; the limit is {limit}.")
+                note(c, f"{where} works {run} {what} in a row; the limit is {limit}.")
         if rules.call_out_max is not None:
             week = sum(max(0, min(e, b) - max(s, b - 7 * 1440)) for s, e, _, _ in mine)
             if week > rules.call_out_max:
-                out.append(
+                note(
+                    c,
                     f"{where} works {week / 60:g} h in the 7 days up to the call-in's end; the "
-                    f"limit is {rules.call_out_max / 60:g} h."
+                    f"limit is {rules.call_out_max / 60:g} h.",
                 )
     return out
 

@@ -24,7 +24,8 @@ from planner.checks.inspections import PREFIX, inspected_places, uninspected, we
 from planner.checks.plan import area_columns, covers_gate, shift_windows
 from planner.checks.rules_reading import RawRules
 from planner.checks.units import checkpoints, unplanned_share, vehicles_peak
-from planner.plan.document import GateGap, Quality, QualityFigure, clock
+from planner.plan.document import GateGap, Quality, QualityFigure
+from planner.plan.times import clock
 
 if TYPE_CHECKING:
     from planner.patrol.inputs import PlanInputs

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from planner import texts
 from planner.exceptions import PlanInputError
 
 if TYPE_CHECKING:
@@ -328,10 +329,7 @@ def _walk(
         cat = pts.categories[x]
         check, check_zh = check_text(cat)
         if kind == "fixed_post":
-            check, check_zh = (
-                "Stand at the gate through drop-off or pick-up",
-                "护学岗：全程值守校门",
-            )
+            check_zh, check = texts.both("check_gate_post")
         stops.append(
             Stop(
                 site_id=a,

@@ -29,7 +29,8 @@ from zoneinfo import ZoneInfo
 from planner.exceptions import IncidentError
 from planner.patrol.inspections import inspected_point
 from planner.patrol.routes import area_of, unit_key
-from planner.plan.document import CallIn, Leave, PlanDocument, StageRun, clock
+from planner.plan.document import CallIn, Leave, PlanDocument, StageRun
+from planner.plan.times import clock
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from geodata.categories import GATE_CATEGORIES
+from planner import texts
 from planner.exceptions import PlanInputError
 from planner.patrol.demand import dose_to_sites
 from planner.patrol.inputs import POST_PREFIX
@@ -45,37 +46,18 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("planner")
 
-CHECKS: dict[str, tuple[str, str]] = {
-    "school": (
-        "Gate: traffic, strangers, orderly drop-off and pick-up",
-        "校门：交通、可疑人员、接送秩序",
-    ),
-    "kindergarten": ("Gate: traffic, strangers, orderly pick-up", "园门：交通、可疑人员、接送秩序"),
-    "market": ("Pickpockets, disputes, fire lanes", "扒窃、纠纷、消防通道"),
-    "supermarket": ("Pickpockets, shoplifting, entrances", "扒窃、偷盗、出入口"),
-    "retail": ("Shoplifting, pickpockets", "偷盗、扒窃"),
-    "internet_cafe": ("Minors, ID checks, fights", "未成年人、实名登记、斗殴"),
-    "bank": ("ATMs, cash transport, loitering", "取款机、押运、徘徊人员"),
-    "hotel": ("Entrances, registration, loitering", "出入口、住宿登记、徘徊人员"),
-    "station": ("Crowds, bag theft, touts", "人流、拎包盗窃、黄牛"),
-    "square": ("Crowds, disputes, lost children", "人群、纠纷、走失儿童"),
-    "park": ("Dark corners, loitering, lone walkers", "暗处、徘徊人员、独行人员"),
-    "hospital": ("Disputes, touts, bicycle theft", "医闹、号贩子、自行车盗窃"),
-    "pharmacy": ("Robbery risk, loitering", "抢劫风险、徘徊人员"),
-    "entertainment": ("Fights, drink driving, minors", "斗殴、酒驾、未成年人"),
-    "restaurant": ("Disputes, drink driving, bag theft", "纠纷、酒驾、拎包盗窃"),
-}
-"""What to check at each category of key area (English, Chinese)."""
-
-DEFAULT_CHECK = (
-    "Look around, talk to staff, note anything unusual",
-    "巡查周边，询问值守，记录异常",
-)
-
 
 def check_text(category: str) -> tuple[str, str]:
-    """Return what to check at a key area of ``category`` (English, Chinese)."""
-    return CHECKS.get(category, DEFAULT_CHECK)
+    """Return what to check at a key area of ``category`` (English, Chinese).
+
+    The texts are the catalogue's ``check_area_<category>`` (:mod:`planner.texts`), or
+    ``check_area_default`` for a category it has none for.
+    """
+    key = f"check_area_{category}"
+    if key not in texts.catalogue("en"):
+        key = "check_area_default"
+    zh, en = texts.both(key)
+    return en, zh
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -500,17 +482,17 @@ def _leg(
     return (pa, *coords, pb)
 
 
-BREAK_TEXTS: dict[str, tuple[str, str, str, str]] = {
-    "meal": ("用餐", "Meal break", "Meal break at the base", "基地用餐休息"),
-    "rest": ("轮休", "Rest", "Rest at the base, in turns", "基地轮流休息"),
-    "together": (
-        "全组集中巡逻",
-        "With the whole group",
-        "Patrol with the whole group (see its route)",
-        "与全组一同巡逻（见全组路线）",
-    ),
-}
-"""Per kind of break: Chinese and English names, and what the sheet says (English, Chinese)."""
+BREAK_KINDS = ("meal", "rest", "together")
+"""Kinds of break; each has its name (``break_<kind>``) and what the sheet says
+(``check_break_<kind>``) in the catalogue."""
+
+
+def break_texts(kind: str) -> tuple[str, str, str, str]:
+    """Return a break's Chinese and English names and what the sheet says (English, Chinese)."""
+    kind = kind if kind in BREAK_KINDS else "meal"
+    name_zh, name_en = texts.both(f"break_{kind}")
+    check_zh, check = texts.both(f"check_break_{kind}")
+    return name_zh, name_en, check, check_zh
 
 
 def to_plan_route(
@@ -565,8 +547,8 @@ def to_plan_route(
             departure=end + off,
             dwell=end - start,
             name_en=pts.names_en[point],
-            check="Sign in, hand over",
-            check_zh="签到、交接",
+            check=texts.text("check_base", "en"),
+            check_zh=texts.text("check_base", "zh"),
             leg=leg,
         )
 
@@ -587,7 +569,7 @@ def to_plan_route(
         travelled += distance(here, st.node)
         if st.site_id == MEAL:
             b = breaks[st.visit]
-            name_zh, name_en, check, check_zh = BREAK_TEXTS.get(b.kind, BREAK_TEXTS["meal"])
+            name_zh, name_en, check, check_zh = break_texts(b.kind)
             stops.append(
                 PlanStop(
                     site_id=b.kind,
@@ -693,8 +675,8 @@ def _alley_stop(
         name_en=f"Back alley {run.name}".strip() if run.name else "Back alley",
         end_lon=float(pts.lonlat[b, 0]),
         end_lat=float(pts.lonlat[b, 1]),
-        check="Ride or walk the alley end to end: doors, e-bikes, strangers, lighting",
-        check_zh="全程巡查小巷：门户、电动车、可疑人员、照明",
+        check=texts.text("check_alley", "en"),
+        check_zh=texts.text("check_alley", "zh"),
         leg=leg,
         streets=tuple(streets),
     )

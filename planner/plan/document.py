@@ -77,6 +77,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from geodata.decoding import MAX_DEPTH, DecodeError, check_value
 from planner.exceptions import PlanInputError
+from planner.plan.times import clock as clock
+from planner.plan.times import hhmm as _hhmm
 
 SCHEMA_VERSION = 1
 """Version of the plan.json schema this module reads and writes."""
@@ -1090,22 +1092,3 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
         if cov.level not in COVERAGE_LEVELS:
             levels = ", ".join(COVERAGE_LEVELS)
             _fail(source, f"coverage[{i}].level", f"must be one of {levels}, not {cov.level!r}")
-
-
-def _hhmm(seconds: int) -> str:
-    """Return local time of day ``HH:MM`` for seconds from midnight (wrapping past 24 h)."""
-    minutes = (seconds // 60) % 1440
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def clock(seconds: int) -> str:
-    """Return ``"HH:MM"`` for seconds from local midnight, with ``"+1"`` on the next day.
-
-    Examples
-    --------
-    >>> clock(79200), clock(108000)
-    ('22:00', '06:00+1')
-    """
-    day = seconds // 86400
-    text = _hhmm(seconds)
-    return f"{text}+{day}" if day > 0 else text

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from planner.plan.document import check_document
+from planner.plan.times import duration, time_of_day
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -494,10 +495,12 @@ def write_gpx(doc: PlanDocument, out_dir: str | Path) -> list[Path]:
         gpx.tracks.append(track)
         for label, stop in zip(route.stop_labels(), route.stops, strict=True):
             windows = ", ".join(
-                f"{doc.local_time(route.date, lo):%H:%M}-{doc.local_time(route.date, hi):%H:%M}"
+                f"{time_of_day(doc.local_time(route.date, lo))}-"
+                f"{time_of_day(doc.local_time(route.date, hi))}"
                 for lo, hi in stop.windows
             )
-            desc = [f"{doc.local_time(route.date, stop.arrival):%H:%M} ({stop.dwell // 60} min)"]
+            arrival = time_of_day(doc.local_time(route.date, stop.arrival))
+            desc = [f"{arrival} ({duration(stop.dwell, 'en')})"]
             if windows:
                 desc.append(f"时间窗 window {windows}")
             if stop.check_zh or stop.check:

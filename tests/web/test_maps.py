@@ -1,4 +1,4 @@
-"""Tests of the offline Folium maps (web/maps.py) and their assets (web/assets.py)."""
+"""Tests of the offline Folium layers (web/maps/layers.py) and their assets (web/maps/assets.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ import pytest
 from flask import Flask
 from shapely.geometry import LineString, Point
 
-from web import assets, maps
+from web.maps import assets
+from web.maps import layers as maps
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -55,10 +55,7 @@ def district_map(
     selector (risk from the district's incidents and hotspot overrides).
     """
     from geodata.bundle import load_district
-    from planner.hotspots.risk import district_risk
-    from web.assets import AssetsMissingError, write_standalone_html
-    from web.maps import add_layers, hotspot_layer
-    from web.maps import district_map as build_map
+    from web.maps import AssetsMissingError, write_district_map
 
     if out.exists() and out.is_dir():
         raise MapOutputError(f"Output path {out} is a folder; give an HTML file name.")
@@ -66,11 +63,10 @@ def district_map(
         raise MapOutputError(f"Output folder {out.parent} does not exist.")
     loaded = load_district(district)
     chosen = lang or _default_lang(loaded.manifest)
-    m = build_map(loaded, lang=chosen, online_tiles=online_tiles)
-    if not no_heat:
-        add_layers(m, hotspot_layer(loaded, district_risk(loaded), lang=chosen))
     try:
-        written = write_standalone_html(m, out)
+        written = write_district_map(
+            loaded, out, lang=chosen, online_tiles=online_tiles, heat=not no_heat
+        )
     except AssetsMissingError as exc:
         raise click.ClickException(str(exc)) from exc
     except OSError as exc:

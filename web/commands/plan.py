@@ -21,8 +21,6 @@ import click
 from geodata.errors import InputError
 
 if TYPE_CHECKING:
-    import folium
-
     from planner.patrol.inputs import PlanInputs
     from planner.plan.document import PlanDocument
 
@@ -35,16 +33,6 @@ DEMO_DAYS = 7
 
 INPUTS_DIR = "inputs"
 """Folder inside a plan folder holding copies of the rules and teams files the plan used."""
-
-ROUTE_COLOURS = (
-    "#1565c0", "#2e7d32", "#6a1b9a", "#00838f", "#4e342e", "#ad1457", "#283593", "#37474f",
-)  # fmt: skip
-"""Colours of the routes on the map, one per group (no reds or yellows: those mean risk)."""
-
-
-RISK_QUANTILE = 0.5
-"""Streets below this quantile of weekly risk are left uncoloured on the plan map."""
-
 
 QUALITY_LABELS: dict[str, str] = {
     "gate_windows_covered": "gate windows with someone at the gate >= 10 min",
@@ -139,75 +127,6 @@ def _out_dir(out: Path) -> Path:
     return out
 
 
-def _route_name(doc: PlanDocument, route: Any) -> str:
-    group = doc.roster.owner(route)
-    shift = doc.roster.shift(route.shift_id)
-    return f"{group.name_zh or group.name} {shift.name_zh or shift.name} {route.date[5:]}"
-
-
-def plan_map(doc: PlanDocument, inputs: PlanInputs) -> folium.Map:
-    """Return the plan's map: the district's layers, hotspot risk and every unit's route.
-
-    The first day's routes are shown when the page opens; the others are in the layer control.
-    """
-    from planner.hotspots.risk import district_risk
-    from planner.plan.document import clock
-    from web.maps import (
-        MapStop,
-        add_layers,
-        district_map,
-        legend,
-        risk_legend_rows,
-        risk_streets_layer,
-        route_layer,
-    )
-
-    m = district_map(inputs.district, lang="zh")
-    weekly = district_risk(inputs.district, on=doc.start_date).streets.info["weekly"]
-    # Only the riskier half of the streets is coloured, so routes stay readable on top.
-    weekly = weekly.where(weekly >= weekly.quantile(RISK_QUANTILE), 0.0)
-    streets = inputs.district.streets
-    layers = [risk_streets_layer(streets, weekly, name="风险 hotspot risk", show=True)]
-    colour = {g.id: ROUTE_COLOURS[i % len(ROUTE_COLOURS)] for i, g in enumerate(doc.roster.groups)}
-    # The full-time units' routes; grid members' short duty walks are on their own sheets.
-    for route in (r for r in doc.routes if r.unit_kind != "grid"):
-        stops = [
-            MapStop(
-                lon=s.lon,
-                lat=s.lat,
-                name=s.name or s.name_en or s.site_id,
-                arrival=clock(s.arrival),
-                window=", ".join(f"{clock(a)}–{clock(b)}" for a, b in s.windows),
-                dwell_min=s.dwell // 60,
-                note=s.check_zh or s.check,
-                id=s.site_id,
-            )
-            for s in route.stops
-            if s.kind != "base"
-        ]
-        from shapely.geometry import LineString
-
-        legs = [LineString(s.leg) for s in route.stops if len(s.leg) >= 2]
-        layers.append(
-            route_layer(
-                stops,
-                legs or None,
-                name=_route_name(doc, route),
-                colour=colour[route.group_id],
-                show=route.date == doc.start,
-            )
-        )
-    rows = risk_legend_rows("zh")
-    for g in doc.roster.groups:
-        svg = (
-            '<svg width="26" height="12"><line x1="1" y1="6" x2="25" y2="6" '
-            f'stroke="{colour[g.id]}" stroke-width="5"/></svg>'
-        )
-        rows.append((svg, f"{g.name_zh or g.name} 路线 route"))
-    legend(rows, title="计划 Plan", position="topleft").add_to(m)
-    return add_layers(m, *layers)
-
-
 def write_outputs(
     doc: PlanDocument,
     inputs: PlanInputs,
@@ -227,7 +146,7 @@ def write_outputs(
     t = time.perf_counter()
     from planner.plan.document import write_plan
     from planner.plan.exports import write_exports
-    from web.assets import write_standalone_html
+    from web.maps import write_plan_map
     from web.printing import write_route_sheets
 
     written = [write_plan(doc, out / "plan.json")]
@@ -239,7 +158,7 @@ def write_outputs(
     written.extend(write_exports(doc, out))
     clock["exports"] = time.perf_counter() - t
     t = time.perf_counter()
-    written.append(write_standalone_html(plan_map(doc, inputs), out / "map.html"))
+    written.append(write_plan_map(doc, inputs, out / "map.html"))
     clock["map.html"] = time.perf_counter() - t
     if doc.routes:
         t = time.perf_counter()

@@ -6,7 +6,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
-from web import maps
+from web.maps import layers as maps
 
 if TYPE_CHECKING:
     from conftest import LiveServer, PageLog

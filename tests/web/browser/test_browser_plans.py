@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 ROUTE_COLOUR = "#1565c0"
-"""The route's line colour on the route map (web.views_plans.ROUTE_COLOUR)."""
+"""The route's line colour on the route map (web.maps.routes.ROUTE_COLOUR)."""
 
 A4_POINTS = (595.28, 841.89)
 

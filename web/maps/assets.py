@@ -59,7 +59,7 @@ LIBRARIES: tuple[Library, ...] = (
 they need neither Bootstrap, Font Awesome nor the awesome-markers plugin that Folium loads by
 default."""
 
-VENDORED_DIR = Path(__file__).parent / "static" / "vendor"
+VENDORED_DIR = Path(__file__).parents[1] / "static" / "vendor"
 """Libraries kept in the repository (not on PyPI), one folder each, served like the others."""
 
 PLUGIN_ASSETS: dict[str, str] = {

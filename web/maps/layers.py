@@ -22,7 +22,7 @@ from shapely.geometry import LineString, MultiLineString, Point, mapping
 
 from geodata.cameras import view_areas
 from geodata.categories import CATEGORIES
-from web.assets import layer_control
+from web.maps.assets import layer_control
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -1704,7 +1704,7 @@ def district_map(district: Any, *, lang: str = "zh", online_tiles: bool = False)
     Returns
     -------
     folium.Map
-        Write it offline with :func:`web.assets.write_standalone_html`; add route or risk
+        Write it offline with :func:`web.maps.assets.write_standalone_html`; add route or risk
         layers with :func:`add_layers` so that the layer control lists them.
     """
     _check_lang(lang)

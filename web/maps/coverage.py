@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import folium
 
-from web.assets import layer_control
 from web.i18n import translate
-from web.maps import (
+from web.maps.assets import layer_control, local_html
+from web.maps.layers import (
     base_map,
     boundary_layer,
     district_bounds,
@@ -175,3 +175,8 @@ def coverage_map(doc: PlanDocument, district: Any, *, lang: str = "zh") -> foliu
     rows_legend.append((ring, _t("blind", lang)))
     legend(rows_legend, title=_t("legend", lang)).add_to(m)
     return layer_control(m, collapsed=False)
+
+
+def coverage_page(doc: PlanDocument, district: Any, *, lang: str, prefix: str) -> str:
+    """Return the coverage map page, its libraries loaded from ``prefix`` (:func:`coverage_map`)."""
+    return local_html(coverage_map(doc, district, lang=lang), prefix)
