@@ -46,20 +46,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     (default SQLite ``instance/patrol.sqlite3``; e.g. ``postgresql+psycopg://...``),
     ``DISTRICT`` (district bundle folder; default the default district), ``DISTRICTS``
     (``{id: bundle folder}`` of more districts served besides it, as ``patrol district add``
-    adds them; see :mod:`web.districts`),
+    adds them; see :mod:`web.districts.registry`),
     ``PERMANENT_SESSION_LIFETIME`` (seconds or timedelta; default 8 hours), ``DEMO_PLAN``
     (make a demo plan on first start; default on unless testing), ``DEMO_PLAN_SOURCE``
     (a plan.json to copy as the demo plan instead of planning one), ``JOBS_WORKER`` (run
     queued planning jobs in a background thread; default on unless testing), ``FIRST_USERS``
     (make one account per role at the first request of an app without users, see
-    :mod:`web.first_users`; default on unless testing), ``PUBLIC_URL`` (the address phones
+    :mod:`web.accounts.first_users`; default on unless testing), ``PUBLIC_URL`` (the address phones
     reach the app at, e.g. ``https://patrol.example.org``, printed in the check-in QR codes;
     default the address of the request), ``DATABASE_UPGRADE`` (migrate the database schema
     at start; default on, ``PATROL_DATABASE_UPGRADE=off`` leaves it to ``patrol db upgrade``),
     ``TIME_ZONE`` (the zone dates and times are shown in; default the district's),
     ``API_TOKEN_LIFETIME`` (seconds a JSON API token lasts; default the session lifetime),
     ``PUBLIC_MAP_LAYERS`` (what anonymous visitors see of the district map, see
-    :mod:`web.map_layers`; default boundary and streets),
+    :mod:`web.district_map.visibility`; default boundary and streets),
     ``BROKER_URL`` (a Celery broker, e.g. ``redis://host:6379/0``: planning jobs go to
     ``patrol worker`` processes instead of a thread of this one; default none),
     ``JOB_CORES`` (cores one job on a worker uses; default 1), ``JOB_ATTEMPTS`` (times a job
@@ -109,20 +109,20 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         if app.config.get(name) is None:
             app.config[name] = not app.config.get("TESTING", False)
 
-    from web.auth import bp as auth_bp
-    from web.auth import load_user, require_password_change
+    from web.accounts.auth import bp as auth_bp
+    from web.accounts.auth import load_user, require_password_change
+    from web.accounts.views import bp as users_bp
+    from web.areas.views import bp as areas_bp
+    from web.checkin.views import bp as checkin_bp
     from web.csrf import init_csrf
     from web.db import init_db
+    from web.district_map.views import bp as map_bp
+    from web.jobs.views import bp as jobs_bp
     from web.maps.assets import assets_blueprint
-    from web.views_areas import bp as areas_bp
+    from web.plans.views import bp as plans_bp
+    from web.teams.views import bp as teams_bp
     from web.views_audit import bp as audit_bp
-    from web.views_checkin import bp as checkin_bp
     from web.views_common import init_views
-    from web.views_jobs import bp as jobs_bp
-    from web.views_map import bp as map_bp
-    from web.views_plans import bp as plans_bp
-    from web.views_teams import bp as teams_bp
-    from web.views_users import bp as users_bp
 
     init_db(app)
     init_csrf(app)
@@ -139,19 +139,19 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(checkin_bp)
     app.register_blueprint(teams_bp)
     init_views(app)
-    from web.views_publish import init_publish
+    from web.plans.publish_views import init_publish
 
     init_publish(app)
-    from web.views_call_away import init_call_away
+    from web.plans.call_away_views import init_call_away
 
     init_call_away(app)
-    from web.views_me import bp as me_bp
+    from web.me.views import bp as me_bp
 
     app.register_blueprint(me_bp)
-    from web.views_swaps import init_swaps
+    from web.swaps.views import init_swaps
 
     init_swaps(app)
-    from web.views_live import bp as live_bp
+    from web.live.views import bp as live_bp
 
     app.register_blueprint(live_bp)
     from web.formatting import init_formatting
@@ -160,8 +160,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     from web.api import init_api
 
     init_api(app)
-    from web.districts import DistrictPaths
-    from web.views_districts import init_districts
+    from web.districts.registry import DistrictPaths
+    from web.districts.views import init_districts
 
     init_districts(app)
     app.wsgi_app = DistrictPaths(app.wsgi_app)  # type: ignore[method-assign]
@@ -175,7 +175,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     init_favicon(app)
     if app.config.get("BROKER_URL"):
-        from web.celery_worker import init_broker
+        from web.jobs.celery_worker import init_broker
 
         init_broker(app)
 

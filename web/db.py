@@ -62,7 +62,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    """Sessions and tokens made under another version are over (see :mod:`web.auth`)."""
+    """Sessions and tokens made under another version are over (see :mod:`web.accounts.auth`)."""
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     """A disabled user cannot sign in; their sessions and tokens end."""
     must_change_password: Mapped[bool] = mapped_column(
@@ -219,7 +219,7 @@ class District(Base):
 
 
 class UserDistrict(Base):
-    """A user's role in one district (see :mod:`web.districts` for how roles are read).
+    """A user's role in one district (see :mod:`web.districts.registry` for how roles are read).
 
     ``role`` is one of :data:`ROLES`, or ``"none"``: no role in that district.
     """
@@ -234,7 +234,7 @@ class UserDistrict(Base):
 class CheckIn(Base):
     """A patrol member's sign-in at a checkpoint (签到) of a plan's route.
 
-    ``stop`` identifies the planned visit inside the plan (see :mod:`web.checkin`), ``site``
+    ``stop`` identifies the planned visit inside the plan (see :mod:`web.checkin.records`), ``site``
     the key area or post. Position and its distance to the checkpoint are as reported by the
     phone; ``late_minutes`` is how late against the planned window (0 when on time). A user
     signs in at most once per stop of a plan (a unique constraint, which also holds against two

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from web.db import Plan, new_session
-from web.plan_store import PLAN_DATA_DIR, PLANS_DIR
+from web.plans.store import PLAN_DATA_DIR, PLANS_DIR
 from web.workspace import workspace_dir
 
 if TYPE_CHECKING:

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from web.db import Plan, new_session
-from web.plan_store import (
+from web.plans.in_force import publish
+from web.plans.store import (
     PLAN_DATA_DIR,
     attach_document,
     import_plan,
     new_plan_row,
     plan_dir,
 )
-from web.plans_in_force import publish
 from web.workspace import snapshot
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ INTERRUPTED = "Stopped by a restart of the server before it finished."
 def fail_unfinished(app: Flask) -> int:
     """Mark plans left unfinished by a previous server process as failed.
 
-    Jobs left running fail (:func:`web.jobs.fail_interrupted_jobs`; not with a broker, whose
+    Jobs left running fail (:func:`web.jobs.queue.fail_interrupted_jobs`; not with a broker, whose
     workers own them); plans whose job is still queued or running stay as they are, as the
     worker resumes them; any other unfinished plan fails.
 
@@ -52,7 +52,7 @@ def fail_unfinished(app: Flask) -> int:
     int
         How many plans were marked.
     """
-    from web.jobs import fail_interrupted_jobs
+    from web.jobs.queue import fail_interrupted_jobs
 
     count = fail_interrupted_jobs(app)
     with new_session(app) as session:
@@ -144,8 +144,8 @@ def start_background(app: Flask) -> None:
 
     ``FIRST_USERS``, ``DEMO_PLAN`` and ``JOBS_WORKER`` settings choose which start.
     """
-    from web.first_users import ensure_first_users
-    from web.jobs import start_worker
+    from web.accounts.first_users import ensure_first_users
+    from web.jobs.queue import start_worker
 
     if app.config.get("FIRST_USERS"):
         ensure_first_users(app)

@@ -40,7 +40,7 @@ def display_zone() -> tzinfo:
         return cached  # type: ignore[no-any-return]
     name = current_app.config.get("TIME_ZONE")
     if not name:
-        from web.plan_store import get_district
+        from web.plans.store import get_district
 
         try:
             name = (get_district(current_app).manifest or {}).get("time_zone")

@@ -10,11 +10,11 @@ from typing import Any
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-import web.areas
-import web.hotspot_edits
-import web.incident_imports  # noqa: F401 (registers the undo of incident imports)
+import web.areas.edits
+import web.areas.hotspots
+import web.areas.incidents  # noqa: F401 (registers the undo of incident imports)
 from geodata.errors import InputError
-from web.auth import current_user, has_permission, requires
+from web.accounts.auth import current_user, has_permission, requires
 from web.db import EDIT_KINDS, Edit, Plan, db_session
 from web.i18n import current_lang, translate
 from web.maps import category_style
@@ -200,7 +200,7 @@ def _roster_rows(target: str, before: Any, after: Any) -> list[tuple[str, str, s
     Groups and shifts are named as the plan (``plan-<id>``) names them now.
     """
     from web.formatting import date_long
-    from web.views_swaps import Names, plan_document
+    from web.swaps.views import Names, plan_document
 
     plan_id = target.removeprefix("plan-")
     row = db_session().get(Plan, int(plan_id)) if plan_id.isdigit() else None

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from flask import current_app, render_template, request
 
-from web.auth import current_user, has_permission
+from web.accounts.auth import current_user, has_permission
 from web.i18n import LANGS, current_lang, translate
 
 if TYPE_CHECKING:

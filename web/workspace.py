@@ -2,10 +2,10 @@
 
 The shipped bundle (the ``DISTRICT`` setting, else the default district) is never written to.
 On first use it is copied to ``instance/district/`` (without its ``source/`` folder); a district
-added besides it (:mod:`web.districts`) is copied to ``instance/districts/<id>/``. Every
+added besides it (:mod:`web.districts.registry`) is copied to ``instance/districts/<id>/``. Every
 function takes the district as ``district`` (default: the one the request works on,
-:func:`web.districts.active_district`). Every edit of the web app changes that copy, in four
-steps, under one lock:
+:func:`web.districts.registry.active_district`). Every edit of the web app changes that copy,
+in four steps, under one lock:
 
 1. the files of the copy are copied to a staging folder beside it;
 2. the edit's ``mutate`` function changes the staged files;
@@ -47,7 +47,7 @@ from sqlalchemy import func, select
 
 from geodata.errors import InputError
 from web.db import Edit, new_session, utcnow
-from web.districts import (
+from web.districts.registry import (
     active_district,
     default_district,
     district_source,
@@ -209,7 +209,7 @@ def data_version(session: Session, app: Flask | None = None, district: str | Non
 
     With ``app`` and ``district``, the latest edit of that district; without, of the
     edits ``session`` sees (a request's session sees its district's, see
-    :mod:`web.district_scope`).
+    :mod:`web.districts.scope`).
     """
     query = select(func.max(Edit.id))
     if app is not None:

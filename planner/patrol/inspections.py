@@ -230,8 +230,6 @@ def inspection_dose(tasks: Sequence[Inspection], minutes: int) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(DOSE_COLUMNS))
 
 
-
-
 def plan_inspections(
     inputs: PlanInputs,
     start: date,

@@ -12,7 +12,7 @@ import pytest
 
 from geodata.bundle import District, write_district
 from web import create_app
-from web.accounts import create_user
+from web.accounts.users import create_user
 from web.db import new_session
 
 if TYPE_CHECKING:

@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.web.conftest import WEB_PASSWORD, WEB_ROLES
-from web.auth import PERMISSIONS
+from web.accounts.auth import PERMISSIONS
 from web.db import CheckIn, Edit, Job, Plan, User, new_session
-from web.plan_store import import_plan
-from web.plans_in_force import publish
+from web.plans.in_force import publish
+from web.plans.store import import_plan
 
 PLAN_JSON = Path(__file__).resolve().parents[1] / "data" / "plan" / "plan.json"
 
@@ -282,7 +282,7 @@ def test_every_endpoint_for_every_role(app) -> None:
         for rule in app.url_map.iter_rules()
         if rule.rule.startswith("/api/v1/") and rule.endpoint.startswith("api_")
     }
-    # Logging out everywhere would end the tokens used here (tests/web/test_accounts.py).
+    # Logging out everywhere would end the tokens used here (tests/web/accounts/test_accounts.py).
     untested = {
         "api_tokens.issue_token",
         "api_docs_page.docs_page",
@@ -628,8 +628,8 @@ def test_jobs_are_queued_followed_and_cancelled(app) -> None:
 def test_check_in_with_a_qr_token_and_the_ledger(app, monkeypatch) -> None:
     """Tests a member's check-in with a stop's token (recorded, in the ledger), and forged,
     far-away, expired and other groups' check-ins refused with nothing stored."""
-    import web.checkin as checkin
-    from web.plan_store import load_document
+    import web.checkin.records as checkin
+    from web.plans.store import load_document
 
     with new_session(app) as session:
         doc = load_document(app, session.get(Plan, 1))

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from web import create_app
-from web.accounts import create_user
+from web.accounts.users import create_user
 from web.db import Plan, User, UserGroup, new_session
 from web.demo import INTERRUPTED, start_demo_plan
 

@@ -11,11 +11,11 @@ from sqlalchemy import func, select
 from planner.exceptions import PlanInputError
 from planner.plan.document import read_plan
 from web import create_app
-from web import jobs as jobs_module
-from web.accounts import create_user
+from web.accounts.users import create_user
 from web.db import Job, Plan, new_session
 from web.demo import fail_unfinished
-from web.jobs import INTERRUPTED, next_queued, run_job, start_worker
+from web.jobs import queue as jobs_module
+from web.jobs.queue import INTERRUPTED, next_queued, run_job, start_worker
 
 PASSWORD = "correct horse"
 GOOD = {"title": "Week 50", "start": "2026-12-07", "days": "2", "seed": "4", "time_limit": "1"}

@@ -12,11 +12,11 @@ import pytest
 
 from planner.plan.document import CoverageRow, read_plan, write_plan
 from web import create_app
-from web.accounts import create_user
+from web.accounts.users import create_user
 from web.db import new_session
 from web.i18n import translate
-from web.plan_store import import_plan
-from web.plans_in_force import publish
+from web.plans.in_force import publish
+from web.plans.store import import_plan
 
 ROLES = ("admin", "captain", "planner", "member", "viewer")
 PASSWORD = "correct horse"

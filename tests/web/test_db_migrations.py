@@ -35,7 +35,7 @@ from sqlalchemy import (
 )
 
 from web import create_app
-from web.accounts import create_user
+from web.accounts.users import create_user
 from web.cli import cli
 from web.db import (
     Base,

@@ -12,7 +12,7 @@ import pytest
 
 from web import formatting as fmt
 from web.db import new_session
-from web.plan_store import import_plan
+from web.plans.store import import_plan
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.web.conftest import CSRF, WEB_PASSWORD, signed_in
-from web.plan_store import import_plan
+from web.plans.store import import_plan
 
 PLAN_JSON = Path(__file__).resolve().parents[1] / "data" / "plan" / "plan.json"
 
@@ -276,8 +276,8 @@ def test_queued_jobs_are_capped_per_user_and_in_all(make_web_app, monkeypatch) -
     with one sentence (page and API), and nothing more is queued."""
     from sqlalchemy import func, select
 
-    from web import jobs
     from web.db import Job, new_session
+    from web.jobs import queue as jobs
 
     app = make_web_app()
     page = signed_in(app, "captain")

@@ -16,10 +16,10 @@ import pytest
 
 from planner.plan.document import read_plan
 from web import create_app
-from web.accounts import create_user
+from web.accounts.users import create_user
 from web.db import Job, Plan, ShiftSwap, User, new_session
 from web.i18n import MESSAGES
-from web.plan_store import get_district, import_plan
+from web.plans.store import get_district, import_plan
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -183,7 +183,7 @@ def audit(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Audit:
         "swap_id": "1",
     }
     try:
-        from web.checkin import checkpoint_tokens
+        from web.checkin.records import checkpoint_tokens
 
         tokens = checkpoint_tokens(app, 1, doc)
         values["token"] = next(iter(tokens.values()))

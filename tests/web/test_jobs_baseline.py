@@ -1,4 +1,4 @@
-"""Tests that a planning job keeps to the plan in force over its days (web.jobs baseline)."""
+"""Tests that a planning job keeps to the plan in force over its days (web.jobs.queue baseline)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ import pytest
 
 from planner.patrol import pipeline
 from web.db import Job, Plan, new_session
-from web.jobs import BASELINE_FILE, baseline_for, prepare_stored_job, run_job, submit_job
-from web.plan_store import load_document, read_job_file
-from web.plans_in_force import in_force_over, publish
-from web.teams_rules import add_leave
+from web.jobs.queue import BASELINE_FILE, baseline_for, prepare_stored_job, run_job, submit_job
+from web.plans.in_force import in_force_over, publish
+from web.plans.store import load_document, read_job_file
+from web.teams.store import add_leave
 
 START = date(2026, 12, 7)
 WEEK = {"start": START.isoformat(), "days": 7, "time_limit": 10.0, "seed": 5}

@@ -12,10 +12,10 @@ import pytest
 from planner.hotspots.risk import district_risk
 from tests.web.conftest import WEB_PASSWORD, signed_in
 from web import create_app
-from web.accounts import create_user
+from web.accounts.users import create_user
 from web.db import new_session
 from web.maps import layers as maps
-from web.plan_store import get_district
+from web.plans.store import get_district
 from web.workspace import replace_text
 
 if TYPE_CHECKING:

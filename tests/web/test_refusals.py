@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.web.conftest import CSRF
-from web.rules_sentences import checker_sentence
+from web.teams.rules_sentences import checker_sentence
 from web.workspace import read_text
 
 if TYPE_CHECKING:

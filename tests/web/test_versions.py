@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tests.web.conftest import CSRF, WEB_PASSWORD, signed_in
-from web.areas import area_collection
+from web.areas.edits import area_collection
 from web.workspace import current_district, ensure
 
 SCHOOL = "osm-n1058331313"

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.web.conftest import CSRF, WEB_ROLES
-from web import areas, hotspot_edits
+from web.areas import edits as areas
+from web.areas import hotspots as hotspot_edits
 from web.db import Edit, Plan, find_user, new_session
 from web.workspace import ensure, read_text, replace_text
 

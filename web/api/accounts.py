@@ -7,11 +7,11 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
-from web.accounts import MIN_PASSWORD, UserError, end_sessions, set_disabled, set_password
+from web.accounts.auth import current_user
+from web.accounts.first_users import forget_first_user
+from web.accounts.users import MIN_PASSWORD, UserError, end_sessions, set_disabled, set_password
 from web.api.core import ID, ApiBlueprint, ErrorSchema, make_token, refuse, token_lifetime
-from web.auth import current_user
 from web.db import User, db_session
-from web.first_users import forget_first_user
 
 bp = ApiBlueprint(
     "api_accounts",

@@ -1,4 +1,4 @@
-"""Key areas and incident imports through the API (web.areas: checked, audited, undoable)."""
+"""Key areas and incident imports through the API (web.areas.edits: checked, audited, undoable)."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ from flask import current_app
 
 from geodata.categories import CATEGORIES
 from geodata.errors import InputError
-from web import areas, hotspot_edits, incident_imports
+from web.accounts.auth import current_user
 from web.api.core import ApiBlueprint, ErrorSchema, etag, if_match, refuse, refuse_stale
 from web.api.district import FeatureCollectionSchema
-from web.auth import current_user
+from web.areas import edits as areas
+from web.areas import hotspots as hotspot_edits
+from web.areas import incidents as incident_imports
 from web.db import db_session
-from web.plan_store import get_district
+from web.plans.store import get_district
 
 bp = ApiBlueprint(
     "api_areas",
@@ -28,7 +30,7 @@ bp = ApiBlueprint(
 )
 
 STATUS_OF_KEY = {"area_err_no_area": 404, "area_err_id_taken": 409, "area_err_changed": 409}
-"""web.areas.AreaError keys answered with another status than 422."""
+"""web.areas.edits.AreaError keys answered with another status than 422."""
 
 FIELD_OF_KEY = {
     "area_err_lonlat": "geometry",
@@ -37,7 +39,7 @@ FIELD_OF_KEY = {
     "area_err_no_area": "area_id",
     "incidents_err_suffix": "filename",
 }
-"""web.areas.AreaError keys -> the body field they blame, where :data:`FIELD_PREFIXES` cannot
+"""web.areas.edits.AreaError keys -> the body field they blame, where :data:`FIELD_PREFIXES` cannot
 tell it from the key."""
 
 MAX_UPLOAD = 20_000_000
@@ -63,7 +65,7 @@ def _field_of_key(key: str) -> str | None:
 
 
 def refuse_area(exc: InputError, default_field: str | None = None) -> NoReturn:
-    """Answer a refusal of web.areas with its sentence, the fitting status and field."""
+    """Answer a refusal of web.areas.edits with its sentence, the fitting status and field."""
     key = getattr(exc, "key", None)
     values = getattr(exc, "values", None) or {}
     field = values.get("field") or _field_of_key(str(key)) or default_field
@@ -75,7 +77,7 @@ class GeometryField(ma.fields.Dict):
 
 
 class AreaFieldsSchema(ma.Schema):
-    """Fields of a key area (checked again by web.areas.check_area)."""
+    """Fields of a key area (checked again by web.areas.edits.check_area)."""
 
     name = ma.fields.String(validate=ma.validate.Length(min=1, max=areas.MAX_NAME))
     category = ma.fields.String(validate=ma.validate.OneOf(CATEGORIES))

@@ -8,14 +8,14 @@ import marshmallow as ma
 from flask import current_app
 from sqlalchemy import select
 
+from web.accounts.auth import current_user
 from web.api.core import ID, ApiBlueprint, StoredDateTime, refuse
 from web.api.plans import ready_plan
-from web.auth import current_user
-from web.checkin import CheckInError, check_in, ledger, shortfall
+from web.checkin.records import CheckInError, check_in, ledger, shortfall
 from web.db import CheckIn, db_session
 
 if TYPE_CHECKING:
-    from web.checkin import LedgerRow, Visit
+    from web.checkin.records import LedgerRow, Visit
 
 bp = ApiBlueprint(
     "api_checkins",

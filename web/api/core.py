@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from itsdangerous import BadData, SignatureExpired, URLSafeTimedSerializer
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
-from web.auth import PERMISSIONS, current_user, has_permission
+from web.accounts.auth import PERMISSIONS, current_user, has_permission
 from web.db import User, db_session
 
 if TYPE_CHECKING:
@@ -346,7 +346,7 @@ def check_json_body() -> None:
 
 
 class ApiBlueprint(Blueprint):  # type: ignore[misc]
-    """A flask-smorest blueprint whose views say which permission of web.auth they need.
+    """A flask-smorest blueprint whose views say which permission of web.accounts.auth they need.
 
     Its errors are answered as JSON (:func:`json_error`), for every status code.
     """

@@ -11,7 +11,7 @@ from flask import Response, current_app
 
 from geodata.bundle import summarize_district
 from web.api.core import ApiBlueprint, refuse
-from web.plan_store import get_district
+from web.plans.store import get_district
 
 bp = ApiBlueprint(
     "api_district",

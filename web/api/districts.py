@@ -8,10 +8,10 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
+from web.accounts.auth import PERMISSIONS, current_user
 from web.api.core import ApiBlueprint, refuse
-from web.auth import PERMISSIONS, current_user
 from web.db import db_session
-from web.districts import default_district, roles_of
+from web.districts.registry import default_district, roles_of
 
 bp = ApiBlueprint(
     "api_districts",

@@ -9,12 +9,12 @@ import marshmallow as ma
 from flask import current_app
 from sqlalchemy import func, select
 
-import web.areas
-import web.hotspot_edits
-import web.incident_imports  # noqa: F401 (registers the undo of incident imports)
+import web.areas.edits
+import web.areas.hotspots
+import web.areas.incidents  # noqa: F401 (registers the undo of incident imports)
 from geodata.errors import InputError
+from web.accounts.auth import current_user, has_permission
 from web.api.core import ID, ApiBlueprint, StoredDateTime, refuse
-from web.auth import current_user, has_permission
 from web.db import EDIT_KINDS, Edit, db_session
 from web.workspace import data_version, undo
 

@@ -7,10 +7,10 @@ from typing import Any
 import marshmallow as ma
 from flask import current_app
 
+from web.accounts.auth import current_user
 from web.api.core import ID, ApiBlueprint, form_strings, refuse
-from web.auth import current_user
 from web.db import Job, db_session
-from web.jobs import (
+from web.jobs.queue import (
     MAX_DAYS,
     TIME_LIMITS,
     JobFormError,
@@ -19,7 +19,7 @@ from web.jobs import (
     submit_job,
     wake_worker,
 )
-from web.views_jobs import district_id, job_state
+from web.jobs.views import district_id, job_state
 
 bp = ApiBlueprint(
     "api_jobs",
@@ -36,11 +36,11 @@ FIELD_OF_KEY = {
     "err_time_limit": "time_limit",
     "err_title": "title",
 }
-"""web.jobs.JobFormError keys -> the body field they blame."""
+"""web.jobs.queue.JobFormError keys -> the body field they blame."""
 
 
 class JobRequestSchema(ma.Schema):
-    """The planning form's fields (checked again by web.jobs.check_job_form)."""
+    """The planning form's fields (checked again by web.jobs.queue.check_job_form)."""
 
     title = ma.fields.String(load_default="", validate=ma.validate.Length(max=200))
     start = ma.fields.Date(required=True, metadata={"description": "First day, YYYY-MM-DD."})

@@ -8,12 +8,12 @@ import marshmallow as ma
 from flask import current_app, url_for
 from sqlalchemy import select
 
+from web.accounts.auth import current_user, has_permission, route_groups
 from web.api.core import ID, ApiBlueprint, StoredDateTime, refuse
-from web.auth import current_user, has_permission, route_groups
 from web.db import Plan, db_session
-from web.plan_store import load_document
-from web.plans_in_force import may_see
-from web.views_plans import DOWNLOADS
+from web.plans.in_force import may_see
+from web.plans.store import load_document
+from web.plans.views import DOWNLOADS
 
 if TYPE_CHECKING:
     from planner.plan.document import PlanDocument, Route
@@ -227,7 +227,7 @@ def document_list(plan_id: int) -> list[dict[str, str]]:
 @bp.response(200, content_type="application/octet-stream", description="The file.")
 def api_document(plan_id: int, name: str) -> Any:
     """Download one file of the plan (as the plan page's download links)."""
-    from web.views_plans import download
+    from web.plans.views import download
 
     row, doc = ready_plan(plan_id)
     if name == "route_sheets.pdf" and not doc.routes:

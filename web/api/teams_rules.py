@@ -8,10 +8,10 @@ import marshmallow as ma
 from flask import current_app
 
 from geodata.errors import InputError
-from web import teams_rules
+from web.accounts.auth import current_user
 from web.api.core import ApiBlueprint, ErrorSchema, etag, if_match, refuse, refuse_stale
-from web.auth import current_user
 from web.db import db_session
+from web.teams import store as teams_rules
 from web.workspace import TEXT_FILES, data_version, read_text, text_version
 
 bp = ApiBlueprint(
@@ -21,7 +21,7 @@ bp = ApiBlueprint(
     description=(
         "rules.toml and teams.toml of the working district: groups, members, vehicles, leave, "
         "shift templates, rotation and rest, surge and sensitive dates. Changes are checked "
-        "as the rules file is (with its teams), recorded and undoable (web.teams_rules)."
+        "as the rules file is (with its teams), recorded and undoable (web.teams.store)."
     ),
 )
 
@@ -42,7 +42,7 @@ class FileStateSchema(ma.Schema):
 
     name = ma.fields.String()
     text = ma.fields.String()
-    data = ma.fields.Dict(metadata={"description": "web.teams_rules' plain reading."})
+    data = ma.fields.Dict(metadata={"description": "web.teams.store' plain reading."})
     data_version = ma.fields.Integer()
     edit_id = ma.fields.Integer(
         allow_none=True, metadata={"description": "The recorded edit; None when unchanged."}
@@ -178,7 +178,7 @@ def put_teams(body: dict[str, str]) -> dict[str, Any]:
 @bp.arguments(LeaveSchema)
 @bp.response(200, FileStateSchema)
 def add_leave(body: dict[str, Any]) -> dict[str, Any]:
-    """Add leave of a member or of a whole group (web.teams_rules.add_leave)."""
+    """Add leave of a member or of a whole group (web.teams.store.add_leave)."""
     fields = {
         "member": body.get("member", ""),
         "group": body.get("group", ""),
@@ -197,7 +197,7 @@ def add_leave(body: dict[str, Any]) -> dict[str, Any]:
 @bp.arguments(LeaveKeysSchema)
 @bp.response(200, FileStateSchema)
 def remove_leave(body: dict[str, Any]) -> dict[str, Any]:
-    """Remove leave entries by their keys (web.teams_rules.remove_leave), as one edit."""
+    """Remove leave entries by their keys (web.teams.store.remove_leave), as one edit."""
     return _edit(
         "rules",
         lambda: teams_rules.remove_leave(

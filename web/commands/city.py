@@ -1,7 +1,7 @@
 """The `patrol city plan` command: plan many districts at once, on workers or in process.
 
 Each district becomes a planning job in the database with its bundle packed in it
-(:data:`web.jobs.INPUTS_FILE`). With ``PATROL_BROKER_URL`` set the jobs go to the Celery
+(:data:`web.jobs.queue.INPUTS_FILE`). With ``PATROL_BROKER_URL`` set the jobs go to the Celery
 workers (``patrol worker``); without it they run one after another in this process, through
 the same code. With ``--wait`` (always, in process) each district's outputs, as
 ``patrol plan`` writes them, are unpacked into ``OUT/<district id>/``.
@@ -71,8 +71,8 @@ def submit_districts(
 ) -> dict[str, int]:
     """Queue one job per district with its bundle packed in the database; return id -> job."""
     from web.db import Job, Plan, new_session
-    from web.jobs import INPUTS_FILE, job_cores
-    from web.plan_store import pack_folder, store_job_file
+    from web.jobs.queue import INPUTS_FILE, job_cores
+    from web.plans.store import pack_folder, store_job_file
 
     jobs: dict[str, int] = {}
     with new_session(app) as session:
@@ -124,8 +124,8 @@ def collect(app: Flask, jobs: dict[str, int], out: Path) -> None:
     from tqdm import tqdm
 
     from web.db import new_session
-    from web.jobs import OUTPUTS_FILE
-    from web.plan_store import read_job_file, unpack_folder
+    from web.jobs.queue import OUTPUTS_FILE
+    from web.plans.store import read_job_file, unpack_folder
 
     left = dict(jobs)
     failed: list[str] = []
@@ -201,7 +201,7 @@ def city_plan_command(
 ) -> None:
     """Plan DAYS days for each district and write its outputs to OUT/<district id>/."""
     from web.commands.plan import _date, _out_dir
-    from web.jobs import broker_url, run_job
+    from web.jobs.queue import broker_url, run_job
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     districts = district_folders((first, *more))
@@ -211,7 +211,7 @@ def city_plan_command(
         app, districts, start=first_day, days=days, seed=seed, time_limit=time_limit
     )
     if broker_url(app):
-        from web.celery_worker import send_job
+        from web.jobs.celery_worker import send_job
 
         for job_id in jobs.values():
             send_job(app, job_id)
@@ -244,7 +244,7 @@ def city_overview(app: Flask, on: date) -> list[dict[str, object]]:
     from sqlalchemy import select
 
     from web.db import Plan, new_session
-    from web.plan_store import load_document
+    from web.plans.store import load_document
 
     with new_session(app) as session:
         rows = session.scalars(

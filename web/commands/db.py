@@ -98,7 +98,7 @@ def prune_command(days: float, dry_run: bool) -> None:
     from datetime import timedelta
 
     from web.db import new_session
-    from web.job_files_prune import prune_job_files
+    from web.jobs.files_prune import prune_job_files
 
     with new_session(current_app) as session:
         report = prune_job_files(session, timedelta(days=days), dry_run=dry_run)

@@ -22,7 +22,7 @@ def add_command(ident: str, folder: Path, name: str) -> None:
     The bundle is checked first; the app plans and edits a copy of it in the instance folder.
     """
     from web.db import new_session
-    from web.districts import add_district
+    from web.districts.registry import add_district
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with new_session(app) as session:
@@ -35,7 +35,7 @@ def add_command(ident: str, folder: Path, name: str) -> None:
 def list_command() -> None:
     """List the districts of the service, the default one first."""
     from web.db import new_session
-    from web.districts import added_districts, default_district, default_source
+    from web.districts.registry import added_districts, default_district, default_source
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with new_session(app) as session:
@@ -57,7 +57,7 @@ def grant_command(ident: str, user_name: str, role: str) -> None:
     users-page role in the default district only.
     """
     from web.db import find_user, new_session
-    from web.districts import DistrictError, grant, roles_of
+    from web.districts.registry import DistrictError, grant, roles_of
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     with new_session(app) as session:

@@ -147,7 +147,7 @@ def write_outputs(
     from planner.plan.document import write_plan
     from planner.plan.exports import write_exports
     from web.maps import write_plan_map
-    from web.printing import write_route_sheets
+    from web.plans.printing import write_route_sheets
 
     written = [write_plan(doc, out / "plan.json")]
     copies = out / INPUTS_DIR

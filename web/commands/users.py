@@ -35,7 +35,7 @@ def create_command(name: str, role: str, password_stdin: bool, groups: tuple[str
     """Create user NAME with a role, asking for the password (typed twice)."""
     from flask import current_app
 
-    from web.accounts import check_new_user, create_user
+    from web.accounts.users import check_new_user, create_user
     from web.db import new_session
 
     with new_session(current_app) as session:
@@ -75,9 +75,9 @@ def passwd_command(name: str, password_stdin: bool, must_change: bool) -> None:
     """Give user NAME a new password (typed twice); their sessions and API tokens end."""
     from flask import current_app
 
-    from web.accounts import UserError, set_password
+    from web.accounts.first_users import forget_first_user
+    from web.accounts.users import UserError, set_password
     from web.db import new_session
-    from web.first_users import forget_first_user
 
     with new_session(current_app) as session:
         user = _user_named(session, name)
@@ -102,7 +102,7 @@ def disable_command(name: str, enable: bool) -> None:
     """Disable user NAME (no sign-in; sessions and API tokens end), or --enable them."""
     from flask import current_app
 
-    from web.accounts import UserError, set_disabled
+    from web.accounts.users import UserError, set_disabled
     from web.db import new_session
 
     with new_session(current_app) as session:

@@ -37,9 +37,9 @@ def worker_command(concurrency: int | None, loglevel: str) -> None:
     The worker reads each job's district data from the database (PATROL_DATABASE_URL) and
     writes the plan back there; it needs no access to the web server's files.
     """
-    from web.celery_worker import start_worker
     from web.db import engine_of
-    from web.jobs import broker_url, job_cores
+    from web.jobs.celery_worker import start_worker
+    from web.jobs.queue import broker_url, job_cores
 
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if not broker_url(app):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from planner.hotspots.risk import district_risk
-from web.map_layers import LAYERS, layered_district
+from web.district_map.visibility import LAYERS, layered_district
 from web.maps.assets import local_html, write_standalone_html
 from web.maps.layers import add_layers, district_map, hotspot_layer
 

@@ -132,7 +132,7 @@ def editor_map(district: Any, areas: dict[str, Any], lang: str) -> folium.Map:
     district
         The working ``geodata.District``.
     areas
-        Its key areas as a GeoJSON feature collection (``web.areas.area_collection``).
+        Its key areas as a GeoJSON feature collection (``web.areas.edits.area_collection``).
     lang
         "zh" or "en".
 

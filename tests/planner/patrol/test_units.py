@@ -133,7 +133,7 @@ def test_a_member_on_leave_is_not_on_the_sheet(tmp_path: Path, data_dir: Path):
     """Tests that a member on leave is no crew in plan.json and not named on the route sheet."""
     from pypdf import PdfReader
 
-    from web.printing import write_route_sheets
+    from web.plans.printing import write_route_sheets
 
     text = (data_dir / "pipeline" / "rules_two_day_groups.toml").read_text(encoding="utf-8")
     text += (

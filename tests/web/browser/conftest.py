@@ -123,7 +123,7 @@ def live_server(
     from werkzeug.serving import make_server
 
     from web import create_app
-    from web.accounts import create_user
+    from web.accounts.users import create_user
     from web.db import new_session
 
     folder = tmp_path_factory.mktemp("live")

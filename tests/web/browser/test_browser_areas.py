@@ -9,7 +9,7 @@ from sqlalchemy import select
 from planner.plan.document import read_plan
 from web.db import Edit, Plan, new_session
 from web.i18n import translate
-from web.plan_store import get_district
+from web.plans.store import get_district
 from web.workspace import undo
 
 if TYPE_CHECKING:

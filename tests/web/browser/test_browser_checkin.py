@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
-import web.checkin
-import web.views_checkin
+import web.checkin.records
+import web.checkin.views
 from planner.plan.document import read_plan
-from web.checkin import checkin_url, checkpoint_tokens, is_checkpoint
+from web.checkin.records import checkin_url, checkpoint_tokens, is_checkpoint
 from web.db import CheckIn, User, new_session
 from web.i18n import translate
 
@@ -53,8 +53,8 @@ def test_member_checks_in_from_a_phone_and_the_ledger_shows_it(
     midnight = datetime.fromisoformat(route.date).replace(tzinfo=tz)
     moment = (midnight + timedelta(seconds=stop.arrival + 60)).astimezone(UTC)
     # The server's clock stands one minute after the stop's planned arrival.
-    monkeypatch.setattr(web.checkin, "now", lambda: moment)
-    monkeypatch.setattr(web.views_checkin, "checkin_now", lambda: moment)
+    monkeypatch.setattr(web.checkin.records, "now", lambda: moment)
+    monkeypatch.setattr(web.checkin.views, "checkin_now", lambda: moment)
     token = checkpoint_tokens(server.app, server.demo_plan, doc)[f"{route.id}/{index}"]
     url = checkin_url(server.url, token)
     phone = new_context(

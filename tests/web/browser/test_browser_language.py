@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import select
 
 from planner.plan.document import read_plan
-from web import teams_rules as tr
-from web.checkin import checkin_url, checkpoint_tokens
+from web.checkin.records import checkin_url, checkpoint_tokens
 from web.db import Edit, Plan, User, new_session
-from web.plan_store import get_district
+from web.plans.store import get_district
+from web.teams import store as tr
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 
-import web.checkin
-import web.views_checkin
-import web.views_me
+import web.checkin.records
+import web.checkin.views
+import web.me.views
 from planner.plan.document import read_plan
-from web.checkin import is_checkpoint
+from web.checkin.records import is_checkpoint
 from web.db import CheckIn, new_session
 from web.i18n import translate
 
@@ -57,8 +57,8 @@ def test_member_day_on_a_phone(
     tz = ZoneInfo(doc.district.time_zone)
     midnight = datetime.fromisoformat(route.date).replace(tzinfo=tz)
     moment = (midnight + timedelta(seconds=stop.arrival)).astimezone(UTC)
-    for module in (web.checkin, web.views_checkin, web.views_me):  # the server's clock
-        name = "now" if module is web.checkin else "checkin_now"
+    for module in (web.checkin.records, web.checkin.views, web.me.views):  # the server's clock
+        name = "now" if module is web.checkin.records else "checkin_now"
         monkeypatch.setattr(module, name, lambda: moment)
     phone = new_context(
         **PHONE,

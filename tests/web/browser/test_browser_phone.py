@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from planner.plan.document import read_plan
-from web.checkin import route_tokens
+from web.checkin.records import route_tokens
 
 if TYPE_CHECKING:
     from conftest import LiveServer, PageLog

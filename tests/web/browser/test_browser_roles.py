@@ -20,7 +20,7 @@ def expected_nav(server: LiveServer, role: str) -> list[str]:
     """Return the paths of the navigation links the registry gives ``role``, in order."""
     from flask import url_for
 
-    from web.auth import PERMISSIONS
+    from web.accounts.auth import PERMISSIONS
     from web.views_common import NAV
 
     with server.app.test_request_context():

@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete
 
-import web.checkin
-import web.views_live
-import web.views_me
-import web.views_swaps
+import web.checkin.records
+import web.live.views
+import web.me.views
+import web.swaps.views
 from planner.plan.document import read_plan
 from web.db import Edit, Plan, ShiftSwap, new_session
-from web.plan_store import PLAN_DATA_DIR, import_plan, plan_dir
+from web.plans.store import PLAN_DATA_DIR, import_plan, plan_dir
 
 if TYPE_CHECKING:
     import pytest
@@ -68,10 +68,10 @@ def test_captain_publishes_and_approves_a_swap_on_a_phone(
     tz = ZoneInfo(doc.district.time_zone)
     moment = datetime(2026, 12, 7, 6, 0, tzinfo=tz).astimezone(UTC)
     for module, name in (
-        (web.checkin, "now"),
-        (web.views_me, "checkin_now"),
-        (web.views_swaps, "checkin_now"),
-        (web.views_live, "checkin_now"),
+        (web.checkin.records, "now"),
+        (web.me.views, "checkin_now"),
+        (web.swaps.views, "checkin_now"),
+        (web.live.views, "checkin_now"),
     ):
         monkeypatch.setattr(module, name, lambda: moment)
     with new_session(server.app) as session:

@@ -1,0 +1,1 @@
+"""User accounts: who may sign in, with which role, and the users page."""

@@ -1,0 +1,1 @@
+"""Key areas, hotspot overrides and incident imports: checked, audited edits and their pages."""

@@ -1,0 +1,1 @@
+"""Checkpoint sign-in: QR tokens, check-ins, the ledger and their pages."""

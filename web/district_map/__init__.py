@@ -1,0 +1,1 @@
+"""The district map page and which of its layers each visitor sees."""

@@ -1,0 +1,1 @@
+"""Background planning jobs: the queue, its workers and its pages."""

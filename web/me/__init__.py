@@ -1,0 +1,1 @@
+"""A member's day (``/me``): the shifts, units and checkpoints of one member."""

@@ -1,0 +1,1 @@
+"""Teams and rules of the working district: the files, their checks and their pages."""
