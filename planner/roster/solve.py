@@ -14,12 +14,14 @@ from ortools.sat.python import cp_model
 
 from planner.checks.roster import check_roster
 from planner.result import SolveStatus
+from planner.roster.construct import walk_fits, walk_row
 from planner.roster.explain import explain_infeasible
 from planner.roster.result import RosterParams, RosterResult, cp_solver, read_roster
 from planner.roster.rules import build_model
+from planner.roster.window_search import WindowSearch, window_fits
 
 if TYPE_CHECKING:
-    from planner.roster.model import RosterProblem
+    from planner.roster.model import Cover, RosterProblem
     from planner.roster.rules import Model
 
 log = logging.getLogger("planner")
@@ -234,6 +236,7 @@ def _greedy_rows(
     rows: dict[int, list[str | None]] = {}
     batch = max(1, params.greedy_batch)
     until = time.monotonic() + params.greedy_share * (deadline - time.monotonic())
+    walk = quick and batch == 1 and walk_fits(pr)
     for first in range(0, len(order), batch):
         group = order[first : first + batch]
         ids = {pr.staff[p].id for p in group}
@@ -246,6 +249,13 @@ def _greedy_rows(
             keep=tuple(q for q in pr.keep if q.staff in ids),
             history=tuple(h for h in pr.history if h[0] in ids),
         )
+        walked = _walk(pr, sub, group, need, count, rng) if walk else None
+        if walked is not None:
+            rows[group[0]] = walked
+            for d, sid in enumerate(walked):
+                if sid is not None:
+                    count[d, sid] = count.get((d, sid), 0) + 1
+            continue
         sm = build_model(sub)
         exprs: list[Any] = [e for _, e in sm.terms]
         weights = [w for w, _ in sm.terms]
@@ -299,6 +309,33 @@ def _greedy_rows(
                 if sid is not None:
                     count[d, sid] = count.get((d, sid), 0) + 1
     return rows
+
+
+#: Where in each person's window of total minutes the walk aims, try after try.
+WALK_TARGETS = (0.5, 0.7, 0.3, 0.85, 0.15)
+
+
+def _walk(
+    pr: RosterProblem,
+    sub: RosterProblem,
+    group: list[int],
+    need: dict[tuple[int, str], Cover],
+    count: dict[tuple[int, str], int],
+    rng: random.Random,
+) -> list[str | None] | None:
+    """Return one person's row from :func:`walk_row` that keeps their rules, or ``None``."""
+    (p,) = group
+    gain: dict[tuple[int, str], int] = {}
+    for key, c in need.items():
+        assert c.under_weight is not None and c.over_weight is not None
+        gain[key] = c.under_weight if count.get(key, 0) < c.requirement else -c.over_weight
+    for q in sub.requests:
+        gain[q.day, q.shift] = gain.get((q.day, q.shift), 0) + (q.weight if q.on else -q.weight)
+    for share in WALK_TARGETS:
+        row = walk_row(pr, p, gain, rng, target_share=share)
+        if not check_roster(dataclasses.replace(sub, requests=()), {pr.staff[p].id: row}).hard:
+            return row
+    return None
 
 
 def _complete(
@@ -438,6 +475,23 @@ def solve_roster(
     rows = None
     first_at = t0
     size = _model_size(problem)
+    if params.lns and _rows_only(problem, params, size):
+        # Too large to model whole: a first roster by the walk, then windows re-solved.
+        first = dataclasses.replace(params, greedy_share=0.9)
+        rows = _greedy_rows(problem, first, seed, deadline, threading.Event(), quick=True)
+        first_at = time.monotonic()
+        if rows is None:
+            return RosterResult(SolveStatus.UNKNOWN, None, None, time.monotonic() - t0)
+        search = WindowSearch(problem, rows, params, seed)
+        # Leave time for the checker to score the result, as it scored the first roster.
+        rows = search.run(deadline - 1.5 * search.check_seconds - 0.2)
+        log.info(
+            "window search: %d moves, %d kept, objective %d",
+            search.iterations,
+            search.improvements,
+            search.objective,
+        )
+        return _from_rows(problem, rows, t0, first_at, iterations=search.iterations)
     if params.lns and size > params.greedy_first_vars and _greedy_fits(problem):
         # A large model takes long to build: make the first roster from small models first.
         first = dataclasses.replace(params, greedy_share=0.9)
@@ -491,8 +545,23 @@ def _model_size(pr: RosterProblem) -> int:
     return n
 
 
+#: From this many days on, problems that allow it are searched by windows only.
+WINDOW_ONLY_DAYS = 57
+
+
+def _rows_only(pr: RosterProblem, params: RosterParams, size: int) -> bool:
+    """Whether to search by windows without the full model: long horizons or large models."""
+    large = pr.days >= WINDOW_ONLY_DAYS or size > params.greedy_first_vars
+    return large and _greedy_fits(pr) and walk_fits(pr) and window_fits(pr)
+
+
 def _from_rows(
-    problem: RosterProblem, rows: dict[int, list[str | None]], t0: float, first_at: float
+    problem: RosterProblem,
+    rows: dict[int, list[str | None]],
+    t0: float,
+    first_at: float,
+    *,
+    iterations: int = 0,
 ) -> RosterResult:
     """Return the greedy roster as the result, checked and scored by the validator."""
     assignment = {st.id: rows[p] for p, st in enumerate(problem.staff)}
@@ -507,6 +576,7 @@ def _from_rows(
         runtime=time.monotonic() - t0,
         assignment=assignment,
         check=check,
+        iterations=iterations,
         first_roster=first_at - t0,
     )
 
