@@ -214,6 +214,7 @@ def _greedy_rows(
     stop: threading.Event,
     *,
     quick: bool = False,
+    walk_first: bool = False,
 ) -> dict[int, list[str | None]] | None:
     """Build a first roster staff by staff against the cover still missing.
 
@@ -223,8 +224,11 @@ def _greedy_rows(
     its over-weight), exact for one person at a time and cheap to build on long horizons.
     Each step searches up to 2 s; with ``quick`` (large problems, before the full model is
     built) each gets an equal share of ``greedy_share`` of the time left, and with under
-    :data:`GREEDY_SEARCH_SECONDS` a share takes its person's first roster. Returns the shift
-    (or ``None``) of each staff index on each day, or ``None`` when no first roster was found.
+    :data:`GREEDY_SEARCH_SECONDS` a share takes its person's first roster. With ``quick``,
+    where :func:`walk_fits` holds, each person's row is first walked (:func:`walk_row`); with
+    ``walk_first`` a walked row that keeps the person's rules is taken as it is, otherwise it
+    is CP-SAT's hint. Returns the shift (or ``None``) of each staff index on each day, or
+    ``None`` when no first roster was found.
     """
     if not _greedy_fits(pr):
         return None
@@ -252,7 +256,7 @@ def _greedy_rows(
         walked, attempt = _walk(pr, sub, group, need, count, rng) if walk else (None, None)
         steps_left = math.ceil((len(order) - first) / batch)
         share = max(0.1, (until - time.monotonic()) / steps_left)
-        search = not quick or share >= GREEDY_SEARCH_SECONDS
+        search = not (quick and walk_first) and (not quick or share >= GREEDY_SEARCH_SECONDS)
         if walked is not None and not search:
             rows[group[0]] = walked
             for d, sid in enumerate(walked):
@@ -512,7 +516,9 @@ def solve_roster(
     if params.lns and _rows_only(problem, params, size):
         # Too large to model whole: a first roster by the walk, then windows re-solved.
         first = dataclasses.replace(params, greedy_share=0.9)
-        rows = _greedy_rows(problem, first, seed, deadline, threading.Event(), quick=True)
+        rows = _greedy_rows(
+            problem, first, seed, deadline, threading.Event(), quick=True, walk_first=True
+        )
         first_at = time.monotonic()
         if rows is None:
             return RosterResult(SolveStatus.UNKNOWN, None, None, time.monotonic() - t0)

@@ -45,6 +45,9 @@ START_CELLS = 120
 MIN_CELLS = 28
 MAX_CELLS = 2000
 
+#: Share of the moves aimed at a shift where people are missing.
+TARGETED = 0.5
+
 
 def window_fits(pr: RosterProblem) -> bool:
     """Whether rows can be re-solved window by window (soft cover, no rule across staff)."""
@@ -158,10 +161,45 @@ class WindowSearch:
         first_monday = (-pr.start_weekday) % 7
         self.starts = sorted({0, *range(first_monday, pr.days, 7)})
 
+    def _short(self) -> list[tuple[int, str]]:
+        """Return the (day, shift) pairs where people are missing."""
+        count: dict[tuple[int, str], int] = {}
+        for row in self.rows.values():
+            for d, sid in enumerate(row):
+                if sid is not None:
+                    count[d, sid] = count.get((d, sid), 0) + 1
+        return [
+            (c.day, c.shift)
+            for c in self.pr.cover
+            if count.get((c.day, c.shift), 0) < c.requirement
+        ]
+
     def _choose(self, rng: random.Random) -> tuple[list[int], int, int]:
-        """Pick staff and a window of whole weeks with about ``cells`` staff-days in all."""
+        """Pick staff and a window of whole weeks with about ``cells`` staff-days in all.
+
+        Half the moves aim at a shift where people are missing: its week (or two), with staff
+        who may work that shift and do not work it that day.
+        """
         n = len(self.pr.staff)
         weeks = len(self.starts)
+        short = self._short() if rng.random() < TARGETED else []
+        if short:
+            day, sid = short[rng.randrange(len(short))]
+            width = 1 if weeks < 2 else rng.choice((1, 2))
+            i = max(j for j, start in enumerate(self.starts) if start <= day)
+            i = max(0, min(i - rng.randrange(width), weeks - width))
+            k = min(n, max(2, round(self.cells / (7 * width))))
+            able = [
+                p
+                for p, st in enumerate(self.pr.staff)
+                if st.max_of(sid) != 0 and self.rows[p][day] != sid
+            ]
+            pick = rng.sample(able, min(len(able), max(1, k // 2)))
+            rest = [p for p in range(n) if p not in set(pick)]
+            pick += rng.sample(rest, min(len(rest), k - len(pick)))
+            first = self.starts[i]
+            last = self.starts[i + width] if i + width < weeks else self.pr.days
+            return sorted(pick), first, last
         if rng.random() < 0.5:
             width = 1 if weeks < 2 else rng.choice((1, 2))
             k = min(n, max(2, round(self.cells / (7 * width))))
