@@ -1,0 +1,103 @@
+"""Tests of the walk first roster and the window search on look-alike instances."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import pytest
+
+from bench.rostering import read_instance
+from bench.rostering_generate import generate
+from planner.checks.roster import check_roster
+from planner.roster.construct import walk_fits
+from planner.roster.solve import RosterParams, SolveStatus, _greedy_rows, solve_roster
+from planner.roster.window_search import WindowSearch, window_fits, window_problem
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from planner.roster.model import RosterProblem
+
+
+@pytest.fixture(scope="module")
+def lookalike(tmp_path_factory: pytest.TempPathFactory) -> RosterProblem:
+    """A 12 staff x 84 days x 4 shift types look-alike of the benchmark (seed 0)."""
+    path: Path = tmp_path_factory.mktemp("roster") / "Look.txt"
+    path.write_text(generate(12, 84, 4, seed=0), encoding="utf-8")
+    return read_instance(path)
+
+
+def _rows(pr: RosterProblem) -> dict[int, list[str | None]]:
+    params = RosterParams(time_limit=20.0, num_workers=1)
+    deadline = time.monotonic() + 20.0
+    rows = _greedy_rows(pr, params, 0, deadline, threading.Event(), quick=True)
+    assert rows is not None
+    return rows
+
+
+def test_walk_rows_keep_every_rule(lookalike):
+    """Tests that the first roster of a long horizon breaks no hard rule and is scored."""
+    assert walk_fits(lookalike) and window_fits(lookalike)
+    rows = _rows(lookalike)
+    check = check_roster(lookalike, {st.id: rows[p] for p, st in enumerate(lookalike.staff)})
+    assert check.ok, check.hard[:3]
+    assert check.objective > 0
+
+
+def test_window_change_is_the_whole_change(lookalike):
+    """Tests that a change inside a window moves the sub-problem and the whole roster alike."""
+    rows = _rows(lookalike)
+    whole = {st.id: rows[p] for p, st in enumerate(lookalike.staff)}
+    staff, first, last = [1, 4, 7], 28, 42  # days 28-41 are two weeks from a Monday
+    sub, lo = window_problem(lookalike, rows, staff, first, last)
+    assert lo == 21 and sub.days == 28 and sub.start_weekday == 0  # one week each side
+    ids = [lookalike.staff[p].id for p in staff]
+    before = check_roster(sub, {i: whole[i][lo : lo + sub.days] for i in ids})
+    assert before.ok, before.hard[:3]
+    # Swap two people's shifts on one day of the window: same for both, or a change of cover.
+    rng = random.Random(5)
+    changed = {i: list(whole[i]) for i in whole}
+    for _ in range(20):
+        d = rng.randrange(first, last)
+        a, b = rng.sample(ids, 2)
+        changed[a][d], changed[b][d] = changed[b][d], changed[a][d]
+    full = check_roster(lookalike, changed)
+    full_delta = full.objective - check_roster(lookalike, whole).objective
+    after = check_roster(sub, {i: changed[i][lo : lo + sub.days] for i in ids})
+    assert after.objective - before.objective == full_delta
+    # Hard rules broken by the swaps show in both, or in neither.
+    assert bool(after.hard) == bool(full.hard)
+
+
+def test_window_search_improves_and_keeps_its_score(lookalike):
+    """Tests that the window search lowers the objective and reports the checker's value."""
+    rows = _rows(lookalike)
+    search = WindowSearch(lookalike, rows, RosterParams(num_workers=2, lns_seconds=0.5), seed=2)
+    start = search.objective
+    out = search.run(time.monotonic() + 6.0)
+    check = check_roster(lookalike, {st.id: out[p] for p, st in enumerate(lookalike.staff)})
+    assert check.ok, check.hard[:3]
+    assert check.objective == search.objective
+    assert search.objective < start
+
+
+def test_long_horizon_solve_without_the_full_model(lookalike):
+    """Tests that solve_roster gives a checked roster and its first-roster time on 84 days."""
+    result = solve_roster(lookalike, RosterParams(time_limit=5.0, num_workers=2), seed=1)
+    assert result.status is SolveStatus.FEASIBLE
+    assert result.first_roster is not None and result.first_roster < result.runtime
+    assert result.runtime < 5.5
+    assert result.check is not None and result.check.ok
+    assert result.objective == result.check.objective
+
+
+def test_window_search_not_for_crews(lookalike):
+    """Tests that a problem with a rule across staff is left to the full model."""
+    fair = dataclasses.replace(
+        lookalike, rules=dataclasses.replace(lookalike.rules, fair_weekends_weight=1)
+    )
+    assert not window_fits(fair)
