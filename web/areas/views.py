@@ -439,8 +439,16 @@ def hotspots() -> Any:
         dict(e, kind=places.get(e["id"], ""), name=names.get(e["id"], e["id"]))
         for e in hotspot_edits.hotspot_overrides(current_app)
     ]
+    # Key areas and grids to choose from by name (streets are many: typed by id or pinned
+    # from the map).
+    choices = sorted(
+        ((pid, names.get(pid, pid)) for pid, kind in places.items() if kind != "street"),
+        key=lambda c: c[1],
+    )
     status = 400 if error else 200
-    return render_template("areas_hotspots.html", rows=rows, form=form, error=error), status
+    return render_template(
+        "areas_hotspots.html", rows=rows, form=form, error=error, choices=choices
+    ), status
 
 
 @bp.route("/incidents", methods=["GET", "POST"])
