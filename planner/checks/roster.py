@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from planner.checks import rulebook
 from planner.roster.model import rest_conflicts
 
 if TYPE_CHECKING:
@@ -514,6 +515,7 @@ def _check_soft(c: _Checker) -> None:
                 f"{pr.day_label(kept.day)}.",
             )
     _fair_soft(c)
+    _rule_modules(c)
     crew = rules.crew
     if crew is not None:
         for mem, g, d in c.lending:
@@ -524,6 +526,19 @@ def _check_soft(c: _Checker) -> None:
                 crew.lend_weight,
                 f"{mem} fills in for {labels.get(g, g)} on {pr.day_label(d)}.",
             )
+
+
+def _rule_modules(c: _Checker) -> None:
+    """Each registered rule check, for the rules the problem switches on."""
+    for check in rulebook.checks():
+        param = c.pr.rules.param(check.name)
+        if param is None:
+            continue
+        for f in check.check(c.pr, c.a, param):
+            if check.hard:
+                c.h(check.name, f.staff, f.days, f.message)
+            else:
+                c.s(check.name, f.staff, f.days, f.penalty, f.message)
 
 
 def _fair_soft(c: _Checker) -> None:
@@ -546,13 +561,6 @@ def _fair_soft(c: _Checker) -> None:
             "weekend shifts",
             lambda row: sum(row[d] is not None for d in wdays),
             True,
-        ),
-        (
-            "fair_holidays",
-            rules.fair_holidays_weight,
-            "public-holiday shifts",
-            lambda row: sum(row[d] is not None for d in pr.holidays),
-            bool(pr.holidays),
         ),
     ]
     for rule, weight, words, count, active in kinds:

@@ -188,7 +188,7 @@ def build_patrol_problem(
         max_nights_weight=rules.max_nights_weight,
         fair_nights_weight=rules.fair_nights,
         fair_weekends_weight=rules.fair_weekends,
-        fair_holidays_weight=rules.fair_holidays,
+        extra=rules.extra,
         pattern=pattern,
         crew=crew,
     )

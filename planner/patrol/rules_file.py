@@ -14,6 +14,7 @@ from geodata.settings import MODES
 from planner.dates import days_problem, start_problem
 from planner.exceptions import RulesError
 from planner.patrol.teams import Teams, read_teams
+from planner.roster import rulebook
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -61,7 +62,7 @@ _ALLOWED: dict[str, set[str]] = {
         "max_days_in_row",
         "min_days_off_in_row",
     },
-    "fairness": {"nights", "weekends", "holidays"},
+    "fairness": {"nights", "weekends"},
     "rotation": {"pattern", "weight", "offsets"},
     "crew": {"min_members", "reserves", "lend_weight", "neighbours"},
     "leave": {"member", "from", "to", "reason"},
@@ -73,6 +74,17 @@ _ALLOWED: dict[str, set[str]] = {
     "groups.members": {"id", "name", "name_en", "role"},
     "reserves": {"id", "name", "name_en"},
 }
+
+
+def _allowed(section: str) -> set[str]:
+    """Keys allowed in ``section``: the reader's own and those of the registered rules."""
+    out = set(_ALLOWED.get(section, ()))
+    for rule in rulebook.rules():
+        if rule.section == section:
+            out |= rule.keys
+        elif section == "":
+            out.add(rule.section.partition(".")[0])
+    return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -214,7 +226,11 @@ class SurgeDate:
 
 @dataclass(frozen=True, slots=True)
 class RulesFile:
-    """Everything a rules file says; see the default district's rules.toml for the meaning."""
+    """Everything a rules file says; see the default district's rules.toml for the meaning.
+
+    ``extra`` holds ``(rule name, parameter)`` of each rule of its own module
+    (:mod:`planner.roster.rulebook`) that the file switches on.
+    """
 
     path: str
     name: str
@@ -233,7 +249,6 @@ class RulesFile:
     min_days_off_in_row: int | None
     fair_nights: int
     fair_weekends: int
-    fair_holidays: int
     pattern: tuple[str | None, ...]
     pattern_weight: int | None
     pattern_offsets: tuple[tuple[str, int], ...]
@@ -252,6 +267,7 @@ class RulesFile:
     together: tuple[Together, ...] = ()
     call_out_max_minutes: int | None = None
     turn_out_minutes: int = 30
+    extra: tuple[tuple[str, Any], ...] = ()
 
     def shift(self, shift_id: str) -> ShiftTemplate:
         """Return the shift template with id ``shift_id``.
@@ -293,7 +309,7 @@ class _Reader:
         return RulesError(f"{where}: {key} {what}.")
 
     def keys(self, table: dict[str, Any], section: str, name: str) -> None:
-        allowed = _ALLOWED[section]
+        allowed = _allowed(section)
         for key in table:
             if key not in allowed:
                 full = f"{name}.{key}" if name else key
@@ -737,7 +753,6 @@ def load_rules(
         min_days_off_in_row=r.int_(rest, "min_days_off_in_row", "rest"),
         fair_nights=r.int_(fair, "nights", "fairness", default=0),
         fair_weekends=r.int_(fair, "weekends", "fairness", default=0),
-        fair_holidays=r.int_(fair, "holidays", "fairness", default=0),
         pattern=tuple(pattern),
         pattern_weight=r.int_(rot, "weight", "rotation"),
         pattern_offsets=pattern_offsets,
@@ -756,7 +771,28 @@ def load_rules(
         together=tuple(together),
         call_out_max_minutes=call_out_max,
         turn_out_minutes=turn_out,
+        extra=_rule_params(r, doc),
     )
+
+
+def _rule_params(reader: _Reader, doc: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """Read the parameter of each rule of its own module that the file switches on."""
+    out = []
+    for rule in rulebook.rules():
+        table: Any = doc
+        for part in rule.section.split("."):
+            table = table.get(part, {}) if isinstance(table, dict) else {}
+        if not isinstance(table, dict):
+            raise reader.fail(rule.section, "must be a table")
+        reader.keys(table, rule.section, rule.section)
+
+        def fail(key: str, what: str, section: str = rule.section) -> Exception:
+            return reader.fail(f"{section}.{key}", what)
+
+        param = rule.read(table, fail)
+        if param is not None:
+            out.append((rule.name, param))
+    return tuple(out)
 
 
 SURGE_FACTOR = 1.5

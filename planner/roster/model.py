@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from planner.core_errors import ProblemError
 
@@ -214,7 +215,8 @@ class Crew:
 class PatrolRules:
     """Rules beyond the benchmark that patrol rosters need; ``None`` switches a rule off.
 
-    Weights of ``None`` make a rule hard.
+    Weights of ``None`` make a rule hard. ``extra`` holds ``(rule name, parameter)`` of the
+    rules of their own module (:mod:`planner.roster.rule_registry`), those that are on.
     """
 
     min_rest_minutes: int | None = None
@@ -223,9 +225,13 @@ class PatrolRules:
     max_nights_weight: int | None = None
     fair_nights_weight: int = 0
     fair_weekends_weight: int = 0
-    fair_holidays_weight: int = 0
     pattern: Pattern | None = None
     crew: Crew | None = None
+    extra: tuple[tuple[str, Any], ...] = ()
+
+    def param(self, name: str) -> Any:
+        """Return the parameter of the rule module ``name`` in :attr:`extra`, or None."""
+        return dict(self.extra).get(name)
 
 
 @dataclass(frozen=True, slots=True)

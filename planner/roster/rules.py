@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from ortools.sat.python import cp_model
 
+from planner.roster import rulebook
 from planner.roster.model import rest_conflicts
 
 if TYPE_CHECKING:
@@ -558,7 +559,7 @@ def _fair(
 
 
 def add_fairness(m: Model) -> None:
-    """Fair shares: minimise the spread of nights, weekend days and holidays worked."""
+    """Fair shares: minimise the spread of nights and weekend days worked."""
     pr = m.problem
     rules = pr.rules
     n = len(pr.staff)
@@ -567,10 +568,6 @@ def add_fairness(m: Model) -> None:
     wdays = [d for d in range(pr.days) if pr.is_weekend(d)]
     weekends = [sum(m.work(p, d) for d in wdays) for p in range(n)]
     _fair(m, "fair_weekends", rules.fair_weekends_weight, weekends, pr.days)
-    hdays = sorted(pr.holidays)
-    hols = [sum(m.work(p, d) for d in hdays) for p in range(n)]
-    if hdays:
-        _fair(m, "fair_holidays", rules.fair_holidays_weight, hols, pr.days)
 
 
 RULES: list[Callable[[Model], None]] = [
@@ -604,7 +601,7 @@ def build_model(
     relaxed: frozenset[tuple[str, str]] | None = None,
     relax_weight: int = 0,
 ) -> Model:
-    """Build the CP-SAT model of ``problem`` with every rule of :data:`RULES`.
+    """Build the CP-SAT model of ``problem``: every rule of :data:`RULES`, then each rule module's.
 
     Parameters
     ----------
@@ -628,6 +625,10 @@ def build_model(
     create_variables(m)
     for rule in RULES:
         rule(m)
+    for own in rulebook.rules():
+        param = problem.rules.param(own.name)
+        if param is not None:
+            own.add(m, param)
     m.cp.minimize(
         cp_model.LinearExpr.weighted_sum([e for _, e in m.terms], [w for w, _ in m.terms])
     )

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 from ortools.sat.python import cp_model
 
 from planner.checks.roster import check_roster
+from planner.roster import rulebook
 from planner.roster.model import Cover, Pin, RosterProblem, ShiftRequest, Staff
 from planner.roster.result import cp_solver, read_roster
 from planner.roster.rules import build_model
@@ -57,7 +58,11 @@ def window_fits(pr: RosterProblem) -> bool:
         or r.pattern is not None
         or r.fair_nights_weight
         or r.fair_weekends_weight
-        or (r.fair_holidays_weight and pr.holidays)
+        or any(
+            rule.couples_staff(pr, r.param(rule.name))
+            for rule in rulebook.rules()
+            if r.param(rule.name) is not None
+        )
         or any(c.under_weight is None or c.over_weight is None for c in pr.cover)
     )
 

@@ -63,8 +63,9 @@ def test_city_plan_without_a_broker_plans_each_district_in_process(tmp_path, env
     overview = _run(env, "city", "overview", "--on", "2026-12-07", "--json")
     assert overview.exit_code == 0, overview.output
     rows = json.loads(overview.output)
-    assert [(r["district"], r["plan"], r["in_force"]) for r in rows] == [
-        ("north", 1, True), ("south", 2, True)
+    # the plans are drafts until a captain publishes them: none is in force yet
+    assert [(r["district"], r["plan"], r["state"], r["in_force"]) for r in rows] == [
+        ("north", 1, "draft", False), ("south", 2, "draft", False)
     ]  # fmt: skip
     for row in rows:
         plan = json.loads((out / row["district"] / "plan.json").read_text(encoding="utf-8"))
@@ -75,7 +76,7 @@ def test_city_plan_without_a_broker_plans_each_district_in_process(tmp_path, env
         areas = [c for c in plan["coverage"] if c["level"] == "area" and c["needed_minutes"] > 0]
         assert row["areas_with_dose"] == len(areas) > 0
     later = _run(env, "city", "overview", "--on", "2026-12-20")
-    assert later.output.splitlines()[1].endswith("(not in force)")
+    assert later.output.splitlines()[1].endswith("(draft)")
 
 
 def test_city_plan_refuses_bad_districts_in_one_sentence(tmp_path, env) -> None:

@@ -235,9 +235,11 @@ def _ids(jobs: dict[str, int]) -> str:
 def city_overview(app: Flask, on: date) -> list[dict[str, object]]:
     """Return, per district with a ready plan, the plan in force on ``on`` and its figures.
 
-    The plan in force is the newest ready plan whose horizon holds ``on``, else the newest
-    ready plan of the district. Figures: gate windows with someone at the gate, the share of
-    back-alley km patrolled on an average day, and key areas whose needed dose is planned.
+    The plan in force is the district's published plan whose horizon holds ``on``. A district
+    without one shows its newest ready plan holding ``on`` (a draft nobody has published yet),
+    else its newest ready plan; ``in_force`` is then false and ``state`` says why. Figures:
+    gate windows with someone at the gate, the share of back-alley km patrolled on an average
+    day, and key areas whose needed dose is planned.
     """
     from datetime import timedelta
 
@@ -250,16 +252,18 @@ def city_overview(app: Flask, on: date) -> list[dict[str, object]]:
         rows = session.scalars(
             select(Plan).where(Plan.status == "ready").order_by(Plan.id.desc())
         ).all()
+
+    def holds(row: Plan) -> bool:
+        first = date.fromisoformat(row.start)
+        return first <= on < first + timedelta(days=row.days)
+
+    def rank(row: Plan) -> tuple[bool, bool, int]:
+        return (holds(row) and row.state == "published", holds(row), row.id)
+
     chosen: dict[str, Plan] = {}
     for row in rows:
-        first = date.fromisoformat(row.start)
-        holds = first <= on < first + timedelta(days=row.days)
         current = chosen.get(row.district)
-        if current is None:
-            chosen[row.district] = row
-            continue
-        cur_first = date.fromisoformat(current.start)
-        if holds and not cur_first <= on < cur_first + timedelta(days=current.days):
+        if current is None or rank(row) > rank(current):
             chosen[row.district] = row
     out: list[dict[str, object]] = []
     for ident in sorted(chosen):
@@ -270,14 +274,14 @@ def city_overview(app: Flask, on: date) -> list[dict[str, object]]:
         alleys = figures.get("alley_km_share_day_mean")
         areas = [c for c in doc.coverage if c.level == "area" and c.needed_minutes > 0]
         met = sum(1 for c in areas if c.planned_minutes >= c.needed_minutes)
-        first = date.fromisoformat(row.start)
         out.append(
             {
                 "district": ident,
                 "plan": row.id,
                 "start": row.start,
                 "days": row.days,
-                "in_force": first <= on < first + timedelta(days=row.days),
+                "state": row.state,
+                "in_force": holds(row) and row.state == "published",
                 "gate_windows_covered": None if gates is None else gates.value,
                 "gate_windows": None if gates is None else gates.of,
                 "alley_km_share": None if alleys is None else alleys.value,
@@ -312,7 +316,9 @@ def city_overview_command(on: str | None, as_json: bool) -> None:
         if r["gate_windows"] is not None:
             gates = f"{r['gate_windows_covered']:g}/{r['gate_windows']:g}"
         alleys = "-" if r["alley_km_share"] is None else f"{r['alley_km_share']:.0%}"
-        mark = "" if r["in_force"] else "  (not in force)"
+        mark = ""
+        if not r["in_force"]:
+            mark = "  (not in force)" if r["state"] == "published" else f"  ({r['state']})"
         click.echo(
             f"{r['district']:<16} {r['plan']:>5} {r['start']:<10} {r['days']:>4}  {gates:>9}  "
             f"{alleys:>6}  {r['areas_dose_met']:>4}/{r['areas_with_dose']:<5}{mark}"

@@ -78,6 +78,7 @@ def _unit(u: LiveUnit, now: datetime) -> dict[str, Any]:
         "state": translate(state),
         "counts": {s: u.count(s) for s in LIVE_STATUSES},
         "alert": bool(u.count("missed") or u.count("overdue")),
+        "grid": r.unit_kind == "grid",
         "next": (
             translate("live_next_line", point=f"{nxt['title']} · {nxt['when']}")
             if nxt is not None
@@ -100,11 +101,15 @@ def board() -> dict[str, Any]:
         for u in live_units(session, published_plans(current_app, session), today, now)
     ]
     totals = {s: sum(u["counts"][s] for u in units) for s in LIVE_STATUSES}
+    grid = [u for u in units if u["grid"]]
     return {
         "day": date_long(today),
         "updated": translate("live_updated", at=time_of_day(now, current_lang(), zone)),
         "units": units,
         "totals": totals,
+        # grid members' and volunteers' walks are many and short: one folded section of their own
+        "grid_label": translate("live_grid_units", n=len(grid)),
+        "grid_alert": any(u["alert"] for u in grid),
         "labels": {s: translate(f"live_{s}") for s in LIVE_STATUSES},
         "empty": translate("live_none"),
         "points_label": translate("live_checkpoints"),

@@ -61,8 +61,15 @@
     totals.replaceChildren();
     counts(totals, board.totals, board.labels, true);
     var units = document.getElementById("live-units");
-    var fresh = board.units.map(function (u) { return unit(u, board); });
-    units.replaceChildren.apply(units, fresh);
+    var own = board.units.filter(function (u) { return !u.grid; });
+    var grid = board.units.filter(function (u) { return u.grid; });
+    units.replaceChildren.apply(units, own.map(function (u) { return unit(u, board); }));
+    var fold = document.getElementById("live-grid");
+    var gridUnits = document.getElementById("live-grid-units");
+    gridUnits.replaceChildren.apply(gridUnits, grid.map(function (u) { return unit(u, board); }));
+    document.getElementById("live-grid-label").textContent = board.grid_label;
+    fold.hidden = !grid.length;
+    if (board.grid_alert) { fold.open = true; }
     if (!board.units.length) {
       var p = el("p", null, board.empty);
       p.id = "live-empty";

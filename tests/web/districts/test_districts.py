@@ -389,3 +389,28 @@ def test_admins_set_roles_per_district_on_the_roles_page(app: Flask) -> None:
         }
     assert _client(app, "captain").get("/districts/roles").status_code == 403
     assert _client(app, "ncap").get("/districts/roles").status_code == 403
+
+
+def test_city_overview_keeps_the_published_plan_over_a_newer_draft(
+    app: Flask, data_dir: Path
+) -> None:
+    """Tests that a newer draft over the same days does not replace the plan in force in the
+    overview, and that a district whose only plan is a draft says so."""
+    from datetime import date
+
+    from web.commands.city import city_overview
+
+    with new_session(app) as session:
+        draft = import_plan(app, session, data_dir / "plan" / "plan.json", title="north draft")
+        draft.district = "north"
+        session.commit()
+        draft_id = draft.id
+    rows = {r["district"]: r for r in city_overview(app, date(2026, 9, 30))}
+    assert rows["north"]["plan"] != draft_id
+    assert (rows["north"]["state"], rows["north"]["in_force"]) == ("published", True)
+    with new_session(app) as session:
+        south = import_plan(app, session, data_dir / "plan" / "plan.json", title="south")
+        south.district = "south"
+        session.commit()
+    rows = {r["district"]: r for r in city_overview(app, date(2026, 9, 30))}
+    assert (rows["south"]["state"], rows["south"]["in_force"]) == ("draft", False)

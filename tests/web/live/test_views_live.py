@@ -107,3 +107,30 @@ def test_the_live_view_is_for_captains_planners_and_admins(app: Flask, client_as
         assert client_as(app, role).get("/live").status_code == 403
         assert client_as(app, role).get("/live/data.json").status_code == 403
     assert "/login" in client_as(app, None).get("/live").headers["Location"]
+
+
+def test_grid_members_walks_are_folded_apart(
+    make_web_app, tiny_bundle: Path, data_dir: Path, tmp_path: Path, client_as, monkeypatch
+) -> None:
+    """Tests that a grid member's walk is flagged in the JSON and drawn in its own folded
+    section, after the patrol units, with its count in the section's title."""
+    import json
+
+    plan = json.loads((data_dir / "plan" / "plan.json").read_text(encoding="utf-8"))
+    for route in plan["routes"]:
+        if route["group_id"] == "g2":
+            route["date"], route["unit_kind"] = "2026-09-30", "grid"
+    path = tmp_path / "plan.json"
+    path.write_text(json.dumps(plan, ensure_ascii=False), encoding="utf-8")
+    app = make_web_app(district=tiny_bundle, member_groups=("g1",))
+    with new_session(app) as session:
+        publish(session, import_plan(app, session, path, title="With a grid walk"), None)
+    _at(monkeypatch, datetime(2026, 9, 30, 8, 35, tzinfo=CST))
+    captain = client_as(app, "captain")
+    data = captain.get("/live/data.json?lang=zh").get_json()
+    assert sorted(u["grid"] for u in data["units"]) == [False, True]
+    assert data["grid_label"] == "网格员与志愿者巡查（1）"
+    page = unescape(captain.get("/live?lang=zh").get_data(as_text=True))
+    own, _, folded = page.partition('<details id="live-grid"')
+    assert 'id="unit-g1-2026-09-30-D"' in own and "网格员与志愿者巡查（1）" in folded
+    assert folded.count('class="live-unit') == 1 and " hidden" not in folded.split(">")[0]

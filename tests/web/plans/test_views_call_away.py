@@ -78,7 +78,7 @@ def test_the_form_calls_in_an_off_duty_group(app) -> None:
     assert call.replaces == day_group and call.start_s == 14 * 3600 + 1800
     assert all(c.ok for c in new.validation), [c.violations for c in new.validation if not c.ok]
     shown = unescape(client.get(reply.headers["Location"]).get_data(as_text=True))
-    assert f"调用{call.group_id}组" in shown and f"{day_group}组自12-07 14:00离岗" in shown
+    assert f"调用{call.group_id}组" in shown and f"{day_group}组自2026年12月7日 14:00离岗" in shown
     client.get(f"/plans/{new_id}?lang=en")  # the page in English from now on
     reply = _post(client, new_id, group=call.group_id, at="2026-12-07 18:00", call_in="none")
     shown = unescape(client.get(reply.headers["Location"]).get_data(as_text=True))
