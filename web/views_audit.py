@@ -16,8 +16,10 @@ import web.areas.incidents  # noqa: F401 (registers the undo of incident imports
 from geodata.errors import InputError
 from web.accounts.auth import current_user, has_permission, requires
 from web.db import EDIT_KINDS, Edit, Plan, db_session
+from web.edit_words import toml_change_rows
 from web.i18n import current_lang, translate
 from web.maps import category_style
+from web.place_names import place_names
 from web.views_common import register_nav
 from web.workspace import data_version, undo
 
@@ -151,8 +153,12 @@ def summary_text(edit: Edit) -> str:
     return ""
 
 
-def diff_rows(edit: Edit) -> list[tuple[str, str, str]]:
-    """Return an edit's before and after readably: rows of (what, before, after)."""
+def diff_rows(edit: Edit, names: dict[str, str] | None = None) -> list[tuple[str, str, str]]:
+    """Return an edit's before and after readably: rows of (what, before, after).
+
+    ``names`` maps ids of places, members and groups to their names (:func:`page_names`).
+    """
+    names = names or {}
     before = json.loads(edit.before or "null")
     after = json.loads(edit.after or "null")
     if edit.kind == "area":
@@ -165,7 +171,8 @@ def diff_rows(edit: Edit) -> list[tuple[str, str, str]]:
                 rows.append(("…", "", ""))
                 break
             old, new = (before or {}).get(area_id), (after or {}).get(area_id)
-            rows.append((area_id, "—" if old is None else "", "—" if new is None else ""))
+            label = names.get(area_id, area_id)
+            rows.append((label, "—" if old is None else "", "—" if new is None else ""))
             rows += [(f"  {k}", b, a) for k, b, a in _feature_rows(old, new)]
         return rows
     if edit.kind == "hotspot":
@@ -191,7 +198,47 @@ def diff_rows(edit: Edit) -> list[tuple[str, str, str]]:
         ]
     if edit.kind == "roster":
         return _roster_rows(edit.target, before, after)
+    if edit.kind in ("teams", "rules"):
+        words = toml_change_rows(before, after, names, current_lang())
+        if words is not None:
+            return words
     return _text_rows(before, after)
+
+
+def raw_rows(edit: Edit) -> list[tuple[str, str, str]]:
+    """Return the lines of a file edit's diff (for the admins' "raw" toggle); [] for others."""
+    if edit.kind not in ("teams", "rules"):
+        return []
+    return _text_rows(json.loads(edit.before or "null"), json.loads(edit.after or "null"))
+
+
+def page_names() -> dict[str, str]:
+    """Return the working district's places, members and groups: id -> name, for the page."""
+    from web.workspace import current_district
+
+    try:
+        district = current_district(current_app)
+    except (InputError, OSError):
+        return {}
+    names = place_names(district)
+    teams = district.teams or {}
+    for section in ("members", "reserves", "grid_members", "vehicles"):
+        for entry in teams.get(section) or []:
+            if isinstance(entry, dict) and entry.get("id") is not None:
+                names[str(entry["id"])] = str(entry.get("name") or entry["id"])
+    for group in teams.get("groups") or []:
+        if isinstance(group, dict) and group.get("id") is not None:
+            zh, en = str(group.get("name") or ""), str(group.get("name_en") or "")
+            name = (en or zh) if current_lang() == "en" else (zh or en)
+            names[str(group["id"])] = name or str(group["id"])
+    return names
+
+
+def target_text(edit: Edit, names: dict[str, str]) -> str:
+    """Return what an edit changed as a person reads it: a place's name, else the target."""
+    if edit.kind in ("area", "hotspot"):
+        return names.get(edit.target, edit.target)
+    return edit.target
 
 
 def _roster_rows(target: str, before: Any, after: Any) -> list[tuple[str, str, str]]:
@@ -248,11 +295,15 @@ def _page(error: str | None = None, status: int = 200) -> Any:
     by_version: dict[int, list[Plan]] = defaultdict(list)
     for plan in plans:
         by_version[int(plan.data_version or 0)].append(plan)
+    names = page_names() if edits else {}
+    raw = has_permission("manage_users")
     rows = [
         {
             "edit": e,
             "who": e.user.name if e.user is not None else translate("system_user"),
-            "diff": diff_rows(e),
+            "target": target_text(e, names),
+            "diff": diff_rows(e, names),
+            "raw": raw_rows(e) if raw else [],
             "summary": summary_text(e),
             "undone_by": undone.get(e.id),
             "may_undo": may_undo(e.kind) and e.id not in undone,

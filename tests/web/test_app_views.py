@@ -13,7 +13,7 @@ import pytest
 from planner.plan.document import CoverageRow, read_plan, write_plan
 from web import create_app
 from web.accounts.users import create_user
-from web.db import new_session
+from web.db import Plan, new_session
 from web.i18n import translate
 from web.plans.in_force import publish
 from web.plans.store import import_plan
@@ -356,3 +356,26 @@ def test_coverage_says_why_places_are_uncovered(app, data_dir: Path, tmp_path: P
     reasons = ("班次内不开放", "离街道太远", "班次已排满")
     items = page.split('<ul class="blind">')[1].split("</ul>")[0].split("<li>")[1:]
     assert all(any(r in item for r in reasons) for item in items)
+
+
+def test_coverage_and_plan_list_show_names_not_ids(app, data_dir: Path, tmp_path: Path) -> None:
+    """Tests that an uncovered place the plan file does not name is listed by the district's
+    name for it (its id only as hover text), and the plan list shows the plan's district by
+    name (here from the plan file, the app's own district being another)."""
+    doc = read_plan(data_dir / "plan" / "plan.json")
+    unnamed = CoverageRow("area", "osm-n1", "", 30, 0, 0)
+    changed = replace(doc, coverage=(*doc.coverage, unnamed))
+    path = write_plan(changed, tmp_path / "plan.json")
+    with new_session(app) as session:
+        plan_id = import_plan(app, session, path, title="Unnamed blind spot").id
+    client = app.test_client()
+    login(client, "planner")
+    page = client.get(f"/plans/{plan_id}/coverage?lang=zh").get_data(as_text=True)
+    blind_list = page.split('<ul class="blind">')[1].split("</ul>")[0]
+    assert ">示范小学</span> ·" in blind_list and ">osm-n1" not in blind_list
+    listing = client.get("/plans/?lang=zh").get_data(as_text=True)
+    body = listing.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    with new_session(app) as session:
+        ident = session.get(Plan, plan_id).district
+    assert ident == changed.district.id
+    assert f">{changed.district.name_zh}<" in body and f">{ident}<" not in body

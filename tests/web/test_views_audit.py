@@ -159,3 +159,47 @@ def test_plans_show_the_data_version_they_were_made_from(app, as_role) -> None:
     versions = page[page.index("Data versions of plans") :]
     assert "0 (as shipped)" in versions and f'href="#edit-{edit.id}"' in versions
     assert "Current data version: 1" in page
+
+
+def test_file_edits_read_as_changes_in_words(app, as_role) -> None:
+    """Tests that a teams edit shows the member's name, the field and its old and new value,
+    a rules edit the setting's name, with no TOML lines for captains, and that admins can
+    still open the lines under the raw toggle."""
+    teams = read_text(app, "teams.toml")
+    rules = read_text(app, "rules.toml")
+    assert 'phone = "138-0000-0002"' in teams and "min_rest_hours = 12" in rules
+    captain_id = user_id(app, "captain")
+    with new_session(app) as session:
+        replace_text(
+            app,
+            session,
+            "teams",
+            teams.replace('phone = "138-0000-0002"', 'phone = "139-1111-2222"'),
+            user_id=captain_id,
+        )
+        replace_text(
+            app,
+            session,
+            "rules",
+            rules.replace("min_rest_hours = 12", "min_rest_hours = 11"),
+            user_id=captain_id,
+        )
+    page = as_role("captain").get("/audit/?lang=zh").get_data(as_text=True)
+    assert "队员 孙磊 · 电话" in page
+    assert "<del>138-0000-0002</del>" in page and "<ins>139-1111-2222</ins>" in page
+    assert "两班之间最少休息（小时）" in page
+    assert "<del>12</del>" in page and "<ins>11</ins>" in page
+    assert 'phone = "139-1111-2222"' not in page and "原文差异" not in page
+    admin = as_role("admin").get("/audit/?lang=zh").get_data(as_text=True)
+    assert "原文差异" in admin and "phone = &#34;139-1111-2222&#34;" in admin
+
+
+def test_hotspot_edit_names_its_place(app, as_role) -> None:
+    """Tests that a hotspot edit's target reads as the place's name, the id in hover text."""
+    with new_session(app) as session:
+        hotspot_edits.set_hotspot(
+            app, session, "G01", pin=True, weight="2", note="", user_id=user_id(app, "admin")
+        )
+    page = as_role("planner").get("/audit/?lang=zh").get_data(as_text=True)
+    row = page.split('id="edit-1"', 1)[1].split("</tr>", 1)[0]
+    assert 'title="编号 G01"' in row and ">G01<" not in row

@@ -32,6 +32,7 @@ from web.areas import incidents as incident_imports
 from web.db import db_session
 from web.i18n import current_lang, translate
 from web.maps import editor_page
+from web.place_names import place_name, place_names
 from web.plans.store import get_district
 from web.views_common import map_prefix, register_nav
 
@@ -114,6 +115,7 @@ def area_list() -> Any:
         total=len(feats),
         categories=_categories(),
         kind_of=_kind,
+        names=place_names(get_district(current_app)),
         args={"q": q, "category": category, "kind": kind, "min_priority": min_priority},
     )
 
@@ -427,14 +429,26 @@ def hotspots() -> Any:
         except InputError as exc:
             error = _refused(exc)
         else:
-            flash(translate("hotspot_saved", id=form["place_id"].strip()), "info")
+            pid = form["place_id"].strip()
+            flash(translate("hotspot_saved", id=place_name(get_district(current_app), pid)), "info")
             return redirect(url_for("areas.hotspots"))
-    places = hotspot_edits.place_ids(get_district(current_app))
+    district = get_district(current_app)
+    places = hotspot_edits.place_ids(district)
+    names = place_names(district)
     rows = [
-        dict(e, kind=places.get(e["id"], "")) for e in hotspot_edits.hotspot_overrides(current_app)
+        dict(e, kind=places.get(e["id"], ""), name=names.get(e["id"], e["id"]))
+        for e in hotspot_edits.hotspot_overrides(current_app)
     ]
+    # Key areas and grids to choose from by name (streets are many: typed by id or pinned
+    # from the map).
+    choices = sorted(
+        ((pid, names.get(pid, pid)) for pid, kind in places.items() if kind != "street"),
+        key=lambda c: c[1],
+    )
     status = 400 if error else 200
-    return render_template("areas_hotspots.html", rows=rows, form=form, error=error), status
+    return render_template(
+        "areas_hotspots.html", rows=rows, form=form, error=error, choices=choices
+    ), status
 
 
 @bp.route("/incidents", methods=["GET", "POST"])

@@ -14,11 +14,13 @@ from sqlalchemy import select
 from planner.plan.times import clock, window
 from web.accounts.auth import current_user, requires, route_groups
 from web.db import Plan, db_session
+from web.districts.views import district_names
 from web.formatting import name_list
 from web.i18n import current_lang, translate
 from web.maps import category_style, coverage_page, route_page
 from web.maps.routes import ROUTE_COLOUR
 from web.maps.sketch import route_sketch
+from web.place_names import place_names
 from web.plans.store import get_district, plan_dir, ready_plan_or_404
 from web.views_common import map_prefix
 
@@ -181,7 +183,29 @@ def plan_list() -> Any:
 
     rows = db_session().scalars(select(Plan).order_by(Plan.created_at.desc(), Plan.id.desc()))
     user = current_user()
-    return render_template("plans.html", plans=[p for p in rows if may_see(p, user)])
+    plans = [p for p in rows if may_see(p, user)]
+    return render_template("plans.html", plans=plans, district_names=plan_district_names(plans))
+
+
+def plan_district_names(plans: list[Plan]) -> dict[str, str]:
+    """Return district id -> name for the plans listed.
+
+    Districts of this app are named as the district pages name them; a plan of a district
+    the app no longer has is named by its own document, else by the id.
+    """
+    from web.plans.store import load_document
+
+    names = district_names(current_app)
+    for row in plans:
+        ident = row.district
+        if ident in names or row.status != "ready" or not row.path:
+            continue
+        try:
+            info = load_document(current_app, row).district
+        except (OSError, ValueError):  # a missing or unreadable plan file: the id stays
+            continue
+        names[ident] = _name(info.name_zh, info.name) or ident
+    return names
 
 
 def quality_rows(doc: PlanDocument) -> list[dict[str, str]]:
@@ -294,6 +318,8 @@ def route_map_frame(plan_id: int, route_id: str) -> Response:
 def coverage_view(plan_id: int) -> Any:
     """Coverage per key area and per grid over the horizon, blind spots listed first."""
     row, doc = ready_plan_or_404(plan_id)
+    district = get_district(current_app)
+    names = place_names(district)
 
     def rows(level: str) -> list[dict[str, Any]]:
         out = []
@@ -304,7 +330,7 @@ def coverage_view(plan_id: int) -> Any:
             out.append(
                 {
                     "id": c.id,
-                    "name": c.name,
+                    "name": c.name or names.get(c.id, c.id),
                     "needed": c.needed_minutes,
                     "planned": c.planned_minutes,
                     "visits": c.planned_visits,
@@ -322,7 +348,7 @@ def coverage_view(plan_id: int) -> Any:
 
     keys = [("area", r["id"]) for r in areas if r["blind"]]
     keys += [("grid", r["id"]) for r in grids if r["blind"]]
-    why = blind_reasons(doc, get_district(current_app), keys)
+    why = blind_reasons(doc, district, keys)
     for r in blind:
         r["reason"] = translate("why_" + why.of.get(r["id"], "capacity"))
     why_sentence = (

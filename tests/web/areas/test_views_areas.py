@@ -377,3 +377,20 @@ def test_a_new_area_is_in_the_next_plans_snapshot(app, as_role, monkeypatch) -> 
     snapshot = ensure(app).parent / "plans" / str(plan.id) / "data"
     assert seen[1] == snapshot  # the plan is made from its own copy of the data
     assert not snapshot.exists()  # which a cancelled plan does not keep
+
+
+def test_hotspot_and_area_tables_show_place_names(app, as_role) -> None:
+    """Tests that the hotspot table names an unnamed hospital by its category and nearest
+    street, the area list shows names, and the ids stay only in links and hover text."""
+    client = as_role("planner")
+    response = post(client, "/areas/hotspots", {"place_id": "osm-n4403656724", "pin": "1"})
+    assert response.status_code == 302
+    page = client.get("/areas/hotspots?lang=zh").get_data(as_text=True)
+    table = page.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert "医院（莫愁路附近）" in table
+    shown = re.sub(r"<[^>]*>", " ", table)
+    assert "osm-n4403656724" not in shown and "osm-n4403656724" in table
+    listing = client.get("/areas/?lang=en").get_data(as_text=True)
+    rows = re.sub(r"<[^>]*>", " ", listing.split("<tbody>", 1)[1].split("</tbody>", 1)[0])
+    assert "Hospital / clinic near 莫愁路" in rows
+    assert not re.search(r"\bosm-[nwr]\d+", rows)
