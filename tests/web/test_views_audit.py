@@ -203,3 +203,17 @@ def test_hotspot_edit_names_its_place(app, as_role) -> None:
     page = as_role("planner").get("/audit/?lang=zh").get_data(as_text=True)
     row = page.split('id="edit-1"', 1)[1].split("</tr>", 1)[0]
     assert 'title="编号 G01"' in row and ">G01<" not in row
+
+
+def test_the_history_gives_times_in_the_district_s_time_zone(app, as_role) -> None:
+    """Tests that an edit made at 04:15 UTC reads 12:15, Beijing time, as the plan list does."""
+    from datetime import UTC, datetime
+
+    edit = add(app)
+    with new_session(app) as session:
+        row = session.get(Edit, edit.id)
+        row.created_at = datetime(2026, 12, 4, 4, 15, tzinfo=UTC)
+        session.commit()
+    page = as_role("captain").get("/audit/?lang=zh").get_data(as_text=True)
+    assert "2026年12月4日 12:15" in page
+    assert "04:15" not in page
