@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from geodata.errors import InputError
+from web.commands.roster import baseline_options
 
 if TYPE_CHECKING:
     from planner.patrol.inputs import PlanInputs
@@ -272,19 +273,7 @@ def _date(value: str, what: str) -> date:
     help="Seconds of solving in all, split as the default budget is (default: 5 s for the "
     "roster and 1.5 s for each shift's routes).",
 )
-@click.option(
-    "--baseline",
-    "baseline",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The roster in force (plan.json or roster JSON): change as few of its cells as possible.",
-)
-@click.option(
-    "--freeze-until",
-    "freeze_until",
-    default=None,
-    help="Keep the baseline exactly before this date, YYYY-MM-DD.",
-)
+@baseline_options
 def plan_command(
     district: Path | None,
     start: str,

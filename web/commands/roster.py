@@ -6,11 +6,32 @@ import datetime as dt
 import json
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from planner.exceptions import RulesError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+
+def baseline_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Add ``--baseline FILE`` and ``--freeze-until DATE`` to a command that makes a roster."""
+    command = click.option(
+        "--freeze-until",
+        "freeze_until",
+        default=None,
+        help="Keep the baseline exactly before this date, YYYY-MM-DD.",
+    )(command)
+    return click.option(
+        "--baseline",
+        "baseline",
+        type=click.Path(path_type=Path),
+        default=None,
+        help="The roster in force (plan.json or roster JSON): change as few of its cells as "
+        "possible.",
+    )(command)
 
 
 def _date(value: str, option: str = "--start") -> dt.date:
@@ -84,19 +105,7 @@ def render(doc: dict[str, Any], lines: list[str]) -> str:
     "--out", "out", type=click.Path(path_type=Path), default=None, help="Write JSON here."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the roster as JSON.")
-@click.option(
-    "--baseline",
-    "baseline",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The roster in force (plan.json or roster JSON): change as few of its cells as possible.",
-)
-@click.option(
-    "--freeze-until",
-    "freeze_until",
-    default=None,
-    help="Keep the baseline exactly before this date, YYYY-MM-DD.",
-)
+@baseline_options
 @click.option("--time-limit", "time_limit", default=10.0, show_default=True, type=float)
 @click.option("--seed", "seed", default=0, show_default=True, type=int)
 def roster(
