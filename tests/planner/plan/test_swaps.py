@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path  # noqa: TC003 (pytest resolves fixture annotations)
+from pathlib import Path
 
 import pytest
 
@@ -18,38 +18,16 @@ from planner.plan.swaps import Swap, SwapError, apply_swap, check_swap, swap_cel
 
 SEP30, OCT1 = date(2026, 9, 30), date(2026, 10, 1)
 
-RULES = """
-[[shifts]]
-id = "D"
-start = "08:00"
-end = "20:00"
-
-[[shifts]]
-id = "N"
-start = "20:00"
-end = "08:00"
-
-[[groups]]
-id = "g1"
-members = ["m1", "m2"]
-
-[[groups]]
-id = "g2"
-members = ["m3", "m4"]
-
-[demand]
-wed = { D = 1, N = 0 }
-thu = { D = 0, N = 1 }
-{extra}
-
-[rest]
-min_rest_hours = {rest}
-"""
+RULES = (Path(__file__).parents[2] / "data" / "plan" / "swap_rules.toml").read_text(
+    encoding="utf-8"
+)
+"""The rules of the fixture plan's two groups (tests/data/plan/swap_rules.toml)."""
 
 
 def rules(rest: int = 12, extra: str = "") -> str:
     """Return the rules text with ``min_rest_hours = rest`` and extra demand lines."""
-    return RULES.replace("{rest}", str(rest)).replace("{extra}", extra)
+    text = RULES.replace("min_rest_hours = 12", f"min_rest_hours = {rest}")
+    return text.replace("thu = { D = 0, N = 1 }\n", f"thu = {{ D = 0, N = 1 }}\n{extra}\n")
 
 
 @pytest.fixture(scope="module")

@@ -34,32 +34,10 @@ if TYPE_CHECKING:
 CST = timezone(timedelta(hours=8))
 BEFORE_SHIFT = datetime(2026, 9, 30, 7, 0, tzinfo=CST)
 
-RULES = """
-[[shifts]]
-id = "D"
-start = "08:00"
-end = "20:00"
-
-[[shifts]]
-id = "N"
-start = "20:00"
-end = "08:00"
-
-[[groups]]
-id = "g1"
-members = ["m1", "m2"]
-
-[[groups]]
-id = "g2"
-members = ["m3", "m4"]
-
-[demand]
-wed = { D = 1, N = 0 }
-thu = { D = 0, N = 1 }
-
-[rest]
-min_rest_hours = REST
-"""
+RULES = (Path(__file__).parents[2] / "data" / "plan" / "swap_rules.toml").read_text(
+    encoding="utf-8"
+)
+"""The rules of the fixture plan's two groups (tests/data/plan/swap_rules.toml)."""
 
 GIVE = {"mine": "1|g1|2026-09-30", "kind": "give", "other": "g2"}
 """The form of g1 giving its day shift of 30 September to g2."""
@@ -77,7 +55,9 @@ def _app(make_web_app, tiny_bundle: Path, data_dir: Path, monkeypatch, rest: int
                     groups=["g3"])  # fmt: skip
     data = plan_dir(app, 1) / PLAN_DATA_DIR
     data.mkdir(parents=True, exist_ok=True)
-    (data / "rules.toml").write_text(RULES.replace("REST", str(rest)), encoding="utf-8")
+    (data / "rules.toml").write_text(
+        RULES.replace("min_rest_hours = 12", f"min_rest_hours = {rest}"), encoding="utf-8"
+    )
     return app
 
 
