@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from flask import Flask
     from werkzeug.exceptions import HTTPException
 
+    from planner.plan.document import Route
+
 VENDOR_PREFIX = "/static/vendor"
 """Where the app serves Leaflet and jQuery (see :func:`web.maps.assets.assets_blueprint`)."""
 
@@ -78,6 +80,19 @@ def lang_url(lang: str) -> str:
     args["lang"] = lang
     query = "&".join(f"{k}={v}" for k, v in args.items())
     return f"{request.path}?{query}"
+
+
+def unit_name(route: Route) -> str:
+    """Return a route's unit as people say it, e.g. ``"巡逻单元 1"``; "" for a group's or walk.
+
+    Unit ids are ``"<group>-<n>"``; a unit handed over by a shift swap keeps its id (its
+    check-in codes are printed), so the number is read from the id, not from the group.
+    """
+    unit = route.unit_label
+    if route.unit_kind == "grid" or unit in (route.group_id, ""):
+        return ""
+    number = unit.rpartition("-")[2] if route.group_id and "-" in unit else unit
+    return translate("me_unit", unit=number)
 
 
 def role_label(role: str) -> str:

@@ -281,10 +281,13 @@ class GridMember:
     grid: str
     kind: str = "grid_member"
 
+    def kind_names(self) -> tuple[str, str]:
+        """Return the kind in Chinese and in English, e.g. ``("网格员", "grid member")``."""
+        return ("志愿者", "volunteer") if self.kind == "volunteer" else ("网格员", "grid member")
+
     def label(self) -> str:
         """Return the kind and the name, e.g. ``"网格员 grid member 罗强华"``."""
-        kind = "志愿者 volunteer" if self.kind == "volunteer" else "网格员 grid member"
-        return f"{kind} {self.name or self.id}"
+        return f"{' '.join(self.kind_names())} {self.name or self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -387,10 +390,12 @@ class Roster:
         """Return the group of a route; for a grid member's route, a group of that person."""
         if route.unit_kind == "grid" and not route.group_id:
             person = next((p for p in self.grid_members if p.id in route.members), None)
-            label = person.label() if person is not None else "网格员 grid member"
-            zh, _, en = label.partition(" ")
             members = tuple(Member(m, self.member_name(m)) for m in route.members)
-            return Group("", en, zh, members)
+            if person is None:
+                return Group("", "grid member", "网格员", members)
+            kind_zh, kind = person.kind_names()
+            name = person.name or person.id
+            return Group("", f"{kind} {name}", f"{kind_zh} {name}", members)
         return self.group(route.group_id)
 
 

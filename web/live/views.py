@@ -14,7 +14,7 @@ from web.formatting import date_long, display_zone, name_list
 from web.i18n import current_lang, translate
 from web.live.tours import LIVE_STATUSES, live_units
 from web.me.day import published_plans
-from web.views_common import register_nav
+from web.views_common import register_nav, unit_name
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -59,17 +59,13 @@ def _unit(u: LiveUnit, now: datetime) -> dict[str, Any]:
     roster = doc.roster
     group = roster.owner(r)
     shift = roster.shift(r.shift_id)
-    unit = r.unit_label
-    # "A-1" is unit 1; a unit handed over by a shift swap keeps its id (its codes are printed)
-    number = unit.rpartition("-")[2] if r.group_id and "-" in unit else unit
-    label = translate("me_unit", unit=number) if unit not in (r.group_id, "") else ""
     crew = [roster.member_name(m) for m in r.members] or [m.name or m.id for m in group.members]
     state = "live_running" if u.running(now) else ("live_over" if u.end <= now else "live_later")
     nxt = _point(u.next_point) if u.next_point is not None else None
     return {
         "id": r.id,
         "group": _name(group.name_zh, group.name),
-        "unit": label,
+        "unit": unit_name(r),
         "shift": f"{_name(shift.name_zh, shift.name)} {shift.hours_label()}",
         "day": date_long(r.date),
         "mode": translate(f"mode_{r.mode}"),

@@ -22,7 +22,7 @@ from web.maps.routes import ROUTE_COLOUR
 from web.maps.sketch import route_sketch
 from web.place_names import place_names
 from web.plans.store import get_district, plan_dir, ready_plan_or_404
-from web.views_common import map_prefix
+from web.views_common import map_prefix, unit_name
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -127,7 +127,8 @@ def route_rows(doc: PlanDocument) -> list[dict[str, Any]]:
             {
                 "id": route.id,
                 "group": _name(group.name_zh, group.name),
-                "unit": route.unit_label,
+                "unit": unit_name(route),
+                "walk": route.unit_kind == "grid",
                 "crew": name_list(doc.roster.member_name(m) for m in route.members),
                 "vehicles": name_list(route.vehicles),
                 "date": route.date,
@@ -503,19 +504,26 @@ def compare_view() -> Any:
 @bp.route("/<int:plan_id>/print")
 @requires("view_routes")
 def print_view(plan_id: int) -> Any:
-    """Show the plan for paper: the roster, then one A4 page per unit-shift.
+    """Show the plan for paper: the roster, one A4 page per unit-shift, then the walks.
 
     Each unit-shift's page holds its route sketch, stop table and check-in codes (print
-    stylesheet).
+    stylesheet); the grid members' and volunteers' walks follow, several to a page.
     """
     row, doc = ready_plan_or_404(plan_id)
     from markupsafe import Markup
 
-    routes = [
-        (info, stop_rows(route), Markup(route_sketch(route, colour=ROUTE_COLOUR, title=info["id"])))
-        for info, route in zip(route_rows(doc), visible_routes(doc), strict=True)
-    ]
-    return render_template("print.html", plan=row, doc=doc, cal=calendar_rows(doc), routes=routes)
+    routes: list[tuple[dict[str, Any], list[dict[str, Any]], Markup | None]] = []
+    walks: list[tuple[dict[str, Any], list[dict[str, Any]], Markup | None]] = []
+    for info, route in zip(route_rows(doc), visible_routes(doc), strict=True):
+        sketch = Markup(route_sketch(route, colour=ROUTE_COLOUR, title=info["id"]))
+        # Grid members' and volunteers' walks are short (often one gate post): several share
+        # a page, a sketch only where there is a way to draw.
+        (walks if info["walk"] else routes).append(
+            (info, stop_rows(route), sketch if info["stops"] > 1 else None)
+        )
+    return render_template(
+        "print.html", plan=row, doc=doc, cal=calendar_rows(doc), routes=routes, walks=walks
+    )
 
 
 def _zip_folder(folder: Path) -> io.BytesIO:

@@ -6,6 +6,7 @@ its maps must draw, and no script error may be raised. Screenshots are kept (``s
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -181,15 +182,25 @@ def test_the_print_view_is_one_page_per_unit_shift(
     sign_in(page, "captain")
     page.goto(f"{live_server.url}/plans/{live_server.demo_plan}/print")
     page.emulate_media(media="print")
-    sheets = page.locator("section.route-sheet")
+    sheets = page.locator("section.route-sheet:not(.walks)")
     assert sheets.count() >= 1
     assert sheets.locator("figure.sketch svg.route-sketch").count() == sheets.count()
     sizes = page.evaluate(
-        """() => [...document.querySelectorAll('section.route-sheet')].map(s =>
+        """() => [...document.querySelectorAll('section.route-sheet:not(.walks)')].map(s =>
             [s.querySelectorAll('table.stops tbody tr').length,
              Math.ceil(s.getBoundingClientRect().height)])"""
     )
     short = [(n, h) for n, h in sizes if n <= MOST_CHECKPOINTS]
     assert any(n > 25 for n, _h in short), sizes  # a full sheet is among them
     assert all(h <= height for _n, h in short), [s for s in short if s[1] > height]
-    (screenshot_dir / "print-view.pdf").write_bytes(page.pdf(format="A4", print_background=True))
+    # The grid members' and volunteers' walks share pages, none split across two.
+    walks = page.evaluate(
+        """() => [...document.querySelectorAll('section.walks div.walk')].map(w =>
+            Math.ceil(w.getBoundingClientRect().height))"""
+    )
+    assert walks, "the demo plan's walks are missing"
+    assert all(h <= height for h in walks), walks
+    pdf = page.pdf(format="A4", print_background=True)
+    (screenshot_dir / "print-view.pdf").write_bytes(pdf)
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+    assert pages < 1 + sheets.count() + len(walks) / 2, (pages, sheets.count(), len(walks))
