@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from tests.web.conftest import WEB_PASSWORD, WEB_ROLES
 from web.accounts.auth import PERMISSIONS
+from web.api import CITY_WIDE
 from web.db import CheckIn, Edit, Job, Plan, User, new_session
 from web.plans.in_force import publish
 from web.plans.store import import_plan
@@ -87,7 +88,27 @@ def test_openapi_document_validates_and_lists_every_endpoint(app) -> None:
         if rule.rule.startswith("/api/v1/") and not rule.rule.endswith(("openapi.json", "docs")):
             path = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", rule.rule)
             rules |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
-    assert documented == rules
+    # Each district endpoint is described once more under /districts/{district_id}.
+    in_district = {
+        (m, "/api/v1/districts/{district_id}" + ("" if rest == "/district" else rest))
+        for m, path in rules
+        if not (rest := path.removeprefix("/api/v1")).startswith(CITY_WIDE)
+    }
+    assert ("GET", "/api/v1/districts/{district_id}/plans/{plan_id}") in in_district
+    assert ("GET", "/api/v1/districts/{district_id}") in in_district
+    assert documented == rules | in_district
+    for _m, path in in_district:
+        params = doc["paths"][path]["parameters"]
+        assert params[0]["name"] == "district_id" and params[0]["in"] == "path"
+    # The described paths are served: the district's plans by its id.
+    client = app.test_client()
+    headers = {"Authorization": f"Bearer {token_of(app, 'captain')}"}
+    districts = client.get("/api/v1/districts", headers=headers).get_json()
+    district = next(d["id"] for d in districts if d["default"])
+    plain = client.get("/api/v1/plans", headers=headers)
+    addressed = client.get(f"/api/v1/districts/{district}/plans", headers=headers)
+    assert addressed.status_code == plain.status_code == 200
+    assert addressed.get_json() == plain.get_json()
     page = app.test_client().get("/api/v1/docs")
     assert page.status_code == 200 and page.mimetype == "text/html"
     text = page.get_data(as_text=True)
@@ -701,6 +722,8 @@ def test_schemathesis_finds_no_server_error(app) -> None:
     )
     area_id = client.get("/api/v1/areas", headers=headers).get_json()["features"][0]["id"]
     known = {"plan_id": 1, "job_id": 1, "area_id": area_id, "route_id": "g1-2026-09-30-D"}
+    districts = client.get("/api/v1/districts", headers=headers).get_json()
+    known["district_id"] = next(d["id"] for d in districts if d["default"])
     schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", app)
 
     @schema.auth()

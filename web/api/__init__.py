@@ -7,9 +7,11 @@ their marshmallow schemas, so it cannot drift from them; errors are JSON
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from flask_smorest import Api
+from werkzeug.routing import Map, Rule
 
 from web.api.core import PREFIX, ErrorSchema, check_json_body, init_errors, load_api_user
 
@@ -54,6 +56,48 @@ def _blueprints() -> list[Any]:
     ]
 
 
+#: Paths of the whole service, not of one district: not repeated under ``/districts/{id}``.
+CITY_WIDE = ("/token", "/account", "/users", "/districts", "/city")
+
+DISTRICT_PARAMETER = {
+    "name": "district_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "description": "The district the request is about (GET /api/v1/districts lists them).",
+}
+
+
+def document_district_paths(api: PatrolApi) -> None:
+    """Describe each district endpoint once more at ``/api/v1/districts/{district_id}/...``.
+
+    The app serves those paths through :class:`web.districts.registry.DistrictPaths`, which
+    hands the request to the plain endpoint for the district named, so they are not Flask
+    rules of their own; this puts them in the OpenAPI document, with the district as a path
+    parameter, so that a client reading it can address every district explicitly. The
+    district itself (``/api/v1/district``) is ``/api/v1/districts/{district_id}``.
+    """
+    paths = api.spec.to_dict().get("paths", {})
+    for path, item in list(paths.items()):
+        rest = path.removeprefix(PREFIX)
+        if rest.startswith(CITY_WIDE) or rest.startswith(("/openapi", "/docs")):
+            continue
+        target = f"{PREFIX}/districts/{{district_id}}" + ("" if rest == "/district" else rest)
+        operations = {}
+        for method, op in item.items():
+            if method == "parameters":
+                continue
+            copy = dict(op)
+            if "operationId" in copy:
+                copy["operationId"] = f"{copy['operationId']}InDistrict"
+            operations[method] = copy
+        parameters = [dict(DISTRICT_PARAMETER), *item.get("parameters", [])]
+        # flask-smorest's spec takes a path as a Flask rule (bound to a map to be read).
+        rule = Rule(re.sub(r"{(\w+)}", r"<\1>", target), defaults={})
+        Map([rule])
+        api.spec.path(rule=rule, operations=operations, parameters=parameters)
+
+
 def init_api(app: Flask) -> PatrolApi:
     """Register the API's blueprints, its OpenAPI document and its JSON errors on ``app``."""
     settings: dict[str, Any] = {
@@ -85,6 +129,7 @@ def init_api(app: Flask) -> PatrolApi:
     blueprints = _blueprints()
     for bp in blueprints:
         api.register_blueprint(bp)
+    document_district_paths(api)
     from web.api.docs import bp as docs_bp
 
     app.register_blueprint(docs_bp)
