@@ -120,6 +120,11 @@ def area_list() -> Any:
     )
 
 
+def _area_name(area_id: str) -> str:
+    """Return a key area's name as the pages give it (its id only when it has none)."""
+    return place_name(get_district(current_app), area_id, current_lang())
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @requires("edit_areas")
 def area_new() -> Any:
@@ -133,7 +138,7 @@ def area_new() -> Any:
         except InputError as exc:
             error = _refused(exc)
         else:
-            flash(translate("area_added", id=edit.target), "info")
+            flash(translate("area_added", name=form.get("name") or _area_name(edit.target)), "info")
             if request.form.get("back") == "map":
                 return redirect(url_for("areas.editor"))
             return redirect(url_for("areas.area_edit", area_id=edit.target))
@@ -191,7 +196,7 @@ def area_edit(area_id: str) -> Any:
             error = _refused(exc)
         else:
             key = "area_updated" if edit is not None else "area_unchanged"
-            flash(translate(key, id=area_id), "info")
+            flash(translate(key, name=fields.get("name") or _area_name(area_id)), "info")
             return redirect(url_for("areas.area_edit", area_id=area_id))
     if version is None:  # the version this form was filled from
         version = service.area_version(current_app, area_id)
@@ -210,12 +215,13 @@ def area_edit(area_id: str) -> Any:
 @requires("edit_areas")
 def area_delete(area_id: str) -> Any:
     """Delete one key area."""
+    name = _area_name(area_id)
     try:
         service.delete_area(current_app, db_session(), area_id, user_id=_user_id())
     except InputError as exc:
         flash(_refused(exc), "error")
         return redirect(url_for("areas.area_list"))
-    flash(translate("area_removed", id=area_id), "info")
+    flash(translate("area_removed", name=name), "info")
     return redirect(url_for("areas.area_list"))
 
 

@@ -128,7 +128,8 @@ def test_form_add_edit_and_delete(app, as_role) -> None:
     response = post(client, "/areas/new", {**NEW, "geometry": "", "lon": "118.78", "lat": "32.044"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/areas/web-1")
     page = client.get("/areas/web-1?lang=en").get_data(as_text=True)
-    assert "已新增重点部位 web-1。" in page and 'value="北门"' in page
+    assert "已新增重点部位“北门”。" in page and 'value="北门"' in page  # named, not "web-1"
+    assert "<h1>Key area: 北门</h1>" in page
     response = post(
         client,
         "/areas/web-1",

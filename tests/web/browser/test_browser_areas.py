@@ -94,8 +94,12 @@ def test_planner_draws_a_key_area_that_the_next_plan_covers(
             form.locator("button[type=submit]").click()
         assert page.locator("p.error").count() == 0, page.locator("p.error").all_inner_texts()
         flash = page.locator("p.flash").first.inner_text()
-        area_id = flash.removeprefix("已新增重点部位 ").removesuffix("。")
-        assert flash == translate("area_added", "zh", id=area_id)
+        assert flash == translate("area_added", "zh", name=AREA_NAME)
+        with new_session(server.app) as session:
+            added = session.scalars(
+                select(Edit).where(Edit.id > first_edit, Edit.action == "add")
+            ).one()
+            area_id = added.target
         frame = page.frame_locator("#editor-map")
         frame.locator(".leaflet-draw-draw-rectangle").wait_for()
         shot(page, "areas-saved", full_page=False)
