@@ -92,6 +92,8 @@ def unit_name(route: Route) -> str:
     if route.unit_kind == "grid" or unit in (route.group_id, ""):
         return ""
     number = unit.rpartition("-")[2] if route.group_id and "-" in unit else unit
+    if number == "all":  # the whole group rides as one unit
+        return ""
     return translate("me_unit", unit=number)
 
 

@@ -325,6 +325,8 @@ _CSS = """
   box-shadow: 0 1px 5px rgba(0,0,0,.35); color: #222;
   font: 12px/1.45 "Noto Sans CJK SC", "Microsoft YaHei", sans-serif; }
 .pm-legend { max-height: 60vh; overflow-y: auto; }
+.leaflet-top .pm-legend { max-height: 30vh; }
+.leaflet-bottom .pm-legend { max-height: calc(70vh - 170px); }
 .pm-legend h4 { margin: 0 0 4px; font-size: 13px; }
 .pm-legend .row { display: flex; align-items: center; gap: 6px; white-space: nowrap; }
 .pm-legend .sym { width: 26px; display: flex; align-items: center; justify-content: center; }

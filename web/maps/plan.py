@@ -37,9 +37,14 @@ RISK_QUANTILE = 0.5
 
 
 def _route_name(doc: PlanDocument, route: Any) -> str:
+    """Return the layer name of a unit-shift, e.g. ``"一组 单元1 白班 12-07"``."""
     group = doc.roster.owner(route)
     shift = doc.roster.shift(route.shift_id)
-    return f"{group.name_zh or group.name} {shift.name_zh or shift.name} {route.date[5:]}"
+    unit = route.unit_label
+    # Unit ids are "<group>-<n>", "<group>-all" the whole group; plans before units have none.
+    number = unit.rpartition("-")[2] if unit not in (route.group_id, "") else ""
+    label = f" 单元{number}" if number and number != "all" else ""
+    return f"{group.name_zh or group.name}{label} {shift.name_zh or shift.name} {route.date[5:]}"
 
 
 def plan_map(doc: PlanDocument, inputs: PlanInputs) -> folium.Map:
