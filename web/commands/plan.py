@@ -159,7 +159,7 @@ def write_outputs(
     written.extend(write_exports(doc, out))
     clock["exports"] = time.perf_counter() - t
     t = time.perf_counter()
-    written.append(write_plan_map(doc, inputs, out / "map.html"))
+    written.append(write_plan_map(doc, inputs.district, out / "map.html"))
     clock["map.html"] = time.perf_counter() - t
     if doc.routes:
         t = time.perf_counter()

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     import folium
 
-    from planner.patrol.inputs import PlanInputs
+    from geodata.bundle import District
     from planner.plan.document import PlanDocument
 
 ROUTE_COLOURS = (
@@ -47,7 +47,7 @@ def _route_name(doc: PlanDocument, route: Any) -> str:
     return f"{group.name_zh or group.name}{label} {shift.name_zh or shift.name} {route.date[5:]}"
 
 
-def plan_map(doc: PlanDocument, inputs: PlanInputs) -> folium.Map:
+def plan_map(doc: PlanDocument, district: District) -> folium.Map:
     """Return the plan's map: the district's layers, hotspot risk and every unit's route.
 
     The first day's routes are shown when the page opens; the others are in the layer control.
@@ -56,18 +56,18 @@ def plan_map(doc: PlanDocument, inputs: PlanInputs) -> folium.Map:
     ----------
     doc
         The plan.
-    inputs
-        What it was planned from (its district is drawn).
+    district
+        The district it was planned for (drawn under the routes).
 
     Returns
     -------
     folium.Map
     """
-    m = district_map(inputs.district, lang="zh")
-    weekly = district_risk(inputs.district, on=doc.start_date).streets.info["weekly"]
+    m = district_map(district, lang="zh")
+    weekly = district_risk(district, on=doc.start_date).streets.info["weekly"]
     # Only the riskier half of the streets is coloured, so routes stay readable on top.
     weekly = weekly.where(weekly >= weekly.quantile(RISK_QUANTILE), 0.0)
-    streets = inputs.district.streets
+    streets = district.streets
     layers = [risk_streets_layer(streets, weekly, name="风险 hotspot risk", show=True)]
     colour = {g.id: ROUTE_COLOURS[i % len(ROUTE_COLOURS)] for i, g in enumerate(doc.roster.groups)}
     # The full-time units' routes; grid members' short duty walks are on their own sheets.
@@ -107,6 +107,6 @@ def plan_map(doc: PlanDocument, inputs: PlanInputs) -> folium.Map:
     return add_layers(m, *layers)
 
 
-def write_plan_map(doc: PlanDocument, inputs: PlanInputs, path: str | Path) -> Path:
+def write_plan_map(doc: PlanDocument, district: District, path: str | Path) -> Path:
     """Write :func:`plan_map` to ``path`` as one offline HTML page and return the path."""
-    return write_standalone_html(plan_map(doc, inputs), path)
+    return write_standalone_html(plan_map(doc, district), path)
