@@ -967,6 +967,111 @@ def _sheet_story(
     return [KeepInFrame(CONTENT_WIDTH, frame_height, body, mode="shrink"), PageBreak()]
 
 
+WALKS_HEADING = "网格员与志愿者巡查 Grid members' and volunteers' walks"
+"""The heading of the pages that gather a shift's walks (several to a page)."""
+
+
+def _walk_card(
+    doc: PlanDocument,
+    route: Route,
+    t: _Text,
+    styles: dict[str, ParagraphStyle],
+    *,
+    collect: bool = False,
+    urls: Mapping[str, str] | None = None,
+) -> Table | None:
+    """Return a grid member's or volunteer's walk as a card: who, when, its stops and codes.
+
+    A walk is short (often one gate post), so it gets no map and shares its page with the
+    shift's other walks. With ``collect`` the characters are only recorded in ``t``.
+    """
+    roster = doc.roster
+    person = roster.owner(route)
+    shift = roster.shift(route.shift_id)
+    day = date.fromisoformat(route.date)
+    labels = route.stop_labels()
+    codes = {
+        k: urls[f"{route.id}/{k}"]
+        for k in range(len(route.stops))
+        if urls and f"{route.id}/{k}" in urls
+    }
+
+    def para(text: str, style: ParagraphStyle = styles["cell"]) -> Any:
+        return t(text) if collect else Paragraph(text, style)
+
+    visits = sum(1 for s in route.stops if s.kind != "base")
+    # "网格员 胡涌鹏 grid member": the name once, the kind in both languages.
+    member = next((m for m in roster.grid_members if m.id in route.members), None)
+    kind = member.kind_names()[1] if member is not None else ""
+    title = (
+        f"<b>{_escape(person.name_zh or person.name)}</b> {_escape(kind)} · "
+        f"{route.date} {WEEKDAYS[day.weekday()]} · "
+        f"{_escape(f'{shift.name_zh} {shift.name}')} · "
+        f"{MODE_LABELS.get(route.mode, _escape(route.mode))} · "
+        f"{clock(route.start_s)}–{clock(route.end_s)} · {visits} 处 stops"
+    )
+    head = para(title)
+    table = _stop_table(route, labels, para, styles, compact=True, codes=codes)
+    if collect:
+        return None
+    card = Table([[head], [table]], colWidths=[CONTENT_WIDTH])
+    card.setStyle(
+        TableStyle(
+            [
+                *_NO_PADDING,
+                ("LINEABOVE", (0, 0), (-1, 0), 0.6, colors.HexColor("#777777")),
+                ("TOPPADDING", (0, 0), (-1, 0), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, 0), 2),
+            ]
+        )
+    )
+    return card
+
+
+def _walk_pages(
+    doc: PlanDocument,
+    walks: Sequence[Route],
+    styles: dict[str, ParagraphStyle],
+    urls: Mapping[str, str] | None,
+) -> tuple[list[Flowable], int]:
+    """Return the walks' flowables, a shift's walks gathered under a heading, and the pages.
+
+    Cards are packed onto pages here (each shift starts a page, no card is split), so the
+    page count is known before the document is built and every page can say "n of total".
+    """
+    frame_height = PAGE_SIZE[1] - 2 * MARGIN - 12  # the frame's 6 pt padding, top and bottom
+    room = 0.97 * frame_height  # a little slack: packing here must never overflow reportlab's
+    story: list[Flowable] = []
+    pages = 0
+    shifts: dict[tuple[str, str], list[Route]] = {}
+    for route in walks:
+        shifts.setdefault((route.date, route.shift_id), []).append(route)
+    for (day, shift_id), routes in shifts.items():
+        shift = doc.roster.shift(shift_id)
+        weekday = WEEKDAYS[date.fromisoformat(day).weekday()]
+        heading = Paragraph(
+            f"{day} {weekday} {_escape(f'{shift.name_zh} {shift.name}')} · {WALKS_HEADING}"
+            f" ({len(routes)})",
+            styles["title"],
+        )
+        if story:
+            story.append(PageBreak())
+        story += [heading, Spacer(1, 4)]
+        pages += 1
+        used = heading.wrap(CONTENT_WIDTH, frame_height)[1] + 4
+        for route in routes:
+            card = _walk_card(doc, route, _Text(), styles, urls=urls)
+            assert card is not None
+            height = card.wrap(CONTENT_WIDTH, frame_height)[1] + 4
+            if used + height > room:
+                story.append(PageBreak())
+                pages += 1
+                used = 0.0
+            story += [card, Spacer(1, 4)]
+            used += height
+    return story, pages
+
+
 def _styles(font: str) -> dict[str, ParagraphStyle]:
     base = ParagraphStyle("cell", fontName=font, fontSize=8.5, leading=10.5)
     return {
@@ -1015,12 +1120,14 @@ def write_route_sheets(
     font: FontSource | None = None,
     checkin_urls: Mapping[str, str] | None = None,
 ) -> list[Path]:
-    """Write the printed route sheets: one PDF, A4, one page per group-shift.
+    """Write the printed route sheets: one PDF, A4, one page per unit-shift, then the walks.
 
     Each page has the title (district, group), the group's members, the date, shift and mode,
     a map of the route (district streets in light grey, the legs with arrows, numbered stops),
     the stop table (no., place, category, time window, planned arrival, dwell, what to check and
-    an empty sign-in column) and a footer with the plan id, seed and map attribution. Chinese
+    an empty sign-in column) and a footer with the plan id, seed and map attribution. The grid
+    members' and volunteers' walks follow, each shift's on pages of their own, several walks to a
+    page (who, when, the stops and their codes; no map). Chinese
     text is set in an embedded subset of a CJK font (see :mod:`web.plans.fonts`).
 
     Parameters
@@ -1068,20 +1175,34 @@ def write_route_sheets(
 
     # A first pass collects every character the pages can print; the second lays the pages out
     # with a subset of the CJK font that holds exactly those characters.
+    # Grid members' and volunteers' walks are gathered after the units' sheets, a shift's
+    # walks several to a page.
+    units = [r for r in doc.routes if r.unit_kind != "grid"]
+    walks = [r for r in doc.routes if r.unit_kind == "grid"]
     t = _Text()
-    for route in doc.routes:
-        _sheet_story(
-            doc, route, lines, t, _styles("Helvetica"), "Helvetica", collect=True, urls=checkin_urls
-        )
+    plain = _styles("Helvetica")
+    for route in units:
+        _sheet_story(doc, route, lines, t, plain, "Helvetica", collect=True, urls=checkin_urls)
+    for route in walks:
+        _walk_card(doc, route, t, plain, collect=True, urls=checkin_urls)
+    if walks:
+        t(WALKS_HEADING)
+        t("0123456789 ()")
+        for shift in doc.roster.shifts:
+            t(f"{shift.name_zh} {shift.name}")
     t(footer)
     t("第 页 / page")
     font_name = _register_font(t, source)
     styles = _styles(font_name)
     story: list[Flowable] = []
-    for route in doc.routes:
+    for route in units:
         story += _sheet_story(doc, route, lines, _Text(), styles, font_name, urls=checkin_urls)
-    story.pop()  # no page break after the last sheet
-    total = len(doc.routes)
+    walk_story, walk_pages = _walk_pages(doc, walks, styles, checkin_urls)
+    if walk_story:
+        story += walk_story
+    else:
+        story.pop()  # no page break after the last sheet
+    total = len(units) + walk_pages
 
     def on_page(canvas: Canvas, template: Any) -> None:
         canvas.saveState()
@@ -1109,5 +1230,5 @@ def write_route_sheets(
     except LayoutError as exc:  # pragma: no cover - KeepInFrame shrinks instead
         msg = f"The route sheets of plan {doc.plan_id} do not fit on A4 pages: {exc}."
         raise ProblemError(msg) from exc
-    logger.info("Wrote %d route sheets to %s.", total, path)
+    logger.info("Wrote %d route sheets on %d pages to %s.", len(doc.routes), total, path)
     return [path]

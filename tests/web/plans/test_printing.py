@@ -14,7 +14,7 @@ from shapely.geometry import LineString
 
 from geodata.errors import InputError
 from planner.exceptions import ProblemError
-from planner.plan.document import PlanDocument, read_plan
+from planner.plan.document import GridMember, PlanDocument, read_plan
 from web.plans.fonts import FONT_ENV, PROBE, FontError, cjk_font_subset, find_cjk_font
 from web.plans.printing import RouteMap, _crowded_extent, write_route_sheets
 
@@ -228,3 +228,42 @@ def test_no_font_anywhere(fresh_font_search, tmp_path: Path) -> None:
     with pytest.raises(FontError, match="No font that can print Chinese was found") as e:
         find_cjk_font()
     assert "\n" not in str(e.value) and PROBE not in str(e.value)
+
+
+def _with_walks(doc: PlanDocument, n: int) -> PlanDocument:
+    """The fixture plan and ``n`` one-stop walks of grid members on its first route's shift."""
+    unit = doc.routes[0]
+    stop = next(s for s in unit.stops if s.kind != "base")
+    people = tuple(
+        GridMember(
+            f"GM{i:02d}", f"网格员{i:02d}号", "G01", "volunteer" if i == 0 else "grid_member"
+        )
+        for i in range(n)
+    )
+    walks = tuple(
+        dataclasses.replace(
+            unit, group_id="", unit_id=p.id, members=(p.id,), unit_kind="grid", stops=(stop,)
+        )
+        for p in people
+    )
+    roster = dataclasses.replace(doc.roster, grid_members=people)
+    return dataclasses.replace(doc, roster=roster, routes=(*doc.routes, *walks))
+
+
+def test_walks_share_pages_after_the_units(doc: PlanDocument, tmp_path: Path) -> None:
+    """Tests that 20 one-stop walks of one shift take a few pages after the two unit sheets,
+    not one each, that each page's footer counts the pages right, and that each walk is named
+    by its person and kind once."""
+    plan = _with_walks(doc, 20)
+    urls = {f"{r.id}/0": f"https://example.org/c/{r.id}" for r in plan.routes[2:]}
+    out = tmp_path / "walks.pdf"
+    write_route_sheets(plan, out, checkin_urls=urls)
+    pages = PdfReader(out).pages
+    assert 2 + 1 < len(pages) <= 2 + 20 // 4
+    for number, page in enumerate(pages, start=1):
+        assert f"第 {number}/{len(pages)} 页" in page.extract_text()
+    walks = "".join(page.extract_text() for page in pages[2:])
+    assert "网格员与志愿者巡查" in walks and "(20)" in walks
+    assert all(f"网格员{i:02d}号" in walks for i in range(20))
+    assert walks.count("grid member") == 19 and "志愿者 网格员00号 volunteer" in walks
+    assert "网格员 网格员01号 grid member 网格员01号" not in walks
