@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from planner.patrol.inputs import PatrolGroup, PlanInputs
+    from planner.patrol.rules_file import RulesFile
     from planner.patrol.units import Unit
     from planner.plan.document import PlanDocument, Route
 
@@ -62,18 +63,65 @@ class CallOutChoice:
     hours_s: int = 0
 
 
+def _shift_span(doc: PlanDocument, d: int, sid: str) -> tuple[int, int, bool]:
+    t = doc.roster.shift(sid)
+    start = d * 86400 + t.start_minute * 60
+    return start, start + t.duration_minutes * 60, t.night
+
+
+def _carried(doc: PlanDocument) -> tuple[int, dict[str, tuple[str | None, ...]]]:
+    """Return the day index of the first day carried in (negative) and its schedule."""
+    carry = doc.roster.carry_in
+    if carry is None:
+        return 0, {}
+    return (date.fromisoformat(carry.start) - doc.start_date).days, carry.schedule
+
+
 def _spans(doc: PlanDocument, group_id: str) -> list[tuple[int, int, bool]]:
-    """Return the group's worked shifts and earlier call-ins as (start, end, night), seconds."""
+    """Return the group's worked shifts and earlier call-ins as (start, end, night), seconds.
+
+    The days before the plan that its roster carried in (``roster.carry_in``) count too, so
+    a group off a night just before the plan's first day is seen resting.
+    """
     origin = doc.start_date.toordinal()
-    out = []
+    first, carried = _carried(doc)
+    out = [
+        _shift_span(doc, first + d, sid)
+        for d, sid in enumerate(carried.get(group_id, ()))
+        if sid is not None
+    ]
     for d, sid in enumerate(doc.roster.schedule.get(group_id, ())):
-        if sid is None:
-            continue
-        t = doc.roster.shift(sid)
-        start = d * 86400 + t.start_minute * 60
-        out.append((start, start + t.duration_minutes * 60, t.night))
+        if sid is not None:
+            out.append(_shift_span(doc, d, sid))
     for ci in doc.roster.call_ins:
         if ci.group_id == group_id:
+            base = (date.fromisoformat(ci.date).toordinal() - origin) * 86400
+            out.append((base + ci.start_s, base + ci.end_s, doc.roster.shift(ci.shift_id).night))
+    return sorted(out)
+
+
+def member_spans(doc: PlanDocument, member_id: str) -> list[tuple[int, int, bool]]:
+    """Return a reserve's worked time as (start, end, night), seconds from the plan's start.
+
+    A reserve belongs to no group: it works the shifts of the groups it is lent to (fill-ins,
+    those of the days carried in included) and the call-ins it was called to.
+    """
+    origin = doc.start_date.toordinal()
+    first, carried = _carried(doc)
+    out = []
+    loans = [(f, doc.roster.schedule) for f in doc.roster.fill_ins]
+    if doc.roster.carry_in is not None:
+        loans += [(f, carried) for f in doc.roster.carry_in.fill_ins]
+    for f, schedule in loans:
+        if f.member_id != member_id:
+            continue
+        d = date.fromisoformat(f.date).toordinal() - origin
+        row = schedule.get(f.group_id, ())
+        at = d - first if schedule is carried else d
+        if 0 <= at < len(row) and (sid := row[at]) is not None:
+            out.append(_shift_span(doc, d, sid))
+    for ci in doc.roster.call_ins:
+        if member_id in ci.members:
             base = (date.fromisoformat(ci.date).toordinal() - origin) * 86400
             out.append((base + ci.start_s, base + ci.end_s, doc.roster.shift(ci.shift_id).night))
     return sorted(out)
@@ -83,55 +131,22 @@ def _hours(h: float) -> str:
     return f"{h:.1f}".rstrip("0").rstrip(".")
 
 
-def judge_group(
-    doc: PlanDocument,
-    inputs: PlanInputs,
-    group_id: str,
-    day: str,
-    shift_id: str,
-    start_s: int,
-    end_s: int,
-) -> CallOutChoice:
-    """Say whether the rest rules allow calling ``group_id`` in from ``start_s`` to ``end_s``.
+def _rest_rules(
+    rules: RulesFile,
+    spans: Sequence[tuple[int, int, bool]],
+    night: bool,
+    d: int,
+    a: int,
+    b: int,
+) -> tuple[str, str, int, int, bool]:
+    """Judge a call-out from ``a`` to ``b`` (seconds from the plan's start) against ``spans``.
 
-    Parameters
-    ----------
-    doc
-        The plan (its schedule and earlier call-ins).
-    inputs
-        The district's inputs (the planner's reading of the rules file).
-    group_id
-        The off-duty group.
-    day, shift_id
-        The shift of the call-out (ISO date of the shift's start).
-    start_s, end_s
-        The call-out's time, seconds from local midnight of ``day``.
-
-    Returns
-    -------
-    CallOutChoice
-        Allowed or not, with the reason.
+    Returns the rule broken in words (English, Chinese; empty when none), the rest before it
+    (seconds, large when no earlier shift is known), its hours in the 7 days, and whether an
+    earlier shift is known.
     """
-    rules = inputs.rules
-    night = doc.roster.shift(shift_id).night
-    d = (date.fromisoformat(day) - doc.start_date).days
-    row = doc.roster.schedule.get(group_id, ())
-    name = f"Group {group_id}"
-
-    def no(en: str, zh: str) -> CallOutChoice:
-        return CallOutChoice(
-            group_id, False, f"{name} is not called: {en}.", f"{group_id}组未调用：{zh}。"
-        )
-
-    if 0 <= d < len(row) and row[d] is not None:
-        return no("it is on duty that day", "当天在班")
-    if any(lv.group_id == group_id and lv.member_id is None and lv.date == day
-           for lv in doc.roster.leave):  # fmt: skip
-        return no("the whole group is away that day", "全组当天不在岗")
-    a, b = d * 86400 + start_s, d * 86400 + end_s
-    spans = _spans(doc, group_id)
     if any(s < b and a < e for s, e, _ in spans):
-        return no("it works then already", "该时段已在岗")
+        return "it works then already", "该时段已在岗", 0, 0, True
     before = [(s, e, n) for s, e, n in spans if e <= a]
     after = [(s, e, n) for s, e, n in spans if s >= b]
     min_rest = (rules.min_rest_minutes or 0) * 60
@@ -143,21 +158,27 @@ def judge_group(
         need = max(min_rest, after_night) if was_night and not night else min_rest
         if rest_s < need:
             what = "night" if was_night else "shift"
-            return no(
+            return (
                 f"its last {what} ended {_hours(rest_s / 3600)} h before; the rules ask for "
                 f"{_hours(need / 3600)} h of rest",
                 f"距上一{'夜班' if was_night else '班次'}结束仅{_hours(rest_s / 3600)}小时，"
                 f"规则要求休息{_hours(need / 3600)}小时",
+                rest_s,
+                0,
+                True,
             )
     if after:
         s, _, next_night = after[0]
         need = max(min_rest, after_night) if night and not next_night else min_rest
         if s - b < need:
-            return no(
+            return (
                 f"its next shift starts {_hours((s - b) / 3600)} h after the call-out would "
                 f"end; the rules ask for {_hours(need / 3600)} h of rest",
                 f"下一班次在调用结束后{_hours((s - b) / 3600)}小时开始，"
                 f"规则要求休息{_hours(need / 3600)}小时",
+                rest_s,
+                0,
+                bool(before),
             )
     days = {s // 86400 for s, _, _ in spans}
     nights = {s // 86400 for s, _, n in spans if n}
@@ -175,24 +196,79 @@ def judge_group(
         while k in marked:
             run, k = run + 1, k + 1
         if run > limit:
-            return no(
+            return (
                 f"it would work {run} {what} in a row; the limit is {limit}",
                 f"将{zh}{run}天，上限{limit}天",
+                rest_s,
+                0,
+                bool(before),
             )
     week = sum(max(0, min(e, b) - max(s, b - 7 * 86400)) for s, e, _ in spans) + (b - a)
     most = rules.call_out_max_minutes
     if most is not None and week > most * 60:
-        return no(
+        return (
             f"it would work {_hours(week / 3600)} h in the 7 days; the limit is "
             f"{_hours(most / 60)} h",
             f"7天内将工作{_hours(week / 3600)}小时，上限{_hours(most / 60)}小时",
+            rest_s,
+            week,
+            bool(before),
         )
+    return "", "", rest_s, week, bool(before)
+
+
+def judge_group(
+    doc: PlanDocument,
+    inputs: PlanInputs,
+    group_id: str,
+    day: str,
+    shift_id: str,
+    start_s: int,
+    end_s: int,
+) -> CallOutChoice:
+    """Say whether the rest rules allow calling ``group_id`` in from ``start_s`` to ``end_s``.
+
+    Parameters
+    ----------
+    doc
+        The plan (its schedule, earlier call-ins and the days it carried in).
+    inputs
+        The district's inputs (the planner's reading of the rules file).
+    group_id
+        The off-duty group.
+    day, shift_id
+        The shift of the call-out (ISO date of the shift's start).
+    start_s, end_s
+        The call-out's time, seconds from local midnight of ``day``.
+
+    Returns
+    -------
+    CallOutChoice
+        Allowed or not, with the reason.
+    """
+    night = doc.roster.shift(shift_id).night
+    d = (date.fromisoformat(day) - doc.start_date).days
+    row = doc.roster.schedule.get(group_id, ())
+    name = f"Group {group_id}"
+
+    def no(en: str, zh: str) -> CallOutChoice:
+        return CallOutChoice(
+            group_id, False, f"{name} is not called: {en}.", f"{group_id}组未调用：{zh}。"
+        )
+
+    if 0 <= d < len(row) and row[d] is not None:
+        return no("it is on duty that day", "当天在班")
+    if any(lv.group_id == group_id and lv.member_id is None and lv.date == day
+           for lv in doc.roster.leave):  # fmt: skip
+        return no("the whole group is away that day", "全组当天不在岗")
+    a, b = d * 86400 + start_s, d * 86400 + end_s
+    en, zh, rest_s, week, known = _rest_rules(inputs.rules, _spans(doc, group_id), night, d, a, b)
+    if en:
+        return no(en, zh)
     rested = (
-        "no shift before it in the plan"
-        if not before
-        else (f"{_hours(rest_s / 3600)} h after its last shift")
+        "no shift before it" if not known else f"{_hours(rest_s / 3600)} h after its last shift"
     )
-    rested_zh = "计划内此前无班次" if not before else f"距上一班次{_hours(rest_s / 3600)}小时"
+    rested_zh = "此前无班次" if not known else f"距上一班次{_hours(rest_s / 3600)}小时"
     return CallOutChoice(
         group_id,
         True,
@@ -201,6 +277,58 @@ def judge_group(
         rest_s,
         week,
     )
+
+
+def judge_reserve(
+    doc: PlanDocument,
+    inputs: PlanInputs,
+    member_id: str,
+    day: str,
+    shift_id: str,
+    start_s: int,
+    end_s: int,
+) -> CallOutChoice:
+    """Say whether the rest rules allow calling the reserve ``member_id`` in, per person.
+
+    Like :func:`judge_group`, for one reserve: not on leave that day, not lent to a group on
+    that shift, and rested after its own shifts (the days it was lent, those carried in from
+    before the plan included) and earlier call-ins; its ``group_id`` is the member's id.
+    """
+    from planner import texts
+
+    night = doc.roster.shift(shift_id).night
+    when = date.fromisoformat(day)
+    d = (when - doc.start_date).days
+    name = doc.roster.member_name(member_id)
+
+    def no(en: str, zh: str) -> CallOutChoice:
+        return CallOutChoice(
+            member_id,
+            False,
+            texts.text("co_reserve_not", "en", name=name, why=en),
+            texts.text("co_reserve_not", "zh", name=name, why=zh),
+        )
+
+    if any(lv.member == member_id and lv.first <= when <= lv.last for lv in inputs.rules.leave):
+        return no("on leave that day", "当天休假")
+    a, b = d * 86400 + start_s, d * 86400 + end_s
+    en, zh, rest_s, week, known = _rest_rules(
+        inputs.rules, member_spans(doc, member_id), night, d, a, b
+    )
+    if en:
+        return no(en, zh)
+    hours = _hours(week / 3600)
+    rest = _hours(rest_s / 3600)
+    return CallOutChoice(
+        member_id,
+        True,
+        texts.text("co_reserve_ok" if known else "co_reserve_ok_fresh", "en", name=name,
+                   rest=rest, hours=hours),
+        texts.text("co_reserve_ok" if known else "co_reserve_ok_fresh", "zh", name=name,
+                   rest=rest, hours=hours),
+        rest_s,
+        week,
+    )  # fmt: skip
 
 
 def call_out_units(
@@ -316,3 +444,41 @@ def call_out_units(
 def turn_out_start(inputs: PlanInputs, t_rel: int, shift_start_s: int) -> int:
     """Return when a group called at ``t_rel`` is at its base (seconds from the shift's date)."""
     return max(t_rel + inputs.rules.turn_out_minutes * 60, shift_start_s)
+
+
+RESERVE_UNIT = "reserve"
+"""The id the units of reserves called in are named after (``reserve``, ``reserve-1``...)."""
+
+
+def reserve_units(
+    inputs: PlanInputs,
+    members: Sequence[str],
+    away: PatrolGroup,
+    day: str,
+    shift_id: str,
+    start_s: int,
+    busy: Sequence[Route],
+) -> tuple[list[Unit], str]:
+    """Return the units of reserves called in for group ``away``, as a unit of their own.
+
+    They start from the base of the group called away and take its travel mode when enough
+    of its vehicles are free, else the first other mode of the pool they can all ride
+    (a motorcycle only when all hold the licence). Their units belong to no group
+    (:data:`planner.plan.document.RESERVE_GROUP`).
+
+    Returns
+    -------
+    tuple
+        The units with vehicles and an empty text; or no units and why (English).
+    """
+    from planner.patrol.inputs import PatrolGroup
+    from planner.plan.document import RESERVE_GROUP
+
+    modes = [away.mode, *sorted({v.mode for v in inputs.teams.vehicles} - {away.mode})]
+    trouble = ""
+    for mode in modes:
+        crew = PatrolGroup(RESERVE_UNIT, "备勤", "Reserves", tuple(members), mode, away.base_post)
+        units, trouble = call_out_units(inputs, crew, day, shift_id, start_s, busy, away.id)
+        if units:
+            return [replace(u, group_id=RESERVE_GROUP) for u in units], ""
+    return [], trouble

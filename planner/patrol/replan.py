@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from planner.exceptions import IncidentError
 from planner.patrol.inspections import inspected_point
 from planner.patrol.routes import area_of, unit_key
-from planner.plan.document import CallIn, Leave, PlanDocument, StageRun
+from planner.plan.document import RESERVE_GROUP, CallIn, Leave, PlanDocument, StageRun
 from planner.plan.times import clock
 
 if TYPE_CHECKING:
@@ -471,8 +471,9 @@ def replan(
             new = joined[u.id]
             added.append(new)
             visits = sum(s.kind not in ("base", "break") for s in new.stops)
+            who = f"Group {u.group_id}" if u.group_id != RESERVE_GROUP else "Reserves"
             changes.append(
-                f"Group {u.group_id} unit {u.id} {rdate} {sid}: called in from "
+                f"{who} unit {u.id} {rdate} {sid}: called in from "
                 f"{clock(new.start_s)}, {visits} visits."
             )
         for gid, (i, old) in olds.items():
@@ -570,11 +571,78 @@ def _call_out(
         return units, record, [en]
     if wanted != AUTO and not why_not:
         why_not = [c.reason for c in choices]
+    if wanted == AUTO:
+        # No trained crew may come: the reserves, as a unit of their own, within the same
+        # rest rules per person.
+        found, called, said = _call_reserves(
+            doc, inputs, away, day, shift_id, start, end, why_not, why_not_zh
+        )
+        if called is not None:
+            return found, called, said
+        why_not += said
     lines = [
         f"No off-duty group may be called in for {where}; the rest is left out. "
         + " ".join(why_not)
     ]
     return [], None, lines
+
+
+def _call_reserves(
+    doc: PlanDocument,
+    inputs: PlanInputs,
+    away: str,
+    day: str,
+    shift_id: str,
+    start: int,
+    end: int,
+    why_not: list[str],
+    why_not_zh: list[str],
+) -> tuple[list[Unit], CallIn | None, list[str]]:
+    """Call in the reserves the rest rules allow, as one unit of their own, for group ``away``.
+
+    As many as the group called away had at work (at least a unit's size), those rested
+    longest first. Returns the units, the record and the summary's line; or no units, no
+    record and why (English) when too few may come or no vehicles are free.
+    """
+    from planner import texts
+    from planner.patrol.call_out import judge_reserve, reserve_units
+    from planner.patrol.units import present_members
+
+    rules = inputs.rules
+    reserves = [m.id for m in rules.reserves]
+    size = rules.shift_time.unit_size
+    if not reserves:
+        return [], None, []
+    choices = [judge_reserve(doc, inputs, m, day, shift_id, start, end) for m in reserves]
+    fit = sorted((c for c in choices if c.ok), key=lambda c: (-c.rest_s, c.hours_s, c.group_id))
+    refused = [c for c in choices if not c.ok]
+    group = inputs.group(away)
+    want = max(size, len(present_members(group, date.fromisoformat(day), rules)))
+    if len(fit) < size:
+        en = texts.text("co_reserves_few", "en", n=len(fit), size=size)
+        return [], None, [en, *(c.reason for c in refused)]
+    called = fit[:want]
+    members = [c.group_id for c in called]
+    units, trouble = reserve_units(inputs, members, group, day, shift_id, start, doc.routes)
+    if not units:
+        return [], None, [texts.text("co_reserves_no_vehicles", "en", why=trouble)]
+    names = {lang: texts.text("co_name_sep", lang).join(doc.roster.member_name(m) for m in members)
+             for lang in ("en", "zh")}  # fmt: skip
+    tmpl = doc.roster.shift(shift_id)
+    values = {"away": away, "day": day, "start": clock(start), "end": clock(end)}
+    out = {}
+    for lang in ("en", "zh"):
+        shift = (tmpl.name_zh or shift_id) if lang == "zh" else shift_id
+        reasons = [c.reason if lang == "en" else c.reason_zh for c in called]
+        others = [*(why_not if lang == "en" else why_not_zh),
+                  *(c.reason if lang == "en" else c.reason_zh for c in refused)]  # fmt: skip
+        out[lang] = texts.text(
+            "co_reserves_called", lang, names=names[lang], shift=shift, **values
+        ) + "".join(f" {r}" if lang == "en" else r for r in [*reasons, *others])
+    record = CallIn(
+        RESERVE_GROUP, day, shift_id, start, end, away, out["en"], out["zh"], tuple(members)
+    )
+    return units, record, [out["en"]]
 
 
 def _dose(old: PlanDocument, new: PlanDocument, rows_of: Any) -> tuple[Any, ...]:

@@ -434,9 +434,12 @@ class Roster:
             for m in g.members:
                 if m.id == member_id:
                     return m.name or m.id
-        for p in (*self.grid_members, *self.reserves):
+        for p in self.grid_members:
             if p.id == member_id:
                 return p.name or p.id
+        for r in self.reserves:
+            if r.id == member_id:
+                return r.name or r.id
         return member_id
 
     def owner(self, route: Route) -> Group:
