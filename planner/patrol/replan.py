@@ -531,6 +531,7 @@ def _call_out(
     Returns the units (none when nobody may be called), the roster record and the summary's
     lines in words (who was called and why, why the others were not).
     """
+    from planner import texts
     from planner.patrol.call_out import call_out_units, judge_group, turn_out_start
 
     tmpl = doc.roster.shift(shift_id)
@@ -539,52 +540,58 @@ def _call_out(
     handover = inputs.rules.shift_time.handover_minutes * 60
     where = f"{day} {shift_id}"
     if end - start - 2 * handover < MIN_CALL_OUT_S:
-        return [], None, [f"Nobody is called in for {where}: the shift ends at {clock(end)}."]
+        return [], None, [texts.text("co_too_late", "en", where=where, end=clock(end))]
     candidates = [g.id for g in doc.roster.groups if g.id != away]
     if wanted != AUTO:
         candidates = [wanted]
     choices = [judge_group(doc, inputs, g, day, shift_id, start, end) for g in candidates]
-    refused = [c for c in choices if not c.ok and "on duty that day" not in c.reason]
+    on_duty = {c.group_id for c in choices if c.reason == judge_group_on_duty(c.group_id)}
+    refused = [c for c in choices if not c.ok and c.group_id not in on_duty]
     groups = {g.id: g for g in inputs.groups}
     why_not: list[str] = [c.reason for c in refused]
     why_not_zh: list[str] = [c.reason_zh for c in refused]
     for c in sorted((c for c in choices if c.ok), key=lambda c: (-c.rest_s, c.hours_s, c.group_id)):
-        units, trouble = call_out_units(
+        units, (trouble, trouble_zh) = call_out_units(
             inputs, groups[c.group_id], day, shift_id, start, doc.routes, away
         )
         if not units:
-            why_not.append(f"Group {c.group_id} is not called: {trouble}")
-            why_not_zh.append(f"{c.group_id}组未调用：人员或车辆不足。")
+            why_not.append(texts.text("co_group_short", "en", group=c.group_id, why=trouble))
+            why_not_zh.append(texts.text("co_group_short", "zh", group=c.group_id, why=trouble_zh))
             continue
-        others = "; ".join(why_not)
-        on_duty = "no other group is on duty" if wanted == AUTO else "asked for"
-        en = (
-            f"Group {c.group_id} is called in for group {away} from {clock(start)} to "
-            f"{clock(end)} of {where} ({on_duty}): {c.reason}"
-            + (f" Others: {others}" if others else "")
-        )
-        zh = (
-            f"{away}组被调离，调用{c.group_id}组于{day} {clock(start)}至{clock(end)}"
-            f"（{tmpl.name_zh or shift_id}）接替：{c.reason_zh}" + "".join(why_not_zh)
-        )
-        record = CallIn(c.group_id, day, shift_id, start, end, away, en, zh)
-        return units, record, [en]
+        said = {}
+        for lang, reason, others in (
+            ("en", c.reason, "; ".join(why_not)),
+            ("zh", c.reason_zh, "".join(why_not_zh)),
+        ):
+            why = texts.text("co_why_auto" if wanted == AUTO else "co_why_asked", lang)
+            said[lang] = texts.text(
+                "co_group_called", lang, group=c.group_id, away=away, start=clock(start),
+                end=clock(end), day=day, why=why, reason=reason,
+                shift=(tmpl.name_zh or shift_id) if lang == "zh" else shift_id,
+            ) + (texts.text("co_others", lang, others=others) if others else "")  # fmt: skip
+        record = CallIn(c.group_id, day, shift_id, start, end, away, said["en"], said["zh"])
+        return units, record, [said["en"]]
     if wanted != AUTO and not why_not:
         why_not = [c.reason for c in choices]
     if wanted == AUTO:
         # No trained crew may come: the reserves, as a unit of their own, within the same
         # rest rules per person.
-        found, called, said = _call_reserves(
+        found, called, lines = _call_reserves(
             doc, inputs, away, day, shift_id, start, end, why_not, why_not_zh
         )
         if called is not None:
-            return found, called, said
-        why_not += said
-    lines = [
-        f"No off-duty group may be called in for {where}; the rest is left out. "
-        + " ".join(why_not)
-    ]
-    return [], None, lines
+            return found, called, lines
+        why_not += lines
+    nobody = texts.text("co_nobody", "en", where=where)
+    return [], None, [f"{nobody} " + " ".join(why_not)]
+
+
+def judge_group_on_duty(group_id: str) -> str:
+    """Return the reason a group on duty that day is not called (left out of the summary)."""
+    from planner import texts
+
+    why = texts.text("co_rule_on_duty", "en")
+    return texts.text("co_group_not", "en", group=group_id, why=why)
 
 
 def _call_reserves(
@@ -623,7 +630,7 @@ def _call_reserves(
         return [], None, [en, *(c.reason for c in refused)]
     called = fit[:want]
     members = [c.group_id for c in called]
-    units, trouble = reserve_units(inputs, members, group, day, shift_id, start, doc.routes)
+    units, (trouble, _) = reserve_units(inputs, members, group, day, shift_id, start, doc.routes)
     if not units:
         return [], None, [texts.text("co_reserves_no_vehicles", "en", why=trouble)]
     names = {lang: texts.text("co_name_sep", lang).join(doc.roster.member_name(m) for m in members)
