@@ -11,7 +11,8 @@ is recomputed from the plan's schedule in clock minutes:
   the demand has no weight (with a weight it is soft);
 - pins are kept;
 - rest: at least ``min_rest_hours`` between the end of one shift and the start of the next,
-  and ``rest_after_night_hours`` after a night before a day shift;
+  and ``rest_after_night_hours`` after a night before a day shift, from the days the plan's
+  roster carried in (``roster.carry_in``) on;
 - ``max_nights_in_row`` when it has no weight, ``max_days_in_row``, ``min_days_off_in_row``;
 - crew: every group on shift has ``min_members`` present (members on leave are away), with
   fill-ins from the reserves and from off-duty neighbour groups;
@@ -149,8 +150,9 @@ def roster_findings(
                     f"Group {gid} is pinned to {want or 'off'} on {day} but has {got}.",
                 )
             )
+    carried = roster.carry_in.schedule if roster.carry_in is not None else {}
     for gid, row in schedule.items():
-        bad += _rest(rules, gid, row, dates)
+        bad += _rest(rules, gid, row, dates, carried.get(gid, ()))
         bad += _runs(rules, gid, row, dates)
     bad += _crew(rules, schedule, dates)
     bad += _call_ins(rules, doc, schedule, dates)
@@ -349,11 +351,23 @@ def _cover(
 
 
 def _rest(
-    rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.date]
+    rules: RawRules,
+    gid: str,
+    row: Sequence[str | None],
+    dates: list[dt.date],
+    before: Sequence[str | None] = (),
 ) -> list[RosterFinding]:
+    """Rest between a group's shifts; ``before`` are the days carried in before the plan."""
+    import datetime as dt
+
     out = []
-    worked = [(d, sid) for d, sid in enumerate(row) if sid is not None]
+    n = len(before)
+    dates = [dates[0] - dt.timedelta(days=n - j) for j in range(n)] + list(dates)
+    full = [sid if sid in rules.shifts else None for sid in before] + list(row)
+    worked = [(d, sid) for d, sid in enumerate(full) if sid is not None]
     for (d1, s1), (d2, s2) in itertools.pairwise(worked):
+        if d2 < n:
+            continue  # both before the plan: the roster in force's own business
         start1, minutes1 = rules.shifts[s1]
         start2, _ = rules.shifts[s2]
         gap = (d2 * 1440 + start2) - (d1 * 1440 + start1 + minutes1)

@@ -180,3 +180,16 @@ def test_group_off_a_night_before_the_plan_is_not_called_on_day_one(before, inpu
     again, _ = replan(replace(before, roster=unknown), inputs, away, datetime(2026, 12, 7, 6, 30),
                       time_limit=1.0)  # fmt: skip
     assert again.roster.call_ins[0].group_id == night
+
+
+def test_checker_reads_rest_from_the_days_carried_in(before, inputs) -> None:
+    """Tests that a day-1 shift too soon after a night carried in breaks the rest rule."""
+    (day_group,) = [g for g, row in before.roster.schedule.items() if row[0] == "D"]
+    carry = CarryIn("2026-12-06", {day_group: ("N",)})
+    doc = replace(before, roster=replace(before.roster, carry_in=carry))
+    bad = roster_violations(doc, inputs.rules_text, inputs.district.teams)
+    assert (
+        f"Group {day_group} works D on 2026-12-07 0.0 h after its N shift of 2026-12-06 ends; "
+        "the rules ask for 36 h of rest." in bad
+    )
+    assert not roster_violations(before, inputs.rules_text, inputs.district.teams)
