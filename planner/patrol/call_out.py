@@ -17,6 +17,14 @@ Of the groups that may be called, the one rested longest goes, then the one with
 hours in the 7 days. Every group that may not be called is given with the reason, so the
 re-plan's summary says who was called and why the others were not. The group is at its base
 ``[call_out] turn_out_minutes`` after the call and works until the shift's end.
+
+When no group may come, the reserves (备勤, the rules file's ``[crew] reserves``) are called
+in as a unit of their own (:func:`judge_reserve`, :func:`reserve_units`): the same rules per
+person, their shifts being those of the groups they were lent to and earlier call-ins.
+
+Rest reaches back before the plan's first day: the days its roster carried in from the roster
+in force (``roster.carry_in`` of the plan document) count as shifts worked, and the
+independent checker (:mod:`planner.checks.plan_roster`) reads the same record.
 """
 
 from __future__ import annotations
