@@ -91,9 +91,10 @@ def unit_name(route: Route) -> str:
     unit = route.unit_label
     if route.unit_kind == "grid" or unit in (route.group_id, ""):
         return ""
-    number = unit.rpartition("-")[2] if route.group_id and "-" in unit else unit
-    if number == "all":  # the whole group rides as one unit
-        return ""
+    # A group's units are "<group>-<n>", reserves called in "reserve-<n>" (no group).
+    number = unit.rpartition("-")[2] if "-" in unit else unit
+    if number == "all" or (not route.group_id and "-" not in unit):
+        return ""  # the whole group (or all the reserves called in) rides as one unit
     return translate("me_unit", unit=number)
 
 

@@ -81,7 +81,8 @@ def _label(route: Route) -> str:
         who = ", ".join(route.members)
         return f"grid member {who} ({route.unit_id}) on {route.date}"
     unit = f" unit {route.unit_id}" if route.unit_id and route.unit_id != route.group_id else ""
-    return f"group {route.group_id}{unit} on {route.date} shift {route.shift_id}"
+    who = f"group {route.group_id}" if route.group_id else "reserves"
+    return f"{who}{unit} on {route.date} shift {route.shift_id}"
 
 
 def _stop_label(k: int, stop: Stop) -> str:
@@ -131,12 +132,11 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
             bad.append(f"{where.capitalize()} has a route but the roster has it off duty.")
         tmpl = roster.shift(route.shift_id)
         lo, hi = tmpl.start_minute * 60, tmpl.start_minute * 60 + tmpl.duration_minutes * 60
+        row = roster.schedule.get(route.group_id, (None,) * doc.days)
         if (
             key in called
-            and roster.schedule.get(route.group_id, ())[
-                doc.dates().index(date.fromisoformat(route.date))
-            ]
-            is None
+            and not grid
+            and row[doc.dates().index(date.fromisoformat(route.date))] is None
         ):
             call = called[key]
             if route.start_s < call.start_s or route.end_s > call.end_s:

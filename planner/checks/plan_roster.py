@@ -11,7 +11,8 @@ is recomputed from the plan's schedule in clock minutes:
   the demand has no weight (with a weight it is soft);
 - pins are kept;
 - rest: at least ``min_rest_hours`` between the end of one shift and the start of the next,
-  and ``rest_after_night_hours`` after a night before a day shift;
+  and ``rest_after_night_hours`` after a night before a day shift, from the days the plan's
+  roster carried in (``roster.carry_in``) on;
 - ``max_nights_in_row`` when it has no weight, ``max_days_in_row``, ``min_days_off_in_row``;
 - crew: every group on shift has ``min_members`` present (members on leave are away), with
   fill-ins from the reserves and from off-duty neighbour groups;
@@ -31,9 +32,9 @@ from planner.checks.rules_reading import WEEKDAYS, RawRules, as_date, days_betwe
 
 if TYPE_CHECKING:
     import datetime as dt
-    from collections.abc import Mapping, Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
-    from planner.plan.document import CallIn, PlanDocument
+    from planner.plan.document import CallIn, FillIn, PlanDocument
 
 
 def _calendar(first: dt.date, last: dt.date) -> tuple[set[dt.date], set[dt.date]]:
@@ -149,8 +150,9 @@ def roster_findings(
                     f"Group {gid} is pinned to {want or 'off'} on {day} but has {got}.",
                 )
             )
+    carried = roster.carry_in.schedule if roster.carry_in is not None else {}
     for gid, row in schedule.items():
-        bad += _rest(rules, gid, row, dates)
+        bad += _rest(rules, gid, row, dates, carried.get(gid, ()))
         bad += _runs(rules, gid, row, dates)
     bad += _crew(rules, schedule, dates)
     bad += _call_ins(rules, doc, schedule, dates)
@@ -160,7 +162,14 @@ def roster_findings(
 def _call_ins(
     rules: RawRules, doc: PlanDocument, schedule: dict[str, list[str | None]], dates: list[dt.date]
 ) -> list[RosterFinding]:
-    """Every group called in was free to be called: off duty, rested, within its limits."""
+    """Every group (or reserve) called in was free to be called: off duty, rested, in limits.
+
+    Rest reaches back into the days the plan's roster carried in (``roster.carry_in``): a
+    group off a night just before the first day is not rested at 07:00 of it. Reserves called
+    in are judged per person: they are the rules file's reserves, not on leave that day, and
+    their shifts are those of the groups they were lent to (the days carried in included) and
+    their earlier call-ins.
+    """
     out: list[RosterFinding] = []
 
     def note(c: CallIn, message: str) -> None:
@@ -170,94 +179,142 @@ def _call_ins(
 
     first = dates[0]
     away = {(lv.group_id, lv.date) for lv in doc.roster.leave if lv.member_id is None}
+    carry = doc.roster.carry_in
+    carry_first = (as_date(carry.start) - first).days if carry is not None else 0
+    carried = carry.schedule if carry is not None else {}
 
-    def spans(gid: str) -> list[tuple[int, int, bool, str]]:
+    def worked(d: int, sid: str) -> tuple[int, int, bool, str]:
+        start, minutes = rules.shifts[sid]
+        return d * 1440 + start, d * 1440 + start + minutes, rules.night[sid], ""
+
+    def calls(keep: Callable[[CallIn], bool]) -> list[tuple[int, int, bool, str]]:
         found = []
-        for d, sid in enumerate(schedule.get(gid, [])):
-            if sid is not None:
-                start, minutes = rules.shifts[sid]
-                found.append((d * 1440 + start, d * 1440 + start + minutes, rules.night[sid], ""))
         for c in doc.roster.call_ins:
-            if c.group_id == gid:
+            if keep(c) and c.shift_id in rules.shifts:
                 d = (as_date(c.date) - first).days
                 found.append((d * 1440 + c.start_s // 60, d * 1440 + c.end_s // 60,
                               rules.night[c.shift_id], c.date))  # fmt: skip
-        return sorted(found)
+        return found
+
+    def spans(gid: str) -> list[tuple[int, int, bool, str]]:
+        found = [
+            worked(carry_first + d, sid)
+            for d, sid in enumerate(carried.get(gid, ()))
+            if sid in rules.shifts
+        ]
+        found += [worked(d, sid) for d, sid in enumerate(schedule.get(gid, [])) if sid]
+        return sorted(found + calls(lambda c: c.group_id == gid))
+
+    def person(mid: str) -> list[tuple[int, int, bool, str]]:
+        found = []
+        lent: list[tuple[FillIn, Mapping[str, Sequence[str | None]], int]] = [
+            (f, schedule, 0) for f in doc.roster.fill_ins
+        ]
+        if carry is not None:
+            lent += [(f, carried, carry_first) for f in carry.fill_ins]
+        for f, rows, off in lent:
+            d = (as_date(f.date) - first).days
+            row = list(rows.get(f.group_id, ()))
+            if f.member_id == mid and 0 <= d - off < len(row) and row[d - off] in rules.shifts:
+                found.append(worked(d, str(row[d - off])))
+        return sorted(found + calls(lambda c: mid in c.members))
 
     for c in doc.roster.call_ins:
-        where = f"Group {c.group_id} called in on {c.date} shift {c.shift_id}"
         day = as_date(c.date)
         d = (day - first).days
-        if c.group_id not in schedule or c.shift_id not in rules.shifts:
+        if c.shift_id not in rules.shifts:
+            note(c, f"Call-in on {c.date} shift {c.shift_id}: no such shift in the rules file.")
+            continue
+        if (c.replaces, c.date) not in away:
+            who = "Reserves" if not c.group_id else f"Group {c.group_id}"
+            verb = "replace" if not c.group_id else "replaces"
+            note(
+                c,
+                f"{who} called in on {c.date} shift {c.shift_id} {verb} group {c.replaces}, "
+                "which is not called away that day.",
+            )
+        if not c.group_id:  # reserves, as a unit of their own
+            for mid in c.members:
+                where = f"Reserve {mid} called in on {c.date} shift {c.shift_id}"
+                if mid not in rules.reserves:
+                    note(c, f"{where} is not a reserve of the rules file.")
+                    continue
+                if (mid, day) in rules.leave:
+                    note(c, f"{where} is on leave that day.")
+                for message in _rested(rules, c, d, person(mid)):
+                    note(c, f"{where} {message}")
+            continue
+        where = f"Group {c.group_id} called in on {c.date} shift {c.shift_id}"
+        if c.group_id not in schedule:
             note(c, f"{where}: no such group or shift in the rules file.")
             continue
         if schedule[c.group_id][d] is not None:
             note(c, f"{where} is on duty that day already.")
-        if (c.replaces, c.date) not in away:
-            note(c, f"{where} replaces group {c.replaces}, which is not called away that day.")
-        a, b = d * 1440 + c.start_s // 60, d * 1440 + c.end_s // 60
-        night = rules.night[c.shift_id]
-        mine = spans(c.group_id)
-        others = [x for x in mine if not (x[3] == c.date and x[0] == a)]
-        before = [x for x in others if x[1] <= a]
-        after = [x for x in others if x[0] >= b]
-        if any(x[0] < b and a < x[1] for x in others):
-            note(c, f"{where} works another shift at the same time.")
-        if before:
-            was_night = before[-1][2]
-            need = (
-                max(rules.min_rest, rules.rest_after_night)
-                if was_night and not night
-                else rules.min_rest
-            )
-            gap = a - before[-1][1]
-            if gap < need:
-                note(
-                    c,
-                    f"{where} {gap / 60:.1f} h after its last shift ends; the rules ask for "
-                    f"{need / 60:g} h of rest.",
-                )
-        if after:
-            next_night = after[0][2]
-            need = (
-                max(rules.min_rest, rules.rest_after_night)
-                if night and not next_night
-                else rules.min_rest
-            )
-            gap = after[0][0] - b
-            if gap < need:
-                note(
-                    c,
-                    f"{where} ends {gap / 60:.1f} h before its next shift; the rules ask for "
-                    f"{need / 60:g} h of rest.",
-                )
-        for limit, flags, what in (
-            (
-                rules.max_nights_any if night else None,
-                {x[0] // 1440 for x in mine if x[2]},
-                "nights",
-            ),
-            (rules.max_days, {x[0] // 1440 for x in mine}, "days"),
-        ):
-            if limit is None:
-                continue
-            run, k = 1, d - 1
-            while k in flags:
-                run, k = run + 1, k - 1
-            k = d + 1
-            while k in flags:
-                run, k = run + 1, k + 1
-            if run > int(limit):
-                note(c, f"{where} works {run} {what} in a row; the limit is {limit}.")
-        if rules.call_out_max is not None:
-            week = sum(max(0, min(e, b) - max(s, b - 7 * 1440)) for s, e, _, _ in mine)
-            if week > rules.call_out_max:
-                note(
-                    c,
-                    f"{where} works {week / 60:g} h in the 7 days up to the call-in's end; the "
-                    f"limit is {rules.call_out_max / 60:g} h.",
-                )
+        for message in _rested(rules, c, d, spans(c.group_id)):
+            note(c, f"{where} {message}")
     return out
+
+
+def _rested(
+    rules: RawRules, c: CallIn, d: int, mine: list[tuple[int, int, bool, str]]
+) -> list[str]:
+    """Return the rest rules a call-in breaks, given who it calls's worked time (minutes)."""
+    bad = []
+    a, b = d * 1440 + c.start_s // 60, d * 1440 + c.end_s // 60
+    night = rules.night[c.shift_id]
+    others = [x for x in mine if not (x[3] == c.date and x[0] == a)]
+    before = [x for x in others if x[1] <= a]
+    after = [x for x in others if x[0] >= b]
+    if any(x[0] < b and a < x[1] for x in others):
+        bad.append("works another shift at the same time.")
+    if before:
+        was_night = before[-1][2]
+        need = (
+            max(rules.min_rest, rules.rest_after_night)
+            if was_night and not night
+            else rules.min_rest
+        )
+        gap = a - before[-1][1]
+        if gap < need:
+            bad.append(
+                f"{gap / 60:.1f} h after its last shift ends; the rules ask for "
+                f"{need / 60:g} h of rest."
+            )
+    if after:
+        next_night = after[0][2]
+        need = (
+            max(rules.min_rest, rules.rest_after_night)
+            if night and not next_night
+            else rules.min_rest
+        )
+        gap = after[0][0] - b
+        if gap < need:
+            bad.append(
+                f"ends {gap / 60:.1f} h before its next shift; the rules ask for "
+                f"{need / 60:g} h of rest."
+            )
+    for limit, flags, what in (
+        (rules.max_nights_any if night else None, {x[0] // 1440 for x in mine if x[2]}, "nights"),
+        (rules.max_days, {x[0] // 1440 for x in mine}, "days"),
+    ):
+        if limit is None:
+            continue
+        run, k = 1, d - 1
+        while k in flags:
+            run, k = run + 1, k - 1
+        k = d + 1
+        while k in flags:
+            run, k = run + 1, k + 1
+        if run > int(limit):
+            bad.append(f"works {run} {what} in a row; the limit is {limit}.")
+    if rules.call_out_max is not None:
+        week = sum(max(0, min(e, b) - max(s, b - 7 * 1440)) for s, e, _, _ in mine)
+        if week > rules.call_out_max:
+            bad.append(
+                f"works {week / 60:g} h in the 7 days up to the call-in's end; the "
+                f"limit is {rules.call_out_max / 60:g} h."
+            )
+    return bad
 
 
 def _cover(
@@ -294,11 +351,23 @@ def _cover(
 
 
 def _rest(
-    rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.date]
+    rules: RawRules,
+    gid: str,
+    row: Sequence[str | None],
+    dates: list[dt.date],
+    before: Sequence[str | None] = (),
 ) -> list[RosterFinding]:
+    """Rest between a group's shifts; ``before`` are the days carried in before the plan."""
+    import datetime as dt
+
     out = []
-    worked = [(d, sid) for d, sid in enumerate(row) if sid is not None]
+    n = len(before)
+    dates = [dates[0] - dt.timedelta(days=n - j) for j in range(n)] + list(dates)
+    full = [sid if sid in rules.shifts else None for sid in before] + list(row)
+    worked = [(d, sid) for d, sid in enumerate(full) if sid is not None]
     for (d1, s1), (d2, s2) in itertools.pairwise(worked):
+        if d2 < n:
+            continue  # both before the plan: the roster in force's own business
         start1, minutes1 = rules.shifts[s1]
         start2, _ = rules.shifts[s2]
         gap = (d2 * 1440 + start2) - (d1 * 1440 + start1 + minutes1)

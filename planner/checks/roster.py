@@ -327,10 +327,18 @@ def _check_member_rest(c: _Checker, owner: dict[str, str]) -> None:
     crew = pr.rules.crew
     assert crew is not None
     conflicts = {(a, k, b) for a, k, b, _ in rest_conflicts(pr)}
-    lent_members = {mem for mem, _, _ in c.lending}
+    lent_members = {mem for mem, _, _ in c.lending} | {mem for mem, _ in crew.lent_before}
     for mem in sorted(lent_members):
         shifts: list[tuple[int, str, str]] = []
         home = owner.get(mem)
+        # The days just before the period: its group's shifts and its loans then.
+        for tail, g0 in (
+            (pr.history_of(home) if home is not None else (), home or ""),
+            (crew.lent_before_of(mem), "a group"),
+        ):
+            for j, sid in enumerate(tail):
+                if sid is not None:
+                    shifts.append((j - len(tail), sid, g0))
         if home is not None:
             for d, sid in enumerate(c.a[home]):
                 if sid is not None and (mem, d) not in crew.leave:
@@ -341,11 +349,13 @@ def _check_member_rest(c: _Checker, owner: dict[str, str]) -> None:
         shifts.sort()
         for i, (d1, s1, g1) in enumerate(shifts):
             for d2, s2, g2 in shifts[i + 1 :]:
-                if d2 > d1 and (s1, d2 - d1, s2) in conflicts:
+                if d2 > d1 and d2 >= 0 and (s1, d2 - d1, s2) in conflicts:
+                    if d1 < 0 and g1 == g2 == home:
+                        continue  # its group's own carry-in, checked with the group
                     c.h(
                         "min_rest",
                         g2,
-                        [d1, d2],
+                        [d1, d2] if d1 >= 0 else [d2],
                         f"{mem} works {s1} with {g1} on {pr.day_label(d1)} and {s2} with {g2} "
                         f"on {pr.day_label(d2)} without enough rest.",
                     )

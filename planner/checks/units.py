@@ -43,8 +43,16 @@ def _label(r: Route) -> str:
     return f"unit {r.unit_id or r.group_id} on {r.date} shift {r.shift_id}"
 
 
-def _present(rules: RawRules, doc: PlanDocument, group: str, day: str) -> set[str]:
+def _present(rules: RawRules, doc: PlanDocument, group: str, day: str, shift: str = "") -> set[str]:
     when = date.fromisoformat(day)
+    if not group:  # reserves called in as a unit of their own: the rules file's reserves
+        called = {
+            m
+            for c in doc.roster.call_ins
+            if not c.group_id and c.date == day and c.shift_id == shift
+            for m in c.members
+        }
+        return {m for m in called if m in rules.reserves and (m, when) not in rules.leave}
     own = {m for m in rules.groups.get(group, []) if (m, when) not in rules.leave}
     lent = {f.member_id for f in doc.roster.fill_ins if f.group_id == group and f.date == day}
     return own | {m for m in lent if (m, when) not in rules.leave}
@@ -76,13 +84,14 @@ def check_units(doc: PlanDocument, rules: RawRules) -> list[str]:
             continue  # a plan made before units
         shifts.setdefault((r.group_id, r.date, r.shift_id), []).append(r)
     for (group, day, sid), routes in sorted(shifts.items()):
-        present = _present(rules, doc, group, day)
+        present = _present(rules, doc, group, day, sid)
         seen: dict[str, list[Route]] = {}
         for r in routes:
             for m in r.members:
                 if m not in present:
                     bad.append(
-                        f"{m} is in {_label(r)}, but is not at work for group {group} that day."
+                        f"{m} is in {_label(r)}, but is not at work for "
+                        + (f"group {group} that day." if group else "the reserves called in.")
                     )
                 seen.setdefault(m, []).append(r)
             if len(r.members) < min(rules.unit_size, len(present)):
@@ -91,7 +100,8 @@ def check_units(doc: PlanDocument, rules: RawRules) -> list[str]:
                 )
         if (group, day) not in whole_leave:
             for m in sorted(present - set(seen)):
-                bad.append(f"{m} is at work for group {group} on {day} shift {sid} but in no unit.")
+                who = f"group {group}" if group else "the reserves called in"
+                bad.append(f"{m} is at work for {who} on {day} shift {sid} but in no unit.")
         for m, rs in seen.items():
             pairs = [r for r in rs if r.unit_kind != "group"]
             if len(pairs) > 1:

@@ -48,11 +48,15 @@ class Baseline:
         Group id -> one shift id or ``None`` per date.
     source
         The file it was read from, for messages.
+    lending
+        ``(member id, group id, date)``: the members lent to groups (fill-ins), so that their
+        rest, too, holds across the boundary.
     """
 
     dates: tuple[dt.date, ...]
     schedule: dict[str, tuple[str | None, ...]]
     source: str = "baseline"
+    lending: tuple[tuple[str, str, dt.date], ...] = ()
 
     def on(self, group: str, day: dt.date) -> str | None:
         """Shift of ``group`` on ``day`` (``None`` when off)."""
@@ -75,6 +79,10 @@ def baseline_from_dict(data: Any, *, source: str = "baseline") -> Baseline:
         raise _fail(source, "is not a JSON object")
     if isinstance(data.get("roster"), dict):  # plan.json
         schedule = data["roster"].get("schedule")
+        loans = [
+            (f.get("member_id"), f.get("group_id"), f.get("date"))
+            for f in _records(data["roster"].get("fill_ins", []), source, "roster.fill_ins")
+        ]
         start, days = data.get("start"), data.get("days")
         if not isinstance(start, str) or not isinstance(days, int) or days < 1:
             raise _fail(source, "has no valid start and days")
@@ -87,6 +95,10 @@ def baseline_from_dict(data: Any, *, source: str = "baseline") -> Baseline:
         if data.get("status") not in ("optimal", "feasible"):
             raise _fail(source, f"holds no roster (status {data.get('status')!r})")
         schedule = data["assignment"]
+        loans = [
+            (f.get("member"), f.get("group"), f.get("date"))
+            for f in _records(data.get("lending", []), source, "lending")
+        ]
         raw = data.get("dates")
         if not isinstance(raw, list) or not raw:
             raise _fail(source, "has no dates")
@@ -107,7 +119,23 @@ def baseline_from_dict(data: Any, *, source: str = "baseline") -> Baseline:
         if any(s is not None and not isinstance(s, str) for s in row):
             raise _fail(source, f"gives group {group} a shift that is not an id")
         out[str(group)] = tuple(row)
-    return Baseline(dates, out, source)
+    lending = []
+    for member, group, day in loans:
+        if not isinstance(member, str) or group not in out or not isinstance(day, str):
+            raise _fail(source, f"lends {member!r} to {group!r}, which is not a member and group")
+        try:
+            when = dt.date.fromisoformat(day)
+        except ValueError as exc:
+            raise _fail(source, f"lends {member} on {day!r}, which is not a date") from exc
+        lending.append((member, str(group), when))
+    return Baseline(dates, out, source, tuple(lending))
+
+
+def _records(value: Any, source: str, where: str) -> list[dict[str, Any]]:
+    """Return the list of objects at ``where`` (fill-ins), or fail in one sentence."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise _fail(source, f"has {where} that is not a list of objects")
+    return value
 
 
 def read_baseline(path: str | Path) -> Baseline:
@@ -252,6 +280,11 @@ def apply_baseline(
         rules = dataclasses.replace(
             rules, pattern=dataclasses.replace(rules.pattern, offsets=offsets)
         )
+    lent = carried_loans(base, roster.dates[0])
+    if rules.crew is not None and lent:
+        rules = dataclasses.replace(
+            rules, crew=dataclasses.replace(rules.crew, lent_before=tuple(sorted(lent.items())))
+        )
     problem = dataclasses.replace(
         pr,
         pins=tuple(pins),
@@ -268,6 +301,31 @@ def apply_baseline(
     return dataclasses.replace(
         roster, problem=problem, baseline=base, freeze_until=freeze_until, notes=tuple(notes)
     )
+
+
+def carry_in_days(base: Baseline, first: dt.date) -> list[dt.date]:
+    """Return the baseline's dates among the :data:`CARRY_DAYS` before ``first``, in order."""
+    known = set(base.dates)
+    return [
+        d for d in (first - dt.timedelta(days=j) for j in range(CARRY_DAYS, 0, -1)) if d in known
+    ]
+
+
+def carried_loans(base: Baseline, first: dt.date) -> dict[str, tuple[str | None, ...]]:
+    """Return, per member lent in the days carried in, the shift it worked each of those days.
+
+    The shift is that of the group it was lent to (``None``: not lent that day, or the group
+    was off), oldest first and ending the day before ``first``, like the groups' history.
+    """
+    days = carry_in_days(base, first)
+    at = {d: i for i, d in enumerate(days)}
+    out: dict[str, list[str | None]] = {}
+    for member, group, day in base.lending:
+        if day not in at:
+            continue
+        row = out.setdefault(member, [None] * len(days))
+        row[at[day]] = base.on(group, day)
+    return {m: tuple(row) for m, row in out.items() if any(row)}
 
 
 def changed_cells(

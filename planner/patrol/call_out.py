@@ -17,20 +17,29 @@ Of the groups that may be called, the one rested longest goes, then the one with
 hours in the 7 days. Every group that may not be called is given with the reason, so the
 re-plan's summary says who was called and why the others were not. The group is at its base
 ``[call_out] turn_out_minutes`` after the call and works until the shift's end.
+
+When no group may come, the reserves (备勤, the rules file's ``[crew] reserves``) are called
+in as a unit of their own (:func:`judge_reserve`, :func:`reserve_units`): the same rules per
+person, their shifts being those of the groups they were lent to and earlier call-ins.
+
+Rest reaches back before the plan's first day: the days its roster carried in from the roster
+in force (``roster.carry_in`` of the plan document) count as shifts worked, and the
+independent checker (:mod:`planner.checks.plan_roster`) reads the same record.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeAlias
 
 from planner.plan.document import clock
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from planner.patrol.inputs import PatrolGroup, PlanInputs
+    from planner.patrol.rules_file import RulesFile
     from planner.patrol.units import Unit
     from planner.plan.document import PlanDocument, Route
 
@@ -62,16 +71,36 @@ class CallOutChoice:
     hours_s: int = 0
 
 
+def _shift_span(doc: PlanDocument, d: int, sid: str) -> tuple[int, int, bool]:
+    t = doc.roster.shift(sid)
+    start = d * 86400 + t.start_minute * 60
+    return start, start + t.duration_minutes * 60, t.night
+
+
+def _carried(doc: PlanDocument) -> tuple[int, dict[str, tuple[str | None, ...]]]:
+    """Return the day index of the first day carried in (negative) and its schedule."""
+    carry = doc.roster.carry_in
+    if carry is None:
+        return 0, {}
+    return (date.fromisoformat(carry.start) - doc.start_date).days, carry.schedule
+
+
 def _spans(doc: PlanDocument, group_id: str) -> list[tuple[int, int, bool]]:
-    """Return the group's worked shifts and earlier call-ins as (start, end, night), seconds."""
+    """Return the group's worked shifts and earlier call-ins as (start, end, night), seconds.
+
+    The days before the plan that its roster carried in (``roster.carry_in``) count too, so
+    a group off a night just before the plan's first day is seen resting.
+    """
     origin = doc.start_date.toordinal()
-    out = []
+    first, carried = _carried(doc)
+    out = [
+        _shift_span(doc, first + d, sid)
+        for d, sid in enumerate(carried.get(group_id, ()))
+        if sid is not None
+    ]
     for d, sid in enumerate(doc.roster.schedule.get(group_id, ())):
-        if sid is None:
-            continue
-        t = doc.roster.shift(sid)
-        start = d * 86400 + t.start_minute * 60
-        out.append((start, start + t.duration_minutes * 60, t.night))
+        if sid is not None:
+            out.append(_shift_span(doc, d, sid))
     for ci in doc.roster.call_ins:
         if ci.group_id == group_id:
             base = (date.fromisoformat(ci.date).toordinal() - origin) * 86400
@@ -79,8 +108,104 @@ def _spans(doc: PlanDocument, group_id: str) -> list[tuple[int, int, bool]]:
     return sorted(out)
 
 
+def member_spans(doc: PlanDocument, member_id: str) -> list[tuple[int, int, bool]]:
+    """Return a reserve's worked time as (start, end, night), seconds from the plan's start.
+
+    A reserve belongs to no group: it works the shifts of the groups it is lent to (fill-ins,
+    those of the days carried in included) and the call-ins it was called to.
+    """
+    origin = doc.start_date.toordinal()
+    first, carried = _carried(doc)
+    out = []
+    loans = [(f, doc.roster.schedule) for f in doc.roster.fill_ins]
+    if doc.roster.carry_in is not None:
+        loans += [(f, carried) for f in doc.roster.carry_in.fill_ins]
+    for f, schedule in loans:
+        if f.member_id != member_id:
+            continue
+        d = date.fromisoformat(f.date).toordinal() - origin
+        row = schedule.get(f.group_id, ())
+        at = d - first if schedule is carried else d
+        if 0 <= at < len(row) and (sid := row[at]) is not None:
+            out.append(_shift_span(doc, d, sid))
+    for ci in doc.roster.call_ins:
+        if member_id in ci.members:
+            base = (date.fromisoformat(ci.date).toordinal() - origin) * 86400
+            out.append((base + ci.start_s, base + ci.end_s, doc.roster.shift(ci.shift_id).night))
+    return sorted(out)
+
+
 def _hours(h: float) -> str:
     return f"{h:.1f}".rstrip("0").rstrip(".")
+
+
+Rule: TypeAlias = "tuple[str, Mapping[str, str | int]]"
+"""A rule a call-out breaks: its text key in the catalogue and the text's values."""
+
+
+def _say(rule: Rule, lang: str) -> str:
+    from planner import texts
+
+    return texts.text(rule[0], lang, **rule[1])
+
+
+def _rest_rules(
+    rules: RulesFile,
+    spans: Sequence[tuple[int, int, bool]],
+    night: bool,
+    d: int,
+    a: int,
+    b: int,
+) -> tuple[Rule | None, int, int, bool]:
+    """Judge a call-out from ``a`` to ``b`` (seconds from the plan's start) against ``spans``.
+
+    Returns the rule broken (None when none), the rest before it (seconds, large when no
+    earlier shift is known), its hours in the 7 days, and whether an earlier shift is known.
+    """
+    if any(s < b and a < e for s, e, _ in spans):
+        return ("co_rule_overlap", {}), 0, 0, True
+    before = [(s, e, n) for s, e, n in spans if e <= a]
+    after = [(s, e, n) for s, e, n in spans if s >= b]
+    min_rest = (rules.min_rest_minutes or 0) * 60
+    after_night = (rules.rest_after_night_minutes or 0) * 60
+    rest_s = 10**9
+    if before:
+        _, e, was_night = before[-1]
+        rest_s = a - e
+        need = max(min_rest, after_night) if was_night and not night else min_rest
+        if rest_s < need:
+            key = "co_rule_rest_night" if was_night else "co_rule_rest_shift"
+            gap = {"gap": _hours(rest_s / 3600), "need": _hours(need / 3600)}
+            return (key, gap), rest_s, 0, True
+    if after:
+        s, _, next_night = after[0]
+        need = max(min_rest, after_night) if night and not next_night else min_rest
+        if s - b < need:
+            gap = {"gap": _hours((s - b) / 3600), "need": _hours(need / 3600)}
+            return ("co_rule_rest_next", gap), rest_s, 0, bool(before)
+    days = {s // 86400 for s, _, _ in spans}
+    nights = {s // 86400 for s, _, n in spans if n}
+    for limit, marked, key in (
+        (rules.max_nights_in_row, nights if night else None, "co_rule_nights_in_row"),
+        (rules.max_days_in_row, days, "co_rule_days_in_row"),
+    ):
+        if limit is None or marked is None:
+            continue
+        run = 1
+        k = d - 1
+        while k in marked:
+            run, k = run + 1, k - 1
+        k = d + 1
+        while k in marked:
+            run, k = run + 1, k + 1
+        if run > limit:
+            return (key, {"run": run, "limit": limit}), rest_s, 0, bool(before)
+    week = sum(max(0, min(e, b) - max(s, b - 7 * 86400)) for s, e, _ in spans) + (b - a)
+    most = rules.call_out_max_minutes
+    if most is not None and week > most * 60:
+        hours = {"hours": _hours(week / 3600), "limit": _hours(most / 60)}
+        return ("co_rule_week", hours), rest_s, week, bool(before)
+    return None, rest_s, week, bool(before)
 
 
 def judge_group(
@@ -97,7 +222,7 @@ def judge_group(
     Parameters
     ----------
     doc
-        The plan (its schedule and earlier call-ins).
+        The plan (its schedule, earlier call-ins and the days it carried in).
     inputs
         The district's inputs (the planner's reading of the rules file).
     group_id
@@ -112,94 +237,73 @@ def judge_group(
     CallOutChoice
         Allowed or not, with the reason.
     """
-    rules = inputs.rules
     night = doc.roster.shift(shift_id).night
     d = (date.fromisoformat(day) - doc.start_date).days
     row = doc.roster.schedule.get(group_id, ())
-    name = f"Group {group_id}"
 
-    def no(en: str, zh: str) -> CallOutChoice:
-        return CallOutChoice(
-            group_id, False, f"{name} is not called: {en}.", f"{group_id}组未调用：{zh}。"
+    def no(rule: Rule) -> CallOutChoice:
+        en, zh = (
+            _say(("co_group_not", {"group": group_id, "why": _say(rule, lang)}), lang)
+            for lang in ("en", "zh")
         )
+        return CallOutChoice(group_id, False, en, zh)
 
     if 0 <= d < len(row) and row[d] is not None:
-        return no("it is on duty that day", "当天在班")
+        return no(("co_rule_on_duty", {}))
     if any(lv.group_id == group_id and lv.member_id is None and lv.date == day
            for lv in doc.roster.leave):  # fmt: skip
-        return no("the whole group is away that day", "全组当天不在岗")
+        return no(("co_rule_group_away", {}))
     a, b = d * 86400 + start_s, d * 86400 + end_s
-    spans = _spans(doc, group_id)
-    if any(s < b and a < e for s, e, _ in spans):
-        return no("it works then already", "该时段已在岗")
-    before = [(s, e, n) for s, e, n in spans if e <= a]
-    after = [(s, e, n) for s, e, n in spans if s >= b]
-    min_rest = (rules.min_rest_minutes or 0) * 60
-    after_night = (rules.rest_after_night_minutes or 0) * 60
-    rest_s = 10**9
-    if before:
-        _, e, was_night = before[-1]
-        rest_s = a - e
-        need = max(min_rest, after_night) if was_night and not night else min_rest
-        if rest_s < need:
-            what = "night" if was_night else "shift"
-            return no(
-                f"its last {what} ended {_hours(rest_s / 3600)} h before; the rules ask for "
-                f"{_hours(need / 3600)} h of rest",
-                f"距上一{'夜班' if was_night else '班次'}结束仅{_hours(rest_s / 3600)}小时，"
-                f"规则要求休息{_hours(need / 3600)}小时",
-            )
-    if after:
-        s, _, next_night = after[0]
-        need = max(min_rest, after_night) if night and not next_night else min_rest
-        if s - b < need:
-            return no(
-                f"its next shift starts {_hours((s - b) / 3600)} h after the call-out would "
-                f"end; the rules ask for {_hours(need / 3600)} h of rest",
-                f"下一班次在调用结束后{_hours((s - b) / 3600)}小时开始，"
-                f"规则要求休息{_hours(need / 3600)}小时",
-            )
-    days = {s // 86400 for s, _, _ in spans}
-    nights = {s // 86400 for s, _, n in spans if n}
-    for limit, marked, what, zh in (
-        (rules.max_nights_in_row, nights if night else None, "nights", "连续夜班"),
-        (rules.max_days_in_row, days, "days", "连续工作天数"),
-    ):
-        if limit is None or marked is None:
-            continue
-        run = 1
-        k = d - 1
-        while k in marked:
-            run, k = run + 1, k - 1
-        k = d + 1
-        while k in marked:
-            run, k = run + 1, k + 1
-        if run > limit:
-            return no(
-                f"it would work {run} {what} in a row; the limit is {limit}",
-                f"将{zh}{run}天，上限{limit}天",
-            )
-    week = sum(max(0, min(e, b) - max(s, b - 7 * 86400)) for s, e, _ in spans) + (b - a)
-    most = rules.call_out_max_minutes
-    if most is not None and week > most * 60:
-        return no(
-            f"it would work {_hours(week / 3600)} h in the 7 days; the limit is "
-            f"{_hours(most / 60)} h",
-            f"7天内将工作{_hours(week / 3600)}小时，上限{_hours(most / 60)}小时",
-        )
-    rested = (
-        "no shift before it in the plan"
-        if not before
-        else (f"{_hours(rest_s / 3600)} h after its last shift")
-    )
-    rested_zh = "计划内此前无班次" if not before else f"距上一班次{_hours(rest_s / 3600)}小时"
+    broken, rest_s, week, known = _rest_rules(inputs.rules, _spans(doc, group_id), night, d, a, b)
+    if broken is not None:
+        return no(broken)
+    key = "co_group_ok" if known else "co_group_ok_fresh"
+    values: dict[str, str | int] = {"group": group_id, "rest": _hours(rest_s / 3600)}
+    values["hours"] = _hours(week / 3600)
     return CallOutChoice(
-        group_id,
-        True,
-        f"{name} may be called: off duty, {rested}, {_hours(week / 3600)} h in the 7 days.",
-        f"{group_id}组可调用：当天休息，{rested_zh}，7天内{_hours(week / 3600)}小时。",
-        rest_s,
-        week,
+        group_id, True, _say((key, values), "en"), _say((key, values), "zh"), rest_s, week
+    )
+
+
+def judge_reserve(
+    doc: PlanDocument,
+    inputs: PlanInputs,
+    member_id: str,
+    day: str,
+    shift_id: str,
+    start_s: int,
+    end_s: int,
+) -> CallOutChoice:
+    """Say whether the rest rules allow calling the reserve ``member_id`` in, per person.
+
+    Like :func:`judge_group`, for one reserve: not on leave that day, not lent to a group on
+    that shift, and rested after its own shifts (the days it was lent, those carried in from
+    before the plan included) and earlier call-ins; its ``group_id`` is the member's id.
+    """
+    night = doc.roster.shift(shift_id).night
+    when = date.fromisoformat(day)
+    d = (when - doc.start_date).days
+    name = doc.roster.member_name(member_id)
+
+    def no(rule: Rule) -> CallOutChoice:
+        en, zh = (
+            _say(("co_reserve_not", {"name": name, "why": _say(rule, lang)}), lang)
+            for lang in ("en", "zh")
+        )
+        return CallOutChoice(member_id, False, en, zh)
+
+    if any(lv.member == member_id and lv.first <= when <= lv.last for lv in inputs.rules.leave):
+        return no(("co_rule_leave", {}))
+    a, b = d * 86400 + start_s, d * 86400 + end_s
+    spans = member_spans(doc, member_id)
+    broken, rest_s, week, known = _rest_rules(inputs.rules, spans, night, d, a, b)
+    if broken is not None:
+        return no(broken)
+    key = "co_reserve_ok" if known else "co_reserve_ok_fresh"
+    values: dict[str, str | int] = {"name": name, "rest": _hours(rest_s / 3600)}
+    values["hours"] = _hours(week / 3600)
+    return CallOutChoice(
+        member_id, True, _say((key, values), "en"), _say((key, values), "zh"), rest_s, week
     )
 
 
@@ -211,7 +315,7 @@ def call_out_units(
     start_s: int,
     busy: Sequence[Route],
     away: str,
-) -> tuple[list[Unit], str]:
+) -> tuple[list[Unit], tuple[str, str]]:
     """Return the units of ``group`` called in from ``start_s`` to the shift's end.
 
     The units are the group's as a plan would make them that day (pairs, the whole group in a
@@ -237,7 +341,7 @@ def call_out_units(
     Returns
     -------
     tuple
-        The units with vehicles, and an empty text; or no units and why (English), when the
+        The units with vehicles, and empty texts; or no units and why (English, Chinese), when the
         group has too few members at work or the pool too few free vehicles.
     """
     from planner.patrol.units import (
@@ -253,7 +357,7 @@ def call_out_units(
     when = date.fromisoformat(day)
     members = present_members(group, when, rules)
     if len(members) < rules.shift_time.unit_size:
-        return [], f"Group {group.id} has {len(members)} members at work that day."
+        return [], _both(("co_short_members", {"group": group.id, "n": len(members)}))
     units = shift_units(template, [(group, members)], rules)
     handover = rules.shift_time.handover_minutes * 60
     lo = start_s + handover
@@ -292,7 +396,8 @@ def call_out_units(
             for m in u.members:
                 member = inputs.teams.members.get(m)
                 if member is None or u.mode not in member.licences:
-                    return [], f"Member {m} of group {group.id} holds no {u.mode} licence."
+                    licence = {"member": m, "group": group.id, "mode": u.mode}
+                    return [], _both(("co_no_licence", licence))
         kept = [taken.get((m, u.mode)) for m in u.members]
         if u.kind == "group" and all(kept):
             done.append(replace(u, vehicles=tuple(v for v in kept if v)))
@@ -303,16 +408,58 @@ def call_out_units(
             if v.mode == u.mode and v.id not in held and v.id not in taken.values()
         ]
         if len(free) < len(u.members):
-            return [], (
-                f"Group {group.id} needs {len(u.members)} {u.mode}s for unit {u.id} from "
-                f"{clock(start_s)}, but only {len(free)} are free."
-            )
+            short: dict[str, str | int] = {"group": group.id, "n": len(u.members)}
+            short |= {"mode": u.mode, "unit": u.id, "start": clock(start_s), "free": len(free)}
+            return [], _both(("co_few_vehicles", short))
         for m, vid in zip(u.members, free, strict=False):
             taken[(m, u.mode)] = vid
         done.append(replace(u, vehicles=tuple(free[: len(u.members)])))
-    return done, ""
+    return done, ("", "")
+
+
+def _both(rule: Rule) -> tuple[str, str]:
+    """Return a rule's text in English and Chinese."""
+    return _say(rule, "en"), _say(rule, "zh")
 
 
 def turn_out_start(inputs: PlanInputs, t_rel: int, shift_start_s: int) -> int:
     """Return when a group called at ``t_rel`` is at its base (seconds from the shift's date)."""
     return max(t_rel + inputs.rules.turn_out_minutes * 60, shift_start_s)
+
+
+RESERVE_UNIT = "reserve"
+"""The id the units of reserves called in are named after (``reserve``, ``reserve-1``...)."""
+
+
+def reserve_units(
+    inputs: PlanInputs,
+    members: Sequence[str],
+    away: PatrolGroup,
+    day: str,
+    shift_id: str,
+    start_s: int,
+    busy: Sequence[Route],
+) -> tuple[list[Unit], tuple[str, str]]:
+    """Return the units of reserves called in for group ``away``, as a unit of their own.
+
+    They start from the base of the group called away and take its travel mode when enough
+    of its vehicles are free, else the first other mode of the pool they can all ride
+    (a motorcycle only when all hold the licence). Their units belong to no group
+    (:data:`planner.plan.document.RESERVE_GROUP`).
+
+    Returns
+    -------
+    tuple
+        The units with vehicles and empty texts; or no units and why (English, Chinese).
+    """
+    from planner.patrol.inputs import PatrolGroup
+    from planner.plan.document import RESERVE_GROUP
+
+    modes = [away.mode, *sorted({v.mode for v in inputs.teams.vehicles} - {away.mode})]
+    trouble = ("", "")
+    for mode in modes:
+        crew = PatrolGroup(RESERVE_UNIT, "备勤", "Reserves", tuple(members), mode, away.base_post)
+        units, trouble = call_out_units(inputs, crew, day, shift_id, start_s, busy, away.id)
+        if units:
+            return [replace(u, group_id=RESERVE_GROUP) for u in units], ("", "")
+    return [], trouble

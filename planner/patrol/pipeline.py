@@ -48,6 +48,7 @@ from planner.core_errors import ProblemError
 from planner.exceptions import PlanInputError
 from planner.plan.document import (
     BudgetRecord,
+    CarryIn,
     DistrictInfo,
     DoseRow,
     Fairness,
@@ -158,6 +159,26 @@ def plan_roster(
         holidays,
         tuple(fairness),
         fill_ins,
+        reserves=tuple(Member(m.id, m.name) for m in rules.reserves),
+        carry_in=_carry_in(pr),
+    )
+
+
+def _carry_in(pr: PatrolRoster) -> CarryIn | None:
+    """Return the days before the plan its roster carried in from the baseline, if any."""
+    from planner.patrol.baseline import carry_in_days
+
+    base = pr.baseline
+    if base is None:
+        return None
+    days = carry_in_days(base, pr.dates[0])
+    if not days:
+        return None
+    at = set(days)
+    return CarryIn(
+        days[0].isoformat(),
+        {g: tuple(base.on(g, d) for d in days) for g in sorted(base.schedule)},
+        tuple(FillIn(g, m, d.isoformat()) for m, g, d in base.lending if d in at),
     )
 
 

@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo
 from planner.exceptions import IncidentError
 from planner.patrol.inspections import inspected_point
 from planner.patrol.routes import area_of, unit_key
-from planner.plan.document import CallIn, Leave, PlanDocument, StageRun
+from planner.plan.document import RESERVE_GROUP, CallIn, Leave, PlanDocument, StageRun
 from planner.plan.times import clock
 
 if TYPE_CHECKING:
@@ -471,8 +471,9 @@ def replan(
             new = joined[u.id]
             added.append(new)
             visits = sum(s.kind not in ("base", "break") for s in new.stops)
+            who = f"Group {u.group_id}" if u.group_id != RESERVE_GROUP else "Reserves"
             changes.append(
-                f"Group {u.group_id} unit {u.id} {rdate} {sid}: called in from "
+                f"{who} unit {u.id} {rdate} {sid}: called in from "
                 f"{clock(new.start_s)}, {visits} visits."
             )
         for gid, (i, old) in olds.items():
@@ -530,6 +531,7 @@ def _call_out(
     Returns the units (none when nobody may be called), the roster record and the summary's
     lines in words (who was called and why, why the others were not).
     """
+    from planner import texts
     from planner.patrol.call_out import call_out_units, judge_group, turn_out_start
 
     tmpl = doc.roster.shift(shift_id)
@@ -538,43 +540,116 @@ def _call_out(
     handover = inputs.rules.shift_time.handover_minutes * 60
     where = f"{day} {shift_id}"
     if end - start - 2 * handover < MIN_CALL_OUT_S:
-        return [], None, [f"Nobody is called in for {where}: the shift ends at {clock(end)}."]
+        return [], None, [texts.text("co_too_late", "en", where=where, end=clock(end))]
     candidates = [g.id for g in doc.roster.groups if g.id != away]
     if wanted != AUTO:
         candidates = [wanted]
     choices = [judge_group(doc, inputs, g, day, shift_id, start, end) for g in candidates]
-    refused = [c for c in choices if not c.ok and "on duty that day" not in c.reason]
+    on_duty = {c.group_id for c in choices if c.reason == judge_group_on_duty(c.group_id)}
+    refused = [c for c in choices if not c.ok and c.group_id not in on_duty]
     groups = {g.id: g for g in inputs.groups}
     why_not: list[str] = [c.reason for c in refused]
     why_not_zh: list[str] = [c.reason_zh for c in refused]
     for c in sorted((c for c in choices if c.ok), key=lambda c: (-c.rest_s, c.hours_s, c.group_id)):
-        units, trouble = call_out_units(
+        units, (trouble, trouble_zh) = call_out_units(
             inputs, groups[c.group_id], day, shift_id, start, doc.routes, away
         )
         if not units:
-            why_not.append(f"Group {c.group_id} is not called: {trouble}")
-            why_not_zh.append(f"{c.group_id}组未调用：人员或车辆不足。")
+            why_not.append(texts.text("co_group_short", "en", group=c.group_id, why=trouble))
+            why_not_zh.append(texts.text("co_group_short", "zh", group=c.group_id, why=trouble_zh))
             continue
-        others = "; ".join(why_not)
-        on_duty = "no other group is on duty" if wanted == AUTO else "asked for"
-        en = (
-            f"Group {c.group_id} is called in for group {away} from {clock(start)} to "
-            f"{clock(end)} of {where} ({on_duty}): {c.reason}"
-            + (f" Others: {others}" if others else "")
-        )
-        zh = (
-            f"{away}组被调离，调用{c.group_id}组于{day} {clock(start)}至{clock(end)}"
-            f"（{tmpl.name_zh or shift_id}）接替：{c.reason_zh}" + "".join(why_not_zh)
-        )
-        record = CallIn(c.group_id, day, shift_id, start, end, away, en, zh)
-        return units, record, [en]
+        said = {}
+        for lang, reason, others in (
+            ("en", c.reason, "; ".join(why_not)),
+            ("zh", c.reason_zh, "".join(why_not_zh)),
+        ):
+            why = texts.text("co_why_auto" if wanted == AUTO else "co_why_asked", lang)
+            said[lang] = texts.text(
+                "co_group_called", lang, group=c.group_id, away=away, start=clock(start),
+                end=clock(end), day=day, why=why, reason=reason,
+                shift=(tmpl.name_zh or shift_id) if lang == "zh" else shift_id,
+            ) + (texts.text("co_others", lang, others=others) if others else "")  # fmt: skip
+        record = CallIn(c.group_id, day, shift_id, start, end, away, said["en"], said["zh"])
+        return units, record, [said["en"]]
     if wanted != AUTO and not why_not:
         why_not = [c.reason for c in choices]
-    lines = [
-        f"No off-duty group may be called in for {where}; the rest is left out. "
-        + " ".join(why_not)
-    ]
-    return [], None, lines
+    if wanted == AUTO:
+        # No trained crew may come: the reserves, as a unit of their own, within the same
+        # rest rules per person.
+        found, called, lines = _call_reserves(
+            doc, inputs, away, day, shift_id, start, end, why_not, why_not_zh
+        )
+        if called is not None:
+            return found, called, lines
+        why_not += lines
+    nobody = texts.text("co_nobody", "en", where=where)
+    return [], None, [f"{nobody} " + " ".join(why_not)]
+
+
+def judge_group_on_duty(group_id: str) -> str:
+    """Return the reason a group on duty that day is not called (left out of the summary)."""
+    from planner import texts
+
+    why = texts.text("co_rule_on_duty", "en")
+    return texts.text("co_group_not", "en", group=group_id, why=why)
+
+
+def _call_reserves(
+    doc: PlanDocument,
+    inputs: PlanInputs,
+    away: str,
+    day: str,
+    shift_id: str,
+    start: int,
+    end: int,
+    why_not: list[str],
+    why_not_zh: list[str],
+) -> tuple[list[Unit], CallIn | None, list[str]]:
+    """Call in the reserves the rest rules allow, as one unit of their own, for group ``away``.
+
+    As many as the group called away had at work (at least a unit's size), those rested
+    longest first. Returns the units, the record and the summary's line; or no units, no
+    record and why (English) when too few may come or no vehicles are free.
+    """
+    from planner import texts
+    from planner.patrol.call_out import judge_reserve, reserve_units
+    from planner.patrol.units import present_members
+
+    rules = inputs.rules
+    reserves = [m.id for m in rules.reserves]
+    size = rules.shift_time.unit_size
+    if not reserves:
+        return [], None, []
+    choices = [judge_reserve(doc, inputs, m, day, shift_id, start, end) for m in reserves]
+    fit = sorted((c for c in choices if c.ok), key=lambda c: (-c.rest_s, c.hours_s, c.group_id))
+    refused = [c for c in choices if not c.ok]
+    group = inputs.group(away)
+    want = max(size, len(present_members(group, date.fromisoformat(day), rules)))
+    if len(fit) < size:
+        en = texts.text("co_reserves_few", "en", n=len(fit), size=size)
+        return [], None, [en, *(c.reason for c in refused)]
+    called = fit[:want]
+    members = [c.group_id for c in called]
+    units, (trouble, _) = reserve_units(inputs, members, group, day, shift_id, start, doc.routes)
+    if not units:
+        return [], None, [texts.text("co_reserves_no_vehicles", "en", why=trouble)]
+    names = {lang: texts.text("co_name_sep", lang).join(doc.roster.member_name(m) for m in members)
+             for lang in ("en", "zh")}  # fmt: skip
+    tmpl = doc.roster.shift(shift_id)
+    values = {"away": away, "day": day, "start": clock(start), "end": clock(end)}
+    out = {}
+    for lang in ("en", "zh"):
+        shift = (tmpl.name_zh or shift_id) if lang == "zh" else shift_id
+        reasons = [c.reason if lang == "en" else c.reason_zh for c in called]
+        others = [*(why_not if lang == "en" else why_not_zh),
+                  *(c.reason if lang == "en" else c.reason_zh for c in refused)]  # fmt: skip
+        out[lang] = texts.text(
+            "co_reserves_called", lang, names=names[lang], shift=shift, **values
+        ) + "".join(f" {r}" if lang == "en" else r for r in [*reasons, *others])
+    record = CallIn(
+        RESERVE_GROUP, day, shift_id, start, end, away, out["en"], out["zh"], tuple(members)
+    )
+    return units, record, [out["en"]]
 
 
 def _dose(old: PlanDocument, new: PlanDocument, rows_of: Any) -> tuple[Any, ...]:

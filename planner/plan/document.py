@@ -26,8 +26,14 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
         leave          [Leave: group_id, member_id? (null: the whole group), date, reason]
         fill_ins       [FillIn: group_id, member_id, date] reserves and neighbours lent
         call_ins       [CallIn: group_id, date, shift_id, start_s, end_s, replaces, reason,
-                       reason_zh] off-duty groups called in for a group called away (re-plans
-                       only; left out when empty)
+                       reason_zh, members?] off-duty groups called in for a group called
+                       away (re-plans only; left out when empty); reserves called in as a
+                       unit of their own have group_id "" and their ids in members (their
+                       routes have group_id "")
+        reserves       [Member: id, name] the rules file's reserves (备勤); optional
+        carry_in       CarryIn: start, schedule {group id: [shift id or null]}, fill_ins
+                       [FillIn]: the days just before the plan from the roster in force it
+                       kept (rest across the first day); optional, null or left out without
         grid_members   [GridMember: id, name, grid, kind] part-time people with routes
         holidays       [Holiday: date, name] public holidays inside the horizon
         fairness       [Fairness: group_id, shifts, nights, weekends, holidays]
@@ -251,7 +257,7 @@ class CallIn:
     Attributes
     ----------
     group_id
-        The group called in.
+        The group called in; empty when reserves are called in as a unit of their own.
     date, shift_id
         The shift it works part of (the shift's date, as in routes).
     start_s, end_s
@@ -260,6 +266,9 @@ class CallIn:
         The group called away whose work it takes over.
     reason, reason_zh
         Why this group was called, in English and Chinese.
+    members
+        The reserves called in (member ids), when ``group_id`` is empty; empty for a group
+        (plans made before reserves could be called read as before).
     """
 
     group_id: str
@@ -270,6 +279,45 @@ class CallIn:
     replaces: str
     reason: str = ""
     reason_zh: str = ""
+    members: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _tuples(self, "members")
+
+    @property
+    def of_reserves(self) -> bool:
+        """True when reserves, not a group, are called in."""
+        return not self.group_id
+
+
+RESERVE_GROUP = ""
+"""The group id of the routes of reserves called in (they belong to no group)."""
+
+
+@dataclass(frozen=True, slots=True)
+class CarryIn:
+    """What the team worked on the days just before the plan (the roster in force it kept).
+
+    The re-plan's call-outs and the independent checker read rest across the plan's first day
+    from here, so both see the same facts.
+
+    Attributes
+    ----------
+    start
+        The first of the days carried in (ISO date); the last is the day before the plan.
+    schedule
+        Per group id, one shift id or None (off) for each day carried in.
+    fill_ins
+        Members lent to groups on those days (reserves and neighbours).
+    """
+
+    start: str
+    schedule: dict[str, tuple[str | None, ...]]
+    fill_ins: tuple[FillIn, ...] = ()
+
+    def __post_init__(self) -> None:
+        _tuples(self, "fill_ins")
+        object.__setattr__(self, "schedule", {k: tuple(v) for k, v in self.schedule.items()})
 
 
 @dataclass(frozen=True, slots=True)
@@ -332,7 +380,12 @@ class Roster:
     grid_members
         The grid members and volunteers whose duty periods have routes.
     call_ins
-        Off-duty groups called in by a re-plan for a group called away.
+        Off-duty groups (or reserves) called in by a re-plan for a group called away.
+    reserves
+        The reserve members (备勤) of the rules file, with their names.
+    carry_in
+        The days before the plan that its roster carried in from the roster in force, or
+        None when it was made without one.
     """
 
     shifts: tuple[ShiftTemplate, ...]
@@ -344,6 +397,8 @@ class Roster:
     fill_ins: tuple[FillIn, ...] = ()
     grid_members: tuple[GridMember, ...] = ()
     call_ins: tuple[CallIn, ...] = ()
+    reserves: tuple[Member, ...] = ()
+    carry_in: CarryIn | None = None
 
     def __post_init__(self) -> None:
         _tuples(
@@ -356,6 +411,7 @@ class Roster:
             "fill_ins",
             "grid_members",
             "call_ins",
+            "reserves",
         )
         object.__setattr__(self, "schedule", {k: tuple(v) for k, v in self.schedule.items()})
 
@@ -384,6 +440,9 @@ class Roster:
         for p in self.grid_members:
             if p.id == member_id:
                 return p.name or p.id
+        for r in self.reserves:
+            if r.id == member_id:
+                return r.name or r.id
         return member_id
 
     def owner(self, route: Route) -> Group:
@@ -396,6 +455,9 @@ class Roster:
             kind_zh, kind = person.kind_names()
             name = person.name or person.id
             return Group("", f"{kind} {name}", f"{kind_zh} {name}", members)
+        if route.group_id == RESERVE_GROUP:  # reserves called in as a unit of their own
+            members = tuple(Member(m, self.member_name(m)) for m in route.members)
+            return Group(RESERVE_GROUP, "Reserves", "备勤", members)
         return self.group(route.group_id)
 
 
@@ -736,6 +798,14 @@ class PlanDocument:
             del out["dose_boost"]  # optional: a plan without a boost is written as before
         if not self.roster.call_ins:
             del out["roster"]["call_ins"]  # optional: only re-plans call groups in
+        else:
+            for ci in out["roster"]["call_ins"]:
+                if not ci["members"]:
+                    del ci["members"]  # a group's call-in is written as before
+        if not self.roster.reserves:
+            del out["roster"]["reserves"]
+        if self.roster.carry_in is None:
+            del out["roster"]["carry_in"]  # optional: plans made without a roster in force
         return out
 
     def to_json(self, *, indent: int | None = 1) -> str:
@@ -1028,8 +1098,14 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
     for i, ci in enumerate(roster.call_ins):
         where = f"roster.call_ins[{i}]"
         for attr in ("group_id", "replaces"):
+            if attr == "group_id" and ci.of_reserves:
+                if not ci.members:
+                    _fail(source, f"{where}.members", "must name the reserves called in")
+                continue
             if getattr(ci, attr) not in group_ids:
                 _fail(source, f"{where}.{attr}", f"names the unknown group {getattr(ci, attr)!r}")
+        if ci.members and not ci.of_reserves:
+            _fail(source, f"{where}.members", "must be empty when a group is called in")
         if ci.shift_id not in shift_ids:
             _fail(source, f"{where}.shift_id", f"names the unknown shift {ci.shift_id!r}")
         if ci.date not in dates:
@@ -1037,6 +1113,27 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
             _fail(source, f"{where}.date", f"{ci.date} is outside the plan's horizon")
         if ci.end_s <= ci.start_s:
             _fail(source, f"{where}.end_s", "must be after start_s")
+    if roster.carry_in is not None:
+        carry = roster.carry_in
+        first = _check_date(carry.start, source, "roster.carry_in.start")
+        for gid, row in carry.schedule.items():
+            where = f"roster.carry_in.schedule[{gid!r}]"
+            if gid not in group_ids:
+                _fail(source, where, "names a group that is not in roster.groups")
+            if first + timedelta(days=len(row)) != doc.start_date:
+                _fail(
+                    source, where, f"must have one entry per day from {first} to the plan's start"
+                )
+            for d, sid in enumerate(row):
+                if sid is not None and sid not in shift_ids:
+                    _fail(source, f"{where}[{d}]", f"names the unknown shift {sid!r}")
+        for i, f in enumerate(carry.fill_ins):
+            where = f"roster.carry_in.fill_ins[{i}]"
+            if f.group_id not in group_ids:
+                _fail(source, f"{where}.group_id", f"names the unknown group {f.group_id!r}")
+            day = _check_date(f.date, source, f"{where}.date")
+            if not first <= day < doc.start_date:
+                _fail(source, f"{where}.date", f"{f.date} is not one of the days carried in")
     for i, h in enumerate(roster.holidays):
         _check_date(h.date, source, f"roster.holidays[{i}].date")
     for i, fr in enumerate(roster.fairness):
@@ -1048,7 +1145,11 @@ def check_document(doc: PlanDocument, *, source: str = "plan.json") -> None:
     for r, route in enumerate(doc.routes):
         where = f"routes[{r}]"
         grid = route.unit_kind == "grid" and not route.group_id  # a grid member: no group
-        if route.group_id not in group_ids and not grid:
+        reserves = route.group_id == RESERVE_GROUP and any(
+            c.of_reserves and c.date == route.date and c.shift_id == route.shift_id
+            for c in roster.call_ins
+        )
+        if route.group_id not in group_ids and not grid and not reserves:
             _fail(source, f"{where}.group_id", f"names the unknown group {route.group_id!r}")
         if route.shift_id not in shift_ids:
             _fail(source, f"{where}.shift_id", f"names the unknown shift {route.shift_id!r}")

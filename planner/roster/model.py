@@ -189,6 +189,10 @@ class Crew:
         that day may be lent.
     lend_weight
         Penalty for each member lent for one shift.
+    lent_before
+        ``(member id, shifts)``: the shift each member worked as a fill-in on the days just
+        before day 0, oldest first, like ``RosterProblem.history`` (``None``: not lent). Its
+        rest holds across the boundary for its next loan and its own group's shifts.
     """
 
     members: tuple[tuple[str, tuple[str, ...]], ...]
@@ -197,6 +201,11 @@ class Crew:
     reserves: tuple[str, ...] = ()
     neighbours: tuple[tuple[str, tuple[str, ...]], ...] = ()
     lend_weight: int = 1
+    lent_before: tuple[tuple[str, tuple[str | None, ...]], ...] = ()
+
+    def lent_before_of(self, member: str) -> tuple[str | None, ...]:
+        """Shifts ``member`` worked as a fill-in just before day 0 (empty if none)."""
+        return dict(self.lent_before).get(member, ())
 
     def members_of(self, group: str) -> tuple[str, ...]:
         """Member ids of ``group`` (empty if unknown)."""

@@ -14,7 +14,7 @@ from planner.roster.model import rest_conflicts
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
-    from planner.roster.model import RosterProblem
+    from planner.roster.model import Crew, RosterProblem
 
 Lit = cp_model.IntVar
 
@@ -465,6 +465,25 @@ def _add_member_rest(m: Model, owner: dict[str, str], pidx: dict[str, int]) -> N
     loans: dict[str, list[tuple[str, int, Lit]]] = {}
     for (mem, g, d), lit in m.lend.items():
         loans.setdefault(mem, []).append((g, d, lit))
+    # Across the start of the period: what a member worked just before day 0 (its group's
+    # shifts, its loans) rules out a loan too soon after, and a loan then rules out its own
+    # group's shift too soon after (as :func:`add_carry_in` does for a group's own shifts).
+    for mem in sorted(set(loans) | {mem for mem, _ in crew.lent_before}):
+        home = owner.get(mem)
+        tail = crew.lent_before_of(mem)
+        for d0, sid in _carried(pr, crew, owner, mem):
+            lent_then = len(tail) + d0 >= 0 and tail[len(tail) + d0] == sid
+            for a, k, b in conflicts:
+                d = d0 + k
+                if a != sidx[sid] or not 0 <= d < pr.days or (mem, d) in crew.leave:
+                    continue
+                for g, d2, lit in loans.get(mem, []):
+                    lb = m.x.get((pidx[g], d2, b))
+                    if d2 == d and lb is not None:
+                        m.cp.add_bool_or([~lit, ~lb])
+                hb = m.x.get((pidx[home], d, b)) if home is not None else None
+                if lent_then and hb is not None:
+                    m.cp.add_bool_or([~hb])
     for mem, items in loans.items():
         home = owner.get(mem)
         for g, d, lit in items:
@@ -486,6 +505,17 @@ def _add_member_rest(m: Model, owner: dict[str, str], pidx: dict[str, int]) -> N
                     la, lb = m.x.get((gp, d, a)), m.x.get((pidx[g2], d2, b))
                     if la is not None and lb is not None:
                         m.cp.add_bool_or([~lit, ~la, ~lit2, ~lb])
+
+
+def _carried(
+    pr: RosterProblem, crew: Crew, owner: dict[str, str], member: str
+) -> list[tuple[int, str]]:
+    """Return ``(day < 0, shift id)`` a member worked just before day 0: its group's, its loans."""
+    out = []
+    home = owner.get(member)
+    for tail in (pr.history_of(home) if home is not None else (), crew.lent_before_of(member)):
+        out += [(j - len(tail), sid) for j, sid in enumerate(tail) if sid is not None]
+    return sorted(out)
 
 
 def add_cover(m: Model) -> None:

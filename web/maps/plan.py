@@ -32,6 +32,9 @@ ROUTE_COLOURS = (
 )  # fmt: skip
 """Colours of the routes on the map, one per group (no reds or yellows: those mean risk)."""
 
+RESERVE_COLOUR = "#37474f"
+"""The colour of the routes of reserves called in (they belong to no group)."""
+
 RISK_QUANTILE = 0.5
 """Streets below this quantile of weekly risk are left uncoloured on the plan map."""
 
@@ -42,7 +45,7 @@ def _route_name(doc: PlanDocument, route: Any) -> str:
     shift = doc.roster.shift(route.shift_id)
     unit = route.unit_label
     # Unit ids are "<group>-<n>", "<group>-all" the whole group; plans before units have none.
-    number = unit.rpartition("-")[2] if unit not in (route.group_id, "") else ""
+    number = unit.rpartition("-")[2] if "-" in unit and unit != route.group_id else ""
     label = f" 单元{number}" if number and number != "all" else ""
     return f"{group.name_zh or group.name}{label} {shift.name_zh or shift.name} {route.date[5:]}"
 
@@ -92,7 +95,7 @@ def plan_map(doc: PlanDocument, district: District) -> folium.Map:
                 stops,
                 legs or None,
                 name=_route_name(doc, route),
-                colour=colour[route.group_id],
+                colour=colour.get(route.group_id, RESERVE_COLOUR),
                 show=route.date == doc.start,
             )
         )

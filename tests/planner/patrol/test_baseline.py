@@ -187,3 +187,25 @@ def test_roster_command_with_baseline_lists_changes(tmp_path, baseline_doc):
     assert "Traceback" not in bad.output
     missing = runner.invoke(cli, [*args[:-1], str(tmp_path / "nope.json")])
     assert missing.exit_code == 2 and "cannot be read" in missing.output
+
+
+def test_baseline_carries_the_members_lent() -> None:
+    """Tests that a plan.json's fill-ins become the lent members' shifts before the period."""
+    import datetime as dt
+
+    from planner.patrol.baseline import baseline_from_dict, carried_loans
+
+    data = {
+        "start": "2026-12-05",
+        "days": 2,
+        "roster": {
+            "schedule": {"A": ["D", "N"], "B": [None, None]},
+            "fill_ins": [{"group_id": "A", "member_id": "R1", "date": "2026-12-06"}],
+        },
+    }
+    base = baseline_from_dict(data)
+    assert base.lending == (("R1", "A", dt.date(2026, 12, 6)),)
+    assert carried_loans(base, dt.date(2026, 12, 7)) == {"R1": (None, "N")}
+    data["roster"]["fill_ins"] = [{"group_id": "Z", "member_id": "R1", "date": "2026-12-06"}]
+    with pytest.raises(RulesError, match="lends 'R1' to 'Z'"):
+        baseline_from_dict(data)

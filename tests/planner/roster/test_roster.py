@@ -342,3 +342,27 @@ def test_lent_member_keeps_rest_after_night():
     result = solve(problem)
     assert result.objective == 10
     assert result.assignment == {"A": [None, "D"], "B": ["N", None]}
+
+
+def test_reserve_lent_the_night_before_is_not_lent_next_morning():
+    """Tests that a reserve lent on the baseline's last night keeps its rest on day 0."""
+    crew = Crew(
+        members=(("A", ("A1", "A2")),),
+        min_members=2,
+        leave=frozenset({("A1", 0)}),
+        reserves=("R1", "R2"),
+        lend_weight=1,
+        lent_before=(("R1", ("N",)),),
+    )
+    problem = RosterProblem(
+        days=1,
+        staff=(Staff("A"),),
+        shifts=(D, N),
+        cover=(Cover(0, "D", 1), Cover(0, "N", 0)),
+        rules=PatrolRules(rest_after_night_minutes=24 * 60, crew=crew),
+    )
+    shortcut = check_roster(problem, {"A": ["D"]}, [("R1", "A", 0)])
+    assert {v.rule for v in shortcut.hard} == {"min_rest"}
+    result = solve(problem)
+    assert result.assignment == {"A": ["D"]}
+    assert result.lending == (("R2", "A", 0),)

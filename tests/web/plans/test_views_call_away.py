@@ -114,3 +114,47 @@ def test_only_captains_and_admins_call_groups_away(app) -> None:
     assert reply.status_code == 403 and _count(app) == before
     with new_session(app) as session:
         assert session.scalar(select(func.count()).select_from(Job)) == 1
+
+
+def test_reserves_called_in_are_named_in_both_languages(app, monkeypatch, tmp_path) -> None:
+    """Tests that when no off-duty group may come, the page names the reserves called in
+    (their names, not their ids) in Chinese and in English."""
+    from dataclasses import replace
+
+    import planner.patrol.inputs as inputs_module
+    import planner.patrol.replan as replan_module
+    from planner.plan.document import CarryIn, Member
+
+    real_load, real_replan = inputs_module.load_inputs, replan_module.replan
+    plan_id, doc = _plan(app)
+    (day_group,) = [g for g, row in doc.roster.schedule.items() if row[0] == "D"]
+    free = sorted(g for g, row in doc.roster.schedule.items() if row[0] is None)
+
+    def load(folder, rules=None):  # the plan's data, with three reserves, 36 h after a night
+        text = (real_load(folder).rules_path).read_text(encoding="utf-8")
+        text = text.replace(
+            'reserves = [{ id = "R1", name = "备勤 reserve 1" }]',
+            'reserves = [{ id = "R1", name = "王磊" }, { id = "R2", name = "李娜" }]',
+        ).replace("rest_after_night_hours = 24 ", "rest_after_night_hours = 36 ")
+        path = tmp_path / "rules.toml"
+        path.write_text(text, encoding="utf-8")
+        return real_load(folder, path)
+
+    def replan(doc, inputs, *args, **kwargs):  # both off-duty groups off a night before
+        carry = CarryIn("2026-12-05", {free[0]: ("N", None), free[1]: (None, "N")})
+        names = tuple(Member(m.id, m.name) for m in inputs.rules.reserves)
+        roster = replace(doc.roster, carry_in=carry, reserves=names)
+        return real_replan(replace(doc, roster=roster), inputs, *args, **kwargs)
+
+    monkeypatch.setattr(inputs_module, "load_inputs", load)
+    monkeypatch.setattr(replan_module, "replan", replan)
+    client = signed_in(app, "captain")
+    for lang, words in (
+        ("zh", "调用备勤人员（王磊、李娜）"),
+        ("en", "Reserves 王磊, 李娜 are called in as a unit of their own"),
+    ):
+        client.get(f"/plans/{plan_id}?lang={lang}")
+        reply = _post(client, plan_id, group=day_group, at="2026-12-07 14:00", call_in="auto")
+        shown = unescape(client.get(reply.headers["Location"]).get_data(as_text=True))
+        assert words in shown and "R1" not in shown.split(words)[1][:40]
+        assert "备勤" in shown if lang == "zh" else "Reserves" in shown
