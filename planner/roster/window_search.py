@@ -46,6 +46,8 @@ START_CELLS = 120
 MIN_CELLS = 28
 MAX_CELLS = 2000
 
+ROOMY = True
+
 #: Share of the moves aimed at a shift where people are missing.
 TARGETED = 0.5
 
@@ -147,8 +149,20 @@ def window_problem(
 class WindowSearch:
     """Improve a roster by re-solving some staff over windows of weeks (see the module)."""
 
-    def __init__(self, pr: RosterProblem, rows: Rows, params: RosterParams, seed: int) -> None:
+    def __init__(
+        self,
+        pr: RosterProblem,
+        rows: Rows,
+        params: RosterParams,
+        seed: int,
+        *,
+        move_seconds: float | None = None,
+        linearization: int | None = None,
+    ) -> None:
         self.pr = pr
+        #: Time limit and linearization of each move's sub-solve (default: the LNS settings).
+        self.move_seconds = params.lns_seconds if move_seconds is None else move_seconds
+        self.linearization = params.lns_linearization if linearization is None else linearization
         self.rows = {p: list(r) for p, r in rows.items()}
         self.params = params
         self.seed = seed
@@ -163,6 +177,7 @@ class WindowSearch:
         self.objective = check_roster(pr, assignment).objective
         #: Seconds the checker takes on the whole roster (the caller checks the result again).
         self.check_seconds = time.monotonic() - t
+        self.minutes = {s.id: s.minutes for s in pr.shifts}
         first_monday = (-pr.start_weekday) % 7
         self.starts = sorted({0, *range(first_monday, pr.days, 7)})
 
@@ -178,6 +193,17 @@ class WindowSearch:
             for c in self.pr.cover
             if count.get((c.day, c.shift), 0) < c.requirement
         ]
+
+    def _room(self, p: int, sid: str) -> bool:
+        """Whether staff ``p`` may work one more shift ``sid`` within their minutes and counts."""
+        st, row = self.pr.staff[p], self.rows[p]
+        limit = st.max_of(sid)
+        if limit is not None and sum(x == sid for x in row) >= limit:
+            return False
+        if st.max_minutes is None:
+            return True
+        worked = sum(self.minutes[x] for x in row if x is not None)
+        return worked + self.minutes[sid] <= st.max_minutes
 
     def _choose(self, rng: random.Random) -> tuple[list[int], int, int]:
         """Pick staff and a window of whole weeks with about ``cells`` staff-days in all.
@@ -199,6 +225,10 @@ class WindowSearch:
                 for p, st in enumerate(self.pr.staff)
                 if st.max_of(sid) != 0 and self.rows[p][day] != sid
             ]
+            # Prefer staff with room left for one more such shift (minutes and count).
+            roomy = [p for p in able if self._room(p, sid)]
+            if ROOMY and len(roomy) >= max(1, k // 2):
+                able = roomy
             pick = rng.sample(able, min(len(able), max(1, k // 2)))
             rest = [p for p in range(n) if p not in set(pick)]
             pick += rng.sample(rest, min(len(rest), k - len(pick)))
@@ -238,11 +268,11 @@ class WindowSearch:
         proto = m.cp.proto
         cutoff = before.objective - 1 - round(proto.objective.offset)
         proto.objective.domain.extend([-(2**60), cutoff])
-        seconds = min(self.params.lns_seconds, deadline - time.monotonic())
+        seconds = min(self.move_seconds, deadline - time.monotonic())
         if seconds <= 0.05:
             return
         solver = cp_solver(self.params, seconds, self.seed + 7919 * worker + self.iterations, 1)
-        solver.parameters.linearization_level = self.params.lns_linearization
+        solver.parameters.linearization_level = self.linearization
         status = solver.solve(m.cp)
         proved = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
         grow = 1.1 if proved and solver.wall_time < 0.5 * seconds else 0.93
