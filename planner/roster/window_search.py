@@ -46,8 +46,6 @@ START_CELLS = 120
 MIN_CELLS = 28
 MAX_CELLS = 2000
 
-ROOMY = True
-
 #: Share of the moves aimed at a shift where people are missing.
 TARGETED = 0.5
 
@@ -177,7 +175,6 @@ class WindowSearch:
         self.objective = check_roster(pr, assignment).objective
         #: Seconds the checker takes on the whole roster (the caller checks the result again).
         self.check_seconds = time.monotonic() - t
-        self.minutes = {s.id: s.minutes for s in pr.shifts}
         first_monday = (-pr.start_weekday) % 7
         self.starts = sorted({0, *range(first_monday, pr.days, 7)})
 
@@ -193,17 +190,6 @@ class WindowSearch:
             for c in self.pr.cover
             if count.get((c.day, c.shift), 0) < c.requirement
         ]
-
-    def _room(self, p: int, sid: str) -> bool:
-        """Whether staff ``p`` may work one more shift ``sid`` within their minutes and counts."""
-        st, row = self.pr.staff[p], self.rows[p]
-        limit = st.max_of(sid)
-        if limit is not None and sum(x == sid for x in row) >= limit:
-            return False
-        if st.max_minutes is None:
-            return True
-        worked = sum(self.minutes[x] for x in row if x is not None)
-        return worked + self.minutes[sid] <= st.max_minutes
 
     def _choose(self, rng: random.Random) -> tuple[list[int], int, int]:
         """Pick staff and a window of whole weeks with about ``cells`` staff-days in all.
@@ -225,10 +211,6 @@ class WindowSearch:
                 for p, st in enumerate(self.pr.staff)
                 if st.max_of(sid) != 0 and self.rows[p][day] != sid
             ]
-            # Prefer staff with room left for one more such shift (minutes and count).
-            roomy = [p for p in able if self._room(p, sid)]
-            if ROOMY and len(roomy) >= max(1, k // 2):
-                able = roomy
             pick = rng.sample(able, min(len(able), max(1, k // 2)))
             rest = [p for p in range(n) if p not in set(pick)]
             pick += rng.sample(rest, min(len(rest), k - len(pick)))
