@@ -629,15 +629,17 @@ WINDOW_ONLY_CELLS = 2500
 def _hands_over(pr: RosterProblem, params: RosterParams) -> bool:
     """Whether the full model hands over to the window search after ``first_phase``.
 
-    So on problems past ``full_model_cells`` staff x days that the window search can take:
-    there the full model's share of the time gives the bound and a first roster, and small
-    sub-models improve it faster than re-solving copies of the full model.
+    So on problems past ``full_model_cells`` staff x days and ``window_after_vars`` variables
+    that the window search can take: there the full model's share of the time gives the bound
+    and a first roster, and small sub-models improve it faster than re-solving copies of the
+    full model.
     """
     return (
         params.lns
         and params.window_after
         and params.num_workers > 1
         and len(pr.staff) * pr.days > params.full_model_cells
+        and _model_size(pr) > params.window_after_vars
         and window_fits(pr)
     )
 

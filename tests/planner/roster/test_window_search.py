@@ -15,7 +15,13 @@ from bench.rostering import read_instance
 from bench.rostering_generate import generate
 from planner.checks.roster import check_roster
 from planner.roster.construct import walk_fits
-from planner.roster.solve import RosterParams, SolveStatus, _greedy_rows, solve_roster
+from planner.roster.solve import (
+    RosterParams,
+    SolveStatus,
+    _greedy_rows,
+    _hands_over,
+    solve_roster,
+)
 from planner.roster.window_search import WindowSearch, window_fits, window_problem
 
 if TYPE_CHECKING:
@@ -115,7 +121,7 @@ def four_weeks(tmp_path_factory: pytest.TempPathFactory) -> RosterProblem:
 def test_full_model_hands_over_to_the_window_search(four_weeks, caplog):
     """Tests that the full model's phase gives a bound and the window search the roster."""
     assert window_fits(four_weeks)
-    params = RosterParams(time_limit=6.0, num_workers=2)
+    params = RosterParams(time_limit=6.0, num_workers=2, window_after_vars=0)
     with caplog.at_level(logging.INFO, logger="planner"):
         result = solve_roster(four_weeks, params, seed=1)
     assert "window search after the full model" in caplog.text
@@ -128,8 +134,14 @@ def test_full_model_hands_over_to_the_window_search(four_weeks, caplog):
 
 def test_no_hand_over_when_switched_off(four_weeks, caplog):
     """Tests that ``window_after=False`` keeps the whole-model neighbourhood search."""
-    params = RosterParams(time_limit=4.0, num_workers=2, window_after=False)
+    params = RosterParams(time_limit=4.0, num_workers=2, window_after=False, window_after_vars=0)
     with caplog.at_level(logging.INFO, logger="planner"):
         result = solve_roster(four_weeks, params, seed=1)
     assert "window search after the full model" not in caplog.text
     assert result.check is not None and result.check.ok
+
+
+def test_no_hand_over_below_the_size(four_weeks):
+    """Tests that a model under ``window_after_vars`` variables keeps main's search."""
+    assert not _hands_over(four_weeks, RosterParams())
+    assert _hands_over(four_weeks, RosterParams(window_after_vars=0))
