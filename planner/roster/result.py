@@ -52,7 +52,8 @@ class RosterParams:
         where rows can be re-solved window by window, hand the full model's search over to
         the window search after ``first_phase`` (small sub-models of some staff over whole
         weeks instead of copies of the full model). At 60 s this did better on Instance 13
-        (43 296 variables) and worse on Instances 8-12 and 14-18 (3 000-12 000).
+        (43 296 variables), about as well on Instances 8-10 and worse on 11, 12 and 14-18
+        (3 000-12 000 variables).
     window_seconds, window_linearization
         Time limit and linearization of each window re-solve after the hand-over (many short
         moves did better than fewer long ones on Instance 13).
