@@ -47,6 +47,16 @@ class RosterParams:
     lns_mix
         Relative frequency of the neighbourhoods: whole staff rows, all staff over a window
         of days, and some staff over half the horizon.
+    window_after, window_after_vars
+        Beyond ``full_model_cells`` and ``window_after_vars`` shift and day-off variables,
+        where rows can be re-solved window by window, hand the full model's search over to
+        the window search after ``first_phase`` (small sub-models of some staff over whole
+        weeks instead of copies of the full model). At 60 s this did better on Instance 13
+        (43 296 variables), about as well on Instances 8-10 and worse on 11, 12 and 14-18
+        (3 000-12 000 variables).
+    window_seconds, window_linearization
+        Time limit and linearization of each window re-solve after the hand-over (many short
+        moves did better than fewer long ones on Instance 13).
     lns
         Whether to improve with large-neighbourhood search when the full model is not proven.
     explain
@@ -66,6 +76,10 @@ class RosterParams:
     greedy_batch: int = 1
     greedy_share: float = 0.4
     greedy_first_vars: int = 200_000
+    window_after: bool = True
+    window_after_vars: int = 20_000
+    window_seconds: float = 0.3
+    window_linearization: int = 0
     lns: bool = True
     explain: bool = True
 

@@ -419,11 +419,15 @@ def _search(
     seed: int,
     deadline: float,
     rows: dict[int, list[str | None]] | None = None,
+    *,
+    hand_over: bool = False,
 ) -> tuple[Any, float | None, _Best, int]:
     """Full model in one thread (proof and bound), first roster and neighbourhood search in others.
 
     The full model keeps its thread for the whole time on small problems; on large ones it
-    hands its thread to the neighbourhood search after ``first_phase`` of the time.
+    hands its thread to the neighbourhood search after ``first_phase`` of the time. With
+    ``hand_over``, the search stops there instead (once a roster exists), for the caller to
+    go on with the window search.
     """
     best = _Best()
     full = cp_solver(params, deadline - time.monotonic(), seed, workers=1 if params.lns else None)
@@ -476,6 +480,8 @@ def _search(
         if threads[0].is_alive():
             full.stop_search()
             threads[0].join()
+        if hand_over and best.objective is not None:
+            lns.stop.set()
         if not lns.stop.is_set() and wait_for_first():
             lns.run(deadline, 0)
         lns.stop.set()
@@ -541,7 +547,35 @@ def solve_roster(
             log.info("no time left to build the full model: the greedy roster is the result")
             return _from_rows(problem, rows, t0, first_at)
     m = build_model(problem)
-    status, bound, best, iterations = _search(m, params, seed, deadline, rows)
+    hand_over = _hands_over(problem, params)
+    status, bound, best, iterations = _search(m, params, seed, deadline, rows, hand_over=hand_over)
+    proven = status == cp_model.OPTIMAL or (
+        best.objective is not None and bound is not None and best.objective <= bound
+    )
+    if hand_over and best.objective is not None and not proven:
+        values, _ = best.get()
+        assignment, lending = read_roster(m, values)
+        if not lending:
+            began = first_at if rows is not None else (best.first_at or time.monotonic())
+            start = {p: assignment[st.id] for p, st in enumerate(problem.staff)}
+            search = WindowSearch(
+                problem,
+                start,
+                params,
+                seed,
+                move_seconds=params.window_seconds,
+                linearization=params.window_linearization,
+            )
+            done = search.run(deadline - 1.5 * search.check_seconds - 0.2)
+            log.info(
+                "window search after the full model: %d moves, %d kept, objective %d",
+                search.iterations,
+                search.improvements,
+                search.objective,
+            )
+            return _from_rows(
+                problem, done, t0, began, iterations=iterations + search.iterations, bound=bound
+            )
     if best.objective is None:
         if rows is not None:
             return _from_rows(problem, rows, t0, first_at)
@@ -592,6 +626,24 @@ WINDOW_ONLY_DAYS = 84
 WINDOW_ONLY_CELLS = 2500
 
 
+def _hands_over(pr: RosterProblem, params: RosterParams) -> bool:
+    """Whether the full model hands over to the window search after ``first_phase``.
+
+    So on problems past ``full_model_cells`` staff x days and ``window_after_vars`` variables
+    that the window search can take: there the full model's share of the time gives the bound
+    and a first roster, and small sub-models improve it faster than re-solving copies of the
+    full model.
+    """
+    return (
+        params.lns
+        and params.window_after
+        and params.num_workers > 1
+        and len(pr.staff) * pr.days > params.full_model_cells
+        and _model_size(pr) > params.window_after_vars
+        and window_fits(pr)
+    )
+
+
 def _rows_only(pr: RosterProblem, params: RosterParams, size: int) -> bool:
     """Whether to search by windows without the full model: long horizons or large models."""
     long = pr.days >= WINDOW_ONLY_DAYS and len(pr.staff) * pr.days >= WINDOW_ONLY_CELLS
@@ -606,17 +658,24 @@ def _from_rows(
     first_at: float,
     *,
     iterations: int = 0,
+    bound: float | None = None,
 ) -> RosterResult:
-    """Return the greedy roster as the result, checked and scored by the validator."""
+    """Return the roster ``rows`` as the result, checked and scored by the validator.
+
+    ``bound`` is a lower bound on the objective found before (by the full model), if any.
+    """
     assignment = {st.id: rows[p] for p, st in enumerate(problem.staff)}
     check = check_roster(problem, assignment)
     if not check.ok:
         log.warning("greedy roster breaks %d hard rules", len(check.hard))
         return RosterResult(SolveStatus.UNKNOWN, None, None, time.monotonic() - t0)
+    if bound is not None:
+        bound = min(bound, float(check.objective))
+    optimal = bound is not None and check.objective <= bound + 1e-6
     return RosterResult(
-        status=SolveStatus.FEASIBLE,
+        status=SolveStatus.OPTIMAL if optimal else SolveStatus.FEASIBLE,
         objective=check.objective,
-        bound=None,
+        bound=bound,
         runtime=time.monotonic() - t0,
         assignment=assignment,
         check=check,

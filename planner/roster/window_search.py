@@ -147,8 +147,20 @@ def window_problem(
 class WindowSearch:
     """Improve a roster by re-solving some staff over windows of weeks (see the module)."""
 
-    def __init__(self, pr: RosterProblem, rows: Rows, params: RosterParams, seed: int) -> None:
+    def __init__(
+        self,
+        pr: RosterProblem,
+        rows: Rows,
+        params: RosterParams,
+        seed: int,
+        *,
+        move_seconds: float | None = None,
+        linearization: int | None = None,
+    ) -> None:
         self.pr = pr
+        #: Time limit and linearization of each move's sub-solve (default: the LNS settings).
+        self.move_seconds = params.lns_seconds if move_seconds is None else move_seconds
+        self.linearization = params.lns_linearization if linearization is None else linearization
         self.rows = {p: list(r) for p, r in rows.items()}
         self.params = params
         self.seed = seed
@@ -238,11 +250,11 @@ class WindowSearch:
         proto = m.cp.proto
         cutoff = before.objective - 1 - round(proto.objective.offset)
         proto.objective.domain.extend([-(2**60), cutoff])
-        seconds = min(self.params.lns_seconds, deadline - time.monotonic())
+        seconds = min(self.move_seconds, deadline - time.monotonic())
         if seconds <= 0.05:
             return
         solver = cp_solver(self.params, seconds, self.seed + 7919 * worker + self.iterations, 1)
-        solver.parameters.linearization_level = self.params.lns_linearization
+        solver.parameters.linearization_level = self.linearization
         status = solver.solve(m.cp)
         proved = status in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
         grow = 1.1 if proved and solver.wall_time < 0.5 * seconds else 0.93

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 import random
 import threading
 import time
@@ -14,7 +15,13 @@ from bench.rostering import read_instance
 from bench.rostering_generate import generate
 from planner.checks.roster import check_roster
 from planner.roster.construct import walk_fits
-from planner.roster.solve import RosterParams, SolveStatus, _greedy_rows, solve_roster
+from planner.roster.solve import (
+    RosterParams,
+    SolveStatus,
+    _greedy_rows,
+    _hands_over,
+    solve_roster,
+)
 from planner.roster.window_search import WindowSearch, window_fits, window_problem
 
 if TYPE_CHECKING:
@@ -101,3 +108,40 @@ def test_window_search_not_for_crews(lookalike):
         lookalike, rules=dataclasses.replace(lookalike.rules, fair_weekends_weight=1)
     )
     assert not window_fits(fair)
+
+
+@pytest.fixture(scope="module")
+def four_weeks(tmp_path_factory: pytest.TempPathFactory) -> RosterProblem:
+    """A 30 staff x 28 days x 4 shift types look-alike (seed 0), past ``full_model_cells``."""
+    path: Path = tmp_path_factory.mktemp("roster") / "Four.txt"
+    path.write_text(generate(30, 28, 4, seed=0), encoding="utf-8")
+    return read_instance(path)
+
+
+def test_full_model_hands_over_to_the_window_search(four_weeks, caplog):
+    """Tests that the full model's phase gives a bound and the window search the roster."""
+    assert window_fits(four_weeks)
+    params = RosterParams(time_limit=6.0, num_workers=2, window_after_vars=0)
+    with caplog.at_level(logging.INFO, logger="planner"):
+        result = solve_roster(four_weeks, params, seed=1)
+    assert "window search after the full model" in caplog.text
+    assert result.is_feasible()
+    assert result.check is not None and result.check.ok, result.check.hard[:3]
+    assert result.objective == result.check.objective
+    assert result.bound is not None and result.bound <= result.objective
+    assert result.first_roster is not None and result.first_roster < result.runtime
+
+
+def test_no_hand_over_when_switched_off(four_weeks, caplog):
+    """Tests that ``window_after=False`` keeps the whole-model neighbourhood search."""
+    params = RosterParams(time_limit=4.0, num_workers=2, window_after=False, window_after_vars=0)
+    with caplog.at_level(logging.INFO, logger="planner"):
+        result = solve_roster(four_weeks, params, seed=1)
+    assert "window search after the full model" not in caplog.text
+    assert result.check is not None and result.check.ok
+
+
+def test_no_hand_over_below_the_size(four_weeks):
+    """Tests that a model under ``window_after_vars`` variables keeps main's search."""
+    assert not _hands_over(four_weeks, RosterParams())
+    assert _hands_over(four_weeks, RosterParams(window_after_vars=0))
