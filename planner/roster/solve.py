@@ -14,6 +14,7 @@ from ortools.sat.python import cp_model
 
 from planner.checks.roster import check_roster
 from planner.result import SolveStatus
+from planner.roster.bound import flow_bound
 from planner.roster.construct import walk_fits, walk_row
 from planner.roster.explain import explain_infeasible
 from planner.roster.result import RosterParams, RosterResult, cp_solver, read_roster
@@ -519,6 +520,9 @@ def solve_roster(
     rows = None
     first_at = t0
     size = _model_size(problem)
+    # A bound that needs no model: the only one where the full model is never built, and on
+    # some problems (Instance 12) far above the full model's at the time limit.
+    lower = flow_bound(problem)
     if params.lns and _rows_only(problem, params, size):
         # Too large to model whole: a first roster by the walk, then windows re-solved.
         first = dataclasses.replace(params, greedy_share=0.9)
@@ -537,7 +541,7 @@ def solve_roster(
             search.improvements,
             search.objective,
         )
-        return _from_rows(problem, rows, t0, first_at, iterations=search.iterations)
+        return _from_rows(problem, rows, t0, first_at, iterations=search.iterations, bound=lower)
     if params.lns and size > params.greedy_first_vars and _greedy_fits(problem):
         # A large model takes long to build: make the first roster from small models first.
         first = dataclasses.replace(params, greedy_share=0.9)
@@ -545,10 +549,12 @@ def solve_roster(
         first_at = time.monotonic()
         if rows is not None and deadline - first_at < BUILD_SECONDS_PER_VAR * size + 2.0:
             log.info("no time left to build the full model: the greedy roster is the result")
-            return _from_rows(problem, rows, t0, first_at)
+            return _from_rows(problem, rows, t0, first_at, bound=lower)
     m = build_model(problem)
     hand_over = _hands_over(problem, params)
     status, bound, best, iterations = _search(m, params, seed, deadline, rows, hand_over=hand_over)
+    if best.objective is not None:
+        bound = lower if bound is None else max(bound, float(lower))
     proven = status == cp_model.OPTIMAL or (
         best.objective is not None and bound is not None and best.objective <= bound
     )
@@ -578,7 +584,7 @@ def solve_roster(
             )
     if best.objective is None:
         if rows is not None:
-            return _from_rows(problem, rows, t0, first_at)
+            return _from_rows(problem, rows, t0, first_at, bound=lower)
         if status == cp_model.INFEASIBLE:
             return _infeasible(problem, params, seed, t0)
         return RosterResult(SolveStatus.UNKNOWN, None, None, time.monotonic() - t0)
@@ -662,7 +668,8 @@ def _from_rows(
 ) -> RosterResult:
     """Return the roster ``rows`` as the result, checked and scored by the validator.
 
-    ``bound`` is a lower bound on the objective found before (by the full model), if any.
+    ``bound`` is a lower bound on the objective found before (the flow relaxation, the full
+    model), if any.
     """
     assignment = {st.id: rows[p] for p, st in enumerate(problem.staff)}
     check = check_roster(problem, assignment)
