@@ -88,6 +88,15 @@ def unit_name(route: Route) -> str:
     Unit ids are ``"<group>-<n>"``; a unit handed over by a shift swap keeps its id (its
     check-in codes are printed), so the number is read from the id, not from the group.
     """
+    number = unit_number(route)
+    return translate("me_unit", unit=number) if number else ""
+
+
+def unit_number(route: Route) -> str:
+    """Return the number of a route's unit within its group, e.g. ``"1"``; "" for none.
+
+    "" for a walk, a group riding as one unit, or all the reserves called in together.
+    """
     unit = route.unit_label
     if route.unit_kind == "grid" or unit in (route.group_id, ""):
         return ""
@@ -95,7 +104,7 @@ def unit_name(route: Route) -> str:
     number = unit.rpartition("-")[2] if "-" in unit else unit
     if number == "all" or (not route.group_id and "-" not in unit):
         return ""  # the whole group (or all the reserves called in) rides as one unit
-    return translate("me_unit", unit=number)
+    return number
 
 
 def role_label(role: str) -> str:

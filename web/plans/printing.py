@@ -40,6 +40,7 @@ from planner.plan.times import (
     hhmm as _hhmm,  # the sheet's date line says when a shift runs past midnight
 )
 from web.plans.fonts import cjk_font_subset, find_cjk_font
+from web.views_common import unit_number
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping, Sequence
@@ -797,9 +798,10 @@ def _sheet_story(
     def para(text: str, style: ParagraphStyle = p) -> Any:
         return t(text) if collect else Paragraph(text, style)
 
-    unit = f" · {_escape(route.unit_id)}" if route.unit_id else ""
+    number = unit_number(route)
+    unit = f" · 巡逻单元 {_escape(number)} Unit {_escape(number)}" if number else ""
     title = (
-        f"{_escape(doc.district.name_zh)} 巡逻路线单 · {_escape(doc.district.name)} patrol route "
+        f"{_escape(doc.district.name_zh)} 巡逻路线单 · {_escape(doc.district.name)} route "
         f"sheet — {_escape(group.label())}{unit}"
     )
     crew = route.members or tuple(m.id for m in group.members)
@@ -939,7 +941,7 @@ def _sheet_story(
         route_map = Table([[main, "", zoom]], colWidths=[main_width, gap, zoom.width])
         route_map.setStyle(TableStyle(_NO_PADDING))
     body = [
-        Paragraph(title, styles["title"]),
+        Paragraph(title, _one_line(title, styles["title"])),
         Spacer(1, 4),
         info_table,
         Spacer(1, 5),
@@ -1070,6 +1072,22 @@ def _walk_pages(
             story += [card, Spacer(1, 4)]
             used += height
     return story, pages
+
+
+def _one_line(text: str, style: ParagraphStyle, smallest: float = 10.0) -> ParagraphStyle:
+    """Return ``style`` set smaller, down to ``smallest`` points, so ``text`` takes one line."""
+    plain = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    room = CONTENT_WIDTH - 12  # the frame's padding, 6 points each side
+    width = pdfmetrics.stringWidth(plain, style.fontName, style.fontSize)
+    if width <= room:
+        return style
+    size = max(smallest, style.fontSize * room / width - 0.1)
+    return ParagraphStyle(
+        f"{style.name}-fit",
+        parent=style,
+        fontSize=size,
+        leading=size * style.leading / style.fontSize,
+    )
 
 
 def _styles(font: str) -> dict[str, ParagraphStyle]:

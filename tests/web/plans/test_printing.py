@@ -267,3 +267,16 @@ def test_walks_share_pages_after_the_units(doc: PlanDocument, tmp_path: Path) ->
     assert all(f"网格员{i:02d}号" in walks for i in range(20))
     assert walks.count("grid member") == 19 and "志愿者 网格员00号 volunteer" in walks
     assert "网格员 网格员01号 grid member 网格员01号" not in walks
+
+
+def test_unit_sheets_are_titled_by_unit_number(doc: PlanDocument, tmp_path: Path) -> None:
+    """Tests that a unit's sheet says "巡逻单元 2 Unit 2", as the pages do, not its id, and that
+    a group riding as one unit gets no unit in its title."""
+    first, second = doc.routes[:2]
+    unit = dataclasses.replace(first, unit_id=f"{first.group_id}-2")
+    plan = dataclasses.replace(doc, routes=(unit, dataclasses.replace(second, unit_id="")))
+    out = tmp_path / "units.pdf"
+    write_route_sheets(plan, out)
+    titled, whole = (page.extract_text() for page in PdfReader(out).pages)
+    assert "巡逻单元 2 Unit 2" in titled and f"{first.group_id}-2" not in titled.split("\n")[0]
+    assert "巡逻单元" not in whole
