@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from geodata.settings import SPEEDS_MPS
 from planner import texts
 from planner.exceptions import PlanInputError
 
@@ -321,9 +322,11 @@ def _walk(
     stops = []
     clock = duty.start_s
     prev: int | None = None
+    walked_s = 0  # between the walk's places; the way from home is not counted
     for a, start, end, kind in plan:
         x = pts.at(a)
         arrival = clock + (0 if prev is None else int(mat[prev, x]))
+        walked_s += 0 if prev is None else int(mat[prev, x])
         if prev is None:
             arrival = start  # the person comes to the first place from home
         cat = pts.categories[x]
@@ -363,6 +366,8 @@ def _walk(
         start_s=first,
         end_s=last,
         stops=tuple(stops),
+        # On foot every street is walked at one pace, so the way is its time at that pace.
+        distance_m=round(walked_s * SPEEDS_MPS[WALK_MODE]),
         unit_id=f"{duty.person.id}-{duty.start_s // 3600:02d}{duty.start_s % 3600 // 60:02d}",
         members=(duty.person.id,),
         unit_kind="grid",

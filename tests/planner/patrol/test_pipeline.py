@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -180,3 +181,15 @@ def test_gate_visits_outweigh_every_other_visit() -> None:
     assert out["school"].value == GATE_VALUE_FACTOR * 400 and not out["school"].mandatory
     assert out["bank"].value == 400
     assert out["pinned"].mandatory  # only gate visits are relaxed
+
+
+def test_a_walk_of_several_places_gives_its_distance(doc) -> None:
+    """Tests that a grid member's walk between places says how far it goes: about the time
+    walked between them at walking pace (it said 0.0 km on every walk)."""
+    walks = [r for r in doc.routes if r.unit_kind == "grid"]
+    assert walks
+    for r in walks:
+        between = sum(b.arrival - a.departure for a, b in itertools.pairwise(r.stops))
+        assert abs(r.distance_m - between * 1.25) <= 2 * len(r.stops), r.id
+    moved = [r for r in walks if len({(s.lon, s.lat) for s in r.stops}) > 1]
+    assert moved and all(r.distance_m > 0 for r in moved)
