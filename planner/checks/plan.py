@@ -253,9 +253,15 @@ def _insertable(
     from planner.checks.units import checkpoint_cap, checkpoints, street_time
 
     stops = list(route.stops)
-    pts = [(s.lon, s.lat) for s in stops] + [lonlat]
-    mat = _travel(network, pts, route.mode)
-    x = len(stops)
+    pts = [(s.lon, s.lat) for s in stops]
+    # Each stop is left where it ends: an alley at its far end, after riding it.
+    exit_at = list(range(len(stops)))
+    for j, s in enumerate(stops):
+        if s.kind == "alley" and s.end_lon is not None and s.end_lat is not None:
+            exit_at[j] = len(pts)
+            pts.append((s.end_lon, s.end_lat))
+    x = len(pts)
+    mat = _travel(network, [*pts, lonlat], route.mode)
     handover = rules.handover if rules is not None and route.unit_kind != "group" else 0
     most_work = None
     if rules is not None and route.unit_id:
@@ -265,11 +271,11 @@ def _insertable(
         most_work = (1.0 - rules.reserve) * street - planned
     closing = route.end_s - handover if stops[-1].kind == "base" else route.end_s
     for k in range(len(stops) - 1):
-        extra = int(mat[k, x]) + dwell + int(mat[x, k + 1]) - int(mat[k, k + 1])
+        extra = int(mat[exit_at[k], x]) + dwell + int(mat[x, k + 1]) - int(mat[exit_at[k], k + 1])
         if most_work is not None and extra > most_work:
             continue
         leave = route.start_s + handover if k == 0 else stops[k].departure
-        t = leave + int(mat[k, x])
+        t = leave + int(mat[exit_at[k], x])
         start = max(t, window[0])
         if start > window[1]:
             break
@@ -287,7 +293,9 @@ def _insertable(
                 if t > closing:
                     ok = False
                 break
-            t = begin + s.dwell + int(mat[j, j + 1])
+            # A stop moved later keeps its length: its stay, or an alley's whole ride.
+            length = s.departure - s.start if s.kind == "alley" else s.dwell
+            t = begin + length + int(mat[exit_at[j], j + 1])
         if ok:
             return True
     return False

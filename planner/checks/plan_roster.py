@@ -14,6 +14,8 @@ is recomputed from the plan's schedule in clock minutes:
   and ``rest_after_night_hours`` after a night before a day shift, from the days the plan's
   roster carried in (``roster.carry_in``) on;
 - ``max_nights_in_row`` when it has no weight, ``max_days_in_row``, ``min_days_off_in_row``;
+  a run of nights or working days that goes on into the first day counts the days carried in
+  before it (``roster.carry_in``), as the roster in force's history counts for the solver;
 - crew: every group on shift has ``min_members`` present (members on leave are away), with
   fill-ins from the reserves and from off-duty neighbour groups;
 - call-ins (re-plans): a group called in is off duty that day and replaces a group called away
@@ -153,7 +155,7 @@ def roster_findings(
     carried = roster.carry_in.schedule if roster.carry_in is not None else {}
     for gid, row in schedule.items():
         bad += _rest(rules, gid, row, dates, carried.get(gid, ()))
-        bad += _runs(rules, gid, row, dates)
+        bad += _runs(rules, gid, row, dates, carried.get(gid, ()))
     bad += _crew(rules, schedule, dates)
     bad += _call_ins(rules, doc, schedule, dates)
     return bad
@@ -396,8 +398,20 @@ def _rest(
 
 
 def _runs(
-    rules: RawRules, gid: str, row: Sequence[str | None], dates: list[dt.date]
+    rules: RawRules,
+    gid: str,
+    row: Sequence[str | None],
+    dates: list[dt.date],
+    before: Sequence[str | None] = (),
 ) -> list[RosterFinding]:
+    """Nights and days in a row, and days off in a row, of one group's schedule.
+
+    ``before`` are the days the plan's roster carried in (oldest first, ending the day before
+    the plan): a run that goes on into the first day counts its days before the plan too, and
+    its finding names the run's first day, carried in or not.
+    """
+    import datetime as dt
+
     out = []
 
     def runs(flags: list[bool]) -> list[tuple[int, int]]:
@@ -410,28 +424,43 @@ def _runs(
                 begin = None
         return found
 
+    def carried(flag: Callable[[str], bool]) -> int:
+        n = 0
+        for sid in reversed(before):
+            if sid is None or sid not in rules.shifts or not flag(sid):
+                break
+            n += 1
+        return n
+
+    def counted(a: int, b: int, flag: Callable[[str], bool]) -> tuple[int, dt.date]:
+        """Return a run's length and first day, with the days carried in before day 0."""
+        k = carried(flag) if a == 0 else 0
+        return b - a + 1 + k, dates[a] - dt.timedelta(days=k)
+
     work = [sid is not None for sid in row]
     nights = [sid is not None and rules.night.get(sid, False) for sid in row]
     if rules.max_nights is not None:
         for a, b in runs(nights):
-            if b - a + 1 > rules.max_nights:
+            n, first = counted(a, b, lambda sid: rules.night.get(sid, False))
+            if n > rules.max_nights:
                 out.append(
                     RosterFinding(
                         "nights_in_row",
-                        _run(gid, b - a + 1, dates[a], rules.max_nights),
-                        f"Group {gid} works {b - a + 1} nights in a row from {dates[a]}; "
-                        f"the limit is {rules.max_nights}.",
+                        _run(gid, n, first, rules.max_nights, dates[0]),
+                        f"Group {gid} works {n} nights in a row from {first}"
+                        f"{_carried_words(first, dates[0])}; the limit is {rules.max_nights}.",
                     )
                 )
     if rules.max_days is not None:
         for a, b in runs(work):
-            if b - a + 1 > rules.max_days:
+            n, first = counted(a, b, lambda sid: True)
+            if n > rules.max_days:
                 out.append(
                     RosterFinding(
                         "days_in_row",
-                        _run(gid, b - a + 1, dates[a], int(rules.max_days)),
-                        f"Group {gid} works {b - a + 1} days in a row from {dates[a]}; "
-                        f"the limit is {rules.max_days}.",
+                        _run(gid, n, first, int(rules.max_days), dates[0]),
+                        f"Group {gid} works {n} days in a row from {first}"
+                        f"{_carried_words(first, dates[0])}; the limit is {rules.max_days}.",
                     )
                 )
     if rules.min_off:
@@ -448,8 +477,27 @@ def _runs(
     return out
 
 
-def _run(gid: str, n: int, first: dt.date, limit: int) -> dict[str, str | int | float]:
-    return {"group": gid, "n": n, "day": first.isoformat(), "limit": limit}
+def _carried_words(first: dt.date, start: dt.date) -> str:
+    """Return how many days of a run were carried in before the plan, as words (or nothing)."""
+    k = (start - first).days
+    if k <= 0:
+        return ""
+    return f" ({k} of them carried in before the plan)"
+
+
+def _run(
+    gid: str, n: int, first: dt.date, limit: int, start: dt.date | None = None
+) -> dict[str, str | int | float]:
+    """Return a run finding's values; ``carried``: its days before the plan's ``start``."""
+    out: dict[str, str | int | float] = {
+        "group": gid,
+        "n": n,
+        "day": first.isoformat(),
+        "limit": limit,
+    }
+    if start is not None and first < start:
+        out["carried"] = (start - first).days
+    return out
 
 
 def _crew(

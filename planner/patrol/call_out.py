@@ -208,6 +208,50 @@ def _rest_rules(
     return None, rest_s, week, bool(before)
 
 
+@dataclass(frozen=True, slots=True)
+class _Called:
+    """Who a call-out would bring in, a group or a reserve, as its texts name it.
+
+    ``kind`` picks the texts (``co_group_*`` or ``co_reserve_*``); ``names`` are their values
+    naming who (``{"group": id}`` or ``{"name": name}``).
+    """
+
+    id: str
+    kind: str
+    names: Mapping[str, str]
+
+    def refused(self, rule: Rule) -> CallOutChoice:
+        """Return the choice that it may not be called, for breaking ``rule``."""
+        en, zh = (
+            _say((f"co_{self.kind}_not", {**self.names, "why": _say(rule, lang)}), lang)
+            for lang in ("en", "zh")
+        )
+        return CallOutChoice(self.id, False, en, zh)
+
+    def judged(
+        self,
+        rules: RulesFile,
+        spans: Sequence[tuple[int, int, bool]],
+        night: bool,
+        d: int,
+        call: tuple[int, int],
+    ) -> CallOutChoice:
+        """Judge the rest rules for a call-out on day ``d`` from ``call[0]`` to ``call[1]``.
+
+        ``spans`` are its worked time (seconds from the plan's start) and ``call`` the
+        call-out's start and end, seconds from local midnight of its day.
+        """
+        a, b = d * 86400 + call[0], d * 86400 + call[1]
+        broken, rest_s, week, known = _rest_rules(rules, spans, night, d, a, b)
+        if broken is not None:
+            return self.refused(broken)
+        key = f"co_{self.kind}_ok" if known else f"co_{self.kind}_ok_fresh"
+        values: dict[str, str | int] = {**self.names, "rest": _hours(rest_s / 3600)}
+        values["hours"] = _hours(week / 3600)
+        say = (key, values)
+        return CallOutChoice(self.id, True, _say(say, "en"), _say(say, "zh"), rest_s, week)
+
+
 def judge_group(
     doc: PlanDocument,
     inputs: PlanInputs,
@@ -240,29 +284,13 @@ def judge_group(
     night = doc.roster.shift(shift_id).night
     d = (date.fromisoformat(day) - doc.start_date).days
     row = doc.roster.schedule.get(group_id, ())
-
-    def no(rule: Rule) -> CallOutChoice:
-        en, zh = (
-            _say(("co_group_not", {"group": group_id, "why": _say(rule, lang)}), lang)
-            for lang in ("en", "zh")
-        )
-        return CallOutChoice(group_id, False, en, zh)
-
+    who = _Called(group_id, "group", {"group": group_id})
     if 0 <= d < len(row) and row[d] is not None:
-        return no(("co_rule_on_duty", {}))
+        return who.refused(("co_rule_on_duty", {}))
     if any(lv.group_id == group_id and lv.member_id is None and lv.date == day
            for lv in doc.roster.leave):  # fmt: skip
-        return no(("co_rule_group_away", {}))
-    a, b = d * 86400 + start_s, d * 86400 + end_s
-    broken, rest_s, week, known = _rest_rules(inputs.rules, _spans(doc, group_id), night, d, a, b)
-    if broken is not None:
-        return no(broken)
-    key = "co_group_ok" if known else "co_group_ok_fresh"
-    values: dict[str, str | int] = {"group": group_id, "rest": _hours(rest_s / 3600)}
-    values["hours"] = _hours(week / 3600)
-    return CallOutChoice(
-        group_id, True, _say((key, values), "en"), _say((key, values), "zh"), rest_s, week
-    )
+        return who.refused(("co_rule_group_away", {}))
+    return who.judged(inputs.rules, _spans(doc, group_id), night, d, (start_s, end_s))
 
 
 def judge_reserve(
@@ -283,28 +311,10 @@ def judge_reserve(
     night = doc.roster.shift(shift_id).night
     when = date.fromisoformat(day)
     d = (when - doc.start_date).days
-    name = doc.roster.member_name(member_id)
-
-    def no(rule: Rule) -> CallOutChoice:
-        en, zh = (
-            _say(("co_reserve_not", {"name": name, "why": _say(rule, lang)}), lang)
-            for lang in ("en", "zh")
-        )
-        return CallOutChoice(member_id, False, en, zh)
-
+    who = _Called(member_id, "reserve", {"name": doc.roster.member_name(member_id)})
     if any(lv.member == member_id and lv.first <= when <= lv.last for lv in inputs.rules.leave):
-        return no(("co_rule_leave", {}))
-    a, b = d * 86400 + start_s, d * 86400 + end_s
-    spans = member_spans(doc, member_id)
-    broken, rest_s, week, known = _rest_rules(inputs.rules, spans, night, d, a, b)
-    if broken is not None:
-        return no(broken)
-    key = "co_reserve_ok" if known else "co_reserve_ok_fresh"
-    values: dict[str, str | int] = {"name": name, "rest": _hours(rest_s / 3600)}
-    values["hours"] = _hours(week / 3600)
-    return CallOutChoice(
-        member_id, True, _say((key, values), "en"), _say((key, values), "zh"), rest_s, week
-    )
+        return who.refused(("co_rule_leave", {}))
+    return who.judged(inputs.rules, member_spans(doc, member_id), night, d, (start_s, end_s))
 
 
 def call_out_units(

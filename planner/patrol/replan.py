@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from planner.exceptions import IncidentError
 from planner.patrol.inspections import inspected_point
-from planner.patrol.routes import area_of, unit_key
+from planner.patrol.routes import area_of, stop_length, unit_key
 from planner.plan.document import RESERVE_GROUP, CallIn, Leave, PlanDocument, StageRun
 from planner.plan.times import clock
 
@@ -415,8 +415,7 @@ def replan(
                 # it is at when its visit is done (or at once, when that was before T).
                 last = prefix[-1]
                 # A visit is done after its stay; an alley once it is ridden to its end.
-                busy = last.departure - last.start if last.kind == "alley" else last.dwell
-                done_at = max(t_rel, last.start + busy)
+                done_at = max(t_rel, last.start + stop_length(last))
                 if last.departure > done_at:
                     prefix[-1] = replace(last, departure=done_at)
             done_sites.update(_site_of(s) for s in prefix if s.kind != "base")

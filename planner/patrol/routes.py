@@ -737,6 +737,16 @@ def route_work(route: PlanRoute) -> tuple[int, int]:
     return work, checkpoints
 
 
+def stop_length(stop: PlanStop) -> int:
+    """Return the seconds a stop holds its unit from the start of its visit.
+
+    That is the stay (``dwell``) of a visit, post, inspection or break, and for an alley the
+    ride from one end to the other (its ``dwell`` is 0: the run's length takes the time, from
+    ``start`` to ``departure``).
+    """
+    return stop.departure - stop.start if stop.kind == "alley" else stop.dwell
+
+
 def _try_insert(
     route: PlanRoute,
     new: PlanStop,
@@ -801,7 +811,9 @@ def _try_insert(
                 begin = max(t, s.start)
                 out.append(replace(s, arrival=t, start=begin, dwell=s.departure - begin))
                 break
-            moved = replace(s, arrival=t, start=begin, departure=max(s.departure, begin + s.dwell))
+            # A stop moved later keeps its whole length: an alley is still ridden end to end.
+            leave_at = max(s.departure, begin + stop_length(s))
+            moved = replace(s, arrival=t, start=begin, departure=leave_at)
             out.append(moved)
             if moved.departure == s.departure:
                 out.extend(stops[j + 1 :])

@@ -108,7 +108,10 @@ def _values(names: Names, values: dict[str, Any]) -> dict[str, Any]:
 
 def finding_text(names: Names, finding: RosterFinding) -> str:
     """Return one broken roster rule as a sentence of the page's language."""
-    return translate(f"swap_rule_{finding.rule}", **_values(names, finding.values))
+    key = f"swap_rule_{finding.rule}"
+    if finding.values.get("carried"):
+        key += "_carried"  # a run that began in the days carried in before the plan
+    return translate(key, **_values(names, finding.values))
 
 
 def error_text(names: Names, exc: SwapRequestError) -> str:

@@ -151,3 +151,38 @@ def test_changed_input_file_is_found(doc, tmp_path: Path, small_plan: Path) -> N
     assert checks["inputs"].violations == (
         "Input file rules.toml has changed since the plan was made.",
     )
+
+
+def test_a_gate_that_would_crush_a_later_alley_is_not_insertable(doc, network) -> None:
+    """Tests that a route which could take a gate post only by riding an alley in 0 s cannot.
+
+    The route rides an alley for an hour (its ``dwell`` is 0: the ride runs from its start to
+    its departure) and is back at its base 5 min before its end; a 10 min post before the
+    alley would leave no time to ride it, and after it the window is over.
+    """
+    from planner.checks.plan import _travel
+
+    route = next(r for r in doc.routes if any(s.kind == "alley" for s in r.stops))
+    base = route.stops[0]
+    alley = next(s for s in route.stops if s.kind == "alley")
+    assert alley.end_lon is not None and alley.end_lat is not None
+    here, a, b = (base.lon, base.lat), (alley.lon, alley.lat), (alley.end_lon, alley.end_lat)
+    mat = _travel(network, [here, a, b], route.mode)
+    t0 = route.start_s
+    go, ride, back = int(mat[0, 1]), 3600, int(mat[2, 0])
+    stops = (
+        dataclasses.replace(base, arrival=t0, start=t0, departure=t0, dwell=0),
+        dataclasses.replace(
+            alley, arrival=t0 + go, start=t0 + go, departure=t0 + go + ride, dwell=0, windows=()
+        ),
+        dataclasses.replace(
+            base, arrival=t0 + go + ride + back, start=t0 + go + ride + back,
+            departure=t0 + go + ride + back + 300, dwell=300,
+        ),
+    )  # fmt: skip
+    end = t0 + go + ride + back + 300
+    tight = dataclasses.replace(route, stops=stops, end_s=end, unit_id="")
+    window = (t0, t0 + 1800)
+    assert not _insertable(network, tight, here, window, 600)
+    roomy = dataclasses.replace(tight, end_s=end + 600)
+    assert _insertable(network, roomy, here, window, 600)

@@ -11,10 +11,9 @@ import pytest
 from planner.checks.plan_roster import roster_violations
 from planner.exceptions import IncidentError, RulesError
 from planner.patrol.call_out import judge_group
-from planner.patrol.inputs import load_inputs
 from planner.patrol.replan import replan
 from planner.patrol.rules_file import load_rules
-from planner.plan.document import PlanDocument, read_plan
+from planner.plan.document import PlanDocument
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -38,18 +37,6 @@ def plan_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     return out
-
-
-@pytest.fixture(scope="module")
-def before(plan_dir: Path) -> PlanDocument:
-    """The plan as made."""
-    return read_plan(plan_dir / "plan.json")
-
-
-@pytest.fixture(scope="module")
-def inputs(plan_dir: Path):
-    """The default district's inputs with the plan's rules file."""
-    return load_inputs(None, plan_dir / "inputs" / "rules.toml")
 
 
 def _on(doc: PlanDocument, day: int, shift: str | None) -> list[str]:

@@ -57,18 +57,6 @@ def plan_dir(tmp_path_factory: pytest.TempPathFactory, rules_text: str) -> Path:
 
 
 @pytest.fixture(scope="module")
-def before(plan_dir: Path) -> PlanDocument:
-    """The plan as made."""
-    return read_plan(plan_dir / "plan.json")
-
-
-@pytest.fixture(scope="module")
-def inputs(plan_dir: Path):
-    """The district's inputs with the plan's rules file."""
-    return load_inputs(None, plan_dir / "inputs" / "rules.toml")
-
-
-@pytest.fixture(scope="module")
 def after(before, inputs):
     """The plan with the third day's day group called away at 14:00."""
     (away,) = [g for g, row in before.roster.schedule.items() if row[2] == "D"]
@@ -168,10 +156,9 @@ def test_group_off_a_night_before_the_plan_is_not_called_on_day_one(before, inpu
     (call,) = new.roster.call_ins
     assert call.group_id == free[1] and call.start_s == 7 * 3600
     assert f"Group {night} is not called: its last night ended 0 h before" in call.reason
-    # The rules this test is about; the routes' alley timing of a whole shift taken over
-    # depends on how far the routing search gets, and is not what is checked here.
-    kept = {c.name: c for c in new.validation if c.name in ("roster", "units", "vehicles")}
-    assert all(c.ok for c in kept.values()), [c.violations for c in kept.values() if not c.ok]
+    # The whole shift taken over passes every check, its alleys ridden end to end whatever
+    # gate posts the repair after the search inserts before them.
+    assert all(c.ok for c in new.validation), [c.violations for c in new.validation if not c.ok]
     # The checker reads the same days: a plan that calls that group at 07:00 is rejected.
     tampered = replace(new, roster=replace(new.roster, call_ins=(replace(call, group_id=night),)))
     bad = roster_violations(tampered, inputs.rules_text, inputs.district.teams)

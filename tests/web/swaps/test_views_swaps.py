@@ -257,3 +257,23 @@ def test_a_damaged_rules_file_is_said_in_one_sentence(app: Flask, client_as) -> 
     assert "The rules file the roster is checked against cannot be read." in sent
     with new_session(app) as session:
         assert session.scalar(select(ShiftSwap)) is None
+
+
+def test_a_run_begun_before_the_plan_says_so_in_both_languages(app: Flask) -> None:
+    """Tests that a run counting the days carried in says how many of them were carried in."""
+    from planner.checks.plan_roster import RosterFinding
+    from web.swaps.views import Names, finding_text
+
+    values: dict[str, str | int | float] = {"group": "g1", "n": 3, "day": "2026-09-28"}
+    values |= {"limit": 2, "carried": 2}
+    finding = RosterFinding("nights_in_row", values, "")
+    for lang, want in (
+        ("en", "2 of them carried in before the plan"),
+        ("zh", "其中 2 个在方案开始前"),
+    ):
+        with app.test_request_context(f"/?lang={lang}"):
+            said = finding_text(Names(None), finding)
+        assert want in said and "g1" in said, said
+    within = RosterFinding("nights_in_row", {k: v for k, v in values.items() if k != "carried"})
+    with app.test_request_context("/?lang=en"):
+        assert "carried" not in finding_text(Names(None), within)
