@@ -115,13 +115,22 @@ def _site_of(stop: Stop) -> str:
 
 
 def unit_of(route: Route, after: int, handover_s: int) -> Unit:
-    """Rebuild the unit of a plan route with the breaks it has not begun by ``after``."""
+    """Rebuild the unit of a plan route with the breaks it has not begun by ``after``.
+
+    The breaks begun before are no street time: its work cap (a share of its street time)
+    stays what it was.
+    """
     from planner.patrol.units import Unit, UnitBreak
 
     breaks = tuple(
         UnitBreak(s.site_id, s.windows[0][0], s.windows[0][1], s.dwell)
         for s in route.stops
         if s.kind == "break" and s.start >= after and s.windows
+    )
+    taken = sum(
+        s.departure - s.start
+        for s in route.stops
+        if s.kind == "break" and not (s.start >= after and s.windows)
     )
     return Unit(
         unit_key(route),
@@ -135,6 +144,7 @@ def unit_of(route: Route, after: int, handover_s: int) -> Unit:
         breaks,
         route.unit_kind or "pair",
         route.vehicles,
+        taken,
     )
 
 

@@ -81,6 +81,9 @@ class Unit:
         ``"pair"`` (the usual unit) or ``"group"`` (the whole group).
     vehicles
         One vehicle id per member riding one (:func:`assign_vehicles`), in member order.
+    breaks_taken_s
+        Seconds of breaks already taken and so not in ``breaks`` (a unit re-planned mid-shift):
+        they are no street time either.
     """
 
     id: str
@@ -94,13 +97,13 @@ class Unit:
     breaks: tuple[UnitBreak, ...] = ()
     kind: str = "pair"
     vehicles: tuple[str, ...] = ()
+    breaks_taken_s: int = 0
 
     @property
     def street_s(self) -> int:
         """Seconds on the street: the unit's time without the handovers and the breaks."""
-        return (
-            self.end_s - self.start_s - 2 * self.handover_s - sum(b.duration for b in self.breaks)
-        )
+        breaks = self.breaks_taken_s + sum(b.duration for b in self.breaks)
+        return self.end_s - self.start_s - 2 * self.handover_s - breaks
 
 
 def present_members(

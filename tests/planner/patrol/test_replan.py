@@ -108,3 +108,17 @@ def test_bad_requests_are_refused(before, inputs) -> None:
         replan(before, inputs, "Z", datetime(2026, 12, 7, 14, 0))
     with pytest.raises(IncidentError, match="outside the plan's days"):
         replan(before, inputs, "A", datetime(2026, 12, 9, 14, 0))
+
+
+def test_a_unit_replanned_after_its_meal_keeps_its_work_cap(before) -> None:
+    """Tests that a meal taken before the re-plan is still no street time: the unit's cap on
+    work (a share of its street time) is what it was, not raised by the meal's half hour."""
+    from planner.patrol.replan import unit_of
+
+    route = next(r for r in before.routes if r.unit_kind == "pair" and r.shift_id == "D")
+    meals = [s for s in route.stops if s.kind == "break"]
+    assert len(meals) == 2
+    whole = unit_of(route, route.start_s, route.handover_s)
+    after_first = unit_of(route, meals[0].departure, route.handover_s)
+    assert len(after_first.breaks) == len(whole.breaks) - 1
+    assert after_first.street_s == whole.street_s
