@@ -520,9 +520,9 @@ def solve_roster(
     rows = None
     first_at = t0
     size = _model_size(problem)
-    # A bound that needs no model: the only one where the full model is never built, and on
-    # some problems (Instance 12) far above the full model's at the time limit.
-    lower = flow_bound(problem)
+    # A bound that needs no model (flow_bound): the only one where the full model is never
+    # built, and on some problems (Instance 12) far above the full model's at the time limit.
+    # It takes seconds on the largest problems, so it comes after their first roster.
     if params.lns and _rows_only(problem, params, size):
         # Too large to model whole: a first roster by the walk, then windows re-solved.
         first = dataclasses.replace(params, greedy_share=0.9)
@@ -532,6 +532,7 @@ def solve_roster(
         first_at = time.monotonic()
         if rows is None:
             return RosterResult(SolveStatus.UNKNOWN, None, None, time.monotonic() - t0)
+        lower = flow_bound(problem)
         search = WindowSearch(problem, rows, params, seed)
         # Leave time for the checker to score the result, as it scored the first roster.
         rows = search.run(deadline - 1.5 * search.check_seconds - 0.2)
@@ -547,9 +548,12 @@ def solve_roster(
         first = dataclasses.replace(params, greedy_share=0.9)
         rows = _greedy_rows(problem, first, seed, deadline, threading.Event(), quick=True)
         first_at = time.monotonic()
-        if rows is not None and deadline - first_at < BUILD_SECONDS_PER_VAR * size + 2.0:
+        lower = flow_bound(problem)
+        if rows is not None and deadline - time.monotonic() < BUILD_SECONDS_PER_VAR * size + 2.0:
             log.info("no time left to build the full model: the greedy roster is the result")
             return _from_rows(problem, rows, t0, first_at, bound=lower)
+    else:
+        lower = flow_bound(problem)
     m = build_model(problem)
     hand_over = _hands_over(problem, params)
     status, bound, best, iterations = _search(m, params, seed, deadline, rows, hand_over=hand_over)
