@@ -325,8 +325,9 @@ def _walk(
     walked_s = 0  # between the walk's places; the way from home is not counted
     for a, start, end, kind in plan:
         x = pts.at(a)
-        arrival = clock + (0 if prev is None else int(mat[prev, x]))
-        walked_s += 0 if prev is None else int(mat[prev, x])
+        leg = 0 if prev is None else int(mat[prev, x])
+        arrival = clock + leg
+        walked_s += leg
         if prev is None:
             arrival = start  # the person comes to the first place from home
         cat = pts.categories[x]

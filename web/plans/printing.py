@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import itertools
 import logging
@@ -1076,7 +1077,7 @@ def _walk_pages(
 
 def _one_line(text: str, style: ParagraphStyle, smallest: float = 10.0) -> ParagraphStyle:
     """Return ``style`` set smaller, down to ``smallest`` points, so ``text`` takes one line."""
-    plain = text.replace("&amp;", "&").replace("&lt;", "<").replace("&gt;", ">")
+    plain = html.unescape(text)
     room = CONTENT_WIDTH - 12  # the frame's padding, 6 points each side
     width = pdfmetrics.stringWidth(plain, style.fontName, style.fontSize)
     if width <= room:
