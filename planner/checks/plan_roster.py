@@ -464,16 +464,24 @@ def _runs(
                     )
                 )
     if rules.min_off:
-        for a, b in runs([not w for w in work]):
-            if a > 0 and b < len(row) - 1 and b - a + 1 < rules.min_off:
-                out.append(
-                    RosterFinding(
-                        "days_off",
-                        _run(gid, b - a + 1, dates[a], int(rules.min_off)),
-                        f"Group {gid} has only {b - a + 1} days off from {dates[a]}; "
-                        f"the rules ask for {rules.min_off}.",
-                    )
+        # Read over the days carried in and the plan together: a run is judged when its first
+        # day is known, it does not touch the plan's last day, and it ends on the day before
+        # the plan or later.
+        k = len(before)
+        off = [sid is None for sid in before] + [not w for w in work]
+        for a, b in runs(off):
+            n = b - a + 1
+            if a == 0 or b == len(off) - 1 or b < k - 1 or n >= rules.min_off:
+                continue
+            first = dates[0] + dt.timedelta(days=a - k)
+            out.append(
+                RosterFinding(
+                    "days_off",
+                    _run(gid, n, first, int(rules.min_off), dates[0]),
+                    f"Group {gid} has only {n} days off from {first}"
+                    f"{_carried_words(first, dates[0])}; the rules ask for {rules.min_off}.",
                 )
+            )
     return out
 
 

@@ -196,27 +196,7 @@ def _check_hard(c: _Checker) -> None:
                     f"{who} works {n} days in a row, {span(pr, first, last)}; "
                     f"limit {st.max_consecutive}.",
                 )
-            inner = first > 0 and last < pr.days - 1
-            n = last - first + 1
-            if st.min_consecutive and inner and n < st.min_consecutive:
-                c.h(
-                    "min_consecutive",
-                    st.id,
-                    range(first, last + 1),
-                    f"{who} works only {n} days in a row, {span(pr, first, last)}; "
-                    f"at least {st.min_consecutive}.",
-                )
-        for first, last in c.runs([not w for w in work]):
-            n = last - first + 1
-            inner = first > 0 and last < pr.days - 1
-            if st.min_consecutive_off and inner and n < st.min_consecutive_off:
-                c.h(
-                    "min_consecutive_off",
-                    st.id,
-                    range(first, last + 1),
-                    f"{who} has only {n} days off in a row, {span(pr, first, last)}; "
-                    f"at least {st.min_consecutive_off}.",
-                )
+        _check_min_runs(c, st.id, who, work)
         if st.max_weekends is not None:
             worked = sum(any(work[d] for d in days) for days in pr.weekends())
             if worked > st.max_weekends:
@@ -402,6 +382,45 @@ def _check_carry_in(
                     f"{who} works {bid} on {pr.day_label(d)} without enough {what} after "
                     f"{aid} {when} before the period.",
                 )
+
+
+def _check_min_runs(c: _Checker, staff: str, who: str, work: Sequence[bool]) -> None:
+    """Fewest days in a row and fewest days off in a row, with the days before day 0.
+
+    Runs are read over the tail carried in and the period together. A run is held to its
+    minimum when its first day is known (it does not start with the tail, or with day 0 when
+    nothing is carried in), it does not touch the last day, and it ends on the day before
+    the period or later (runs wholly before that were judged in their own period).
+    """
+    pr = c.pr
+    st = next(s for s in pr.staff if s.id == staff)
+    tail = pr.history_of(staff)
+    before = len(tail)
+    flags = [sid is not None for sid in tail] + list(work)
+    for on, k, rule in (
+        (True, st.min_consecutive, "min_consecutive"),
+        (False, st.min_consecutive_off, "min_consecutive_off"),
+    ):
+        if not k or k <= 1:
+            continue
+        for a, b in c.runs([f == on for f in flags]):
+            n = b - a + 1
+            if a == 0 or b == len(flags) - 1 or b < before - 1 or n >= k:
+                continue
+            first, last = a - before, b - before
+            if last < 0:
+                where = "ending the day before the period"
+            else:
+                where = span(pr, max(0, first), last)
+                if first < 0:
+                    where += f" ({-first} of them before the period)"
+            what = "works only {n} days in a row" if on else "has only {n} days off in a row"
+            c.h(
+                rule,
+                staff,
+                range(max(0, first), max(0, last) + 1),
+                f"{who} {what.format(n=n)}, {where}; at least {k}.",
+            )
 
 
 def _night_runs(c: _Checker, staff: str, row: Sequence[str | None]) -> list[tuple[int, int, int]]:

@@ -205,8 +205,9 @@ def add_carry_in(m: Model) -> None:
     """Forbidden successions, rest and days in a row hold across the start of the period.
 
     What each staff member worked just before day 0 (``RosterProblem.history``) is fixed:
-    a shift too close after one worked then is ruled out, and a run of working days that
-    goes on into the period counts its days before day 0.
+    a shift too close after one worked then is ruled out, a run of working days that goes on
+    into the period counts its days before day 0, and a run of work or of days off shorter
+    than its minimum at the end of the tail goes on until it is long enough.
     """
     pr = m.problem
     sidx = {s.id: i for i, s in enumerate(pr.shifts)}
@@ -233,6 +234,40 @@ def add_carry_in(m: Model) -> None:
         if k_max is not None and run:
             window = range(0, min(pr.days, max(1, k_max - run + 1)))
             m.cp.add_bool_or([m.off[p, d] for d in window]).only_enforce_if(g)
+        _min_runs_across_start(m, p, tail, g)
+
+
+def _min_runs_across_start(m: Model, p: int, tail: Sequence[str | None], g: list[Lit]) -> None:
+    """Fewest days in a row and fewest days off in a row, across the start of the period.
+
+    A run of work (or of days off) at the end of ``tail`` whose first day the tail shows and
+    that is shorter than its minimum goes on into the period until it is long enough; a run
+    the whole tail holds may be longer than the tail and is left alone. A run that starts on
+    day 0 after a day of the other kind is a whole run, held to the minimum like any other
+    (a run touching the last day is exempt, as inside the period).
+    """
+    pr = m.problem
+    staff = pr.staff[p]
+    for k, on in ((staff.min_consecutive, True), (staff.min_consecutive_off, False)):
+        if not k or k <= 1:
+            continue
+
+        def same(d: int, on: bool = on) -> Lit:
+            return m.work(p, d) if on else m.off[p, d]
+
+        def other(d: int, on: bool = on) -> Lit:
+            return m.off[p, d] if on else m.work(p, d)
+
+        length = _trailing(tail, (lambda sid: sid is not None) if on else (lambda sid: sid is None))
+        if length:
+            if length < k and length < len(tail):
+                for d in range(min(pr.days, k - length)):
+                    m.cp.add_bool_or([same(d)]).only_enforce_if(g)
+            continue
+        for n in range(1, min(k, pr.days)):
+            # Not: days 0 .. n - 1 of this kind and day n of the other.
+            clause = [other(d) for d in range(n)] + [same(n)]
+            m.cp.add_bool_or(clause).only_enforce_if(g)
 
 
 def _trailing(tail: Sequence[str | None], pred: Callable[[str | None], bool]) -> int:

@@ -139,6 +139,9 @@ def window_problem(
         pins=tuple(pins),
         start_weekday=(pr.start_weekday + lo) % 7,
         rules=pr.rules,
+        # The days carried in before the period reach a window that starts on day 0; later
+        # windows see the days before them as pinned margin.
+        history=tuple(h for h in pr.history if h[0] in ids) if lo == 0 else (),
         name=f"{pr.name} window",
     )
     return sub, lo

@@ -110,3 +110,24 @@ def test_runs_within_the_plan_read_as_before() -> None:
     (found,) = roster_findings(doc, tight, {})
     assert found.values == {"group": "B", "n": 2, "day": "2026-12-08", "limit": 1}
     assert found.message == "Group B works 2 nights in a row from 2026-12-08; the limit is 1."
+
+
+def test_days_off_in_a_row_count_the_days_carried_in() -> None:
+    """Tests that a single day off carried in, between work before and in the plan, is short."""
+    rules = RULES + "min_days_off_in_row = 2\n"
+    # B worked the day before last, rested one day, and works the plan's first day.
+    doc = _plan({"A": (None, None), "B": ("D", None), "C": (None, None)})
+    found = roster_findings(doc, rules, {})
+    assert [(f.rule, f.values, f.message) for f in found] == [
+        (
+            "days_off",
+            {"group": "B", "n": 1, "day": "2026-12-06", "limit": 2, "carried": 1},
+            "Group B has only 1 days off from 2026-12-06 (1 of them carried in before the "
+            "plan); the rules ask for 2.",
+        )
+    ]
+    # Two days off carried in, or a rest the whole carried-in tail holds, are enough.
+    assert (
+        roster_findings(_plan({"A": (None, None), "B": (None, None), "C": (None, None)}), rules, {})
+        == []
+    )

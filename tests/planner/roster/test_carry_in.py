@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from planner.checks.roster import check_roster
@@ -156,3 +158,57 @@ def test_bad_baseline_cells_are_refused(kwargs, match):
     """Tests that kept cells and days before the period name only known staff and shifts."""
     with pytest.raises(ProblemError, match=match):
         RosterProblem(days=2, staff=(Staff("A"),), shifts=(D,), **kwargs)
+
+
+def test_a_short_run_of_days_off_before_the_period_goes_on_into_it():
+    """Tests that one day off after work, with two asked in a row, makes day 0 a day off."""
+    problem = RosterProblem(
+        days=3,
+        staff=(Staff("A", min_consecutive_off=2),),
+        shifts=(D,),
+        requests=(ShiftRequest("A", 0, "D", 5), ShiftRequest("A", 1, "D", 1)),
+        history=(("A", ("D", None)),),
+    )
+    result = solve(problem)
+    assert result.assignment["A"][0] is None
+    assert result.objective == 5
+    check = check_roster(problem, {"A": ["D", "D", "D"]})
+    assert [(f.rule, f.days) for f in check.hard] == [("min_consecutive_off", (0,))]
+    assert check.hard[0].message == (
+        "A has only 1 days off in a row, ending the day before the period; at least 2."
+    )
+
+
+def test_a_short_run_of_work_before_the_period_goes_on_into_it():
+    """Tests that one day worked, with two asked in a row, makes day 0 a working day."""
+    problem = RosterProblem(
+        days=4,
+        staff=(Staff("A", min_consecutive=2),),
+        shifts=(D,),
+        requests=(ShiftRequest("A", 0, "D", 5, on=False),),
+        history=(("A", (None, "D")),),
+    )
+    result = solve(problem)
+    assert result.assignment["A"][0] == "D"
+    check = check_roster(problem, {"A": [None, None, "D", "D"]})
+    assert [f.rule for f in check.hard] == ["min_consecutive"]
+    # Two carried-in days off and a run of one on day 0: too short, and named with its days.
+    check = check_roster(
+        dataclasses.replace(problem, history=(("A", (None, None)),)), {"A": ["D", None, "D", "D"]}
+    )
+    assert [(f.rule, f.days) for f in check.hard] == [("min_consecutive", (0,))]
+    assert "works only 1 days in a row" in check.hard[0].message
+
+
+def test_a_run_the_whole_tail_holds_is_left_alone():
+    """Tests that a tail all of one kind may be the end of a longer run: nothing is forced."""
+    problem = RosterProblem(
+        days=3,
+        staff=(Staff("A", min_consecutive_off=3, min_consecutive=2),),
+        shifts=(D,),
+        requests=(ShiftRequest("A", 0, "D", 5), ShiftRequest("A", 1, "D", 5)),
+        history=(("A", (None,)),),
+    )
+    result = solve(problem)
+    assert result.assignment["A"][:2] == ["D", "D"]
+    assert result.objective == 0
