@@ -11,7 +11,7 @@ from planner.roster.model import rest_conflicts
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
 
-    from planner.roster.model import RosterProblem
+    from planner.roster.model import RosterProblem, Staff
 
 Assignment = dict[str, list[str | None]]
 
@@ -196,7 +196,7 @@ def _check_hard(c: _Checker) -> None:
                     f"{who} works {n} days in a row, {span(pr, first, last)}; "
                     f"limit {st.max_consecutive}.",
                 )
-        _check_min_runs(c, st.id, who, work)
+        _check_min_runs(c, st, who, work)
         if st.max_weekends is not None:
             worked = sum(any(work[d] for d in days) for days in pr.weekends())
             if worked > st.max_weekends:
@@ -384,7 +384,7 @@ def _check_carry_in(
                 )
 
 
-def _check_min_runs(c: _Checker, staff: str, who: str, work: Sequence[bool]) -> None:
+def _check_min_runs(c: _Checker, st: Staff, who: str, work: Sequence[bool]) -> None:
     """Fewest days in a row and fewest days off in a row, with the days before day 0.
 
     Runs are read over the tail carried in and the period together. A run is held to its
@@ -393,8 +393,7 @@ def _check_min_runs(c: _Checker, staff: str, who: str, work: Sequence[bool]) -> 
     the period or later (runs wholly before that were judged in their own period).
     """
     pr = c.pr
-    st = next(s for s in pr.staff if s.id == staff)
-    tail = pr.history_of(staff)
+    tail = pr.history_of(st.id)
     before = len(tail)
     flags = [sid is not None for sid in tail] + list(work)
     for on, k, rule in (
@@ -417,7 +416,7 @@ def _check_min_runs(c: _Checker, staff: str, who: str, work: Sequence[bool]) -> 
             what = "works only {n} days in a row" if on else "has only {n} days off in a row"
             c.h(
                 rule,
-                staff,
+                st.id,
                 range(max(0, first), max(0, last) + 1),
                 f"{who} {what.format(n=n)}, {where}; at least {k}.",
             )
