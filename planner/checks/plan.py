@@ -14,7 +14,8 @@ number the planner computed:
     starts and ends at its base inside its shift; every time is recomputed from the stops'
     coordinates with the district's travel-time matrices
     (:func:`geodata.network.travel_time_matrix`): arrival = previous departure + travel time,
-    start no earlier than arrival and inside a window, departure no earlier than start + dwell.
+    start no earlier than arrival and inside a window, departure no earlier than start + dwell;
+    an alley's dwell (its ride) is no shorter than its streets take, end to end.
 ``dose``
     Visit windows: every school and kindergarten gate window of the horizon and every window
     set in the district's ``key_areas`` layer (worked out here from the same raw data the
@@ -208,8 +209,9 @@ def check_routes(doc: PlanDocument, network: Any, posts: set[str]) -> Validation
 def _check_alley(network: Any, route: Route, stop: Stop, what: str) -> list[str]:
     """Check that an alley stop covers its streets in a row, from its start to its end.
 
-    The time it takes must be at least the recomputed time of its streets by the route's mode,
-    each travelled in the direction the row gives.
+    The ride (its ``dwell``: the time it holds the unit, as a visit's stay does) must be at
+    least the recomputed time of its streets by the route's mode, each travelled in the
+    direction the row gives.
     """
     if not stop.streets or stop.end_lon is None or stop.end_lat is None:
         return [f"{what} the alley names no streets or no end."]
@@ -229,10 +231,10 @@ def _check_alley(network: Any, route: Route, stop: Stop, what: str) -> list[str]
     out = []
     if here != goal:
         out.append(f"{what} the alley's streets do not end where the stop says it ends.")
-    if stop.departure - stop.start < total:
+    if stop.dwell < total:
         out.append(
-            f"{what} the alley takes {stop.departure - stop.start} s, less than the "
-            f"{total} s its streets take by {route.mode}."
+            f"{what} the alley takes {stop.dwell} s, less than the {total} s its streets take "
+            f"by {route.mode}."
         )
     return out
 
@@ -293,9 +295,8 @@ def _insertable(
                 if t > closing:
                     ok = False
                 break
-            # A stop moved later keeps its length: its stay, or an alley's whole ride.
-            length = s.departure - s.start if s.kind == "alley" else s.dwell
-            t = begin + length + int(mat[exit_at[j], j + 1])
+            # A stop moved later keeps its dwell: its stay, or an alley's whole ride.
+            t = begin + s.dwell + int(mat[exit_at[j], j + 1])
         if ok:
             return True
     return False

@@ -17,8 +17,8 @@ Recomputed from plan.json, the rules file's text and teams.toml's table alone
     Each unit signs in at its base for the handover at the start and the end; takes every meal
     break of its shift at the base, each starting in its window and as long as the rules say;
     on a night with a rest window each pair rests at the base in it, never every unit at once;
-    leaves at least ``reserve_share`` of its street time unplanned (travel and visits are
-    planned time, waiting is not); and signs in at no more than ``max_checkpoints``
+    leaves at least ``reserve_share`` of its street time unplanned (travel, visits and alley
+    rides are planned time, waiting is not); and signs in at no more than ``max_checkpoints``
     checkpoints per 12 hours.
 """
 
@@ -205,8 +205,10 @@ def street_time(route: Route, handover_s: int) -> tuple[int, int]:
 
     Street time is the route's time without the handovers at the base (``handover_s`` at the
     start and at the end; none for a whole-group unit) and its breaks; planned time is every
-    leg's travel (arrival minus the previous departure) and every visit's stay. Time spent
-    waiting, at the base or on the street, is unplanned: the reserve for calls.
+    leg's travel (arrival minus the previous departure) and every stop's ``dwell``: a visit's,
+    post's or inspection's stay and an alley's ride from one end to the other. Time spent
+    waiting, at the base or on the street (before a stop's start, or after its dwell until
+    its departure), is unplanned: the reserve for calls.
     """
     stops = route.stops
     handovers = 0 if route.unit_kind == "group" else 2 * handover_s

@@ -849,7 +849,9 @@ def street_dose(
     -------
     pandas.DataFrame
         Rows with the columns of :func:`compute_dose`, ``area_id`` the run's id and
-        ``category`` :data:`ALLEY_CATEGORY`; ``dwell_s`` is 0 (the run's length takes the time).
+        ``category`` :data:`ALLEY_CATEGORY`; ``dwell_s`` and ``needed_minutes`` are 0 (no stay
+        is asked for: the run's length takes the time, and the plan's alley stop records that
+        ride as its dwell).
     """
     if not runs or not len(shifts):
         return pd.DataFrame(columns=list(DOSE_COLUMNS))

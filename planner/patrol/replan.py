@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 
 from planner.exceptions import IncidentError
 from planner.patrol.inspections import inspected_point
-from planner.patrol.routes import area_of, stop_length, unit_key
+from planner.patrol.routes import area_of, unit_key
 from planner.plan.document import RESERVE_GROUP, CallIn, Leave, PlanDocument, StageRun
 from planner.plan.times import clock
 
@@ -424,8 +424,9 @@ def replan(
                 # Free time spread over the old route is free again: the unit leaves the stop
                 # it is at when its visit is done (or at once, when that was before T).
                 last = prefix[-1]
-                # A visit is done after its stay; an alley once it is ridden to its end.
-                done_at = max(t_rel, last.start + stop_length(last))
+                # A visit is done after its stay; an alley once it is ridden to its end (its
+                # dwell is the ride): what was left after that is free again.
+                done_at = max(t_rel, last.start + last.dwell)
                 if last.departure > done_at:
                     prefix[-1] = replace(last, departure=done_at)
             done_sites.update(_site_of(s) for s in prefix if s.kind != "base")

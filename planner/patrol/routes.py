@@ -654,7 +654,11 @@ def to_plan_route(
 def _alley_stop(
     sp: ShiftProblem, st: Any, site: Site, run: StreetRun, pts: DistrictPoints, leg: Any
 ) -> PlanStop:
-    """Return the plan stop of an alley run covered from ``st.node`` to ``st.exit_node``."""
+    """Return the plan stop of an alley run covered from ``st.node`` to ``st.exit_node``.
+
+    Its ``dwell`` is the ride from one end to the other (start to departure as solved), the
+    work the stop holds its unit for, as a visit's stay is.
+    """
     off = sp.offset_s
     backwards = st.node != site.node
     streets = run.streets[::-1] if backwards else run.streets
@@ -671,7 +675,7 @@ def _alley_stop(
         arrival=st.arrival + off,
         start=st.start + off,
         departure=st.departure + off,
-        dwell=0,
+        dwell=st.departure - st.start,
         name_en=f"Back alley {run.name}".strip() if run.name else "Back alley",
         end_lon=float(pts.lonlat[b, 0]),
         end_lat=float(pts.lonlat[b, 1]),
@@ -725,8 +729,9 @@ def route_limits(sp: ShiftProblem) -> dict[str, RouteLimit]:
 def route_work(route: PlanRoute) -> tuple[int, int]:
     """Return a plan route's work (seconds travelling and at visits) and its checkpoint visits.
 
-    Travel is what the stops' times say (each arrival minus the previous departure); the time
-    at the base and on breaks is not work.
+    Travel is what the stops' times say (each arrival minus the previous departure); a stop's
+    work is its ``dwell`` (a visit's stay, an alley's ride); the time at the base and on
+    breaks, and waiting after a stop (its departure minus start minus dwell), is not work.
     """
     work = checkpoints = 0
     for prev, stop in itertools.pairwise(route.stops):
@@ -735,16 +740,6 @@ def route_work(route: PlanRoute) -> tuple[int, int]:
             work += stop.dwell
             checkpoints += stop.kind != "alley"  # riding an alley is no checkpoint stop
     return work, checkpoints
-
-
-def stop_length(stop: PlanStop) -> int:
-    """Return the seconds a stop holds its unit from the start of its visit.
-
-    That is the stay (``dwell``) of a visit, post, inspection or break, and for an alley the
-    ride from one end to the other (its ``dwell`` is 0: the run's length takes the time, from
-    ``start`` to ``departure``).
-    """
-    return stop.departure - stop.start if stop.kind == "alley" else stop.dwell
 
 
 def _try_insert(
@@ -811,8 +806,8 @@ def _try_insert(
                 begin = max(t, s.start)
                 out.append(replace(s, arrival=t, start=begin, dwell=s.departure - begin))
                 break
-            # A stop moved later keeps its whole length: an alley is still ridden end to end.
-            leave_at = max(s.departure, begin + stop_length(s))
+            # A stop moved later keeps its whole stay: an alley is still ridden end to end.
+            leave_at = max(s.departure, begin + s.dwell)
             moved = replace(s, arrival=t, start=begin, departure=leave_at)
             out.append(moved)
             if moved.departure == s.departure:

@@ -45,7 +45,8 @@ night shift that starts at 22:00 and ends at 06:00 next morning runs from 79200 
                         riding one)
         stops          [Stop: site_id, area_id?, name, name_en, category, kind, lon, lat,
                         end_lon?, end_lat? (alley segments), windows [[open_s, close_s]],
-                        arrival, start, departure, dwell (s), check, check_zh,
+                        arrival, start, departure, dwell (s: a stay, an alley's ride),
+                        check, check_zh,
                         leg [[lon, lat]] (the path from the previous stop to this one),
                         streets [street id] (an alley stop's streets, covered in order)]
       dose             [DoseRow: area_id, date, shift_id, needed_visits, needed_minutes,
@@ -65,6 +66,8 @@ Loading (:func:`PlanDocument.from_json`, :func:`read_plan`) checks the version, 
 field and every type, then the references between parts (shift and group ids, one schedule entry
 per day, stop times in order), and raises :class:`planner.exceptions.PlanInputError` with one
 sentence naming the field path, e.g. ``"plan.json: routes[3].stops[2].arrival is missing."``.
+Plans written when an alley stop's ``dwell`` was 0 (its ride ran from ``start`` to
+``departure``) are read with the ride as its dwell (:func:`alley_rides_as_dwell`).
 """
 
 from __future__ import annotations
@@ -487,7 +490,9 @@ class Stop:
     arrival, start, departure
         Planned arrival, start of service and departure, seconds from local midnight.
     dwell
-        Planned time spent there, in seconds.
+        Planned work there, in seconds from ``start``: the stay of a visit, post, inspection,
+        break or base stop, and an alley's ride from one end to the other. Whatever is left
+        until ``departure`` (``departure - start - dwell``) is waiting.
     check, check_zh
         What to check there, in English and Chinese.
     leg
@@ -844,7 +849,7 @@ class PlanDocument:
             raise PlanInputError(msg)
         doc = _decode(cls, data, source, "")
         check_document(doc, source=source)
-        return doc  # type: ignore[no-any-return]
+        return alley_rides_as_dwell(doc)
 
     @classmethod
     def from_json(cls, text: str | bytes, *, source: str = "plan.json") -> PlanDocument:
@@ -862,6 +867,56 @@ class PlanDocument:
         except DecodeError as exc:
             raise PlanInputError(str(exc)) from None
         return cls.from_dict(data, source=source)
+
+
+def alley_rides_as_dwell(doc: PlanDocument) -> PlanDocument:
+    """Return ``doc`` with each alley stop's ride as its dwell, as plans record it now.
+
+    Plans written before recorded an alley's ride in no field of its own (``dwell`` 0, the
+    ride running from ``start`` to ``departure``). Such a stop gets ``dwell = departure -
+    start``, and the planned minutes of the dose rows of its run, date and shift are counted
+    again with it (the routes' dwells summed, as plans count them), so the plan still agrees
+    with itself. A plan whose alleys already have their rides is returned as it is.
+    """
+    rides: dict[tuple[str, str, str], int] = {}
+    routes = list(doc.routes)
+    for r, route in enumerate(doc.routes):
+        if not any(_old_alley(s) for s in route.stops):
+            continue
+        for s in route.stops:
+            if _old_alley(s):
+                key = (s.area_id or "", route.date, route.shift_id)
+                rides[key] = rides.get(key, 0) + s.departure - s.start
+        stops = tuple(
+            dataclasses.replace(s, dwell=s.departure - s.start) if _old_alley(s) else s
+            for s in route.stops
+        )
+        routes[r] = dataclasses.replace(route, stops=stops)
+    if not rides:
+        return doc
+    before = dict.fromkeys(rides, 0)  # the dwells the plan counted at those runs
+    for route in doc.routes:
+        for s in route.stops:
+            key = (s.area_id or "", route.date, route.shift_id)
+            if key in before and s.kind != "base":
+                before[key] += s.dwell
+    dose = tuple(
+        dataclasses.replace(
+            d,
+            planned_minutes=d.planned_minutes
+            + (before[key] + rides[key]) // 60
+            - before[key] // 60,
+        )
+        if (key := (d.area_id, d.date, d.shift_id)) in rides
+        else d
+        for d in doc.dose
+    )
+    return dataclasses.replace(doc, routes=tuple(routes), dose=dose)
+
+
+def _old_alley(stop: Stop) -> bool:
+    """Whether an alley stop was written before its ride was its dwell (dwell 0, a ride)."""
+    return stop.kind == "alley" and stop.dwell == 0 and stop.departure > stop.start
 
 
 def write_plan(doc: PlanDocument, path: str | Path) -> Path:

@@ -617,7 +617,7 @@ def _dense_table(
         if stop.kind == "inspection":  # its checklist is listed apart from the visits'
             zh = f"{zh}{INSPECTION_MARK}"
         windows = ", ".join(f"{_hhmm(lo)}–{_hhmm(hi)}" for lo, hi in stop.windows)
-        dwell = str(round(stop.dwell / 60)) if stop.dwell else ""
+        dwell = _minutes(stop.dwell)
         url = (codes or {}).get(k)
         rows.append(
             [
@@ -729,7 +729,7 @@ def _stop_table(
                 place += f"<br/><font size=7 color='#555555'>{_escape(stop.name_en)}</font>"
             if stop.check and stop.check_zh:
                 check += f"<br/><font size=7 color='#555555'>{_escape(stop.check)}</font>"
-        dwell = str(round(stop.dwell / 60)) if stop.dwell else ""
+        dwell = _minutes(stop.dwell)
         windows = ("<br/>" if not compact else ", ").join(
             f"{_hhmm(lo)}–{_hhmm(hi)}" for lo, hi in stop.windows
         )
@@ -1108,6 +1108,12 @@ def _styles(font: str) -> dict[str, ParagraphStyle]:
         ),
         "legend": ParagraphStyle("legend", parent=base, fontSize=7.5, leading=12, spaceAfter=3),
     }
+
+
+def _minutes(seconds: int) -> str:
+    """Return a stop's dwell (a stay, an alley's ride) in whole minutes, blank under half one."""
+    minutes = round(seconds / 60)
+    return str(minutes) if minutes else ""
 
 
 def _reserve_text(route: Any) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from typing import TYPE_CHECKING
 
 import pytest
@@ -93,6 +94,21 @@ def test_late_arrival_outside_window_is_found(doc, network, district) -> None:
     assert any("is not the recomputed" in v for v in check.violations)
 
 
+def _without(network, route, k: int):
+    """Return ``route`` without stop ``k``: the next stop reached straight from the one before.
+
+    It still starts when it did (the time the visit took is waiting now, free for calls).
+    """
+    from planner.checks.plan import _travel
+
+    prev, nxt = route.stops[k - 1], route.stops[k + 1]
+    left = (prev.lon, prev.lat) if prev.end_lon is None else (prev.end_lon, prev.end_lat)
+    trip = int(_travel(network, [left, (nxt.lon, nxt.lat)], route.mode)[0, 1])
+    arrival = min(prev.departure + trip, nxt.start)
+    moved = dataclasses.replace(nxt, arrival=arrival, leg=())
+    return dataclasses.replace(route, stops=(*route.stops[:k], moved, *route.stops[k + 2 :]))
+
+
 def _gate_its_route_could_take_back(doc, network, rules):
     """Return (route index, stop, route without it) of a gate visit its route could redo."""
     for r, route in enumerate(doc.routes):
@@ -100,7 +116,7 @@ def _gate_its_route_could_take_back(doc, network, rules):
             gate = stop.kind == "visit" and stop.category in ("school", "kindergarten")
             if not (gate and stop.windows):
                 continue
-            without = dataclasses.replace(route, stops=route.stops[:k] + route.stops[k + 1 :])
+            without = _without(network, route, k)
             where = (stop.lon, stop.lat)
             if _insertable(network, without, where, stop.windows[0], rules.gate, rules):
                 return r, stop, without
@@ -111,7 +127,8 @@ def test_missed_school_window_is_found(doc, network, district, small_plan: Path)
     """Tests that dropping a school gate visit its route could still make breaks the dose check.
 
     The stop is one whose route keeps room for it once it is gone (within the reserve for
-    calls): a route planned to the limit of its reserve could not take it back.
+    calls): the time the visit took is free again (the next stop is reached straight from
+    the one before), so a route planned to the limit of its reserve can take it back.
     """
     rules = RawRules((small_plan / "inputs" / "rules.toml").read_text(encoding="utf-8"), {})
     r, stop, without = _gate_its_route_could_take_back(doc, network, rules)
@@ -156,9 +173,9 @@ def test_changed_input_file_is_found(doc, tmp_path: Path, small_plan: Path) -> N
 def test_a_gate_that_would_crush_a_later_alley_is_not_insertable(doc, network) -> None:
     """Tests that a route which could take a gate post only by riding an alley in 0 s cannot.
 
-    The route rides an alley for an hour (its ``dwell`` is 0: the ride runs from its start to
-    its departure) and is back at its base 5 min before its end; a 10 min post before the
-    alley would leave no time to ride it, and after it the window is over.
+    The route rides an alley for an hour (its ``dwell``, from its start to its departure) and
+    is back at its base 5 min before its end; a 10 min post before the alley would leave no
+    time to ride it, and after it the window is over.
     """
     from planner.checks.plan import _travel
 
@@ -173,7 +190,8 @@ def test_a_gate_that_would_crush_a_later_alley_is_not_insertable(doc, network) -
     stops = (
         dataclasses.replace(base, arrival=t0, start=t0, departure=t0, dwell=0),
         dataclasses.replace(
-            alley, arrival=t0 + go, start=t0 + go, departure=t0 + go + ride, dwell=0, windows=()
+            alley, arrival=t0 + go, start=t0 + go, departure=t0 + go + ride, dwell=ride,
+            windows=(),
         ),
         dataclasses.replace(
             base, arrival=t0 + go + ride + back, start=t0 + go + ride + back,
@@ -186,3 +204,67 @@ def test_a_gate_that_would_crush_a_later_alley_is_not_insertable(doc, network) -
     assert not _insertable(network, tight, here, window, 600)
     roomy = dataclasses.replace(tight, end_s=end + 600)
     assert _insertable(network, roomy, here, window, 600)
+
+
+def _ride(network, route, stop) -> int:
+    """Return the seconds the route's mode takes over an alley stop's streets, in its order."""
+    here = int(network.snap([(stop.lon, stop.lat)], route.mode)[0])
+    total = 0
+    for sid in stop.streets:
+        u, v = network.edge_nodes(sid)
+        reverse = here == v and u != v
+        total += network.edge_time(sid, route.mode, reverse=reverse)
+        here = u if reverse else v
+    return total
+
+
+def test_unplanned_time_leaves_out_legs_stays_and_alley_rides(doc, network) -> None:
+    """Tests the reserve for calls as the checker reports it on a plan the pipeline made.
+
+    A unit's unplanned share is one minus its legs, its stays (visits, posts, inspections) and
+    its alley rides over its street time (its time without handovers and breaks); an alley
+    stop's dwell is its ride, the time its streets take by the unit's mode.
+    """
+    from planner.checks.units import unplanned_share
+
+    units = [r for r in doc.routes if r.unit_id and r.unit_kind != "grid"]
+    ridden = 0
+    for r in units:
+        stops = r.stops
+        handovers = 0 if r.unit_kind == "group" else 2 * r.handover_s
+        breaks = sum(s.departure - s.start for s in stops if s.kind == "break")
+        street = r.end_s - r.start_s - handovers - breaks
+        legs = sum(b.arrival - a.departure for a, b in itertools.pairwise(stops))
+        stays = sum(s.dwell for s in stops if s.kind in ("visit", "fixed_post", "inspection"))
+        rides = [_ride(network, r, s) for s in stops if s.kind == "alley"]
+        assert [s.dwell for s in stops if s.kind == "alley"] == rides
+        ridden += sum(rides)
+        share = 1 - (legs + stays + sum(rides)) / street
+        assert unplanned_share(r, r.handover_s) == pytest.approx(share)
+    assert ridden > 0  # the plan rides alleys
+
+
+def test_a_plan_saved_with_alley_dwell_zero_reads_as_one_with_rides(doc, small_plan) -> None:
+    """Tests that a plan.json written when alleys had dwell 0 reads like the plan made now.
+
+    Its alley stops get their ride (departure minus start) as their dwell and its alley dose
+    rows the minutes of those rides, so the checks judge it as they judge the plan made now.
+    """
+    import json
+
+    from planner.plan.document import PlanDocument
+
+    data = json.loads((small_plan / "plan.json").read_text(encoding="utf-8"))
+    alleys = set()
+    for r in data["routes"]:
+        for s in r["stops"]:
+            if s["kind"] == "alley":
+                s["dwell"] = 0
+                alleys.add((s["area_id"], r["date"], r["shift_id"]))
+    for d in data["dose"]:
+        if (d["area_id"], d["date"], d["shift_id"]) in alleys:
+            d["planned_minutes"] = 0  # only alley stops serve an alley's dose row
+    assert alleys
+    old = PlanDocument.from_dict(data)
+    assert old.routes == doc.routes
+    assert old.dose == doc.dose

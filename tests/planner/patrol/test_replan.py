@@ -102,6 +102,24 @@ def test_replanned_plan_passes_checks(after) -> None:
     assert doc.stages[-1].name == "replan"
 
 
+def test_alleys_ridden_before_the_call_away_keep_their_ride_as_dwell(before, after) -> None:
+    """Tests that stitching a route at 14:00 keeps each alley's dwell its ride.
+
+    An alley begun before 14:00 is left when the re-planned route sets off; any time added
+    before that is waiting, not more ride: its dwell is what it was, the ride as planned.
+    """
+    doc, _ = after
+    for old in before.routes:
+        new = _unit(doc, old.unit_id, old.shift_id)
+        made = [s for s in old.stops if s.kind == "alley" and s.start < T]
+        kept = {(s.site_id, s.start): s for s in new.stops if s.kind == "alley"}
+        for s in made:
+            got = kept.get((s.site_id, s.start))
+            if got is not None:
+                assert got.dwell == s.dwell == s.departure - s.start
+                assert got.departure - got.start >= got.dwell
+
+
 def test_bad_requests_are_refused(before, inputs) -> None:
     """Tests that an unknown group or a time outside the horizon is refused in one sentence."""
     with pytest.raises(IncidentError, match="no group 'Z'"):

@@ -72,8 +72,8 @@ def test_closed_window_and_made_visits_are_respected(pts, route) -> None:
 def test_an_alley_pushed_later_is_still_ridden_end_to_end() -> None:
     """Tests that a gate post inserted before an alley moves the whole ride, not its start only.
 
-    The alley's stop has no stay of its own (``dwell`` 0): its 120 s ride runs from its start
-    to its departure, and the school's 10 min before it must not eat it.
+    The alley's stop records its 120 s ride as its dwell (from its start to its departure),
+    and the school's 10 min before it must not eat it.
     """
     mat = np.full((4, 4), 60, dtype=np.int64)
     np.fill_diagonal(mat, 0)
@@ -84,7 +84,7 @@ def test_an_alley_pushed_later_is_still_ridden_end_to_end() -> None:
     )  # fmt: skip
     alley = Stop(
         "alley:x~foot", "alley:x", "巷", "alley", "alley", 118.782, 32.04,
-        OFF + 60, OFF + 60, OFF + 180, 0, end_lon=118.783, end_lat=32.04, streets=("e1",),
+        OFF + 60, OFF + 60, OFF + 180, 120, end_lon=118.783, end_lat=32.04, streets=("e1",),
     )  # fmt: skip
     stops = (_stop("base", "post:P", None, OFF), alley, _stop("base", "post:P", None, OFF + 240))
     route = Route("G", "2026-12-07", "D", "foot", "P", "", "", OFF, OFF + 12 * 3600, stops)
@@ -93,4 +93,5 @@ def test_an_alley_pushed_later_is_still_ridden_end_to_end() -> None:
     school, ridden, back = new.stops[1:]
     assert (school.start, school.departure) == (OFF + 60, OFF + 660)
     assert (ridden.arrival, ridden.start, ridden.departure) == (OFF + 720, OFF + 720, OFF + 840)
+    assert ridden.dwell == 120
     assert back.arrival == OFF + 900
