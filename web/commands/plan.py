@@ -184,7 +184,7 @@ def _run_plan(
     from planner.dates import seed_problem, start_problem
     from planner.patrol.baseline import apply_baseline, read_baseline
     from planner.patrol.inputs import load_inputs, resolve_files
-    from planner.patrol.pipeline import make_plan
+    from planner.patrol.pipeline import make_plan, route_params
     from planner.patrol.request import PlanRequest, TimeBudget
     from planner.patrol.roster import build_patrol_problem
 
@@ -204,7 +204,12 @@ def _run_plan(
     shifts = days * len(inputs.rules.shifts)
     budget = TimeBudget() if time_limit is None else TimeBudget.within(time_limit, shifts)
     request = PlanRequest(start, days, seed, budget, baseline=base, freeze_until=frozen)
-    click.echo(f"Time budget {budget.describe(shifts)}.")
+    solutions = route_params(budget.per_shift).solution_limit
+    click.echo(
+        f"Time budget {budget.describe(shifts)}. Each shift's routes stop after {solutions} "
+        "solutions, so a seed gives the same routes on any machine; a slower or busier one "
+        "takes longer than the budget."
+    )
     bars = _Bars()
     try:
         doc = make_plan(inputs, request, progress=bars)
