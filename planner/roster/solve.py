@@ -80,10 +80,14 @@ class _Lns:
         self.cell_vars: dict[tuple[int, int], list[int]] = {}
         for (p, d), lit in m.off.items():
             self.cell_vars.setdefault((p, d), []).append(lit.index)
-        for (p, d, _s), lit in m.x.items():
+        #: (day, shift index) -> (staff, variable index) of each shift variable.
+        self.shift_vars: dict[tuple[int, int], list[tuple[int, int]]] = {}
+        for (p, d, s), lit in m.x.items():
             self.cell_vars[p, d].append(lit.index)
-        self.sizes = [params.lns_size] * 3
-        self.scores = [1.0, 1.0, 1.0]
+            self.shift_vars.setdefault((d, s), []).append((p, lit.index))
+        kinds = len(params.lns_mix)
+        self.sizes = [params.lns_size] * kinds
+        self.scores = [1.0] * kinds
         self.iterations = 0
         self.stop = threading.Event()
 
@@ -103,12 +107,56 @@ class _Lns:
         size = self.sizes[kind]
         self.sizes[kind] = min(0.9, size * 1.05) if proven else max(0.03, size * 0.95)
 
-    def neighbourhood(self, kind: int) -> set[tuple[int, int]]:
-        """Cells (staff, day) to free: whole staff rows, day windows, or blocks."""
+    def _aimed(self, values: list[int], k: int) -> list[int] | None:
+        """Staff for rows aimed at a shift where people are missing (``None``: none missing).
+
+        Half are staff who may work that shift and do not work it that day, half have time
+        left under their most minutes (the ones who can take over the work they drop).
+        """
+        pr = self.m.problem
+        sidx = {sh.id: i for i, sh in enumerate(pr.shifts)}
+        short = []
+        for c in pr.cover:
+            if c.under_weight is None or c.shift not in sidx:
+                continue
+            on = [p for p, i in self.shift_vars.get((c.day, sidx[c.shift]), []) if values[i]]
+            if len(on) < c.requirement:
+                short.append((c.day, sidx[c.shift], set(on)))
+        if not short:
+            return None
+        day, s, working = short[self.rng.randrange(len(short))]
+        able = [p for p, _ in self.shift_vars.get((day, s), []) if p not in working]
+        minutes = [0] * len(pr.staff)
+        for (_d, si), cells in self.shift_vars.items():
+            for p, i in cells:
+                if values[i]:
+                    minutes[p] += pr.shifts[si].minutes
+        spare = [
+            p
+            for p, st in enumerate(pr.staff)
+            if p not in working
+            and (st.max_minutes is None or st.max_minutes - minutes[p] >= pr.shifts[s].minutes)
+        ]
+        pick = set(self.rng.sample(able, min(len(able), max(1, k // 2))))
+        spare = [p for p in spare if p not in pick]
+        pick.update(self.rng.sample(spare, min(len(spare), k - len(pick))))
+        rest = [p for p in range(len(pr.staff)) if p not in pick]
+        pick.update(self.rng.sample(rest, min(len(rest), k - len(pick))))
+        return sorted(pick)
+
+    def neighbourhood(self, kind: int, values: list[int]) -> set[tuple[int, int]]:
+        """Cells (staff, day) to free: whole staff rows, day windows, blocks, or aimed rows."""
         pr = self.m.problem
         n, days = len(pr.staff), pr.days
         target = max(2 * days, int(self.sizes[kind] * n * days))
         free: set[tuple[int, int]] = set()
+        if kind == 3:
+            k = min(n, max(2, math.ceil(target / days)))
+            aimed = self._aimed(values, k)
+            if aimed is not None:
+                free.update((p, d) for p in aimed for d in range(days))
+                return free
+            kind = 0
         if kind == 0:
             k = min(n, max(2, math.ceil(target / days)))
             for p in self.rng.sample(range(n), k):
@@ -134,7 +182,7 @@ class _Lns:
                 return
             self.iterations += 1
             kind = self.choose()
-            free = self.neighbourhood(kind)
+            free = self.neighbourhood(kind, values)
             t_prep = time.monotonic()
             model = base.clone()
             proto = model.proto

@@ -49,6 +49,9 @@ MAX_CELLS = 2000
 #: Share of the moves aimed at a shift where people are missing.
 TARGETED = 0.5
 
+#: Share of an aimed move's other staff taken from those with time to spare for the shift.
+SPARE_SHARE = 0.5
+
 
 def window_fits(pr: RosterProblem) -> bool:
     """Whether rows can be re-solved window by window (soft cover, no rule across staff)."""
@@ -194,11 +197,24 @@ class WindowSearch:
             if count.get((c.day, c.shift), 0) < c.requirement
         ]
 
+    def _spare(self, sid: str) -> list[int]:
+        """Return the staff with time left under their most minutes for one more ``sid``."""
+        minutes = {s.id: s.minutes for s in self.pr.shifts}
+        out = []
+        for p, st in enumerate(self.pr.staff):
+            if st.max_minutes is None:
+                out.append(p)
+                continue
+            worked = sum(minutes[x] for x in self.rows[p] if x is not None)
+            if st.max_minutes - worked >= minutes[sid]:
+                out.append(p)
+        return out
+
     def _choose(self, rng: random.Random) -> tuple[list[int], int, int]:
         """Pick staff and a window of whole weeks with about ``cells`` staff-days in all.
 
         Half the moves aim at a shift where people are missing: its week (or two), with staff
-        who may work that shift and do not work it that day.
+        who may work that shift and do not work it that day, and staff with time to spare.
         """
         n = len(self.pr.staff)
         weeks = len(self.starts)
@@ -215,6 +231,10 @@ class WindowSearch:
                 if st.max_of(sid) != 0 and self.rows[p][day] != sid
             ]
             pick = rng.sample(able, min(len(able), max(1, k // 2)))
+            if SPARE_SHARE:
+                spare = [p for p in self._spare(sid) if p not in set(pick)]
+                want = round(SPARE_SHARE * (k - len(pick)))
+                pick += rng.sample(spare, min(len(spare), want))
             rest = [p for p in range(n) if p not in set(pick)]
             pick += rng.sample(rest, min(len(rest), k - len(pick)))
             first = self.starts[i]

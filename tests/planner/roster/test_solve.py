@@ -1,0 +1,70 @@
+"""Tests of the neighbourhood search's moves aimed at missing cover."""
+
+from __future__ import annotations
+
+import time
+
+from planner.roster.model import Cover, RosterProblem, ShiftType, Staff
+from planner.roster.result import RosterParams
+from planner.roster.rules import build_model
+from planner.roster.solve import _Best, _complete, _Lns
+
+E = ShiftType("E", 480)
+L = ShiftType("L", 480)
+
+
+def _problem() -> RosterProblem:
+    """Five staff over a week; two may not work L. Cover is asked on days 0-4."""
+    staff = (
+        Staff("A", max_shifts=(("L", 0),), max_minutes=5 * 480),
+        Staff("B", max_shifts=(("L", 0),), max_minutes=5 * 480),
+        Staff("C", max_minutes=5 * 480),
+        Staff("D", max_minutes=5 * 480),
+        Staff("F", max_minutes=2 * 480),
+    )
+    cover = tuple(Cover(d, s, 2, 100, 1) for d in range(5) for s in ("E", "L"))
+    return RosterProblem(days=7, staff=staff, shifts=(E, L), cover=cover)
+
+
+def _values(pr: RosterProblem, rows: dict[int, list[str | None]]) -> tuple[_Lns, list[int]]:
+    m = build_model(pr)
+    params = RosterParams(time_limit=5.0, num_workers=1)
+    values = _complete(m, params, 0, time.monotonic() + 5.0, rows)
+    assert values is not None
+    return _Lns(m, params, _Best(), seed=3), values
+
+
+def test_aimed_rows_hold_someone_who_may_take_the_missing_shift():
+    """Tests that rows aimed at missing cover include staff able to take it, whole rows."""
+    pr = _problem()
+    # Only L on day 2 is short (C works it). A and B may not take L; D and F may, and no one
+    # has time to spare.
+    rows: dict[int, list[str | None]] = {
+        0: ["E", "E", "E", "E", "E", None, None],
+        1: ["E", "E", "E", "E", "E", None, None],
+        2: ["L", "L", "L", "L", "L", None, None],
+        3: ["L", "L", None, "L", "L", "L", None],
+        4: [None, None, None, None, None, "E", "E"],
+    }
+    lns, values = _values(pr, rows)
+    for _ in range(20):
+        staff = lns._aimed(values, 2)
+        assert staff is not None and len(staff) == 2
+        assert {3, 4} & set(staff)
+    free = lns.neighbourhood(3, values)
+    assert {d for _p, d in free} == set(range(7))
+    assert len(free) % 7 == 0
+
+
+def test_aimed_rows_fall_back_when_nothing_is_missing():
+    """Tests that with all cover met the aimed move frees whole random rows instead."""
+    pr = RosterProblem(
+        days=2,
+        staff=(Staff("A"), Staff("B")),
+        shifts=(E,),
+        cover=(Cover(0, "E", 1, 100, 1), Cover(1, "E", 1, 100, 1)),
+    )
+    lns, values = _values(pr, {0: ["E", "E"], 1: [None, None]})
+    assert lns._aimed(values, 2) is None
+    free = lns.neighbourhood(3, values)
+    assert free == {(p, d) for p in range(2) for d in range(2)}
