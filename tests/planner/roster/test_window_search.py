@@ -80,6 +80,22 @@ def test_window_change_is_the_whole_change(lookalike):
     assert bool(after.hard) == bool(full.hard)
 
 
+def test_spare_staff_have_time_for_one_more_shift(lookalike):
+    """Tests that the staff with time to spare are exactly those under their most minutes."""
+    rows = _rows(lookalike)
+    search = WindowSearch(lookalike, rows, RosterParams(num_workers=1), seed=0)
+    minutes = {s.id: s.minutes for s in lookalike.shifts}
+    for sh in lookalike.shifts:
+        want = []
+        for p, st in enumerate(lookalike.staff):
+            worked = sum(minutes[x] for x in rows[p] if x is not None)
+            if st.max_minutes is None or worked + sh.minutes <= st.max_minutes:
+                want.append(p)
+        assert search._spare(sh.id) == want
+    # The look-alike's staff end the first roster with time to spare, but not all of them.
+    assert 0 < len(search._spare(lookalike.shifts[0].id)) < len(lookalike.staff)
+
+
 def test_window_search_improves_and_keeps_its_score(lookalike):
     """Tests that the window search lowers the objective and reports the checker's value."""
     rows = _rows(lookalike)
