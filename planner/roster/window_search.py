@@ -35,6 +35,8 @@ from planner.roster.result import cp_solver, read_roster
 from planner.roster.rules import build_model
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from planner.roster.result import RosterParams
 
 log = logging.getLogger("planner")
@@ -68,6 +70,33 @@ def window_fits(pr: RosterProblem) -> bool:
         )
         or any(c.under_weight is None or c.over_weight is None for c in pr.cover)
     )
+
+
+def free_to_work(
+    pr: RosterProblem, works: Callable[[int, int], bool], day: int, staff: Iterable[int]
+) -> list[int]:
+    """Return those of ``staff`` off on ``day`` who may work it without a new weekend.
+
+    ``works(p, d)`` says whether staff ``p`` works on day ``d``. On a weekend day, the ones
+    kept are those who work its other day or have worked fewer weekends than their most:
+    where weekends are what runs out, they can take the shift with a swap of weekdays.
+    """
+    weekends = pr.weekends()
+    weekend = next((w for w in weekends if day in w), None)
+    out = []
+    for p in staff:
+        st = pr.staff[p]
+        if works(p, day) or day in st.days_off:
+            continue
+        if (
+            weekend is not None
+            and st.max_weekends is not None
+            and not any(works(p, d) for d in weekend)
+            and sum(any(works(p, d) for d in w) for w in weekends) >= st.max_weekends
+        ):
+            continue
+        out.append(p)
+    return out
 
 
 def _margin(pr: RosterProblem, staff: list[int]) -> int:
@@ -214,7 +243,8 @@ class WindowSearch:
         """Pick staff and a window of whole weeks with about ``cells`` staff-days in all.
 
         Half the moves aim at a shift where people are missing: its week (or two), with staff
-        who may work that shift and do not work it that day, and staff with time to spare.
+        who may work that shift and do not work it that day (first those free to work that day,
+        :func:`free_to_work`), and staff with time to spare.
         """
         n = len(self.pr.staff)
         weeks = len(self.starts)
@@ -230,7 +260,12 @@ class WindowSearch:
                 for p, st in enumerate(self.pr.staff)
                 if st.max_of(sid) != 0 and self.rows[p][day] != sid
             ]
-            pick = rng.sample(able, min(len(able), max(1, k // 2)))
+            half = max(1, k // 2)
+            free = free_to_work(self.pr, lambda p, d: self.rows[p][d] is not None, day, able)
+            pick = rng.sample(free, min(len(free), half))
+            chosen = set(pick)
+            able = [p for p in able if p not in chosen]
+            pick += rng.sample(able, min(len(able), half - len(pick)))
             if SPARE_SHARE:
                 spare = [p for p in self._spare(sid) if p not in set(pick)]
                 want = round(SPARE_SHARE * (k - len(pick)))

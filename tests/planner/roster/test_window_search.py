@@ -15,6 +15,7 @@ from bench.rostering import read_instance
 from bench.rostering_generate import generate
 from planner.checks.roster import check_roster
 from planner.roster.construct import walk_fits
+from planner.roster.model import RosterProblem, ShiftType, Staff
 from planner.roster.solve import (
     RosterParams,
     SolveStatus,
@@ -22,12 +23,10 @@ from planner.roster.solve import (
     _hands_over,
     solve_roster,
 )
-from planner.roster.window_search import WindowSearch, window_fits, window_problem
+from planner.roster.window_search import WindowSearch, free_to_work, window_fits, window_problem
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    from planner.roster.model import RosterProblem
 
 
 @pytest.fixture(scope="module")
@@ -161,3 +160,20 @@ def test_no_hand_over_below_the_size(four_weeks):
     """Tests that a model under ``window_after_vars`` variables keeps main's search."""
     assert not _hands_over(four_weeks, RosterParams())
     assert _hands_over(four_weeks, RosterParams(window_after_vars=0))
+
+
+def test_free_to_work_keeps_weekends_within_limits():
+    """Tests that staff free for a weekend day are off then and need no weekend past their most."""
+    shifts = (ShiftType("D", 480),)
+    staff = (
+        Staff("works-sunday", max_weekends=1),  # works Sunday 6: Saturday 5 is no new weekend
+        Staff("used-up", max_weekends=1),  # works the next weekend: none left
+        Staff("has-one-left", max_weekends=2),
+        Staff("on-leave", max_weekends=2, days_off=frozenset({5})),
+        Staff("already-on", max_weekends=2),
+    )
+    pr = RosterProblem(days=14, staff=staff, shifts=shifts, start_weekday=0)
+    on = {(0, 6), (1, 12), (2, 2), (2, 12), (4, 5)}
+    assert free_to_work(pr, lambda p, d: (p, d) in on, 5, range(5)) == [0, 2]
+    # On a weekday only leave and work that day stand in the way.
+    assert free_to_work(pr, lambda p, d: (p, d) in on, 2, range(5)) == [0, 1, 3, 4]
