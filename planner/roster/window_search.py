@@ -75,22 +75,25 @@ def window_fits(pr: RosterProblem) -> bool:
 def free_to_work(
     pr: RosterProblem, works: Callable[[int, int], bool], day: int, staff: Iterable[int]
 ) -> list[int]:
-    """Return those of ``staff`` off on ``day`` who may work it without a new weekend.
+    """Return those of ``staff`` off on weekend day ``day`` who may work it without a new weekend.
 
-    ``works(p, d)`` says whether staff ``p`` works on day ``d``. On a weekend day, the ones
-    kept are those who work its other day or have worked fewer weekends than their most:
-    where weekends are what runs out, they can take the shift with a swap of weekdays.
+    ``works(p, d)`` says whether staff ``p`` works on day ``d``. The ones kept work the
+    weekend's other day or have worked fewer weekends than their most: where weekends are what
+    runs out, they can take the shift with a swap of weekdays. On a weekday the list is empty
+    (there anyone able may take it; on the benchmark's look-alikes, whose holes are mostly on
+    weekdays, taking the staff off that day first did worse).
     """
     weekends = pr.weekends()
     weekend = next((w for w in weekends if day in w), None)
+    if weekend is None:
+        return []
     out = []
     for p in staff:
         st = pr.staff[p]
         if works(p, day) or day in st.days_off:
             continue
         if (
-            weekend is not None
-            and st.max_weekends is not None
+            st.max_weekends is not None
             and not any(works(p, d) for d in weekend)
             and sum(any(works(p, d) for d in w) for w in weekends) >= st.max_weekends
         ):

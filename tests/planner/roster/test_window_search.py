@@ -175,5 +175,5 @@ def test_free_to_work_keeps_weekends_within_limits():
     pr = RosterProblem(days=14, staff=staff, shifts=shifts, start_weekday=0)
     on = {(0, 6), (1, 12), (2, 2), (2, 12), (4, 5)}
     assert free_to_work(pr, lambda p, d: (p, d) in on, 5, range(5)) == [0, 2]
-    # On a weekday only leave and work that day stand in the way.
-    assert free_to_work(pr, lambda p, d: (p, d) in on, 2, range(5)) == [0, 1, 3, 4]
+    # On a weekday anyone able may take the shift: no one comes first.
+    assert free_to_work(pr, lambda p, d: (p, d) in on, 2, range(5)) == []
