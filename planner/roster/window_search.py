@@ -80,8 +80,8 @@ def free_to_work(
     ``works(p, d)`` says whether staff ``p`` works on day ``d``. The ones kept work the
     weekend's other day or have worked fewer weekends than their most: where weekends are what
     runs out, they can take the shift with a swap of weekdays. On a weekday the list is empty
-    (there anyone able may take it; on the benchmark's look-alikes, whose holes are mostly on
-    weekdays, taking the staff off that day first did worse).
+    and anyone able may take it first (on the Large2 look-alike, staff off the day first on
+    weekdays too gave 11482 and 10344 at 60 s, seeds 0 and 1, against 9720 and 10476).
     """
     weekends = pr.weekends()
     weekend = next((w for w in weekends if day in w), None)
