@@ -19,7 +19,12 @@ from planner.roster.construct import walk_fits, walk_row
 from planner.roster.explain import explain_infeasible
 from planner.roster.result import RosterParams, RosterResult, cp_solver, read_roster
 from planner.roster.rules import build_model
-from planner.roster.window_search import WindowSearch, free_to_work, window_fits
+from planner.roster.window_search import (
+    WindowSearch,
+    free_to_work,
+    sample_first,
+    window_fits,
+)
 
 if TYPE_CHECKING:
     from planner.roster.model import Cover, RosterProblem
@@ -110,9 +115,9 @@ class _Lns:
     def _aimed(self, values: list[int], k: int) -> list[int] | None:
         """Staff for rows aimed at a shift where people are missing (``None``: none missing).
 
-        Half are staff who may work that shift and do not work it that day (first those free
-        to work that day, :func:`free_to_work`), half have time left under their most minutes
-        (the ones who can take over the work they drop).
+        Half are staff who may work that shift and do not work it that day (on a weekend day
+        first those free to work it, :func:`free_to_work`), half have time left under their
+        most minutes (the ones who can take over the work they drop).
         """
         pr = self.m.problem
         sidx = {sh.id: i for i, sh in enumerate(pr.shifts)}
@@ -138,16 +143,13 @@ class _Lns:
             if p not in working
             and (st.max_minutes is None or st.max_minutes - minutes[p] >= pr.shifts[s].minutes)
         ]
-        half = max(1, k // 2)
         off = self.m.off
 
         def works(p: int, d: int) -> bool:
             return not values[off[p, d].index]
 
         free = free_to_work(pr, works, day, able)
-        pick = set(self.rng.sample(free, min(len(free), half)))
-        rest_able = [p for p in able if p not in pick]
-        pick.update(self.rng.sample(rest_able, min(len(rest_able), half - len(pick))))
+        pick = set(sample_first(self.rng, free, able, max(1, k // 2)))
         spare = [p for p in spare if p not in pick]
         pick.update(self.rng.sample(spare, min(len(spare), k - len(pick))))
         rest = [p for p in range(len(pr.staff)) if p not in pick]

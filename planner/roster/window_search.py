@@ -102,6 +102,14 @@ def free_to_work(
     return out
 
 
+def sample_first(rng: random.Random, first: list[int], rest: list[int], n: int) -> list[int]:
+    """Return ``n`` staff drawn at random, from ``first`` while it lasts, then from ``rest``."""
+    pick = rng.sample(first, min(len(first), n))
+    chosen = set(pick)
+    others = [p for p in rest if p not in chosen]
+    return pick + rng.sample(others, min(len(others), n - len(pick)))
+
+
 def _margin(pr: RosterProblem, staff: list[int]) -> int:
     """Days pinned on each side of a window: whole weeks longer than any run rule reaches."""
     reach = 2
@@ -246,8 +254,8 @@ class WindowSearch:
         """Pick staff and a window of whole weeks with about ``cells`` staff-days in all.
 
         Half the moves aim at a shift where people are missing: its week (or two), with staff
-        who may work that shift and do not work it that day (first those free to work that day,
-        :func:`free_to_work`), and staff with time to spare.
+        who may work that shift and do not work it that day (on a weekend day first those free
+        to work it, :func:`free_to_work`), and staff with time to spare.
         """
         n = len(self.pr.staff)
         weeks = len(self.starts)
@@ -263,12 +271,8 @@ class WindowSearch:
                 for p, st in enumerate(self.pr.staff)
                 if st.max_of(sid) != 0 and self.rows[p][day] != sid
             ]
-            half = max(1, k // 2)
             free = free_to_work(self.pr, lambda p, d: self.rows[p][d] is not None, day, able)
-            pick = rng.sample(free, min(len(free), half))
-            chosen = set(pick)
-            able = [p for p in able if p not in chosen]
-            pick += rng.sample(able, min(len(able), half - len(pick)))
+            pick = sample_first(rng, free, able, max(1, k // 2))
             if SPARE_SHARE:
                 spare = [p for p in self._spare(sid) if p not in set(pick)]
                 want = round(SPARE_SHARE * (k - len(pick)))

@@ -23,7 +23,13 @@ from planner.roster.solve import (
     _hands_over,
     solve_roster,
 )
-from planner.roster.window_search import WindowSearch, free_to_work, window_fits, window_problem
+from planner.roster.window_search import (
+    WindowSearch,
+    free_to_work,
+    sample_first,
+    window_fits,
+    window_problem,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -177,3 +183,15 @@ def test_free_to_work_keeps_weekends_within_limits():
     assert free_to_work(pr, lambda p, d: (p, d) in on, 5, range(5)) == [0, 2]
     # On a weekday anyone able may take the shift: no one comes first.
     assert free_to_work(pr, lambda p, d: (p, d) in on, 2, range(5)) == []
+
+
+def test_sample_first_draws_the_preferred_first_without_repeats():
+    """Tests that the preferred staff fill the draw first and no one is drawn twice."""
+    rng = random.Random(0)
+    pick = sample_first(rng, [1, 2], [0, 1, 2, 3, 4], 4)
+    assert len(pick) == len(set(pick)) == 4
+    assert set(pick[:2]) == {1, 2}
+    # Enough preferred staff: none of the rest is drawn.
+    assert set(sample_first(rng, [5, 6, 7], [0], 2)) <= {5, 6, 7}
+    # Too few in all: everyone there is, once.
+    assert sorted(sample_first(rng, [], [3, 4], 5)) == [3, 4]
