@@ -246,6 +246,9 @@ QUICK_GREEDY_DAYS = 56
 #: With less than this many seconds per person, the greedy takes each person's first roster.
 GREEDY_SEARCH_SECONDS = 0.5
 
+#: Most seconds of search for one person's row on short horizons.
+GREEDY_PERSON_SECONDS = 2.0
+
 
 def _greedy_fits(pr: RosterProblem) -> bool:
     """Whether no hard rule couples staff (soft cover, no crew or pattern)."""
@@ -298,6 +301,7 @@ def _greedy_rows(
     rng.shuffle(order)
     need = {(c.day, c.shift): c for c in pr.cover}
     count: dict[tuple[int, str], int] = {}
+    supply = _supply(pr, need)
     rows: dict[int, list[str | None]] = {}
     batch = max(1, params.greedy_batch)
     until = time.monotonic() + params.greedy_share * (deadline - time.monotonic())
@@ -314,7 +318,11 @@ def _greedy_rows(
             keep=tuple(q for q in pr.keep if q.staff in ids),
             history=tuple(h for h in pr.history if h[0] in ids),
         )
-        walked, attempt = _walk(pr, sub, group, need, count, rng) if walk else (None, None)
+        gain = _cover_gains(need, count, supply)
+        for p in group:
+            for key in _able(pr, p, need):
+                supply[key] -= 1
+        walked, attempt = _walk(pr, sub, group, gain, rng) if walk else (None, None)
         steps_left = math.ceil((len(order) - first) / batch)
         share = max(0.1, (until - time.monotonic()) / steps_left)
         search = not (quick and walk_first) and (not quick or share >= GREEDY_SEARCH_SECONDS)
@@ -328,16 +336,10 @@ def _greedy_rows(
         exprs: list[Any] = [e for _, e in sm.terms]
         weights = [w for w, _ in sm.terms]
         for (_p, d, s), lit in sm.x.items():
-            c = need.get((d, pr.shifts[s].id))
-            if c is None:
-                continue
-            assert c.under_weight is not None and c.over_weight is not None
-            if count.get((d, c.shift), 0) < c.requirement:
+            g = gain.get((d, pr.shifts[s].id))
+            if g:
                 exprs.append(lit)
-                weights.append(-c.under_weight)
-            elif c.over_weight:
-                exprs.append(lit)
-                weights.append(c.over_weight)
+                weights.append(-g)
         sm.cp.minimize(cp_model.LinearExpr.weighted_sum(exprs, weights))
         if attempt is not None:
             _hint_row(sm, attempt)
@@ -345,7 +347,7 @@ def _greedy_rows(
         left = deadline - now
         if left <= 0 or stop.is_set():
             return None
-        limit = (share if quick else 2.0) if search else 1.5
+        limit = (share if quick else GREEDY_PERSON_SECONDS) if search else 1.5
         solver = cp_solver(params, min(2.0, limit, left), seed, workers=1)
         if attempt is not None and not search:
             # The walk came close: with presolve and the walk's row as a hint, one person's
@@ -393,23 +395,64 @@ def _greedy_rows(
 WALK_TARGETS = (0.5, 0.7, 0.3, 0.85, 1.0, 1.2, 1.5)
 
 
+#: How much more a missing person weighs where few of the staff still to roster may fill it:
+#: a missing person earns its under-weight times 1 + SCARCITY x missing / able.
+SCARCITY = 1.0
+
+
+def _able(pr: RosterProblem, p: int, need: dict[tuple[int, str], Cover]) -> list[tuple[int, str]]:
+    """Return the covered (day, shift) pairs that staff ``p`` may work."""
+    st = pr.staff[p]
+    return [(d, sid) for d, sid in need if d not in st.days_off and st.max_of(sid) != 0]
+
+
+def _supply(pr: RosterProblem, need: dict[tuple[int, str], Cover]) -> dict[tuple[int, str], int]:
+    """Return how many staff may work each covered (day, shift)."""
+    supply = dict.fromkeys(need, 0)
+    for p in range(len(pr.staff)):
+        for key in _able(pr, p, need):
+            supply[key] += 1
+    return supply
+
+
+def _cover_gains(
+    need: dict[tuple[int, str], Cover],
+    count: dict[tuple[int, str], int],
+    supply: dict[tuple[int, str], int],
+) -> dict[tuple[int, str], int]:
+    """Return what one more person on each covered (day, shift) is worth to the greedy.
+
+    Where people are missing, the under-weight, raised by :data:`SCARCITY` where many are
+    missing against the staff still to roster who may fill them (``supply``, this person
+    included): a person who can take a shift that few others can fill takes it before one
+    that many can. Where the shift is full, minus the over-weight.
+    """
+    gain: dict[tuple[int, str], int] = {}
+    for key, c in need.items():
+        assert c.under_weight is not None and c.over_weight is not None
+        missing = c.requirement - count.get(key, 0)
+        if missing > 0:
+            scarce = SCARCITY * min(1.0, missing / max(1, supply[key]))
+            gain[key] = round(c.under_weight * (1.0 + scarce))
+        else:
+            gain[key] = -c.over_weight
+    return gain
+
+
 def _walk(
     pr: RosterProblem,
     sub: RosterProblem,
     group: list[int],
-    need: dict[tuple[int, str], Cover],
-    count: dict[tuple[int, str], int],
+    cover_gain: dict[tuple[int, str], int],
     rng: random.Random,
 ) -> tuple[list[str | None] | None, list[str | None]]:
     """Return one person's row from :func:`walk_row` that keeps their rules (or ``None``).
 
-    The second item is the walk's row that broke the fewest rules, a hint for CP-SAT.
+    ``cover_gain`` is :func:`_cover_gains`. The second item is the walk's row that broke the
+    fewest rules, a hint for CP-SAT.
     """
     (p,) = group
-    gain: dict[tuple[int, str], int] = {}
-    for key, c in need.items():
-        assert c.under_weight is not None and c.over_weight is not None
-        gain[key] = c.under_weight if count.get(key, 0) < c.requirement else -c.over_weight
+    gain = dict(cover_gain)
     for q in sub.requests:
         gain[q.day, q.shift] = gain.get((q.day, q.shift), 0) + (q.weight if q.on else -q.weight)
     closest: tuple[int, list[str | None]] | None = None

@@ -1,13 +1,14 @@
-"""Tests of the neighbourhood search's moves aimed at missing cover."""
+"""Tests of the first roster's gains and the neighbourhood search's moves aimed at missing cover."""
 
 from __future__ import annotations
 
+import threading
 import time
 
-from planner.roster.model import Cover, RosterProblem, ShiftType, Staff
+from planner.roster.model import Cover, RosterProblem, ShiftRequest, ShiftType, Staff
 from planner.roster.result import RosterParams
 from planner.roster.rules import build_model
-from planner.roster.solve import _Best, _complete, _Lns
+from planner.roster.solve import _Best, _complete, _cover_gains, _greedy_rows, _Lns
 
 E = ShiftType("E", 480)
 L = ShiftType("L", 480)
@@ -68,3 +69,30 @@ def test_aimed_rows_fall_back_when_nothing_is_missing():
     assert lns._aimed(values, 2) is None
     free = lns.neighbourhood(3, values)
     assert free == {(p, d) for p in range(2) for d in range(2)}
+
+
+def test_greedy_gives_a_scarce_shift_to_the_one_who_can_take_it():
+    """Tests that the first roster puts a person where few others can fill the gap.
+
+    A may work E or L and asks for E; B may work E only. Without the scarcity weight A takes
+    the E asked for, whoever comes first, and L stays empty.
+    """
+    pr = RosterProblem(
+        days=1,
+        staff=(Staff("A", max_minutes=480), Staff("B", max_shifts=(("L", 0),), max_minutes=480)),
+        shifts=(E, L),
+        cover=(Cover(0, "E", 1, 100, 1), Cover(0, "L", 1, 100, 1)),
+        requests=(ShiftRequest("A", 0, "E", 5, True),),
+    )
+    params = RosterParams(time_limit=5.0, num_workers=1)
+    for seed in range(4):
+        rows = _greedy_rows(pr, params, seed, time.monotonic() + 5.0, threading.Event())
+        assert rows == {0: ["L"], 1: ["E"]}
+
+
+def test_cover_gains_weigh_what_few_can_fill():
+    """Tests the gain of one more person: raised by the missing share of the able, capped."""
+    need = {(0, "E"): Cover(0, "E", 2, 100, 1), (0, "L"): Cover(0, "L", 1, 100, 3)}
+    gains = _cover_gains(need, {(0, "E"): 1, (0, "L"): 1}, {(0, "E"): 4, (0, "L"): 0})
+    assert gains == {(0, "E"): 125, (0, "L"): -3}
+    assert _cover_gains(need, {}, {(0, "E"): 1, (0, "L"): 1})[0, "E"] == 200
