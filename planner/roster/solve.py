@@ -10,6 +10,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from ortools.sat.python import cp_model
 
 from planner.checks.roster import check_roster
@@ -27,7 +28,7 @@ from planner.roster.window_search import (
 )
 
 if TYPE_CHECKING:
-    from planner.roster.model import Cover, RosterProblem
+    from planner.roster.model import RosterProblem
     from planner.roster.rules import Model
 
 log = logging.getLogger("planner")
@@ -299,9 +300,7 @@ def _greedy_rows(
     rng = random.Random(seed)
     order = list(range(len(pr.staff)))
     rng.shuffle(order)
-    need = {(c.day, c.shift): c for c in pr.cover}
-    count: dict[tuple[int, str], int] = {}
-    supply = _supply(pr, need)
+    gains = CoverGains(pr)
     rows: dict[int, list[str | None]] = {}
     batch = max(1, params.greedy_batch)
     until = time.monotonic() + params.greedy_share * (deadline - time.monotonic())
@@ -318,19 +317,15 @@ def _greedy_rows(
             keep=tuple(q for q in pr.keep if q.staff in ids),
             history=tuple(h for h in pr.history if h[0] in ids),
         )
-        gain = _cover_gains(need, count, supply)
-        for p in group:
-            for key in _able(pr, p, need):
-                supply[key] -= 1
+        gain = gains.of(group)
+        gains.take(group)
         walked, attempt = _walk(pr, sub, group, gain, rng) if walk else (None, None)
         steps_left = math.ceil((len(order) - first) / batch)
         share = max(0.1, (until - time.monotonic()) / steps_left)
         search = not (quick and walk_first) and (not quick or share >= GREEDY_SEARCH_SECONDS)
         if walked is not None and not search:
             rows[group[0]] = walked
-            for d, sid in enumerate(walked):
-                if sid is not None:
-                    count[d, sid] = count.get((d, sid), 0) + 1
+            gains.worked(walked)
             continue
         sm = build_model(sub)
         exprs: list[Any] = [e for _, e in sm.terms]
@@ -385,9 +380,7 @@ def _greedy_rows(
             got = read_roster(sm, list(solver.response_proto.solution))[0]
         for p in group:
             rows[p] = got[pr.staff[p].id]
-            for d, sid in enumerate(rows[p]):
-                if sid is not None:
-                    count[d, sid] = count.get((d, sid), 0) + 1
+            gains.worked(rows[p])
     return rows
 
 
@@ -400,43 +393,62 @@ WALK_TARGETS = (0.5, 0.7, 0.3, 0.85, 1.0, 1.2, 1.5)
 SCARCITY = 1.0
 
 
-def _able(pr: RosterProblem, p: int, need: dict[tuple[int, str], Cover]) -> list[tuple[int, str]]:
-    """Return the covered (day, shift) pairs that staff ``p`` may work."""
-    st = pr.staff[p]
-    return [(d, sid) for d, sid in need if d not in st.days_off and st.max_of(sid) != 0]
-
-
-def _supply(pr: RosterProblem, need: dict[tuple[int, str], Cover]) -> dict[tuple[int, str], int]:
-    """Return how many staff may work each covered (day, shift)."""
-    supply = dict.fromkeys(need, 0)
-    for p in range(len(pr.staff)):
-        for key in _able(pr, p, need):
-            supply[key] += 1
-    return supply
-
-
-def _cover_gains(
-    need: dict[tuple[int, str], Cover],
-    count: dict[tuple[int, str], int],
-    supply: dict[tuple[int, str], int],
-) -> dict[tuple[int, str], int]:
-    """Return what one more person on each covered (day, shift) is worth to the greedy.
+class CoverGains:
+    """What one more person on each covered (day, shift) is worth to the greedy, person by person.
 
     Where people are missing, the under-weight, raised by :data:`SCARCITY` where many are
-    missing against the staff still to roster who may fill them (``supply``, this person
-    included): a person who can take a shift that few others can fill takes it before one
-    that many can. Where the shift is full, minus the over-weight.
+    missing against the staff still to roster who may fill them (this person included): a
+    person who can take a shift that few others can fill takes it before one that many can.
+    Where the shift is full, minus the over-weight.
     """
-    gain: dict[tuple[int, str], int] = {}
-    for key, c in need.items():
-        assert c.under_weight is not None and c.over_weight is not None
-        missing = c.requirement - count.get(key, 0)
-        if missing > 0:
-            scarce = SCARCITY * min(1.0, missing / max(1, supply[key]))
-            gain[key] = round(c.under_weight * (1.0 + scarce))
-        else:
-            gain[key] = -c.over_weight
-    return gain
+
+    def __init__(self, pr: RosterProblem) -> None:
+        self.keys = [(c.day, c.shift) for c in pr.cover]
+        self.index = {key: i for i, key in enumerate(self.keys)}
+        self.requirement = np.array([c.requirement for c in pr.cover], dtype=np.int64)
+        self.under = np.array([c.under_weight or 0 for c in pr.cover], dtype=np.float64)
+        self.over = np.array([c.over_weight or 0 for c in pr.cover], dtype=np.int64)
+        self.count = np.zeros(len(self.keys), dtype=np.int64)
+        #: The cover entries each staff index may work (their shift kinds, not on days off).
+        self.able: list[np.ndarray] = []
+        for st in pr.staff:
+            kinds = {sh.id for sh in pr.shifts if st.max_of(sh.id) != 0}
+            self.able.append(
+                np.array(
+                    [
+                        i
+                        for i, (d, sid) in enumerate(self.keys)
+                        if sid in kinds and d not in st.days_off
+                    ],
+                    dtype=np.int64,
+                )
+            )
+        self.supply = np.zeros(len(self.keys), dtype=np.int64)
+        for idx in self.able:
+            np.add.at(self.supply, idx, 1)
+
+    def of(self, group: list[int]) -> dict[tuple[int, str], int]:
+        """Return the gains of the cover entries the staff of ``group`` may work."""
+        idx = np.unique(np.concatenate([self.able[p] for p in group]))
+        missing = self.requirement[idx] - self.count[idx]
+        scarce = SCARCITY * np.minimum(1.0, missing / np.maximum(1, self.supply[idx]))
+        value = np.where(
+            missing > 0, np.rint(self.under[idx] * (1.0 + scarce)), -self.over[idx]
+        ).astype(np.int64)
+        keys = self.keys
+        return {keys[i]: int(v) for i, v in zip(idx.tolist(), value.tolist(), strict=True)}
+
+    def take(self, group: list[int]) -> None:
+        """Count the staff of ``group`` out of those still to roster."""
+        for p in group:
+            np.subtract.at(self.supply, self.able[p], 1)
+
+    def worked(self, row: list[str | None]) -> None:
+        """Count one person's roster ``row`` into the cover."""
+        for d, sid in enumerate(row):
+            i = self.index.get((d, sid)) if sid is not None else None
+            if i is not None:
+                self.count[i] += 1
 
 
 def _walk(
@@ -448,8 +460,8 @@ def _walk(
 ) -> tuple[list[str | None] | None, list[str | None]]:
     """Return one person's row from :func:`walk_row` that keeps their rules (or ``None``).
 
-    ``cover_gain`` is :func:`_cover_gains`. The second item is the walk's row that broke the
-    fewest rules, a hint for CP-SAT.
+    ``cover_gain`` is :meth:`CoverGains.of` the person. The second
+    item is the walk's row that broke the fewest rules, a hint for CP-SAT.
     """
     (p,) = group
     gain = dict(cover_gain)

@@ -8,7 +8,7 @@ import time
 from planner.roster.model import Cover, RosterProblem, ShiftRequest, ShiftType, Staff
 from planner.roster.result import RosterParams
 from planner.roster.rules import build_model
-from planner.roster.solve import _Best, _complete, _cover_gains, _greedy_rows, _Lns
+from planner.roster.solve import CoverGains, _Best, _complete, _greedy_rows, _Lns
 
 E = ShiftType("E", 480)
 L = ShiftType("L", 480)
@@ -92,7 +92,16 @@ def test_greedy_gives_a_scarce_shift_to_the_one_who_can_take_it():
 
 def test_cover_gains_weigh_what_few_can_fill():
     """Tests the gain of one more person: raised by the missing share of the able, capped."""
-    need = {(0, "E"): Cover(0, "E", 2, 100, 1), (0, "L"): Cover(0, "L", 1, 100, 3)}
-    gains = _cover_gains(need, {(0, "E"): 1, (0, "L"): 1}, {(0, "E"): 4, (0, "L"): 0})
-    assert gains == {(0, "E"): 125, (0, "L"): -3}
-    assert _cover_gains(need, {}, {(0, "E"): 1, (0, "L"): 1})[0, "E"] == 200
+    pr = RosterProblem(
+        days=1,
+        staff=(Staff("A"), Staff("B", max_shifts=(("L", 0),)), Staff("C"), Staff("D")),
+        shifts=(E, L),
+        cover=(Cover(0, "E", 2, 100, 1), Cover(0, "L", 1, 100, 3)),
+    )
+    gains = CoverGains(pr)
+    assert gains.of([1]) == {(0, "E"): 150}  # 2 missing, 4 able: 100 x (1 + 1/2)
+    gains.worked(["E"])
+    assert gains.of([0]) == {(0, "E"): 125, (0, "L"): 133}  # 1 of 4, 1 of 3
+    gains.take([0, 1, 2])
+    gains.worked(["L"])
+    assert gains.of([3]) == {(0, "E"): 200, (0, "L"): -3}  # 1 missing, only D left
