@@ -285,9 +285,10 @@ def _greedy_rows(
 
     Works when no hard rule couples staff (soft cover, no crew, fairness or pattern). Each
     staff member's own rules are a small model; the cover enters it as a linear objective
-    (a shift where people are still missing earns its under-weight, one already full costs
-    its over-weight), exact for one person at a time and cheap to build on long horizons.
-    Each step searches up to 2 s; with ``quick`` (large problems, before the full model is
+    (a shift where people are still missing earns its under-weight, more where few of the
+    staff still to roster may fill it, :class:`CoverGains`; one already full costs its
+    over-weight), cheap to build on long horizons. Each step searches up to
+    :data:`GREEDY_PERSON_SECONDS`; with ``quick`` (large problems, before the full model is
     built) each gets an equal share of ``greedy_share`` of the time left, and with under
     :data:`GREEDY_SEARCH_SECONDS` a share takes its person's first roster. With ``quick``,
     where :func:`walk_fits` holds, each person's row is first walked (:func:`walk_row`); with
@@ -343,7 +344,7 @@ def _greedy_rows(
         if left <= 0 or stop.is_set():
             return None
         limit = (share if quick else GREEDY_PERSON_SECONDS) if search else 1.5
-        solver = cp_solver(params, min(2.0, limit, left), seed, workers=1)
+        solver = cp_solver(params, min(GREEDY_PERSON_SECONDS, limit, left), seed, workers=1)
         if attempt is not None and not search:
             # The walk came close: with presolve and the walk's row as a hint, one person's
             # first roster came in about 0.05 s on 56 days (without presolve: 1-3 s or none).
@@ -389,7 +390,7 @@ WALK_TARGETS = (0.5, 0.7, 0.3, 0.85, 1.0, 1.2, 1.5)
 
 
 #: How much more a missing person weighs where few of the staff still to roster may fill it:
-#: a missing person earns its under-weight times 1 + SCARCITY x missing / able.
+#: a missing person earns its under-weight times 1 + SCARCITY x min(1, missing / able).
 SCARCITY = 1.0
 
 
@@ -460,8 +461,8 @@ def _walk(
 ) -> tuple[list[str | None] | None, list[str | None]]:
     """Return one person's row from :func:`walk_row` that keeps their rules (or ``None``).
 
-    ``cover_gain`` is :meth:`CoverGains.of` the person. The second
-    item is the walk's row that broke the fewest rules, a hint for CP-SAT.
+    ``cover_gain`` holds the person's gains from :meth:`CoverGains.of`. The second item is
+    the walk's row that broke the fewest rules, a hint for CP-SAT.
     """
     (p,) = group
     gain = dict(cover_gain)
