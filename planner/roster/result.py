@@ -51,8 +51,10 @@ class RosterParams:
         Ask each re-solve for a strictly better roster only.
     lns_mix
         Relative frequency of the neighbourhoods: whole staff rows, all staff over a window
-        of days, some staff over half the horizon, and whole rows aimed at a shift where
-        people are missing (staff who may take it and staff with time to spare).
+        of days, some staff over half the horizon, whole rows aimed at a shift where
+        people are missing (staff who may take it and staff with time to spare), and a
+        weekend swap (staff who may take a shift short on a weekend day, the days of another
+        weekend they work and staff who work one day of it).
     window_after, window_after_vars
         Beyond ``full_model_cells`` and ``window_after_vars`` shift and day-off variables,
         where rows can be re-solved window by window, hand the full model's search over to
@@ -77,7 +79,7 @@ class RosterParams:
     lns_linearization: int = 2
     lns_seconds: float = 1.0
     lns_size: float = 0.15
-    lns_mix: tuple[float, ...] = (0.1, 0.4, 0.2, 0.3)
+    lns_mix: tuple[float, ...] = (0.1, 0.4, 0.2, 0.3, 0.6)
     lns_cutoff: bool = True
     greedy_batch: int = 1
     greedy_share: float = 0.1

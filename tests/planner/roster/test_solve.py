@@ -8,7 +8,15 @@ import time
 from planner.roster.model import Cover, RosterProblem, ShiftRequest, ShiftType, Staff
 from planner.roster.result import RosterParams
 from planner.roster.rules import build_model
-from planner.roster.solve import CoverGains, _Best, _complete, _greedy_rows, _Lns
+from planner.roster.solve import (
+    LNS_LONGEST,
+    LNS_STALL,
+    CoverGains,
+    _Best,
+    _complete,
+    _greedy_rows,
+    _Lns,
+)
 
 E = ShiftType("E", 480)
 L = ShiftType("L", 480)
@@ -105,3 +113,73 @@ def test_cover_gains_weigh_what_few_can_fill():
     gains.take([0, 1, 2])
     gains.worked(["L"])
     assert gains.of([3]) == {(0, "E"): 200, (0, "L"): -3}  # 1 missing, only D left
+
+
+def _weekend_problem() -> RosterProblem:
+    """Four staff over two weeks from a Monday, one weekend each; E asked on both weekends."""
+    staff = tuple(Staff(i, max_weekends=1) for i in "ABCD")
+    cover = (
+        Cover(5, "E", 2, 100, 1),
+        Cover(12, "E", 1, 100, 1),
+        Cover(13, "E", 1, 100, 1),
+    )
+    return RosterProblem(days=14, staff=staff, shifts=(E,), cover=cover)
+
+
+def test_weekend_swap_frees_who_must_give_up_a_weekend():
+    """Tests that a weekend swap frees staff out of weekends and the other weekend's staff.
+
+    E on Saturday day 5 is one short. A works the second weekend (days 12-13) and C only its
+    Saturday: both have no weekend left, so whoever takes day 5 gives up the second weekend.
+    """
+    pr = _weekend_problem()
+    rows: dict[int, list[str | None]] = {
+        0: [None] * 12 + ["E", "E"],
+        1: [None] * 5 + ["E"] + [None] * 8,
+        2: [None] * 12 + ["E", None],
+        3: [None] * 14,
+    }
+    lns, values = _values(pr, rows)
+    for _ in range(20):
+        free = lns._weekend_swap(values)
+        whole = {p for p in range(4) if all((p, d) in free for d in range(14))}
+        # Two who may take day 5 (not B, who works it), one of them out of weekends.
+        assert len(whole & {0, 2, 3}) >= 2 and whole & {0, 2}
+        # The second weekend is free for all, and C, who works one day of it, wholly.
+        assert {(p, d) for p in range(4) for d in (12, 13)} <= free
+        assert 2 in whole
+        assert 1 not in whole
+
+
+def test_weekend_swap_falls_back_to_a_day_window_without_weekend_holes():
+    """Tests that with every weekend shift covered the fifth move frees a window of days."""
+    pr = _weekend_problem()
+    rows: dict[int, list[str | None]] = {
+        0: [None] * 12 + ["E", "E"],
+        1: [None] * 5 + ["E"] + [None] * 8,
+        2: [None] * 5 + ["E"] + [None] * 8,
+        3: [None] * 14,
+    }
+    lns, values = _values(pr, rows)
+    assert lns._weekend_swap(values) == set()
+    free = lns.neighbourhood(4, values)
+    days = sorted({d for _p, d in free})
+    assert days == list(range(days[0], days[-1] + 1))
+    assert free == {(p, d) for p in range(4) for d in days}
+
+
+def test_lns_gives_each_re_solve_more_time_while_none_improves():
+    """Tests that the re-solve time limit grows after a run of stalled re-solves, to a cap."""
+    pr = _weekend_problem()
+    lns = _values(pr, {p: [None] * 14 for p in range(4)})[0]
+    first = lns.seconds
+    for _ in range(LNS_STALL - 1):
+        lns.learn(0, improved=False, proven=False)
+    assert lns.seconds == first
+    lns.learn(1, improved=True, proven=False)
+    for _ in range(LNS_STALL):
+        lns.learn(0, improved=False, proven=False)
+    assert lns.seconds == 1.5 * first
+    for _ in range(50 * LNS_STALL):
+        lns.learn(0, improved=False, proven=False)
+    assert lns.seconds == LNS_LONGEST * first
