@@ -135,13 +135,8 @@ class _Lns:
         size = self.sizes[kind]
         self.sizes[kind] = min(0.9, size * 1.05) if proven else max(0.03, size * 0.95)
 
-    def _aimed(self, values: list[int], k: int) -> list[int] | None:
-        """Staff for rows aimed at a shift where people are missing (``None``: none missing).
-
-        Half are staff who may work that shift and do not work it that day (on a weekend day
-        first those free to work it, :func:`free_to_work`), half have time left under their
-        most minutes (the ones who can take over the work they drop).
-        """
+    def _short(self, values: list[int]) -> list[tuple[int, int, set[int]]]:
+        """Return (day, shift index, staff working it) of each shift where people are missing."""
         pr = self.m.problem
         sidx = {sh.id: i for i, sh in enumerate(pr.shifts)}
         short = []
@@ -151,6 +146,17 @@ class _Lns:
             on = [p for p, i in self.shift_vars.get((c.day, sidx[c.shift]), []) if values[i]]
             if len(on) < c.requirement:
                 short.append((c.day, sidx[c.shift], set(on)))
+        return short
+
+    def _aimed(self, values: list[int], k: int) -> list[int] | None:
+        """Staff for rows aimed at a shift where people are missing (``None``: none missing).
+
+        Half are staff who may work that shift and do not work it that day (on a weekend day
+        first those free to work it, :func:`free_to_work`), half have time left under their
+        most minutes (the ones who can take over the work they drop).
+        """
+        pr = self.m.problem
+        short = self._short(values)
         if not short:
             return None
         day, s, working = short[self.rng.randrange(len(short))]
@@ -194,14 +200,7 @@ class _Lns:
         pr = self.m.problem
         weekends = pr.weekends()
         in_weekend = {d: w for w in weekends for d in w}
-        sidx = {sh.id: i for i, sh in enumerate(pr.shifts)}
-        short = []
-        for c in pr.cover:
-            if c.under_weight is None or c.shift not in sidx or c.day not in in_weekend:
-                continue
-            on = [p for p, i in self.shift_vars.get((c.day, sidx[c.shift]), []) if values[i]]
-            if len(on) < c.requirement:
-                short.append((c.day, sidx[c.shift], set(on)))
+        short = [cell for cell in self._short(values) if cell[0] in in_weekend]
         if not short:
             return set()
         day, s, working = short[self.rng.randrange(len(short))]
