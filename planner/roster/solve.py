@@ -28,6 +28,8 @@ from planner.roster.window_search import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from planner.roster.model import RosterProblem
     from planner.roster.rules import Model
 
@@ -136,6 +138,15 @@ class _Lns:
         size = self.sizes[kind]
         self.sizes[kind] = min(0.9, size * 1.05) if proven else max(0.03, size * 0.95)
 
+    def _works(self, values: list[int]) -> Callable[[int, int], bool]:
+        """Return whether staff ``p`` works on day ``d`` in the roster ``values``."""
+        off = self.m.off
+
+        def works(p: int, d: int) -> bool:
+            return not values[off[p, d].index]
+
+        return works
+
     def _short(self, values: list[int]) -> list[tuple[int, int, set[int]]]:
         """Return (day, shift index, staff working it) of each shift where people are missing."""
         pr = self.m.problem
@@ -173,11 +184,7 @@ class _Lns:
             if p not in working
             and (st.max_minutes is None or st.max_minutes - minutes[p] >= pr.shifts[s].minutes)
         ]
-        off = self.m.off
-
-        def works(p: int, d: int) -> bool:
-            return not values[off[p, d].index]
-
+        works = self._works(values)
         free = free_to_work(pr, works, day, able)
         pick = set(sample_first(self.rng, free, able, max(1, k // 2)))
         spare = [p for p in spare if p not in pick]
@@ -207,11 +214,7 @@ class _Lns:
         if not short:
             return set()
         day, s, working = short[self.rng.randrange(len(short))]
-        off = self.m.off
-
-        def works(p: int, d: int) -> bool:
-            return not values[off[p, d].index]
-
+        works = self._works(values)
         able = [p for p, _ in self.shift_vars.get((day, s), []) if p not in working]
         if not able:
             return set()
